@@ -1,0 +1,227 @@
+"""Inline feedback for lab exercises.
+
+A lab cell ends with a check such as ``check.gradient(my_gradient)``. A check either prints one
+line that starts with "✔" and returns ``None``, or raises :class:`CheckFailed`, whose message is
+one sentence that says what is wrong and a hint. In JupyterLab the failure shows as that sentence
+only, not as a traceback from inside pandas or numpy.
+
+Each lab has its own checks, declared with :class:`LabChecks`::
+
+    check = LabChecks("04_linear_regression_gd")
+
+    @check.exercise(title="the gradient of the squared loss",
+                    hint="2/n * X.T @ (X @ w - y)",
+                    wrong=lambda: [(lambda X, y, w: X.T @ y,)])
+    def gradient(fn):
+        ...
+
+``wrong`` returns a list of argument tuples that must each fail the check: the test suite calls
+every check with every wrong answer, so no check in the course can pass everything.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed",
+    "LabChecks",
+    "Exercise",
+    "all_lab_checks",
+    "fail",
+    "passed",
+    "check_type",
+    "check_shape",
+    "check_close",
+    "check_equal",
+    "check_columns",
+    "check_callable",
+]
+
+
+class CheckFailed(AssertionError):
+    """A learner's answer did not pass a check. The message is meant for the learner."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of printing a traceback: the learner sees one line.
+        return [f"\x1b[31m{self}\x1b[0m"]
+
+
+def fail(message: str, hint: str | None = None) -> None:
+    """Raise :class:`CheckFailed` with ``message`` and, when given, a hint."""
+    text = f"✘ {message}"
+    if hint:
+        text += f" Hint: {hint}"
+    raise CheckFailed(text)
+
+
+def passed(message: str) -> None:
+    print(f"✔ {message}")
+
+
+def _describe_type(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"a numpy array of shape {value.shape}"
+    name = type(value).__name__
+    if hasattr(value, "shape"):
+        return f"a {name} of shape {tuple(value.shape)}"
+    if isinstance(value, (list, tuple, dict, set)):
+        return f"a {name} of length {len(value)}"
+    return f"a {name} ({value!r})" if isinstance(value, (int, float, str, bool)) or value is None else f"a {name}"
+
+
+def check_type(name: str, value: Any, expected: type | tuple[type, ...], hint: str | None = None) -> None:
+    """Fail unless ``value`` is an instance of ``expected``."""
+    if not isinstance(value, expected):
+        wanted = expected if isinstance(expected, tuple) else (expected,)
+        wanted_names = " or ".join(t.__name__ for t in wanted)
+        fail(f"`{name}` should be a {wanted_names}, but it is {_describe_type(value)}.", hint)
+
+
+def check_shape(name: str, value: Any, shape: tuple[int | None, ...], hint: str | None = None) -> np.ndarray:
+    """Fail unless ``value`` converts to an array of ``shape`` (``None`` matches any length).
+
+    Returns the value as a float array.
+    """
+    if value is None:
+        fail(f"`{name}` is None: did the function forget to `return` its result?", hint)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fail(f"`{name}` should be numbers, but it is {_describe_type(value)} that does not convert to numbers.", hint)
+    ok = array.ndim == len(shape) and all(want is None or want == got for want, got in zip(shape, array.shape))
+    if not ok:
+        pretty = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+        fail(f"`{name}` has shape {array.shape}, but shape {pretty} is expected.", hint)
+    return array
+
+
+def check_close(
+    name: str,
+    value: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    hint: str | None = None,
+) -> None:
+    """Fail unless ``value`` is numerically close to ``expected`` (same shape, elementwise)."""
+    expected_array = np.asarray(expected, dtype=float)
+    array = check_shape(name, value, expected_array.shape, hint)
+    if np.isnan(array).any():
+        fail(f"`{name}` contains NaN.", hint)
+    if not np.allclose(array, expected_array, rtol=rtol, atol=atol):
+        if array.ndim == 0:
+            fail(f"`{name}` is {float(array):.6g}, but {float(expected_array):.6g} is expected.", hint)
+        worst = int(np.argmax(np.abs(array - expected_array)))
+        fail(
+            f"`{name}` differs from the expected values (largest difference at flat index {worst}: "
+            f"{array.flat[worst]:.6g} instead of {expected_array.flat[worst]:.6g}).",
+            hint,
+        )
+
+
+def check_equal(name: str, value: Any, expected: Any, hint: str | None = None) -> None:
+    """Fail unless ``value == expected`` (for plain Python values: str, int, dict, list...)."""
+    if isinstance(expected, float) and isinstance(value, (int, float)) and math.isclose(value, expected):
+        return
+    if value != expected:
+        if isinstance(expected, dict) and isinstance(value, dict):
+            wrong = sorted(k for k in expected if value.get(k) != expected[k])
+            missing = [k for k in wrong if k not in value]
+            if missing:
+                fail(f"`{name}` has no entry for {', '.join(map(repr, missing))}.", hint)
+            fail(f"`{name}` is wrong for {len(wrong)} of {len(expected)} entries, e.g. {wrong[0]!r}.", hint)
+        fail(f"`{name}` is {value!r}, which is not the expected answer.", hint)
+
+
+def check_columns(name: str, frame: Any, columns: Iterable[str], hint: str | None = None) -> None:
+    """Fail unless ``frame`` is a DataFrame with at least ``columns``."""
+    import pandas as pd
+
+    check_type(name, frame, pd.DataFrame, hint)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        fail(f"`{name}` lacks the column(s) {', '.join(map(repr, missing))}; it has {list(frame.columns)}.", hint)
+
+
+def check_callable(name: str, fn: Any, hint: str | None = None) -> None:
+    if not callable(fn):
+        fail(f"`{name}` should be a function, but it is {_describe_type(fn)}.", hint)
+
+
+@dataclass
+class Exercise:
+    """One check of one lab, with the wrong answers the test suite proves it rejects."""
+
+    lab: str
+    name: str
+    title: str
+    hint: str
+    function: Callable[..., None]
+    wrong: Callable[[], list[tuple]]
+
+
+@dataclass
+class LabChecks:
+    """The checks of one lab; each is a method-like attribute: ``check.<name>(answer)``."""
+
+    lab: str
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _REGISTRY[self.lab] = self
+
+    def exercise(self, *, title: str, hint: str, wrong: Callable[[], list[tuple]]):
+        """Declare a check. ``wrong()`` returns argument tuples that must fail it."""
+
+        def decorate(function: Callable[..., None]) -> Callable[..., None]:
+            @functools.wraps(function)
+            def run(*args: Any, **kwargs: Any) -> None:
+                try:
+                    function(*args, **kwargs)
+                except CheckFailed as error:
+                    raise _with_title_and_hint(str(error), title, hint) from None
+                except NotImplementedError:
+                    # A TODO stub was reached: its own message names the exercise and the hint.
+                    raise
+                except Exception as error:  # noqa: BLE001 - a learner's object can fail in any way
+                    message = f"✘ your answer could not be checked ({type(error).__name__}: {error})."
+                    raise _with_title_and_hint(message, title, hint) from None
+                passed(f"{title}: correct.")
+
+            self.exercises[function.__name__] = Exercise(self.lab, function.__name__, title, hint, run, wrong)
+            setattr(self, function.__name__, run)
+            return run
+
+        return decorate
+
+
+def _with_title_and_hint(message: str, title: str, hint: str) -> CheckFailed:
+    """Prefix a failure with the exercise's title and end it with its hint (unless it has one)."""
+    body = message.removeprefix("✘ ")
+    if not body.startswith(f"{title}:"):
+        body = f"{title}: {body}"
+    if "Hint:" not in body:
+        body += f" Hint: {hint}"
+    return CheckFailed(f"✘ {body}")
+
+
+_REGISTRY: dict[str, LabChecks] = {}
+
+
+def all_lab_checks() -> dict[str, LabChecks]:
+    """Import every lab's checks and return them by lab name."""
+    import importlib
+    import pkgutil
+
+    from helpers import labchecks
+
+    for module in pkgutil.iter_modules(labchecks.__path__):
+        importlib.import_module(f"helpers.labchecks.{module.name}")
+    return dict(_REGISTRY)

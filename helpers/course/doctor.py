@@ -1,0 +1,171 @@
+"""``python -m helpers doctor``: is this laptop ready for class?
+
+Each check returns a :class:`Finding`; failures carry the command or action that fixes them. The
+exit status is non-zero when any check fails, so an instructor can run it on every laptop.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sys
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+MIN_FREE_DISK_GB = 2.0
+LAB_PORT = 8888
+
+
+@dataclass
+class Finding:
+    check: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    warning: bool = False  # shown, but does not fail the doctor
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else ("WARN" if self.warning else "FAIL")
+
+
+def check_python() -> Finding:
+    version = ".".join(map(str, sys.version_info[:3]))
+    ok = sys.version_info[:2] == (3, 11)
+    return Finding("python", ok, f"Python {version} at {sys.executable}", "" if ok else "install Python 3.11, then `make clean-venv lab`")
+
+
+def pinned_requirements(root: Path) -> list[str]:
+    import tomllib
+
+    with open(root / "pyproject.toml", "rb") as handle:
+        return tomllib.load(handle)["project"]["dependencies"]
+
+
+def check_packages(root: Path) -> Finding:
+    from packaging.requirements import Requirement
+
+    problems = []
+    for line in pinned_requirements(root):
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        try:
+            installed = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            problems.append(f"{requirement.name} missing")
+            continue
+        if not requirement.specifier.contains(installed.split("+")[0], prereleases=True):
+            problems.append(f"{requirement.name} {installed} (want {requirement.specifier})")
+    count = len(pinned_requirements(root))
+    if problems:
+        return Finding("packages", False, "; ".join(problems[:6]), "run `make install` (re-installs the pinned set)")
+    return Finding("packages", True, f"{count} pinned packages at their versions")
+
+
+def check_kernel() -> Finding:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    if "flywheel" not in specs:
+        return Finding("kernel", False, "the 'flywheel' Jupyter kernel is not registered", "run `make install`")
+    return Finding("kernel", True, "'Python 3 (Flywheel)' kernel registered")
+
+
+def check_datasets() -> Finding:
+    from helpers import data
+
+    problems = data.verify()
+    if problems:
+        return Finding("datasets", False, problems[0] + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""),
+                       "restore with `git checkout -- datasets/` (synthetic sets: `python -m helpers datasets --regenerate`)")
+    return Finding("datasets", True, f"{len(data.names())} datasets match their checksums")
+
+
+def check_disk() -> Finding:
+    from helpers.platform_home import home
+
+    folder = home()
+    probe = folder if folder.exists() else Path.home()
+    free_gb = shutil.disk_usage(probe).free / 1e9
+    ok = free_gb >= MIN_FREE_DISK_GB
+    return Finding("disk", ok, f"{free_gb:.1f} GB free for {folder}",
+                   "" if ok else f"free at least {MIN_FREE_DISK_GB:.0f} GB (or set FLYWHEEL_HOME to a roomier disk)")
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def check_ports() -> Finding:
+    if port_free(LAB_PORT):
+        return Finding("ports", True, f"127.0.0.1:{LAB_PORT} is free for JupyterLab")
+    return Finding("ports", False, f"127.0.0.1:{LAB_PORT} is in use (another JupyterLab?)",
+                   "stop the other server, or start on another port: `make lab PORT=8899`", warning=True)
+
+
+def check_running_resources() -> Finding:
+    try:
+        from helpers.platform.serving import running_resources
+    except ImportError:
+        return Finding("left running", True, "no local endpoints (serving not installed)")
+    leftovers = running_resources()
+    if leftovers:
+        names = ", ".join(str(r) for r in leftovers[:5])
+        return Finding("left running", False, f"{len(leftovers)} local resource(s) still running: {names}",
+                       "run `python -m helpers cleanup`")
+    return Finding("left running", True, "no endpoints or servers left running")
+
+
+
+def run_checks(root: Path) -> list[Finding]:
+    checks: list[tuple[str, Callable[[], Finding]]] = [
+        ("python", check_python),
+        ("packages", lambda: check_packages(root)),
+        ("kernel", check_kernel),
+        ("datasets", check_datasets),
+        ("disk", check_disk),
+        ("ports", check_ports),
+        ("left running", check_running_resources),
+    ]
+    findings = []
+    for name, check in checks:
+        try:
+            findings.append(check())
+        except Exception as error:  # noqa: BLE001 - a broken check is itself a finding
+            findings.append(Finding(name, False, f"the check crashed: {type(error).__name__}: {error}",
+                                    "run `make install`; if it persists, report this line to the instructor"))
+    return findings
+
+
+def table(findings: list[Finding]) -> str:
+    rows = [("check", "status", "detail", "fix")] + [(f.check, f.status, f.detail, f.fix) for f in findings]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = []
+    for row in rows:
+        line = "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths))
+        lines.append((line + (f"  → {row[3]}" if row[3] and row is not rows[0] else "")).rstrip())
+        if row is rows[0]:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str], root: Path) -> int:
+    findings = run_checks(root)
+    if "--json" in argv:
+        print(json.dumps([asdict(f) | {"status": f.status} for f in findings], indent=2))
+    else:
+        print(table(findings))
+    failed = [f for f in findings if not f.ok and not f.warning]
+    if not ("--json" in argv):
+        print(f"\n{'All good: ready for class.' if not failed else f'{len(failed)} problem(s): apply the fixes above, then run the doctor again.'}")
+    return 1 if failed else 0

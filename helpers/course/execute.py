@@ -1,0 +1,99 @@
+"""Execute solution notebooks in place and store their outputs with clean, stable metadata.
+
+``python -m helpers execute [NN ...]`` runs ``solutions/NN_*.ipynb`` (all when no number is given) in
+SMOKE mode with the ``flywheel`` kernel, as CI does, so the stored outputs are what CI compares
+against. Re-running with the same results leaves the files byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+KERNEL_NAME = "flywheel"
+KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3 (Flywheel)", "language": "python"}
+# Cell metadata that changes from run to run or from one JupyterLab session to the next.
+VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "jupyter", "papermill", "ExecuteTime")
+
+
+def normalise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Strip volatile metadata (what ``nbstripout --keep-output --keep-count`` keeps, minus widgets)."""
+    notebook.metadata = nbformat.from_dict(
+        {
+            "kernelspec": KERNELSPEC,
+            "language_info": {"name": "python", "pygments_lexer": "ipython3"},
+        }
+    )
+    for cell in notebook.cells:
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        for output in cell.get("outputs", []):
+            output.get("metadata", {}).pop("execution", None)
+    return notebook
+
+
+def execute(path: Path, timeout: int = 900) -> float:
+    """Execute one notebook in place (cwd = its folder); return the wall time in seconds."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        kernel_name=KERNEL_NAME,
+        timeout=timeout,
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=False,
+    )
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    nbformat.validate(notebook)
+    path.write_text(nbformat.writes(normalise(notebook)) + "\n", encoding="utf-8")
+    return elapsed
+
+
+def select(solutions: Path, wanted: list[str]) -> list[Path]:
+    paths = sorted(solutions.glob("[0-9][0-9]_*.ipynb"))
+    if not wanted:
+        return paths
+    chosen = [p for p in paths if any(p.name.startswith(w) for w in wanted)]
+    missing = [w for w in wanted if not any(p.name.startswith(w) for p in paths)]
+    if missing:
+        names = ", ".join(p.stem for p in paths)
+        raise SystemExit(f"no solution notebook starts with {', '.join(missing)}; there are: {names}")
+    return chosen
+
+
+TIMINGS = "helpers/course/timings.json"
+
+
+def record_timing(root: Path, notebook_id: str, seconds: float) -> None:
+    """Store the SMOKE execution time (rounded up to 5 s, so re-runs rarely change the file)."""
+    path = root / TIMINGS
+    timings = json.loads(path.read_text()) if path.exists() else {}
+    timings[notebook_id] = int(math.ceil(seconds / 5.0) * 5)
+    path.write_text(json.dumps(dict(sorted(timings.items())), indent=2) + "\n")
+
+
+def main(argv: list[str], root: Path) -> int:
+    from nbclient.exceptions import CellExecutionError
+
+    os.environ.setdefault("FLYWHEEL_SMOKE", "1")
+    failures = 0
+    for path in select(root / "solutions", [a for a in argv if not a.startswith("-")]):
+        print(f"executing {path.relative_to(root)} ...", flush=True)
+        try:
+            seconds = execute(path)
+        except CellExecutionError as error:
+            failures += 1
+            print(f"FAILED {path.name}: the file was left unchanged.\n{error}", file=sys.stderr)
+            continue
+        record_timing(root, path.stem, seconds)
+        print(f"  done in {seconds:.1f} s")
+    return 1 if failures else 0

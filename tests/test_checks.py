@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.checks import (
+    CheckFailed,
+    LabChecks,
+    check_callable,
+    check_close,
+    check_columns,
+    check_equal,
+    check_shape,
+    check_type,
+)
+
+
+def test_close_passes_within_tolerance_and_fails_outside():
+    check_close("w", [1.0, 2.0], [1.0, 2.0 + 1e-9])
+    with pytest.raises(CheckFailed, match=r"`w` differs .* index 1: 2.1 instead of 2"):
+        check_close("w", [1.0, 2.1], [1.0, 2.0], hint="look at w[1]")
+
+
+def test_scalar_message_names_both_values():
+    with pytest.raises(CheckFailed, match=r"`loss` is 3 , but 2 is expected|`loss` is 3, but 2 is expected"):
+        check_close("loss", 3.0, 2.0)
+
+
+def test_wrong_shape_is_one_sentence_not_a_numpy_traceback():
+    with pytest.raises(CheckFailed) as info:
+        check_close("weights", np.zeros((3, 1)), np.zeros(3), hint="flatten with .ravel()")
+    message = str(info.value)
+    assert message == "✘ `weights` has shape (3, 1), but shape (3,) is expected. Hint: flatten with .ravel()"
+
+
+def test_none_answer_says_return_is_missing():
+    with pytest.raises(CheckFailed, match="forget to `return`"):
+        check_shape("result", None, (None,))
+
+
+def test_non_numeric_answer():
+    with pytest.raises(CheckFailed, match="does not convert to numbers"):
+        check_shape("x", ["a", "b"], (2,))
+
+
+def test_nan_is_reported():
+    with pytest.raises(CheckFailed, match="contains NaN"):
+        check_close("x", [np.nan], [1.0])
+
+
+def test_type_and_callable_and_columns():
+    with pytest.raises(CheckFailed, match="should be a DataFrame, but it is a list of length 2"):
+        check_type("table", [1, 2], pd.DataFrame)
+    with pytest.raises(CheckFailed, match="should be a function"):
+        check_callable("fn", 3)
+    with pytest.raises(CheckFailed, match="lacks the column\\(s\\) 'age'"):
+        check_columns("clean", pd.DataFrame({"name": ["a"]}), ["name", "age"])
+    check_columns("clean", pd.DataFrame({"name": ["a"], "age": [1]}), ["age"])
+
+
+def test_equal_on_dicts_names_the_wrong_entry():
+    with pytest.raises(CheckFailed, match="wrong for 1 of 2 entries, e.g. 'b'"):
+        check_equal("answers", {"a": 1, "b": 3}, {"a": 1, "b": 2})
+    with pytest.raises(CheckFailed, match="no entry for 'b'"):
+        check_equal("answers", {"a": 1}, {"a": 1, "b": 2})
+    check_equal("answers", {"a": 1, "b": 2}, {"a": 1, "b": 2})
+
+
+def test_exercise_prints_pass_line_and_converts_learner_errors(capsys):
+    lab = LabChecks("98_test_lab")
+
+    @lab.exercise(title="the mean", hint="np.mean", wrong=lambda: [(lambda xs: 0,)])
+    def mean(fn):
+        check_close("mean([1, 3])", fn([1, 3]), 2.0)
+
+    assert lab.mean(lambda xs: sum(xs) / len(xs)) is None
+    assert capsys.readouterr().out.strip() == "✔ the mean: correct."
+    with pytest.raises(CheckFailed, match=r"the mean: your answer could not be checked \(ZeroDivisionError"):
+        lab.mean(lambda xs: 1 / 0)
+    with pytest.raises(CheckFailed) as info:
+        lab.mean(lambda xs: 0)
+    assert str(info.value) == "✘ the mean: `mean([1, 3])` is 0, but 2 is expected. Hint: np.mean"
+    # An unsolved TODO reached through the check keeps its own message, so a lab stops there.
+    with pytest.raises(NotImplementedError, match="^TODO 98 exercise 1$"):
+        lab.mean(lambda xs: (_ for _ in ()).throw(NotImplementedError("TODO 98 exercise 1")))
+
+
+def test_failure_renders_as_one_line_in_ipython():
+    error = CheckFailed("✘ nope")
+    assert error._render_traceback_() == ["\x1b[31m✘ nope\x1b[0m"]
