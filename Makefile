@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8888
 TOKEN  ?= flywheel
 HOST   := 127.0.0.1
+# Containers and CI often run as root; JupyterLab refuses that unless told.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 # 2 cores: one pytest worker per core; BLAS threads would only fight each other.
 export OMP_NUM_THREADS ?= 1
@@ -29,7 +31,7 @@ install: $(STAMP)
 
 lab: install
 	$(VENV)/bin/jupyter lab --ip=$(HOST) --port=$(PORT) --IdentityProvider.token=$(TOKEN) \
-		--ServerApp.root_dir=labs --ServerApp.open_browser=False
+		--ServerApp.root_dir=labs --ServerApp.open_browser=False $(ALLOW_ROOT)
 
 test: install
 	$(PY) -m helpers build-labs --check
