@@ -1,0 +1,277 @@
+"""Training job records on disk: ``<home>/jobs/<job name>/job.json`` in the DescribeTrainingJob shape.
+
+Every write goes to a temporary file then ``os.replace``, so a reader never sees half a record and a
+crash never leaves a job that looks Completed without its artifact. Records survive kernel restarts:
+``describe_training_job`` and ``list_training_jobs`` read them back, and a job whose process died
+with its notebook kernel is marked Failed the next time anyone looks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+from helpers.platform_home import home
+
+TERMINAL = ("Completed", "Failed", "Stopped")
+PRIVATE = "FlywheelLocal"  # bookkeeping in job.json that DescribeTrainingJob does not have
+_TIME_FIELDS = ("CreationTime", "TrainingStartTime", "TrainingEndTime", "LastModifiedTime")
+_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def jobs_root() -> Path:
+    return home() / "jobs"
+
+
+def job_dir(name: str) -> Path:
+    return jobs_root() / name
+
+
+def reserve_name(base_job_name: str) -> str:
+    """A unique job name ``<base>-<YYYYmmddHHMMSS>`` (the SDK's form), plus ``-<n>`` if taken.
+
+    The job folder is created here (``mkdir`` is atomic), so parallel jobs never share a name.
+    """
+    base = base_job_name.replace("_", "-")
+    stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+    jobs_root().mkdir(parents=True, exist_ok=True)
+    for attempt in range(1000):
+        suffix = f"-{stamp}" + (f"-{attempt}" if attempt else "")
+        name = base[: 63 - len(suffix)] + suffix
+        try:
+            job_dir(name).mkdir()
+            return name
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"Could not find a free job name for {base_job_name!r} in {jobs_root()}.")
+
+
+def check_base_name(base_job_name: str) -> str:
+    candidate = base_job_name.replace("_", "-")
+    if not _NAME.match(candidate[:48] or "x"):
+        raise ValueError(f"Invalid base_job_name {base_job_name!r}: use letters, digits and hyphens "
+                         "(it must start with a letter or digit), e.g. 'churn-linear-learner'.")
+    return candidate
+
+
+def write_record(name: str, record: dict) -> None:
+    folder = job_dir(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".job-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(record, handle, indent=2, default=str)
+    os.replace(tmp, folder / "job.json")
+
+
+def read_record(name: str) -> dict:
+    path = job_dir(name) / "job.json"
+    if not path.is_file():
+        known = [p.name for p in jobs_root().glob("*") if (p / "job.json").is_file()] if jobs_root().is_dir() else []
+        hint = f" Recent jobs: {', '.join(sorted(known)[-5:])}." if known else " No jobs have run yet."
+        raise ValueError(f"Training job {name!r} not found in {jobs_root()}.{hint}")
+    with open(path, encoding="utf-8") as handle:
+        record = json.load(handle)
+    return _reconcile(name, record)
+
+
+def _process_alive(pid: int | None, started: float | None) -> bool:
+    if not pid:
+        return False
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        return started is None or abs(process.create_time() - started) < 1.0
+    except psutil.Error:
+        return False
+
+
+def _reconcile(name: str, record: dict) -> dict:
+    """An InProgress job whose watching process is gone can never finish: mark it Failed."""
+    if record.get("TrainingJobStatus") in TERMINAL:
+        return record
+    from helpers.platform import runner
+
+    if runner.active(name):
+        return record
+    local = record.get(PRIVATE, {})
+    if _process_alive(local.get("MonitorPid"), local.get("MonitorStarted")):
+        return record  # another live notebook is watching it
+    runner.kill_group(local.get("ProcessPid"), local.get("ProcessStarted"))
+    reason = ("The Python process that ran this job exited before the job finished "
+              "(kernel restarted or interrupted?). Run the training job again.")
+    record.update(TrainingJobStatus="Failed", SecondaryStatus="Failed", FailureReason=reason,
+                  LastModifiedTime=now(), TrainingEndTime=record.get("TrainingEndTime") or now())
+    record.setdefault("SecondaryStatusTransitions", []).append(
+        {"Status": "Failed", "StartTime": now(), "StatusMessage": reason})
+    write_record(name, record)
+    return record
+
+
+def _parse_time(value):
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def public_view(record: dict) -> dict:
+    """The record as ``boto3``'s describe_training_job returns it (datetimes, no private keys)."""
+    out = {k: v for k, v in record.items() if k != PRIVATE}
+    for key in _TIME_FIELDS:
+        if key in out:
+            out[key] = _parse_time(out[key])
+    for transition in out.get("SecondaryStatusTransitions", []):
+        for key in ("StartTime", "EndTime"):
+            if key in transition:
+                transition[key] = _parse_time(transition[key])
+    for metric in out.get("FinalMetricDataList", []):
+        metric["Timestamp"] = _parse_time(metric.get("Timestamp"))
+    return out
+
+
+def describe_training_job(name: str) -> dict:
+    """DescribeTrainingJob for a job (local jobs: works after a kernel restart)."""
+    from helpers.platform.backend import current_backend
+
+    if current_backend() == "sagemaker":
+        from helpers.platform import sagemaker_backend
+
+        return sagemaker_backend.describe_training_job(name)
+    return public_view(read_record(name))
+
+
+def list_training_jobs(name_contains: str | None = None, status_equals: str | None = None,
+                       max_results: int = 100, sort_order: str = "Descending") -> list[dict]:
+    """TrainingJobSummaries (newest first): name, ARN, status, creation/end times."""
+    from helpers.platform.backend import current_backend
+
+    if current_backend() == "sagemaker":
+        from helpers.platform import sagemaker_backend
+
+        return sagemaker_backend.list_training_jobs(name_contains, status_equals, max_results, sort_order)
+    if not jobs_root().is_dir():
+        return []
+    summaries = []
+    for folder in jobs_root().iterdir():
+        if not (folder / "job.json").is_file():
+            continue
+        if name_contains and name_contains not in folder.name:
+            continue
+        try:
+            record = read_record(folder.name)
+        except (ValueError, json.JSONDecodeError):
+            continue
+        if status_equals and record.get("TrainingJobStatus") != status_equals:
+            continue
+        summary = {key: record.get(key) for key in
+                   ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime",
+                    "LastModifiedTime", "TrainingJobStatus", "SecondaryStatus")}
+        summaries.append(public_view(summary))
+    summaries.sort(key=lambda s: (str(s.get("CreationTime")), s["TrainingJobName"]),
+                   reverse=sort_order == "Descending")
+    return summaries[:max_results]
+
+
+# ----------------------------------------------------------------- the job object learners hold
+
+_SPECIAL = {"s3": "S3", "gb": "GB", "id": "Id", "arn": "Arn", "ml": "ML", "kms": "Kms"}
+
+
+def _pascal(snake: str) -> str:
+    return "".join(_SPECIAL.get(part, part.capitalize()) for part in snake.split("_"))
+
+
+def _snake(pascal: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", pascal).lower()
+
+
+def _namespace(value):
+    if isinstance(value, dict) and value and all(isinstance(k, str) and k[:1].isupper() for k in value):
+        return SimpleNamespace(**{_snake(k): _namespace(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_namespace(v) for v in value]
+    return value
+
+
+class TrainingJob:
+    """A local training job, shaped like ``sagemaker.core.resources.TrainingJob``.
+
+    ``describe()`` returns the DescribeTrainingJob dict; the SDK's snake_case attributes work too
+    (``job.training_job_status``, ``job.model_artifacts.s3_model_artifacts``,
+    ``job.final_metric_data_list[0].value``...), read from the latest record.
+    """
+
+    def __init__(self, training_job_name: str):
+        self.training_job_name = training_job_name
+
+    @classmethod
+    def get(cls, training_job_name: str) -> "TrainingJob":
+        read_record(training_job_name)  # clear error if unknown
+        return cls(training_job_name)
+
+    @property
+    def name(self) -> str:
+        return self.training_job_name
+
+    @property
+    def job_dir(self) -> Path:
+        return job_dir(self.training_job_name)
+
+    def describe(self) -> dict:
+        from helpers.platform import runner
+
+        run = runner.active(self.training_job_name)
+        record = run.record() if run else read_record(self.training_job_name)
+        return public_view(json.loads(json.dumps(record, default=str)))
+
+    def refresh(self) -> "TrainingJob":
+        return self
+
+    def logs(self) -> str:
+        """The job's full log so far (what CloudWatch would hold)."""
+        path = self.job_dir / "logs.txt"
+        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+
+    def wait(self, poll: float = 0.5, timeout: float | None = None, logs: bool = False) -> None:
+        """Block until the job ends; raise FailedStatusError if it failed (StoppedError if stopped)."""
+        from helpers.platform import runner
+
+        run = runner.active(self.training_job_name)
+        if run is not None:
+            run.wait(logs=logs, timeout=timeout)
+            return
+        runner.wait_for_record(self.training_job_name, poll=poll, timeout=timeout)
+
+    def stop(self) -> None:
+        from helpers.platform import runner
+
+        run = runner.active(self.training_job_name)
+        if run is not None:
+            run.stop("stop() was called.")
+
+    def __getattr__(self, item: str):
+        if item.startswith("_"):
+            raise AttributeError(item)
+        description = self.describe()
+        key = _pascal(item)
+        if key in description:
+            return _namespace(description[key])
+        if item in ("failure_reason", "model_artifacts", "final_metric_data_list", "training_end_time"):
+            return None
+        raise AttributeError(f"TrainingJob has no attribute {item!r}; describe() lists the fields: "
+                             f"{', '.join(sorted(description))}.")
+
+    def __repr__(self) -> str:
+        return f"TrainingJob(training_job_name={self.training_job_name!r})"

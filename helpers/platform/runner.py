@@ -1,0 +1,355 @@
+"""Running one training job in its own process, and watching it.
+
+``LocalRun.start()`` launches the process and returns at once; a monitor thread reads its output
+(log file, metric scraping), enforces ``MaxRuntimeInSeconds`` and finalises the job exactly once:
+model packed and its sha256 recorded only after a clean exit, otherwise Failed with a reason or
+Stopped. ``wait()`` streams the log into the notebook and raises on failure. Because the work
+happens in the monitor, several jobs can run side by side: start them all, then wait on each
+(``wait_all``) — which is what hyperparameter tuning does.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from helpers.platform import artifacts, jobs, storage
+from helpers.platform.display import LogDisplay
+from helpers.platform.errors import FailedStatusError, StoppedError, TimeoutExceededError
+from helpers.platform.metrics import MetricScraper
+
+#: Seconds a stopped job gets between SIGTERM and SIGKILL (SageMaker gives 120).
+STOP_GRACE_SECONDS = 2.0
+#: SageMaker's limit on FailureReason.
+MAX_REASON = 1024
+
+_RUNS: dict[str, "LocalRun"] = {}
+_RUNS_LOCK = threading.Lock()
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)?(:.*)?$")
+
+STATUS_MESSAGES = {
+    "Starting": "Preparing the instances for training",
+    "Downloading": "Downloading input data",
+    "Training": "Training image download completed. Training in progress.",
+    "Uploading": "Uploading generated training model",
+    "Completed": "Training job completed",
+}
+
+
+def active(name: str) -> "LocalRun | None":
+    """The run of ``name`` started by this process, while it is known here."""
+    with _RUNS_LOCK:
+        return _RUNS.get(name)
+
+
+def _process_started(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def kill_group(pid: int | None, started: float | None = None) -> None:
+    """Kill a job's process group if that process still exists (and is the same process)."""
+    if not pid:
+        return
+    if started is not None and _process_started(pid) not in (None, started):
+        return  # the pid now belongs to someone else
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+
+
+def failure_reason_from_log(lines: list[str], returncode: int) -> str:
+    """``AlgorithmError: <the traceback's last line> (exit code N)``, or the last line logged."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        hint = " (out of memory?)" if name == "SIGKILL" else ""
+        return f"AlgorithmError: the training process was killed by {name}{hint}"
+    text = [line for line in lines if line.strip()]
+    last = None
+    for index, line in enumerate(text):
+        if line.startswith("Traceback (most recent call last):"):
+            tail = [l for l in text[index + 1:] if not l.startswith((" ", "\t"))]
+            last = tail[0] if tail else None
+            for candidate in tail:
+                if _EXCEPTION_LINE.match(candidate):
+                    last = candidate
+                    break
+    if last is None and text:
+        last = text[-1]
+    detail = f"{last} " if last else ""
+    return f"AlgorithmError: {detail}(exit code {returncode})"
+
+
+class LocalRun:
+    """One job's process and its bookkeeping. Create with the initial record, then ``start()``."""
+
+    def __init__(self, name: str, record: dict, command: list[str], env: dict[str, str], cwd: Path,
+                 model_dir: Path, output_data_dir: Path, failure_file: Path,
+                 metric_definitions: list[dict], label: str = ""):
+        self.name = name
+        self.command = command
+        self.env = env
+        self.cwd = cwd
+        self.model_dir = model_dir
+        self.output_data_dir = output_data_dir
+        self.failure_file = failure_file
+        self.label = label
+        self.scraper = MetricScraper(metric_definitions)
+        self._record = record
+        self._events: list[tuple[str, str]] = []
+        self._log_lines: list[str] = []
+        self._cond = threading.Condition()
+        self._done = threading.Event()
+        self._stop: tuple[str, str] | None = None
+        self._proc: subprocess.Popen | None = None
+        self._started = time.monotonic()
+        self._timers: list[threading.Timer] = []
+
+    # ----------------------------------------------------------------- record and events
+    def record(self) -> dict:
+        with self._cond:
+            return copy.deepcopy(self._record)
+
+    def _save(self) -> None:
+        jobs.write_record(self.name, self._record)
+
+    def transition(self, status: str, message: str | None = None, primary: str | None = None) -> None:
+        """Move to a new SecondaryStatus (closing the previous one), persist, tell waiters."""
+        message = message or STATUS_MESSAGES.get(status, status)
+        stamp = jobs.now()
+        with self._cond:
+            transitions = self._record.setdefault("SecondaryStatusTransitions", [])
+            if transitions and "EndTime" not in transitions[-1]:
+                transitions[-1]["EndTime"] = stamp
+            transitions.append({"Status": status, "StartTime": stamp, "StatusMessage": message})
+            self._record["SecondaryStatus"] = status
+            if primary:
+                self._record["TrainingJobStatus"] = primary
+            self._record["LastModifiedTime"] = stamp
+            self._save()
+            self._events.append(("status", f"{status} - {message}"))
+            self._cond.notify_all()
+
+    # ----------------------------------------------------------------- lifecycle
+    def start(self) -> "LocalRun":
+        """Launch the job's process and return immediately."""
+        log_path = jobs.job_dir(self.name) / "logs.txt"
+        self._log = open(log_path, "a", encoding="utf-8")
+        with _RUNS_LOCK:
+            _RUNS[self.name] = self
+        self._record["TrainingStartTime"] = jobs.now()
+        self.transition("Training")
+        try:
+            self._proc = subprocess.Popen(
+                self.command, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+                errors="replace", bufsize=1, start_new_session=True)
+        except OSError as exc:
+            self._log.close()
+            self._finish_failed(f"AlgorithmError: could not start the training process: {exc}")
+            return self
+        with self._cond:
+            self._record[jobs.PRIVATE].update(
+                ProcessPid=self._proc.pid, ProcessStarted=_process_started(self._proc.pid))
+            self._save()
+        max_runtime = self._record.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
+        if max_runtime:
+            message = (f"it ran longer than MaxRuntimeInSeconds={max_runtime}. "
+                       "Raise StoppingCondition(max_runtime_in_seconds=...) or make the job faster.")
+            self._schedule(float(max_runtime), lambda: self.stop(message, status="MaxRuntimeExceeded"))
+        threading.Thread(target=self._monitor, name=f"job-{self.name}", daemon=True).start()
+        return self
+
+    def _schedule(self, delay: float, action) -> None:
+        timer = threading.Timer(delay, action)
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+
+    def stop(self, message: str = "stop() was called.", status: str = "Stopped") -> None:
+        """Stop the job (SIGTERM, then SIGKILL after a grace period); it ends as Stopped."""
+        if self._done.is_set() or self._proc is None or self._proc.poll() is not None:
+            return  # already over (or finishing): a finished process is not "stopped"
+        with self._cond:
+            if self._stop is None:
+                self._stop = (status, message)
+        try:
+            os.killpg(self._proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            return
+        self._schedule(STOP_GRACE_SECONDS, lambda: self._proc.poll() is None and kill_group(self._proc.pid))
+
+    def _monitor(self) -> None:
+        try:
+            for raw in self._proc.stdout:
+                line = raw.rstrip("\r\n")
+                self._log.write(line + "\n")
+                self._log.flush()
+                self.scraper.feed(line)
+                with self._cond:
+                    self._log_lines.append(line)
+                    self._events.append(("log", line))
+                    self._cond.notify_all()
+            returncode = self._proc.wait()
+        except BaseException as exc:  # never leave a job InProgress because the monitor broke
+            kill_group(self._proc.pid)
+            self._finish_failed(f"AlgorithmError: the platform lost track of the job: {exc!r}")
+            return
+        finally:
+            self._log.close()
+        self._finish(returncode)
+
+    # ----------------------------------------------------------------- finalisation (exactly once)
+    def _finish(self, returncode: int) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        if self._stop is not None:
+            status, message = self._stop
+            with self._cond:
+                self._record[jobs.PRIVATE]["StopReason"] = message
+            self._end(primary="Stopped", secondary=status, message=f"Training job stopped: {message}")
+            return
+        if returncode != 0:
+            self._finish_failed(self._failure_reason(returncode))
+            return
+        self.transition("Uploading")
+        try:
+            artifact_uri = self._record[jobs.PRIVATE]["ArtifactUri"]
+            digest = artifacts.pack(self.model_dir, storage.s3_to_path(artifact_uri))
+            if self.output_data_dir.is_dir() and any(self.output_data_dir.iterdir()):
+                output_uri = artifact_uri.rsplit("/", 1)[0] + "/output.tar.gz"
+                artifacts.pack(self.output_data_dir, storage.s3_to_path(output_uri))
+        except Exception as exc:
+            self._finish_failed(f"ClientError: could not upload the model artifact: {exc}")
+            return
+        with self._cond:
+            self._record["ModelArtifacts"] = {"S3ModelArtifacts": artifact_uri, "Sha256": digest}
+        self._end(primary="Completed", secondary="Completed", message=STATUS_MESSAGES["Completed"])
+
+    def _failure_reason(self, returncode: int) -> str:
+        try:
+            text = self.failure_file.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            text = ""
+        with self._cond:
+            lines = list(self._log_lines)
+        reason = text or failure_reason_from_log(lines, returncode)
+        return reason[:MAX_REASON]
+
+    def _finish_failed(self, reason: str) -> None:
+        with self._cond:
+            self._record["FailureReason"] = reason
+        self._end(primary="Failed", secondary="Failed", message=f"Training job failed. {reason}")
+
+    def _end(self, primary: str, secondary: str, message: str) -> None:
+        end = jobs.now()
+        elapsed = max(1, int(round(time.monotonic() - self._started)))
+        with self._cond:
+            self._record["FinalMetricDataList"] = self.scraper.final()
+            self._record["TrainingEndTime"] = end
+            self._record["TrainingTimeInSeconds"] = elapsed
+            self._record["BillableTimeInSeconds"] = elapsed
+        self.transition(secondary, message, primary=primary)
+        with self._cond:
+            transitions = self._record["SecondaryStatusTransitions"]
+            transitions[-1]["EndTime"] = end
+            self._save()
+        with _RUNS_LOCK:
+            _RUNS.pop(self.name, None)
+        with self._cond:
+            self._done.set()
+            self._cond.notify_all()
+
+    # ----------------------------------------------------------------- waiting
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, logs: bool = True, timeout: float | None = None) -> dict:
+        """Stream the job's events (status lines, log lines, progress bar) until it ends.
+
+        Returns the final record; raises FailedStatusError / StoppedError as the job ended, or
+        TimeoutExceededError if ``timeout`` seconds pass first (the job keeps running).
+        """
+        display = LogDisplay(self.label, show_lines=logs)
+        seen = 0
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while True:
+                with self._cond:
+                    while seen >= len(self._events) and not self._done.is_set():
+                        remaining = None if deadline is None else deadline - time.monotonic()
+                        if remaining is not None and remaining <= 0:
+                            break
+                        self._cond.wait(0.25 if remaining is None else min(0.25, remaining))
+                    new, seen = self._events[seen:], len(self._events)
+                    finished = self._done.is_set() and seen == len(self._events)
+                for kind, text in new:
+                    (display.status if kind == "status" else display.line)(text)
+                if finished:
+                    break
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise TimeoutExceededError(
+                        f"Training job {self.name!r} is still running after {timeout} s: "
+                        "call wait() again, or stop() it.")
+        except KeyboardInterrupt:
+            self.stop("interrupted from the notebook (KeyboardInterrupt).")
+            self._done.wait(STOP_GRACE_SECONDS + 5)
+            raise
+        finally:
+            display.close()
+        record = self.record()
+        raise_for_status(record)
+        return record
+
+
+def raise_for_status(record: dict) -> None:
+    status = record.get("TrainingJobStatus")
+    if status == "Failed":
+        raise FailedStatusError("TrainingJob", status, record.get("FailureReason", "(Unknown)"),
+                                description=jobs.public_view(copy.deepcopy(record)))
+    if status == "Stopped":
+        message = record.get(jobs.PRIVATE, {}).get("StopReason", "it was stopped.")
+        raise StoppedError(f"Training job {record.get('TrainingJobName')!r} stopped: {message}",
+                           description=jobs.public_view(copy.deepcopy(record)))
+
+
+def wait_for_record(name: str, poll: float = 0.5, timeout: float | None = None) -> dict:
+    """Wait for a job started by another process (e.g. before a kernel restart) by polling job.json."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        record = jobs.read_record(name)
+        if record.get("TrainingJobStatus") in jobs.TERMINAL:
+            raise_for_status(record)
+            return record
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutExceededError(f"Training job {name!r} is still {record.get('SecondaryStatus')}.")
+        time.sleep(poll)
+
+
+def wait_all(training_jobs, logs: bool = False) -> list[dict]:
+    """Wait for several jobs started without waiting (``trainer._start_job(...)`` or
+    ``train(wait=False)``); returns their DescribeTrainingJob dicts in the order given. Failed and
+    stopped jobs are returned too, nothing is raised: the caller decides (a tuner keeps going)."""
+    descriptions = []
+    for job in training_jobs:
+        try:
+            job.wait(logs=logs)
+        except (FailedStatusError, StoppedError):
+            pass
+        descriptions.append(job.describe())
+    return descriptions

@@ -1,0 +1,226 @@
+"""The ``sagemaker`` backend: the same ``ModelTrainer(...).train(...)`` calls, sent through the real
+SageMaker Python SDK v3 (imported here only, never on the local path).
+
+Our config objects (``InputData``, ``SourceCode``, ``Compute``...) are converted field by field to
+the SDK's; built-in algorithms' hyperparameters are still validated locally first, so a typo fails
+in a second instead of after a paid instance starts. Failures surface as our
+``FailedStatusError`` (with ``.description``, the DescribeTrainingJob dict) like on the local backend.
+
+Needs AWS credentials, a region and an execution role (``role=...`` or the SDK's config file);
+tests run it against moto.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from functools import lru_cache
+
+from helpers.platform import builtins
+from helpers.platform.backend import default_region
+from helpers.platform.errors import FailedStatusError
+from helpers.platform.metrics import normalise
+from helpers.platform.trainer import load_hyperparameters
+
+
+def sdk_session(region: str | None = None, default_bucket: str | None = None,
+                default_bucket_prefix: str | None = None):
+    """The SDK's Session for ``region`` (what ``helpers.platform.Session()`` returns on this backend).
+
+    One per settings: building an SDK Session validates the SDK's config file against its JSON schema,
+    which takes seconds, and every SDK ModelTrainer made without a session would build another.
+    """
+    return _cached_session(region or default_region(), default_bucket, default_bucket_prefix)
+
+
+@lru_cache(maxsize=8)
+def _cached_session(region: str, default_bucket: str | None, default_bucket_prefix: str | None):
+    import boto3
+    from sagemaker.core.helper.session_helper import Session
+
+    return Session(boto_session=boto3.Session(region_name=region),
+                   default_bucket=default_bucket, default_bucket_prefix=default_bucket_prefix)
+
+
+def forget_sessions() -> None:
+    """Drop cached SDK sessions (after changing credentials or region)."""
+    _cached_session.cache_clear()
+
+
+def _convert(value, sdk_class):
+    """Our dataclass -> the SDK's pydantic config (fields with None left to the SDK's defaults)."""
+    if value is None or isinstance(value, sdk_class):
+        return value
+    if is_dataclass(value):
+        return sdk_class(**{k: v for k, v in asdict(value).items() if v is not None})
+    raise TypeError(f"Expected {sdk_class.__name__} settings, got {type(value).__name__}.")
+
+
+def _boto_session(session):
+    return getattr(session, "boto_session", None)
+
+
+def _describe(boto_session, name: str) -> dict:
+    import boto3
+
+    client = (boto_session or boto3.Session(region_name=default_region())).client("sagemaker")
+    description = client.describe_training_job(TrainingJobName=name)
+    description.pop("ResponseMetadata", None)
+    return description
+
+
+class RemoteTrainingJob:
+    """A SageMaker training job with the same surface as the local ``TrainingJob``: ``describe()``,
+    ``wait()``, ``stop()``, and the SDK resource's snake_case attributes."""
+
+    def __init__(self, sdk_job, boto_session=None):
+        self._job = sdk_job
+        self._boto_session = boto_session
+        self.training_job_name = sdk_job.training_job_name
+
+    @property
+    def name(self) -> str:
+        return self.training_job_name
+
+    def describe(self) -> dict:
+        return _describe(self._boto_session, self.training_job_name)
+
+    def refresh(self) -> "RemoteTrainingJob":
+        self._job.refresh()
+        return self
+
+    def wait(self, poll: float = 5, timeout: float | None = None, logs: bool = False) -> None:
+        from sagemaker.core.utils.exceptions import FailedStatusError as SDKFailedStatusError
+
+        try:
+            self._job.wait(poll=int(max(1, poll)), timeout=timeout, logs=logs)
+        except SDKFailedStatusError as exc:
+            description = self.describe()
+            raise FailedStatusError("TrainingJob", description.get("TrainingJobStatus", "Failed"),
+                                    description.get("FailureReason", "(Unknown)"), description) from exc
+
+    def stop(self) -> None:
+        self._job.stop()
+
+    def __getattr__(self, item: str):
+        if item.startswith("_"):
+            raise AttributeError(item)
+        return getattr(self._job, item)
+
+    def __repr__(self) -> str:
+        return f"RemoteTrainingJob(training_job_name={self.training_job_name!r})"
+
+
+class SageMakerModelTrainer:
+    """What ``helpers.platform.ModelTrainer(...)`` returns when the backend is ``sagemaker``."""
+
+    def __init__(self, *, training_image=None, algorithm_name=None, source_code=None, compute=None,
+                 hyperparameters=None, base_job_name=None, output_data_config=None, stopping_condition=None,
+                 input_data_config=None, environment=None, sagemaker_session=None, role=None,
+                 training_input_mode="File", **sdk_only):
+        from sagemaker.core.training import configs as sdk
+        from sagemaker.train.model_trainer import ModelTrainer as SDKModelTrainer
+
+        try:
+            self._algorithm = builtins.algorithm_for_image(training_image) if training_image else None
+        except ValueError:
+            self._algorithm = None  # a custom container: SageMaker can run it, we just cannot check it
+        if self._algorithm in builtins.REPOSITORIES.values() and "/" not in training_image:
+            # a bare built-in name works locally; SageMaker needs the real image
+            from helpers.platform import image_uris
+
+            region = getattr(sagemaker_session, "boto_region_name", None) or default_region()
+            try:
+                training_image = image_uris.retrieve(self._algorithm, region)
+            except ValueError as exc:
+                raise ValueError(f"On SageMaker the training image must be an ECR URI: pass "
+                                 f"training_image=image_uris.retrieve({self._algorithm!r}, {region!r}, ...). {exc}") from None
+        self.hyperparameters = load_hyperparameters(hyperparameters)
+        kwargs = dict(
+            training_image=training_image, algorithm_name=algorithm_name,
+            source_code=_convert(source_code, sdk.SourceCode), compute=_convert(compute, sdk.Compute),
+            hyperparameters=self.hyperparameters, base_job_name=base_job_name,
+            output_data_config=_convert(output_data_config, sdk.OutputDataConfig),
+            stopping_condition=_convert(stopping_condition, sdk.StoppingCondition),
+            input_data_config=[_convert(c, sdk.InputData) for c in input_data_config] if input_data_config else None,
+            environment=dict(environment or {}), sagemaker_session=sagemaker_session or sdk_session(), role=role,
+            training_input_mode=training_input_mode, **sdk_only)
+        self._sdk = SDKModelTrainer(**{k: v for k, v in kwargs.items() if v is not None})
+        self._latest_training_job: RemoteTrainingJob | None = None
+
+    @property
+    def sdk_trainer(self):
+        """The underlying ``sagemaker.train.ModelTrainer``."""
+        return self._sdk
+
+    @property
+    def latest_training_job(self) -> RemoteTrainingJob | None:
+        return self._latest_training_job
+
+    def with_metric_definitions(self, metric_definitions) -> "SageMakerModelTrainer":
+        from sagemaker.core.training.configs import MetricDefinition
+
+        self._sdk.with_metric_definitions(
+            [MetricDefinition(name=d["Name"], regex=d["Regex"]) for d in normalise(metric_definitions)])
+        return self
+
+    def _validate_locally(self, input_data_config) -> None:
+        if self._algorithm is None:
+            return
+        try:
+            algorithm = builtins.load(self._algorithm)
+        except ValueError:
+            return  # not implemented locally: SageMaker will validate
+        from helpers.platform.opt_ml import safe_serialize
+
+        algorithm.validate_hyperparameters({k: safe_serialize(v) for k, v in self.hyperparameters.items()})
+        names = {c.channel_name for c in (self._sdk.input_data_config or [])} | {c.channel_name for c in input_data_config or []}
+        missing = sorted(set(getattr(algorithm, "required_channels", ()) or ()) - names)
+        if missing:
+            from helpers.platform.errors import InputDataError
+
+            raise InputDataError(f"{self._algorithm} needs the channel(s) {', '.join(map(repr, missing))}.")
+
+    def train(self, input_data_config=None, wait: bool = True, logs: bool = True, dry_run: bool = False):
+        from sagemaker.core.training import configs as sdk
+        from sagemaker.core.utils.exceptions import FailedStatusError as SDKFailedStatusError
+
+        self._validate_locally(input_data_config)
+        channels = [_convert(c, sdk.InputData) for c in input_data_config] if input_data_config else None
+        try:
+            self._sdk.train(input_data_config=channels, wait=wait, logs=logs, dry_run=dry_run)
+        except SDKFailedStatusError as exc:
+            self._remember_job()
+            description = self._latest_training_job.describe() if self._latest_training_job else {}
+            raise FailedStatusError("TrainingJob", description.get("TrainingJobStatus", "Failed"),
+                                    description.get("FailureReason", "(Unknown)"), description) from exc
+        self._remember_job()
+        return None
+
+    def _remember_job(self) -> None:
+        job = getattr(self._sdk, "_latest_training_job", None)
+        if job is not None:
+            self._latest_training_job = RemoteTrainingJob(job, _boto_session(self._sdk.sagemaker_session))
+
+    def __getattr__(self, item: str):
+        if item.startswith("__") or item in ("_sdk", "_algorithm", "_latest_training_job"):
+            raise AttributeError(item)
+        return getattr(self._sdk, item)
+
+    def __repr__(self) -> str:
+        return f"SageMakerModelTrainer(training_image={self._sdk.training_image!r}, base_job_name={self._sdk.base_job_name!r})"
+
+
+def list_training_jobs(name_contains: str | None = None, status_equals: str | None = None,
+                       max_results: int = 100, sort_order: str = "Descending") -> list[dict]:
+    import boto3
+
+    args = {"MaxResults": max_results, "SortOrder": sort_order, "SortBy": "CreationTime"}
+    if name_contains:
+        args["NameContains"] = name_contains
+    if status_equals:
+        args["StatusEquals"] = status_equals
+    return boto3.Session(region_name=default_region()).client("sagemaker").list_training_jobs(**args)["TrainingJobSummaries"]
+
+
+def describe_training_job(name: str) -> dict:
+    return _describe(None, name)

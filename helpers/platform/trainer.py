@@ -1,0 +1,411 @@
+"""``ModelTrainer``: SageMaker SDK v3's training entry point, run on the local platform.
+
+Same constructor arguments as ``sagemaker.train.ModelTrainer`` and the same
+``train(input_data_config=[InputData(...)], wait=True, logs=True)``. The training image picks the
+mode: a built-in algorithm's image (``image_uris.retrieve("linear-learner", region)``) runs that
+algorithm from ``helpers.algorithms``; a framework image with ``source_code=SourceCode(...)`` runs
+your script with SageMaker's ``SM_*`` environment (script mode).
+
+Everything that can be checked before a job starts is checked first (hyperparameters against the
+algorithm's schema, channels present and non-empty), so a typo costs no job. The job itself runs
+in its own process (``helpers.platform.runner``); with the ``sagemaker`` backend the same
+constructor returns a trainer that drives the real SDK (``helpers.platform.sagemaker_backend``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import sys
+from pathlib import Path
+
+from helpers.platform import builtins, jobs, opt_ml, runner, storage
+from helpers.platform.backend import current_backend
+from helpers.platform.configs import Compute, InputData, OutputDataConfig, SourceCode, StoppingCondition
+from helpers.platform.errors import InputDataError
+from helpers.platform.metrics import normalise
+from helpers.platform.session import Session
+
+DEFAULT_INSTANCE_TYPE = "ml.m5.xlarge"
+DEFAULT_MAX_RUNTIME_IN_SECONDS = 3600
+LOCAL_ROLE = "arn:aws:iam::000000000000:role/FlywheelLocalSageMakerRole"
+_CHANNEL_NAME = re.compile(r"^[A-Za-z0-9.\-_]{1,64}$")
+_SDK_ONLY = ("training_mode", "networking", "checkpoint_config", "training_image_config", "tags",
+             "local_container_root", "input_s3_key_prefix")
+
+
+def load_hyperparameters(hyperparameters) -> dict:
+    """A dict as is; a path to a JSON or YAML file is read (as the SDK allows)."""
+    if hyperparameters is None:
+        return {}
+    if isinstance(hyperparameters, (str, os.PathLike)):
+        path = Path(hyperparameters)
+        if not path.is_file():
+            raise ValueError(f"Hyperparameters file not found: {path}. Pass a dict, or the path of a JSON/YAML file.")
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            import yaml
+
+            data = yaml.safe_load(text)
+        if not isinstance(data, dict):
+            raise ValueError(f"{path} must hold a mapping of hyperparameter names to values.")
+        return data
+    if not isinstance(hyperparameters, dict):
+        raise TypeError(f"hyperparameters must be a dict (or a file path), not {type(hyperparameters).__name__}.")
+    return dict(hyperparameters)
+
+
+def _repo_name(image: str) -> str:
+    return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+
+
+class ModelTrainer:
+    """Train a model as a SageMaker training job (locally by default).
+
+    Args:
+        training_image: ECR URI of a built-in algorithm (``image_uris.retrieve("xgboost", region,
+            version="1.7-1")``) or of a framework container for script mode; locally the bare
+            algorithm name (``"linear-learner"``) works too.
+        source_code: ``SourceCode(source_dir="src", entry_script="train.py")`` for script mode.
+        compute: ``Compute(instance_type="ml.m5.xlarge", instance_count=1)`` (recorded locally).
+        hyperparameters: dict (values sent as strings, as SageMaker does) or a JSON/YAML file path.
+        base_job_name: job names are ``<base_job_name>-<timestamp>``.
+        output_data_config: ``OutputDataConfig(s3_output_path="s3://bucket/prefix")``; default
+            ``s3://<default bucket>/<base_job_name>``.
+        stopping_condition: ``StoppingCondition(max_runtime_in_seconds=...)``; default 3600 s.
+        input_data_config: channels used by every ``train()`` (``train``'s own list wins per name).
+        environment: extra environment variables for the job's process.
+        sagemaker_session, role: as in the SDK (the local backend needs no role).
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if current_backend() == "sagemaker":
+            from helpers.platform.sagemaker_backend import SageMakerModelTrainer
+
+            return SageMakerModelTrainer(*args, **kwargs)
+        return super().__new__(cls)
+
+    def __init__(self, *, training_image: str | None = None, algorithm_name: str | None = None,
+                 source_code: SourceCode | None = None, compute: Compute | None = None,
+                 hyperparameters=None, base_job_name: str | None = None,
+                 output_data_config: OutputDataConfig | None = None,
+                 stopping_condition: StoppingCondition | None = None,
+                 input_data_config: list[InputData] | None = None, environment: dict | None = None,
+                 sagemaker_session: Session | None = None, role: str | None = None,
+                 training_input_mode: str = "File", **sdk_only):
+        unknown = sorted(set(sdk_only) - set(_SDK_ONLY))
+        if unknown:
+            raise TypeError(f"ModelTrainer() got unexpected argument(s) {', '.join(unknown)}. Metric definitions for "
+                            "script mode go through .with_metric_definitions([...]).")
+        if bool(training_image) == bool(algorithm_name):
+            raise ValueError("Pass exactly one of training_image or algorithm_name, e.g. "
+                             "training_image=image_uris.retrieve('linear-learner', 'us-east-1').")
+        self.training_image = training_image or algorithm_name
+        self.algorithm_name = algorithm_name
+        self.source_code = source_code
+        self.hyperparameters = load_hyperparameters(hyperparameters)
+        self.sagemaker_session = sagemaker_session or Session()
+        self.role = role or LOCAL_ROLE
+        self.environment = dict(environment or {})
+        self.training_input_mode = training_input_mode
+        self.input_data_config = list(input_data_config or [])
+        self._algorithm = builtins.algorithm_for_image(self.training_image)
+        if self._algorithm is not None and self._algorithm not in builtins.available():
+            raise ValueError(
+                f"The local backend does not implement the {self._algorithm!r} algorithm yet. Local algorithms: "
+                f"{', '.join(builtins.available())}. (On SageMaker it runs: use_backend('sagemaker').)")
+        self._validate_source_code()
+        self.base_job_name = jobs.check_base_name(base_job_name or f"{_repo_name(self.training_image)}-job")
+        compute = compute or Compute()
+        compute.instance_type = compute.instance_type or DEFAULT_INSTANCE_TYPE
+        compute.instance_count = compute.instance_count or 1
+        self.compute = compute
+        stopping_condition = stopping_condition or StoppingCondition()
+        if stopping_condition.max_runtime_in_seconds is None:
+            stopping_condition.max_runtime_in_seconds = DEFAULT_MAX_RUNTIME_IN_SECONDS
+        if stopping_condition.max_runtime_in_seconds <= 0:
+            raise ValueError("StoppingCondition.max_runtime_in_seconds must be a positive number of seconds.")
+        self.stopping_condition = stopping_condition
+        output_data_config = output_data_config or OutputDataConfig()
+        if not output_data_config.s3_output_path:
+            bucket = self.sagemaker_session.default_bucket()
+            prefix = self.sagemaker_session.default_bucket_prefix
+            output_data_config.s3_output_path = "s3://" + "/".join(p for p in (bucket, prefix, self.base_job_name) if p)
+        storage.parse_s3_uri(output_data_config.s3_output_path)
+        output_data_config.compression_type = output_data_config.compression_type or "GZIP"
+        self.output_data_config = output_data_config
+        self._metric_definitions: list[dict] | None = None
+        self._latest_training_job: jobs.TrainingJob | None = None
+
+    # ----------------------------------------------------------------- SDK-style configuration
+    def with_metric_definitions(self, metric_definitions) -> "ModelTrainer":
+        """Regexes that pull metrics out of a script's log (built-in algorithms bring their own)."""
+        self._metric_definitions = normalise(metric_definitions)
+        return self
+
+    @property
+    def latest_training_job(self) -> jobs.TrainingJob | None:
+        """The job the last ``train()`` started (the SDK keeps it in ``_latest_training_job``)."""
+        return self._latest_training_job
+
+    @property
+    def output_data(self) -> str:
+        """``<output path>/<job name>/output/output.tar.gz`` of the latest job."""
+        if self._latest_training_job is None:
+            raise ValueError("No training job is associated with this ModelTrainer. Call train() first.")
+        return (f"{self.output_data_config.s3_output_path.rstrip('/')}/"
+                f"{self._latest_training_job.training_job_name}/output/output.tar.gz")
+
+    @property
+    def script_mode(self) -> bool:
+        return self._algorithm is None
+
+    def _validate_source_code(self) -> None:
+        code = self.source_code
+        if self._algorithm is not None:
+            if code is not None:
+                raise ValueError(
+                    f"{self.training_image!r} is the built-in {self._algorithm!r} algorithm: it takes no source_code. "
+                    "For your own script use a framework image, e.g. "
+                    "image_uris.retrieve('sklearn', region, version='1.2-1'), with source_code=SourceCode(...).")
+            return
+        if code is None:
+            raise ValueError(f"{self.training_image!r} is a framework image: it runs your script. Pass "
+                             "source_code=SourceCode(source_dir='src', entry_script='train.py').")
+        if not (code.entry_script or code.command):
+            raise ValueError("SourceCode needs entry_script='train.py' (or command='python train.py').")
+        if not code.source_dir:
+            raise ValueError("SourceCode needs source_dir: the folder that holds your entry script.")
+        source_dir = Path(code.source_dir)
+        if not source_dir.is_dir():
+            raise ValueError(f"Invalid 'source_dir' {code.source_dir!r}: no such folder (relative paths start at "
+                             f"{Path.cwd()}).")
+        if code.entry_script and not code.command:
+            if not (source_dir / code.entry_script).is_file():
+                raise ValueError(f"Invalid 'entry_script' {code.entry_script!r}: not a file in {source_dir}.")
+            if not code.entry_script.endswith((".py", ".sh")):
+                raise ValueError(f"Unsupported entry script {code.entry_script!r}: use a .py or .sh file.")
+        if code.requirements and not (source_dir / code.requirements).is_file():
+            raise ValueError(f"Invalid 'requirements' {code.requirements!r}: not a file in {source_dir}.")
+
+    # ----------------------------------------------------------------- training
+    def train(self, input_data_config: list[InputData] | None = None, wait: bool = True, logs: bool = True,
+              dry_run: bool = False):
+        """Run a training job. With ``wait=True`` (default) block until it ends, streaming its log
+        when ``logs=True``; raise ``FailedStatusError`` (with ``.description``) if it fails.
+        ``dry_run=True`` only validates. Returns None, as the SDK does: the job is
+        ``trainer.latest_training_job`` (``_latest_training_job`` in the SDK)."""
+        job = self._start_job(input_data_config, dry_run=dry_run)
+        if job is None:
+            return None
+        self._latest_training_job = job
+        if wait:
+            job.wait(logs=logs)
+        return None
+
+    def _channels(self, input_data_config) -> list[InputData]:
+        merged = {c.channel_name: c for c in self.input_data_config}
+        for channel in input_data_config or []:
+            merged[getattr(channel, "channel_name", None)] = channel
+        channels = list(merged.values())
+        for channel in channels:
+            if not isinstance(channel, InputData):
+                raise TypeError(f"input_data_config takes InputData(channel_name=..., data_source=...) items, "
+                                f"not {type(channel).__name__}.")
+            if not channel.channel_name or not _CHANNEL_NAME.match(str(channel.channel_name)):
+                raise InputDataError(f"Invalid channel name {channel.channel_name!r}: use letters, digits, '.', '-' "
+                                     "or '_', e.g. InputData(channel_name='train', data_source=...).")
+            if channel.data_source is None:
+                raise InputDataError(f"Channel {channel.channel_name!r} has no data_source: pass the s3:// URI "
+                                     "that upload_data(...) returned.")
+        return channels
+
+    def _check_channels(self, algorithm, channels: list[InputData]) -> None:
+        names = {c.channel_name for c in channels}
+        required = set(getattr(algorithm, "required_channels", ()) or ())
+        supported = set(getattr(algorithm, "supported_channels", ()) or ())
+        missing = sorted(required - names)
+        if missing:
+            raise InputDataError(
+                f"{self._algorithm} needs the channel(s) {', '.join(map(repr, missing))} but got "
+                f"{', '.join(map(repr, sorted(names))) or 'none'}. Pass e.g. train(input_data_config=["
+                f"InputData(channel_name={missing[0]!r}, data_source=session.upload_data('train.csv'))]).")
+        unknown = sorted(names - supported) if supported else []
+        if unknown:
+            raise InputDataError(f"{self._algorithm} does not read the channel(s) {', '.join(map(repr, unknown))}; "
+                                 f"its channels are {', '.join(map(repr, sorted(supported)))}.")
+
+    def _resolve_sources(self, channels: list[InputData]) -> dict[str, tuple[str, object]]:
+        """channel -> ("s3", uri) or ("local", Path), failing fast on missing or empty data."""
+        resolved = {}
+        for channel in channels:
+            source = channel.data_source
+            if isinstance(source, (str, os.PathLike)) and str(source).startswith("s3://"):
+                uri = str(source)
+                if not storage.channel_files(uri):
+                    raise InputDataError(
+                        f"Channel {channel.channel_name!r}: no data under {uri}. Upload it first, e.g. "
+                        f"data_source=Session().upload_data('train.csv', key_prefix='...'), or check the URI "
+                        f"(storage.list_prefix('{uri.rsplit('/', 1)[0]}/') lists what is there).")
+                resolved[channel.channel_name] = ("s3", uri)
+            elif isinstance(source, (str, os.PathLike)):
+                path = Path(source)
+                if not path.exists():
+                    raise InputDataError(f"Channel {channel.channel_name!r}: {path} does not exist. Pass an s3:// URI "
+                                         "from upload_data(...) or the path of a local file or folder.")
+                if path.is_dir() and not any(p.is_file() for p in path.rglob("*")):
+                    raise InputDataError(f"Channel {channel.channel_name!r}: the folder {path} is empty.")
+                resolved[channel.channel_name] = ("local", path)
+            else:
+                raise InputDataError(f"Channel {channel.channel_name!r}: data_source must be an s3:// URI or a local "
+                                     f"path, not {type(source).__name__}.")
+        return resolved
+
+    def _start_job(self, input_data_config=None, hyperparameters: dict | None = None, dry_run: bool = False,
+                   base_job_name: str | None = None) -> jobs.TrainingJob | None:
+        """Validate, prepare and launch one job without waiting; returns its TrainingJob.
+
+        ``hyperparameters`` override the trainer's for this job only (how a tuner launches trials).
+        """
+        channels = self._channels(input_data_config)
+        values = dict(self.hyperparameters)
+        values.update(hyperparameters or {})
+        string_hps = {str(k): opt_ml.safe_serialize(v) for k, v in values.items()}
+        algorithm = None
+        if self._algorithm is not None:
+            algorithm = builtins.load(self._algorithm)
+            algorithm.validate_hyperparameters(string_hps)  # HyperparameterError before any job exists
+            self._check_channels(algorithm, channels)
+        sources = self._resolve_sources(channels)
+        if dry_run:
+            return None
+
+        name = jobs.reserve_name(base_job_name or self.base_job_name)
+        region = self.sagemaker_session.boto_region_name
+        arn = f"arn:aws:sagemaker:{region}:{self.sagemaker_session.account_id()}:training-job/{name}"
+        for channel_name, (kind, path) in list(sources.items()):
+            if kind == "local":  # the SDK uploads local data under the job's input prefix
+                target = f"s3://{self.sagemaker_session.default_bucket()}/{self.base_job_name}/{name}/input/{channel_name}"
+                uri = storage.upload(path, target if path.is_dir() else f"{target}/{path.name}")
+                sources[channel_name] = ("s3", uri)
+        output_path = self.output_data_config.s3_output_path.rstrip("/")
+        metric_definitions = (normalise(algorithm.metric_definitions()) if algorithm is not None
+                              else list(self._metric_definitions or []))
+        by_name = {c.channel_name: c for c in channels}
+        record = {
+            "TrainingJobName": name,
+            "TrainingJobArn": arn,
+            "TrainingJobStatus": "InProgress",
+            "SecondaryStatus": "Starting",
+            "HyperParameters": string_hps,
+            "AlgorithmSpecification": {
+                "TrainingImage": self.training_image,
+                "AlgorithmName": self._algorithm,
+                "TrainingInputMode": self.training_input_mode,
+                "MetricDefinitions": metric_definitions,
+                "EnableSageMakerMetricsTimeSeries": False,
+            },
+            "RoleArn": self.role,
+            "InputDataConfig": [
+                {"ChannelName": channel_name,
+                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri,
+                                                 "S3DataDistributionType": "FullyReplicated"}},
+                 **({"ContentType": by_name[channel_name].content_type} if by_name[channel_name].content_type else {}),
+                 "CompressionType": "None", "RecordWrapperType": "None", "InputMode": "File"}
+                for channel_name, (_, uri) in sources.items()],
+            "OutputDataConfig": {"S3OutputPath": output_path, "KmsKeyId": self.output_data_config.kms_key_id or "",
+                                 "CompressionType": self.output_data_config.compression_type},
+            "ResourceConfig": {"InstanceType": self.compute.instance_type,
+                               "InstanceCount": self.compute.instance_count,
+                               "VolumeSizeInGB": self.compute.volume_size_in_gb or 30},
+            "StoppingCondition": {"MaxRuntimeInSeconds": int(self.stopping_condition.max_runtime_in_seconds)},
+            "CreationTime": jobs.now(),
+            "LastModifiedTime": jobs.now(),
+            "SecondaryStatusTransitions": [],
+            "FinalMetricDataList": [],
+            "Environment": dict(self.environment),
+            "EnableNetworkIsolation": False,
+            "EnableInterContainerTrafficEncryption": False,
+            "EnableManagedSpotTraining": bool(self.compute.enable_managed_spot_training),
+            jobs.PRIVATE: {"MonitorPid": os.getpid(), "MonitorStarted": runner._process_started(os.getpid()),
+                           "ArtifactUri": f"{output_path}/{name}/output/model.tar.gz"},
+        }
+        tree = opt_ml.OptMl(jobs.job_dir(name) / "opt" / "ml")
+        code = self.source_code
+        if code is not None:
+            record["SourceCode"] = {"SourceDir": str(Path(code.source_dir).resolve()), "EntryScript": code.entry_script,
+                                    "Command": code.command, "Requirements": code.requirements,
+                                    "CodeDir": str(tree.code_dir)}
+        command, cwd = self._command(tree, string_hps)
+        env = self._environment(tree, name, arn, string_hps, sources, by_name)
+        run = runner.LocalRun(name, record, command, env, cwd, tree.model_dir, tree.output_data_dir,
+                              tree.failure_file, metric_definitions, label=self._algorithm or "training")
+        run.transition("Starting")
+        try:
+            run.transition("Downloading")
+            self._materialise(tree, string_hps, sources, by_name)
+        except Exception as exc:
+            run._finish_failed(f"ClientError: could not prepare the job's input: {exc}")
+            raise
+        run.start()
+        return jobs.TrainingJob(name)
+
+    # ----------------------------------------------------------------- job process details
+    def _input_data_config(self, sources, by_name) -> dict:
+        config = {}
+        for channel_name in sources:
+            entry = {"TrainingInputMode": self.training_input_mode, "S3DistributionType": "FullyReplicated",
+                     "RecordWrapperType": "None"}
+            if by_name[channel_name].content_type:
+                entry["ContentType"] = by_name[channel_name].content_type
+            config[channel_name] = entry
+        return config
+
+    def _materialise(self, tree: opt_ml.OptMl, string_hps, sources, by_name) -> None:
+        opt_ml.build(tree.root, hyperparameters=string_hps,
+                     input_data_config=self._input_data_config(sources, by_name),
+                     resource_config=opt_ml.resource_config(self.compute.instance_type, self.compute.instance_count))
+        for channel_name, (_, uri) in sources.items():
+            for object_uri, relative in storage.channel_files(uri):
+                opt_ml.place_file(storage.s3_to_path(object_uri), tree.channel_dir(channel_name) / relative)
+        if self.source_code is not None:
+            opt_ml.copy_source_dir(Path(self.source_code.source_dir), tree.code_dir, self.source_code.ignore_patterns)
+
+    def _command(self, tree: opt_ml.OptMl, string_hps) -> tuple[list[str], Path]:
+        if self._algorithm is not None:
+            return [sys.executable, "-m", "helpers.platform.container", "train"], tree.root.parent.parent
+        code = self.source_code
+        if code.command:
+            parts = shlex.split(code.command) + [str(a) for a in (code.args or [])]
+            if parts and parts[0] in ("python", "python3"):
+                parts[0] = sys.executable
+            return parts, tree.code_dir
+        args = opt_ml.cli_args(string_hps)
+        if code.entry_script.endswith(".sh"):
+            return ["/bin/sh", code.entry_script, *args], tree.code_dir
+        return [sys.executable, code.entry_script, *args], tree.code_dir
+
+    def _environment(self, tree, name, arn, string_hps, sources, by_name) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({str(k): str(v) for k, v in self.environment.items()})
+        script = self.source_code.entry_script if self.source_code is not None else None
+        env.update(opt_ml.environment(
+            tree, job_name=name, job_arn=arn, hyperparameters=string_hps,
+            input_data_config=self._input_data_config(sources, by_name),
+            resource_config=opt_ml.resource_config(self.compute.instance_type, self.compute.instance_count),
+            entry_script=script, user_args=opt_ml.cli_args(string_hps) if script else []))
+        env["PYTHONUNBUFFERED"] = "1"
+        if self._algorithm is not None:
+            env["FLYWHEEL_ALGORITHM"] = self._algorithm
+            from helpers import ROOT
+
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+        return env
+
+    def __repr__(self) -> str:
+        mode = f"algorithm={self._algorithm!r}" if self._algorithm else f"script={self.source_code.entry_script!r}"
+        return f"ModelTrainer({mode}, training_image={self.training_image!r}, base_job_name={self.base_job_name!r})"

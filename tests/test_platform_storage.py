@@ -1,0 +1,100 @@
+"""The local object store and Session: s3:// URIs on a folder, with S3's prefix rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.platform import Session, storage
+
+
+def test_parse_s3_uri_splits_bucket_and_key():
+    assert storage.parse_s3_uri("s3://my-bucket/a/b.csv") == ("my-bucket", "a/b.csv")
+    assert storage.parse_s3_uri("s3://my-bucket") == ("my-bucket", "")
+
+
+@pytest.mark.parametrize("uri, words", [
+    ("/tmp/data.csv", "Not an S3 URI"),
+    ("s3:/bucket/key", "Not an S3 URI"),
+    ("s3://Bad_Bucket/key", "Invalid bucket name"),
+    ("s3://bucket/a/../../etc", "'..'"),
+])
+def test_parse_s3_uri_rejects_bad_uris_with_the_fix(uri, words):
+    with pytest.raises(ValueError) as info:
+        storage.parse_s3_uri(uri)
+    assert words in str(info.value)
+    assert "s3://" in str(info.value)  # the message shows the expected form
+
+
+def test_store_lives_under_flywheel_home(flywheel_home):
+    path = storage.s3_to_path("s3://bucket-a/x/y.csv")
+    assert path == flywheel_home / "s3" / "bucket-a" / "x" / "y.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("1\n")
+    assert storage.path_to_s3(path) == "s3://bucket-a/x/y.csv"
+    with pytest.raises(ValueError, match="not inside the local object store"):
+        storage.path_to_s3(flywheel_home.parent)
+
+
+def test_upload_file_and_folder_then_list_and_download(flywheel_home, tmp_path):
+    source = tmp_path / "src"
+    (source / "sub").mkdir(parents=True)
+    (source / "a.csv").write_text("1,2\n")
+    (source / "sub" / "b.csv").write_text("3,4\n")
+    assert storage.upload(source / "a.csv", "s3://bkt/single/") == "s3://bkt/single/a.csv"
+    assert storage.upload(source, "s3://bkt/folder") == "s3://bkt/folder"
+    assert storage.list_prefix("s3://bkt/folder") == ["s3://bkt/folder/a.csv", "s3://bkt/folder/sub/b.csv"]
+    # S3 prefix semantics: "fold" matches keys beginning with it, "folder/sub" only the sub-folder.
+    assert storage.list_prefix("s3://bkt/fold") == storage.list_prefix("s3://bkt/folder")
+    assert storage.list_prefix("s3://bkt/folder/sub") == ["s3://bkt/folder/sub/b.csv"]
+    assert storage.list_prefix("s3://bkt/nothing-here") == []
+    out = storage.download("s3://bkt/folder", tmp_path / "out")
+    assert (out / "sub" / "b.csv").read_text() == "3,4\n"
+    assert storage.get_bytes("s3://bkt/single/a.csv") == b"1,2\n"
+
+
+def test_channel_files_follow_sagemaker_layout(flywheel_home, tmp_path):
+    for key in ("data/train/part-1.csv", "data/train/part-2.csv", "data/train.csv", "data/train_extra.csv"):
+        storage.put_bytes(f"s3://bkt/{key}", b"1,2\n")
+    assert storage.channel_files("s3://bkt/data/train/") == [
+        ("s3://bkt/data/train/part-1.csv", "part-1.csv"), ("s3://bkt/data/train/part-2.csv", "part-2.csv")]
+    assert storage.channel_files("s3://bkt/data/train.csv") == [("s3://bkt/data/train.csv", "train.csv")]
+    relatives = sorted(rel for _, rel in storage.channel_files("s3://bkt/data/train"))
+    assert relatives == ["part-1.csv", "part-2.csv", "train.csv", "train_extra.csv"]
+
+
+def test_put_bytes_leaves_no_temporary_files(flywheel_home):
+    storage.put_bytes("s3://bkt/k/one.txt", b"x")
+    storage.put_bytes("s3://bkt/k/one.txt", b"y")
+    files = sorted(p.name for p in (flywheel_home / "s3" / "bkt" / "k").iterdir())
+    assert files == ["one.txt"]
+    assert storage.get_bytes("s3://bkt/k/one.txt") == b"y"
+
+
+def test_missing_object_error_says_what_to_do(flywheel_home):
+    with pytest.raises(FileNotFoundError, match="list_prefix"):
+        storage.get_bytes("s3://bkt/none.csv")
+
+
+def test_session_upload_data_returns_the_sdk_shaped_uris(flywheel_home, tmp_path, monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x.csv").write_text("1\n")
+    (tmp_path / "one.csv").write_text("2\n")
+    session = Session()
+    assert session.default_bucket() == "sagemaker-eu-west-1-000000000000"
+    assert session.upload_data(tmp_path / "one.csv", key_prefix="p/q") == \
+        "s3://sagemaker-eu-west-1-000000000000/p/q/one.csv"
+    assert session.upload_data(tmp_path / "d", bucket="other-bucket", key_prefix="folder") == "s3://other-bucket/folder"
+    assert session.list_s3_files("other-bucket", "folder") == ["folder/x.csv"]
+    assert session.read_s3_file("sagemaker-eu-west-1-000000000000", "p/q/one.csv") == "2\n"
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        session.upload_data(tmp_path / "missing.csv")
+
+
+def test_session_default_bucket_prefix_applies_to_default_bucket_only(flywheel_home, tmp_path):
+    (tmp_path / "f.csv").write_text("1\n")
+    session = Session(region="us-west-2", default_bucket_prefix="team-a")
+    assert session.upload_data(tmp_path / "f.csv", key_prefix="data") == \
+        "s3://sagemaker-us-west-2-000000000000/team-a/data/f.csv"
+    assert session.upload_data(tmp_path / "f.csv", bucket="mine", key_prefix="data") == "s3://mine/data/f.csv"
