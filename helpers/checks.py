@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -61,7 +62,8 @@ def fail(message: str, hint: str | None = None) -> None:
 
 
 def passed(message: str) -> None:
-    print(f"✔ {message}")
+    # One write, so the kernel cannot flush the line and its newline as two outputs.
+    sys.stdout.write(f"✔ {message}\n")
 
 
 def _describe_type(value: Any) -> str:

@@ -19,6 +19,7 @@ import nbformat
 KERNEL_NAME = "flywheel"
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3 (Flywheel)", "language": "python"}
 # Cell metadata that changes from run to run or from one JupyterLab session to the next.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "jupyter", "papermill", "ExecuteTime")
 
 
@@ -33,8 +34,30 @@ def normalise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in notebook.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
-        for output in cell.get("outputs", []):
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for output in cell.outputs:
             output.get("metadata", {}).pop("execution", None)
+            data = output.get("data", {})
+            # A widget's view points at a model id that is new on every run and whose state is not
+            # stored: keep only its plain-text stand-in.
+            if WIDGET_VIEW in data:
+                data.pop(WIDGET_VIEW)
+                if not data:
+                    continue
+            previous = outputs[-1] if outputs else None
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and previous.name == output.name
+            ):
+                # The kernel may flush one print in two pieces; merge them as nbval does.
+                previous.text += output.text
+                continue
+            outputs.append(output)
+        cell.outputs = outputs
     return notebook
 
 

@@ -1,0 +1,142 @@
+"""Small reusable figures for the course notebooks and widgets.
+
+Each function draws on the matplotlib ``Axes`` it is given (or on a new one) and returns that Axes,
+so notebooks can combine them in subplots and widgets can redraw them. None calls ``plt.show()``:
+the notebook cell does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["loss_curves", "fitted_line", "predicted_vs_actual", "train_validation_error"]
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots()[1]
+
+
+def loss_curves(
+    histories: Mapping[str, Sequence[float]],
+    ax=None,
+    *,
+    log: bool = True,
+    xlabel: str = "epoch",
+    ylabel: str = "training loss (MSE)",
+    optimum: float | None = None,
+    title: str | None = None,
+):
+    """One line per named loss history (x = index: 0 is the loss before training).
+
+    ``optimum`` draws the best reachable loss as a dashed line; ``log`` uses a log y-axis, which
+    shows a crawl, a convergence and a divergence on one scale. Non-finite values are left out.
+    """
+    ax = _axes(ax)
+    for label, history in histories.items():
+        values = np.asarray(history, dtype=float)
+        values = np.where(np.isfinite(values), values, np.nan)
+        ax.plot(np.arange(values.size), values, label=label)
+    if optimum is not None:
+        ax.axhline(optimum, color="black", linestyle="--", linewidth=1, label="best possible")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def fitted_line(
+    x: Any,
+    y: Any,
+    weight: float,
+    bias: float,
+    ax=None,
+    *,
+    label: str = "fitted line",
+    xlabel: str = "x",
+    ylabel: str = "y",
+    title: str | None = None,
+):
+    """The data as points and the line y = weight · x + bias across their x range (one feature)."""
+    ax = _axes(ax)
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    ax.scatter(x, y, s=12, alpha=0.6, label="data")
+    grid = np.linspace(x.min(), x.max(), 2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        line = float(weight) * grid + float(bias)
+    # A diverged model's line is far outside the data: keep the data in view.
+    margin = 0.25 * (y.max() - y.min() or 1.0)
+    ax.plot(grid, line, color="C3", linewidth=2, label=label)
+    ax.set_ylim(y.min() - margin, y.max() + margin)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def predicted_vs_actual(y: Any, y_pred: Any, ax=None, *, title: str | None = None):
+    """Predictions against the truth, with the diagonal a perfect model would sit on."""
+    ax = _axes(ax)
+    y = np.asarray(y, dtype=float).ravel()
+    y_pred = np.asarray(y_pred, dtype=float).ravel()
+    ax.scatter(y, y_pred, s=12, alpha=0.6, label="examples")
+    low, high = float(y.min()), float(y.max())
+    ax.plot([low, high], [low, high], color="black", linestyle="--", linewidth=1, label="perfect")
+    margin = 0.25 * (high - low or 1.0)
+    ax.set_ylim(low - margin, high + margin)
+    ax.set_xlabel("actual")
+    ax.set_ylabel("predicted")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def train_validation_error(
+    values: Sequence[float],
+    train_error: Sequence[float],
+    validation_error: Sequence[float],
+    ax=None,
+    *,
+    xlabel: str = "model complexity",
+    ylabel: str = "error (MSE)",
+    log_x: bool = False,
+    log_y: bool = True,
+    mark_best: bool = True,
+    title: str | None = None,
+):
+    """Training and validation error against a complexity knob (degree, penalty, depth...).
+
+    The gap between the curves is overfitting; both high is underfitting. ``mark_best`` marks the
+    value with the lowest validation error.
+    """
+    ax = _axes(ax)
+    values = np.asarray(values, dtype=float)
+    validation = np.asarray(validation_error, dtype=float)
+    ax.plot(values, np.asarray(train_error, dtype=float), marker="o", label="training")
+    ax.plot(values, validation, marker="o", label="validation")
+    if mark_best:
+        best = int(np.nanargmin(validation))
+        ax.axvline(values[best], color="grey", linestyle=":", label=f"best: {values[best]:g}")
+    if log_x:
+        ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
