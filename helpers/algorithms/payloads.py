@@ -1,0 +1,237 @@
+"""Inference request bodies in, response bodies out, in the formats SageMaker's built-in algorithms
+speak (see "Common Data Formats for Inference" in the SageMaker developer guide).
+
+Requests (features only, no label):
+
+* ``text/csv``: one record per line, ``1.5,16.0,14.0,23.0``; ``text/csv;label_size=1`` drops the
+  first column(s).
+* ``application/json``: ``{"instances": [{"features": [...]}, ...]}``, also ``{"instances": [[...], ...]}``
+  and ``{"instances": [{"data": {"features": {"values": [...]}}}]}``.
+* ``application/jsonlines``: one ``{"features": [...]}`` (or ``{"data": {"features": {"values": [...]}}}``,
+  or a bare list) per line.
+
+Responses: ``application/json`` wraps the records under a key (``{"predictions": [...]}``),
+``application/jsonlines`` writes one record per line, ``text/csv`` one line per record.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from helpers.algorithms.errors import InferenceError
+
+__all__ = ["parse_media_type", "parse_features", "negotiate_accept", "encode", "check_features"]
+
+CSV, JSON, JSONLINES = "text/csv", "application/json", "application/jsonlines"
+_JSONLINES_ALIASES = {"application/jsonlines", "application/jsonl", "application/x-jsonlines"}
+
+
+def parse_media_type(value: str | None) -> tuple[str, dict[str, str]]:
+    """``"text/csv; label_size=1"`` -> ``("text/csv", {"label_size": "1"})`` (lower-cased type)."""
+    if not value:
+        return "", {}
+    head, *params = str(value).split(";")
+    out: dict[str, str] = {}
+    for param in params:
+        if "=" in param:
+            key, _, val = param.partition("=")
+            out[key.strip().lower()] = val.strip().strip('"')
+    mime = head.strip().lower()
+    if mime in _JSONLINES_ALIASES:
+        mime = JSONLINES
+    return mime, out
+
+
+def parse_features(body: bytes | str, content_type: str | None, supported: Sequence[str] = (CSV, JSON, JSONLINES)) -> np.ndarray:
+    """The records of a request as a float64 array (n_records, n_features).
+
+    Raises InferenceError 415 for a content type outside ``supported`` and 400 for a body that is
+    empty, unparsable, ragged, or holds NaN / infinite / non-numeric values.
+    """
+    mime, params = parse_media_type(content_type)
+    if not mime:
+        mime = CSV  # SageMaker's built-in algorithms read a request without Content-Type as CSV
+    if mime not in supported:
+        raise InferenceError(
+            f"Content type {mime!r} is not supported by this algorithm. Supported content types: "
+            f"{', '.join(supported)}.", 415)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    try:
+        text = bytes(body).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InferenceError(f"The request body is not UTF-8 text; send {mime} text.", 400) from None
+    if not text.strip():
+        raise InferenceError("The request body is empty: send at least one record of features.", 400)
+    if mime == CSV:
+        rows = _csv_rows(text)
+    elif mime == JSON:
+        rows = _json_rows(text)
+    else:
+        rows = _jsonlines_rows(text)
+    label_size = params.get("label_size", "0")
+    if not label_size.isdigit():
+        raise InferenceError(f"Content-Type parameter label_size={label_size!r} must be a non-negative integer.", 400)
+    matrix = _to_matrix(rows)
+    if int(label_size):
+        matrix = matrix[:, int(label_size):]
+    return matrix
+
+
+def _csv_rows(text: str) -> list[list[Any]]:
+    return [line.split(",") for line in text.splitlines() if line.strip()]
+
+
+def _json_rows(text: str) -> list[Any]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InferenceError(f"The request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).", 400) from None
+    if isinstance(doc, dict) and "instances" in doc:
+        instances = doc["instances"]
+    elif isinstance(doc, dict) and ("features" in doc or "data" in doc):
+        instances = [doc]
+    else:
+        raise InferenceError(
+            'A JSON request needs an "instances" list: {"instances": [{"features": [1.5, 16.0]}, ...]}.', 400)
+    if not isinstance(instances, list) or not instances:
+        raise InferenceError('"instances" must be a non-empty list of records.', 400)
+    return [_record_features(item, i + 1) for i, item in enumerate(instances)]
+
+
+def _jsonlines_rows(text: str) -> list[Any]:
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InferenceError(f"Line {number} of the JSON Lines body is not valid JSON ({exc.msg}).", 400) from None
+        rows.append(_record_features(item, number))
+    return rows
+
+
+def _record_features(item: Any, number: int) -> Any:
+    if isinstance(item, list):
+        return item
+    if isinstance(item, dict):
+        if "features" in item:
+            return item["features"]
+        data = item.get("data")
+        if isinstance(data, dict) and isinstance(data.get("features"), dict) and "values" in data["features"]:
+            features = data["features"]
+            if "keys" in features:
+                raise InferenceError("Sparse records (with \"keys\") are not supported; send dense feature lists.", 400)
+            return features["values"]
+    raise InferenceError(
+        f'Record {number} has no features: write {{"features": [1.5, 16.0, ...]}} (or a plain list of numbers).', 400)
+
+
+def _to_matrix(rows: list[Any]) -> np.ndarray:
+    try:  # fast path: numpy converts numbers and numeric strings in C
+        fast = np.array(rows, dtype=np.float64)
+        if fast.ndim == 2 and fast.shape[1] > 0 and np.isfinite(fast).all():
+            return fast
+    except (ValueError, TypeError):
+        pass
+    width = None
+    out = np.empty((len(rows), len(rows[0]) if isinstance(rows[0], list) else 0), dtype=np.float64)
+    for r, row in enumerate(rows, start=1):
+        if not isinstance(row, list):
+            raise InferenceError(f"Record {r}: features must be a list of numbers, got {type(row).__name__}.", 400)
+        if width is None:
+            width = len(row)
+        elif len(row) != width:
+            raise InferenceError(f"Record {r} has {len(row)} features but record 1 has {width}: every record needs the same features.", 400)
+        for c, cell in enumerate(row, start=1):
+            value = _number(cell)
+            if value is None:
+                raise InferenceError(f"Record {r}, feature {c}: {cell!r} is not a number.", 400)
+            if not math.isfinite(value):
+                raise InferenceError(
+                    f"Record {r}, feature {c} is {cell!r}: the model needs finite numbers. Impute missing values "
+                    f"the same way as for training before invoking.", 400)
+            out[r - 1, c - 1] = value
+    return out
+
+
+def _number(cell: Any) -> float | None:
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, (int, float)):
+        return float(cell)
+    if cell is None:
+        return math.nan
+    if isinstance(cell, str):
+        text = cell.strip()
+        if text == "":
+            return math.nan
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def check_features(features: Any, feature_dim: int) -> np.ndarray:
+    """``features`` as a finite (n, feature_dim) float64 array, or InferenceError 400."""
+    matrix = np.asarray(features, dtype=np.float64)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    if matrix.ndim != 2 or matrix.shape[0] == 0:
+        raise InferenceError(f"Expected records of features, an array of shape (n, {feature_dim}); got shape {matrix.shape}.", 400)
+    if matrix.shape[1] != feature_dim:
+        extra = " Send the features only, without the label column." if matrix.shape[1] == feature_dim + 1 else ""
+        raise InferenceError(
+            f"Each record must have {feature_dim} features (the model's feature_dim), got {matrix.shape[1]}.{extra}", 400)
+    bad = ~np.isfinite(matrix)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise InferenceError(f"Record {r + 1}, feature {c + 1} is {matrix[r, c]}: the model needs finite numbers.", 400)
+    return matrix
+
+
+def negotiate_accept(accept: str | None, supported: Sequence[str], default: str) -> tuple[str, dict[str, str]]:
+    """The response type for an Accept header: ``default`` for none or ``*/*``; 406 when unsupported.
+
+    A comma-separated Accept picks the first supported entry.
+    """
+    if not accept or not str(accept).strip():
+        return default, {}
+    for entry in str(accept).split(","):
+        mime, params = parse_media_type(entry)
+        if mime in ("*/*", ""):
+            return default, params
+        if mime in supported:
+            return mime, params
+    raise InferenceError(
+        f"Accept type {str(accept).strip()!r} is not supported by this algorithm. Supported accept types: "
+        f"{', '.join(supported)}.", 406)
+
+
+def encode(records: list[dict[str, Any]], mime: str, *, json_key: str = "predictions",
+           csv_fields: Sequence[str] = ()) -> bytes:
+    """Records as a response body: JSON ``{json_key: records}``, JSON Lines, or CSV of ``csv_fields``."""
+    if mime == JSON:
+        return json.dumps({json_key: records}).encode("utf-8")
+    if mime == JSONLINES:
+        return ("\n".join(json.dumps(record) for record in records) + "\n").encode("utf-8")
+    if mime == CSV:
+        return ("\n".join(",".join(_csv_cell(record[field]) for field in csv_fields) for record in records) + "\n").encode("utf-8")
+    raise InferenceError(f"Cannot encode a response as {mime!r}.", 406)  # pragma: no cover - negotiate_accept guards
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(_csv_cell(v) for v in value)
+    return repr(float(value)) if isinstance(value, (float, np.floating)) else str(value)
+
+
+def floats(values: Iterable[Any]) -> list[float]:
+    """Plain Python floats (JSON-serialisable) from numpy values."""
+    return [float(v) for v in values]

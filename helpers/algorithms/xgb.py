@@ -1,0 +1,384 @@
+"""SageMaker's built-in XGBoost ("algorithm mode"), locally, with the real ``xgboost`` library.
+
+Hyperparameters keep SageMaker's names, which are XGBoost's own plus ``num_round`` (required: the
+number of boosting rounds), ``early_stopping_rounds`` (needs a ``validation`` channel; the best
+round's model is kept), ``csv_weights`` (1: the column after the label holds instance weights) and
+``eval_metric`` (comma-separated). Besides XGBoost's metrics, ``eval_metric`` takes the container's
+extra ones: accuracy, balanced_accuracy, f1 (macro), f1_binary, f1_macro, mse, precision,
+precision_macro, precision_micro, r2, recall, recall_macro, recall_micro.
+
+Channels: ``train`` (required) and ``validation`` (optional); CSV, label first, no header.
+Metrics: every round logs ``#metrics train:<metric>=...`` and ``#metrics validation:<metric>=...``
+as XGBoost evaluates them (``train:rmse``, ``validation:auc``...), and ``#progress epoch=<round>/<num_round>``.
+
+The model file is ``xgboost-model`` (XGBoost's JSON model format).
+Inference reads ``text/csv`` (SageMaker's image also reads text/libsvm and recordIO-protobuf; not
+here) and answers ``text/csv`` by default: the scores joined by commas on one line (one line per
+record when ``SAGEMAKER_BATCH`` is set, as in batch transform; a multi:softprob record's class
+probabilities are comma-separated on its own line). ``application/json`` gives
+``{"predictions": [{"score": 0.43}, ...]}``, ``application/jsonlines`` one ``{"score": ...}`` per line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from helpers.algorithms import hyperparameters as hp
+from helpers.algorithms import metrics as m
+from helpers.algorithms import payloads
+from helpers.algorithms.base import Algorithm, Log
+from helpers.algorithms.channels import Table, check_class_labels, read_channel
+from helpers.algorithms.errors import DataFormatError, HyperparameterError
+
+__all__ = ["XGBoost", "XGBModel", "MODEL_FILE"]
+
+MODEL_FILE = "xgboost-model"
+
+OBJECTIVES = (
+    "reg:squarederror", "reg:squaredlogerror", "reg:logistic", "reg:pseudohubererror", "reg:absoluteerror",
+    "reg:gamma", "reg:tweedie", "count:poisson", "survival:cox",
+    "binary:logistic", "binary:logitraw", "binary:hinge", "multi:softmax", "multi:softprob",
+)
+XGB_METRICS = (
+    "rmse", "rmsle", "mae", "mape", "mphe", "logloss", "error", "merror", "mlogloss", "auc", "aucpr", "ndcg", "map",
+    "pre", "poisson-nloglik", "gamma-nloglik", "cox-nloglik", "gamma-deviance", "tweedie-nloglik",
+)
+THRESHOLD_METRICS = ("error", "ndcg", "map", "pre")  # accept "error@0.7", "ndcg@5"...
+
+
+def _labels_of(preds: np.ndarray) -> np.ndarray:
+    """Predicted classes from transformed predictions: argmax of probabilities, else rounded values."""
+    return preds.argmax(axis=1) if preds.ndim == 2 else np.round(preds)
+
+
+def _classes(y: np.ndarray, pred: np.ndarray) -> int:
+    return int(max(y.max(initial=0), pred.max(initial=0))) + 1
+
+
+def _macro(index: int) -> Callable[[np.ndarray, np.ndarray], float]:
+    def metric(y: np.ndarray, preds: np.ndarray) -> float:
+        pred = _labels_of(preds)
+        return m.macro_precision_recall_fbeta(y, pred, _classes(y, pred))[index]
+    return metric
+
+
+def _binary(index: int) -> Callable[[np.ndarray, np.ndarray], float]:
+    def metric(y: np.ndarray, preds: np.ndarray) -> float:
+        return m.precision_recall_fbeta(y == 1, _labels_of(preds) == 1)[index]
+    return metric
+
+
+def _accuracy(y: np.ndarray, preds: np.ndarray) -> float:
+    return float(np.mean(_labels_of(preds) == y))
+
+
+def _mse(y: np.ndarray, preds: np.ndarray) -> float:
+    return float(np.mean((preds - y) ** 2))
+
+
+def _r2(y: np.ndarray, preds: np.ndarray) -> float:
+    total = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - float(np.sum((y - preds) ** 2)) / total if total else float("nan")
+
+
+# The SageMaker XGBoost container's own metrics: name -> (function(labels, predictions), maximize)
+CUSTOM_METRICS: dict[str, tuple[Callable[[np.ndarray, np.ndarray], float], bool]] = {
+    "accuracy": (_accuracy, True),
+    "balanced_accuracy": (_macro(1), True),
+    "f1": (_macro(2), True),
+    "f1_binary": (_binary(2), True),
+    "f1_macro": (_macro(2), True),
+    "mse": (_mse, False),
+    "precision": (_binary(0), True),
+    "precision_macro": (_macro(0), True),
+    "precision_micro": (_accuracy, True),
+    "r2": (_r2, True),
+    "recall": (_binary(1), True),
+    "recall_macro": (_macro(1), True),
+    "recall_micro": (_accuracy, True),
+}
+ALL_METRICS = XGB_METRICS + tuple(CUSTOM_METRICS)
+
+
+def _objective(value: Any) -> str:
+    text = str(value).strip()
+    if text == "reg:linear":
+        raise ValueError("'reg:linear' was renamed 'reg:squarederror' in XGBoost 1.0; use that")
+    if text not in OBJECTIVES:
+        raise ValueError("not one of " + ", ".join(OBJECTIVES))
+    return text
+
+
+def _eval_metric(value: Any) -> list[str]:
+    names = hp.json_list(value)
+    if not names:
+        raise ValueError("give at least one metric")
+    for name in names:
+        base, _, threshold = name.partition("@")
+        if threshold:
+            if base not in THRESHOLD_METRICS:
+                raise ValueError(f"{name!r}: only {', '.join(THRESHOLD_METRICS)} take '@<threshold>'")
+            try:
+                float(threshold.rstrip("-"))
+            except ValueError:
+                raise ValueError(f"{name!r}: the threshold after '@' must be a number") from None
+        elif name not in ALL_METRICS:
+            raise ValueError(f"{name!r} is not one of {', '.join(ALL_METRICS)}")
+    return names
+
+
+def _text(value: Any) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ValueError("empty")
+    return text
+
+
+# Optional hyperparameters default to None: not passed, so XGBoost applies its own default (as the
+# SageMaker container does). objective defaults to reg:squarederror, as documented.
+HYPERPARAMETERS = {
+    s.name: s for s in [
+        hp.integer("num_round", low=1, required=True, help="the number of boosting rounds to run"),
+        hp.integer("num_class", low=2, help="the number of classes (multi:softmax / multi:softprob)"),
+        hp.number("alpha", low=0),
+        hp.number("base_score"),
+        hp.choice("booster", ("gbtree", "gblinear", "dart")),
+        hp.number("colsample_bylevel", low=0, high=1, low_open=True),
+        hp.number("colsample_bynode", low=0, high=1, low_open=True),
+        hp.number("colsample_bytree", low=0, high=1, low_open=True),
+        hp.integer("csv_weights", 0, low=0, high=1, valid="0 or 1"),
+        hp.integer("early_stopping_rounds", low=1),
+        hp.number("eta", low=0, high=1),
+        hp.custom("eval_metric", _eval_metric, "comma-separated XGBoost metrics (rmse, auc, logloss, error@0.5, ...) "
+                  "or the container's accuracy, f1, mse, r2, ..."),
+        hp.number("gamma", low=0),
+        hp.choice("grow_policy", ("depthwise", "lossguide")),
+        hp.number("huber_slope", low=0, low_open=True),
+        hp.custom("interaction_constraints", _text, "nested list of feature indices, e.g. [[0, 1], [2, 3, 4]]"),
+        hp.number("lambda", low=0),
+        hp.integer("max_bin", low=2),
+        hp.number("max_delta_step", low=0),
+        hp.integer("max_depth", low=0),
+        hp.integer("max_leaves", low=0),
+        hp.number("min_child_weight", low=0),
+        hp.custom("monotone_constraints", _text, "tuple of -1, 0, 1 per feature, e.g. (0, 1, -1)"),
+        hp.choice("normalize_type", ("tree", "forest")),
+        hp.integer("nthread", low=1),
+        hp.custom("objective", _objective, "one of " + ", ".join(OBJECTIVES), "reg:squarederror"),
+        hp.integer("one_drop", low=0, high=1, valid="0 or 1"),
+        hp.number("rate_drop", low=0, high=1),
+        hp.choice("sample_type", ("uniform", "weighted")),
+        hp.number("scale_pos_weight", low=0, low_open=True),
+        hp.integer("seed"),
+        hp.number("skip_drop", low=0, high=1),
+        hp.number("subsample", low=0, high=1, low_open=True),
+        hp.choice("tree_method", ("auto", "exact", "approx", "hist")),
+        hp.number("tweedie_variance_power", low=1, high=2, low_open=True, high_open=True),
+        hp.integer("verbosity", low=0, high=3),
+    ]
+}
+# Hyperparameters that are not XGBoost parameters (consumed by the container) or only set when given.
+_NOT_PARAMS = {"num_round", "early_stopping_rounds", "csv_weights", "eval_metric"}
+
+
+@dataclass
+class XGBModel:
+    """A trained booster and what inference needs to know about it."""
+
+    booster: Any
+    feature_dim: int
+    objective: str
+
+
+class XGBoost(Algorithm):
+    name = "xgboost"
+    image_repository = "sagemaker-xgboost"
+    hyperparameters = HYPERPARAMETERS
+    supported_channels = frozenset({"train", "validation"})
+    metric_names = tuple(f"{channel}:{metric}" for channel in ("train", "validation") for metric in ALL_METRICS)
+    content_types = (payloads.CSV,)
+    accepts = (payloads.CSV, payloads.JSON, payloads.JSONLINES)
+    default_accept = payloads.CSV
+
+    def check_hyperparameters(self, values: dict[str, Any]) -> None:
+        objective = values["objective"]
+        if objective.startswith("multi:") and values["num_class"] is None:
+            raise HyperparameterError(
+                f"Missing required hyperparameter 'num_class' for xgboost: objective {objective!r} needs it. "
+                f"Valid values: integer >= 2 (classes labelled 0..num_class-1)."
+            )
+        if values["num_class"] is not None and not objective.startswith("multi:"):
+            raise HyperparameterError(
+                f"Hyperparameter 'num_class' is only for multi:softmax / multi:softprob, not objective {objective!r}: "
+                f"remove it, or set objective='multi:softprob'."
+            )
+        for metric in values["eval_metric"] or []:
+            if metric.startswith("auc") and not objective.startswith(("binary:", "multi:")):
+                raise HyperparameterError(
+                    f"Hyperparameter 'eval_metric': {metric!r} applies to classification only, not objective {objective!r}."
+                )
+        if values["monotone_constraints"] is not None and values["tree_method"] not in (None, "auto", "exact", "hist"):
+            raise HyperparameterError("Hyperparameter 'monotone_constraints' needs tree_method 'exact' or 'hist'.")
+
+    # ------------------------------------------------------------------------------------ training
+
+    def fit(self, channels: dict[str, Path], hps: dict[str, Any], model_dir: Path, log: Log) -> None:
+        import xgboost as xgb
+
+        if hps["early_stopping_rounds"] is not None and "validation" not in channels:
+            raise HyperparameterError(
+                "Hyperparameter 'early_stopping_rounds' watches the validation score: add a 'validation' channel "
+                "or remove early_stopping_rounds."
+            )
+        train = self._dmatrix("train", channels["train"], hps)
+        evals = [(train[0], "train")]
+        if "validation" in channels:
+            validation = self._dmatrix("validation", channels["validation"], hps)
+            if validation[1] != train[1]:
+                raise DataFormatError(
+                    f"Channel 'validation' has {validation[1]} feature columns but 'train' has {train[1]}: both need "
+                    f"the same columns, label first."
+                )
+            evals.append((validation[0], "validation"))
+        params = xgboost_params(hps)
+        custom = [name for name in (hps["eval_metric"] or []) if name in CUSTOM_METRICS]
+        feval = custom_metric(custom) if custom else None
+        maximize = CUSTOM_METRICS[custom[-1]][1] if custom else None
+        rounds = hps["num_round"]
+        callback = _log_callback(self, log, rounds)
+        log(f"xgboost: {train[0].num_row()} training rows, {train[1]} features, objective {params['objective']}.")
+        try:
+            booster = xgb.train(params, train[0], num_boost_round=rounds, evals=evals,
+                                early_stopping_rounds=hps["early_stopping_rounds"], verbose_eval=False,
+                                custom_metric=feval, maximize=maximize, callbacks=[callback])
+        except xgb.core.XGBoostError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataFormatError(f"XGBoost refused the training data: {reason}") from None
+        if hps["early_stopping_rounds"] is not None and booster.best_iteration + 1 < booster.num_boosted_rounds():
+            best = booster.best_iteration
+            log(f"xgboost: early stopping; keeping round {best + 1} of {booster.num_boosted_rounds()}.")
+            booster = booster[: best + 1]
+            callback.log_round(best)  # the last value logged is the kept model's
+        # XGBoost's JSON model format, written by hand: the file keeps SageMaker's extension-less name.
+        (Path(model_dir) / MODEL_FILE).write_bytes(bytes(booster.save_raw(raw_format="json")))
+
+    def _dmatrix(self, channel: str, path: Path, hps: dict[str, Any]):
+        import xgboost as xgb
+
+        table = read_channel(channel, path)
+        first_feature = 2 if hps["csv_weights"] == 1 else 1
+        if table.n_columns <= first_feature:
+            layout = "label, weight, features" if first_feature == 2 else "label, features"
+            raise DataFormatError(f"{table.where(0)}: {table.n_columns} column(s); expected {layout}.")
+        y = table.values[:, 0]
+        weights = table.values[:, 1] if first_feature == 2 else None
+        if weights is not None and (weights < 0).any():
+            r = int(np.argmax(weights < 0))
+            raise DataFormatError(f"{table.where(r)}: weight {float(weights[r])!r} (column 2, csv_weights=1) must be >= 0.")
+        _check_labels(table, y, hps)
+        x = table.values[:, first_feature:]
+        return xgb.DMatrix(x, label=y, weight=weights), x.shape[1]
+
+    # ----------------------------------------------------------------------------------- inference
+
+    def load(self, model_dir: Path) -> XGBModel:
+        import json
+
+        import xgboost as xgb
+
+        path = Path(model_dir) / MODEL_FILE
+        if not path.is_file():
+            present = ", ".join(sorted(p.name for p in Path(model_dir).iterdir())) if Path(model_dir).is_dir() else "nothing"
+            raise FileNotFoundError(f"No {MODEL_FILE} in {str(model_dir)!r} (found: {present}): this is not an xgboost model.")
+        booster = xgb.Booster()
+        booster.load_model(bytearray(path.read_bytes()))
+        booster.set_param("nthread", 1)  # as SageMaker's image: one thread per worker
+        objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
+        return XGBModel(booster, booster.num_features(), objective)
+
+    def predict(self, features: np.ndarray, model: XGBModel) -> list[dict[str, Any]]:
+        import xgboost as xgb
+
+        preds = model.booster.predict(xgb.DMatrix(features), validate_features=False)
+        if preds.ndim == 2:
+            return [{"score": [float(p) for p in row]} for row in preds]
+        return [{"score": float(p)} for p in preds]
+
+    def output_fn(self, prediction: list[dict[str, Any]], accept: str | None) -> tuple[bytes, str]:
+        mime, _ = payloads.negotiate_accept(accept, self.accepts, self.default_accept)
+        if mime != payloads.CSV:
+            return payloads.encode(prediction, mime, json_key="predictions"), mime
+        scores = [record["score"] for record in prediction]
+        if scores and isinstance(scores[0], list):
+            text = "\n".join(",".join(repr(v) for v in row) for row in scores)
+        elif os.environ.get("SAGEMAKER_BATCH"):
+            text = "\n".join(repr(v) for v in scores) + "\n"
+        else:
+            text = ",".join(repr(v) for v in scores)
+        return text.encode("utf-8"), mime
+
+
+def xgboost_params(hps: dict[str, Any]) -> dict[str, Any]:
+    """The ``params`` dict for ``xgboost.train`` from validated SageMaker hyperparameters."""
+    params = {k: v for k, v in hps.items() if k not in _NOT_PARAMS and v is not None and not k.startswith("_")}
+    builtin = [name for name in (hps["eval_metric"] or []) if name not in CUSTOM_METRICS]
+    if builtin:
+        params["eval_metric"] = builtin
+    return params
+
+
+def custom_metric(names: list[str]) -> Callable[[np.ndarray, Any], list[tuple[str, float]]]:
+    """An ``xgboost.train(custom_metric=...)`` function computing the container's extra metrics."""
+    def evaluate(preds: np.ndarray, dmatrix: Any) -> list[tuple[str, float]]:
+        y = dmatrix.get_label()
+        return [(name, float(CUSTOM_METRICS[name][0](y, preds))) for name in names]
+    return evaluate
+
+
+def _check_labels(table: Table, y: np.ndarray, hps: dict[str, Any]) -> None:
+    objective = hps["objective"]
+    if objective.startswith("multi:"):
+        check_class_labels(table, y, hps["num_class"])
+    elif objective.startswith("binary:") or objective == "reg:logistic":
+        bad = (y < 0) | (y > 1)
+        if bad.any():
+            r = int(np.argmax(bad))
+            raise DataFormatError(
+                f"{table.where(r)}: label {float(y[r])!r} is outside [0, 1], which objective {objective!r} needs. "
+                f"Code the classes 0/1 and put the label in the FIRST column."
+            )
+    elif objective in ("count:poisson", "reg:tweedie", "reg:gamma", "reg:squaredlogerror"):
+        bad = (y <= 0) if objective == "reg:gamma" else ((y <= -1) if objective == "reg:squaredlogerror" else (y < 0))
+        if bad.any():
+            r = int(np.argmax(bad))
+            raise DataFormatError(f"{table.where(r)}: label {float(y[r])!r} is not valid for objective {objective!r}.")
+
+
+def _log_callback(algorithm: Algorithm, log: Log, rounds: int) -> Any:
+    """An XGBoost callback logging every round's metrics (``#metrics <channel>:<metric>=value``) and
+    ``#progress epoch=<round>/<rounds>``. Built here so that xgboost is imported only when training."""
+    import xgboost as xgb
+
+    class LogCallback(xgb.callback.TrainingCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.history: dict[str, dict[str, list[float]]] = {}
+
+        def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
+            self.history = evals_log
+            self.log_round(epoch)
+            algorithm.log_progress(log, epoch + 1, rounds)
+            return False
+
+        def log_round(self, epoch: int) -> None:
+            for channel, scores in self.history.items():
+                for metric, values in scores.items():
+                    value = values[epoch]
+                    algorithm.log_metric(log, f"{channel}:{metric}", value[0] if isinstance(value, tuple) else value)
+
+    return LogCallback()
