@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from functools import lru_cache
 
 import numpy as np
@@ -38,13 +39,16 @@ def notebook_entry(notebook_id: str) -> tuple[int, dict]:
 
 
 def seed_everything(seed: int = SEED) -> None:
+    """Seed Python, numpy and, when a notebook has imported it already, torch.
+
+    torch is not imported here: it costs seconds, and most notebooks never use it. Code that uses
+    torch (helpers.gd.autograd, helpers.rl.dqn) takes its own seed.
+    """
     random.seed(seed)
     np.random.seed(seed)
-    try:
-        import torch
-    except ImportError:  # torch is optional for the early notebooks
-        return
-    torch.manual_seed(seed)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
 
 
 def setup(notebook_id: str, seed: int = SEED) -> None:
