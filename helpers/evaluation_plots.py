@@ -1,0 +1,94 @@
+"""Figures for model evaluation: cost against threshold, learning and validation curves.
+
+Each function draws on the matplotlib ``Axes`` it is given (or a new one) and returns it; none
+calls ``plt.show()`` (the notebook cell does). Confusion matrices, ROC and precision-recall curves
+come from scikit-learn's own ``ConfusionMatrixDisplay``, ``RocCurveDisplay`` and
+``PrecisionRecallDisplay``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from helpers.evaluation import summarise_curve
+
+__all__ = ["cost_vs_threshold", "learning_curve", "validation_curve"]
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots()[1]
+
+
+def cost_vs_threshold(
+    curve: pd.DataFrame,
+    ax=None,
+    *,
+    marks: Mapping[str, float] | None = None,
+    currency: str = "$",
+    title: str | None = None,
+    log: bool = True,
+):
+    """The cost of each threshold (a :func:`helpers.evaluation.threshold_costs` table) as a line.
+
+    ``marks`` draws labelled vertical lines at chosen thresholds, e.g. {"default 0.5": 0.5}; the
+    cheapest threshold is marked with a dot. ``log`` uses a log y-axis: flagging everything costs
+    orders of magnitude more than the interesting range.
+    """
+    if not {"threshold", "cost"} <= set(curve.columns):
+        raise ValueError("cost_vs_threshold needs the table of evaluation.threshold_costs(...).")
+    ax = _axes(ax)
+    ax.plot(curve["threshold"], curve["cost"], color="C0", label="cost")
+    best = curve.loc[curve["cost"].idxmin()]
+    ax.plot([best["threshold"]], [best["cost"]], "o", color="C3",
+            label=f"cheapest: {best['threshold']:.3g} ({currency}{best['cost']:,.0f})")
+    for i, (label, threshold) in enumerate((marks or {}).items()):
+        ax.axvline(threshold, color=f"C{i + 1}", linestyle="--", linewidth=1, label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("threshold (flag when score >= threshold)")
+    ax.set_ylabel(f"cost ({currency})")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def _train_validation(frame: pd.DataFrame, x: str, ax, xlabel: str, title: str | None):
+    summary = summarise_curve(frame)
+    for split, colour in (("train", "C0"), ("validation", "C1")):
+        part = summary[summary["split"] == split]
+        positions = np.arange(len(part)) if part[x].dtype == object else part[x].to_numpy(dtype=float)
+        ax.plot(positions, part["mean"], "o-", color=colour, label=split)
+        ax.fill_between(positions, part["mean"] - part["std"].fillna(0), part["mean"] + part["std"].fillna(0),
+                        color=colour, alpha=0.2)
+        if part[x].dtype == object:
+            ax.set_xticks(positions, [str(v) for v in part[x]])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(frame["metric"].iloc[0].replace("_", " "))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def learning_curve(frame: pd.DataFrame, ax=None, *, title: str | None = None):
+    """Mean train and validation score (band: ± one standard deviation over folds) against the
+    number of training rows, from :func:`helpers.evaluation.learning_curve_frame`."""
+    if "train_size" not in frame.columns:
+        raise ValueError("learning_curve needs the frame of evaluation.learning_curve_frame(...).")
+    return _train_validation(frame, "train_size", _axes(ax), "training rows", title)
+
+
+def validation_curve(frame: pd.DataFrame, ax=None, *, xlabel: str = "hyperparameter value", title: str | None = None):
+    """Mean train and validation score against one hyperparameter's value, from
+    :func:`helpers.evaluation.validation_curve_frame`."""
+    if "value" not in frame.columns:
+        raise ValueError("validation_curve needs the frame of evaluation.validation_curve_frame(...).")
+    return _train_validation(frame, "value", _axes(ax), xlabel, title)
