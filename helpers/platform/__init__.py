@@ -39,6 +39,10 @@ _EXPORTS = {
     "FailedStatusError": ("helpers.platform.errors", "FailedStatusError"),
     "StoppedError": ("helpers.platform.errors", "StoppedError"),
     "InputDataError": ("helpers.platform.errors", "InputDataError"),
+    "HyperparameterTuner": ("helpers.platform.tuning.tuner", "HyperparameterTuner"),
+    "ContinuousParameter": ("helpers.platform.tuning.parameters", "ContinuousParameter"),
+    "IntegerParameter": ("helpers.platform.tuning.parameters", "IntegerParameter"),
+    "CategoricalParameter": ("helpers.platform.tuning.parameters", "CategoricalParameter"),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,305 @@
+"""Tuning job records on disk: ``<home>/tuning-jobs/<name>/tuning.json``, in the
+DescribeHyperParameterTuningJob shape, plus each trial's TrainingJobSummary (the shape of
+ListTrainingJobsForHyperParameterTuningJob) under a private key.
+
+Written atomically after every change, so a tuning job can be described, analysed and browsed after
+a kernel restart. A job left ``InProgress`` by a Python process that no longer exists is marked
+``Failed`` the next time anyone reads it (its training jobs reconcile themselves the same way).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from helpers.platform import jobs
+from helpers.platform_home import home
+
+TERMINAL = ("Completed", "Failed", "Stopped")
+PRIVATE = jobs.PRIVATE
+_TIME_FIELDS = ("CreationTime", "HyperParameterTuningEndTime", "LastModifiedTime")
+_SUMMARY_TIME_FIELDS = ("CreationTime", "TrainingStartTime", "TrainingEndTime")
+#: SageMaker's limit on tuning job names.
+MAX_NAME = 32
+_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+
+_ACTIVE: dict[str, object] = {}
+_ACTIVE_LOCK = threading.Lock()
+
+
+def root() -> Path:
+    return home() / "tuning-jobs"
+
+
+def folder(name: str) -> Path:
+    return root() / name
+
+
+def register_active(name: str, run) -> None:
+    with _ACTIVE_LOCK:
+        _ACTIVE[name] = run
+
+
+def unregister_active(name: str) -> None:
+    with _ACTIVE_LOCK:
+        _ACTIVE.pop(name, None)
+
+
+def active(name: str):
+    """The running tuning loop of ``name`` in this process, if any."""
+    with _ACTIVE_LOCK:
+        return _ACTIVE.get(name)
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name or ""):
+        raise ValueError(f"Invalid tuning job name {name!r}: 1 to {MAX_NAME} letters, digits and hyphens, starting "
+                         "with a letter or digit (SageMaker's rule), e.g. 'churn-xgb'.")
+    return name
+
+
+def reserve_name(base: str, job_name: str | None = None) -> str:
+    """A unique tuning job name: ``job_name`` as given, else ``<base>-<yymmdd-HHMMSS>`` (<= 32 chars).
+
+    The folder is created here (``mkdir`` is atomic), so two tuners never share a name.
+    """
+    root().mkdir(parents=True, exist_ok=True)
+    if job_name is not None:
+        check_name(job_name)
+        try:
+            folder(job_name).mkdir()
+        except FileExistsError:
+            raise ValueError(f"A tuning job named {job_name!r} already exists: pick another job_name, or leave it out "
+                             "for a generated one.") from None
+        return job_name
+    base = re.sub(r"[^a-zA-Z0-9-]", "-", base or "tuning").strip("-") or "tuning"
+    stamp = datetime.now().strftime("%y%m%d-%H%M%S")
+    for attempt in range(1000):
+        suffix = f"-{stamp}" + (f"-{attempt}" if attempt else "")
+        name = base[: MAX_NAME - len(suffix)].rstrip("-") + suffix
+        try:
+            folder(name).mkdir()
+            return name
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"Could not find a free tuning job name for {base!r} in {root()}.")
+
+
+def write(name: str, record: dict) -> None:
+    target = folder(name)
+    target.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target, prefix=".tuning-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(record, handle, indent=2, default=str)
+    os.replace(tmp, target / "tuning.json")
+
+
+def known_names() -> list[str]:
+    if not root().is_dir():
+        return []
+    return sorted(p.name for p in root().iterdir() if (p / "tuning.json").is_file())
+
+
+def read(name: str) -> dict:
+    """The stored record (the live one while this process runs the job), reconciled."""
+    run = active(name)
+    if run is not None:
+        return run.record()
+    path = folder(name) / "tuning.json"
+    if not path.is_file():
+        known = known_names()
+        hint = f" Known tuning jobs: {', '.join(known[-5:])}." if known else " No tuning job has run yet."
+        raise ValueError(f"Hyperparameter tuning job {name!r} not found in {root()}.{hint}")
+    with open(path, encoding="utf-8") as handle:
+        record = json.load(handle)
+    return _reconcile(name, record)
+
+
+def _process_alive(pid, started) -> bool:
+    if not pid:
+        return False
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        return started is None or abs(process.create_time() - started) < 1.0
+    except psutil.Error:
+        return False
+
+
+def _reconcile(name: str, record: dict) -> dict:
+    """A tuning job whose Python process is gone can never finish: mark it (and its open trials) Failed."""
+    if record.get("HyperParameterTuningJobStatus") in TERMINAL:
+        return record
+    local = record.get(PRIVATE, {})
+    if _process_alive(local.get("MonitorPid"), local.get("MonitorStarted")):
+        return record
+    for summary in local.get("TrainingJobSummaries", []):
+        if summary.get("TrainingJobStatus") == "InProgress":
+            try:
+                job = jobs.read_record(summary["TrainingJobName"])  # reconciles the training job too
+            except ValueError:
+                job = {"TrainingJobStatus": "Failed"}
+            summary["TrainingJobStatus"] = job.get("TrainingJobStatus", "Failed")
+            summary["FailureReason"] = job.get("FailureReason", "")
+    reason = ("The Python process that ran this tuning job exited before it finished (kernel restarted or "
+              "interrupted?). Start the tuning job again.")
+    record.update(HyperParameterTuningJobStatus="Failed", FailureReason=reason, LastModifiedTime=jobs.now(),
+                  HyperParameterTuningEndTime=record.get("HyperParameterTuningEndTime") or jobs.now())
+    write(name, record)
+    return record
+
+
+def _parse(value):
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def public_summary(summary: dict) -> dict:
+    out = {k: v for k, v in copy.deepcopy(summary).items() if k != PRIVATE}
+    for key in _SUMMARY_TIME_FIELDS:
+        if key in out:
+            out[key] = _parse(out[key])
+    return out
+
+
+def public_view(record: dict) -> dict:
+    """DescribeHyperParameterTuningJob as boto3 returns it (datetimes, no private keys)."""
+    out = {k: v for k, v in copy.deepcopy(record).items() if k != PRIVATE}
+    for key in _TIME_FIELDS:
+        if key in out:
+            out[key] = _parse(out[key])
+    if out.get("BestTrainingJob"):
+        out["BestTrainingJob"] = public_summary(out["BestTrainingJob"])
+    return out
+
+
+def describe_hyper_parameter_tuning_job(name: str) -> dict:
+    """DescribeHyperParameterTuningJob (local jobs: also after a kernel restart)."""
+    from helpers.platform.backend import current_backend
+
+    if current_backend() == "sagemaker":
+        from helpers.platform.tuning import sagemaker
+
+        return sagemaker.describe_hyper_parameter_tuning_job(name)
+    return public_view(read(name))
+
+
+def list_training_jobs_for_hyper_parameter_tuning_job(name: str) -> list[dict]:
+    """The TrainingJobSummaries of a tuning job's trials, in the order they were started."""
+    from helpers.platform.backend import current_backend
+
+    if current_backend() == "sagemaker":
+        from helpers.platform.tuning import sagemaker
+
+        return sagemaker.list_training_jobs_for_tuning_job(name)
+    return [public_summary(s) for s in read(name).get(PRIVATE, {}).get("TrainingJobSummaries", [])]
+
+
+def list_hyper_parameter_tuning_jobs(name_contains: str | None = None) -> list[dict]:
+    """HyperParameterTuningJobSummaries, newest first (local store)."""
+    summaries = []
+    for name in known_names():
+        if name_contains and name_contains not in name:
+            continue
+        try:
+            record = read(name)
+        except (ValueError, json.JSONDecodeError):
+            continue
+        config = record.get("HyperParameterTuningJobConfig", {})
+        summaries.append(public_view({
+            key: record.get(key) for key in ("HyperParameterTuningJobName", "HyperParameterTuningJobArn",
+                                             "HyperParameterTuningJobStatus", "CreationTime",
+                                             "HyperParameterTuningEndTime", "LastModifiedTime",
+                                             "TrainingJobStatusCounters", "ObjectiveStatusCounters")
+        } | {"Strategy": config.get("Strategy"), "ResourceLimits": config.get("ResourceLimits")}))
+    summaries.sort(key=lambda s: str(s.get("CreationTime")), reverse=True)
+    return summaries
+
+
+def objective_history(name: str, training_job_name: str) -> list[float]:
+    """The objective metric's values as a trial logged them (one per epoch / round)."""
+    trials = read(name).get(PRIVATE, {}).get("Trials", {})
+    if training_job_name not in trials:
+        raise ValueError(f"{training_job_name!r} is not a training job of tuning job {name!r}.")
+    return list(trials[training_job_name].get("ObjectiveHistory", []))
+
+
+class HyperParameterTuningJob:
+    """A local tuning job, shaped like ``sagemaker.core.resources.HyperParameterTuningJob``.
+
+    ``HyperParameterTuningJob.get(name)`` finds one again after a kernel restart; ``describe()``
+    gives the DescribeHyperParameterTuningJob dict; snake_case attributes read from it
+    (``job.hyper_parameter_tuning_job_status``, ``job.best_training_job.training_job_name``).
+    """
+
+    def __init__(self, hyper_parameter_tuning_job_name: str):
+        self.hyper_parameter_tuning_job_name = hyper_parameter_tuning_job_name
+
+    @classmethod
+    def get(cls, hyper_parameter_tuning_job_name: str) -> "HyperParameterTuningJob":
+        read(hyper_parameter_tuning_job_name)  # a clear error when unknown
+        return cls(hyper_parameter_tuning_job_name)
+
+    @property
+    def name(self) -> str:
+        return self.hyper_parameter_tuning_job_name
+
+    def describe(self) -> dict:
+        return public_view(read(self.name))
+
+    def refresh(self) -> "HyperParameterTuningJob":
+        return self
+
+    def training_job_summaries(self) -> list[dict]:
+        return [public_summary(s) for s in read(self.name).get(PRIVATE, {}).get("TrainingJobSummaries", [])]
+
+    def objective_history(self, training_job_name: str) -> list[float]:
+        return objective_history(self.name, training_job_name)
+
+    def wait(self, poll: float = 0.5, timeout: float | None = None) -> None:
+        """Block until the tuning job ends (it runs in this process, or ran in one that is gone)."""
+        import time
+
+        run = active(self.name)
+        if run is not None:
+            run.wait(timeout=timeout)
+            return
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while read(self.name).get("HyperParameterTuningJobStatus") not in TERMINAL:
+            if deadline is not None and time.monotonic() >= deadline:
+                from helpers.platform.errors import TimeoutExceededError
+
+                raise TimeoutExceededError(f"Tuning job {self.name!r} is still running after {timeout} s.")
+            time.sleep(poll)
+
+    def stop(self) -> None:
+        """Stop the tuning job: running trials are stopped, no new ones start."""
+        run = active(self.name)
+        if run is not None:
+            run.request_stop()
+
+    def __getattr__(self, item: str):
+        if item.startswith("_"):
+            raise AttributeError(item)
+        description = self.describe()
+        key = jobs._pascal(item)
+        if key in description:
+            return jobs._namespace(description[key])
+        if item in ("best_training_job", "failure_reason", "hyper_parameter_tuning_end_time"):
+            return None
+        raise AttributeError(f"HyperParameterTuningJob has no attribute {item!r}; describe() lists the fields: "
+                             f"{', '.join(sorted(description))}.")
+
+    def __repr__(self) -> str:
+        return f"HyperParameterTuningJob(hyper_parameter_tuning_job_name={self.name!r})"

@@ -1,0 +1,142 @@
+"""The ``sagemaker`` backend's tuner: the same ``HyperparameterTuner(...).tune(...)`` calls, sent as
+CreateHyperParameterTuningJob through the real SDK v3 (``sagemaker.train.tuner``), imported here only.
+
+The ranges, settings and objective are checked locally first (and, for a built-in algorithm, every
+range against its hyperparameter schema), so a typo fails in a second instead of after a paid job
+starts. Tests run it against moto.
+"""
+
+from __future__ import annotations
+
+from helpers.platform import builtins
+from helpers.platform.backend import default_region
+from helpers.platform.metrics import normalise
+from helpers.platform.opt_ml import safe_serialize
+from helpers.platform.tuning import validation
+
+
+class SageMakerHyperparameterTuner:
+    """What ``helpers.platform.HyperparameterTuner(...)`` returns when the backend is ``sagemaker``."""
+
+    def __init__(self, model_trainer, objective_metric_name, hyperparameter_ranges, metric_definitions=None,
+                 strategy="Bayesian", objective_type="Maximize", max_jobs=None, max_parallel_jobs=1,
+                 max_runtime_in_seconds=None, base_tuning_job_name=None, strategy_config=None,
+                 early_stopping_type="Off", random_seed=None, **sdk_only):
+        from sagemaker.train.tuner import HyperparameterTuner as SDKTuner
+
+        from helpers.platform.sagemaker_backend import SageMakerModelTrainer
+
+        if not isinstance(model_trainer, SageMakerModelTrainer):
+            raise TypeError("With the sagemaker backend, model_trainer must be a ModelTrainer created while that backend "
+                            "was selected (use_backend('sagemaker') before ModelTrainer(...)).")
+        ranges = validation.check_ranges(hyperparameter_ranges, strategy)
+        max_jobs = validation.check_settings(strategy, objective_type, max_jobs, max_parallel_jobs,
+                                             early_stopping_type, random_seed, ranges)
+        self._algorithm_name = model_trainer._algorithm
+        try:
+            algorithm = builtins.load(self._algorithm_name) if self._algorithm_name else None
+        except ValueError:
+            algorithm = None  # not implemented locally: SageMaker validates it
+        trainer_metrics = getattr(model_trainer.sdk_trainer, "_metric_definitions", None) or []
+        definitions = normalise(metric_definitions) if metric_definitions else normalise(
+            [{"Name": d.name, "Regex": d.regex} if not isinstance(d, dict) else d for d in trainer_metrics])
+        if algorithm is not None or self._algorithm_name is None:
+            validation.check_objective(objective_metric_name, algorithm, self._algorithm_name, definitions)
+        static = {str(k): safe_serialize(v) for k, v in model_trainer.hyperparameters.items() if k not in ranges}
+        if strategy == "Hyperband":
+            validation.hyperband_resources(strategy_config, static)
+        if algorithm is not None:
+            from helpers.platform.tuning.tuner import CONTAINER_TUNING_RULES
+
+            def extras(hps):
+                out = {**hps, validation.TUNING_OBJECTIVE: objective_metric_name}
+                rule = CONTAINER_TUNING_RULES.get(self._algorithm_name)
+                return rule(out, objective_metric_name) if rule else out
+
+            validation.check_against_algorithm(algorithm, self._algorithm_name, static, ranges, extras)
+        self.objective_metric_name = objective_metric_name
+        self.model_trainer = model_trainer
+        self._sdk = SDKTuner(
+            model_trainer=model_trainer.sdk_trainer, objective_metric_name=objective_metric_name,
+            hyperparameter_ranges={name: spec.to_sdk() for name, spec in ranges.items()},
+            metric_definitions=definitions or None, strategy=strategy, objective_type=objective_type,
+            max_jobs=max_jobs, max_parallel_jobs=max_parallel_jobs, max_runtime_in_seconds=max_runtime_in_seconds,
+            base_tuning_job_name=base_tuning_job_name, strategy_config=_strategy_config(strategy_config),
+            early_stopping_type=early_stopping_type, random_seed=random_seed, **sdk_only)
+
+    @property
+    def sdk_tuner(self):
+        """The underlying ``sagemaker.train.tuner.HyperparameterTuner``."""
+        return self._sdk
+
+    @property
+    def latest_tuning_job(self):
+        return self._sdk.latest_tuning_job
+
+    def tune(self, inputs=None, job_name=None, wait: bool = True, input_data_config=None):
+        from sagemaker.core.training import configs as sdk
+
+        from helpers.platform.sagemaker_backend import _convert
+
+        inputs = inputs if inputs is not None else input_data_config
+        if isinstance(inputs, (list, tuple)):
+            inputs = [_convert(c, sdk.InputData) if not isinstance(c, sdk.InputData) else c for c in inputs]
+            if self._algorithm_name:
+                names = {c.channel_name for c in inputs}
+                validation.check_objective_channel(self.objective_metric_name, self._algorithm_name, names)
+        self._sdk.tune(inputs=inputs, job_name=job_name, wait=wait)
+        return None
+
+    def describe(self) -> dict:
+        """DescribeHyperParameterTuningJob (a dict, as boto3 returns it)."""
+        self._sdk._ensure_last_tuning_job()
+        return describe_hyper_parameter_tuning_job(self._sdk.latest_tuning_job.hyper_parameter_tuning_job_name)
+
+    def best_training_job(self) -> str:
+        return self._sdk.best_training_job()
+
+    def analytics(self):
+        return self._sdk.analytics()
+
+    def wait(self) -> None:
+        self._sdk.wait()
+
+    def stop_tuning_job(self) -> None:
+        self._sdk.stop_tuning_job()
+
+    def hyperparameter_ranges(self) -> dict:
+        return self._sdk.hyperparameter_ranges()
+
+    def __getattr__(self, item: str):
+        if item.startswith("__") or item in ("_sdk", "_algorithm_name"):
+            raise AttributeError(item)
+        return getattr(self._sdk, item)
+
+
+def _strategy_config(config):
+    """A dict in the API's shape -> the SDK's HyperParameterTuningJobStrategyConfig (objects pass through)."""
+    if config is None or not isinstance(config, dict):
+        return config
+    from sagemaker.core.shapes import HyperbandStrategyConfig, HyperParameterTuningJobStrategyConfig
+
+    hyperband = config.get("HyperbandStrategyConfig") or {}
+    return HyperParameterTuningJobStrategyConfig(hyperband_strategy_config=HyperbandStrategyConfig(
+        **{k: v for k, v in {"min_resource": hyperband.get("MinResource"),
+                             "max_resource": hyperband.get("MaxResource")}.items() if v is not None}))
+
+
+def _client():
+    import boto3
+
+    return boto3.Session(region_name=default_region()).client("sagemaker")
+
+
+def describe_hyper_parameter_tuning_job(name: str) -> dict:
+    description = _client().describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+    description.pop("ResponseMetadata", None)
+    return description
+
+
+def list_training_jobs_for_tuning_job(name: str) -> list[dict]:
+    paginator = _client().get_paginator("list_training_jobs_for_hyper_parameter_tuning_job")
+    return [s for page in paginator.paginate(HyperParameterTuningJobName=name) for s in page["TrainingJobSummaries"]]

@@ -1,0 +1,337 @@
+"""``HyperparameterTuner``: SageMaker SDK v3's automatic model tuning, run on the local platform.
+
+Same constructor and methods as ``sagemaker.train.tuner.HyperparameterTuner``::
+
+    tuner = HyperparameterTuner(
+        model_trainer=trainer,                       # a ModelTrainer with the static hyperparameters
+        objective_metric_name="validation:auc",
+        hyperparameter_ranges={"eta": ContinuousParameter(0.01, 0.5, scaling_type="Logarithmic"),
+                               "max_depth": IntegerParameter(2, 10)},
+        strategy="Bayesian", objective_type="Maximize", max_jobs=20, max_parallel_jobs=2)
+    tuner.tune(inputs=[InputData(channel_name="train", data_source=train_uri),
+                       InputData(channel_name="validation", data_source=validation_uri)])
+    tuner.best_training_job()            # the best trial's training job name
+    tuner.analytics().dataframe()        # every trial: hyperparameters, status, objective, times
+    tuner.describe()                     # DescribeHyperParameterTuningJob
+
+Each trial is a real local training job (its own process, job.json, log, model.tar.gz), started with
+the trainer's hyperparameters plus the tuned ones; at most ``max_parallel_jobs`` run at once. Bad
+settings are refused before the first training job starts. With the ``sagemaker`` backend the same
+constructor returns a tuner that sends CreateHyperParameterTuningJob through the real SDK.
+
+Local choices SageMaker does not document: Bayesian search is optuna's TPE (a third of the budget, 2
+to 10 trials, random first); ``scaling_type="Auto"`` means linear; no ``random_seed`` means seed 0,
+so a tuning job repeats; each trial gets ``cores / max_parallel_jobs`` OpenMP threads.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from helpers.platform import builtins, jobs
+from helpers.platform.backend import current_backend
+from helpers.platform.configs import InputData
+from helpers.platform.metrics import normalise
+from helpers.platform.opt_ml import safe_serialize
+from helpers.platform.tuning import records, validation
+from helpers.platform.tuning.analytics import HyperparameterTuningJobAnalytics
+from helpers.platform.tuning.parameters import parameter_ranges
+from helpers.platform.tuning.runner import TuningRun, trial_environment_threads
+
+#: SDK arguments the local backend does not implement; refused unless left at their defaults.
+_SDK_ONLY = ("tags", "warm_start_config", "completion_criteria_config", "model_trainer_name", "autotune",
+             "hyperparameters_to_keep_static")
+
+
+def xgboost_objective_metric(hyperparameters: dict, objective_metric_name: str) -> dict:
+    """SageMaker's XGBoost container evaluates the tuning objective even when ``eval_metric`` omits it;
+    the local XGBoost logs only its ``eval_metric``s, so add the objective's metric to them."""
+    metric = objective_metric_name.split(":", 1)[-1]
+    current = hyperparameters.get("eval_metric")
+    names = [m.strip() for m in str(current).strip("[]").replace('"', "").replace("'", "").split(",") if m.strip()] \
+        if current else []
+    if metric not in names:
+        hyperparameters = {**hyperparameters, "eval_metric": ",".join(names + [metric])}
+    return hyperparameters
+
+
+#: What a built-in algorithm's container does with a tuning job's objective, keyed by algorithm name.
+CONTAINER_TUNING_RULES = {"xgboost": xgboost_objective_metric}
+
+
+class HyperparameterTuner:
+    """Search hyperparameters by running many local training jobs (see the module docstring).
+
+    Args:
+        model_trainer: the ``ModelTrainer`` whose jobs are tuned; its hyperparameters are the
+            static ones (tuned names are overridden per trial).
+        objective_metric_name: the metric that scores a trial, e.g. ``"validation:auc"``; a
+            built-in algorithm's metric, or one of ``metric_definitions`` (script mode).
+        hyperparameter_ranges: name -> ``ContinuousParameter`` / ``IntegerParameter`` /
+            ``CategoricalParameter``.
+        metric_definitions: ``[{"Name": ..., "Regex": ...}]`` for script mode (default: the
+            trainer's ``with_metric_definitions``).
+        strategy: ``"Bayesian"`` (default), ``"Random"``, ``"Hyperband"`` or ``"Grid"`` (categorical
+            ranges only; runs every combination).
+        objective_type: ``"Maximize"`` (default) or ``"Minimize"``.
+        max_jobs: training jobs in total (default 1, as in the SDK; Grid: the number of combinations).
+        max_parallel_jobs: training jobs at a time (default 1).
+        max_runtime_in_seconds: stop the whole tuning job after this many seconds.
+        base_tuning_job_name: tuning job names are ``<base>-<yymmdd-HHMMSS>`` (32 characters at most).
+        strategy_config: Hyperband's ``{"HyperbandStrategyConfig": {"MinResource": 1, "MaxResource": 50}}``
+            (resources = epochs or boosting rounds; MaxResource defaults to an ``epochs`` hyperparameter).
+        early_stopping_type: ``"Auto"`` stops a trial whose objective at some epoch is worse than the
+            median of the earlier trials' running averages at that epoch (SageMaker's rule); ``"Off"``.
+        random_seed: seeds the search, so the same seed proposes the same trials.
+    """
+
+    TUNING_JOB_NAME_MAX_LENGTH = records.MAX_NAME
+
+    def __new__(cls, *args, **kwargs):
+        if current_backend() == "sagemaker":
+            from helpers.platform.tuning.sagemaker import SageMakerHyperparameterTuner
+
+            return SageMakerHyperparameterTuner(*args, **kwargs)
+        return super().__new__(cls)
+
+    def __init__(self, model_trainer, objective_metric_name: str, hyperparameter_ranges: dict,
+                 metric_definitions: list[dict] | None = None, strategy: str = "Bayesian",
+                 objective_type: str = "Maximize", max_jobs: int | None = None, max_parallel_jobs: int = 1,
+                 max_runtime_in_seconds: int | None = None, base_tuning_job_name: str | None = None,
+                 strategy_config=None, early_stopping_type: str = "Off", random_seed: int | None = None,
+                 **sdk_only):
+        from helpers.platform.trainer import ModelTrainer
+
+        unknown = sorted(set(sdk_only) - set(_SDK_ONLY))
+        if unknown:
+            raise TypeError(f"HyperparameterTuner() got unexpected argument(s) {', '.join(unknown)}.")
+        unsupported = sorted(k for k, v in sdk_only.items() if v not in (None, False, [], {}))
+        if unsupported:
+            raise ValueError(f"The local backend does not implement {', '.join(unsupported)}; leave "
+                             f"{'it' if len(unsupported) == 1 else 'them'} out (use_backend('sagemaker') has them).")
+        if not isinstance(model_trainer, ModelTrainer):
+            raise TypeError(f"model_trainer must be a helpers.platform.ModelTrainer, not {type(model_trainer).__name__}.")
+        self.model_trainer = model_trainer
+        self.strategy = strategy
+        self._hyperparameter_ranges = validation.check_ranges(hyperparameter_ranges, strategy)
+        self.max_jobs = validation.check_settings(strategy, objective_type, max_jobs, max_parallel_jobs,
+                                                  early_stopping_type, random_seed, self._hyperparameter_ranges)
+        self.objective_type = objective_type
+        self.max_parallel_jobs = max_parallel_jobs
+        self.early_stopping_type = early_stopping_type
+        self.random_seed = random_seed
+        self.strategy_config = strategy_config
+        if max_runtime_in_seconds is not None and (not isinstance(max_runtime_in_seconds, (int, float))
+                                                   or max_runtime_in_seconds <= 0):
+            raise ValueError(f"max_runtime_in_seconds must be a positive number of seconds, got {max_runtime_in_seconds!r}.")
+        self.max_runtime_in_seconds = max_runtime_in_seconds
+        if base_tuning_job_name is not None:
+            records.check_name(base_tuning_job_name[:records.MAX_NAME])
+        self.base_tuning_job_name = base_tuning_job_name
+
+        self._algorithm_name = model_trainer._algorithm
+        self._algorithm = builtins.load(self._algorithm_name) if self._algorithm_name else None
+        self.metric_definitions = normalise(metric_definitions) if metric_definitions else None
+        script_metrics = self.metric_definitions or list(model_trainer._metric_definitions or [])
+        self.objective_metric_name = validation.check_objective(objective_metric_name, self._algorithm,
+                                                                self._algorithm_name, script_metrics)
+        self._script_metrics = script_metrics
+        self.static_hyperparameters = {str(k): safe_serialize(v) for k, v in model_trainer.hyperparameters.items()
+                                       if k not in self._hyperparameter_ranges}
+        self._hyperband = (validation.hyperband_resources(strategy_config, self.static_hyperparameters)
+                           if strategy == "Hyperband" else None)
+        if self._algorithm is not None:
+            validation.check_against_algorithm(self._algorithm, self._algorithm_name, self.static_hyperparameters,
+                                               self._hyperparameter_ranges, self._trial_extras)
+        self.latest_tuning_job: records.HyperParameterTuningJob | None = None
+        self._current_job_name: str | None = None
+        self._run: TuningRun | None = None
+
+    # ----------------------------------------------------------------- the SDK's accessors
+    def hyperparameter_ranges(self) -> dict:
+        """The ranges as CreateHyperParameterTuningJob's ``ParameterRanges`` (values as strings)."""
+        return parameter_ranges(self._hyperparameter_ranges)
+
+    @property
+    def sagemaker_session(self):
+        return self.model_trainer.sagemaker_session
+
+    def _trial_extras(self, hyperparameters: dict) -> dict:
+        """What the tuning job adds to every trial's hyperparameters (built-in algorithms only)."""
+        if self._algorithm is None:
+            return dict(hyperparameters)
+        out = {**hyperparameters, validation.TUNING_OBJECTIVE: self.objective_metric_name}
+        rule = CONTAINER_TUNING_RULES.get(self._algorithm_name)
+        return rule(out, self.objective_metric_name) if rule else out
+
+    def _trial_hyperparameters(self, tuned: dict[str, str]) -> dict[str, str]:
+        return self._trial_extras({**self.static_hyperparameters, **tuned})
+
+    # ----------------------------------------------------------------- tuning
+    def tune(self, inputs=None, job_name: str | None = None, wait: bool = True, input_data_config=None, **kwargs):
+        """Start the tuning job; with ``wait=True`` (default) block until every trial has ended.
+
+        ``inputs``: a list of ``InputData`` (or ``input_data_config=``), a dict channel -> s3 URI, or
+        one s3 URI (the ``training`` channel, as in the SDK). Returns None, like the SDK; the job is
+        ``tuner.latest_tuning_job``.
+        """
+        if kwargs:
+            raise TypeError(f"tune() got unexpected argument(s) {', '.join(sorted(kwargs))}.")
+        if inputs is not None and input_data_config is not None:
+            raise ValueError("Pass the channels once: inputs=[...] or input_data_config=[...], not both.")
+        channels = _channels(inputs if inputs is not None else input_data_config)
+        trainer = self._trial_trainer()
+        names = {c.channel_name for c in trainer._channels(channels)}
+        validation.check_objective_channel(self.objective_metric_name, self._algorithm_name, names)
+        first = {name: (spec.values[0] if hasattr(spec, "values") else spec.format(spec.probe_values()[0]))
+                 for name, spec in self._hyperparameter_ranges.items()}
+        trainer._start_job(channels, hyperparameters=self._trial_hyperparameters(first), dry_run=True)
+
+        base = self.base_tuning_job_name or _repo_name(self.model_trainer.training_image)
+        name = records.reserve_name(base, job_name)
+        self._current_job_name = name
+        record = self._initial_record(name, trainer, channels)
+        records.write(name, record)
+        run = TuningRun(name, record, trainer, channels, self._hyperparameter_ranges, self.objective_metric_name,
+                        self.objective_type, self.strategy, self.max_jobs, self.max_parallel_jobs,
+                        self.early_stopping_type, self.random_seed, self._hyperband, self._trial_hyperparameters,
+                        self.max_runtime_in_seconds)
+        self._run = run
+        self.latest_tuning_job = records.HyperParameterTuningJob(name)
+        if not wait:
+            run.start_in_background()
+            return None
+        from helpers.progress import progress
+
+        steps = run.steps()
+        try:
+            for _ in progress(steps, total=self.max_jobs, desc="tuning", unit="job"):
+                pass
+        finally:
+            steps.close()  # an interrupt outside the loop still stops the trials and closes the record
+        print(run.summary_line())
+        return None
+
+    def _trial_trainer(self):
+        """A copy of the trainer for the trials: the tuner's metric definitions, a share of the cores."""
+        trainer = copy.copy(self.model_trainer)
+        trainer.environment = dict(self.model_trainer.environment)
+        trainer.environment.setdefault("OMP_NUM_THREADS", trial_environment_threads(self.max_parallel_jobs))
+        if self._algorithm is None and self.metric_definitions:
+            trainer._metric_definitions = list(self.metric_definitions)
+        return trainer
+
+    def _initial_record(self, name: str, trainer, channels) -> dict:
+        import os
+
+        from helpers.platform.runner import _process_started
+
+        session = trainer.sagemaker_session
+        region = session.boto_region_name
+        config = {
+            "Strategy": self.strategy,
+            "HyperParameterTuningJobObjective": {"Type": self.objective_type, "MetricName": self.objective_metric_name},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": self.max_jobs,
+                               "MaxParallelTrainingJobs": self.max_parallel_jobs,
+                               **({"MaxRuntimeInSeconds": self.max_runtime_in_seconds}
+                                  if self.max_runtime_in_seconds else {})},
+            "ParameterRanges": self.hyperparameter_ranges(),
+            "TrainingJobEarlyStoppingType": self.early_stopping_type,
+        }
+        if self.random_seed is not None:
+            config["RandomSeed"] = self.random_seed
+        if self._hyperband is not None:
+            config["StrategyConfig"] = {"HyperbandStrategyConfig": {"MinResource": self._hyperband[0],
+                                                                    "MaxResource": self._hyperband[1]}}
+        metric_definitions = (self._algorithm.metric_definitions() if self._algorithm is not None
+                              else list(trainer._metric_definitions or []))
+        definition = {
+            "StaticHyperParameters": dict(self.static_hyperparameters),
+            "AlgorithmSpecification": {"TrainingImage": trainer.training_image,
+                                       "TrainingInputMode": trainer.training_input_mode,
+                                       "MetricDefinitions": metric_definitions},
+            "RoleArn": trainer.role,
+            "InputDataConfig": [{"ChannelName": c.channel_name,
+                                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": str(c.data_source),
+                                                                 "S3DataDistributionType": "FullyReplicated"}},
+                                 **({"ContentType": c.content_type} if c.content_type else {})}
+                                for c in trainer._channels(channels)],
+            "OutputDataConfig": {"S3OutputPath": trainer.output_data_config.s3_output_path},
+            "ResourceConfig": {"InstanceType": trainer.compute.instance_type,
+                               "InstanceCount": trainer.compute.instance_count,
+                               "VolumeSizeInGB": trainer.compute.volume_size_in_gb or 30},
+            "StoppingCondition": {"MaxRuntimeInSeconds": int(trainer.stopping_condition.max_runtime_in_seconds)},
+        }
+        stamp = jobs.now()
+        return {
+            "HyperParameterTuningJobName": name,
+            "HyperParameterTuningJobArn": f"arn:aws:sagemaker:{region}:{session.account_id()}:"
+                                          f"hyper-parameter-tuning-job/{name}",
+            "HyperParameterTuningJobConfig": config,
+            "TrainingJobDefinition": definition,
+            "HyperParameterTuningJobStatus": "InProgress",
+            "CreationTime": stamp,
+            "LastModifiedTime": stamp,
+            "TrainingJobStatusCounters": {"Completed": 0, "InProgress": 0, "RetryableError": 0,
+                                          "NonRetryableError": 0, "Stopped": 0},
+            "ObjectiveStatusCounters": {"Succeeded": 0, "Pending": 0, "Failed": 0},
+            jobs.PRIVATE: {"MonitorPid": os.getpid(), "MonitorStarted": _process_started(os.getpid()),
+                           "TrainingJobSummaries": [], "Trials": {}},
+        }
+
+    # ----------------------------------------------------------------- results
+    def _ensure_last_tuning_job(self) -> None:
+        if self.latest_tuning_job is None:
+            raise ValueError("No tuning job available: call tuner.tune(inputs=[...]) first.")
+
+    def describe(self) -> dict:
+        """DescribeHyperParameterTuningJob of the latest tuning job (a dict, as boto3 returns it)."""
+        self._ensure_last_tuning_job()
+        return self.latest_tuning_job.describe()
+
+    def wait(self) -> None:
+        self._ensure_last_tuning_job()
+        self.latest_tuning_job.wait()
+
+    def stop_tuning_job(self) -> None:
+        """Stop the latest tuning job: running training jobs are stopped, no new ones start."""
+        self._ensure_last_tuning_job()
+        self.latest_tuning_job.stop()
+
+    def best_training_job(self) -> str:
+        """The name of the best training job (by its final objective value) of the latest tuning job."""
+        description = self.describe()
+        best = description.get("BestTrainingJob")
+        if not best:
+            status = description.get("HyperParameterTuningJobStatus")
+            why = description.get("FailureReason") or ("it is still running" if status == "InProgress" else "")
+            raise ValueError(f"Best training job not available for tuning job "
+                             f"{self.latest_tuning_job.name}: {why or 'no training job reported the objective.'}")
+        return best["TrainingJobName"]
+
+    def analytics(self) -> HyperparameterTuningJobAnalytics:
+        """The trials of the latest tuning job; ``.dataframe()`` gives one row per training job."""
+        self._ensure_last_tuning_job()
+        return HyperparameterTuningJobAnalytics(self.latest_tuning_job.name)
+
+    def __repr__(self) -> str:
+        return (f"HyperparameterTuner(strategy={self.strategy!r}, objective={self.objective_metric_name!r} "
+                f"({self.objective_type}), max_jobs={self.max_jobs}, max_parallel_jobs={self.max_parallel_jobs})")
+
+
+def _repo_name(image: str) -> str:
+    return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+
+
+def _channels(inputs) -> list[InputData]:
+    """The SDK's ``inputs`` forms, as InputData: a list, a dict channel -> URI, or one URI."""
+    if inputs is None:
+        return []
+    if isinstance(inputs, str):
+        return [InputData(channel_name="training", data_source=inputs)]
+    if isinstance(inputs, dict):
+        return [InputData(channel_name=str(k), data_source=v) for k, v in inputs.items()]
+    if isinstance(inputs, (list, tuple)):
+        return list(inputs)
+    raise TypeError(f"inputs must be a list of InputData, a dict of channel -> s3 URI, or an s3 URI; "
+                    f"got {type(inputs).__name__}.")
