@@ -27,6 +27,9 @@ _REGISTRY: dict[str, str] = {
     "kmeans": "helpers.algorithms.kmeans:KMeans",
     "pca": "helpers.algorithms.pca:PCA",
     "knn": "helpers.algorithms.knn:KNN",
+    "factorization-machines": "helpers.algorithms.factorization_machines:FactorizationMachines",
+    "randomcutforest": "helpers.algorithms.random_cut_forest:RandomCutForest",
+    "deepar": "helpers.algorithms.deepar:DeepAR",
 }
 
 _instances: dict[str, Algorithm] = {}
