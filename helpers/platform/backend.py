@@ -24,6 +24,13 @@ def use_backend(name: str) -> str:
     """Pick the backend for trainers, sessions and endpoints created from now on."""
     global _chosen
     _chosen = _check(name)
+    from helpers.platform.serving import runtime
+
+    # boto3's sagemaker-runtime client follows the backend: the local router, or AWS itself.
+    if _chosen == "local":
+        runtime.use_local_runtime()
+    else:
+        runtime.clear_local_runtime()
     return _chosen
 
 

@@ -1,0 +1,302 @@
+"""``Endpoint``: a running local endpoint, with the SDK v3 methods (``sagemaker.core.resources.Endpoint``).
+
+``endpoint.invoke(body, content_type, accept)`` goes through botocore's own SageMaker Runtime
+client, so the answer (``InvokeEndpointOutput``) and the errors (``ModelError``,
+``ValidationError`` as ``botocore.exceptions.ClientError``) are exactly those of AWS.
+``endpoint.predict(data)`` is the convenience on top: numpy / pandas / lists in, parsed answer out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from helpers.platform.serving import processes, registry
+from helpers.platform.serving.capture import capture_files
+from helpers.platform.serving.payload import parse_response, to_request_body
+from helpers.platform.serving.resources import DataCaptureConfig, EndpointConfig, Model
+
+DEFAULT_TIMEOUT_ENV = "FLYWHEEL_INVOCATION_TIMEOUT_SECONDS"
+_clients: dict[str, Any] = {}
+
+
+@dataclass
+class InvokeEndpointOutput:
+    """What ``Endpoint.invoke`` returns (SDK v3 ``sagemaker.core.shapes.InvokeEndpointOutput``).
+
+    ``body`` is a readable stream: ``output.body.read()`` gives the bytes (once).
+    """
+
+    body: Any
+    content_type: str | None = None
+    invoked_production_variant: str | None = None
+    custom_attributes: str | None = None
+
+
+def _client(url: str):
+    """A botocore SageMaker Runtime client for ``url`` (fake credentials: the server is local)."""
+    client = _clients.get(url)
+    if client is None:
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.session.Session().client(
+            "sagemaker-runtime", endpoint_url=url, region_name="us-east-1",
+            aws_access_key_id="flywheel-local", aws_secret_access_key="flywheel-local-secret",
+            config=Config(retries={"max_attempts": 1}, read_timeout=120, connect_timeout=5))
+        _clients[url] = client
+    return client
+
+
+class Endpoint:
+    """A local endpoint by name. ``Endpoint.get(name)`` checks it exists."""
+
+    def __init__(self, endpoint_name: str):
+        self.endpoint_name = registry.check_name(endpoint_name)
+
+    # ------------------------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(cls, endpoint_name: str, endpoint_config_name: str, wait: bool = True,
+               invocation_timeout_seconds: float | None = None, startup_timeout_seconds: float = 120.0,
+               replace: bool = False) -> "Endpoint":
+        """Start a server for the endpoint configuration's variants (``CreateEndpoint``).
+
+        Args:
+            invocation_timeout_seconds: longest a model may take to answer (SageMaker: 60 s); env
+                ``FLYWHEEL_INVOCATION_TIMEOUT_SECONDS`` sets the default.
+            startup_timeout_seconds: longest the server may take to load the models.
+            replace: stop and replace an existing endpoint of that name (like ``UpdateEndpoint``).
+        """
+        registry.check_name(endpoint_name)
+        config = EndpointConfig.get(endpoint_config_name)
+        if registry.read_record(endpoint_name) is not None:
+            if not replace:
+                raise ValueError(
+                    f'Cannot create already existing endpoint "{registry.arn("endpoint", endpoint_name)}". '
+                    f"Delete it first (Endpoint({endpoint_name!r}).delete()), pick another name, or pass "
+                    f"update_endpoint=True to deploy() to replace it.")
+            registry.delete_endpoint(endpoint_name)
+        timeout = float(invocation_timeout_seconds or os.environ.get(DEFAULT_TIMEOUT_ENV) or 60)
+        folder = registry.endpoint_dir(endpoint_name)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        capture = DataCaptureConfig.from_request_dict(config.data_capture_config)
+        variants = []
+        for variant in config.production_variants:
+            variants.append({**variant, "Model": Model.get(variant["ModelName"]).describe()})
+        registry.write_json(folder / "config.json", {
+            "EndpointName": endpoint_name,
+            "Variants": variants,
+            "DataCapture": capture.settings().to_dict() if capture else None,
+            "InvocationTimeoutSeconds": timeout,
+        })
+        log_file = folder / "server.log"
+        record = {
+            "EndpointName": endpoint_name,
+            "EndpointArn": registry.arn("endpoint", endpoint_name),
+            "EndpointConfigName": endpoint_config_name,
+            "ProductionVariants": [{
+                "VariantName": v["VariantName"], "ModelName": v["ModelName"],
+                "CurrentWeight": v["InitialVariantWeight"], "DesiredWeight": v["InitialVariantWeight"],
+                "CurrentInstanceCount": v["InitialInstanceCount"], "DesiredInstanceCount": v["InitialInstanceCount"],
+                "InstanceType": v["InstanceType"]} for v in config.production_variants],
+            "DataCaptureConfig": ({
+                "EnableCapture": True, "CaptureStatus": "Started",
+                "CurrentSamplingPercentage": config.data_capture_config["InitialSamplingPercentage"],
+                "DestinationS3Uri": config.data_capture_config["DestinationS3Uri"]} if capture else None),
+            "CreationTime": registry.now_iso(),
+            "Local": {"LogFile": str(log_file), "InvocationTimeoutSeconds": timeout},
+        }
+        ref = processes.spawn("helpers.platform.serving.server", [str(folder)], log_file,
+                              env={"FLYWHEEL_HOME": str(registry.store_root())})
+        # written once, with the pid: describe() never sees an endpoint without its process
+        record["Local"].update(SpawnPid=ref.pid, SpawnCreateTime=ref.create_time)
+        registry.write_record(endpoint_name, record)
+
+        from helpers.platform.serving.runtime import use_local_runtime
+
+        try:
+            # While the server loads its models: one runtime URL for every endpoint, and boto3's
+            # sagemaker-runtime client pointed at it, so AWS code runs unchanged.
+            use_local_runtime(start=True)
+        except RuntimeError as error:  # the endpoint still works on its own URL
+            warnings.warn(f"the local SageMaker Runtime did not start ({error}); boto3 cannot reach "
+                          f"{endpoint_name} until it does, but Endpoint.invoke() works.", RuntimeWarning)
+        endpoint = cls(endpoint_name)
+        if wait:
+            endpoint.wait_for_status("InService", timeout=startup_timeout_seconds)
+            endpoint.wait_for_ping(timeout=startup_timeout_seconds)
+        return endpoint
+
+    @classmethod
+    def get(cls, endpoint_name: str) -> "Endpoint":
+        endpoint = cls(endpoint_name)
+        endpoint.describe()
+        return endpoint
+
+    @classmethod
+    def get_all(cls) -> list["Endpoint"]:
+        return [cls(summary["EndpointName"]) for summary in registry.list_endpoints()]
+
+    def describe(self) -> dict:
+        """``DescribeEndpoint``: status (checked against the server process), variants, capture."""
+        return registry.describe_endpoint(self.endpoint_name)
+
+    def refresh(self) -> "Endpoint":
+        self.describe()
+        return self
+
+    @property
+    def endpoint_status(self) -> str:
+        return self.describe()["EndpointStatus"]
+
+    @property
+    def endpoint_arn(self) -> str:
+        return self.describe()["EndpointArn"]
+
+    @property
+    def failure_reason(self) -> str | None:
+        return self.describe().get("FailureReason")
+
+    @property
+    def production_variants(self) -> list[dict]:
+        return self.describe()["ProductionVariants"]
+
+    @property
+    def url(self) -> str:
+        """The endpoint server's own address (``/ping``, ``/invocations``)."""
+        view = self.describe()
+        if view["EndpointStatus"] != "InService":
+            raise RuntimeError(f"endpoint {self.endpoint_name} is {view['EndpointStatus']}: "
+                               f"{view.get('FailureReason') or 'not serving yet.'}")
+        return view["Local"]["Url"]
+
+    def wait_for_status(self, target_status: str = "InService", timeout: float = 120.0,
+                        poll: float = 0.05) -> "Endpoint":
+        """Wait until the endpoint reaches ``target_status``; raise if it fails or takes too long."""
+        from helpers.platform.errors import FailedStatusError
+
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.describe()
+            status = view["EndpointStatus"]
+            if status == target_status:
+                return self
+            if status == "Failed":
+                processes.stop(registry.server_ref(self.endpoint_name))  # it is exiting: reap it
+                raise FailedStatusError("Endpoint", "Failed", view.get("FailureReason") or "(Unknown)", view)
+            if time.monotonic() > deadline:
+                processes.stop(registry.server_ref(self.endpoint_name))
+                reason = f"the server did not start within {timeout:g} s; see {view['Local'].get('LogFile')}"
+                (registry.endpoint_dir(self.endpoint_name) / "failure").write_text(reason)
+                raise FailedStatusError("Endpoint", "Failed", reason, view)
+            time.sleep(poll)
+
+    def wait_for_ping(self, timeout: float = 30.0) -> "Endpoint":
+        """Wait until ``GET /ping`` answers 200 (the container's health check)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/ping", timeout=5) as answer:
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"endpoint {self.endpoint_name} does not answer GET /ping after {timeout:g} s; "
+                                   f"see {self.describe()['Local'].get('LogFile')}")
+            time.sleep(0.05)
+
+    def delete(self) -> None:
+        """Stop the server and remove the endpoint (``DeleteEndpoint``). Captured data is kept."""
+        registry.delete_endpoint(self.endpoint_name)
+
+    # ------------------------------------------------------------------------------ inference
+    def invoke(self, body: bytes | str, content_type: str | None = None, accept: str | None = None,
+               custom_attributes: str | None = None, target_variant: str | None = None,
+               inference_id: str | None = None) -> InvokeEndpointOutput:
+        """``InvokeEndpoint``: raises ``botocore.exceptions.ClientError`` (``ModelError``, ...) as AWS does."""
+        args: dict[str, Any] = {"EndpointName": self.endpoint_name, "Body": body}
+        for key, value in (("ContentType", content_type), ("Accept", accept),
+                           ("CustomAttributes", custom_attributes), ("TargetVariant", target_variant),
+                           ("InferenceId", inference_id)):
+            if value is not None:
+                args[key] = value
+        answer = _client(self.url).invoke_endpoint(**args)
+        return InvokeEndpointOutput(
+            body=answer["Body"], content_type=answer.get("ContentType"),
+            invoked_production_variant=answer.get("InvokedProductionVariant"),
+            custom_attributes=answer.get("CustomAttributes"))
+
+    def predict(self, data: Any, accept: str | None = None, content_type: str | None = None,
+                target_variant: str | None = None) -> Any:
+        """Send ``data`` (array, DataFrame, list of rows, dict, or str/bytes) and parse the answer.
+
+        Arrays and tables go as CSV rows (no header); a dict goes as JSON. The answer is parsed by
+        its content type: JSON -> Python objects, CSV -> a numpy array (1-D for one column).
+        """
+        body, sent_type = to_request_body(data, content_type)
+        answer = self.invoke(body, content_type=sent_type, accept=accept, target_variant=target_variant)
+        return parse_response(answer.body.read(), answer.content_type)
+
+    # ------------------------------------------------------------------------------- local extras
+    def _admin(self, path: str, payload: dict | None = None) -> dict:
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(self.url + path, data=data, method="POST" if data is not None else "GET")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+
+    def metrics(self) -> list[dict]:
+        """Per-variant counts since start: Invocations, Invocation4XXErrors / 5XX, ModelLatency (µs)."""
+        return self._admin("/_flywheel/metrics")["Variants"]
+
+    def update_weights(self, weights: dict[str, float]) -> list[dict]:
+        """Shift traffic between variants (``UpdateEndpointWeightsAndCapacities``), e.g. {"A": 0, "B": 1}."""
+        try:
+            variants = self._admin("/_flywheel/weights", {k: float(v) for k, v in weights.items()})["Variants"]
+        except urllib.error.HTTPError as error:
+            raise ValueError(json.loads(error.read()).get("Message")) from None
+        record = registry.read_record(self.endpoint_name)
+        current = {v["VariantName"]: v["CurrentWeight"] for v in variants}
+        for variant in record["ProductionVariants"]:
+            variant["CurrentWeight"] = variant["DesiredWeight"] = current[variant["VariantName"]]
+        registry.write_record(self.endpoint_name, record)
+        return variants
+
+    def flush_capture(self) -> int:
+        """Write captured invocations to their files now (the server does it every half second)."""
+        return self._admin("/_flywheel/flush", {})["Flushed"]
+
+    def capture_files(self, variant: str | None = None) -> list:
+        """Local paths of this endpoint's capture files (flushed first)."""
+        capture = self.describe().get("DataCaptureConfig")
+        if not capture:
+            return []
+        if self.describe()["EndpointStatus"] == "InService":
+            self.flush_capture()
+        from helpers.platform import storage
+
+        return capture_files(storage.s3_to_path(capture["DestinationS3Uri"]), self.endpoint_name, variant)
+
+    def __repr__(self) -> str:
+        return f"Endpoint(endpoint_name={self.endpoint_name!r})"
+
+
+def list_endpoints() -> list[dict]:
+    """Summaries of every local endpoint (name, status, times), newest first."""
+    return registry.list_endpoints()
+
+
+def describe_endpoint(endpoint_name: str) -> dict:
+    return registry.describe_endpoint(endpoint_name)
+
+
+def delete_endpoint(endpoint_name: str) -> None:
+    registry.delete_endpoint(endpoint_name)

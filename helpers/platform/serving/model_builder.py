@@ -1,0 +1,291 @@
+"""``ModelBuilder``: from a trained model to a running endpoint, with the SDK v3 calls.
+
+::
+
+    builder = ModelBuilder(model=trainer)                      # a ModelTrainer after .train()
+    builder = ModelBuilder(model="my-training-job-name")        # or a training job's name
+    builder = ModelBuilder(model_path="s3://bucket/.../model.tar.gz",
+                           image_uri=image_uris.retrieve("linear-learner", "us-east-1"))
+    builder = ModelBuilder(model=fitted_sklearn_estimator)     # or an in-memory model with .predict
+    model = builder.build(model_name="churn-ll")                # CreateModel
+    endpoint = builder.deploy(endpoint_name="churn", instance_type="ml.m5.large",
+                              initial_instance_count=1,
+                              data_capture_config=DataCaptureConfig(sampling_percentage=100))
+
+Which handlers serve the model: a built-in algorithm's (known from the training job or the image
+URI), else the script's ``inference.py`` (``source_code=SourceCode(source_dir=..., entry_script=...)``,
+a ``code/inference.py`` inside the artifact, or the training job's source folder), else the framework
+defaults (``model.joblib`` + ``model.predict``).
+
+The artifact's sha256 comes from the training job's ``job.json``; for an artifact no job recorded,
+``build`` records it (trust on first use) — either way the server checks it before unpickling.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers.platform.serving.artifacts import pack_dir, sha256_of
+from helpers.platform.serving.endpoint import Endpoint
+from helpers.platform.serving.registry import check_name
+from helpers.platform.serving.resources import (DataCaptureConfig, EndpointConfig, Model, ProductionVariant,
+                                                models_root, write_model)
+
+SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+
+
+def _job_record(job_name: str) -> dict | None:
+    """DescribeTrainingJob of a local job (its status reconciled with its process), or None."""
+    from helpers.platform import jobs
+
+    try:
+        return jobs.TrainingJob(job_name).describe()
+    except ValueError:
+        return None
+
+
+def _job_name_of(model: Any) -> str | None:
+    """The training job behind a ModelTrainer / TrainingJob / DescribeTrainingJob dict, if any."""
+    if isinstance(model, dict):
+        return model.get("TrainingJobName")
+    for attribute in ("_latest_training_job", "latest_training_job"):
+        job = getattr(model, attribute, None)
+        if job is not None:
+            return job if isinstance(job, str) else (
+                getattr(job, "training_job_name", None) or (job.get("TrainingJobName") if isinstance(job, dict) else None))
+    for attribute in ("training_job_name", "latest_training_job_name", "job_name"):
+        name = getattr(model, attribute, None)
+        if isinstance(name, str):
+            return name
+    return None
+
+
+def _job_for_artifact(uri: str) -> dict | None:
+    """The completed training job whose output is ``uri`` (so its recorded sha256 can be used)."""
+    from helpers.platform import jobs
+
+    for summary in jobs.list_training_jobs(status_equals="Completed", max_results=10_000):
+        record = _job_record(summary["TrainingJobName"]) or {}
+        if (record.get("ModelArtifacts") or {}).get("S3ModelArtifacts") == uri:
+            return record
+    return None
+
+
+def _default_name(base: str) -> str:
+    stamp = time.strftime("%Y-%m-%d-%H-%M-%S", time.gmtime()) + f"-{int(time.time() * 1000) % 1000:03d}"
+    return f"{base[:63 - len(stamp) - 1]}-{stamp}"
+
+
+@dataclass
+class ModelBuilder:
+    """Build a servable model and deploy it as a local endpoint (SDK v3 ``sagemaker.serve.ModelBuilder``).
+
+    Args:
+        model: a ModelTrainer that has trained, a training job name (or its DescribeTrainingJob
+            dict), an ``s3://.../model.tar.gz`` URI, or an in-memory model with ``.predict``.
+        model_path: the model artifact instead: ``s3://.../model.tar.gz``, a local ``.tar.gz``, or a
+            local folder holding the model files.
+        s3_model_data_url: same as an S3 ``model_path`` (the SDK's name for it).
+        image_uri: the inference image; a built-in algorithm's image selects its handlers.
+        source_code: ``SourceCode(source_dir=..., entry_script="inference.py")`` for script mode.
+        env_vars: environment of the serving process.
+    """
+
+    model: Any = None
+    model_path: str | None = None
+    s3_model_data_url: str | None = None
+    image_uri: str | None = None
+    source_code: Any = None
+    env_vars: dict = field(default_factory=dict)
+    role_arn: str | None = None
+    instance_type: str | None = None
+    content_type: str | None = None
+    accept_type: str | None = None
+    sagemaker_session: Any = None
+    compute: Any = None
+    # SDK arguments with no local meaning: accepted, so the same cell runs on both backends
+    mode: Any = None
+    model_server: Any = None
+    model_metadata: dict | None = None
+    network: Any = None
+    log_level: int | None = None
+    dependencies: dict | None = None
+    # SDK arguments the local platform cannot honour: refused with the alternative
+    schema_builder: Any = None
+    inference_spec: Any = None
+    built_model: Model | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.inference_spec is not None or self.schema_builder is not None:
+            raise NotImplementedError(
+                "inference_spec / schema_builder are not supported by the local platform: put model_fn, "
+                "input_fn, predict_fn and output_fn in an inference.py and pass "
+                "source_code=SourceCode(source_dir=..., entry_script='inference.py').")
+        if self.instance_type is None and self.compute is not None:
+            self.instance_type = getattr(self.compute, "instance_type", None)
+
+    # ----------------------------------------------------------------------------------- build
+    def build(self, model_name: str | None = None, **_ignored) -> Model:
+        """Record the model (``CreateModel``): artifact + checksum, algorithm or inference code."""
+        job = None
+        artifact_uri = self.s3_model_data_url
+        local_artifact: Path | None = None
+        estimator = None
+        if self.model is not None:
+            if isinstance(self.model, str) and self.model.startswith("s3://"):
+                artifact_uri = self.model
+            elif isinstance(self.model, str) or _job_name_of(self.model):
+                job_name = self.model if isinstance(self.model, str) else _job_name_of(self.model)
+                job = _job_record(job_name)
+                if job is None:
+                    from helpers.platform import jobs
+
+                    existing = [j["TrainingJobName"] for j in jobs.list_training_jobs(max_results=5)]
+                    raise ValueError(
+                        f"no training job named {job_name!r} in the local store. Pass a ModelTrainer after "
+                        f".train(), a job name (recent: {', '.join(existing) or 'none yet'}), or "
+                        f"model_path='s3://.../model.tar.gz'.")
+            elif hasattr(self.model, "predict"):
+                estimator = self.model
+            else:
+                raise TypeError(
+                    f"ModelBuilder(model=...) got a {type(self.model).__name__}: give a ModelTrainer, a training "
+                    f"job name, an s3://.../model.tar.gz URI, or a fitted model with a .predict method.")
+        if self.model_path is not None:
+            if str(self.model_path).startswith("s3://"):
+                artifact_uri = str(self.model_path)
+            else:
+                local_artifact = Path(self.model_path).expanduser()
+                if not local_artifact.exists():
+                    raise FileNotFoundError(f"model_path {local_artifact} does not exist.")
+        if job is not None:
+            status = job.get("TrainingJobStatus")
+            if status != "Completed":
+                raise ValueError(f"training job {job['TrainingJobName']} is {status}, not Completed: it has no model "
+                                 f"to deploy. {job.get('FailureReason') or ''}".strip())
+            artifact_uri = job["ModelArtifacts"]["S3ModelArtifacts"]
+        elif artifact_uri is not None:
+            job = _job_for_artifact(artifact_uri)
+        if artifact_uri is None and local_artifact is None and estimator is None:
+            raise ValueError("nothing to build: pass model= (a ModelTrainer, a job name or a fitted model) "
+                             "or model_path='s3://.../model.tar.gz'.")
+
+        algorithm, image = self._algorithm(job)
+        base = algorithm or (job or {}).get("TrainingJobName") or "model"
+        model_name = check_name(model_name or _default_name(base), "model")
+        folder = models_root() / model_name
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+
+        from helpers.platform import storage
+
+        sha_source = "training job"
+        if estimator is not None:
+            staging = Path(tempfile.mkdtemp(prefix="flywheel-model-"))
+            import joblib
+
+            joblib.dump(estimator, staging / "model.joblib")
+            artifact_path = folder / "model.tar.gz"
+            sha = pack_dir(staging, artifact_path)
+            shutil.rmtree(staging, ignore_errors=True)
+            sha_source, artifact_uri = "build", None
+        elif local_artifact is not None:
+            artifact_path = folder / "model.tar.gz"
+            if local_artifact.is_dir():
+                pack_dir(local_artifact, artifact_path)
+            else:
+                shutil.copyfile(local_artifact, artifact_path)
+            sha, sha_source, artifact_uri = sha256_of(artifact_path), "build", None
+        else:
+            artifact_path = storage.s3_to_path(artifact_uri)
+            if not artifact_path.is_file():
+                raise FileNotFoundError(f"no model artifact at {artifact_uri} (looked in {artifact_path}).")
+            sha = ((job or {}).get("ModelArtifacts") or {}).get("Sha256")
+            if not sha:
+                sha, sha_source = sha256_of(artifact_path), "build"
+
+        code_dir, entry = self._code(job, folder)
+        local = {"Algorithm": algorithm, "ArtifactPath": str(artifact_path), "Sha256": sha,
+                 "Sha256Source": sha_source, "CodeDir": str(code_dir) if code_dir else None,
+                 "EntryScript": entry, "TrainingJobName": (job or {}).get("TrainingJobName")}
+        self.built_model = write_model(model_name, image or SKLEARN_IMAGE, artifact_uri, self.env_vars, local,
+                                       self.role_arn)
+        return self.built_model
+
+    def _algorithm(self, job: dict | None) -> tuple[str | None, str | None]:
+        """(algorithm name or None for script mode, image URI)."""
+        from helpers.platform.builtins import algorithm_for_image
+
+        if self.image_uri:
+            return algorithm_for_image(self.image_uri), self.image_uri
+        if job:
+            spec = job.get("AlgorithmSpecification") or {}
+            image = spec.get("TrainingImage")
+            name = spec.get("AlgorithmName")
+            if name is None and image:
+                name = algorithm_for_image(image)
+            return name, image
+        return None, None
+
+    def _code(self, job: dict | None, folder: Path) -> tuple[Path | None, str | None]:
+        """Copy the inference code into the model record (a snapshot, as SageMaker repacks it)."""
+        source_dir = entry = None
+        if self.source_code is not None:
+            source_dir = getattr(self.source_code, "source_dir", None)
+            entry = getattr(self.source_code, "entry_script", None) or "inference.py"
+        elif job and job.get("SourceCode"):
+            spec = job["SourceCode"]
+            source_dir = spec.get("SourceDir") or spec.get("source_dir")
+            training_entry = spec.get("EntryScript") or spec.get("entry_script")
+            copied = spec.get("CodeDir")  # the job's snapshot of source_dir, taken when it started
+            if copied and Path(copied).is_dir():
+                source_dir = copied
+            if source_dir and (Path(source_dir) / "inference.py").exists():
+                entry = "inference.py"
+            elif source_dir and training_entry and "def model_fn" in (Path(source_dir) / training_entry).read_text():
+                entry = training_entry  # SageMaker serves with the training script when it defines model_fn
+        if source_dir is None:
+            return None, None
+        source = Path(source_dir).expanduser()
+        if entry is None:
+            return None, None
+        if not (source / entry).is_file():
+            raise FileNotFoundError(f"no {entry} in {source}: put model_fn/input_fn/predict_fn/output_fn in "
+                                    f"{source / entry}, or name the script with SourceCode(entry_script=...).")
+        target = folder / "code"
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", ".git"))
+        return target, entry
+
+    # ---------------------------------------------------------------------------------- deploy
+    def deploy(self, endpoint_name: str | None = None, initial_instance_count: int = 1,
+               instance_type: str | None = None, wait: bool = True, update_endpoint: bool = False,
+               container_timeout_in_seconds: int = 300, data_capture_config: DataCaptureConfig | None = None,
+               invocation_timeout_seconds: float | None = None, variant_name: str = "AllTraffic",
+               **_ignored) -> Endpoint:
+        """Start a local endpoint serving the built model (``CreateEndpointConfig`` + ``CreateEndpoint``).
+
+        ``instance_type`` and ``initial_instance_count`` are recorded (one local process serves
+        the endpoint); ``invocation_timeout_seconds`` (local only) lowers SageMaker's 60 s limit.
+        """
+        model = self.built_model or self.build()
+        endpoint_name = check_name(endpoint_name or model.model_name)
+        config = EndpointConfig.create(
+            endpoint_config_name=endpoint_name,
+            production_variants=[ProductionVariant(
+                variant_name=variant_name, model_name=model.model_name,
+                initial_instance_count=int(initial_instance_count or 1),
+                instance_type=instance_type or self.instance_type or "ml.m5.large")],
+            data_capture_config=data_capture_config if data_capture_config and data_capture_config.enable_capture else None)
+        return Endpoint.create(endpoint_name, config.endpoint_config_name, wait=wait,
+                               invocation_timeout_seconds=invocation_timeout_seconds,
+                               startup_timeout_seconds=float(container_timeout_in_seconds), replace=update_endpoint)
+
+
+def describe_model(model_name: str) -> dict:
+    return Model.get(model_name).describe()

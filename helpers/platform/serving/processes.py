@@ -1,0 +1,136 @@
+"""Server processes of the local platform: start them detached, tell alive from dead, stop them.
+
+A process is identified by its pid **and** its start time, so a recycled pid is never mistaken for
+our server (and never signalled). Servers run in their own session: interrupting or restarting a
+notebook kernel leaves them running, exactly as a real endpoint keeps running (and billing) until it
+is deleted — ``python -m helpers cleanup`` finds and stops them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+# Children started by this Python process, kept so they are reaped (no zombies) when they stop.
+_children: dict[int, subprocess.Popen] = {}
+
+SERVER_MODULES = ("helpers.platform.serving.server", "helpers.platform.serving.router")
+
+
+@dataclass(frozen=True)
+class ProcessRef:
+    pid: int
+    create_time: float
+
+    def to_dict(self) -> dict:
+        return {"Pid": self.pid, "PidCreateTime": self.create_time}
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> "ProcessRef | None":
+        if not values or "Pid" not in values:
+            return None
+        return cls(int(values["Pid"]), float(values.get("PidCreateTime") or 0.0))
+
+
+def spawn(module: str, args: list[str], log_path: Path, env: dict | None = None) -> ProcessRef:
+    """Start ``python -m module args...`` detached, output appended to ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    full_env = {**os.environ, **(env or {})}
+    full_env.setdefault("OMP_NUM_THREADS", "1")  # 2 cores shared with the notebook and tests
+    full_env["PYTHONUNBUFFERED"] = "1"
+    with open(log_path, "ab") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", module, *args], stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, env=full_env)
+    _children[child.pid] = child
+    try:
+        created = psutil.Process(child.pid).create_time()
+    except psutil.NoSuchProcess:
+        created = 0.0
+    return ProcessRef(child.pid, created)
+
+
+def is_alive(ref: ProcessRef | None) -> bool:
+    """True when the process still runs and is the one we started (same start time)."""
+    if ref is None:
+        return False
+    child = _children.get(ref.pid)
+    if child is not None and child.poll() is not None:
+        _children.pop(ref.pid, None)
+        return False
+    try:
+        process = psutil.Process(ref.pid)
+        if ref.create_time and abs(process.create_time() - ref.create_time) > 0.05:
+            return False
+        return process.status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def exit_code(ref: ProcessRef) -> int | None:
+    """The exit code of a child we started that has exited, else None."""
+    child = _children.get(ref.pid)
+    return None if child is None else child.poll()
+
+
+def stop(ref: ProcessRef | None, timeout: float = 10.0) -> bool:
+    """SIGTERM (graceful: flushes captured data), then SIGKILL after ``timeout``. True if it was running."""
+    if not is_alive(ref):
+        _reap(ref)
+        return False
+    try:
+        process = psutil.Process(ref.pid)
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except psutil.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    except psutil.NoSuchProcess:
+        pass
+    _reap(ref)
+    return True
+
+
+def _reap(ref: ProcessRef | None) -> None:
+    if ref is None:
+        return
+    child = _children.pop(ref.pid, None)
+    if child is not None:
+        try:
+            child.wait(1)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def find_servers(home: Path) -> list[tuple[ProcessRef, str, list[str]]]:
+    """Every server process of this machine whose command line names ``home``: (ref, module, args)."""
+    found = []
+    home_text = str(home)
+    for process in psutil.process_iter(["pid", "cmdline", "create_time"]):
+        cmdline = process.info.get("cmdline") or []
+        if len(cmdline) < 3 or "-m" not in cmdline:
+            continue
+        module = cmdline[cmdline.index("-m") + 1] if cmdline.index("-m") + 1 < len(cmdline) else ""
+        if module not in SERVER_MODULES:
+            continue
+        args = cmdline[cmdline.index("-m") + 2:]
+        if not any(arg == home_text or arg.startswith(home_text + os.sep) for arg in args):
+            continue
+        found.append((ProcessRef(process.info["pid"], process.info["create_time"]), module, args))
+    return found

@@ -1,0 +1,243 @@
+"""The endpoint registry in the local store: ``<FLYWHEEL_HOME>/endpoints/<name>/``.
+
+Each endpoint folder holds
+
+* ``endpoint.json`` — the ``DescribeEndpoint`` record (variants, data capture, times) plus a
+  ``Local`` block (log file, time limit, the pid deploy started); written by the notebook side only;
+* ``config.json`` — what the server loads (models, weights, capture settings, time limit);
+* ``server.json`` — written by the server once it listens: pid and start time, port, URL;
+* ``failure`` — written by the server when it cannot start: the ``FailureReason``;
+* ``server.log`` — the server's output (the endpoint's "CloudWatch log");
+* ``variants/<variant>/model/`` — the unpacked model.
+
+The status is never stored: :func:`describe_endpoint` derives it from these files and the server
+process (pid *and* start time), so an endpoint whose server died (killed, crashed, machine rebooted)
+is reported ``Failed`` with the reason, never ``InService``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from helpers.platform.backend import default_region
+from helpers.platform.serving import processes
+from helpers.platform.serving.errors import LOCAL_ACCOUNT
+from helpers.platform_home import home
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+class EndpointNotFound(ValueError):
+    """No endpoint of that name in the local store; the message lists the ones that exist."""
+
+
+def store_root() -> Path:
+    return home().expanduser().resolve()
+
+
+def endpoints_root() -> Path:
+    return store_root() / "endpoints"
+
+
+def check_name(name: str, what: str = "endpoint") -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name) or len(name) > 63:
+        raise ValueError(
+            f"{what} name {name!r} is not valid: use 1-63 letters, digits and hyphens, starting and "
+            f"ending with a letter or digit (e.g. 'churn-model-1').")
+    return name
+
+
+def endpoint_dir(name: str) -> Path:
+    return endpoints_root() / check_name(name)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def arn(kind: str, name: str) -> str:
+    return f"arn:aws:sagemaker:{default_region()}:{LOCAL_ACCOUNT}:{kind}/{name.lower()}"
+
+
+def write_json(path: Path, payload: dict) -> None:
+    """Write atomically: a reader never sees half a record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    with os.fdopen(handle, "w") as out:
+        json.dump(payload, out, indent=2, default=str)
+    os.replace(temp, path)
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def read_record(name: str) -> dict | None:
+    return read_json(endpoint_dir(name) / "endpoint.json")
+
+
+def write_record(name: str, record: dict) -> None:
+    record["LastModifiedTime"] = now_iso()
+    write_json(endpoint_dir(name) / "endpoint.json", record)
+
+
+def names() -> list[str]:
+    root = endpoints_root()
+    if not root.exists():
+        return []
+    return sorted(p.name for p in root.iterdir()
+                  if NAME_PATTERN.match(p.name) and (p / "endpoint.json").exists())
+
+
+def server_state(name: str) -> dict | None:
+    """What the server wrote about itself (``server.json``): pid, port, url, status."""
+    return read_json(endpoint_dir(name) / "server.json")
+
+
+def server_ref(name: str, record: dict | None = None) -> processes.ProcessRef | None:
+    """The endpoint's server process: from server.json, else the pid deploy spawned."""
+    state = server_state(name)
+    if state:
+        return processes.ProcessRef.from_dict(state)
+    local = (record if record is not None else read_record(name) or {}).get("Local") or {}
+    return processes.ProcessRef.from_dict({"Pid": local.get("SpawnPid"), "PidCreateTime": local.get("SpawnCreateTime")}
+                                          if local.get("SpawnPid") else None)
+
+
+def live_view(name: str, record: dict) -> dict:
+    """``endpoint.json`` merged with the server's own state, checked against the process.
+
+    ``endpoint.json`` is written only by the notebook side (deploy, weights); ``server.json`` and
+    ``failure`` only by the server: each file has one writer, so no update is ever lost.
+    """
+    record = dict(record)
+    folder = endpoint_dir(name)
+    local = dict(record.get("Local") or {})
+    state = server_state(name)
+    failure = folder / "failure"
+    log_file = local.get("LogFile")
+    if failure.exists():
+        status, reason = "Failed", failure.read_text().strip()
+    elif state is None:
+        ref = server_ref(name, record)
+        if processes.is_alive(ref):
+            status, reason = "Creating", None
+        else:
+            status, reason = "Failed", f"The server process exited before it started serving; see {log_file}."
+    elif processes.is_alive(processes.ProcessRef.from_dict(state)):
+        status, reason = "InService", None
+        local.update(Pid=state["Pid"], Port=state["Port"], Url=state["Url"])
+    else:
+        status, reason = "Failed", (
+            f"The endpoint's server process (pid {state.get('Pid')}) is not running: it was stopped, "
+            f"crashed, or the machine restarted. See {log_file} for its last output; delete the "
+            f"endpoint and deploy it again.")
+    record["EndpointStatus"] = status
+    if reason:
+        record["FailureReason"] = reason
+    else:
+        record.pop("FailureReason", None)
+    record["Local"] = local
+    return record
+
+
+def describe_endpoint(name: str) -> dict:
+    """``DescribeEndpoint`` for a local endpoint (status checked against its process)."""
+    record = read_record(check_name(name))
+    if record is None:
+        existing = names()
+        raise EndpointNotFound(
+            f"Could not find endpoint \"{name}\" (local store {endpoints_root()}). "
+            + (f"Existing endpoints: {', '.join(existing)}." if existing else
+               "No endpoint exists: deploy one with ModelBuilder(...).build() then .deploy(endpoint_name=...)."))
+    return live_view(name, record)
+
+
+def list_endpoints() -> list[dict]:
+    """``ListEndpoints`` summaries, newest first."""
+    summaries = []
+    for name in names():
+        record = read_record(name)
+        if record is None:
+            continue
+        record = live_view(name, record)
+        summaries.append({key: record.get(key) for key in
+                          ("EndpointName", "EndpointArn", "EndpointStatus", "CreationTime", "LastModifiedTime")})
+    return sorted(summaries, key=lambda s: s.get("CreationTime") or "", reverse=True)
+
+
+def delete_endpoint(name: str) -> bool:
+    """Stop the endpoint's server and remove its folder (captured data stays in the store)."""
+    folder = endpoint_dir(name)
+    record = read_json(folder / "endpoint.json")
+    if record is None and not folder.exists():
+        raise EndpointNotFound(f"Could not find endpoint \"{name}\": nothing to delete.")
+    was_running = processes.stop(server_ref(name, record or {}))
+    # stragglers: a server of this folder whose pid the record lost (e.g. a deploy interrupted)
+    for ref, _, args in processes.find_servers(store_root()):
+        if str(folder) in args:
+            was_running = processes.stop(ref) or was_running
+    shutil.rmtree(folder, ignore_errors=True)
+    return was_running
+
+
+@dataclass(frozen=True)
+class RunningResource:
+    """A server process of the local platform that is still running."""
+
+    kind: str        # "endpoint", "router", "transform"
+    name: str
+    pid: int
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name!r} (pid {self.pid}{', ' + self.detail if self.detail else ''})"
+
+
+def running_resources() -> list[RunningResource]:
+    """Every live server of this store: endpoints (registered or orphaned), the router, transforms."""
+    found: dict[int, RunningResource] = {}
+    for name in names():
+        ref = server_ref(name)
+        if processes.is_alive(ref):
+            found[ref.pid] = RunningResource("endpoint", name, ref.pid, (server_state(name) or {}).get("Url", ""))
+    for ref, module, args in processes.find_servers(store_root()):
+        if ref.pid in found or not processes.is_alive(ref):
+            continue
+        if module.endswith(".router"):
+            found[ref.pid] = RunningResource("router", "sagemaker-runtime", ref.pid)
+        else:
+            folder = Path(args[0]) if args else Path("?")
+            kind = "transform" if folder.parent.name == "transform-jobs" else "endpoint"
+            found[ref.pid] = RunningResource(kind, folder.name, ref.pid, "not in the registry")
+    return sorted(found.values(), key=lambda r: (r.kind, r.name))
+
+
+def stop_resource(resource: RunningResource) -> bool:
+    """Stop one running resource (an endpoint is deleted; other servers are stopped)."""
+    if resource.kind == "endpoint" and NAME_PATTERN.match(resource.name) and endpoint_dir(resource.name).exists():
+        return delete_endpoint(resource.name)
+    for ref, _, _ in processes.find_servers(store_root()):
+        if ref.pid == resource.pid:
+            return processes.stop(ref)
+    return False
+
+
+def stop_all() -> list[RunningResource]:
+    """Stop every running server of this store (endpoints are deleted, the router stopped last)."""
+    stopped = []
+    resources = running_resources()
+    for resource in sorted(resources, key=lambda r: r.kind == "router"):
+        if stop_resource(resource):
+            stopped.append(resource)
+    return stopped

@@ -1,0 +1,241 @@
+"""Hosting resources with the SageMaker names: ``Model``, ``ProductionVariant``, ``EndpointConfig``,
+``DataCaptureConfig`` (SDK v3: ``sagemaker.core.resources`` / ``sagemaker.core.shapes`` /
+``sagemaker.core.model_monitor``).
+
+Locally they are JSON records in the store: ``<home>/models/<name>/model.json`` (the
+``DescribeModel`` answer, plus where the artifact and the inference code are) and
+``<home>/endpoint-configs/<name>.json``. An endpoint with two variants (A/B testing) is::
+
+    config = EndpointConfig.create(
+        endpoint_config_name="churn-ab",
+        production_variants=[
+            ProductionVariant(variant_name="A", model_name=model_a.model_name, initial_variant_weight=0.8),
+            ProductionVariant(variant_name="B", model_name=model_b.model_name, initial_variant_weight=0.2)])
+    endpoint = Endpoint.create(endpoint_name="churn-ab", endpoint_config_name="churn-ab")
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers.platform.serving.capture import CaptureSettings
+from helpers.platform.serving.registry import arn, check_name, now_iso, read_json, store_root, write_json
+
+
+def models_root() -> Path:
+    return store_root() / "models"
+
+
+def configs_root() -> Path:
+    return store_root() / "endpoint-configs"
+
+
+# ------------------------------------------------------------------------------------------ Model
+@dataclass
+class Model:
+    """A model record (``CreateModel``): a container image, an artifact, and its inference code."""
+
+    model_name: str
+
+    @classmethod
+    def get(cls, model_name: str) -> "Model":
+        model = cls(model_name)
+        model.describe()
+        return model
+
+    @classmethod
+    def get_all(cls) -> list["Model"]:
+        root = models_root()
+        if not root.exists():
+            return []
+        return [cls(p.name) for p in sorted(root.iterdir()) if (p / "model.json").exists()]
+
+    @property
+    def folder(self) -> Path:
+        return models_root() / check_name(self.model_name, "model")
+
+    def describe(self) -> dict:
+        """``DescribeModel`` (plus a ``Local`` block: algorithm, artifact path, sha256, code)."""
+        record = read_json(self.folder / "model.json")
+        if record is None:
+            existing = [m.model_name for m in Model.get_all()]
+            raise ValueError(f"Could not find model \"{self.model_name}\". Existing models: "
+                             f"{', '.join(existing) or 'none'}; create one with ModelBuilder(...).build().")
+        return record
+
+    @property
+    def model_arn(self) -> str:
+        return self.describe()["ModelArn"]
+
+    @property
+    def primary_container(self) -> dict:
+        return self.describe()["PrimaryContainer"]
+
+    def delete(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __repr__(self) -> str:
+        return f"Model(model_name={self.model_name!r})"
+
+
+def write_model(model_name: str, image: str, model_data_url: str | None, environment: dict,
+                local: dict, role_arn: str | None = None) -> Model:
+    record = {
+        "ModelName": model_name,
+        "ModelArn": arn("model", model_name),
+        "PrimaryContainer": {"Image": image, "Mode": "SingleModel", "ModelDataUrl": model_data_url,
+                             "Environment": {k: str(v) for k, v in (environment or {}).items()}},
+        "ExecutionRoleArn": role_arn or f"arn:aws:iam::000000000000:role/flywheel-local",
+        "CreationTime": now_iso(),
+        "Local": local,
+    }
+    write_json(models_root() / check_name(model_name, "model") / "model.json", record)
+    return Model(model_name)
+
+
+# ------------------------------------------------------------------------------ DataCaptureConfig
+@dataclass
+class DataCaptureConfig:
+    """What to capture (``sagemaker.core.model_monitor.DataCaptureConfig``'s arguments).
+
+    Args:
+        enable_capture: capture at all.
+        sampling_percentage: share of invocations captured, 0-100 (SDK default 20).
+        destination_s3_uri: where capture files go (default
+            ``s3://<default bucket>/model-monitor/data-capture``).
+        capture_options: ``["REQUEST", "RESPONSE"]`` (default both).
+        csv_content_types / json_content_types: content types recorded as CSV / JSON text; any
+            other body is recorded base64-encoded, as on SageMaker.
+    """
+
+    enable_capture: bool = True
+    sampling_percentage: float = 20
+    destination_s3_uri: str | None = None
+    kms_key_id: str | None = None
+    capture_options: list[str] | None = None
+    csv_content_types: list[str] | None = None
+    json_content_types: list[str] | None = None
+    sagemaker_session: Any = None
+
+    API_MAPPING = {"REQUEST": "Input", "RESPONSE": "Output"}
+
+    def __post_init__(self) -> None:
+        if not 0 <= float(self.sampling_percentage) <= 100:
+            raise ValueError(f"sampling_percentage={self.sampling_percentage!r}: give a percentage from 0 to 100.")
+        options = [o.upper() for o in (self.capture_options or ["REQUEST", "RESPONSE"])]
+        unknown = set(options) - set(self.API_MAPPING)
+        if unknown or not options:
+            raise ValueError(f"capture_options={self.capture_options!r}: use a list of 'REQUEST' and/or 'RESPONSE'.")
+        self.capture_options = options
+        self.csv_content_types = list(self.csv_content_types or ["text/csv"])
+        self.json_content_types = list(self.json_content_types or ["application/json"])
+        if self.destination_s3_uri is None:
+            from helpers.platform.session import Session
+
+            session = self.sagemaker_session or Session()
+            self.destination_s3_uri = f"s3://{session.default_bucket()}/model-monitor/data-capture"
+
+    def _to_request_dict(self) -> dict:
+        return {
+            "EnableCapture": self.enable_capture,
+            "InitialSamplingPercentage": self.sampling_percentage,
+            "DestinationS3Uri": self.destination_s3_uri,
+            "CaptureOptions": [{"CaptureMode": self.API_MAPPING[o]} for o in self.capture_options],
+            "CaptureContentTypeHeader": {"CsvContentTypes": self.csv_content_types,
+                                         "JsonContentTypes": self.json_content_types},
+        }
+
+    def settings(self) -> CaptureSettings:
+        from helpers.platform import storage
+
+        return CaptureSettings(
+            destination=storage.s3_to_path(self.destination_s3_uri),
+            sampling_percentage=float(self.sampling_percentage),
+            capture_input="REQUEST" in self.capture_options,
+            capture_output="RESPONSE" in self.capture_options,
+            csv_content_types=tuple(t.lower() for t in self.csv_content_types),
+            json_content_types=tuple(t.lower() for t in self.json_content_types),
+        )
+
+    @classmethod
+    def from_request_dict(cls, values: dict | None) -> "DataCaptureConfig | None":
+        if not values or not values.get("EnableCapture", True):
+            return None
+        inverse = {v: k for k, v in cls.API_MAPPING.items()}
+        headers = values.get("CaptureContentTypeHeader") or {}
+        return cls(enable_capture=True, sampling_percentage=values.get("InitialSamplingPercentage", 20),
+                   destination_s3_uri=values.get("DestinationS3Uri"),
+                   capture_options=[inverse[o["CaptureMode"]] for o in values.get("CaptureOptions") or []] or None,
+                   csv_content_types=headers.get("CsvContentTypes"), json_content_types=headers.get("JsonContentTypes"))
+
+
+# ---------------------------------------------------------------------- ProductionVariant / config
+@dataclass
+class ProductionVariant:
+    """One model behind an endpoint and its share of the traffic (``sagemaker.core.shapes``)."""
+
+    variant_name: str
+    model_name: str
+    initial_instance_count: int = 1
+    instance_type: str = "ml.m5.large"
+    initial_variant_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_name(self.variant_name, "variant")
+        if not float(self.initial_variant_weight) >= 0:
+            raise ValueError(f"variant {self.variant_name!r}: initial_variant_weight must be >= 0.")
+        if int(self.initial_instance_count) < 1:
+            raise ValueError(f"variant {self.variant_name!r}: initial_instance_count must be at least 1.")
+
+    def to_request(self) -> dict:
+        return {"VariantName": self.variant_name, "ModelName": self.model_name,
+                "InitialInstanceCount": int(self.initial_instance_count), "InstanceType": self.instance_type,
+                "InitialVariantWeight": float(self.initial_variant_weight)}
+
+
+@dataclass
+class EndpointConfig:
+    """Variants and data capture for an endpoint (``CreateEndpointConfig``)."""
+
+    endpoint_config_name: str
+    production_variants: list[dict] = field(default_factory=list)
+    data_capture_config: dict | None = None
+
+    @classmethod
+    def create(cls, endpoint_config_name: str, production_variants: list[ProductionVariant],
+               data_capture_config: DataCaptureConfig | None = None) -> "EndpointConfig":
+        check_name(endpoint_config_name, "endpoint config")
+        if not production_variants:
+            raise ValueError("production_variants is empty: give at least one ProductionVariant(...).")
+        seen = set()
+        for variant in production_variants:
+            if variant.variant_name in seen:
+                raise ValueError(f"variant name {variant.variant_name!r} is used twice: each variant needs its own name.")
+            seen.add(variant.variant_name)
+            Model.get(variant.model_name)  # fails early, naming the models that exist
+        if sum(float(v.initial_variant_weight) for v in production_variants) <= 0:
+            raise ValueError("every variant has weight 0: give at least one variant a positive initial_variant_weight.")
+        config = cls(endpoint_config_name, [v.to_request() for v in production_variants],
+                     data_capture_config._to_request_dict() if data_capture_config else None)
+        write_json(configs_root() / f"{endpoint_config_name}.json", {
+            "EndpointConfigName": endpoint_config_name,
+            "EndpointConfigArn": arn("endpoint-config", endpoint_config_name),
+            "ProductionVariants": config.production_variants,
+            "DataCaptureConfig": config.data_capture_config,
+            "CreationTime": now_iso(),
+        })
+        return config
+
+    @classmethod
+    def get(cls, endpoint_config_name: str) -> "EndpointConfig":
+        record = read_json(configs_root() / f"{check_name(endpoint_config_name, 'endpoint config')}.json")
+        if record is None:
+            raise ValueError(f"Could not find endpoint configuration \"{endpoint_config_name}\": create it with "
+                             f"EndpointConfig.create(endpoint_config_name=..., production_variants=[...]).")
+        return cls(endpoint_config_name, record["ProductionVariants"], record.get("DataCaptureConfig"))
+
+    def delete(self) -> None:
+        (configs_root() / f"{self.endpoint_config_name}.json").unlink(missing_ok=True)

@@ -1,0 +1,206 @@
+"""The local SageMaker Runtime: one URL for every endpoint, ``python -m helpers.platform.serving.router``.
+
+``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`` points boto3 here. For ``POST /endpoints/<name>/invocations``
+the router looks the endpoint up in the registry and forwards the request to that endpoint's own
+server, which does the work and answers in the Runtime API's shape (so errors, variants and capture
+behave the same through either door). An unknown endpoint is a ``ValidationError`` as on AWS.
+
+The router stops by itself once no endpoint has existed for a minute; ``deploy`` starts it again.
+It prefers a fixed port derived from the store path, so its URL stays the same across restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from helpers.platform.serving import errors
+from helpers.platform.serving.registry import NAME_PATTERN, EndpointNotFound, describe_endpoint, names, read_json
+from helpers.platform.serving.upstream import Pool, UpstreamError
+
+log = logging.getLogger("flywheel.runtime")
+IDLE_EXIT_SECONDS = 60.0
+_FORWARD = (b"content-type", b"accept")
+_PREFIX, _SUFFIX = "/endpoints/", "/invocations"
+
+
+def preferred_port(store: Path) -> int:
+    """A stable port in 20000-39999 for this store, so the runtime URL survives restarts."""
+    return 20000 + int(hashlib.sha256(str(store).encode()).hexdigest(), 16) % 20000
+
+
+class RuntimeApp:
+    """ASGI app forwarding Runtime API calls to the endpoint servers."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.pool = Pool()
+        self._states: dict[str, tuple[int, dict | None]] = {}
+
+    def _lookup(self, name: str) -> dict | None:
+        """The endpoint server's own state (port, status), re-read when its file changes."""
+        path = self.root / name / "server.json"
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            self._states.pop(name, None)
+            return None
+        cached = self._states.get(name)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        state = read_json(path)
+        self._states[name] = (mtime, state)
+        return state
+
+    def _not_serving(self, name: str) -> tuple:
+        """A ValidationError saying why ``name`` cannot take requests (unknown, Creating, Failed)."""
+        try:
+            view = describe_endpoint(name)
+        except (EndpointNotFound, ValueError):
+            return errors.validation_error(
+                f"Endpoint {name} of account {errors.LOCAL_ACCOUNT} not found. Deployed endpoints: "
+                f"{', '.join(names()) or 'none'}. Deploy one with ModelBuilder(...).deploy("
+                f"endpoint_name={name!r}).")
+        return errors.validation_error(
+            f"Endpoint {name} is {view['EndpointStatus']}, not InService: it cannot take requests. "
+            f"{view.get('FailureReason') or ''}".strip())
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    self.pool.close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path == "/ping":
+            await _respond(send, 200, [(b"content-type", b"text/plain"), (b"content-length", b"0")], b"")
+            return
+        if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
+            await _respond(send, *errors.validation_error(
+                f"{scope['method']} {path} is not a SageMaker Runtime operation: this local runtime "
+                f"answers POST /endpoints/<EndpointName>/invocations (InvokeEndpoint).", 404))
+            return
+        name = path[len(_PREFIX):-len(_SUFFIX)]
+        state = self._lookup(name) if NAME_PATTERN.match(name) else None
+        if state is None or state.get("Status") != "InService":
+            await _respond(send, *self._not_serving(name))
+            return
+        port = state["Port"]
+
+        headers = [(key, value) for key, value in scope["headers"]
+                   if key in _FORWARD or key.startswith(b"x-amzn-sagemaker-")]
+        chunks = []
+        size = 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > errors.MAX_PAYLOAD_BYTES:
+                await _respond(send, *errors.validation_error(
+                    f"the request body is over {errors.MAX_PAYLOAD_BYTES} bytes (6 MB), the real-time "
+                    f"limit: send fewer rows per request, or use batch transform (Transformer).", 413))
+                return
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        timeout = float(state.get("InvocationTimeoutSeconds", 60)) + 10
+        try:
+            status_code, answer_headers, answer = await self.pool.post(
+                port, path, headers, b"".join(chunks), timeout)
+        except (UpstreamError, asyncio.TimeoutError) as error:
+            self._states.pop(name, None)
+            view = describe_endpoint(name) if (self.root / name / "endpoint.json").exists() else None
+            if view is None or view["EndpointStatus"] != "InService":
+                await _respond(send, *self._not_serving(name))
+                return
+            await _respond(send, *errors.aws_error(
+                503, "ServiceUnavailable",
+                f"endpoint {name} did not answer ({error or type(error).__name__}). Check it with "
+                f"describe_endpoint({name!r}) and its log {view['Local'].get('LogFile')}."))
+            return
+        out = [(key, value) for key, value in answer_headers if key != b"content-length"]
+        out.append((b"content-length", str(len(answer)).encode()))
+        await _respond(send, status_code, out, answer)
+
+
+def _names(root: Path) -> list[str]:
+    if not root.exists():
+        return []
+    return sorted(p.name for p in root.iterdir() if NAME_PATTERN.match(p.name) and (p / "endpoint.json").exists())
+
+
+async def _respond(send, status, headers, body):
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _watch(root: Path, server) -> None:
+    idle_since = None
+    while not server.should_exit:
+        time.sleep(1.0)
+        if _names(root):
+            idle_since = None
+            continue
+        idle_since = idle_since or time.monotonic()
+        if time.monotonic() - idle_since > IDLE_EXIT_SECONDS or not root.parent.exists():
+            log.warning("no endpoint left: stopping the local runtime")
+            server.should_exit = True
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    store = Path(argv[0])
+    port = int(argv[argv.index("--port") + 1]) if "--port" in argv else preferred_port(store)
+    root = store / "endpoints"
+    state_dir = root / "_runtime"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(2048)
+    except OSError as error:
+        log.error("port %s is taken (%s)", port, error)
+        return 3
+    port = sock.getsockname()[1]
+
+    import uvicorn
+
+    from helpers.platform.serving.server import UVICORN_SETTINGS
+
+    server = uvicorn.Server(uvicorn.Config(RuntimeApp(root), **UVICORN_SETTINGS))
+    threading.Thread(target=_watch, args=(root, server), daemon=True).start()
+    state = {"Pid": os.getpid(), "PidCreateTime": psutil.Process().create_time(), "Port": port,
+             "Url": f"http://127.0.0.1:{port}"}
+    temp = state_dir / ".runtime.json.tmp"
+    temp.write_text(json.dumps(state))
+    os.replace(temp, state_dir / "runtime.json")
+    log.info("local SageMaker Runtime on %s", state["Url"])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        current = read_json(state_dir / "runtime.json")
+        if current and current.get("Pid") == os.getpid():
+            (state_dir / "runtime.json").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""Point boto3 at the local SageMaker Runtime, and keep that runtime (the router) running.
+
+``use_local_runtime()`` is what the platform calls for the local backend: it sets
+``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`` to the router's URL, plus fake credentials and a region
+when none are set, so ``boto3.client("sagemaker-runtime").invoke_endpoint(...)`` — and the SDK's
+``Endpoint.invoke`` — reach local endpoints unchanged. ``deploy`` starts the router when needed.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+
+from helpers.platform.serving import processes
+from helpers.platform.serving.registry import endpoints_root, read_json, store_root
+from helpers.platform.serving.router import preferred_port
+
+ENV_URL = "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "flywheel-local",
+    "AWS_SECRET_ACCESS_KEY": "flywheel-local-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    # no instance-metadata lookups (slow, and meaningless offline)
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def _state_file():
+    return endpoints_root() / "_runtime" / "runtime.json"
+
+
+def runtime_state() -> dict | None:
+    """The running router's state (pid, port, url), or None when it is not running."""
+    state = read_json(_state_file())
+    if state and processes.is_alive(processes.ProcessRef.from_dict(state)):
+        return state
+    return None
+
+
+def runtime_url() -> str:
+    """The router's URL: the running one, else the one it will take when started."""
+    state = runtime_state()
+    return state["Url"] if state else f"http://127.0.0.1:{preferred_port(store_root())}"
+
+
+def _ping(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/ping", timeout=1) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+def ensure_runtime(timeout: float = 30.0) -> str:
+    """Start the router unless it runs; return its URL (and keep the env variable in step)."""
+    state = runtime_state()
+    if state is None:
+        store = store_root()
+        log = endpoints_root() / "_runtime" / "router.log"
+        for port in (preferred_port(store), 0):
+            old = read_json(_state_file())
+            ref = processes.spawn("helpers.platform.serving.router", [str(store), "--port", str(port)], log)
+
+            def ready():
+                current = read_json(_state_file())
+                return (current is not None and current != old and current.get("Pid") == ref.pid) \
+                    or not processes.is_alive(ref)
+
+            processes.wait_until(ready, timeout)
+            state = runtime_state()
+            if state is not None and state.get("Pid") == ref.pid:
+                break
+            processes.stop(ref)
+            state = None
+        if state is None:
+            raise RuntimeError(f"the local SageMaker Runtime did not start; see {log}")
+        processes.wait_until(lambda: _ping(state["Url"]), timeout)
+    if os.environ.get(ENV_URL, "").startswith("http://127.0.0.1:") and os.environ[ENV_URL] != state["Url"]:
+        os.environ[ENV_URL] = state["Url"]
+    return state["Url"]
+
+
+def stop_runtime() -> bool:
+    state = read_json(_state_file())
+    return processes.stop(processes.ProcessRef.from_dict(state))
+
+
+def use_local_runtime(start: bool = False) -> str:
+    """Send boto3's SageMaker Runtime calls to the local runtime; return its URL.
+
+    Sets ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``; sets fake credentials and ``us-east-1`` only
+    where none are configured. ``start=True`` also starts the router now (``deploy`` does it anyway).
+    """
+    url = ensure_runtime() if start else runtime_url()
+    os.environ[ENV_URL] = url
+    for key, value in FAKE_CREDENTIALS.items():
+        os.environ.setdefault(key, value)
+    return url
+
+
+def clear_local_runtime() -> None:
+    """Undo :func:`use_local_runtime`'s URL (for switching to the real SageMaker backend)."""
+    if os.environ.get(ENV_URL, "").startswith("http://127.0.0.1:"):
+        del os.environ[ENV_URL]

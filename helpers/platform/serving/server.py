@@ -1,0 +1,131 @@
+"""The endpoint server process: ``python -m helpers.platform.serving.server <folder>``.
+
+It reads ``<folder>/config.json``, and for each production variant verifies the model artifact's
+sha256, unpacks it safely and loads it through its inference handlers. Then it binds a free port on
+127.0.0.1, writes ``<folder>/server.json`` (pid, port) and serves with uvicorn (uvloop + httptools).
+
+A failure before serving (checksum mismatch, unsafe archive, a handler that cannot load the model)
+is written to ``<folder>/failure`` — the endpoint's ``FailureReason`` — and the process exits 1.
+
+The server stops by itself when its folder's ``config.json`` disappears (the endpoint was deleted,
+or a test's temporary store was removed) or, for a batch-transform server, when the process that
+started it is gone: no server outlives what it serves.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+import psutil
+
+from helpers.platform.serving.app import Alarm, EndpointApp, Variant
+from helpers.platform.serving.artifacts import safe_extract, verify_sha256
+from helpers.platform.serving.capture import CaptureSettings, CaptureWriter
+from helpers.platform.serving.handlers import Handlers, load_builtin_handlers, load_script_handlers
+from helpers.platform.serving.handlers import (default_input_fn, default_model_fn, default_output_fn,
+                                               default_predict_fn)
+
+log = logging.getLogger("flywheel.endpoint")
+WATCH_SECONDS = 1.0
+#: uvicorn settings of every local server (endpoint, router, the benchmark's reference apps):
+#: uvloop + httptools, no access log, no proxy-header rewriting or Date/Server headers (loopback).
+UVICORN_SETTINGS = dict(loop="uvloop", http="httptools", lifespan="on", access_log=False, log_level="warning",
+                        timeout_keep_alive=30, server_header=False, date_header=False, proxy_headers=False,
+                        backlog=2048)
+
+
+def load_variant(folder: Path, spec: dict) -> Variant:
+    """Verify, unpack and load one production variant described by ``spec`` (from config.json)."""
+    model = spec["Model"]
+    local = model["Local"]
+    model_dir = folder / "variants" / spec["VariantName"] / "model"
+    log.info("variant %s: verifying %s", spec["VariantName"], local["ArtifactPath"])
+    verify_sha256(local["ArtifactPath"], local.get("Sha256"))
+    safe_extract(local["ArtifactPath"], model_dir)
+    for key, value in (model.get("PrimaryContainer", {}).get("Environment") or {}).items():
+        os.environ.setdefault(key, str(value))
+    if local.get("Algorithm"):
+        handlers = load_builtin_handlers(local["Algorithm"], model_dir)
+    elif local.get("EntryScript"):
+        handlers = load_script_handlers(Path(local["CodeDir"]) / local["EntryScript"], model_dir)
+    elif (model_dir / "code" / "inference.py").exists():
+        handlers = load_script_handlers(model_dir / "code" / "inference.py", model_dir)
+    else:
+        handlers = Handlers(default_model_fn(model_dir), default_input_fn, default_predict_fn, default_output_fn,
+                            default_accept="application/json")
+    log.info("variant %s: model loaded", spec["VariantName"])
+    return Variant(spec["VariantName"], handlers, float(spec.get("InitialVariantWeight", 1.0)))
+
+
+def build_app(folder: Path, config: dict, alarm=None) -> EndpointApp:
+    variants = [load_variant(folder, spec) for spec in config["Variants"]]
+    capture, sampling = None, 0.0
+    if config.get("DataCapture"):
+        settings = CaptureSettings.from_dict(config["DataCapture"])
+        capture = CaptureWriter(settings, config["EndpointName"])
+        sampling = settings.sampling_percentage / 100.0
+    return EndpointApp(
+        endpoint_name=config["EndpointName"], variants=variants, capture=capture, sampling=sampling,
+        alarm=alarm if alarm is not None else Alarm(float(config.get("InvocationTimeoutSeconds", 60))),
+        log_hint=str(folder / "server.log"),
+    )
+
+
+def _watch(folder: Path, parent_pid: int | None, server) -> None:
+    """Stop the server when its folder's config vanishes or its parent (transform jobs) exits."""
+    while not server.should_exit:
+        time.sleep(WATCH_SECONDS)
+        gone = not (folder / "config.json").exists()
+        orphaned = parent_pid is not None and not psutil.pid_exists(parent_pid)
+        if gone or orphaned:
+            log.warning("stopping: %s", "config.json removed" if gone else "parent process exited")
+            server.should_exit = True
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    folder = Path(argv[0])
+    parent_pid = int(argv[argv.index("--parent-pid") + 1]) if "--parent-pid" in argv else None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout)
+    (folder / "failure").unlink(missing_ok=True)
+    (folder / "server.json").unlink(missing_ok=True)
+    try:
+        config = json.loads((folder / "config.json").read_text())
+        app = build_app(folder, config)
+    except BaseException as error:  # noqa: BLE001 - every startup failure becomes the FailureReason
+        reason = f"{type(error).__name__}: {error}"
+        traceback.print_exc()
+        (folder / "failure").write_text(reason)
+        return 1
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", int(config.get("Port") or 0)))
+    # Listen before announcing the port: a request sent at once waits in the backlog, not refused.
+    sock.listen(2048)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, **UVICORN_SETTINGS))
+    threading.Thread(target=_watch, args=(folder, parent_pid, server), daemon=True).start()
+    state = {"Pid": os.getpid(), "PidCreateTime": psutil.Process().create_time(), "Port": port,
+             "Url": f"http://127.0.0.1:{port}", "Status": "InService",
+             "InvocationTimeoutSeconds": float(config.get("InvocationTimeoutSeconds", 60))}
+    temp = folder / ".server.json.tmp"
+    temp.write_text(json.dumps(state))
+    os.replace(temp, folder / "server.json")
+    log.info("serving %s on %s", config["EndpointName"], state["Url"])
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""Small models to deploy in tests, the benchmark and quick experiments.
+
+* :func:`train_linear_learner` — a real built-in model (linear-learner) trained in-process on a few
+  hundred seeded rows (no training job needed): the model folder to pass as ``model_path``.
+* :func:`write_script_model` — a script-mode model: ``weights.npy`` plus an ``inference.py`` whose
+  handlers follow the built-ins' contract (CSV / JSON / JSON Lines in, JSON / CSV out, 400 on a
+  wrong feature count or NaN) and that sleeps when the first feature is ``SLOW_MARKER`` — the way
+  to test the invocation time limit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+FEATURE_DIM = 4
+SLOW_MARKER = 777.0
+_WEIGHTS = np.array([0.5, -1.0, 2.0, 0.25])
+
+INFERENCE_PY = '''\
+"""Script-mode handlers: a linear score, the built-ins' request and response formats."""
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from helpers.algorithms import payloads
+from helpers.algorithms.errors import InferenceError
+
+SLOW_MARKER = {slow}
+
+
+def model_fn(model_dir):
+    return np.load(Path(model_dir) / "weights.npy", allow_pickle=False)
+
+
+def input_fn(body, content_type):
+    return payloads.parse_features(body, content_type)
+
+
+def predict_fn(features, weights):
+    matrix = payloads.check_features(features, len(weights))
+    if matrix[0, 0] == SLOW_MARKER:
+        time.sleep(float(matrix[0, 1]))  # a deliberately slow model: sleeps feature-2 seconds
+    return [{{"score": float(v)}} for v in matrix @ weights]
+
+
+def output_fn(records, accept):
+    mime, _ = payloads.negotiate_accept(accept, ("application/json", "text/csv"), "application/json")
+    if mime == "text/csv":
+        return "".join(f"{{r['score']!r}}\\n" for r in records).encode(), "text/csv"
+    return json.dumps({{"predictions": records}}).encode(), "application/json"
+'''
+
+
+def write_script_model(folder: str | Path, weights=_WEIGHTS) -> tuple[Path, Path]:
+    """Write (model folder with weights.npy, code folder with inference.py) under ``folder``."""
+    folder = Path(folder)
+    model_dir, code_dir = folder / "model", folder / "code"
+    model_dir.mkdir(parents=True, exist_ok=True)
+    code_dir.mkdir(parents=True, exist_ok=True)
+    np.save(model_dir / "weights.npy", np.asarray(weights, dtype=np.float64))
+    (code_dir / "inference.py").write_text(INFERENCE_PY.format(slow=SLOW_MARKER))
+    return model_dir, code_dir
+
+
+def script_score(features) -> np.ndarray:
+    """What the script model answers (its scores), to check answers against."""
+    return np.asarray(features, dtype=np.float64) @ _WEIGHTS
+
+
+def make_classification(rows: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded (features, 0/1 labels) with FEATURE_DIM features and a linear boundary."""
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(rows, FEATURE_DIM))
+    labels = (features @ np.array([1.0, -2.0, 0.5, 1.0]) + rng.normal(scale=0.3, size=rows) > 0).astype(int)
+    return features, labels
+
+
+def train_linear_learner(folder: str | Path, rows: int = 300, seed: int = 0) -> Path:
+    """Train a binary linear-learner in-process; return its model folder (for ``model_path``)."""
+    from helpers import algorithms
+
+    folder = Path(folder)
+    features, labels = make_classification(rows, seed)
+    (folder / "train").mkdir(parents=True, exist_ok=True)
+    np.savetxt(folder / "train" / "train.csv", np.column_stack([labels, features]), delimiter=",", fmt="%.6g")
+    algorithms.get("linear-learner").train(
+        {"train": folder / "train"},
+        {"predictor_type": "binary_classifier", "feature_dim": str(FEATURE_DIM), "epochs": "3"},
+        folder / "model", log=lambda line: None)
+    return folder / "model"
+
+
+def isolate(patch, home: str | Path) -> None:
+    """Point a ``pytest.MonkeyPatch`` at a fresh store; register the variables ``use_local_runtime``
+    sets, so undoing the patch restores them (no runtime URL leaks into later tests)."""
+    from helpers.platform.serving.runtime import ENV_URL, FAKE_CREDENTIALS
+
+    patch.setenv("FLYWHEEL_HOME", str(home))
+    patch.setenv(ENV_URL, "http://127.0.0.1:9")  # replaced by use_local_runtime(); restored on undo
+    for key, value in FAKE_CREDENTIALS.items():
+        patch.setenv(key, value)

@@ -1,0 +1,260 @@
+"""How fast is a local endpoint? Requests/s and latency for a one-row CSV, against MLflow and the floor.
+
+    python tests/benchmarks/bench_endpoint.py [--rounds 3] [--requests 20000]
+
+Prints a table (it asserts nothing; pytest does not collect it). Every server is one process
+serving the same trained model on 127.0.0.1, measured with the same closed-loop client
+(``helpers.platform.serving.loadtest``) at concurrency 1 and 16:
+
+* **endpoint** — our endpoint (linear-learner handlers, data capture on at 100 %), Runtime API path
+  ``/endpoints/<name>/invocations`` on the endpoint's own port;
+* **via router** — the same through the local SageMaker Runtime (what boto3 calls), for information;
+* **mlflow** — ``mlflow models serve --env-manager local --workers 1`` serving a scikit-learn
+  logistic regression trained on the same rows (MLflow reads CSV with a header row);
+* **bare** — a bare ASGI app under the same uvicorn settings that only parses the CSV and calls the
+  same model's ``predict``: the floor of this stack;
+* **handlers** — a bare ASGI app calling the algorithm's ``input_fn`` / ``predict_fn`` / ``output_fn``
+  (request validation, SageMaker's response format) and nothing else: how much of the gap between
+  the endpoint and the bare app is the built-in algorithm's handlers, and how much the server.
+
+Rounds alternate between servers (other processes on the machine disturb them alike) and the median
+round is shown. ``server CPU µs/req`` (user + system time of the server process per request) does not
+depend on how busy the machine is. Targets: >= 5x MLflow's req/s at both concurrencies, p99 < 2 ms at
+concurrency 1, >= 80 % of the bare app's req/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROW = "0.1,-0.2,0.3,1.5"
+REFERENCE_APP = textwrap.dedent('''
+    """Reference servers under the endpoint's own uvicorn settings.
+
+    bare:     parse one CSV body, call the model's predict, answer the score (the floor of this stack);
+    handlers: the same model through the algorithm's input_fn / predict_fn / output_fn, nothing else.
+    """
+    import os
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+    import uvicorn
+
+    from helpers import algorithms
+    from helpers.platform.serving.server import UVICORN_SETTINGS
+
+    ALGORITHM = algorithms.get("linear-learner")
+    MODEL = ALGORITHM.model_fn(Path(os.environ["BENCH_MODEL_DIR"]))
+    OK = [(b"content-type", b"text/plain"), (b"content-length", b"0")]
+
+
+    async def lifespan(scope, receive, send):
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+    async def bare(scope, receive, send):
+        if scope["type"] != "http":
+            return await lifespan(scope, receive, send)
+        if scope["path"] == "/ping":
+            await send({"type": "http.response.start", "status": 200, "headers": OK})
+            return await send({"type": "http.response.body", "body": b""})
+        message = await receive()
+        features = np.array(message["body"].split(b","), dtype=np.float64).reshape(1, -1)
+        body = repr(ALGORITHM.predict(features, MODEL)[0]["score"]).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/csv"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+    async def handlers(scope, receive, send):
+        if scope["type"] != "http" or scope["path"] == "/ping":
+            return await bare(scope, receive, send)
+        message = await receive()
+        features = ALGORITHM.input_fn(message["body"], "text/csv")
+        body, content_type = ALGORITHM.output_fn(ALGORITHM.predict_fn(features, MODEL), "")
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+    uvicorn.run(bare if sys.argv[1] == "bare" else handlers, host="127.0.0.1", port=int(sys.argv[2]),
+                **UVICORN_SETTINGS)
+''')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:g} s")
+
+
+class Target:
+    def __init__(self, name: str, url: str, body: bytes, pid: int):
+        self.name, self.url, self.body = name, url, body
+        self.process = psutil.Process(pid)
+
+    def cpu(self) -> float:
+        processes = [self.process] + self.process.children(recursive=True)
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+
+def measure(target: Target, concurrency: int, requests: int):
+    from helpers.platform.serving.loadtest import load_test
+
+    before = target.cpu()
+    result = load_test(target.url, target.body, concurrency=concurrency, requests=requests, timeout=600)
+    cpu = target.cpu() - before
+    return result, cpu / max(result.requests, 1) * 1e6
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=20_000, help="requests per round at concurrency 16")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-endpoint-"))
+    os.environ["FLYWHEEL_HOME"] = str(work / "home")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from helpers.platform import image_uris
+    from helpers.platform.serving import DataCaptureConfig, ModelBuilder
+    from helpers.platform.serving.registry import stop_all
+    from helpers.platform.serving.runtime import ensure_runtime
+    from helpers.platform.serving.testing import make_classification, train_linear_learner
+
+    children: list[subprocess.Popen] = []
+    try:
+        model_dir = train_linear_learner(work / "ll", rows=1000)
+        endpoint = ModelBuilder(model_path=str(model_dir), image_uri=image_uris.retrieve("linear-learner", "us-east-1")
+                                ).deploy(endpoint_name="bench",
+                                         data_capture_config=DataCaptureConfig(
+                                             sampling_percentage=100, destination_s3_uri="s3://bench/capture"))
+        runtime = ensure_runtime()
+        state = endpoint.describe()["Local"]
+
+        (work / "reference_app.py").write_text(REFERENCE_APP)
+        ports = {"bare": free_port(), "handlers": free_port()}
+        references = {}
+        for kind, port in ports.items():
+            references[kind] = subprocess.Popen(
+                [sys.executable, str(work / "reference_app.py"), kind, str(port)], start_new_session=True,
+                env={**os.environ, "BENCH_MODEL_DIR": str(model_dir)})
+            children.append(references[kind])
+
+        import mlflow.sklearn
+        from sklearn.linear_model import LogisticRegression
+
+        features, labels = make_classification(1000, seed=0)
+        mlflow.sklearn.save_model(LogisticRegression().fit(features, labels), str(work / "mlflow-model"))
+        mlflow_port = free_port()
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "mlflow", "models", "serve", "-m", str(work / "mlflow-model"), "--env-manager",
+             "local", "-h", "127.0.0.1", "-p", str(mlflow_port), "--workers", "1"],
+            # MLflow starts `uvicorn` by name: the venv's bin must be on PATH
+            env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        for port in ports.values():
+            wait_for(f"http://127.0.0.1:{port}/ping")
+        wait_for(f"http://127.0.0.1:{mlflow_port}/ping")
+
+        runtime_pid = int(__import__("json").loads(
+            (work / "home" / "endpoints" / "_runtime" / "runtime.json").read_text())["Pid"])
+        targets = [
+            Target("endpoint", f"{state['Url']}/endpoints/bench/invocations", ROW.encode(), state["Pid"]),
+            Target("via router", f"{runtime}/endpoints/bench/invocations", ROW.encode(), runtime_pid),
+            Target("mlflow", f"http://127.0.0.1:{mlflow_port}/invocations", f"f0,f1,f2,f3\n{ROW}\n".encode(),
+                   children[-1].pid),
+            Target("handlers", f"http://127.0.0.1:{ports['handlers']}/invocations", ROW.encode(),
+                   references["handlers"].pid),
+            Target("bare", f"http://127.0.0.1:{ports['bare']}/invocations", ROW.encode(), references["bare"].pid),
+        ]
+        sizes = {1: max(args.requests // 6, 500), 16: args.requests}
+        slow = {"mlflow": 0.1}  # MLflow is ~10x slower: fewer requests keep the round short
+        for target in targets:  # warm-up: connections, caches, lazy imports
+            measure(target, 4, 200)
+        rows = {}
+        for concurrency in (1, 16):
+            runs = {t.name: [] for t in targets}
+            for _ in range(args.rounds):
+                for target in targets:
+                    count = max(200, int(sizes[concurrency] * slow.get(target.name, 1)))
+                    runs[target.name].append(measure(target, concurrency, count))
+            for name, results in runs.items():
+                results.sort(key=lambda pair: pair[0].requests_per_second)
+                result, cpu = results[len(results) // 2]
+                rows[(name, concurrency)] = (result, cpu, [r.requests_per_second for r, _ in results])
+    finally:
+        for child in children:
+            try:
+                os.killpg(child.pid, signal.SIGTERM)  # its own session: MLflow's uvicorn child goes too
+            except (ProcessLookupError, PermissionError):
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        stop_all()
+
+    print(f"\nOne-row CSV ({ROW}), {args.rounds} rounds, median round shown; {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    header = f"{'server':<12} {'conc.':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'server CPU µs/req':>18}  rounds req/s"
+    print(header)
+    print("-" * len(header))
+    for (name, concurrency), (result, cpu, all_rps) in sorted(rows.items(), key=lambda item: (item[0][1], item[0][0])):
+        print(f"{name:<12} {concurrency:>5} {result.requests_per_second:>8.0f} {result.p50_ms:>8.3f} "
+              f"{result.p99_ms:>8.3f} {result.errors:>7} {cpu:>18.0f}  {', '.join(f'{r:.0f}' for r in all_rps)}")
+    print("\nTargets (endpoint, data capture on):")
+    for concurrency in (1, 16):
+        ours, mlflow = rows[("endpoint", concurrency)][0], rows[("mlflow", concurrency)][0]
+        bare, handlers = rows[("bare", concurrency)][0], rows[("handlers", concurrency)][0]
+        ratio = ours.requests_per_second / mlflow.requests_per_second
+        share = ours.requests_per_second / bare.requests_per_second
+        print(f"  c={concurrency:<2}  {ratio:5.1f}x MLflow's req/s (target >= 5x): {'met' if ratio >= 5 else 'MISSED'}; "
+              f"{share:4.0%} of the bare app's req/s (target >= 80%): {'met' if share >= 0.8 else 'MISSED'}")
+        cpu = {name: rows[(name, concurrency)][1] for name in ("endpoint", "handlers", "bare")}
+        print(f"        where the gap goes (server CPU per request): bare {cpu['bare']:.0f} µs -> + the algorithm's "
+              f"handlers {cpu['handlers']:.0f} µs -> + the endpoint (routing, checks, metrics, capture) "
+              f"{cpu['endpoint']:.0f} µs; endpoint req/s at "
+              f"{ours.requests_per_second / handlers.requests_per_second:.0%} of the handlers-only app")
+    p99 = rows[("endpoint", 1)][0].p99_ms
+    print(f"  c=1   p99 {p99:.3f} ms (target < 2 ms): {'met' if p99 < 2 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

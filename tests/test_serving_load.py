@@ -1,0 +1,56 @@
+"""10,000 requests at concurrency 16 on loopback: zero errors, every one counted and captured."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers.platform import image_uris
+from helpers.platform.serving import DataCaptureConfig, ModelBuilder
+from helpers.platform.serving.capture import read_records
+from helpers.platform.serving.loadtest import load_test
+from helpers.platform.serving.registry import stop_all
+from helpers.platform.serving.testing import isolate, train_linear_learner
+
+REQUESTS, CONCURRENCY = 10_000, 16
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("load-home")
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, folder)
+        model_dir = train_linear_learner(tmp_path_factory.mktemp("ll"))
+        builder = ModelBuilder(model_path=str(model_dir), image_uri=image_uris.retrieve("linear-learner", "us-east-1"))
+        try:
+            yield builder.deploy(endpoint_name="load-ep",
+                                 data_capture_config=DataCaptureConfig(sampling_percentage=100,
+                                                                       destination_s3_uri="s3://load-bucket/capture"))
+        finally:
+            stop_all()
+
+
+def test_ten_thousand_requests_at_concurrency_16_without_an_error(endpoint):
+    result = load_test(endpoint.url + "/endpoints/load-ep/invocations", b"0.1,-0.2,0.3,1.5",
+                       concurrency=CONCURRENCY, requests=REQUESTS, timeout=120)
+    assert result.requests == REQUESTS
+    assert result.transport_errors == 0
+    assert dict(result.statuses) == {200: REQUESTS}
+    assert len(result.latencies_ms) == REQUESTS
+    metrics = endpoint.metrics()[0]
+    assert metrics["Invocations"] == REQUESTS
+    assert metrics["Invocation4XXErrors"] == metrics["Invocation5XXErrors"] == 0
+    # data capture kept up: one record per request, each with the request and the response
+    records = list(read_records(endpoint.capture_files()))
+    assert len(records) == REQUESTS
+    assert {r["captureData"]["endpointInput"]["data"] for r in records} == {"0.1,-0.2,0.3,1.5"}
+    assert len({r["eventMetadata"]["eventId"] for r in records}) == REQUESTS
+    assert all("predicted_label" in json.loads(r["captureData"]["endpointOutput"]["data"])["predictions"][0]
+               for r in records[:100])
+
+
+def test_the_server_stays_healthy_after_the_load(endpoint):
+    assert endpoint.describe()["EndpointStatus"] == "InService"
+    result = load_test(endpoint.url + "/invocations", b"1,2,3,4", concurrency=1, requests=50)
+    assert result.ok == 50
