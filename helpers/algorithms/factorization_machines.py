@@ -192,17 +192,9 @@ def parse_records(body: bytes | str, content_type: str | None) -> sp.csr_matrix:
             f"Content type {mime or 'text/csv'!r} is not supported by factorization-machines (SageMaker's FM takes no "
             f"CSV). Supported content types: application/json, application/jsonlines; send "
             f'{{"instances": [{{"data": {{"features": {{"keys": [...], "shape": [feature_dim], "values": [...]}}}}}}]}}.', 415)
-    try:
-        text = body.decode("utf-8-sig") if isinstance(body, (bytes, bytearray)) else str(body)
-    except UnicodeDecodeError:
-        raise InferenceError(f"The request body is not UTF-8 text; send {mime} text.", 400) from None
-    if not text.strip():
-        raise InferenceError("The request body is empty: send at least one record of features.", 400)
+    text = payloads.request_text(body, mime, "send at least one record of features")
     if mime == payloads.JSON:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InferenceError(f"The request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).", 400) from None
+        doc = payloads.load_json(text)
         if not (isinstance(doc, dict) and isinstance(doc.get("instances"), list) and doc["instances"]):
             raise InferenceError('A JSON request needs a non-empty "instances" list: {"instances": [{"data": {"features": '
                                  '{"keys": [...], "shape": [N], "values": [...]}}}]}.', 400)

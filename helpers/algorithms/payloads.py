@@ -59,14 +59,7 @@ def parse_features(body: bytes | str, content_type: str | None, supported: Seque
         raise InferenceError(
             f"Content type {mime!r} is not supported by this algorithm. Supported content types: "
             f"{', '.join(supported)}.", 415)
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    try:
-        text = bytes(body).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InferenceError(f"The request body is not UTF-8 text; send {mime} text.", 400) from None
-    if not text.strip():
-        raise InferenceError("The request body is empty: send at least one record of features.", 400)
+    text = request_text(body, mime, "send at least one record of features")
     if mime == CSV:
         rows = _csv_rows(text)
     elif mime == JSON:
@@ -86,11 +79,35 @@ def _csv_rows(text: str) -> list[list[Any]]:
     return [line.split(",") for line in text.splitlines() if line.strip()]
 
 
-def _json_rows(text: str) -> list[Any]:
+def request_text(body: bytes | str, mime: str, what_to_send: str) -> str:
+    """A request body as text; InferenceError 400 when it is not UTF-8 or is empty."""
+    if isinstance(body, str):
+        return _non_empty(body, what_to_send)
     try:
-        doc = json.loads(text)
+        text = bytes(body).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InferenceError(f"The request body is not UTF-8 text; send {mime} text.", 400) from None
+    return _non_empty(text, what_to_send)
+
+
+def _non_empty(text: str, what_to_send: str) -> str:
+    if not text.strip():
+        raise InferenceError(f"The request body is empty: {what_to_send}.", 400)
+    return text
+
+
+def load_json(text: str) -> Any:
+    """Parse a JSON request body; InferenceError 400 names where it breaks."""
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InferenceError(f"The request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).", 400) from None
+        raise InferenceError(
+            f"The request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).", 400
+        ) from None
+
+
+def _json_rows(text: str) -> list[Any]:
+    doc = load_json(text)
     if isinstance(doc, dict) and "instances" in doc:
         instances = doc["instances"]
     elif isinstance(doc, dict) and ("features" in doc or "data" in doc):

@@ -83,7 +83,8 @@ def read_record(name: str) -> dict:
     return _reconcile(name, record)
 
 
-def _process_alive(pid: int | None, started: float | None) -> bool:
+def process_alive(pid: int | None, started: float | None) -> bool:
+    """True when ``pid`` is alive and is the process started at ``started`` (not a reused pid)."""
     if not pid:
         return False
     import psutil
@@ -104,7 +105,7 @@ def _reconcile(name: str, record: dict) -> dict:
     if runner.active(name):
         return record
     local = record.get(PRIVATE, {})
-    if _process_alive(local.get("MonitorPid"), local.get("MonitorStarted")):
+    if process_alive(local.get("MonitorPid"), local.get("MonitorStarted")):
         return record  # another live notebook is watching it
     runner.kill_group(local.get("ProcessPid"), local.get("ProcessStarted"))
     reason = ("The Python process that ran this job exited before the job finished "

@@ -209,17 +209,9 @@ class DeepAR(Algorithm):
                 f"Content type {mime or 'text/csv'!r} is not supported by deepar. Supported content types: "
                 f'application/json ({{"instances": [{{"start": ..., "target": [...]}}], "configuration": {{...}}}}), '
                 f"application/jsonlines (one instance per line).", 415)
-        try:
-            text = body.decode("utf-8-sig") if isinstance(body, (bytes, bytearray)) else str(body)
-        except UnicodeDecodeError:
-            raise InferenceError(f"The request body is not UTF-8 text; send {mime} text.", 400) from None
-        if not text.strip():
-            raise InferenceError("The request body is empty: send at least one series.", 400)
+        text = payloads.request_text(body, mime, "send at least one series")
         if mime == payloads.JSON:
-            try:
-                doc = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InferenceError(f"The request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).", 400) from None
+            doc = payloads.load_json(text)
             if not (isinstance(doc, dict) and isinstance(doc.get("instances"), list) and doc["instances"]):
                 raise InferenceError('A DeepAR request needs a non-empty "instances" list: {"instances": [{"start": '
                                      '"2024-01-01 00:00:00", "target": [...]}], "configuration": {"num_samples": 100}}.', 400)

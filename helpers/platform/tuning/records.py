@@ -121,24 +121,12 @@ def read(name: str) -> dict:
     return _reconcile(name, record)
 
 
-def _process_alive(pid, started) -> bool:
-    if not pid:
-        return False
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        return started is None or abs(process.create_time() - started) < 1.0
-    except psutil.Error:
-        return False
-
-
 def _reconcile(name: str, record: dict) -> dict:
     """A tuning job whose Python process is gone can never finish: mark it (and its open trials) Failed."""
     if record.get("HyperParameterTuningJobStatus") in TERMINAL:
         return record
     local = record.get(PRIVATE, {})
-    if _process_alive(local.get("MonitorPid"), local.get("MonitorStarted")):
+    if jobs.process_alive(local.get("MonitorPid"), local.get("MonitorStarted")):
         return record
     for summary in local.get("TrainingJobSummaries", []):
         if summary.get("TrainingJobStatus") == "InProgress":
