@@ -58,6 +58,14 @@ def _client(url: str):
 class Endpoint:
     """A local endpoint by name. ``Endpoint.get(name)`` checks it exists."""
 
+    def __new__(cls, *args, **kwargs):
+        # On the sagemaker backend, Endpoint(name) / Endpoint.get(name) is the AWS endpoint of that name.
+        if cls is Endpoint and _on_sagemaker():
+            from helpers.platform.serving.sagemaker_deploy import RemoteEndpoint
+
+            cls = RemoteEndpoint
+        return super().__new__(cls)
+
     def __init__(self, endpoint_name: str):
         self.endpoint_name = registry.check_name(endpoint_name)
 
@@ -143,7 +151,7 @@ class Endpoint:
 
     @classmethod
     def get_all(cls) -> list["Endpoint"]:
-        return [cls(summary["EndpointName"]) for summary in registry.list_endpoints()]
+        return [cls(summary["EndpointName"]) for summary in list_endpoints()]
 
     def describe(self) -> dict:
         """``DescribeEndpoint``: status (checked against the server process), variants, capture."""
@@ -289,14 +297,33 @@ class Endpoint:
         return f"Endpoint(endpoint_name={self.endpoint_name!r})"
 
 
+def _on_sagemaker() -> bool:
+    from helpers.platform.backend import current_backend
+
+    return current_backend() == "sagemaker"
+
+
 def list_endpoints() -> list[dict]:
-    """Summaries of every local endpoint (name, status, times), newest first."""
+    """Summaries of every endpoint (name, status, times), newest first: local, or SageMaker's."""
+    if _on_sagemaker():
+        from helpers.platform.serving import sagemaker_deploy
+
+        return sagemaker_deploy.list_endpoints()
     return registry.list_endpoints()
 
 
 def describe_endpoint(endpoint_name: str) -> dict:
+    if _on_sagemaker():
+        from helpers.platform.serving import sagemaker_deploy
+
+        return sagemaker_deploy.describe_endpoint(endpoint_name)
     return registry.describe_endpoint(endpoint_name)
 
 
 def delete_endpoint(endpoint_name: str) -> None:
+    """Delete the endpoint (on SageMaker also its endpoint config and model, so nothing is left billed)."""
+    if _on_sagemaker():
+        from helpers.platform.serving import sagemaker_deploy
+
+        return sagemaker_deploy.delete_all(endpoint_name)
     registry.delete_endpoint(endpoint_name)
