@@ -1,5 +1,6 @@
 """Checks for 05_builtin_algorithms: SageMaker's training-data format, reading a job's metrics,
-choosing a built-in algorithm's hyperparameters, and a script-mode train.py's argument parsing.
+choosing a built-in algorithm's hyperparameters, a script-mode train.py's argument parsing,
+a rating's one-hot feature indices (factorization machines) and the mean + 3 std anomaly threshold.
 
 Each check runs the learner's answer on small cases built here (or on the notebook's own data), so
 nothing hard-coded passes; hyperparameters are also validated by the algorithm itself, exactly as a
@@ -386,3 +387,67 @@ def script_arguments(path):
     if not path.is_file():
         fail(f"there is no file {str(path)!r}: run the %%writefile cell first.", SCRIPT_HINT)
     _script_problem(path)
+
+
+# --- exercise: a rating as one-hot feature indices (factorization machines) ----------------------------
+
+KEYS_HINT = "the user's column is its code; the item's column is n_users + its code: return [user, n_users + item]"
+
+
+@check.exercise(
+    title="one-hot feature indices of a rating",
+    hint=KEYS_HINT,
+    wrong=lambda: [
+        (lambda user, item, n_users: [user, item],),  # no offset: users and items share columns
+        (lambda user, item, n_users: [user + 1, n_users + item + 1],),  # ids counted from 1
+        (lambda user, item, n_users: [item, n_users + user],),  # item first
+        (lambda user, item, n_users: [user, n_users + item - 1],),  # off by one
+    ],
+)
+def one_hot_keys(fn):
+    check_callable("one_hot_keys", fn)
+    for user, item, n_users in [(0, 0, 943), (3, 3, 943), (942, 1681, 943), (5, 2, 10), (9, 0, 10)]:
+        got = fn(user, item, n_users)
+        try:
+            got = [int(key) for key in got]
+        except (TypeError, ValueError):
+            fail(f"`one_hot_keys({user}, {item}, {n_users})` returned {got!r}: expected a list of two integers.", KEYS_HINT)
+        expected = [user, n_users + item]
+        if got != expected:
+            fail(f"`one_hot_keys({user}, {item}, {n_users})` returned {got}; expected {expected} (user columns "
+                 f"0..{n_users - 1} first, then one column per item).", KEYS_HINT)
+
+
+# --- exercise: the mean + 3 std anomaly threshold (random cut forest) --------------------------------
+
+THRESHOLD_HINT = "np.mean(scores) + sigmas * np.std(scores) (NumPy's default std, ddof=0)"
+
+
+@check.exercise(
+    title="the mean + 3 std anomaly threshold",
+    hint=THRESHOLD_HINT,
+    wrong=lambda: [
+        (lambda scores, sigmas=3: float(np.mean(scores) + 3 * np.std(scores)),),  # ignores sigmas
+        (lambda scores, sigmas=3: float(np.median(scores) + sigmas * np.std(scores)),),
+        (lambda scores, sigmas=3: float(np.mean(scores) + sigmas * np.var(scores)),),
+        (lambda scores, sigmas=3: float(np.mean(scores) + sigmas * np.std(scores, ddof=1)),),
+        (lambda scores, sigmas=3: float(np.max(scores)),),
+    ],
+)
+def anomaly_threshold(fn):
+    from helpers.algorithms.random_cut_forest import three_sigma_threshold
+
+    check_callable("anomaly_threshold", fn)
+    rng = np.random.default_rng(512)
+    cases = [(np.array([1.0, 1.2, 0.9, 1.1, 6.0]), 3), (rng.gamma(2.0, 1.0, 50), 3), (rng.gamma(2.0, 1.0, 50), 2),
+             (rng.normal(10, 2, 8), 4)]
+    for scores, sigmas in cases:
+        got = fn(scores.copy(), sigmas)
+        expected = three_sigma_threshold(scores, sigmas)
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            fail(f"`anomaly_threshold` returned {got!r}: expected one number.", THRESHOLD_HINT)
+        if not np.isclose(got, expected, rtol=1e-9, atol=1e-12):
+            fail(f"for {len(scores)} scores and sigmas={sigmas}, `anomaly_threshold` returned {got:.6g}; expected "
+                 f"{expected:.6g} (mean + sigmas x std, population std).", THRESHOLD_HINT)
