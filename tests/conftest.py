@@ -1,25 +1,13 @@
-"""Test-wide settings: every test and every notebook kernel runs offline, seeded and in SMOKE mode,
-with the local platform's store in a temporary folder (never the learner's ~/.flywheel)."""
+"""Fixtures shared by the tests. The environment every test and notebook kernel runs in (SMOKE mode,
+a temporary store per notebook) is set by the top-level conftest.py."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Kernels started by nbval/papermill inherit this environment.
-    os.environ["FLYWHEEL_SMOKE"] = "1"
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    # Inline figures vanish under Agg and nbval would then fail: never force a backend on kernels.
-    os.environ.pop("MPLBACKEND", None)
-    if "FLYWHEEL_HOME" not in os.environ:
-        os.environ["FLYWHEEL_HOME"] = tempfile.mkdtemp(prefix="flywheel-home-")
 
 
 @pytest.fixture
