@@ -39,4 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown command {name!r}.\n\n{usage()}", file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[name][0])
-    return int(module.main(rest, ROOT) or 0)
+    try:
+        return int(module.main(rest, ROOT) or 0)
+    except BrokenPipeError:
+        # `python -m helpers agenda | head` closed the pipe early: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
