@@ -118,7 +118,8 @@ def _reconcile(name: str, record: dict) -> dict:
     return record
 
 
-def _parse_time(value):
+def parse_time(value):
+    """An ISO-8601 string from a record as a datetime (as boto3 returns times); anything else as is."""
     if isinstance(value, str):
         try:
             return datetime.fromisoformat(value)
@@ -132,13 +133,13 @@ def public_view(record: dict) -> dict:
     out = {k: v for k, v in record.items() if k != PRIVATE}
     for key in _TIME_FIELDS:
         if key in out:
-            out[key] = _parse_time(out[key])
+            out[key] = parse_time(out[key])
     for transition in out.get("SecondaryStatusTransitions", []):
         for key in ("StartTime", "EndTime"):
             if key in transition:
-                transition[key] = _parse_time(transition[key])
+                transition[key] = parse_time(transition[key])
     for metric in out.get("FinalMetricDataList", []):
-        metric["Timestamp"] = _parse_time(metric.get("Timestamp"))
+        metric["Timestamp"] = parse_time(metric.get("Timestamp"))
     return out
 
 

@@ -227,6 +227,10 @@ class Endpoint:
         registry.delete_endpoint(self.endpoint_name)
 
     # ------------------------------------------------------------------------------ inference
+    def _runtime_client(self):
+        """The sagemaker-runtime client invoke() sends through (the local router here)."""
+        return _client(self.url)
+
     def invoke(self, body: bytes | str, content_type: str | None = None, accept: str | None = None,
                custom_attributes: str | None = None, target_variant: str | None = None,
                inference_id: str | None = None) -> InvokeEndpointOutput:
@@ -237,7 +241,7 @@ class Endpoint:
                            ("InferenceId", inference_id)):
             if value is not None:
                 args[key] = value
-        answer = _client(self.url).invoke_endpoint(**args)
+        answer = self._runtime_client().invoke_endpoint(**args)
         return InvokeEndpointOutput(
             body=answer["Body"], content_type=answer.get("ContentType"),
             invoked_production_variant=answer.get("InvokedProductionVariant"),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.platform.backend import default_region
-from helpers.platform.serving.endpoint import Endpoint, InvokeEndpointOutput
+from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform.serving.registry import check_name
 
 ROLE_PATTERN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/\S+$")
@@ -280,21 +280,9 @@ class RemoteEndpoint(Endpoint):
         """``DeleteEndpoint``, then its ``DeleteEndpointConfig`` and ``DeleteModel`` (nothing left billed)."""
         delete_all(self.endpoint_name, self.sagemaker_session)
 
-    def invoke(self, body: bytes | str, content_type: str | None = None, accept: str | None = None,
-               custom_attributes: str | None = None, target_variant: str | None = None,
-               inference_id: str | None = None) -> InvokeEndpointOutput:
-        """``InvokeEndpoint`` on SageMaker Runtime; errors are botocore's ``ClientError`` as on the local backend."""
-        args: dict[str, Any] = {"EndpointName": self.endpoint_name, "Body": body}
-        for key, value in (("ContentType", content_type), ("Accept", accept),
-                           ("CustomAttributes", custom_attributes), ("TargetVariant", target_variant),
-                           ("InferenceId", inference_id)):
-            if value is not None:
-                args[key] = value
-        answer = runtime_client(self.sagemaker_session).invoke_endpoint(**args)
-        return InvokeEndpointOutput(
-            body=answer["Body"], content_type=answer.get("ContentType"),
-            invoked_production_variant=answer.get("InvokedProductionVariant"),
-            custom_attributes=answer.get("CustomAttributes"))
+    def _runtime_client(self):
+        """SageMaker Runtime itself, whatever AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME says (Endpoint.invoke uses it)."""
+        return runtime_client(self.sagemaker_session)
 
     def update_weights(self, weights: dict[str, float]) -> list[dict]:
         """``UpdateEndpointWeightsAndCapacities``."""

@@ -144,20 +144,11 @@ def _reconcile(name: str, record: dict) -> dict:
     return record
 
 
-def _parse(value):
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
 def public_summary(summary: dict) -> dict:
     out = {k: v for k, v in copy.deepcopy(summary).items() if k != PRIVATE}
     for key in _SUMMARY_TIME_FIELDS:
         if key in out:
-            out[key] = _parse(out[key])
+            out[key] = jobs.parse_time(out[key])
     return out
 
 
@@ -166,7 +157,7 @@ def public_view(record: dict) -> dict:
     out = {k: v for k, v in copy.deepcopy(record).items() if k != PRIVATE}
     for key in _TIME_FIELDS:
         if key in out:
-            out[key] = _parse(out[key])
+            out[key] = jobs.parse_time(out[key])
     if out.get("BestTrainingJob"):
         out["BestTrainingJob"] = public_summary(out["BestTrainingJob"])
     return out
