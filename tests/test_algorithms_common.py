@@ -365,6 +365,58 @@ def test_json_and_jsonlines_request_shapes():
                                 "application/json")
 
 
+ONE_ROW_BODIES = [
+    b"0.1,-0.2,0.3", b"1,2,3\n", b" 1 , 2 ,3\r\n", b"1_000,2e3,-.5", b"1e308,1e308,1e308", b"1,nan,3", b"1,inf,3",
+    b"1,,3", b"1,abc,3", b"\xef\xbb\xbf1,2,3", b"1,2,3\n4,5,6", b"1,2\x0c3", b"\xff,1,2", b"1,2,3,", b",", b"",
+    "\u0661,2,3".encode(), b"1e400,1,2", b"true,1,2",
+]
+
+
+@pytest.mark.parametrize("body", ONE_ROW_BODIES)
+def test_the_one_row_csv_shortcut_answers_exactly_as_the_general_parser(body):
+    # "text/csv; charset=utf-8" has a parameter, so it always takes the general path
+    def parse(content_type):
+        try:
+            return payloads.parse_features(body, content_type).tolist()
+        except InferenceError as error:
+            return (error.status_code, str(error))
+    assert parse("text/csv") == parse("text/csv; charset=utf-8") == parse(None)
+
+
+def test_json_booleans_are_not_numbers():
+    for body in (b'{"instances": [[true, 1, 2]]}', b'{"features": [1, false]}'):
+        with pytest.raises(InferenceError, match=r"Record 1, feature \d: (True|False) is not a number"):
+            payloads.parse_features(body, "application/json")
+    with pytest.raises(InferenceError, match=r"is not a number"):
+        payloads.parse_features(b"[1, true]", "application/jsonlines")
+
+
+@pytest.mark.parametrize("size", [3, 1000])
+def test_check_features_finds_the_first_non_finite_value_in_small_and_large_batches(size):
+    matrix = np.zeros((size, 3))
+    assert payloads.check_features(matrix, 3) is not None
+    matrix[size - 1, 2] = np.nan
+    with pytest.raises(InferenceError, match=rf"Record {size}, feature 3 is nan"):
+        payloads.check_features(matrix, 3)
+    matrix[size - 1, 2] = -np.inf
+    with pytest.raises(InferenceError, match=rf"Record {size}, feature 3 is -inf"):
+        payloads.check_features(matrix, 3)
+    # values whose sum overflows are still finite: accepted
+    assert payloads.check_features(np.full((size, 3), 1e308), 3).shape == (size, 3)
+
+
+def test_json_responses_are_valid_json_with_numpy_values_and_non_finite_numbers():
+    records = [{"score": np.float32(0.5), "predicted_label": np.int64(1), "vector": np.arange(2.0)},
+               {"score": float("nan"), "predicted_label": 0, "vector": [1.0]}]
+    body = payloads.encode(records, payloads.JSON)
+    assert json.loads(body) == {"predictions": [{"score": 0.5, "predicted_label": 1, "vector": [0.0, 1.0]},
+                                                {"score": None, "predicted_label": 0, "vector": [1.0]}]}
+    lines = payloads.encode(records, payloads.JSONLINES).decode().splitlines()
+    assert [json.loads(line)["predicted_label"] for line in lines] == [1, 0]
+    with pytest.raises(TypeError, match="not JSON serializable: object"):
+        payloads.encode([{"score": object()}], payloads.JSON)
+
+
 def test_accept_negotiation():
     supported = ("application/json", "text/csv")
     assert payloads.negotiate_accept(None, supported, "application/json")[0] == "application/json"

@@ -21,6 +21,7 @@ import math
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+import orjson
 
 from helpers.algorithms.errors import InferenceError
 
@@ -52,6 +53,10 @@ def parse_features(body: bytes | str, content_type: str | None, supported: Seque
     Raises InferenceError 415 for a content type outside ``supported`` and 400 for a body that is
     empty, unparsable, ragged, or holds NaN / infinite / non-numeric values.
     """
+    if not content_type or content_type == CSV:
+        row = _one_csv_row(body) if CSV in supported else None
+        if row is not None:
+            return row
     mime, params = parse_media_type(content_type)
     if not mime:
         mime = CSV  # SageMaker's built-in algorithms read a request without Content-Type as CSV
@@ -69,10 +74,32 @@ def parse_features(body: bytes | str, content_type: str | None, supported: Seque
     label_size = params.get("label_size", "0")
     if not label_size.isdigit():
         raise InferenceError(f"Content-Type parameter label_size={label_size!r} must be a non-negative integer.", 400)
-    matrix = _to_matrix(rows)
+    matrix = _to_matrix(rows, from_json=mime != CSV)
     if int(label_size):
         matrix = matrix[:, int(label_size):]
     return matrix
+
+
+def _one_csv_row(body: bytes | str) -> np.ndarray | None:
+    """The commonest request, one CSV row of finite numbers, as a (1, d) array; None for anything else.
+
+    A shortcut, not a second parser: ``float`` reads each cell exactly as the general path does, and
+    every body it does not accept in full (several rows, a BOM, an empty cell, NaN...) returns None
+    and goes through the general path, which names the problem.
+    """
+    if type(body) is not bytes:
+        return None
+    line = body.strip()
+    if b"\n" in line or b"\r" in line:
+        return None
+    try:
+        values = [float(cell) for cell in line.split(b",")]
+    except ValueError:
+        return None
+    # the sum of finite numbers is finite (a huge sum that overflows takes the general path)
+    if not math.isfinite(sum(values)):
+        return None
+    return np.array([values])
 
 
 def _csv_rows(text: str) -> list[list[Any]]:
@@ -149,10 +176,12 @@ def _record_features(item: Any, number: int) -> Any:
         f'Record {number} has no features: write {{"features": [1.5, 16.0, ...]}} (or a plain list of numbers).', 400)
 
 
-def _to_matrix(rows: list[Any]) -> np.ndarray:
+def _to_matrix(rows: list[Any], from_json: bool) -> np.ndarray:
     try:  # fast path: numpy converts numbers and numeric strings in C
         fast = np.array(rows, dtype=np.float64)
-        if fast.ndim == 2 and fast.shape[1] > 0 and np.isfinite(fast).all():
+        # numpy reads true / false as 1 / 0; the general path rejects them by name
+        if (fast.ndim == 2 and fast.shape[1] > 0 and np.isfinite(fast).all()
+                and not (from_json and any(cell is True or cell is False for row in rows for cell in row))):
             return fast
     except (ValueError, TypeError):
         pass
@@ -206,10 +235,19 @@ def check_features(features: Any, feature_dim: int) -> np.ndarray:
         extra = " Send the features only, without the label column." if matrix.shape[1] == feature_dim + 1 else ""
         raise InferenceError(
             f"Each record must have {feature_dim} features (the model's feature_dim), got {matrix.shape[1]}.{extra}", 400)
-    bad = ~np.isfinite(matrix)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise InferenceError(f"Record {r + 1}, feature {c + 1} is {matrix[r, c]}: the model needs finite numbers.", 400)
+    # A finite sum means every value is finite (a NaN or an infinity makes the sum non-finite), so
+    # only a non-finite sum needs the cell-by-cell search. A few values (one request's row) are
+    # summed as Python floats: several times faster than a numpy reduction at that size.
+    if matrix.size <= 64:
+        total = sum(matrix.ravel().tolist())
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.add.reduce(matrix, axis=None)
+    if not math.isfinite(total):
+        bad = ~np.isfinite(matrix)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise InferenceError(f"Record {r + 1}, feature {c + 1} is {matrix[r, c]}: the model needs finite numbers.", 400)
     return matrix
 
 
@@ -235,12 +273,25 @@ def encode(records: list[dict[str, Any]], mime: str, *, json_key: str = "predict
            csv_fields: Sequence[str] = ()) -> bytes:
     """Records as a response body: JSON ``{json_key: records}``, JSON Lines, or CSV of ``csv_fields``."""
     if mime == JSON:
-        return json.dumps({json_key: records}).encode("utf-8")
+        return orjson.dumps({json_key: records}, default=_json_default, option=_ORJSON_OPTIONS)
     if mime == JSONLINES:
-        return ("\n".join(json.dumps(record) for record in records) + "\n").encode("utf-8")
+        return b"".join(orjson.dumps(record, default=_json_default, option=_ORJSON_OPTIONS | orjson.OPT_APPEND_NEWLINE)
+                        for record in records)
     if mime == CSV:
         return ("\n".join(",".join(_csv_cell(record[field]) for field in csv_fields) for record in records) + "\n").encode("utf-8")
     raise InferenceError(f"Cannot encode a response as {mime!r}.", 406)  # pragma: no cover - negotiate_accept guards
+
+
+# orjson writes the response JSON (compact, UTF-8) ~15x faster than json.dumps: on a one-row request
+# the encoder was the largest cost after the model. NaN / infinity become null (valid JSON, unlike
+# json.dumps's NaN); numpy scalars and arrays serialise as numbers and lists.
+_ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # numpy values orjson does not take natively (e.g. float16, non-contiguous arrays)
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _csv_cell(value: Any) -> str:
