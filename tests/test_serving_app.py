@@ -22,7 +22,7 @@ def _handlers(predict=lambda data, model: [float(v) for v in data.split(b",")]) 
                     output_fn=lambda prediction, accept: (json.dumps(prediction).encode(), "application/json"))
 
 
-def _invoke(app: EndpointApp, body: bytes = b"1,2", path: str = "/invocations") -> tuple[int, bytes]:
+def _invoke(app: EndpointApp, body: bytes = b"1,2", path: str = "/invocations", headers=()) -> tuple[int, bytes]:
     sent = []
 
     async def receive():
@@ -32,7 +32,7 @@ def _invoke(app: EndpointApp, body: bytes = b"1,2", path: str = "/invocations") 
         sent.append(message)
 
     scope = {"type": "http", "path": path, "method": "POST",
-             "headers": [(b"content-type", b"text/csv"), (b"content-length", b"%d" % len(body))]}
+             "headers": [(b"content-type", b"text/csv"), (b"content-length", b"%d" % len(body)), *headers]}
     asyncio.run(app(scope, receive, send))
     return sent[0]["status"], sent[1]["body"]
 
@@ -77,3 +77,44 @@ def test_captured_records_are_written_in_batches_without_waiting_for_the_timer(t
         "observedContentType": "application/json", "mode": "OUTPUT", "data": "[0.0, 1.0]", "encoding": "JSON"}
     ids = [r["eventMetadata"]["eventId"] for r in records]
     assert len(set(ids)) == 256 and all(len(i) == 36 for i in ids)
+
+
+def test_sagemaker_headers_are_checked_on_both_paths_and_captured(tmp_path):
+    capture = CaptureWriter(CaptureSettings(tmp_path), "ep")
+    app = EndpointApp("ep", [Variant("A", _handlers()), Variant("B", _handlers())], capture=capture, sampling=1.0)
+    unknown = [(b"x-amzn-sagemaker-target-variant", b"C")]
+    status, body = _invoke(app, headers=unknown)  # the container path: a plain-text 400
+    assert status == 400 and b"TargetVariant 'C' is not a production variant of endpoint ep" in body
+    status, body = _invoke(app, path="/endpoints/ep/invocations", headers=unknown)
+    assert status == 400 and json.loads(body)["Message"].startswith("TargetVariant 'C'")
+    assert _invoke(app, path="/endpoints/ep/invocations", headers=[(b"x-amzn-sagemaker-inference-id", b"x" * 65)])[0] == 400
+    sent = [(b"x-amzn-sagemaker-target-variant", b"B"), (b"x-amzn-sagemaker-inference-id", b"id-1"),
+            (b"x-amzn-sagemaker-custom-attributes", b"trace=7")]
+    assert _invoke(app, path="/endpoints/ep/invocations", headers=sent)[0] == 200
+    assert [v.invocations for v in app.variants] == [0, 1]
+    capture.flush()
+    [record] = read_records(capture_files(tmp_path, "ep", "B"))
+    assert record["eventMetadata"]["inferenceId"] == "id-1"
+    assert record["eventMetadata"]["customAttributes"] == ["trace=7"]
+
+
+@pytest.mark.parametrize("capture_input, capture_output", [(True, True), (True, False), (False, True)])
+def test_capture_encodes_text_as_sent_and_binary_as_base64(tmp_path, capture_input, capture_output):
+    capture = CaptureWriter(CaptureSettings(tmp_path, capture_input=capture_input, capture_output=capture_output), "ep")
+    capture.record("A", "text/csv", b'1,"a\\b"\n2,3', "application/json", b'{"p": [1]}', None, None)
+    capture.record("A", "text/csv", b"\xff\xfe1,2", "application/x-npy", b"\x93NUMPY", None, None)
+    capture.record("A", "application/jsonlines", "é".encode(), "text/csv", b"0.5\n", None, None)
+    capture.flush()
+    records = [r["captureData"] for r in read_records(capture_files(tmp_path, "ep", "A"))]
+    assert [sorted(r) for r in records] == [[name for name, wanted in (("endpointInput", capture_input),
+                                                                       ("endpointOutput", capture_output)) if wanted]] * 3
+    blocks = [(r.get("endpointInput"), r.get("endpointOutput")) for r in records]
+    expected = [
+        (("text/csv", "CSV", '1,"a\\b"\n2,3'), ("application/json", "JSON", '{"p": [1]}')),
+        (("text/csv", "BASE64", "//4xLDI="), ("application/x-npy", "BASE64", "k05VTVBZ")),
+        (("application/jsonlines", "BASE64", "w6k="), ("text/csv", "CSV", "0.5\n")),
+    ]
+    for (got_in, got_out), (want_in, want_out) in zip(blocks, expected):
+        for got, want, mode in ((got_in, want_in, "INPUT"), (got_out, want_out, "OUTPUT")):
+            if got is not None:
+                assert (got["observedContentType"], got["encoding"], got["data"], got["mode"]) == (*want, mode)

@@ -103,6 +103,7 @@ class Alarm:
             if self._overdue():
                 signal.pthread_kill(self._main_thread, signal.SIGALRM)
 
+    # The endpoint arms and disarms by setting ``started`` itself (no call on the hot path).
     def arm(self) -> None:
         self.started = time.perf_counter()
 
@@ -118,6 +119,7 @@ class NoAlarm:
     """Used where signals are unavailable (a server not on the main thread): no time limit."""
 
     seconds = float("inf")
+    started: float | None = None
 
     def arm(self) -> None:
         pass
@@ -150,6 +152,7 @@ class EndpointApp:
         self._runtime_path = f"{_RUNTIME_PREFIX}{self.endpoint_name}{_RUNTIME_SUFFIX}"
         self._random = random.Random(self.seed).random
         self._by_name = {v.name: v for v in self.variants}
+        self._only = self.variants[0] if len(self.variants) == 1 else None
         self.set_weights({v.name: v.weight for v in self.variants})
 
     # ---------------------------------------------------------------------------- traffic split
@@ -181,23 +184,100 @@ class EndpointApp:
 
     # ---------------------------------------------------------------------------------- ASGI
     async def __call__(self, scope, receive, send) -> None:
-        kind = scope["type"]
-        if kind == "http":
-            path = scope["path"]
-            if path == "/invocations":
-                await self._invocation(scope, receive, send, runtime=False)
-            elif path.startswith(_RUNTIME_PREFIX):
-                await self._invocation(scope, receive, send, runtime=True)
-            elif path == "/ping":
-                await self._ping(scope, send)
-            elif path.startswith("/_flywheel/"):
-                await self._admin(scope, receive, send)
-            else:
-                await _respond(send, *errors.plain(
-                    404, f"no route {path}: the container answers GET /ping and POST /invocations; the "
-                         f"Runtime API answers POST /endpoints/{self.endpoint_name}/invocations."))
-        elif kind == "lifespan":
-            await self._lifespan(receive, send)
+        # Invocations are answered here, inline: the hot path, kept short (rare cases such as errors
+        # or a body in several chunks are handled by helper methods). Every other route: _route.
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self._lifespan(receive, send)
+            return
+        path = scope["path"]
+        runtime = path == self._runtime_path
+        if not (runtime or path == "/invocations") or scope["method"] != "POST":
+            await self._route(scope, receive, send, runtime)
+            return
+
+        headers = dict(scope["headers"])  # names arrive lower-cased; a repeated header keeps its last value
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_payload:
+            await self._too_large(send, int(length), runtime)
+            return
+        message = await receive()
+        if message.get("more_body") or message["type"] != "http.request":
+            body = await self._rest_of_body(message, receive, send, runtime)
+            if body is None:  # answered (too large) or the client went away
+                return
+        else:
+            body = message.get("body", b"")
+        target = headers.get(b"x-amzn-sagemaker-target-variant")
+        inference_id = headers.get(b"x-amzn-sagemaker-inference-id")
+        attributes = headers.get(b"x-amzn-sagemaker-custom-attributes")
+        if target is not None or inference_id is not None or attributes is not None:
+            target, inference_id, attributes = _text(target), _text(inference_id), _text(attributes)
+            problem = self._header_problem(target, inference_id, attributes)
+            if problem:
+                await _respond(send, *(errors.validation_error(problem) if runtime else errors.plain(400, problem)))
+                return
+        variant = self._by_name[target] if target is not None else (self._only or self._pick())
+        variant.invocations += 1
+        if not body:
+            variant.errors_4xx += 1
+            await self._fail(send, runtime, 400, "the request body is empty: send the features to predict on "
+                                                 "(e.g. one CSV row, no header, no label).")
+            return
+        # handlers get the headers as sent (parameters such as label_size included), as on SageMaker
+        content_type = headers.get(b"content-type")
+        ctype = content_type.decode("latin-1") if content_type is not None else ""
+        accept = headers.get(b"accept")
+
+        alarm = self.alarm
+        alarm.started = started = time.perf_counter()  # armed: the watchdog interrupts past the limit
+        try:
+            try:
+                out_body, out_type = variant.handlers.invoke(body, ctype, accept.decode("latin-1") if accept else "")
+            finally:
+                alarm.started = None
+        except (HandlerFailure, errors.InvocationTimeout) as failure:
+            await self._failed(send, runtime, variant, failure)
+            return
+        elapsed = time.perf_counter() - started
+        if len(out_body) > self.max_payload:
+            variant.errors_5xx += 1
+            await self._fail(send, runtime, 500,
+                             f"the response is {len(out_body)} bytes, over the {self.max_payload}-byte limit: "
+                             f"send fewer rows per request, or use batch transform.")
+            return
+        variant.model_latency += elapsed
+
+        type_header = self._type_headers.get(out_type) or self._type_header(out_type)
+        headers = [type_header, (b"content-length", b"%d" % len(out_body))]
+        if runtime:
+            headers.append(variant.header)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": out_body})
+        capture = self.capture  # after the answer: capture never delays it
+        if capture is not None and (self.sampling >= 1.0 or self._random() < self.sampling):
+            capture.record(variant.name, ctype, body, out_type, out_body, inference_id, attributes)
+            if capture.pending >= _FLUSH_RECORDS:
+                # Small batches keep the buffers inside memory the process already has: half-second
+                # batches of megabytes cost about one page fault per request (measured).
+                self._flush_capture()
+
+    async def _route(self, scope, receive, send, runtime: bool) -> None:
+        """Everything but a POST invocation: the health check, wrong methods and paths, admin."""
+        path = scope["path"]
+        if runtime or path == "/invocations":
+            message = f"{scope['method']} {path} is not allowed: invocations are POST requests with a body."
+            await _respond(send, *(errors.validation_error(message, 405) if runtime else errors.plain(405, message)))
+        elif path == "/ping":
+            await self._ping(scope, send)
+        elif path.startswith(_RUNTIME_PREFIX):
+            await self._wrong_runtime_path(scope, send)
+        elif path.startswith("/_flywheel/"):
+            await self._admin(scope, receive, send)
+        else:
+            await _respond(send, *errors.plain(
+                404, f"no route {path}: the container answers GET /ping and POST /invocations; the "
+                     f"Runtime API answers POST /endpoints/{self.endpoint_name}/invocations."))
 
     async def _lifespan(self, receive, send) -> None:
         while True:
@@ -225,7 +305,6 @@ class EndpointApp:
             self.capture.flush()
         except OSError:  # a full disk stops capture, never inference (as on SageMaker)
             log.exception("data capture could not write; captured records dropped")
-            self.capture.pending.clear()
 
     async def _ping(self, scope, send) -> None:
         if scope["method"] not in ("GET", "HEAD"):
@@ -233,94 +312,17 @@ class EndpointApp:
             return
         await _respond(send, 200, [(b"content-type", b"text/plain"), (b"content-length", b"0")], b"")
 
-    # ---------------------------------------------------------------------------- invocations
-    async def _invocation(self, scope, receive, send, runtime: bool) -> None:
-        # The hot path: rare cases (errors, a body in several chunks) are answered by helper methods,
-        # so that the code every request runs stays short.
-        if runtime and scope["path"] != self._runtime_path:
-            await self._unknown_endpoint(scope["path"], send)
-            return
-        if scope["method"] != "POST":
-            message = f"{scope['method']} {scope['path']} is not allowed: invocations are POST requests with a body."
-            await _respond(send, *(errors.validation_error(message, 405) if runtime else errors.plain(405, message)))
-            return
-
-        headers = dict(scope["headers"])  # names arrive lower-cased; a repeated header keeps its last value
-        length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_payload:
-            await self._too_large(send, int(length), runtime)
-            return
-        message = await receive()
-        if message.get("more_body") or message["type"] != "http.request":
-            body = await self._rest_of_body(message, receive, send, runtime)
-            if body is None:  # answered (too large) or the client went away
-                return
-        else:
-            body = message.get("body", b"")
-        target = _text(headers.get(b"x-amzn-sagemaker-target-variant"))
-        inference_id = _text(headers.get(b"x-amzn-sagemaker-inference-id"))
-        attributes = _text(headers.get(b"x-amzn-sagemaker-custom-attributes"))
-        if runtime and (attributes is not None or inference_id is not None or target is not None):
-            problem = self._runtime_problem(target, inference_id, attributes)
-            if problem:
-                await _respond(send, *errors.validation_error(problem))
-                return
-        variant = self._by_name[target] if target is not None else self._pick()
-        variant.invocations += 1
-        if not body:
-            variant.errors_4xx += 1
-            await self._fail(send, runtime, 400, "the request body is empty: send the features to predict on "
-                                                 "(e.g. one CSV row, no header, no label).")
-            return
-        # handlers get the headers as sent (parameters such as label_size included), as on SageMaker
-        content_type = headers.get(b"content-type")
-        ctype = content_type.decode("latin-1") if content_type is not None else ""
-        accept = headers.get(b"accept")
-
-        alarm = self.alarm
-        started = time.perf_counter()
-        try:
-            alarm.arm()
-            try:
-                out_body, out_type = variant.handlers.invoke(body, ctype, accept.decode("latin-1") if accept else "")
-            finally:
-                alarm.disarm()
-        except (HandlerFailure, errors.InvocationTimeout) as failure:
-            await self._failed(send, runtime, variant, failure)
-            return
-        elapsed = time.perf_counter() - started
-        if len(out_body) > self.max_payload:
-            variant.errors_5xx += 1
-            await self._fail(send, runtime, 500,
-                             f"the response is {len(out_body)} bytes, over the {self.max_payload}-byte limit: "
-                             f"send fewer rows per request, or use batch transform.")
-            return
-        variant.model_latency += elapsed
-
-        capture = self.capture
-        if capture is not None and (self.sampling >= 1.0 or self._random() < self.sampling):
-            capture.record(variant.name, ctype, body, out_type, out_body, inference_id, attributes)
-        else:
-            capture = None
-        type_header = self._type_headers.get(out_type) or self._type_header(out_type)
-        headers = [type_header, (b"content-length", b"%d" % len(out_body))]
-        if runtime:
-            headers.append(variant.header)
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": out_body})
-        if capture is not None and len(capture.pending) >= _FLUSH_RECORDS:
-            # Written after the answer is sent. Small batches keep the buffers inside memory the
-            # process already has: at 10,000 req/s, half-second batches of megabytes cost about one
-            # page fault per request (measured), more than formatting them.
-            self._flush_capture()
-
     # ------------------------------------------------------------------ off the hot path
     def _type_header(self, out_type: str) -> tuple[bytes, bytes]:
         header = self._type_headers[out_type] = (b"content-type", out_type.encode("latin-1"))
         return header
 
-    async def _unknown_endpoint(self, path: str, send) -> None:
+    async def _wrong_runtime_path(self, scope, send) -> None:
+        """A Runtime API path naming another endpoint (or malformed): ValidationError, as AWS answers."""
+        path = scope["path"]
         name = path[len(_RUNTIME_PREFIX):-len(_RUNTIME_SUFFIX)] if path.endswith(_RUNTIME_SUFFIX) else path
+        if name == self.endpoint_name:  # e.g. /endpoints/<name>/invocations/extra
+            name = path
         await _respond(send, *errors.validation_error(
             f"Endpoint {name} of account {errors.LOCAL_ACCOUNT} not found. This server hosts "
             f"endpoint {self.endpoint_name!r}; list endpoints with helpers.platform.list_endpoints()."))
@@ -342,8 +344,8 @@ class EndpointApp:
                 return b"".join(chunks)
             message = await receive()
 
-    def _runtime_problem(self, target: str | None, inference_id: str | None, attributes: str | None) -> str | None:
-        """What is wrong with the Runtime API headers, or None."""
+    def _header_problem(self, target: str | None, inference_id: str | None, attributes: str | None) -> str | None:
+        """What is wrong with the SageMaker request headers (variant, inference id, attributes), or None."""
         if attributes is not None and len(attributes) > _MAX_CUSTOM_ATTRIBUTES:
             return (f"CustomAttributes is {len(attributes)} characters; at most "
                     f"{_MAX_CUSTOM_ATTRIBUTES} are allowed. Send a shorter value.")

@@ -12,9 +12,8 @@ One line per captured invocation::
 Files land where SageMaker puts them:
 ``<destination>/<endpoint>/<variant>/yyyy/mm/dd/hh/<mm-ss-mmm>-<uuid>.jsonl``.
 
-The request path only appends a tuple to a list (a few hundred nanoseconds); the server formats
-and writes the pending records (about 2 µs each) every half second, once 256 are pending, and at
-shutdown, so capture costs the endpoint little.
+Each captured invocation is formatted as a line (about 2 µs) after its answer is sent; the server
+writes the pending lines every half second, once 256 are pending, and at shutdown.
 """
 
 from __future__ import annotations
@@ -92,38 +91,79 @@ class _EventIds:
 
 @dataclass
 class CaptureWriter:
-    """Buffers captured invocations of one endpoint and appends them to hourly JSON Lines files."""
+    """Formats captured invocations of one endpoint and appends them to hourly JSON Lines files."""
 
     settings: CaptureSettings
     endpoint_name: str
-    pending: list = field(default_factory=list)
-    _files: dict = field(default_factory=dict)   # variant -> (hour key, open file)
+    pending: int = 0                               # records formatted but not written yet
+    _lines: dict = field(default_factory=dict)     # variant -> formatted lines not written yet
+    _files: dict = field(default_factory=dict)     # variant -> (hour key, open file)
+    _last: float = 0.0                             # time.time() of the latest record
     _second: int = -1
     _stamp: str = ""
     _ids: _EventIds = field(default_factory=_EventIds)
-    _encodings: dict = field(default_factory=dict)
+    _inputs: dict = field(default_factory=dict)    # content type -> (head, tail, as_text)
+    _outputs: dict = field(default_factory=dict)
+    _both: bool = False                            # capturing input and output (the usual case)
+
+    def __post_init__(self) -> None:
+        self._both = self.settings.capture_input and self.settings.capture_output
 
     def record(self, variant: str, content_type: str, body: bytes, out_type: str, out_body: bytes,
                inference_id: str | None, custom_attributes: str | None) -> None:
-        """Hot path: remember the invocation; formatting and writing happen in :meth:`flush`."""
-        self.pending.append((time.time(), variant, content_type, body, out_type, out_body,
-                             inference_id, custom_attributes))
+        """Format one invocation as a JSON line for its variant; :meth:`flush` writes the lines.
+
+        Formatting at once keeps one string per request until the flush, not the request's objects
+        (holding those fragmented the allocator and cost more than the formatting).
+        """
+        now = time.time()
+        if int(now) != self._second:  # formatting a timestamp is the slow part: once per second
+            self._second = int(now)
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._second))
+        if self._both:  # the usual case, inlined: both blocks as text
+            in_head, in_tail, in_text = self._inputs.get(content_type) or self._layout("INPUT", content_type)
+            out_head, out_tail, out_text = self._outputs.get(out_type) or self._layout("OUTPUT", out_type)
+            data = None
+            if in_text and out_text:
+                try:
+                    data = f"{in_head}{_escape(body.decode())}{in_tail},{out_head}{_escape(out_body.decode())}{out_tail}"
+                except UnicodeDecodeError:
+                    pass
+            if data is None:  # a binary body: BASE64
+                data = self._block("INPUT", content_type, body) + "," + self._block("OUTPUT", out_type, out_body)
+        elif self.settings.capture_input:
+            data = self._block("INPUT", content_type, body)
+        else:
+            data = self._block("OUTPUT", out_type, out_body) if self.settings.capture_output else ""
+        ids = self._ids
+        ids.count += 1
+        extra = ""
+        if inference_id:
+            extra = f',"inferenceId":{_escape(inference_id)}'
+        if custom_attributes:
+            extra += f',"customAttributes":[{_escape(custom_attributes)}]'
+        lines = self._lines.get(variant)
+        if lines is None:
+            lines = self._lines[variant] = []
+        lines.append(f'{{"captureData":{{{data}}},"eventMetadata":{{"eventId":"{ids.prefix}{ids.count & 0xFFFFFFFFFFFF:012x}"'
+                     f'{extra},"inferenceTime":"{self._stamp}"}},"eventVersion":"0"}}\n')
+        self.pending += 1
+        self._last = now
 
     def _layout(self, mode: str, content_type: str) -> tuple[str, str, bool]:
         """(head, tail, as_text) of an endpointInput / endpointOutput block, cached per content type."""
-        key = (mode, content_type)
-        cached = self._encodings.get(key)
-        if cached is None:
-            encoding = _encoding(content_type, self.settings.csv_content_types, self.settings.json_content_types)
-            name = "endpointInput" if mode == "INPUT" else "endpointOutput"
-            cached = self._encodings[key] = (
-                f'"{name}":{{"observedContentType":{_escape(content_type)},"mode":"{mode}","data":',
-                f',"encoding":"{encoding}"}}', encoding != "BASE64")
-        return cached
+        layouts = self._inputs if mode == "INPUT" else self._outputs
+        encoding = _encoding(content_type, self.settings.csv_content_types, self.settings.json_content_types)
+        name = "endpointInput" if mode == "INPUT" else "endpointOutput"
+        layout = layouts[content_type] = (
+            f'"{name}":{{"observedContentType":{_escape(content_type)},"mode":"{mode}","data":',
+            f',"encoding":"{encoding}"}}', encoding != "BASE64")
+        return layout
 
     def _block(self, mode: str, content_type: str, data: bytes) -> str:
         """One endpointInput / endpointOutput block (text as sent, or BASE64 when it is not UTF-8)."""
-        head, tail, as_text = self._encodings.get((mode, content_type)) or self._layout(mode, content_type)
+        layouts = self._inputs if mode == "INPUT" else self._outputs
+        head, tail, as_text = layouts.get(content_type) or self._layout(mode, content_type)
         if as_text:
             try:
                 return head + _escape(data.decode("utf-8")) + tail
@@ -132,7 +172,7 @@ class CaptureWriter:
         name = "endpointInput" if mode == "INPUT" else "endpointOutput"
         return f'"{name}":' + _block(mode, content_type, data, "BASE64")
 
-    def _file(self, variant: str, now: float) -> IO[str]:
+    def _file(self, variant: str, now: float) -> IO[bytes]:
         hour = time.strftime("%Y/%m/%d/%H", time.gmtime(now))
         current = self._files.get(variant)
         if current is not None and current[0] == hour:
@@ -142,49 +182,25 @@ class CaptureWriter:
         folder = self.settings.destination / self.endpoint_name / variant / hour
         folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%M-%S", time.gmtime(now)) + f"-{int(now * 1000) % 1000:03d}"
-        handle = open(folder / f"{stamp}-{uuid.uuid4()}.jsonl", "a", encoding="utf-8")
+        handle = open(folder / f"{stamp}-{uuid.uuid4()}.jsonl", "ab")
         self._files[variant] = (hour, handle)
         return handle
 
     def flush(self) -> int:
-        """Format and append every pending record; return how many were written."""
+        """Append every formatted record to its variant's file; return how many were written.
+
+        The lines are taken first: when writing fails (a full disk), those records are dropped
+        and capture goes on with the next ones.
+        """
         if not self.pending:
             return 0
-        records, self.pending = self.pending, []
-        block = self._block
-        capture_input, capture_output = self.settings.capture_input, self.settings.capture_output
-        ids = self._ids
-        prefix, count = ids.prefix, ids.count
-        second, stamp = self._second, self._stamp
-        lines: dict[str, list[str]] = {}
-        for now, variant, ctype, body, out_type, out_body, inference_id, attributes in records:
-            if capture_input and capture_output:
-                data = block("INPUT", ctype, body) + "," + block("OUTPUT", out_type, out_body)
-            elif capture_input:
-                data = block("INPUT", ctype, body)
-            else:
-                data = block("OUTPUT", out_type, out_body) if capture_output else ""
-            count += 1
-            if int(now) != second:  # formatting a timestamp is the slow part: once per second
-                second = int(now)
-                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
-            extra = ""
-            if inference_id:
-                extra = f',"inferenceId":{_escape(inference_id)}'
-            if attributes:
-                extra += f',"customAttributes":[{_escape(attributes)}]'
-            line = (f'{{"captureData":{{{data}}},"eventMetadata":{{"eventId":"{prefix}{count & 0xFFFFFFFFFFFF:012x}"'
-                    f'{extra},"inferenceTime":"{stamp}"}},"eventVersion":"0"}}\n')
-            chunk = lines.get(variant)
-            if chunk is None:
-                chunk = lines[variant] = []
-            chunk.append(line)
-        ids.count, self._second, self._stamp = count, second, stamp
-        for variant, chunk in lines.items():
-            handle = self._file(variant, records[-1][0])
-            handle.write("".join(chunk))
+        count, pending = self.pending, self._lines
+        self.pending, self._lines = 0, {}
+        for variant, lines in pending.items():
+            handle = self._file(variant, self._last)
+            handle.write("".join(lines).encode("utf-8"))
             handle.flush()
-        return len(records)
+        return count
 
     def close(self) -> None:
         self.flush()

@@ -87,14 +87,14 @@ class Handlers:
             raise
         except (Exception, SystemExit) as error:  # every other failure becomes an HTTP answer, never a crash
             raise HandlerFailure(stage, error) from error
+        if type(result) is tuple and len(result) == 2 and type(result[0]) is bytes and type(result[1]) is str:
+            return result  # the built-ins' shape, already final
         return _as_response(result, accept)
 
 
 def _as_response(result: Any, accept: str) -> tuple[bytes, str]:
     # output_fn may return (body, content_type) as the built-ins do, or a bare body as framework
     # handlers often do (then the body is in the Accept type).
-    if type(result) is tuple and len(result) == 2 and type(result[0]) is bytes and type(result[1]) is str:
-        return result  # the built-ins' shape, already final
     if isinstance(result, tuple) and len(result) == 2:
         body, content_type = result
     else:
