@@ -67,8 +67,16 @@ def test_failures_are_classified_by_who_is_at_fault(error, stage, status):
 
 
 def test_output_that_is_not_bytes_is_a_500_naming_the_fix():
-    with pytest.raises(HandlerFailure, match="json.dumps"):
+    with pytest.raises(HandlerFailure, match="json.dumps") as caught:
         handlers(output_fn=lambda prediction, accept: prediction).invoke(b"1,2", "text/csv", "")
+    assert caught.value.status == 500
+
+
+@pytest.mark.parametrize("content_type", [None, 7, b"text/csv"])
+def test_output_with_a_content_type_that_is_not_a_mime_string_is_a_500_naming_the_fix(content_type):
+    with pytest.raises(HandlerFailure, match="MIME type string") as caught:
+        handlers(output_fn=lambda prediction, accept: (b"[1]", content_type)).invoke(b"1,2", "text/csv", "")
+    assert caught.value.status == 500
 
 
 def test_framework_defaults_read_csv_json_npy_and_answer_json_csv_npy():

@@ -131,7 +131,8 @@ class Algorithm:
 
     def output_fn(self, prediction: list[dict[str, Any]], accept: str | None) -> tuple[bytes, str]:
         """Records -> (body, content type) in the response format ``accept`` asks for. 406 if none fits."""
-        mime, _ = payloads.negotiate_accept(accept, self.accepts, self.default_accept)
+        # no Accept header (the usual request) needs no negotiation
+        mime = self.default_accept if not accept else payloads.negotiate_accept(accept, self.accepts, self.default_accept)[0]
         return payloads.encode(prediction, mime, json_key=self.json_key, csv_fields=self.csv_fields), mime
 
     def __repr__(self) -> str:

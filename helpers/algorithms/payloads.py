@@ -93,7 +93,7 @@ def _one_csv_row(body: bytes | str) -> np.ndarray | None:
     if b"\n" in line or b"\r" in line:
         return None
     try:
-        values = [float(cell) for cell in line.split(b",")]
+        values = list(map(float, line.split(b",")))
     except ValueError:
         return None
     # the sum of finite numbers is finite (a huge sum that overflows takes the general path)
@@ -227,14 +227,15 @@ def _number(cell: Any) -> float | None:
 def check_features(features: Any, feature_dim: int) -> np.ndarray:
     """``features`` as a finite (n, feature_dim) float64 array, or InferenceError 400."""
     matrix = np.asarray(features, dtype=np.float64)
-    if matrix.ndim == 1:
-        matrix = matrix[None, :]
-    if matrix.ndim != 2 or matrix.shape[0] == 0:
-        raise InferenceError(f"Expected records of features, an array of shape (n, {feature_dim}); got shape {matrix.shape}.", 400)
-    if matrix.shape[1] != feature_dim:
-        extra = " Send the features only, without the label column." if matrix.shape[1] == feature_dim + 1 else ""
+    shape = matrix.shape
+    if len(shape) != 2 or not shape[0] or shape[1] != feature_dim:  # one test on the usual path
+        if len(shape) == 1:
+            return check_features(matrix[None, :], feature_dim)
+        if len(shape) != 2 or shape[0] == 0:
+            raise InferenceError(f"Expected records of features, an array of shape (n, {feature_dim}); got shape {shape}.", 400)
+        extra = " Send the features only, without the label column." if shape[1] == feature_dim + 1 else ""
         raise InferenceError(
-            f"Each record must have {feature_dim} features (the model's feature_dim), got {matrix.shape[1]}.{extra}", 400)
+            f"Each record must have {feature_dim} features (the model's feature_dim), got {shape[1]}.{extra}", 400)
     # A finite sum means every value is finite (a NaN or an infinity makes the sum non-finite), so
     # only a non-finite sum needs the cell-by-cell search. A few values (one request's row) are
     # summed as Python floats: several times faster than a numpy reduction at that size.

@@ -120,21 +120,6 @@ class CaptureWriter:
         if int(now) != self._second:  # formatting a timestamp is the slow part: once per second
             self._second = int(now)
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._second))
-        if self._both:  # the usual case, inlined: both blocks as text
-            in_head, in_tail, in_text = self._inputs.get(content_type) or self._layout("INPUT", content_type)
-            out_head, out_tail, out_text = self._outputs.get(out_type) or self._layout("OUTPUT", out_type)
-            data = None
-            if in_text and out_text:
-                try:
-                    data = f"{in_head}{_escape(body.decode())}{in_tail},{out_head}{_escape(out_body.decode())}{out_tail}"
-                except UnicodeDecodeError:
-                    pass
-            if data is None:  # a binary body: BASE64
-                data = self._block("INPUT", content_type, body) + "," + self._block("OUTPUT", out_type, out_body)
-        elif self.settings.capture_input:
-            data = self._block("INPUT", content_type, body)
-        else:
-            data = self._block("OUTPUT", out_type, out_body) if self.settings.capture_output else ""
         ids = self._ids
         ids.count += 1
         extra = ""
@@ -142,11 +127,29 @@ class CaptureWriter:
             extra = f',"inferenceId":{_escape(inference_id)}'
         if custom_attributes:
             extra += f',"customAttributes":[{_escape(custom_attributes)}]'
+        line = None
+        if self._both:  # the usual case, one string built at once: both blocks as text
+            in_head, in_tail, in_text = self._inputs.get(content_type) or self._layout("INPUT", content_type)
+            out_head, out_tail, out_text = self._outputs.get(out_type) or self._layout("OUTPUT", out_type)
+            if in_text and out_text:
+                try:
+                    line = (f'{{"captureData":{{{in_head}{_escape(body.decode())}{in_tail},{out_head}'
+                            f'{_escape(out_body.decode())}{out_tail}}},"eventMetadata":{{"eventId":"{ids.prefix}'
+                            f'{ids.count & 0xFFFFFFFFFFFF:012x}"{extra},"inferenceTime":"{self._stamp}"}},"eventVersion":"0"}}\n')
+                except UnicodeDecodeError:
+                    pass
+        if line is None:  # a binary body (BASE64), or input or output only
+            blocks = []
+            if self.settings.capture_input:
+                blocks.append(self._block("INPUT", content_type, body))
+            if self.settings.capture_output:
+                blocks.append(self._block("OUTPUT", out_type, out_body))
+            line = (f'{{"captureData":{{{",".join(blocks)}}},"eventMetadata":{{"eventId":"{ids.prefix}'
+                    f'{ids.count & 0xFFFFFFFFFFFF:012x}"{extra},"inferenceTime":"{self._stamp}"}},"eventVersion":"0"}}\n')
         lines = self._lines.get(variant)
         if lines is None:
             lines = self._lines[variant] = []
-        lines.append(f'{{"captureData":{{{data}}},"eventMetadata":{{"eventId":"{ids.prefix}{ids.count & 0xFFFFFFFFFFFF:012x}"'
-                     f'{extra},"inferenceTime":"{self._stamp}"}},"eventVersion":"0"}}\n')
+        lines.append(line)
         self.pending += 1
         self._last = now
 

@@ -87,8 +87,8 @@ class Handlers:
             raise
         except (Exception, SystemExit) as error:  # every other failure becomes an HTTP answer, never a crash
             raise HandlerFailure(stage, error) from error
-        if type(result) is tuple and len(result) == 2 and type(result[0]) is bytes and type(result[1]) is str:
-            return result  # the built-ins' shape, already final
+        if result.__class__ is tuple and len(result) == 2 and result[0].__class__ is bytes and result[1].__class__ is str:
+            return result  # (body, content type): the built-ins' shape, already final
         return _as_response(result, accept)
 
 
@@ -102,9 +102,13 @@ def _as_response(result: Any, accept: str) -> tuple[bytes, str]:
     if isinstance(body, str):
         body = body.encode()
     elif not isinstance(body, (bytes, bytearray, memoryview)):
-        raise HandlerFailure("output_fn", TypeError(
+        raise HandlerFailure("output_fn", InferenceError(  # the script's bug, not the request's: 500
             f"output_fn returned {type(body).__name__}, not bytes or str: encode the prediction "
-            f"(e.g. json.dumps(...)) and return (body, content_type)."))
+            f"(e.g. json.dumps(...)) and return (body, content_type).", 500))
+    if not isinstance(content_type, str):
+        raise HandlerFailure("output_fn", InferenceError(
+            f"output_fn returned the content type {content_type!r}: return (body, content_type) with a "
+            f"MIME type string such as 'application/json'.", 500))
     return bytes(body), content_type
 
 
