@@ -1,6 +1,6 @@
 """How fast is a local endpoint? Requests/s and latency for a one-row CSV, against MLflow and the floor.
 
-    python tests/benchmarks/bench_endpoint.py [--rounds 5] [--requests 20000]
+    python tests/benchmarks/bench_endpoint.py [--rounds 5] [--requests 20000] [--instructions]
 
 Prints a table (it asserts nothing; pytest does not collect it). Every server is one process
 serving the same trained model on 127.0.0.1, measured with the same closed-loop client
@@ -21,12 +21,19 @@ Rounds alternate between servers (other processes on the machine disturb them al
 shows each server's median round, and the targets use the median of the ratios taken within a round. ``server CPU µs/req`` (user + system time of the server process per request) does not
 depend on how busy the machine is. Targets: >= 5x MLflow's req/s at both concurrencies, p99 < 2 ms at
 concurrency 1, >= 80 % of the bare app's req/s.
+
+Requests/s on a shared or virtual machine swing with what else runs on it (the same server measured
+twice can differ by 1.5x). ``--instructions`` adds a figure that does not: CPU instructions per
+request, counted by valgrind while each server answers at concurrency 16 (the endpoint is a second
+server of the same endpoint, data capture on).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -142,10 +149,79 @@ def measure(target: Target, concurrency: int, requests: int):
     return result, cpu / max(result.requests, 1) * 1e6
 
 
+def count_instructions(command: list[str], env: dict, url_of, body: bytes, requests: tuple[int, int] = (200, 1200)) -> float:
+    """CPU instructions one request costs a server, counted by valgrind (deterministic, unlike req/s).
+
+    Starts ``command`` under cachegrind twice, sends ``requests[0]`` then ``requests[1]`` requests
+    at concurrency 16, and divides the difference by the difference: start-up and shutdown cancel.
+    ``url_of(folder)`` waits for the server and returns its invocation URL.
+    """
+    from helpers.platform.serving.loadtest import load_test
+
+    counts = []
+    for count in requests:
+        folder = Path(tempfile.mkdtemp(prefix="bench-valgrind-"))
+        out = folder / "cachegrind.out"
+        server = subprocess.Popen(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out}", *command(folder)],
+            env={**env, "PYTHONHASHSEED": "0"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        try:
+            result = load_test(url_of(folder), body, concurrency=16, requests=count, timeout=900)
+            if result.errors:
+                raise RuntimeError(f"{result.errors} requests failed under valgrind")
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(300)
+        summary = next(line for line in out.read_text().splitlines() if line.startswith("summary:"))
+        counts.append(int(summary.split()[1]))
+    return (counts[1] - counts[0]) / (requests[1] - requests[0])
+
+
+def instruction_counts(work: Path, model_dir: Path, endpoint_folder: Path) -> dict[str, float]:
+    """Instructions per request of the bare app, the handlers-only app and the endpoint (capture on)."""
+    def reference(kind: str):
+        port = free_port()
+
+        def url_of(folder: Path) -> str:
+            wait_for(f"http://127.0.0.1:{port}/ping", timeout=600)
+            return f"http://127.0.0.1:{port}/invocations"
+        return (lambda folder: [sys.executable, str(work / "reference_app.py"), kind, str(port)]), url_of
+
+    def endpoint_command(folder: Path) -> list[str]:
+        # a second server of the same endpoint (same config, model and data capture), in its own folder
+        shutil.copy(endpoint_folder / "config.json", folder / "config.json")
+        config = json.loads((folder / "config.json").read_text())
+        config["Port"] = 0
+        (folder / "config.json").write_text(json.dumps(config))
+        return [sys.executable, "-m", "helpers.platform.serving.server", str(folder)]
+
+    def endpoint_url(folder: Path) -> str:
+        deadline = time.monotonic() + 600
+        while not (folder / "server.json").exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the endpoint did not start under valgrind")
+            time.sleep(0.5)
+        state = json.loads((folder / "server.json").read_text())
+        wait_for(f"{state['Url']}/ping", timeout=600)
+        return f"{state['Url']}/endpoints/bench/invocations"
+
+    env = {**os.environ, "BENCH_MODEL_DIR": str(model_dir)}
+    jobs = {"bare": reference("bare"), "handlers": reference("handlers"), "endpoint": (endpoint_command, endpoint_url)}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = {name: pool.submit(count_instructions, command, env, url_of, ROW.encode())
+                   for name, (command, url_of) in jobs.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=20_000, help="requests per round at concurrency 16")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count CPU instructions per request under valgrind (needs valgrind; ~5 minutes)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-endpoint-"))
@@ -224,6 +300,14 @@ def main() -> int:
                 results.sort(key=lambda pair: pair[0].requests_per_second)
                 result, cpu = results[len(results) // 2]
                 rows[(name, concurrency)] = (result, cpu, [r.requests_per_second for r, _ in results])
+        instructions = None
+        if args.instructions:
+            if shutil.which("valgrind") is None:
+                print("--instructions needs valgrind (apt-get install valgrind); skipped.")
+            else:
+                from helpers.platform.serving.registry import endpoint_dir
+
+                instructions = instruction_counts(work, model_dir, endpoint_dir("bench"))
     finally:
         for child in children:
             try:
@@ -259,6 +343,14 @@ def main() -> int:
               f"{statistics.median(paired[concurrency]['handlers']):.0%} of the handlers-only app")
     p99 = rows[("endpoint", 1)][0].p99_ms
     print(f"  c=1   p99 {p99:.3f} ms (target < 2 ms): {'met' if p99 < 2 else 'MISSED'}")
+    if instructions:
+        print("\nCPU instructions per request (valgrind, concurrency 16; counts do not depend on how busy "
+              "the machine is):")
+        for name, count in instructions.items():
+            print(f"  {name:<9} {count:9.0f}   bare / {name} = {instructions['bare'] / count:4.0%}")
+        share = instructions["bare"] / instructions["endpoint"]
+        print(f"  the endpoint needs {1 / share:.2f}x the bare app's instructions: at equal instructions per "
+              f"second that is {share:.0%} of its req/s (target >= 80%): {'met' if share >= 0.8 else 'MISSED'}")
     return 0
 
 
