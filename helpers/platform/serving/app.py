@@ -71,9 +71,10 @@ class Variant:
 class Alarm:
     """Interrupts the model's handlers once they run past ``seconds`` with :class:`~errors.InvocationTimeout`.
 
-    Arming and disarming store one attribute: a per-request ``setitimer`` costs two system calls,
-    which under virtualisation took a quarter of the server's time (measured with py-spy in a
-    Firecracker VM). Instead a watchdog thread looks every ``poll`` seconds (a twentieth of the
+    The endpoint arms it by setting ``started`` (``time.perf_counter()``) and disarms it by setting
+    None: one attribute store, where a per-request ``setitimer`` cost two system calls that under
+    virtualisation took a quarter of the server's time (measured with py-spy in a Firecracker VM).
+    A watchdog thread looks every ``poll`` seconds (a twentieth of the
     limit, at most 0.1 s) and, when the armed invocation is over time, sends SIGALRM to the main
     thread, where the handlers run: the signal interrupts Python code and sleeps. The signal handler
     checks the deadline again, so a signal arriving after the invocation ended is ignored and can
@@ -103,13 +104,6 @@ class Alarm:
             if self._overdue():
                 signal.pthread_kill(self._main_thread, signal.SIGALRM)
 
-    # The endpoint arms and disarms by setting ``started`` itself (no call on the hot path).
-    def arm(self) -> None:
-        self.started = time.perf_counter()
-
-    def disarm(self) -> None:
-        self.started = None
-
     def close(self) -> None:
         """Stop the watchdog thread."""
         self._stopped.set()
@@ -120,12 +114,6 @@ class NoAlarm:
 
     seconds = float("inf")
     started: float | None = None
-
-    def arm(self) -> None:
-        pass
-
-    def disarm(self) -> None:
-        pass
 
     def close(self) -> None:
         pass
@@ -321,8 +309,6 @@ class EndpointApp:
         """A Runtime API path naming another endpoint (or malformed): ValidationError, as AWS answers."""
         path = scope["path"]
         name = path[len(_RUNTIME_PREFIX):-len(_RUNTIME_SUFFIX)] if path.endswith(_RUNTIME_SUFFIX) else path
-        if name == self.endpoint_name:  # e.g. /endpoints/<name>/invocations/extra
-            name = path
         await _respond(send, *errors.validation_error(
             f"Endpoint {name} of account {errors.LOCAL_ACCOUNT} not found. This server hosts "
             f"endpoint {self.endpoint_name!r}; list endpoints with helpers.platform.list_endpoints()."))
