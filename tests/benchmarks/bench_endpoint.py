@@ -17,8 +17,9 @@ serving the same trained model on 127.0.0.1, measured with the same closed-loop 
   (request validation, SageMaker's response format) and nothing else: how much of the gap between
   the endpoint and the bare app is the built-in algorithm's handlers, and how much the server.
 
-Rounds alternate between servers (other processes on the machine disturb them alike); the table
-shows each server's median round, and the targets use the median of the ratios taken within a round. ``server CPU µs/req`` (user + system time of the server process per request) does not
+Rounds alternate between servers, in reverse order every other round (other processes on the
+machine disturb them alike); the table shows each server's median round, and the targets use the
+median of the ratios taken within a round. ``server CPU µs/req`` (user + system time of the server process per request) does not
 depend on how busy the machine is. Targets: >= 5x MLflow's req/s at both concurrencies, p99 < 2 ms at
 concurrency 1, >= 80 % of the bare app's req/s.
 
@@ -286,8 +287,10 @@ def main() -> int:
         rows, paired = {}, {}
         for concurrency in (1, 16):
             runs = {t.name: [] for t in targets}
-            for _ in range(args.rounds):
-                for target in targets:
+            for round_number in range(args.rounds):
+                # every other round runs the servers in reverse order: being first or last in a round
+                # (after MLflow's slow round, say) must not favour one server
+                for target in targets if round_number % 2 == 0 else targets[::-1]:
                     count = max(200, int(sizes[concurrency] * slow.get(target.name, 1)))
                     runs[target.name].append(measure(target, concurrency, count))
             # Each round measures every server within seconds of the others, so a ratio taken
