@@ -64,16 +64,10 @@ def _encoding(content_type: str, csv_types: tuple[str, ...], json_types: tuple[s
     return "BASE64"
 
 
-def _block(mode: str, content_type: str, data: bytes, encoding: str) -> str:
-    if encoding != "BASE64":
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            encoding = "BASE64"
-    if encoding == "BASE64":
-        text = base64.b64encode(data).decode("ascii")
-    return (f'{{"observedContentType":{_escape(content_type)},"mode":"{mode}",'
-            f'"data":{_escape(text)},"encoding":"{encoding}"}}')
+def _base64_block(mode: str, content_type: str, data: bytes) -> str:
+    """A block whose data is not text (or not UTF-8): BASE64, as SageMaker writes it."""
+    text = base64.b64encode(data).decode("ascii")
+    return f'{{"observedContentType":{_escape(content_type)},"mode":"{mode}","data":"{text}","encoding":"BASE64"}}'
 
 
 class _EventIds:
@@ -172,7 +166,7 @@ class CaptureWriter:
             except UnicodeDecodeError:
                 pass
         name = "endpointInput" if mode == "INPUT" else "endpointOutput"
-        return f'"{name}":' + _block(mode, content_type, data, "BASE64")
+        return f'"{name}":' + _base64_block(mode, content_type, data)
 
     def _file(self, variant: str, now: float) -> IO[bytes]:
         hour = time.strftime("%Y/%m/%d/%H", time.gmtime(now))
