@@ -92,7 +92,7 @@ def test_sagemaker_headers_are_checked_on_both_paths_and_captured(tmp_path):
             (b"x-amzn-sagemaker-custom-attributes", b"trace=7")]
     assert _invoke(app, path="/endpoints/ep/invocations", headers=sent)[0] == 200
     assert [v.invocations for v in app.variants] == [0, 1]
-    capture.flush()
+    assert app.flush_capture() == 1
     [record] = read_records(capture_files(tmp_path, "ep", "B"))
     assert record["eventMetadata"]["inferenceId"] == "id-1"
     assert record["eventMetadata"]["customAttributes"] == ["trace=7"]
@@ -101,10 +101,9 @@ def test_sagemaker_headers_are_checked_on_both_paths_and_captured(tmp_path):
 @pytest.mark.parametrize("capture_input, capture_output", [(True, True), (True, False), (False, True)])
 def test_capture_encodes_text_as_sent_and_binary_as_base64(tmp_path, capture_input, capture_output):
     capture = CaptureWriter(CaptureSettings(tmp_path, capture_input=capture_input, capture_output=capture_output), "ep")
-    capture.record("A", "text/csv", b'1,"a\\b"\n2,3', "application/json", b'{"p": [1]}', None, None)
-    capture.record("A", "text/csv", b"\xff\xfe1,2", "application/x-npy", b"\x93NUMPY", None, None)
-    capture.record("A", "application/jsonlines", "é".encode(), "text/csv", b"0.5\n", None, None)
-    capture.flush()
+    capture.write([(0.0, "A", "text/csv", b'1,"a\\b"\n2,3', "application/json", b'{"p": [1]}', None, None),
+                   (0.0, "A", "text/csv", b"\xff\xfe1,2", "application/x-npy", b"\x93NUMPY", None, None),
+                   (0.0, "A", "application/jsonlines", "é".encode(), "text/csv", b"0.5\n", None, None)])
     records = [r["captureData"] for r in read_records(capture_files(tmp_path, "ep", "A"))]
     assert [sorted(r) for r in records] == [[name for name, wanted in (("endpointInput", capture_input),
                                                                        ("endpointOutput", capture_output)) if wanted]] * 3
@@ -118,3 +117,34 @@ def test_capture_encodes_text_as_sent_and_binary_as_base64(tmp_path, capture_inp
         for got, want, mode in ((got_in, want_in, "INPUT"), (got_out, want_out, "OUTPUT")):
             if got is not None:
                 assert (got["observedContentType"], got["encoding"], got["data"], got["mode"]) == (*want, mode)
+
+
+def test_large_captured_bodies_are_handed_over_at_once_not_held_by_the_hundred(tmp_path):
+    capture = CaptureWriter(CaptureSettings(tmp_path), "ep")
+    app = EndpointApp("ep", [Variant("AllTraffic", _handlers())], capture=capture, sampling=1.0)
+    assert _invoke(app, b"1,2")[0] == 200
+    assert capture_files(tmp_path, "ep") == []  # a small record waits for its batch
+    assert _invoke(app, b"1," * 300_000 + b"1")[0] == 200  # 600 kB in, 1.5 MB out: over 1 MB kept
+    assert len(list(read_records(capture_files(tmp_path, "ep")))) == 2
+
+
+def test_records_still_kept_at_shutdown_are_written(tmp_path):
+    capture = CaptureWriter(CaptureSettings(tmp_path), "ep")
+    app = EndpointApp("ep", [Variant("AllTraffic", _handlers())], capture=capture, sampling=1.0)
+    for i in range(3):
+        _invoke(app, b"%d,1" % i)
+    assert capture_files(tmp_path, "ep") == []
+
+    async def lifespan():
+        messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+        sent = []
+
+        async def receive():
+            return next(messages)
+
+        async def send(message):
+            sent.append(message["type"])
+        await app({"type": "lifespan"}, receive, send)
+        return sent
+    assert asyncio.run(lifespan()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert len(list(read_records(capture_files(tmp_path, "ep")))) == 3

@@ -99,7 +99,7 @@ def _one_csv_row(body: bytes | str) -> np.ndarray | None:
     # the sum of finite numbers is finite (a huge sum that overflows takes the general path)
     if not math.isfinite(sum(values)):
         return None
-    return np.array([values])
+    return np.array(values)[None]  # a flat list and a view: cheaper than np.array([values])
 
 
 def _csv_rows(text: str) -> list[list[Any]]:

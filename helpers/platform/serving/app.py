@@ -14,7 +14,8 @@ Routes (one server process per endpoint):
   plumbing for per-variant counts, capture flushing and traffic weights.
 
 This is the hot path, written as a bare ASGI callable (no framework): a one-row CSV request costs a
-header scan, the model's handlers, two ``send`` calls and, when captured, one list append.
+header scan, the model's handlers, two ``send`` calls and, when captured, one tuple appended to a
+list (the capture process formats and writes it).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpers.platform.serving import errors
-from helpers.platform.serving.capture import CaptureWriter
+from helpers.platform.serving.capture import CaptureProcess, CaptureWriter
 from helpers.platform.serving.handlers import HandlerFailure, Handlers
 
 log = logging.getLogger("flywheel.endpoint")
@@ -40,7 +41,11 @@ _RUNTIME_SUFFIX = "/invocations"
 _MAX_CUSTOM_ATTRIBUTES = 1024
 _MAX_INFERENCE_ID = 64
 _FLUSH_SECONDS = 0.5
-_FLUSH_RECORDS = 256  # captured records buffered before they are written, at most
+_clock = time.perf_counter
+# content-length headers of small bodies, made once: formatting one per response cost more
+_LENGTH_HEADERS = tuple((b"content-length", b"%d" % size) for size in range(1024))
+_FLUSH_RECORDS = 256  # captured records kept before they are handed to the writer, at most
+_FLUSH_BYTES = 1 << 20  # ... and their bodies' bytes: large bodies are not held by the hundred
 
 
 @dataclass
@@ -126,7 +131,7 @@ class EndpointApp:
     endpoint_name: str
     variants: list[Variant]
     alarm: Any = field(default_factory=NoAlarm)
-    capture: CaptureWriter | None = None
+    capture: CaptureWriter | CaptureProcess | None = None
     sampling: float = 0.0            # fraction of invocations captured (0..1)
     log_hint: str = "the endpoint's server.log"
     max_payload: int = errors.MAX_PAYLOAD_BYTES
@@ -135,9 +140,12 @@ class EndpointApp:
     _cumulative: list = field(default_factory=list)
     _type_headers: dict = field(default_factory=dict)
     _flusher: Any = None
+    _captured: list = field(default_factory=list)   # raw records not handed to the writer yet
+    _captured_bytes: int = 0
 
     def __post_init__(self) -> None:
         self._runtime_path = f"{_RUNTIME_PREFIX}{self.endpoint_name}{_RUNTIME_SUFFIX}"
+        self._payload_digits = len(str(self.max_payload))  # a shorter Content-Length is within the limit
         self._random = random.Random(self.seed).random
         self._by_name = {v.name: v for v in self.variants}
         self._only = self.variants[0] if len(self.variants) == 1 else None
@@ -186,7 +194,8 @@ class EndpointApp:
 
         headers = dict(scope["headers"])  # names arrive lower-cased; a repeated header keeps its last value
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_payload:
+        if (length is not None and len(length) >= self._payload_digits and length.isdigit()
+                and int(length) > self.max_payload):
             await self._too_large(send, int(length), runtime)
             return
         message = await receive()
@@ -218,7 +227,7 @@ class EndpointApp:
         accept = headers.get(b"accept")
 
         alarm = self.alarm
-        alarm.started = started = time.perf_counter()  # armed: the watchdog interrupts past the limit
+        alarm.started = started = _clock()  # armed: the watchdog interrupts past the limit
         try:
             try:
                 out_body, out_type = variant.handlers.invoke(body, ctype, accept.decode("latin-1") if accept else "")
@@ -227,25 +236,28 @@ class EndpointApp:
         except (HandlerFailure, errors.InvocationTimeout) as failure:
             await self._failed(send, runtime, variant, failure)
             return
-        elapsed = time.perf_counter() - started
-        if len(out_body) > self.max_payload:
+        elapsed = _clock() - started
+        size = len(out_body)
+        if size > self.max_payload:
             variant.errors_5xx += 1
             await self._fail(send, runtime, 500,
-                             f"the response is {len(out_body)} bytes, over the {self.max_payload}-byte limit: "
+                             f"the response is {size} bytes, over the {self.max_payload}-byte limit: "
                              f"send fewer rows per request, or use batch transform.")
             return
         variant.model_latency += elapsed
 
         type_header = self._type_headers.get(out_type) or self._type_header(out_type)
-        headers = [type_header, (b"content-length", b"%d" % len(out_body))]
+        headers = [type_header, _LENGTH_HEADERS[size] if size < 1024 else (b"content-length", b"%d" % size)]
         if runtime:
             headers.append(variant.header)
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": out_body})
-        capture = self.capture  # after the answer: capture never delays it
-        if capture is not None and (self.sampling >= 1.0 or self._random() < self.sampling):
-            capture.record(variant.name, ctype, body, out_type, out_body, inference_id, attributes)
-            if capture.pending >= _FLUSH_RECORDS:
+        # After the answer, so capture never delays it: the raw values, formatted by the writer later.
+        if self.capture is not None and (self.sampling >= 1.0 or self._random() < self.sampling):
+            captured = self._captured
+            captured.append((time.time(), variant.name, ctype, body, out_type, out_body, inference_id, attributes))
+            self._captured_bytes += len(body) + len(out_body)
+            if len(captured) >= _FLUSH_RECORDS or self._captured_bytes >= _FLUSH_BYTES:
                 # Small batches keep the buffers inside memory the process already has: half-second
                 # batches of megabytes cost about one page fault per request (measured).
                 self._flush_capture()
@@ -279,6 +291,7 @@ class EndpointApp:
                 if self._flusher is not None:
                     self._flusher.cancel()
                 if self.capture is not None:
+                    self._flush_capture()
                     self.capture.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -289,10 +302,21 @@ class EndpointApp:
             self._flush_capture()
 
     def _flush_capture(self) -> None:
+        """Hand the captured records to the writer (it writes them at once)."""
+        if not self._captured:
+            return
+        records, self._captured, self._captured_bytes = self._captured, [], 0
         try:
-            self.capture.flush()
+            self.capture.write(records)
         except OSError:  # a full disk stops capture, never inference (as on SageMaker)
             log.exception("data capture could not write; captured records dropped")
+
+    def flush_capture(self) -> int:
+        """Write every captured record now; return how many were written since the previous call."""
+        if self.capture is None:
+            return 0
+        self._flush_capture()
+        return self.capture.sync()
 
     async def _ping(self, scope, send) -> None:
         if scope["method"] not in ("GET", "HEAD"):
@@ -389,7 +413,7 @@ class EndpointApp:
         if path == "/_flywheel/metrics" and method == "GET":
             payload = {"EndpointName": self.endpoint_name, "Variants": [v.metrics() for v in self.variants]}
         elif path == "/_flywheel/flush" and method == "POST":
-            payload = {"Flushed": self.capture.flush() if self.capture is not None else 0}
+            payload = {"Flushed": self.flush_capture()}
         elif path == "/_flywheel/weights" and method == "POST":
             try:
                 self.set_weights(json.loads(body))

@@ -12,14 +12,31 @@ One line per captured invocation::
 Files land where SageMaker puts them:
 ``<destination>/<endpoint>/<variant>/yyyy/mm/dd/hh/<mm-ss-mmm>-<uuid>.jsonl``.
 
-Each captured invocation is formatted as a line (about 2 µs) after its answer is sent; the server
-writes the pending lines every half second, once 256 are pending, and at shutdown.
+The endpoint keeps each captured invocation as its raw values, a tuple ``(time.time(), variant,
+content_type, body, out_type, out_body, inference_id, custom_attributes)``, and hands them over in
+batches (256 records, or every half second) to one of two writers with the same interface
+(``write(records)``, ``sync()``, ``close()``):
+
+* :class:`CaptureWriter` formats the records as lines and appends them to the files, in this process;
+* :class:`CaptureProcess` — what an endpoint server uses — sends them down a pipe to a child
+  process that does that, as SageMaker captures outside the model container: capture costs the
+  endpoint's event loop one tuple per request, and formatting runs on another core.
+
+``sync`` returns once everything handed over is on disk.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
+import marshal
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +44,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 _escape = json.encoder.encode_basestring  # the C encoder: a JSON string literal, quotes included
+log = logging.getLogger("flywheel.endpoint")
 
 
 @dataclass
@@ -90,6 +108,7 @@ class CaptureWriter:
     settings: CaptureSettings
     endpoint_name: str
     pending: int = 0                               # records formatted but not written yet
+    _since_sync: int = 0                           # records written since the last sync()
     _lines: dict = field(default_factory=dict)     # variant -> formatted lines not written yet
     _files: dict = field(default_factory=dict)     # variant -> (hour key, open file)
     _last: float = 0.0                             # time.time() of the latest record
@@ -104,13 +123,14 @@ class CaptureWriter:
         self._both = self.settings.capture_input and self.settings.capture_output
 
     def record(self, variant: str, content_type: str, body: bytes, out_type: str, out_body: bytes,
-               inference_id: str | None, custom_attributes: str | None) -> None:
+               inference_id: str | None, custom_attributes: str | None, now: float | None = None) -> None:
         """Format one invocation as a JSON line for its variant; :meth:`flush` writes the lines.
 
-        Formatting at once keeps one string per request until the flush, not the request's objects
-        (holding those fragmented the allocator and cost more than the formatting).
+        ``now`` is when it was invoked (``time.time()``, the default). Formatting at once keeps one
+        string per request until the flush, not the request's objects.
         """
-        now = time.time()
+        if now is None:
+            now = time.time()
         if int(now) != self._second:  # formatting a timestamp is the slow part: once per second
             self._second = int(now)
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._second))
@@ -196,6 +216,20 @@ class CaptureWriter:
             handle = self._file(variant, self._last)
             handle.write("".join(lines).encode("utf-8"))
             handle.flush()
+        self._since_sync += count
+        return count
+
+    def write(self, records: list[tuple]) -> int:
+        """Format and write ``(time, variant, content_type, body, out_type, out_body, inference_id,
+        custom_attributes)`` records at once; return how many."""
+        for now, *values in records:
+            self.record(*values, now=now)
+        return self.flush()
+
+    def sync(self) -> int:
+        """Write what is pending; return how many records were written since the previous sync."""
+        self.flush()
+        count, self._since_sync = self._since_sync, 0
         return count
 
     def close(self) -> None:
@@ -203,6 +237,128 @@ class CaptureWriter:
         for _, handle in self._files.values():
             handle.close()
         self._files.clear()
+
+
+# --------------------------------------------------------------------------- the capture process
+_SIZE = struct.Struct("!I")     # every message down the pipe: its length, then marshal data
+_COUNT = struct.Struct("!Q")    # the answer to a sync: records written since the previous one
+_SYNC_SECONDS = 60.0
+# The child loads this file alone, not the helpers package: only the standard library (~15 ms and
+# ~10 MB), where importing the package would load numpy and the models into it.
+_BOOT = ("import importlib.util, sys; "
+         "spec = importlib.util.spec_from_file_location('flywheel_capture', sys.argv[1]); "
+         "module = sys.modules['flywheel_capture'] = importlib.util.module_from_spec(spec); "
+         "spec.loader.exec_module(module); module.serve_capture(sys.argv[2], sys.argv[3])")
+
+
+class CaptureProcess:
+    """Data capture in a child process: the server hands raw records over, the child formats and writes.
+
+    :meth:`write` sends a batch down the child's stdin (one ``os.write`` of marshal data); the
+    child writes each batch as it arrives, with :class:`CaptureWriter`. :meth:`sync` waits until
+    the child has written everything handed over. Closing the pipe ends the child after its last
+    batch; it runs in its own process group and ignores SIGINT / SIGTERM, so no signal meant for
+    the server cuts that batch off, and a server that is killed closes the pipe all the same. It runs at a lower priority:
+    on a busy machine the endpoint's requests come first.
+
+    Capture never fails a request: if the child is gone, records are formatted and written in
+    this process from then on (with a warning in the server log).
+    """
+
+    def __init__(self, settings: CaptureSettings, endpoint_name: str):
+        self.settings, self.endpoint_name = settings, endpoint_name
+        self._fallback: CaptureWriter | None = None
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, __file__, json.dumps(settings.to_dict()), endpoint_name],
+            # its own process group: a signal to the server's group (Ctrl-C, killpg) does not reach it
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, process_group=0)
+
+    def write(self, records: list[tuple]) -> int:
+        """Hand ``records`` to the child, which writes them at once; return how many."""
+        if self._fallback is None and self._send(("records", records)):
+            return len(records)
+        return self._fallback.write(records)
+
+    def sync(self) -> int:
+        """Return once every record handed over is on disk: how many were written since the last sync."""
+        if self._fallback is not None or not self._send(("sync",)):
+            return self._fallback.sync()
+        stdout = self.process.stdout
+        ready, _, _ = select.select([stdout], [], [], _SYNC_SECONDS)
+        answer = os.read(stdout.fileno(), _COUNT.size) if ready else b""
+        if len(answer) != _COUNT.size:
+            self._lost("did not answer a flush")
+            return 0
+        return _COUNT.unpack(answer)[0]
+
+    def close(self) -> None:
+        """Wait for the child to write what it was handed and exit."""
+        if self._fallback is not None:
+            self._fallback.close()
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(_SYNC_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+    def _send(self, message: tuple) -> bool:
+        data = marshal.dumps(message)
+        view = memoryview(_SIZE.pack(len(data)) + data)
+        try:
+            while view:
+                view = view[os.write(self.process.stdin.fileno(), view):]
+        except (OSError, ValueError):  # the child is gone (or its pipe closed)
+            self._lost("is gone")
+            return False
+        return True
+
+    def _lost(self, what: str) -> None:
+        if self._fallback is None:
+            log.warning("the data-capture process %s (exit code %s); capturing in the server from now on",
+                        what, self.process.poll())
+            self._fallback = CaptureWriter(self.settings, self.endpoint_name)
+
+
+def serve_capture(settings_json: str, endpoint_name: str) -> None:
+    """The capture child's loop: read batches from stdin and write them until stdin closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.nice(10)  # background work: a busy machine runs the endpoint's requests first
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s capture: %(message)s")
+    writer = CaptureWriter(CaptureSettings.from_dict(json.loads(settings_json)), endpoint_name)
+    written = 0
+    while True:
+        header = _read_exactly(0, _SIZE.size)
+        data = _read_exactly(0, _SIZE.unpack(header)[0]) if header is not None else None
+        if data is None:
+            break
+        message = marshal.loads(data)
+        if message[0] == "records":
+            try:
+                written += writer.write(message[1])
+            except OSError:  # a full disk drops these records, never the endpoint (as on SageMaker)
+                log.exception("data capture could not write; captured records dropped")
+        elif message[0] == "sync":
+            os.write(1, _COUNT.pack(written))
+            written = 0
+    writer.close()
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    """``size`` bytes from ``fd``; None at end of file (the server closed the pipe, or died)."""
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 # ------------------------------------------------------------------------------------- reading

@@ -28,7 +28,7 @@ import psutil
 
 from helpers.platform.serving.app import Alarm, EndpointApp, Variant
 from helpers.platform.serving.artifacts import safe_extract, verify_sha256
-from helpers.platform.serving.capture import CaptureSettings, CaptureWriter
+from helpers.platform.serving.capture import CaptureProcess, CaptureSettings
 from helpers.platform.serving.handlers import Handlers, load_builtin_handlers, load_script_handlers
 from helpers.platform.serving.handlers import (default_input_fn, default_model_fn, default_output_fn,
                                                default_predict_fn)
@@ -70,7 +70,7 @@ def build_app(folder: Path, config: dict, alarm=None) -> EndpointApp:
     capture, sampling = None, 0.0
     if config.get("DataCapture"):
         settings = CaptureSettings.from_dict(config["DataCapture"])
-        capture = CaptureWriter(settings, config["EndpointName"])
+        capture = CaptureProcess(settings, config["EndpointName"])
         sampling = settings.sampling_percentage / 100.0
     return EndpointApp(
         endpoint_name=config["EndpointName"], variants=variants, capture=capture, sampling=sampling,
