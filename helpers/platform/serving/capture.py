@@ -258,8 +258,8 @@ class CaptureProcess:
     child writes each batch as it arrives, with :class:`CaptureWriter`. :meth:`sync` waits until
     the child has written everything handed over. Closing the pipe ends the child after its last
     batch; it runs in its own process group and ignores SIGINT / SIGTERM, so no signal meant for
-    the server cuts that batch off, and a server that is killed closes the pipe all the same. It runs at a lower priority:
-    on a busy machine the endpoint's requests come first.
+    the server cuts that batch off, and a server that is killed closes the pipe all the same. It
+    runs at a lower priority: on a busy machine the endpoint's requests come first.
 
     Capture never fails a request: if the child is gone, records are formatted and written in
     this process from then on (with a warning in the server log).
