@@ -41,7 +41,7 @@ _RUNTIME_SUFFIX = "/invocations"
 _MAX_CUSTOM_ATTRIBUTES = 1024
 _MAX_INFERENCE_ID = 64
 _FLUSH_SECONDS = 0.5
-_clock = time.perf_counter
+_clock, _now = time.perf_counter, time.time
 # content-length headers of small bodies, made once: formatting one per response cost more
 _LENGTH_HEADERS = tuple((b"content-length", b"%d" % size) for size in range(1024))
 _FLUSH_RECORDS = 256  # captured records kept before they are handed to the writer, at most
@@ -255,7 +255,7 @@ class EndpointApp:
         # After the answer, so capture never delays it: the raw values, formatted by the writer later.
         if self.capture is not None and (self.sampling >= 1.0 or self._random() < self.sampling):
             captured = self._captured
-            captured.append((time.time(), variant.name, ctype, body, out_type, out_body, inference_id, attributes))
+            captured.append((_now(), variant.name, ctype, body, out_type, out_body, inference_id, attributes))
             self._captured_bytes += len(body) + len(out_body)
             if len(captured) >= _FLUSH_RECORDS or self._captured_bytes >= _FLUSH_BYTES:
                 # Small batches keep the buffers inside memory the process already has: half-second
