@@ -157,3 +157,55 @@ def test_predict_refuses_text_features_and_parses_answers():
     np.testing.assert_allclose(parse_response(b"0.5,0.25", "text/csv"), [0.5, 0.25])
     assert parse_response(b'{"a": 1}', "application/json; charset=utf-8") == {"a": 1}
     assert parse_response(b'{"a": 1}\n{"a": 2}\n', "application/jsonlines") == [{"a": 1}, {"a": 2}]
+
+
+# ------------------------------------------------------------------ built-ins: one check, not two
+SERVED_BODIES = [
+    (b"0.1,-0.2,0.3,1.5", "text/csv"),
+    (b"0.1,-0.2,0.3,1.5\n1,2,3,4\n", "text/csv"),
+    (b"0.1,-0.2,0.3", "text/csv"),                       # a feature missing
+    (b"9,0.1,-0.2,0.3,1.5", "text/csv;label_size=1"),
+    (b"0.1,-0.2,0.3,1.5", "text/csv;label_size=4"),      # no feature left
+    (b"0.1,nan,0.3,1.5", "text/csv"),
+    (b"1,2,3,4\n1,inf,3,4", "text/csv"),
+    (b"1,2,3,4\n3", "text/csv"),                         # ragged
+    (b'{"instances": [[0.1, -0.2, 0.3, 1.5]]}', "application/json"),
+    (b'{"instances": [[0.1, -0.2]]}', "application/json"),
+    (b'{"features": [1, 2, 3, 4]}\n{"features": [1, 2, 3, 4, 5]}', "application/jsonlines"),
+]
+
+
+@pytest.fixture(scope="module")
+def linear_model_dir(tmp_path_factory):
+    from helpers.platform.serving.testing import train_linear_learner
+
+    return train_linear_learner(tmp_path_factory.mktemp("ll") / "model", rows=200)
+
+
+def _outcome(chain: Handlers, body: bytes, content_type: str):
+    try:
+        return chain.invoke(body, content_type, "")
+    except HandlerFailure as failure:
+        return failure.status, failure.stage, failure.message
+
+
+@pytest.mark.parametrize("body, content_type", SERVED_BODIES)
+def test_a_served_built_in_answers_exactly_as_with_every_check(linear_model_dir, body, content_type):
+    from helpers import algorithms
+    from helpers.platform.serving.handlers import load_builtin_handlers
+
+    served = load_builtin_handlers("linear-learner", linear_model_dir)
+    algorithm = algorithms.get("linear-learner")
+    assert served.predict_fn != algorithm.predict_fn  # the values are not checked a second time...
+    every_check = Handlers(served.model, algorithm.input_fn, algorithm.predict_fn, algorithm.output_fn)
+    assert _outcome(served, body, content_type) == _outcome(every_check, body, content_type)  # ...to the same effect
+
+
+def test_only_algorithms_parsing_with_the_shared_parser_skip_the_second_check():
+    from helpers import algorithms
+    from helpers.algorithms.base import Algorithm
+
+    for name in algorithms.names():
+        algorithm = algorithms.get(name)
+        own = type(algorithm).input_fn is not Algorithm.input_fn or type(algorithm).predict_fn is not Algorithm.predict_fn
+        assert (algorithm.served_predict_fn == algorithm.predict_fn) == own, name

@@ -126,6 +126,26 @@ class Algorithm:
         matrix = payloads.check_features(features, model.feature_dim)
         return self.predict(matrix, model)
 
+    @property
+    def served_predict_fn(self) -> Callable[[Any, Any], list[dict[str, Any]]]:
+        """The predict_fn an endpoint chains straight after :meth:`input_fn` (nothing runs between).
+
+        When both are this class's own, :func:`payloads.parse_features` has already refused
+        non-finite values and ragged rows, so only the feature count is left to check: checking
+        every value a second time cost about 3 % of an endpoint's time on one-row requests. Every
+        other caller of :meth:`predict_fn` gets every check.
+        """
+        cls = type(self)
+        if cls.input_fn is Algorithm.input_fn and cls.predict_fn is Algorithm.predict_fn:
+            return self._predict_parsed
+        return self.predict_fn
+
+    def _predict_parsed(self, features: np.ndarray, model: Any) -> list[dict[str, Any]]:
+        shape = features.shape
+        if len(shape) != 2 or not shape[0] or shape[1] != model.feature_dim:
+            features = payloads.check_features(features, model.feature_dim)  # raises, naming the problem
+        return self.predict(features, model)
+
     def predict(self, features: np.ndarray, model: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
 

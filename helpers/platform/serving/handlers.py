@@ -238,6 +238,7 @@ def load_builtin_handlers(algorithm_name: str, model_dir: Path) -> Handlers:
     return Handlers(
         model=algorithm.model_fn(Path(model_dir)),
         input_fn=algorithm.input_fn,
-        predict_fn=algorithm.predict_fn,
+        # input_fn's array goes straight to predict_fn: an algorithm may skip what parsing checked
+        predict_fn=getattr(algorithm, "served_predict_fn", algorithm.predict_fn),
         output_fn=algorithm.output_fn,
     )
