@@ -15,7 +15,7 @@ serving the same trained model on 127.0.0.1, measured with the same closed-loop 
 * **bare** — a bare ASGI app under the same uvicorn settings that only parses the CSV and calls the
   same model's ``predict``: the floor of this stack;
 * **handlers** — a bare ASGI app calling the algorithm's ``input_fn`` / ``predict_fn`` / ``output_fn``
-  (request validation, SageMaker's response format) and nothing else: how much of the gap between
+  as the endpoint chains them (request validation, SageMaker's response format) and nothing else: how much of the gap between
   the endpoint and the bare app is the built-in algorithm's handlers, and how much the server.
 
 Rounds alternate between servers, in reverse order every other round (other processes on the
@@ -56,7 +56,8 @@ REFERENCE_APP = textwrap.dedent('''
     """Reference servers under the endpoint's own uvicorn settings.
 
     bare:     parse one CSV body, call the model's predict, answer the score (the floor of this stack);
-    handlers: the same model through the algorithm's input_fn / predict_fn / output_fn, nothing else.
+    handlers: the same model through the algorithm's input_fn / predict_fn / output_fn as the endpoint
+              chains them (served_predict_fn), nothing else.
     """
     import os
     import sys
@@ -98,7 +99,7 @@ REFERENCE_APP = textwrap.dedent('''
             return await bare(scope, receive, send)
         message = await receive()
         features = ALGORITHM.input_fn(message["body"], "text/csv")
-        body, content_type = ALGORITHM.output_fn(ALGORITHM.predict_fn(features, MODEL), "")
+        body, content_type = ALGORITHM.output_fn(ALGORITHM.served_predict_fn(features, MODEL), "")
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -14,8 +14,8 @@ Files land where SageMaker puts them:
 
 The endpoint keeps each captured invocation as its raw values, a tuple ``(time.time(), variant,
 content_type, body, out_type, out_body, inference_id, custom_attributes)``, and hands them over in
-batches (256 records, or every half second) to one of two writers with the same interface
-(``write(records)``, ``sync()``, ``close()``):
+batches (256 records or 1 MB of bodies, and every half second) to one of two writers with the
+same interface (``write(records)``, ``sync()``, ``close()``):
 
 * :class:`CaptureWriter` formats the records as lines and appends them to the files, in this process;
 * :class:`CaptureProcess` — what an endpoint server uses — sends them down a pipe to a child
@@ -331,7 +331,6 @@ def serve_capture(settings_json: str, endpoint_name: str) -> None:
     os.nice(10)  # background work: a busy machine runs the endpoint's requests first
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s capture: %(message)s")
     writer = CaptureWriter(CaptureSettings.from_dict(json.loads(settings_json)), endpoint_name)
-    written = 0
     while True:
         header = _read_exactly(0, _SIZE.size)
         data = _read_exactly(0, _SIZE.unpack(header)[0]) if header is not None else None
@@ -340,12 +339,11 @@ def serve_capture(settings_json: str, endpoint_name: str) -> None:
         message = marshal.loads(data)
         if message[0] == "records":
             try:
-                written += writer.write(message[1])
+                writer.write(message[1])
             except OSError:  # a full disk drops these records, never the endpoint (as on SageMaker)
                 log.exception("data capture could not write; captured records dropped")
         elif message[0] == "sync":
-            os.write(1, _COUNT.pack(written))
-            written = 0
+            os.write(1, _COUNT.pack(writer.sync()))
     writer.close()
 
 
