@@ -240,8 +240,7 @@ def check_features(features: Any, feature_dim: int) -> np.ndarray:
     # only a non-finite sum needs the cell-by-cell search. A few values (one request's row) are
     # summed as Python floats: several times faster than a numpy reduction at that size.
     if matrix.size <= 64:
-        rows = matrix.tolist()
-        total = sum(rows[0]) if len(rows) == 1 else sum(map(sum, rows))
+        total = sum(map(sum, matrix.tolist()))
     else:
         with np.errstate(over="ignore", invalid="ignore"):
             total = np.add.reduce(matrix, axis=None)
