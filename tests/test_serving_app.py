@@ -119,6 +119,29 @@ def test_capture_encodes_text_as_sent_and_binary_as_base64(tmp_path, capture_inp
                 assert (got["observedContentType"], got["encoding"], got["data"], got["mode"]) == (*want, mode)
 
 
+def test_each_record_keeps_its_own_time_variant_and_id_across_seconds_and_batches(tmp_path):
+    capture = CaptureWriter(CaptureSettings(tmp_path), "ep")
+    base = 1_800_000_000.0  # 2027-01-15T08:00:00Z
+    row = ("text/csv", b"1,2", "text/csv", b"0.5")
+    capture.write([(base + 0.2, "A", *row, None, None), (base + 0.9, "B", *row, "id-2", None),
+                   (base + 1.1, "A", *row, None, None)])
+    capture.write([(base + 1.5, "A", *row, None, "k=v"), (base + 3.0, "B", *row, None, None)])
+    capture.record("C", *row, None, None)  # one record, stamped now
+    capture.flush()
+    a = list(read_records(capture_files(tmp_path, "ep", "A")))
+    b = list(read_records(capture_files(tmp_path, "ep", "B")))
+    [c] = read_records(capture_files(tmp_path, "ep", "C"))
+    assert [r["eventMetadata"]["inferenceTime"] for r in a] == [
+        "2027-01-15T08:00:00Z", "2027-01-15T08:00:01Z", "2027-01-15T08:00:01Z"]
+    assert [r["eventMetadata"]["inferenceTime"] for r in b] == ["2027-01-15T08:00:00Z", "2027-01-15T08:00:03Z"]
+    assert c["eventMetadata"]["inferenceTime"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    assert b[0]["eventMetadata"]["inferenceId"] == "id-2" and "inferenceId" not in b[1]["eventMetadata"]
+    assert a[2]["eventMetadata"]["customAttributes"] == ["k=v"]
+    # ids count up across variants and batches, in the order the records were handed over
+    ids = [r["eventMetadata"]["eventId"] for r in (a[0], b[0], a[1], a[2], b[1], c)]
+    assert [int(i[-12:], 16) - int(ids[0][-12:], 16) for i in ids] == [0, 1, 2, 3, 4, 5]
+
+
 def test_large_captured_bodies_are_handed_over_at_once_not_held_by_the_hundred(tmp_path):
     capture = CaptureWriter(CaptureSettings(tmp_path), "ep")
     app = EndpointApp("ep", [Variant("AllTraffic", _handlers())], capture=capture, sampling=1.0)

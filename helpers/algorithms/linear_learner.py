@@ -237,13 +237,14 @@ class LinearLearner(Algorithm):
                            meta["y_mean"], meta["y_scale"], meta["threshold"])
 
     def predict(self, features: np.ndarray, model: LinearModel) -> list[dict[str, Any]]:
+        # tolist() gives Python floats and ints at once (iterating an array makes a numpy scalar per value)
         scores = model.scores(features)
         if model.predictor_type == REGRESSOR:
-            return [{"score": float(s)} for s in scores]
-        labels = model.predict_labels(scores)
+            return [{"score": s} for s in scores.tolist()]
+        labels = model.predict_labels(scores).tolist()
         if model.predictor_type == MULTICLASS:
-            return [{"score": [float(p) for p in row], "predicted_label": int(label)} for row, label in zip(scores, labels)]
-        return [{"score": float(s), "predicted_label": int(label)} for s, label in zip(scores, labels)]
+            return [{"score": row, "predicted_label": label} for row, label in zip(scores.tolist(), labels)]
+        return [{"score": s, "predicted_label": label} for s, label in zip(scores.tolist(), labels)]
 
 
 # ---------------------------------------------------------------------------------------- settings

@@ -129,41 +129,53 @@ class CaptureWriter:
         ``now`` is when it was invoked (``time.time()``, the default). Formatting at once keeps one
         string per request until the flush, not the request's objects.
         """
-        if now is None:
-            now = time.time()
-        if int(now) != self._second:  # formatting a timestamp is the slow part: once per second
-            self._second = int(now)
-            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._second))
-        ids = self._ids
-        ids.count += 1
-        extra = ""
-        if inference_id:
-            extra = f',"inferenceId":{_escape(inference_id)}'
-        if custom_attributes:
-            extra += f',"customAttributes":[{_escape(custom_attributes)}]'
-        metadata = (f'"eventMetadata":{{"eventId":"{ids.prefix}{ids.count & 0xFFFFFFFFFFFF:012x}"{extra},'
-                    f'"inferenceTime":"{self._stamp}"}},"eventVersion":"0"}}\n')
-        data = None
-        if self._both:  # the usual case, _block inlined for both blocks (two calls cost ~1k instructions)
-            in_head, in_tail, in_text = self._inputs.get(content_type) or self._layout("INPUT", content_type)
-            out_head, out_tail, out_text = self._outputs.get(out_type) or self._layout("OUTPUT", out_type)
-            if in_text and out_text:
-                try:
-                    data = f"{in_head}{_escape(body.decode())}{in_tail},{out_head}{_escape(out_body.decode())}{out_tail}"
-                except UnicodeDecodeError:
-                    pass
-        if data is None:  # a binary body (BASE64), or input or output only
-            blocks = []
-            if self.settings.capture_input:
-                blocks.append(self._block("INPUT", content_type, body))
-            if self.settings.capture_output:
-                blocks.append(self._block("OUTPUT", out_type, out_body))
-            data = ",".join(blocks)
-        lines = self._lines.get(variant)
-        if lines is None:
-            lines = self._lines[variant] = []
-        lines.append(f'{{"captureData":{{{data}}},{metadata}')
-        self.pending += 1
+        self._format((((time.time() if now is None else now), variant, content_type, body, out_type, out_body,
+                       inference_id, custom_attributes),))
+
+    def _format(self, records) -> None:
+        """Format ``(time, variant, content_type, body, out_type, out_body, inference_id,
+        custom_attributes)`` records as lines, each appended to its variant's list.
+
+        One loop over the batch with what it reads held in locals: the capture process spends
+        its time here, about a microsecond per one-row record.
+        """
+        ids, lines_of, inputs, outputs = self._ids, self._lines, self._inputs, self._outputs
+        both = self._both
+        second, stamp, count = self._second, self._stamp, ids.count
+        now = self._last
+        for now, variant, content_type, body, out_type, out_body, inference_id, attributes in records:
+            if int(now) != second:  # formatting a timestamp is the slow part: once per second
+                second = int(now)
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+            count += 1
+            extra = ""
+            if inference_id:
+                extra = f',"inferenceId":{_escape(inference_id)}'
+            if attributes:
+                extra += f',"customAttributes":[{_escape(attributes)}]'
+            data = None
+            if both:  # the usual case, _block inlined for both blocks
+                in_head, in_tail, in_text = inputs.get(content_type) or self._layout("INPUT", content_type)
+                out_head, out_tail, out_text = outputs.get(out_type) or self._layout("OUTPUT", out_type)
+                if in_text and out_text:
+                    try:
+                        data = f"{in_head}{_escape(body.decode())}{in_tail},{out_head}{_escape(out_body.decode())}{out_tail}"
+                    except UnicodeDecodeError:
+                        pass
+            if data is None:  # a binary body (BASE64), or input or output only
+                blocks = []
+                if self.settings.capture_input:
+                    blocks.append(self._block("INPUT", content_type, body))
+                if self.settings.capture_output:
+                    blocks.append(self._block("OUTPUT", out_type, out_body))
+                data = ",".join(blocks)
+            lines = lines_of.get(variant)
+            if lines is None:
+                lines = lines_of[variant] = []
+            lines.append(f'{{"captureData":{{{data}}},"eventMetadata":{{"eventId":"{ids.prefix}'
+                         f'{count & 0xFFFFFFFFFFFF:012x}"{extra},"inferenceTime":"{stamp}"}},"eventVersion":"0"}}\n')
+        self._second, self._stamp, ids.count = second, stamp, count
+        self.pending += len(records)
         self._last = now
 
     def _layout(self, mode: str, content_type: str) -> tuple[str, str, bool]:
@@ -222,8 +234,7 @@ class CaptureWriter:
     def write(self, records: list[tuple]) -> int:
         """Format and write ``(time, variant, content_type, body, out_type, out_body, inference_id,
         custom_attributes)`` records at once; return how many."""
-        for now, *values in records:
-            self.record(*values, now=now)
+        self._format(records)
         return self.flush()
 
     def sync(self) -> int:
