@@ -24,8 +24,9 @@ serving the same trained model on 127.0.0.1, measured with the same closed-loop 
 Rounds alternate between servers, in reverse order every other round (other processes on the
 machine disturb them alike), with the endpoint and the bare app measured one right after the other;
 many short rounds pair them more closely than a few long ones, and the median of many ratios
-moves less with a disturbed round. The table shows each server's median round; the targets use the
-median of the ratios taken within a round (for the endpoint on both routes).
+moves less with a disturbed round. The table shows each server's median round (req/s, CPU) and its
+latency percentiles over every request of the run; the targets use the median of the ratios taken
+within a round (for the endpoint on both routes).
 ``server CPU µs/req`` (user + system time of the server process and its children, per request)
 depends less on how busy the machine is. Targets: >= 5x MLflow's req/s at both concurrencies, p99 < 2 ms at
 concurrency 1, >= 80 % of the bare app's req/s.
@@ -51,8 +52,10 @@ import tempfile
 import textwrap
 import time
 import urllib.request
+from typing import NamedTuple
 from pathlib import Path
 
+import numpy as np
 import psutil
 
 ROW = "0.1,-0.2,0.3,1.5"
@@ -130,6 +133,17 @@ def wait_for(url: str, timeout: float = 120.0) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout:g} s")
+
+
+class Row(NamedTuple):
+    """One line of the table: a server at one concurrency over every round."""
+
+    requests_per_second: float  # of the median round
+    p50_ms: float               # over every request of every round
+    p99_ms: float
+    errors: int                 # summed over the rounds
+    cpu_us: float               # server CPU per request in the median round
+    rounds: list[float]         # each round's req/s, sorted
 
 
 class Target:
@@ -315,7 +329,13 @@ def main() -> int:
             for name, results in runs.items():
                 results.sort(key=lambda pair: pair[0].requests_per_second)
                 result, cpu = results[len(results) // 2]
-                rows[(name, concurrency)] = (result, cpu, [r.requests_per_second for r, _ in results])
+                # latency percentiles over every request of every round: one short round's p99 is
+                # a dozen requests, which a single pause of the machine decides
+                latencies = np.concatenate([r.latencies_ms for r, _ in results])
+                rows[(name, concurrency)] = Row(
+                    result.requests_per_second, float(np.percentile(latencies, 50)),
+                    float(np.percentile(latencies, 99)), sum(r.errors for r, _ in results), cpu,
+                    [r.requests_per_second for r, _ in results])
         instructions = None
         if args.instructions:
             if shutil.which("valgrind") is None:
@@ -337,14 +357,14 @@ def main() -> int:
                 child.kill()
         stop_all()
 
-    print(f"\nOne-row CSV ({ROW}), {args.rounds} rounds, median round shown; {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"\nOne-row CSV ({ROW}), {args.rounds} rounds: req/s and CPU of the median round, latency over "
+          f"every request, errors summed; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     header = f"{'server':<12} {'conc.':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'server CPU µs/req':>18}  rounds req/s"
     print(header)
     print("-" * len(header))
-    for (name, concurrency), (result, cpu, all_rps) in sorted(rows.items(), key=lambda item: (item[0][1], item[0][0])):
-        print(f"{name:<12} {concurrency:>5} {result.requests_per_second:>8.0f} {result.p50_ms:>8.3f} "
-              f"{result.p99_ms:>8.3f} {result.errors:>7} {cpu:>18.0f}  {', '.join(f'{r:.0f}' for r in all_rps)}")
+    for (name, concurrency), row in sorted(rows.items(), key=lambda item: (item[0][1], item[0][0])):
+        print(f"{name:<12} {concurrency:>5} {row.requests_per_second:>8.0f} {row.p50_ms:>8.3f} "
+              f"{row.p99_ms:>8.3f} {row.errors:>7} {row.cpu_us:>18.0f}  {', '.join(f'{r:.0f}' for r in row.rounds)}")
     print("\nTargets (data capture on; ratios are medians of the per-round ratios, quartiles in brackets):")
 
     def verdict(met: bool) -> str:
@@ -360,13 +380,13 @@ def main() -> int:
             share = statistics.median(bare)
             print(f"  c={concurrency:<2} {ours:<12} {ratio:5.1f}x MLflow's req/s (target >= 5x): {verdict(ratio >= 5)}; "
                   f"{share:4.0%} of the bare app's req/s [{quartiles(bare)}] (target >= 80%): {verdict(share >= 0.8)}")
-        cpu = {name: rows[(name, concurrency)][1] for name in ("endpoint", "handlers", "bare")}
+        cpu = {name: rows[(name, concurrency)].cpu_us for name in ("endpoint", "handlers", "bare")}
         print(f"        where the gap goes (server CPU per request): bare {cpu['bare']:.0f} µs -> + the algorithm's "
               f"handlers {cpu['handlers']:.0f} µs -> + the endpoint (routing, checks, metrics, capture) "
               f"{cpu['endpoint']:.0f} µs; endpoint req/s at "
               f"{statistics.median(paired[concurrency][('endpoint', 'handlers')]):.0%} of the handlers-only app")
     for ours in ("endpoint", "runtime path"):
-        p99 = rows[(ours, 1)][0].p99_ms
+        p99 = rows[(ours, 1)].p99_ms
         print(f"  c=1  {ours:<12} p99 {p99:.3f} ms (target < 2 ms): {verdict(p99 < 2)}")
     if instructions:
         print("\nCPU instructions per request (valgrind, concurrency 16; counts do not depend on how busy "
