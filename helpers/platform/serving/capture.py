@@ -132,17 +132,18 @@ class CaptureWriter:
         self._format((((time.time() if now is None else now), variant, content_type, body, out_type, out_body,
                        inference_id, custom_attributes),))
 
-    def _format(self, records) -> None:
+    def _format(self, records: list[tuple] | tuple[tuple, ...]) -> None:
         """Format ``(time, variant, content_type, body, out_type, out_body, inference_id,
         custom_attributes)`` records as lines, each appended to its variant's list.
 
         One loop over the batch with what it reads held in locals: the capture process spends
         its time here, about a microsecond per one-row record.
         """
+        if not records:
+            return
         ids, lines_of, inputs, outputs = self._ids, self._lines, self._inputs, self._outputs
         both = self._both
         second, stamp, count = self._second, self._stamp, ids.count
-        now = self._last
         for now, variant, content_type, body, out_type, out_body, inference_id, attributes in records:
             if int(now) != second:  # formatting a timestamp is the slow part: once per second
                 second = int(now)
