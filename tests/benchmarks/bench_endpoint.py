@@ -1,6 +1,6 @@
 """How fast is a local endpoint? Requests/s and latency for a one-row CSV, against MLflow and the floor.
 
-    python tests/benchmarks/bench_endpoint.py [--rounds 25] [--requests 4000] [--instructions]
+    python tests/benchmarks/bench_endpoint.py [--rounds 100] [--requests 1500] [--instructions]
 
 Prints a table (it asserts nothing; pytest does not collect it). Every server is one process
 serving the same trained model on 127.0.0.1, measured with the same closed-loop client
@@ -21,15 +21,24 @@ serving the same trained model on 127.0.0.1, measured with the same closed-loop 
   as the endpoint chains them (request validation, SageMaker's response format) and nothing else: how much of the gap between
   the endpoint and the bare app is the built-in algorithm's handlers, and how much the server.
 
+The client runs on one CPU and every server on another (``--no-pin`` leaves them to the
+scheduler): a client on another CPU stands for one on another machine, as real traffic is. Unpinned, the scheduler sometimes runs the client and the server on the same CPU, where
+a concurrency-1 ping-pong runs twice as fast (measured on a 2-core VM: 17,000 vs 8,800 req/s), and
+how long it keeps them there differs from server to server and with the length of a round: the
+ratio then measures where the scheduler put the processes, not the servers. The endpoint's capture
+process is not pinned: the scheduler runs it on whichever CPU is free, and its CPU time counts.
+
 Rounds alternate between servers, in reverse order every other round (other processes on the
-machine disturb them alike), with the endpoint and the bare app measured one right after the other;
-many short rounds pair them more closely than a few long ones, and the median of many ratios
-moves less with a disturbed round. The table shows each server's median round (req/s, CPU) and its
-latency percentiles over every request of the run; the targets use the median of the ratios taken
-within a round (for the endpoint on both routes).
-``server CPU µs/req`` (user + system time of the server process and its children, per request)
-depends less on how busy the machine is. Targets: >= 5x MLflow's req/s at both concurrencies, p99 < 2 ms at
-concurrency 1, >= 80 % of the bare app's req/s.
+machine disturb them alike), with the endpoint and the bare app measured one right after the other.
+The targets use the median of the ratios taken within a round. Many short rounds (100 of ~0.1 s)
+pair the servers more closely than a few long ones on a machine whose speed swings within seconds.
+MLflow and the router, far from their targets or without one, are measured in every tenth round
+only (MLflow's ratio pairs it with the endpoint in those rounds).
+The table shows each server's median round (req/s, CPU) and its latency percentiles over every
+request of the run.
+``server CPU µs/req`` (user + system time of the server process, its threads and children, per
+request) depends less on how busy the machine is. Targets: >= 5x MLflow's req/s at both
+concurrencies, p99 < 2 ms at concurrency 1, >= 80 % of the bare app's req/s.
 
 Requests/s on a shared or virtual machine swing with what else runs on it (the same server measured
 twice can differ by 1.5x). ``--instructions`` adds a figure that does not: CPU instructions per
@@ -59,6 +68,7 @@ import numpy as np
 import psutil
 
 ROW = "0.1,-0.2,0.3,1.5"
+SPARSE_EVERY = 10  # MLflow and the router: measured in every tenth round
 REFERENCE_APP = textwrap.dedent('''
     """Reference servers under the endpoint's own uvicorn settings.
 
@@ -143,24 +153,49 @@ class Row(NamedTuple):
     p99_ms: float
     errors: int                 # summed over the rounds
     cpu_us: float               # server CPU per request in the median round
-    rounds: list[float]         # each round's req/s, sorted
+    rounds: list[float]         # each measured round's req/s, sorted
 
 
 class Target:
-    def __init__(self, name: str, url: str, body: bytes, pid: int):
-        self.name, self.url, self.body = name, url, body
+    """A server to measure: its URL and body, and the process (tree) whose CPU time it uses.
+
+    ``serving`` says which processes answer HTTP and are pinned to the server CPU: "tree" (the
+    process and its children: the reference apps, MLflow's uvicorn worker), "main" (the endpoint:
+    its capture process is left to the scheduler, which runs it on whichever CPU is free, as on any
+    machine) or "none" (the router, which forwards to the endpoint: left where the scheduler puts it).
+    """
+
+    def __init__(self, name: str, url: str, body: bytes, pid: int, serving: str = "tree"):
+        self.name, self.url, self.body, self.serving = name, url, body, serving
         self.process = psutil.Process(pid)
 
     def cpu(self) -> float:
-        processes = [self.process] + self.process.children(recursive=True)
-        total = 0.0
+        """CPU seconds used so far by the server's processes (every thread, children included)."""
+        return sum(cpu_seconds(process) for process in [self.process] + self.process.children(recursive=True))
+
+    def pin(self, cpu: int) -> None:
+        if self.serving == "none":
+            return
+        processes = [self.process] + (self.process.children(recursive=True) if self.serving == "tree" else [])
         for process in processes:
-            try:
-                times = process.cpu_times()
-                total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
-        return total
+            process.cpu_affinity([cpu])
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    """A process's CPU time: from /proc/<pid>/task/*/schedstat in nanoseconds where Linux has it
+    (a 0.1 s round uses a few clock ticks, the resolution of ``cpu_times()``), else ``cpu_times()``."""
+    try:
+        total = 0
+        for task in os.scandir(f"/proc/{process.pid}/task"):
+            with open(f"{task.path}/schedstat") as stat:
+                total += int(stat.read().split()[0])
+        return total / 1e9
+    except (OSError, ValueError, IndexError):
+        try:
+            times = process.cpu_times()
+            return times.user + times.system
+        except psutil.NoSuchProcess:
+            return 0.0
 
 
 def measure(target: Target, concurrency: int, requests: int):
@@ -245,8 +280,10 @@ def instruction_counts(work: Path, model_dir: Path, endpoint_folder: Path) -> di
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=25)
-    parser.add_argument("--requests", type=int, default=4_000, help="requests per round at concurrency 16")
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=1_500, help="requests per round at concurrency 16")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="leave the client and the servers where the scheduler puts them")
     parser.add_argument("--instructions", action="store_true",
                         help="also count CPU instructions per request under valgrind (needs valgrind; ~5 minutes)")
     args = parser.parse_args()
@@ -298,36 +335,46 @@ def main() -> int:
         runtime_pid = int(__import__("json").loads(
             (work / "home" / "endpoints" / "_runtime" / "runtime.json").read_text())["Pid"])
         targets = [  # the endpoint and the bare app side by side: each round pairs them closely in time
-            Target("endpoint", f"{state['Url']}/invocations", ROW.encode(), state["Pid"]),
+            Target("endpoint", f"{state['Url']}/invocations", ROW.encode(), state["Pid"], serving="main"),
             Target("bare", f"http://127.0.0.1:{ports['bare']}/invocations", ROW.encode(), references["bare"].pid),
-            Target("runtime path", f"{state['Url']}/endpoints/bench/invocations", ROW.encode(), state["Pid"]),
+            Target("runtime path", f"{state['Url']}/endpoints/bench/invocations", ROW.encode(), state["Pid"],
+                   serving="main"),
             Target("handlers", f"http://127.0.0.1:{ports['handlers']}/invocations", ROW.encode(),
                    references["handlers"].pid),
-            Target("via router", f"{runtime}/endpoints/bench/invocations", ROW.encode(), runtime_pid),
+            Target("via router", f"{runtime}/endpoints/bench/invocations", ROW.encode(), runtime_pid, serving="none"),
             Target("mlflow", f"http://127.0.0.1:{mlflow_port}/invocations", f"f0,f1,f2,f3\n{ROW}\n".encode(),
                    children[-1].pid),
         ]
-        sizes = {1: max(args.requests // 3, 500), 16: args.requests}  # c=1 rounds of about a second
+        sizes = {1: max(args.requests // 3, 500), 16: args.requests}  # rounds of about 0.1 s
         slow = {"mlflow": 0.1}  # MLflow is ~10x slower: fewer requests keep the round short
+        sparse = {"mlflow", "via router"}  # measured in every SPARSE_EVERY-th round only
+        cpus = sorted(os.sched_getaffinity(0))
+        pinned = not args.no_pin and len(cpus) >= 2
+        if pinned:  # the client on one CPU, every server on another: the same placement for all
+            os.sched_setaffinity(0, {cpus[0]})
+            for target in targets:
+                target.pin(cpus[1])
         for target in targets:  # warm-up: connections, caches, lazy imports
             measure(target, 4, 200)
         rows, paired = {}, {}
         for concurrency in (1, 16):
-            runs = {t.name: [] for t in targets}
+            runs = {t.name: {} for t in targets}  # name -> {round number: (result, cpu)}
             for round_number in range(args.rounds):
                 # every other round runs the servers in reverse order: being first or last in a round
                 # (after MLflow's slow round, say) must not favour one server
                 for target in targets if round_number % 2 == 0 else targets[::-1]:
+                    if target.name in sparse and round_number % SPARSE_EVERY:
+                        continue
                     count = max(200, int(sizes[concurrency] * slow.get(target.name, 1)))
-                    runs[target.name].append(measure(target, concurrency, count))
-            # Each round measures every server within seconds of the others, so a ratio taken
+                    runs[target.name][round_number] = measure(target, concurrency, count)
+            # Each round measures every server within a second of the others, so a ratio taken
             # within a round cancels most of what the rest of the machine does to all of them.
             paired[concurrency] = {
-                (ours, name): sorted(mine[0].requests_per_second / reference[0].requests_per_second
-                                     for mine, reference in zip(runs[ours], runs[name]))
+                (ours, name): sorted(runs[ours][n][0].requests_per_second / reference[0].requests_per_second
+                                     for n, reference in runs[name].items())
                 for ours in ("endpoint", "runtime path") for name in ("bare", "handlers", "mlflow")}
-            for name, results in runs.items():
-                results.sort(key=lambda pair: pair[0].requests_per_second)
+            for name, by_round in runs.items():
+                results = sorted(by_round.values(), key=lambda pair: pair[0].requests_per_second)
                 result, cpu = results[len(results) // 2]
                 # latency percentiles over every request of every round: one short round's p99 is
                 # a dozen requests, which a single pause of the machine decides
@@ -336,6 +383,8 @@ def main() -> int:
                     result.requests_per_second, float(np.percentile(latencies, 50)),
                     float(np.percentile(latencies, 99)), sum(r.errors for r, _ in results), cpu,
                     [r.requests_per_second for r, _ in results])
+        if pinned:
+            os.sched_setaffinity(0, set(cpus))  # valgrind's servers (started below) need not share a CPU
         instructions = None
         if args.instructions:
             if shutil.which("valgrind") is None:
@@ -358,13 +407,18 @@ def main() -> int:
         stop_all()
 
     print(f"\nOne-row CSV ({ROW}), {args.rounds} rounds: req/s and CPU of the median round, latency over "
-          f"every request, errors summed; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    header = f"{'server':<12} {'conc.':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'server CPU µs/req':>18}  rounds req/s"
+          f"every request, errors summed; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          + (f"client on CPU {cpus[0]}, servers on CPU {cpus[1]}" if pinned else "not pinned to CPUs"))
+    header = f"{'server':<12} {'conc.':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'server CPU µs/req':>18}  rounds: n, req/s min q1 q3 max"
+
+    def spread(values: list[float]) -> str:  # sorted values: min, quartiles, max
+        return " ".join(f"{values[i]:.0f}" for i in (0, len(values) // 4, (3 * len(values)) // 4, -1))
+
     print(header)
     print("-" * len(header))
     for (name, concurrency), row in sorted(rows.items(), key=lambda item: (item[0][1], item[0][0])):
         print(f"{name:<12} {concurrency:>5} {row.requests_per_second:>8.0f} {row.p50_ms:>8.3f} "
-              f"{row.p99_ms:>8.3f} {row.errors:>7} {row.cpu_us:>18.0f}  {', '.join(f'{r:.0f}' for r in row.rounds)}")
+              f"{row.p99_ms:>8.3f} {row.errors:>7} {row.cpu_us:>18.0f}  {len(row.rounds):>3}, {spread(row.rounds)}")
     print("\nTargets (data capture on; ratios are medians of the per-round ratios, quartiles in brackets):")
 
     def verdict(met: bool) -> str:
