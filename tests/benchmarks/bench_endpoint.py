@@ -198,6 +198,11 @@ def cpu_seconds(process: psutil.Process) -> float:
             return 0.0
 
 
+def quartile_points(values: list[float]) -> tuple[float, float, float, float]:
+    """(min, first quartile, third quartile, max) of sorted ``values``."""
+    return values[0], values[len(values) // 4], values[(3 * len(values)) // 4], values[-1]
+
+
 def measure(target: Target, concurrency: int, requests: int):
     from helpers.platform.serving.loadtest import load_test
 
@@ -411,8 +416,8 @@ def main() -> int:
           + (f"client on CPU {cpus[0]}, servers on CPU {cpus[1]}" if pinned else "not pinned to CPUs"))
     header = f"{'server':<12} {'conc.':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'server CPU µs/req':>18}  rounds: n, req/s min q1 q3 max"
 
-    def spread(values: list[float]) -> str:  # sorted values: min, quartiles, max
-        return " ".join(f"{values[i]:.0f}" for i in (0, len(values) // 4, (3 * len(values)) // 4, -1))
+    def spread(values: list[float]) -> str:
+        return " ".join(f"{value:.0f}" for value in quartile_points(values))
 
     print(header)
     print("-" * len(header))
@@ -425,7 +430,8 @@ def main() -> int:
         return "met" if met else "MISSED"
 
     def quartiles(ratios: list[float]) -> str:
-        return f"{ratios[len(ratios) // 4]:.0%}-{ratios[(3 * len(ratios)) // 4]:.0%}"
+        _, first, third, _ = quartile_points(ratios)
+        return f"{first:.0%}-{third:.0%}"
 
     for concurrency in (1, 16):
         for ours in ("endpoint", "runtime path"):
