@@ -1,13 +1,106 @@
 """Where the local platform keeps its state (objects, jobs, endpoints): FLYWHEEL_HOME or ~/.flywheel.
 
 Kept outside the repository so a learner's runs never dirty the checkout.
+
+The home holds captured requests, training data and models, so it is the owner's only: every folder the
+kit creates in it is 0700 and every file its own writers create is 0600. Child processes the kit starts
+(training containers, endpoint servers, the capture writer) get the umask ``PRIVATE_UMASK`` so what they
+write is private too. Create folders through ``ensure_home()`` / ``private_dir()`` and write files
+through ``write_private_bytes()`` / ``write_private_text()`` / ``open_private()``.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import sys
 from pathlib import Path
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+# For subprocess.Popen(umask=...): what a child creates is readable by its owner only.
+PRIVATE_UMASK = 0o077
 
 
 def home() -> Path:
+    """The configured home folder (not created; use ``ensure_home()`` before writing into it)."""
     return Path(os.environ.get("FLYWHEEL_HOME") or Path.home() / ".flywheel").expanduser()
+
+
+def ensure_home() -> Path:
+    """Create the home folder for its owner only (0700) and return it.
+
+    An existing home that group or others may enter or read is tightened to 0700, with a one-line notice
+    on stderr, so a store made by an older kit stops exposing its contents.
+    """
+    folder = home()
+    if folder.is_dir():
+        _tighten(folder)
+    else:
+        _make_private(folder)
+    return folder
+
+
+def private_dir(path: str | os.PathLike) -> Path:
+    """Create ``path`` and any missing parents as 0700 folders (``mkdir -p`` for the owner only).
+
+    Folders that already exist keep their mode, except the home itself (``ensure_home`` tightens it).
+    """
+    path = Path(path)
+    root = home()
+    if _is_within(path, root):
+        ensure_home()
+    _make_private(path)
+    return path
+
+
+def open_private(path: str | os.PathLike, mode: str = "wb", **kwargs):
+    """``open(path, mode)`` that creates a missing file 0600 (``mode``: "w", "wb", "a", "ab", "x", "xb")."""
+    flags = {"w": os.O_WRONLY | os.O_CREAT | os.O_TRUNC, "a": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+             "x": os.O_WRONLY | os.O_CREAT | os.O_EXCL}[mode[0]]
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE_MODE)
+    return os.fdopen(fd, mode, **kwargs)
+
+
+def write_private_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` (created 0600 if missing; an existing file keeps its mode)."""
+    with open_private(path, "wb") as handle:
+        handle.write(data)
+
+
+def write_private_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` (created 0600 if missing; an existing file keeps its mode)."""
+    with open_private(path, "w", encoding=encoding) as handle:
+        handle.write(text)
+
+
+def _make_private(path: Path) -> None:
+    # mkdir(parents=True) gives missing parents the umask's mode, so each level is made here with 0700.
+    missing = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue  # a parallel writer made it first; it made it 0700 too
+        os.chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask; 0700 is what we mean
+    if not path.is_dir():
+        raise NotADirectoryError(f"{path} exists and is not a folder; move it away and retry")
+
+
+def _tighten(folder: Path) -> None:
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(folder, PRIVATE_DIR_MODE)
+        print(f"flywheel: {folder} was readable by other users (mode {mode:o}); made it owner-only (700)",
+              file=sys.stderr)
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    try:
+        return path.absolute().is_relative_to(root.absolute())
+    except OSError:
+        return False
