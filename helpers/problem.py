@@ -61,6 +61,21 @@ _UNIT = re.compile(
     rf"([$€£¥]\s?\d)|(\d[\d.,]*\s*(?:{_QUALIFIERS}\s+){{0,2}}(?:{_UNIT_WORDS})(?![a-z]))",
     re.IGNORECASE,
 )
+# Money named anywhere in the answer is its unit ("costs on 3,000 customers (USD)", "in $ per 3,000
+# customers"), and so are counted things after any two words ("3,000 validation customers"). Time words
+# stay behind the qualifiers above, so "down to 3 next year" still has no unit.
+_MONEY = re.compile(r"[$€£¥]|\b(?:usd|eur|gbp|chf|jpy|dollars?|euros?|pounds?)\b", re.IGNORECASE)
+_COUNTED = re.compile(
+    r"\d[\d.,]*\s+(?:[a-z-]+\s+){1,2}(?:customers?|users?|visitors?|orders?|calls?|tickets?|transactions?|"
+    r"claims?|cases?|items?|units?|bikes?|rentals?|loans?|accounts?|clicks?|sales?|returns?|defaults?|"
+    r"failures?|hires?|people|staff|employees?|patients?|machines?|parts?|deliveries)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _has_unit(value: str) -> bool:
+    """True when a number in ``value`` comes with what it counts: money, time, a share or a thing."""
+    return bool(_UNIT.search(value) or _MONEY.search(value) or _COUNTED.search(value))
 _NUMBER = re.compile(r"\d")
 _MODEL_METRIC = re.compile(
     r"\b(accuracy|f1|f1[- ]score|auc|roc|precision|recall|rmse|mae|mse|r2|r²|log ?loss|kappa)\b", re.IGNORECASE
@@ -180,7 +195,7 @@ class ProblemStatement:
     def _specific_problem(name: str, value: str) -> str | None:
         if name in ("business_metric", "baseline"):
             model_metric = _MODEL_METRIC.search(value)
-            if name == "business_metric" and model_metric and not _UNIT.search(value):
+            if name == "business_metric" and model_metric and not _has_unit(value):
                 return (
                     f"`business_metric` names a model metric ({model_metric.group(0)}): the business "
                     f"measures money, time or customers, e.g. 'chargebacks below $20,000 per month'; "
@@ -191,10 +206,10 @@ class ProblemStatement:
                     f"`{name}` has no number: a {name.replace('_', ' ')} must be measurable, "
                     f"e.g. 'fraud losses below 0.1% of card volume per month'."
                 )
-            if not _UNIT.search(value):
+            if not _has_unit(value):
                 return (
-                    f"`{name}` has a number but no unit: say what it counts, e.g. '%', '$ per month', "
-                    f"'hours per week' or 'customers'."
+                    f"`{name}` has a number but no unit: say what it counts, e.g. '0.1% of card volume', "
+                    f"'$40,000 per month', '300 hours per week' or '500 customers'."
                 )
         if name == "bias" and _NO_BIAS.match(value):
             return (

@@ -91,6 +91,24 @@ def test_business_metrics_with_number_and_unit_pass(metric):
     assert good(business_metric=metric).problems() == []
 
 
+@pytest.mark.parametrize(
+    "metric",
+    ["Write-offs plus call costs on 3000 validation customers (USD)",
+     "Write-offs plus call costs below 54,000 in $ per 3,000 validation customers",
+     "Cost of defaults and calls under 50000 $ per month", "Fewer than 90 missed defaults among 3,000 card customers"],
+)
+def test_a_unit_anywhere_in_the_metric_counts(metric):
+    assert good(business_metric=metric).problems() == []
+
+
+def test_every_example_in_the_no_unit_message_passes():
+    message = good(business_metric="Reduce the fraud problem down to 3 next year").problems()[0]
+    examples = message.split("e.g. ")[1].replace(" or ", ", ").split("', '")
+    assert len(examples) == 4
+    for example in examples:
+        assert good(business_metric=f"Keep losses at {example.strip(chr(39) + '.')}").problems() == [], example
+
+
 def test_baseline_needs_a_number():
     problems = good(baseline="An analyst looks at the flagged transactions every morning").problems()
     assert len(problems) == 1 and "`baseline` has no number" in problems[0]

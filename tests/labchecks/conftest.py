@@ -1,0 +1,1 @@
+"""Variant suites of the lab checks: see variant_harness.py."""
