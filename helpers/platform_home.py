@@ -104,3 +104,16 @@ def _is_within(path: Path, root: Path) -> bool:
         return path.absolute().is_relative_to(root.absolute())
     except OSError:
         return False
+
+
+def make_tree_private(folder: str | os.PathLike) -> None:
+    """Drop group and other permissions from ``folder`` and everything in it (symlinks are left alone).
+
+    For trees copied with their source's modes (``shutil.copytree``) into the home.
+    """
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in [*dirnames, *filenames, ""]:
+            path = os.path.join(dirpath, name) if name else dirpath
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) & 0o077:
+                os.chmod(path, stat.S_IMODE(mode) & 0o700)

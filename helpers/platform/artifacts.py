@@ -14,6 +14,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from helpers.platform_home import private_dir
+
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
@@ -25,7 +27,7 @@ def sha256_of(path: Path) -> str:
 
 def pack(folder: Path, target: Path) -> str:
     """Write ``folder``'s contents to ``target`` (tar.gz) atomically; returns the archive's sha256."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tar.gz")
     os.close(fd)
     try:
@@ -50,8 +52,8 @@ def pack(folder: Path, target: Path) -> str:
 
 
 def unpack(archive: Path, folder: Path) -> Path:
-    """Extract a model archive (refuses absolute paths and ``..``); returns the folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive, "r:gz") as tar:
-        tar.extractall(folder, filter="data")
-    return folder
+    """Extract a model archive into an emptied ``folder`` with the serving checks (unsafe members,
+    size caps, owner-only modes: ``helpers.platform.serving.artifacts.safe_extract``); returns the folder."""
+    from helpers.platform.serving.artifacts import safe_extract  # serving imports this module
+
+    return safe_extract(archive, folder)

@@ -26,6 +26,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.platform_home import make_tree_private, private_dir, write_private_text
+
 #: Copy channel files smaller than this; hard-link bigger ones (same disk, no copy time).
 LINK_ABOVE_BYTES = 64 * 1024 * 1024
 
@@ -75,13 +77,13 @@ class OptMl:
 
 
 def _write_json(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    private_dir(path.parent)
+    write_private_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def place_file(source: Path, target: Path) -> None:
     """Put one input file into the container tree: copy small files, hard-link big ones."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     if source.stat().st_size > LINK_ABOVE_BYTES:
         try:
             os.link(source, target)
@@ -89,6 +91,7 @@ def place_file(source: Path, target: Path) -> None:
         except OSError:
             pass  # another disk, or links not allowed: copy instead
     shutil.copyfile(source, target)
+    os.chmod(target, 0o600)  # the job's copy of the data is the owner's only, as the store's is
 
 
 def copy_source_dir(source_dir: Path, target: Path, ignore_patterns: list[str] | None) -> None:
@@ -98,6 +101,7 @@ def copy_source_dir(source_dir: Path, target: Path, ignore_patterns: list[str] |
         return {n for n in names if any(fnmatch.fnmatch(n, p) for p in patterns)}
 
     shutil.copytree(source_dir, target, ignore=ignore, dirs_exist_ok=True)
+    make_tree_private(target)  # copytree keeps the source's modes
 
 
 def build(root: Path, *, hyperparameters: dict[str, str], input_data_config: dict[str, dict],
@@ -105,12 +109,12 @@ def build(root: Path, *, hyperparameters: dict[str, str], input_data_config: dic
     """Create the folders and the three config files; channels are filled by the caller."""
     tree = OptMl(root)
     for folder in (tree.config_dir, tree.data_dir, tree.model_dir, tree.output_data_dir):
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
     _write_json(tree.config_dir / "hyperparameters.json", hyperparameters)
     _write_json(tree.config_dir / "inputdataconfig.json", input_data_config)
     _write_json(tree.config_dir / "resourceconfig.json", resource_config)
     for channel in input_data_config:
-        tree.channel_dir(channel).mkdir(parents=True, exist_ok=True)
+        private_dir(tree.channel_dir(channel))
     return tree
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from helpers.platform import storage
 from helpers.platform.backend import LOCAL_ACCOUNT_ID, current_backend, default_region
+from helpers.platform_home import private_dir
 
 
 class Session:
@@ -44,7 +45,7 @@ class Session:
     def default_bucket(self) -> str:
         """The bucket jobs write to by default; created on first use."""
         bucket = self._default_bucket or f"sagemaker-{self.boto_region_name}-{LOCAL_ACCOUNT_ID}"
-        (storage.root() / bucket).mkdir(parents=True, exist_ok=True)
+        private_dir(storage.root() / bucket)
         return bucket
 
     def _prefixed(self, bucket: str | None, key_prefix: str) -> tuple[str, str]:

@@ -3,6 +3,13 @@
 Objects are plain files, so learners can open them; writes go through a temporary file and
 ``os.replace`` so a crash never leaves half an object. Prefix listing follows S3's rule (every key
 that starts with the prefix), which is how a training channel's ``S3Prefix`` data source is read.
+
+Every key maps inside its bucket's folder. What S3 refuses is refused here with the rule and a fix
+(bucket names, keys over 1024 UTF-8 bytes, NUL). Keys S3 accepts but a disk cannot hold as a path are
+refused too: ``.`` / ``..`` segments (they would name another folder) and segments over 255 bytes. An
+empty segment (``a//b``, ``s3://bucket//abs/path``) is legal on S3, so it is kept, as a folder named
+``%`` (a segment starting with ``%`` gets one more ``%``), never as an absolute path. Folders are
+created 0700 and objects 0600 (see ``helpers.platform_home``).
 """
 
 from __future__ import annotations
@@ -13,9 +20,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from helpers.platform_home import home
+from helpers.platform_home import home, private_dir
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+# Prefixes and suffixes S3 reserves for its own bucket kinds (access points, directory buckets, ...).
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+MAX_KEY_BYTES = 1024        # S3's limit on a key, in UTF-8 bytes
+MAX_SEGMENT_BYTES = 255     # the local disk's limit on one file name (a key segment, once encoded)
+# Local name of an empty key segment ("a//b" is a legal key on S3). A segment that itself starts
+# with "%" gets one more "%" in front, so no two keys share a file: "" -> "%", "%x" -> "%%x".
+_EMPTY = "%"
 EXAMPLE = "s3://sagemaker-us-east-1-000000000000/data/train.csv"
 
 
@@ -25,23 +41,93 @@ def root() -> Path:
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:
-    """``"s3://bucket/a/b.csv"`` -> ``("bucket", "a/b.csv")``; the key may be empty."""
+    """``"s3://bucket/a/b.csv"`` -> ``("bucket", "a/b.csv")``; the key may be empty.
+
+    Raises ValueError for what S3 would refuse (a bad bucket name, a key over 1024 UTF-8 bytes or with a
+    NUL) and for keys the local store cannot hold safely ("." or ".." segments, a segment over 255 bytes).
+    """
     if not isinstance(uri, str) or not uri.startswith("s3://"):
         raise ValueError(f"Not an S3 URI: {uri!r}. Expected s3://<bucket>/<key>, e.g. {EXAMPLE}")
     bucket, _, key = uri[len("s3://"):].partition("/")
-    if not _BUCKET.match(bucket):
-        raise ValueError(f"Invalid bucket name {bucket!r} in {uri!r}: use 3-63 lower-case letters, digits, "
-                         f"dots or hyphens, e.g. {EXAMPLE}")
-    parts = [p for p in key.split("/") if p]
-    if any(p in (".", "..") for p in parts):
-        raise ValueError(f"S3 key {key!r} in {uri!r} contains '.' or '..' segments: use plain names.")
+    _check_bucket(bucket, uri)
+    _check_key(key, uri)
     return bucket, key
 
 
+def _check_bucket(bucket: str, uri: str) -> None:
+    """S3's bucket naming rules (general purpose buckets)."""
+    problem = None
+    if not _BUCKET.match(bucket):
+        problem = "use 3-63 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit"
+    elif ".." in bucket:
+        problem = "two dots in a row are not allowed"
+    elif _IP_ADDRESS.match(bucket):
+        problem = "a bucket name may not look like an IP address"
+    elif bucket.startswith(_RESERVED_PREFIXES) or bucket.endswith(_RESERVED_SUFFIXES):
+        problem = "S3 reserves names starting with 'xn--', 'sthree-' or 'amzn-s3-demo-' and some suffixes"
+    if problem:
+        raise ValueError(f"Invalid bucket name {bucket!r} in {uri!r}: {problem}, e.g. {EXAMPLE}")
+
+
+def _check_key(key: str, uri: str) -> None:
+    size = len(key.encode("utf-8", "surrogatepass"))
+    if size > MAX_KEY_BYTES:
+        raise ValueError(f"S3 key in {uri[:80]!r}... is {size} bytes long (UTF-8); S3 allows at most "
+                         f"{MAX_KEY_BYTES}. Use a shorter key, e.g. {EXAMPLE}")
+    if "\x00" in key:
+        raise ValueError(f"S3 key {key!r} in {uri!r} contains a NUL character: remove it, e.g. {EXAMPLE}")
+    segments = key.split("/")
+    if any(s in (".", "..") for s in segments):
+        raise ValueError(f"S3 key {key!r} in {uri!r} contains '.' or '..' segments: use plain names, e.g. {EXAMPLE}")
+    for segment in segments:
+        if len(_encode(segment).encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES:
+            raise ValueError(f"S3 key {key!r} in {uri!r} has a part between slashes longer than {MAX_SEGMENT_BYTES} "
+                             f"bytes, which the local store cannot keep as a file name: split it with '/'.")
+
+
+def _encode(segment: str) -> str:
+    """A key segment's local file name (see ``_EMPTY``)."""
+    return _EMPTY + segment if segment == "" or segment.startswith(_EMPTY) else segment
+
+
+def _decode(name: str) -> str:
+    """Inverse of ``_encode``."""
+    return name[len(_EMPTY):] if name.startswith(_EMPTY) else name
+
+
+def _relative(key: str) -> list[str]:
+    """Local path parts of a key; a trailing "/" names the prefix's folder (``data/`` -> ``data``)."""
+    if not key:
+        return []
+    segments = key.split("/")
+    if segments[-1] == "":
+        segments.pop()
+    return [_encode(s) for s in segments]
+
+
+def _key_of(parts: tuple[str, ...] | list[str]) -> str:
+    """The key of a file at ``parts`` below its bucket folder."""
+    return "/".join(_decode(p) for p in parts)
+
+
 def s3_to_path(uri: str) -> Path:
-    """The local file (or folder, for a prefix) behind an S3 URI."""
+    """The local file (or folder, for a prefix) behind an S3 URI; always inside its bucket's folder."""
     bucket, key = parse_s3_uri(uri)
-    return root() / bucket / key
+    bucket_dir = root() / bucket
+    path = bucket_dir.joinpath(*_relative(key))
+    # Defence in depth: a link planted inside a bucket must not lead a write out of the store.
+    if not path.resolve().is_relative_to(bucket_dir.resolve()):
+        raise ValueError(f"S3 key in {uri!r} resolves outside its bucket folder {bucket_dir} (a link inside "
+                         "the store points elsewhere): remove the link.")
+    return path
+
+
+def _object_path(uri: str) -> Path:
+    """``s3_to_path`` for one object: its key is not empty and does not end with "/" (a prefix)."""
+    _, key = parse_s3_uri(uri)
+    if not key or key.endswith("/"):
+        raise ValueError(f"{uri!r} names a bucket or a prefix, not an object: add a file name, e.g. {EXAMPLE}")
+    return s3_to_path(uri)
 
 
 def path_to_s3(path: str | os.PathLike) -> str:
@@ -54,14 +140,14 @@ def path_to_s3(path: str | os.PathLike) -> str:
         raise ValueError(f"{path} is not inside the local object store {base}: "
                          "upload it first with upload(path, 's3://bucket/key').") from None
     bucket, *key = relative.parts
-    return f"s3://{bucket}/{'/'.join(key)}"
+    return f"s3://{bucket}/{_key_of(key)}"
 
 
 def _atomic_copy(source: Path, target: Path) -> None:
     if target.is_dir():
         raise IsADirectoryError(f"Cannot write object {path_to_s3(target)}: a prefix with that name already "
                                 "holds objects. Pick another key.")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     os.close(fd)
     try:
@@ -74,8 +160,11 @@ def _atomic_copy(source: Path, target: Path) -> None:
 
 def put_bytes(uri: str, body: bytes) -> str:
     """Write one object atomically; returns its URI."""
-    target = s3_to_path(uri)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = _object_path(uri)
+    if target.is_dir():
+        raise IsADirectoryError(f"Cannot write object {uri}: a prefix with that name already holds objects. "
+                                "Pick another key.")
+    private_dir(target.parent)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     with os.fdopen(fd, "wb") as handle:
         handle.write(body)
@@ -84,7 +173,7 @@ def put_bytes(uri: str, body: bytes) -> str:
 
 
 def get_bytes(uri: str) -> bytes:
-    path = s3_to_path(uri)
+    path = _object_path(uri)
     if not path.is_file():
         raise FileNotFoundError(f"No object at {uri} (looked in {path}). List what exists with list_prefix(...).")
     return path.read_bytes()
@@ -103,11 +192,11 @@ def upload(local_path: str | os.PathLike, uri: str) -> str:
     if source.is_dir():
         prefix = uri.rstrip("/")
         for file in sorted(p for p in source.rglob("*") if p.is_file()):
-            _atomic_copy(file, s3_to_path(f"{prefix}/{file.relative_to(source).as_posix()}"))
+            _atomic_copy(file, _object_path(f"{prefix}/{file.relative_to(source).as_posix()}"))
         return prefix
     if uri.endswith("/"):
         uri = uri + source.name
-    _atomic_copy(source, s3_to_path(uri))
+    _atomic_copy(source, _object_path(uri))
     return uri
 
 
@@ -117,9 +206,8 @@ def list_prefix(uri: str) -> list[str]:
     bucket_dir = root() / bucket
     if not bucket_dir.is_dir():
         return []
-    # Walk only the deepest folder that can hold matches.
-    folder = key.rsplit("/", 1)[0] if "/" in key else ""
-    start = bucket_dir / folder
+    # Walk only the deepest folder that can hold matches (every segment before the last "/").
+    start = bucket_dir.joinpath(*(_encode(s) for s in key.split("/")[:-1]))
     if not start.is_dir():
         return []
     found = []
@@ -128,7 +216,7 @@ def list_prefix(uri: str) -> list[str]:
         for name in filenames:
             if name.startswith(".upload-"):
                 continue
-            object_key = Path(dirpath, name).relative_to(bucket_dir).as_posix()
+            object_key = _key_of(Path(dirpath, name).relative_to(bucket_dir).parts)
             if object_key.startswith(key):
                 found.append(f"s3://{bucket}/{object_key}")
     return sorted(found)
@@ -139,7 +227,8 @@ def channel_files(uri: str) -> list[tuple[str, str]]:
 
     ``s3://b/data/train`` -> the objects under ``data/train/`` keep their paths below it; an exact
     object (``s3://b/data/train.csv``) lands as ``train.csv``; other keys that merely start with
-    the prefix land under their own file names.
+    the prefix land under their own file names. Empty key segments (``data//x.csv``) come back as ``%``,
+    as the store keeps them, so a relative path never starts with "/" and stays inside its folder.
     """
     _, key = parse_s3_uri(uri)
     pairs = []
@@ -151,7 +240,7 @@ def channel_files(uri: str) -> list[tuple[str, str]]:
             relative = object_key[len(key.rstrip("/")) + 1:]
         else:
             relative = object_key[len(key.rsplit("/", 1)[0]) + 1:] if "/" in key else object_key
-        pairs.append((object_uri, relative))
+        pairs.append((object_uri, "/".join(_encode(s) for s in relative.split("/"))))
     return pairs
 
 

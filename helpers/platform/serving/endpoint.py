@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.platform.serving import processes, registry
+from helpers.platform.serving.access import auth_headers, store_secret
 from helpers.platform.serving.capture import capture_files
 from helpers.platform.serving.payload import parse_response, to_request_body
 from helpers.platform.serving.resources import DataCaptureConfig, EndpointConfig, Model
+from helpers.platform_home import private_dir
 
 DEFAULT_TIMEOUT_ENV = "FLYWHEEL_INVOCATION_TIMEOUT_SECONDS"
 _clients: dict[str, Any] = {}
@@ -94,7 +96,7 @@ class Endpoint:
         timeout = float(invocation_timeout_seconds or os.environ.get(DEFAULT_TIMEOUT_ENV) or 60)
         folder = registry.endpoint_dir(endpoint_name)
         shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+        private_dir(folder)
         capture = DataCaptureConfig.from_request_dict(config.data_capture_config)
         variants = []
         for variant in config.production_variants:
@@ -228,8 +230,9 @@ class Endpoint:
 
     # ------------------------------------------------------------------------------ inference
     def _runtime_client(self):
-        """The sagemaker-runtime client invoke() sends through (the local router here)."""
-        return _client(self.url)
+        """The sagemaker-runtime client invoke() sends through: the endpoint server's own Runtime
+        path, with the store's secret as the URL's path prefix (see helpers.platform.serving.access)."""
+        return _client(f"{self.url}/{store_secret()}")
 
     def invoke(self, body: bytes | str, content_type: str | None = None, accept: str | None = None,
                custom_attributes: str | None = None, target_variant: str | None = None,
@@ -261,7 +264,9 @@ class Endpoint:
     # ------------------------------------------------------------------------------- local extras
     def _admin(self, path: str, payload: dict | None = None) -> dict:
         data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(self.url + path, data=data, method="POST" if data is not None else "GET")
+        headers = {**auth_headers(), "Content-Type": "application/json"}
+        request = urllib.request.Request(self.url + path, data=data, headers=headers,
+                                         method="POST" if data is not None else "GET")
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read())
 

@@ -33,6 +33,7 @@ from typing import Any
 from helpers.platform.serving.artifacts import pack_dir, sha256_of
 from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform.serving.registry import check_name
+from helpers.platform_home import private_dir
 from helpers.platform.serving.resources import (DataCaptureConfig, EndpointConfig, Model, ProductionVariant,
                                                 models_root, write_model)
 
@@ -193,7 +194,7 @@ class ModelBuilder:
         folder = models_root() / model_name
         if folder.exists():
             shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        private_dir(folder)
 
         from helpers.platform import storage
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import psutil
 
+from helpers.platform_home import PRIVATE_UMASK, open_private, private_dir
+
 # Children started by this Python process, kept so they are reaped (no zombies) when they stop.
 _children: dict[int, subprocess.Popen] = {}
 
@@ -40,14 +42,15 @@ class ProcessRef:
 
 def spawn(module: str, args: list[str], log_path: Path, env: dict | None = None) -> ProcessRef:
     """Start ``python -m module args...`` detached, output appended to ``log_path``."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(log_path.parent)
     full_env = {**os.environ, **(env or {})}
     full_env.setdefault("OMP_NUM_THREADS", "1")  # 2 cores shared with the notebook and tests
     full_env["PYTHONUNBUFFERED"] = "1"
-    with open(log_path, "ab") as log:
+    with open_private(log_path, "ab") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", module, *args], stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, env=full_env)
+            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, env=full_env,
+            umask=PRIVATE_UMASK)
     _children[child.pid] = child
     try:
         created = psutil.Process(child.pid).create_time()

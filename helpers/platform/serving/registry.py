@@ -29,7 +29,7 @@ from pathlib import Path
 from helpers.platform.backend import default_region
 from helpers.platform.serving import processes
 from helpers.platform.serving.errors import LOCAL_ACCOUNT
-from helpers.platform_home import home
+from helpers.platform_home import home, private_dir
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
@@ -68,7 +68,7 @@ def arn(kind: str, name: str) -> str:
 
 def write_json(path: Path, payload: dict) -> None:
     """Write atomically: a reader never sees half a record."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     with os.fdopen(handle, "w") as out:
         json.dump(payload, out, indent=2, default=str)

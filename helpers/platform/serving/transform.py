@@ -35,6 +35,7 @@ from helpers.platform.serving import processes
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import arn, check_name, now_iso, read_json, store_root, write_json
 from helpers.platform.serving.resources import Model
+from helpers.platform_home import private_dir
 
 _FILTER = re.compile(r"^\$(\[(-?\d*):(-?\d*)\]|\[(-?\d+(?:\s*,\s*-?\d+)*)\])?$")
 
@@ -141,7 +142,7 @@ class Transformer:
         folder = transform_jobs_root() / job_name
         if (folder / "job.json").exists():
             raise ValueError(f"a transform job named {job_name!r} exists already: pick another job_name.")
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         concurrency = max(1, int(self.max_concurrent_transforms or 1))
         description = {
             "TransformJobName": job_name, "TransformJobArn": arn("transform-job", job_name),
@@ -244,7 +245,9 @@ class Transformer:
 
     def _send(self, port: int, bodies: list[bytes], content_type, concurrency: int, source: str,
               timeout: float) -> list[bytes]:
-        headers = {"Content-Type": content_type or "application/octet-stream"}
+        from helpers.platform.serving.access import auth_headers
+
+        headers = {"Content-Type": content_type or "application/octet-stream", **auth_headers()}
         if self.accept:
             headers["Accept"] = self.accept
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from helpers.platform import jobs
-from helpers.platform_home import home
+from helpers.platform_home import home, private_dir
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 PRIVATE = jobs.PRIVATE
@@ -69,11 +69,11 @@ def reserve_name(base: str, job_name: str | None = None) -> str:
 
     The folder is created here (``mkdir`` is atomic), so two tuners never share a name.
     """
-    root().mkdir(parents=True, exist_ok=True)
+    private_dir(root())
     if job_name is not None:
         check_name(job_name)
         try:
-            folder(job_name).mkdir()
+            folder(job_name).mkdir(mode=0o700)
         except FileExistsError:
             raise ValueError(f"A tuning job named {job_name!r} already exists: pick another job_name, or leave it out "
                              "for a generated one.") from None
@@ -84,7 +84,7 @@ def reserve_name(base: str, job_name: str | None = None) -> str:
         suffix = f"-{stamp}" + (f"-{attempt}" if attempt else "")
         name = base[: MAX_NAME - len(suffix)].rstrip("-") + suffix
         try:
-            folder(name).mkdir()
+            folder(name).mkdir(mode=0o700)
             return name
         except FileExistsError:
             continue
@@ -92,8 +92,7 @@ def reserve_name(base: str, job_name: str | None = None) -> str:
 
 
 def write(name: str, record: dict) -> None:
-    target = folder(name)
-    target.mkdir(parents=True, exist_ok=True)
+    target = private_dir(folder(name))
     fd, tmp = tempfile.mkstemp(dir=target, prefix=".tuning-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2, default=str)
