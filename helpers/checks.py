@@ -108,24 +108,39 @@ def check_close(
     value: Any,
     expected: Any,
     *,
-    rtol: float = 1e-6,
-    atol: float = 1e-8,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
     hint: str | None = None,
 ) -> None:
-    """Fail unless ``value`` is numerically close to ``expected`` (same shape, elementwise)."""
+    """Fail unless ``value`` is numerically close to ``expected`` (same shape, elementwise).
+
+    The default tolerance accepts float32 answers (about 7 significant digits): a learner's dtype is a
+    style, not a mistake.
+    """
     expected_array = np.asarray(expected, dtype=float)
     array = check_shape(name, value, expected_array.shape, hint)
     if np.isnan(array).any():
         fail(f"`{name}` contains NaN.", hint)
     if not np.allclose(array, expected_array, rtol=rtol, atol=atol):
         if array.ndim == 0:
-            fail(f"`{name}` is {float(array):.6g}, but {float(expected_array):.6g} is expected.", hint)
+            got, want = _distinct(float(array), float(expected_array))
+            fail(f"`{name}` is {got}, but {want} is expected.", hint)
         worst = int(np.argmax(np.abs(array - expected_array)))
+        got, want = _distinct(float(array.flat[worst]), float(expected_array.flat[worst]))
         fail(
             f"`{name}` differs from the expected values (largest difference at flat index {worst}: "
-            f"{array.flat[worst]:.6g} instead of {expected_array.flat[worst]:.6g}).",
+            f"{got} instead of {want}).",
             hint,
         )
+
+
+def _distinct(got: float, want: float) -> tuple[str, str]:
+    """Format two different numbers with as few digits as show that they differ (6 at least)."""
+    for digits in range(6, 18):
+        left, right = f"{got:.{digits}g}", f"{want:.{digits}g}"
+        if left != right:
+            return left, right
+    return repr(got), repr(want)
 
 
 def check_equal(name: str, value: Any, expected: Any, hint: str | None = None) -> None:

@@ -89,3 +89,19 @@ def test_exercise_prints_pass_line_and_converts_learner_errors(capsys):
 def test_failure_renders_as_one_line_in_ipython():
     error = CheckFailed("✘ nope")
     assert error._render_traceback_() == ["\x1b[31m✘ nope\x1b[0m"]
+
+
+def test_close_accepts_float32_answers():
+    hours = np.array([0, 3, 6, 12, 18, 23])
+    angle = 2 * np.pi * hours / 24
+    check_close("sin", np.sin(angle.astype(np.float32)), np.sin(angle))
+    check_close("sin", np.sin(2 * np.float32(np.pi) * hours.astype(np.float32) / 24), np.sin(angle))
+
+
+def test_close_never_prints_two_equal_numbers_as_the_difference():
+    with pytest.raises(CheckFailed) as info:
+        check_close("x", 1.0000001, 1.0, rtol=1e-9, atol=0)
+    assert str(info.value) == "✘ `x` is 1.0000001, but 1 is expected."
+    with pytest.raises(CheckFailed) as info:
+        check_close("x", [1.0, 2.00004], [1.0, 2.0])
+    assert "2.00004 instead of 2" in str(info.value)

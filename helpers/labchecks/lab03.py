@@ -46,6 +46,7 @@ def _wrong_seed(**changes) -> pd.DataFrame:
         (_wrong_seed().drop(columns="country_india"),),
         (_wrong_seed().drop(columns="salary"),),
         (_clean_customers(),),  # the clean table itself
+        (_wrong_seed().rename(columns={"country_united_states": "country_United States"}),),
     ],
 )
 def seed_table(table):
@@ -58,12 +59,18 @@ def seed_table(table):
     if len(countries) != len(wanted):
         fail(f"`table` has {len(countries)} country columns ({countries}); there are {len(wanted)} countries.",
              "one 0/1 column per country: pd.get_dummies(clean['country'], prefix='country', dtype=int)")
+    raw = [c for c in ("name", "country", "sex", "dob") if c in table.columns]
+    if raw:
+        fail(f"`table` still has the raw column(s) {raw}: the name identifies a person (not a feature), and "
+             "country, sex and dob are replaced by the columns built from them. Drop them.")
     normalised = {str(c).lower().replace(" ", "_"): c for c in countries}
     for column in wanted:
-        if column not in normalised:
+        if column not in table.columns:
+            if column in normalised:
+                fail(f"the column {normalised[column]!r} should be named {column!r}: lower-case the names and replace "
+                     "spaces by _ (columns.str.lower().str.replace(' ', '_')).")
             fail(f"no column for {column!r} (you have {countries}).")
-        check_close(column, table[normalised[column]].reset_index(drop=True).astype(float),
-                    expected[column].astype(float))
+        check_close(column, table[column].reset_index(drop=True).astype(float), expected[column].astype(float))
     for column in SEED_COLUMNS:
         got = pd.to_numeric(table[column].reset_index(drop=True), errors="coerce").astype("Float64")
         want = expected[column].astype("Float64")
@@ -88,12 +95,25 @@ _HOURS = np.array([0, 3, 6, 12, 18, 23])
 )
 def hour_circle(fn):
     check_callable("hour_circle", fn)
-    result = fn(_HOURS)
+    result = fn(_HOURS.copy())
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail("hour_circle should return a pair (sin, cos) of arrays.")
     angle = 2 * np.pi * _HOURS / 24
-    check_close(f"the sin part for hours {_HOURS.tolist()}", result[0], np.sin(angle))
-    check_close(f"the cos part for hours {_HOURS.tolist()}", result[1], np.cos(angle))
+    sin, cos = (np.asarray(part, dtype=float) if np.shape(part) == _HOURS.shape else part for part in result)
+    slips = {
+        "sin and cos are swapped: return (np.sin(angle), np.cos(angle)), in that order": (np.cos(angle), np.sin(angle)),
+        "the angle is in degrees: np.sin and np.cos take radians, 2 * np.pi * hours / 24": (
+            np.sin(360 * _HOURS / 24), np.cos(360 * _HOURS / 24)),
+        "the angle misses the factor 2π: a full day is one turn, 2 * np.pi * hours / 24": (
+            np.sin(_HOURS / 24), np.cos(_HOURS / 24)),
+        "the day has 24 hours, not 12: angle = 2 * np.pi * hours / 24": (
+            np.sin(2 * np.pi * _HOURS / 12), np.cos(2 * np.pi * _HOURS / 12)),
+    }
+    for slip, (slip_sin, slip_cos) in slips.items():
+        if np.shape(sin) == _HOURS.shape and np.allclose(sin, slip_sin) and np.allclose(cos, slip_cos):
+            fail(f"hour_circle({_HOURS.tolist()}) is not on the right circle: {slip}.")
+    check_close(f"the sin part for hours {_HOURS.tolist()}", sin, np.sin(angle))
+    check_close(f"the cos part for hours {_HOURS.tolist()}", cos, np.cos(angle))
 
 
 @lru_cache(maxsize=1)
@@ -113,26 +133,134 @@ def _numeric_only_model():
     return make_model(make_preprocessor(numeric=["hour", "temp", "hum", "windspeed"]), LinearRegression())
 
 
+PIPELINE_NUMERIC = ["temp", "hum", "windspeed"]
+PIPELINE_CATEGORICAL = ["hour_x_workingday", "weather"]
+PIPELINE_HINT = ("Pipeline([('prepare', ColumnTransformer([('scale', StandardScaler(), numeric), "
+                 "('onehot', OneHotEncoder(handle_unknown='ignore'), categorical)])), ('model', Ridge())])")
+
+
+def _steps(transformer) -> list:
+    """The estimators a ColumnTransformer entry applies, a nested Pipeline unrolled."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(transformer, Pipeline):
+        return [step for _, inner in transformer.steps for step in _steps(inner)]
+    return [transformer]
+
+
+def _column_steps(prepare, X: pd.DataFrame) -> dict[str, list]:
+    """Which estimators the ColumnTransformer ``prepare`` applies to each column of ``X`` (by name)."""
+    applied: dict[str, list] = {}
+    for _, transformer, columns in prepare.transformers:
+        for name in _column_names(columns, X):
+            applied.setdefault(name, []).extend(_steps(transformer))
+    return applied
+
+
+def _column_names(columns, X: pd.DataFrame) -> list[str]:
+    """A ColumnTransformer's column spec (names, positions, a mask, a slice, a selector) as names."""
+    if callable(columns):
+        columns = columns(X)
+    if isinstance(columns, slice):
+        return list(X.columns[columns])
+    if isinstance(columns, (str, int, np.integer)):
+        columns = [columns]
+    array = np.asarray(list(columns))
+    if array.dtype == bool:
+        return list(X.columns[array])
+    return [X.columns[c] if isinstance(c, (int, np.integer)) else c for c in array.tolist()]
+
+
+def _fitted_scalers(model) -> list:
+    """StandardScalers inside ``model`` that were already fitted (``n_samples_seen_`` is set)."""
+    from sklearn.preprocessing import StandardScaler
+
+    found = []
+    for prepare in _column_transformers(model):
+        for _, transformer, _ in getattr(prepare, "transformers_", prepare.transformers):
+            found += [s for s in _steps(transformer) if isinstance(s, StandardScaler) and hasattr(s, "n_samples_seen_")]
+    return found
+
+
+def _column_transformers(model) -> list:
+    from sklearn.compose import ColumnTransformer
+
+    return [step for _, step in model.steps if isinstance(step, ColumnTransformer)]
+
+
 @check.exercise(
     title="a pipeline with a ColumnTransformer",
-    hint="Pipeline([('prepare', ColumnTransformer([('scale', StandardScaler(), numeric), "
-    "('onehot', OneHotEncoder(handle_unknown='ignore'), categorical)])), ('model', Ridge())])",
-    wrong=lambda: [(_bare_regression(),), (_numeric_only_model(),), ("Pipeline",)],
+    hint=PIPELINE_HINT,
+    wrong=lambda: [(_bare_regression(),), (_numeric_only_model(),), ("Pipeline",), (_lesson_pipeline(scale=False),),
+                   (_lesson_pipeline(onehot_numeric=True),), (_lesson_pipeline(model="linear"),),
+                   (_lesson_pipeline(leak=True),)],
 )
 def pipeline(model):
     from sklearn.base import clone
-    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import Ridge
     from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     check_type("model", model, Pipeline, "wrap the steps in sklearn.pipeline.Pipeline([...])")
-    if not any(isinstance(step, ColumnTransformer) for _, step in model.steps):
+    prepares = _column_transformers(model)
+    if not prepares:
         fail("the pipeline has no ColumnTransformer step: scale the numbers and one-hot encode the categories in one.")
+    final = model.steps[-1][1]
+    if not isinstance(final, Ridge):
+        fail(f"the pipeline ends in {type(final).__name__}, but the exercise asks for Ridge: its penalty on large "
+             "weights is why the numbers must be on one scale.")
     split = bikeshare_split()
+    leaked = [s.n_samples_seen_ for s in _fitted_scalers(model) if np.any(s.n_samples_seen_ != len(split.X_train))]
+    if leaked:
+        fail(f"the scaler in `model` was fitted on {int(np.max(leaked))} rows, not on the {len(split.X_train)} training "
+             "rows: its mean and standard deviation saw validation and test rows (a leak). Give the check the "
+             "pipeline unfitted, or fit it on split.X_train only.")
+    applied = _column_steps(prepares[0], split.X_train)
+    for column in PIPELINE_NUMERIC:
+        steps = applied.get(column, [])
+        if any(isinstance(step, OneHotEncoder) for step in steps):
+            fail(f"the numeric column {column!r} is one-hot encoded: every distinct value becomes a column of its own "
+                 "and the model cannot use the order of the numbers. Scale it with StandardScaler instead.")
+        if not any(isinstance(step, StandardScaler) for step in steps):
+            fail(f"the numeric column {column!r} is not standardised: put it in the StandardScaler's list "
+                 f"({PIPELINE_NUMERIC}); Ridge penalises every weight alike, so the inputs need one scale.")
+    for column in PIPELINE_CATEGORICAL:
+        encoders = [step for step in applied.get(column, []) if isinstance(step, OneHotEncoder)]
+        if not encoders:
+            fail(f"the categorical column {column!r} is not one-hot encoded: put it in the OneHotEncoder's list "
+                 f"({PIPELINE_CATEGORICAL}).")
+        if encoders[0].handle_unknown == "error":
+            fail(f"the OneHotEncoder of {column!r} raises on a category it never saw in training (a new value in "
+                 "production would crash predict): OneHotEncoder(handle_unknown='ignore').")
     fitted = clone(model).fit(split.X_train, split.y_train)
     score = fitted.score(split.X_val, split.y_val)
     if score < 0.6:
         fail(f"the pipeline reaches R² = {score:.2f} on the validation rows; one-hot encoding the hour on working "
              "days (`hour_x_workingday`) and the weather should take it above 0.6.")
+
+
+def _lesson_pipeline(*, scale=True, onehot_numeric=False, model="ridge", leak=False):
+    """The exercise's pipeline, or one of the typical slips (for the wrong answers and the tests)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LinearRegression, Ridge
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    numeric_step = (OneHotEncoder(handle_unknown="ignore") if onehot_numeric
+                    else StandardScaler() if scale else "passthrough")
+    built = Pipeline([
+        ("prepare", ColumnTransformer([
+            ("scale", numeric_step, PIPELINE_NUMERIC),
+            ("onehot", OneHotEncoder(handle_unknown="ignore"), PIPELINE_CATEGORICAL),
+        ])),
+        ("model", Ridge() if model == "ridge" else LinearRegression()),
+    ])
+    if leak:
+        from helpers import data, features
+
+        bikes = data.load("bikeshare")
+        built.fit(features.bikeshare_features(bikes), bikes["bikers"])  # every row: validation and test too
+    return built
 
 
 def _bare_regression():
@@ -180,9 +308,23 @@ def _reversed_split():
     wrong=lambda: [(["bikers"],), (["casual"],), ([],), (["casual", "registered", "temp"],)],
 )
 def leaky_columns(columns):
-    check_type("leaky", columns, (list, tuple, set), "a list of column names")
-    given = set(columns)
-    if given != {"casual", "registered"}:
-        if "bikers" in given:
-            fail("`bikers` is the target itself, not a feature that leaks it.")
-        fail(f"you listed {sorted(given)}; look for the columns that together make up the target.")
+    if isinstance(columns, str):
+        fail(f"`leaky_columns` is the string {columns!r}: give a list of column names, e.g. ['a', 'b'].")
+    check_type("leaky_columns", columns, (list, tuple, set, pd.Index), "a list of column names")
+    given = {str(c).strip().lower() for c in columns}
+    leaks = {"casual", "registered"}
+    if "bikers" in given:
+        fail("`bikers` is the target itself, not a feature that leaks it.")
+    from helpers import data
+
+    unknown = sorted(given - set(data.load("bikeshare").columns))
+    if unknown:
+        fail(f"{unknown} is not a column of `bikes`; its columns are {list(data.load('bikeshare').columns)}.")
+    if not given:
+        fail("`leaky_columns` is empty, but two columns of `bikes` add up to the target in every row.")
+    extra, missed = sorted(given - leaks), sorted(leaks - given)
+    if extra:
+        fail(f"{extra} can be known before the hour is over (the calendar, the weather forecast): they do not leak. "
+             "Look for the columns that add up to the target.")
+    if missed:
+        fail(f"one more column leaks: {sorted(given)} plus another one make up `bikers` in every row.")
