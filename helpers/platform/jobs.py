@@ -3,25 +3,54 @@
 Every write goes to a temporary file then ``os.replace``, so a reader never sees half a record and a
 crash never leaves a job that looks Completed without its artifact. Records survive kernel restarts:
 ``describe_training_job`` and ``list_training_jobs`` read them back, and a job whose process died
-with its notebook kernel is marked Failed the next time anyone looks.
+with its notebook kernel is marked Failed the next time anyone looks. Its training process is killed
+then only when it is provably the job's (same pid *and* start time): reading records never signals
+a process the kit did not start.
+
+Every read is checked against ``JOB_SCHEMA`` (``helpers.platform.records``): a corrupt ``job.json``
+is skipped by ``list_training_jobs`` with a warning naming it, and ``describe`` of it is a clear error.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
-from helpers.platform_home import home
+from helpers.platform import records
+from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
+from helpers.platform_home import home, private_dir
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 PRIVATE = "FlywheelLocal"  # bookkeeping in job.json that DescribeTrainingJob does not have
 _TIME_FIELDS = ("CreationTime", "TrainingStartTime", "TrainingEndTime", "LastModifiedTime")
 _NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
+#: Seconds two start times of one process may differ by (psutil's create_time, read in two processes).
+START_TIME_TOLERANCE = 1.0
+
+#: What the readers of job.json rely on; other keys are free.
+JOB_SCHEMA = {
+    "TrainingJobName": field(STR, required=True),
+    "TrainingJobStatus": field(STR, required=True, choices=STATUSES),
+    "SecondaryStatus": field(STR),
+    "TrainingJobArn": field(STR),
+    "FailureReason": field(STR),
+    **{key: field(STR, NULL) for key in _TIME_FIELDS},
+    "SecondaryStatusTransitions": field(LIST, items=field(OBJECT, fields={"Status": field(STR),
+                                                                          "StartTime": field(STR),
+                                                                          "EndTime": field(STR)})),
+    "FinalMetricDataList": field(LIST, items=field(OBJECT, fields={"MetricName": field(STR),
+                                                                   "Value": field(NUMBER)})),
+    "ModelArtifacts": field(OBJECT, fields={"S3ModelArtifacts": field(STR)}),
+    "StoppingCondition": field(OBJECT, fields={"MaxRuntimeInSeconds": field(INT)}),
+    PRIVATE: field(OBJECT, fields={
+        "MonitorPid": field(INT, NULL), "MonitorStarted": field(NUMBER, NULL),
+        "ProcessPid": field(INT, NULL), "ProcessStarted": field(NUMBER, NULL),
+        "ArtifactUri": field(STR), "StopReason": field(STR)}),
+}
 
 
 def now() -> str:
@@ -43,12 +72,12 @@ def reserve_name(base_job_name: str) -> str:
     """
     base = base_job_name.replace("_", "-")
     stamp = datetime.now().strftime("%Y%m%d%H%M%S")
-    jobs_root().mkdir(parents=True, exist_ok=True)
+    private_dir(jobs_root())
     for attempt in range(1000):
         suffix = f"-{stamp}" + (f"-{attempt}" if attempt else "")
         name = base[: 63 - len(suffix)] + suffix
         try:
-            job_dir(name).mkdir()
+            job_dir(name).mkdir(mode=0o700)
             return name
         except FileExistsError:
             continue
@@ -64,34 +93,76 @@ def check_base_name(base_job_name: str) -> str:
 
 
 def write_record(name: str, record: dict) -> None:
-    folder = job_dir(name)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".job-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(record, handle, indent=2, default=str)
-    os.replace(tmp, folder / "job.json")
+    """Write ``job.json`` atomically; a failed write (OSError, e.g. ENOSPC) leaves no temporary file."""
+    folder = private_dir(job_dir(name))
+    records.write_record(folder / "job.json", record, prefix=".job-")
+
+
+def load_record(name: str) -> dict:
+    """``job.json`` as stored (not reconciled): ValueError if there is none, CorruptRecord if unusable."""
+    path = job_dir(name) / "job.json"
+    try:
+        record = records.read_record(path, JOB_SCHEMA)
+    except FileNotFoundError:
+        known = record_names()
+        hint = f" Recent jobs: {', '.join(known[-5:])}." if known else " No jobs have run yet."
+        raise ValueError(f"Training job {name!r} not found in {jobs_root()}.{hint}") from None
+    if record["TrainingJobName"] != name:
+        raise CorruptRecord(path, f"TrainingJobName is {record['TrainingJobName']!r} but the folder is {name!r} "
+                                  "(copied by hand?)")
+    return record
 
 
 def read_record(name: str) -> dict:
-    path = job_dir(name) / "job.json"
-    if not path.is_file():
-        known = [p.name for p in jobs_root().glob("*") if (p / "job.json").is_file()] if jobs_root().is_dir() else []
-        hint = f" Recent jobs: {', '.join(sorted(known)[-5:])}." if known else " No jobs have run yet."
-        raise ValueError(f"Training job {name!r} not found in {jobs_root()}.{hint}")
-    with open(path, encoding="utf-8") as handle:
-        record = json.load(handle)
-    return _reconcile(name, record)
+    """The job's record, reconciled (an orphaned InProgress job becomes Failed)."""
+    return _reconcile(name, load_record(name))
+
+
+def record_names() -> list[str]:
+    """Names of the folders under ``jobs/`` that hold a ``job.json``."""
+    if not jobs_root().is_dir():
+        return []
+    return sorted(p.name for p in jobs_root().iterdir() if (p / "job.json").is_file())
+
+
+def corrupt_records() -> list[CorruptRecord]:
+    """Every job record that cannot be read (for ``cleanup`` and the doctor)."""
+    found = []
+    for name in record_names():
+        try:
+            load_record(name)
+        except CorruptRecord as error:
+            found.append(error)
+        except ValueError:
+            continue  # removed meanwhile
+    return found
 
 
 def process_alive(pid: int | None, started: float | None) -> bool:
-    """True when ``pid`` is alive and is the process started at ``started`` (not a reused pid)."""
+    """True when ``pid`` is alive and is the process started at ``started`` (not a reused pid).
+
+    Without ``started`` any live process with that pid counts: right for "is someone still watching
+    this job?" (the cautious answer keeps the job InProgress), never enough to signal it: see
+    :func:`same_process`.
+    """
     if not pid:
+        return False
+    if started is None:
+        import psutil
+
+        return psutil.pid_exists(pid)
+    return same_process(pid, started)
+
+
+def same_process(pid: int | None, started: float | None) -> bool:
+    """True only when process ``pid`` exists and started at ``started`` (psutil create_time, seconds
+    since the epoch, within START_TIME_TOLERANCE): the only proof that allows signalling it."""
+    if not pid or started is None:
         return False
     import psutil
 
     try:
-        process = psutil.Process(pid)
-        return started is None or abs(process.create_time() - started) < 1.0
+        return abs(psutil.Process(pid).create_time() - started) < START_TIME_TOLERANCE
     except psutil.Error:
         return False
 
@@ -102,19 +173,31 @@ def _reconcile(name: str, record: dict) -> dict:
         return record
     from helpers.platform import runner
 
-    if runner.active(name):
+    run = runner.active(name)
+    if run is not None:
+        if run.done:  # ended here, but its last write failed (full disk): the run knows how it ended
+            run.persist()
+            return run.record()
         return record
     local = record.get(PRIVATE, {})
     if process_alive(local.get("MonitorPid"), local.get("MonitorStarted")):
         return record  # another live notebook is watching it
-    runner.kill_group(local.get("ProcessPid"), local.get("ProcessStarted"))
     reason = ("The Python process that ran this job exited before the job finished "
               "(kernel restarted or interrupted?). Run the training job again.")
+    pid, started = local.get("ProcessPid"), local.get("ProcessStarted")
+    if not runner.kill_group(pid, started) and pid and started is None and process_alive(pid, None):
+        # No start time: pid may have been reused by an unrelated process, so it is reported, not killed.
+        reason += (f" Its training process was not stopped: the record has no start time to prove that pid "
+                   f"{pid} is still the job's. Check with `ps -o pid,lstart,args -p {pid}` and stop it yourself "
+                   "if it is.")
     record.update(TrainingJobStatus="Failed", SecondaryStatus="Failed", FailureReason=reason,
                   LastModifiedTime=now(), TrainingEndTime=record.get("TrainingEndTime") or now())
     record.setdefault("SecondaryStatusTransitions", []).append(
         {"Status": "Failed", "StartTime": now(), "StatusMessage": reason})
-    write_record(name, record)
+    try:
+        write_record(name, record)
+    except OSError:
+        pass  # a read must not fail on a full disk: the next reader reconciles it again
     return record
 
 
@@ -163,18 +246,17 @@ def list_training_jobs(name_contains: str | None = None, status_equals: str | No
         from helpers.platform import sagemaker_backend
 
         return sagemaker_backend.list_training_jobs(name_contains, status_equals, max_results, sort_order)
-    if not jobs_root().is_dir():
-        return []
     summaries = []
-    for folder in jobs_root().iterdir():
-        if not (folder / "job.json").is_file():
-            continue
-        if name_contains and name_contains not in folder.name:
+    for name in record_names():
+        if name_contains and name_contains not in name:
             continue
         try:
-            record = read_record(folder.name)
-        except (ValueError, json.JSONDecodeError):
+            record = read_record(name)
+        except CorruptRecord as error:
+            records.warn_corrupt(error)
             continue
+        except ValueError:
+            continue  # removed while listing
         if status_equals and record.get("TrainingJobStatus") != status_equals:
             continue
         summary = {key: record.get(key) for key in
@@ -235,6 +317,8 @@ class TrainingJob:
         from helpers.platform import runner
 
         run = runner.active(self.training_job_name)
+        if run is not None and run.done:
+            run.persist()  # a final record that could not be written is retried at each look
         record = run.record() if run else read_record(self.training_job_name)
         return public_view(json.loads(json.dumps(record, default=str)))
 

@@ -3,7 +3,9 @@
 ``LocalRun.start()`` launches the process and returns at once; a monitor thread reads its output
 (log file, metric scraping), enforces ``MaxRuntimeInSeconds`` and finalises the job exactly once:
 model packed and its sha256 recorded only after a clean exit, otherwise Failed with a reason or
-Stopped. ``wait()`` streams the log into the notebook and raises on failure. Because the work
+Stopped. A write that fails (the record, the log, the artifact: a full disk...) ends the job Failed
+with the reason ("disk full: ..."), and ``wait()`` still returns: the run keeps its final record in
+memory until it can be written. ``wait()`` streams the log into the notebook and raises on failure. Because the work
 happens in the monitor, several jobs can run side by side: start them all, then wait on each
 (``wait_all``) — which is what hyperparameter tuning does.
 """
@@ -19,10 +21,11 @@ import threading
 import time
 from pathlib import Path
 
-from helpers.platform import artifacts, jobs, storage
+from helpers.platform import artifacts, jobs, records, storage
 from helpers.platform.display import LogDisplay
 from helpers.platform.errors import FailedStatusError, StoppedError, TimeoutExceededError
 from helpers.platform.metrics import MetricScraper
+from helpers.platform_home import PRIVATE_UMASK, open_private
 
 #: Seconds a stopped job gets between SIGTERM and SIGKILL (SageMaker gives 120).
 STOP_GRACE_SECONDS = 2.0
@@ -57,16 +60,19 @@ def _process_started(pid: int) -> float | None:
         return None
 
 
-def kill_group(pid: int | None, started: float | None = None) -> None:
-    """Kill a job's process group if that process still exists (and is the same process)."""
-    if not pid:
-        return
-    if started is not None and _process_started(pid) not in (None, started):
-        return  # the pid now belongs to someone else
+def kill_group(pid: int | None, started: float | None) -> bool:
+    """SIGKILL a job's process group, only if process ``pid`` still runs and started at ``started``.
+
+    A pid alone proves nothing (the kernel reuses pids): without a matching start time nothing is
+    signalled. Returns True when the group was signalled.
+    """
+    if not jobs.same_process(pid, started):
+        return False
     try:
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, OSError):
-        pass
+    except OSError:
+        return False
+    return True
 
 
 def failure_reason_from_log(lines: list[str], returncode: int) -> str:
@@ -118,14 +124,54 @@ class LocalRun:
         self._proc: subprocess.Popen | None = None
         self._started = time.monotonic()
         self._timers: list[threading.Timer] = []
+        self._log = None
+        self._write_error: str | None = None  # why a write failed: the job ends Failed with it
+        self._unsaved = False  # the final record is not on disk yet
 
     # ----------------------------------------------------------------- record and events
     def record(self) -> dict:
         with self._cond:
             return copy.deepcopy(self._record)
 
-    def _save(self) -> None:
-        jobs.write_record(self.name, self._record)
+    def _save(self) -> bool:
+        """Write the record; a failed write is remembered (the job ends Failed with it), not raised."""
+        try:
+            jobs.write_record(self.name, self._record)
+        except OSError as exc:
+            if self._write_error is None:
+                self._write_error = records.write_failure(exc, f"the record of training job {self.name!r}")
+            return False
+        return True
+
+    def _write_failed(self, exc: OSError, what: str) -> None:
+        if self._write_error is None:
+            self._write_error = records.write_failure(exc, what)
+
+    def persist(self) -> bool:
+        """Retry writing a finished run's final record (its last write failed); True once it is on disk.
+
+        Until then the run stays known to this process, so ``describe()`` and ``wait()`` see how it ended.
+        """
+        with self._cond:
+            if self._unsaved and self._save():
+                self._unsaved = False
+            if self._unsaved:
+                return False
+        self._forget()
+        return True
+
+    def _forget(self) -> None:
+        with _RUNS_LOCK:
+            if _RUNS.get(self.name) is self:
+                _RUNS.pop(self.name)
+
+    def _signal_own(self, sig: int) -> None:
+        """Signal the group of the process this run started, while it is not reaped (so its pid is ours)."""
+        if self._proc is not None and self._proc.poll() is None:
+            try:
+                os.killpg(self._proc.pid, sig)
+            except OSError:
+                pass
 
     def transition(self, status: str, message: str | None = None, primary: str | None = None) -> None:
         """Move to a new SecondaryStatus (closing the previous one), persist, tell waiters."""
@@ -148,24 +194,32 @@ class LocalRun:
     def start(self) -> "LocalRun":
         """Launch the job's process and return immediately."""
         log_path = jobs.job_dir(self.name) / "logs.txt"
-        self._log = open(log_path, "a", encoding="utf-8")
         with _RUNS_LOCK:
             _RUNS[self.name] = self
+        try:
+            self._log = open_private(log_path, "a", encoding="utf-8")
+        except OSError as exc:
+            self._write_failed(exc, f"the log of training job {self.name!r}")
         self._record["TrainingStartTime"] = jobs.now()
         self.transition("Training")
+        if self._write_error is not None:  # no process is started on a disk that cannot take its record
+            self._close_log()
+            self._finish_failed(f"ClientError: {self._write_error}")
+            return self
         try:
             self._proc = subprocess.Popen(
                 self.command, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-                errors="replace", bufsize=1, start_new_session=True)
+                errors="replace", bufsize=1, start_new_session=True, umask=PRIVATE_UMASK)
         except OSError as exc:
-            self._log.close()
+            self._close_log()
             self._finish_failed(f"AlgorithmError: could not start the training process: {exc}")
             return self
         with self._cond:
             self._record[jobs.PRIVATE].update(
                 ProcessPid=self._proc.pid, ProcessStarted=_process_started(self._proc.pid))
-            self._save()
+            if not self._save():
+                self._signal_own(signal.SIGKILL)  # the monitor ends it Failed with the write error
         max_runtime = self._record.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
         if max_runtime:
             message = (f"it ran longer than MaxRuntimeInSeconds={max_runtime}. "
@@ -187,36 +241,62 @@ class LocalRun:
         with self._cond:
             if self._stop is None:
                 self._stop = (status, message)
-        try:
-            os.killpg(self._proc.pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            return
-        self._schedule(STOP_GRACE_SECONDS, lambda: self._proc.poll() is None and kill_group(self._proc.pid))
+        self._signal_own(signal.SIGTERM)
+        self._schedule(STOP_GRACE_SECONDS, lambda: self._signal_own(signal.SIGKILL))
 
     def _monitor(self) -> None:
         try:
             for raw in self._proc.stdout:
                 line = raw.rstrip("\r\n")
-                self._log.write(line + "\n")
-                self._log.flush()
+                self._write_log(line)
                 self.scraper.feed(line)
                 with self._cond:
                     self._log_lines.append(line)
                     self._events.append(("log", line))
                     self._cond.notify_all()
+                if self._write_error is not None:
+                    self._signal_own(signal.SIGKILL)  # a job whose log or record cannot be written is over
             returncode = self._proc.wait()
         except BaseException as exc:  # never leave a job InProgress because the monitor broke
-            kill_group(self._proc.pid)
+            self._signal_own(signal.SIGKILL)
+            self._reap()
+            self._close_log()
             self._finish_failed(f"AlgorithmError: the platform lost track of the job: {exc!r}")
             return
-        finally:
-            self._log.close()
+        self._close_log()
         self._finish(returncode)
+
+    def _write_log(self, line: str) -> None:
+        if self._log is None:
+            return
+        try:
+            self._log.write(line + "\n")
+            self._log.flush()
+        except OSError as exc:
+            self._write_failed(exc, f"the log of training job {self.name!r}")
+            self._close_log()
+
+    def _close_log(self) -> None:
+        log, self._log = self._log, None
+        if log is not None:
+            try:
+                log.close()  # flushes what a failed write left in the buffer: may fail again
+            except OSError as exc:
+                self._write_failed(exc, f"the log of training job {self.name!r}")
+
+    def _reap(self) -> None:
+        try:
+            self._proc.wait(STOP_GRACE_SECONDS + 5)
+        except subprocess.TimeoutExpired:
+            pass
 
     # ----------------------------------------------------------------- finalisation (exactly once)
     def _finish(self, returncode: int) -> None:
         for timer in self._timers:
             timer.cancel()
+        if self._write_error is not None:  # the process was killed for it, or its output is lost
+            self._finish_failed(f"ClientError: {self._write_error}")
+            return
         if self._stop is not None:
             status, message = self._stop
             with self._cond:
@@ -233,8 +313,15 @@ class LocalRun:
             if self.output_data_dir.is_dir() and any(self.output_data_dir.iterdir()):
                 output_uri = artifact_uri.rsplit("/", 1)[0] + "/output.tar.gz"
                 artifacts.pack(self.output_data_dir, storage.s3_to_path(output_uri))
+        except OSError as exc:
+            self._write_failed(exc, "the model artifact")
+            self._finish_failed(f"ClientError: {self._write_error}")
+            return
         except Exception as exc:
             self._finish_failed(f"ClientError: could not upload the model artifact: {exc}")
+            return
+        if self._write_error is not None:  # the "Uploading" record could not be written
+            self._finish_failed(f"ClientError: {self._write_error}")
             return
         with self._cond:
             self._record["ModelArtifacts"] = {"S3ModelArtifacts": artifact_uri, "Sha256": digest}
@@ -256,23 +343,41 @@ class LocalRun:
         self._end(primary="Failed", secondary="Failed", message=f"Training job failed. {reason}")
 
     def _end(self, primary: str, secondary: str, message: str) -> None:
-        end = jobs.now()
-        elapsed = max(1, int(round(time.monotonic() - self._started)))
+        """Record the terminal state once; ``done`` is set whatever happens to the writes."""
+        try:
+            end = jobs.now()
+            elapsed = max(1, int(round(time.monotonic() - self._started)))
+            with self._cond:
+                self._record["FinalMetricDataList"] = self.scraper.final()
+                self._record["TrainingEndTime"] = end
+                self._record["TrainingTimeInSeconds"] = elapsed
+                self._record["BillableTimeInSeconds"] = elapsed
+            if self._write_error is not None and primary != "Failed":
+                # A job whose record cannot be written did not complete, whatever its process did.
+                primary, secondary, message = "Failed", "Failed", self._failed_for_write()
+            self.transition(secondary, message, primary=primary)
+            with self._cond:
+                self._record["SecondaryStatusTransitions"][-1]["EndTime"] = end
+                saved = self._save()
+                if not saved and primary != "Failed":  # the disk filled up at the very last write
+                    message = self._failed_for_write()
+                    self._record.update(TrainingJobStatus="Failed", SecondaryStatus="Failed")
+                    self._record["SecondaryStatusTransitions"][-1].update(Status="Failed", StatusMessage=message)
+                    self._events.append(("status", f"Failed - {message}"))
+                    saved = self._save()
+                self._unsaved = not saved
+        finally:
+            if not self._unsaved:  # an unsaved run stays known here: describe() and wait() see its end
+                self._forget()
+            with self._cond:
+                self._done.set()
+                self._cond.notify_all()
+
+    def _failed_for_write(self) -> str:
+        reason = f"ClientError: {self._write_error}"
         with self._cond:
-            self._record["FinalMetricDataList"] = self.scraper.final()
-            self._record["TrainingEndTime"] = end
-            self._record["TrainingTimeInSeconds"] = elapsed
-            self._record["BillableTimeInSeconds"] = elapsed
-        self.transition(secondary, message, primary=primary)
-        with self._cond:
-            transitions = self._record["SecondaryStatusTransitions"]
-            transitions[-1]["EndTime"] = end
-            self._save()
-        with _RUNS_LOCK:
-            _RUNS.pop(self.name, None)
-        with self._cond:
-            self._done.set()
-            self._cond.notify_all()
+            self._record["FailureReason"] = reason[:MAX_REASON]
+        return f"Training job failed. {reason}"
 
     # ----------------------------------------------------------------- waiting
     @property

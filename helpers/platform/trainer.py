@@ -21,7 +21,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from helpers.platform import builtins, jobs, opt_ml, runner, storage
+from helpers.platform import builtins, jobs, opt_ml, records, runner, storage
 from helpers.platform.backend import current_backend
 from helpers.platform.configs import Compute, InputData, OutputDataConfig, SourceCode, StoppingCondition
 from helpers.platform.errors import InputDataError
@@ -349,7 +349,9 @@ class ModelTrainer:
             run.transition("Downloading")
             self._materialise(tree, string_hps, sources, by_name)
         except Exception as exc:
-            run._finish_failed(f"ClientError: could not prepare the job's input: {exc}")
+            reason = (records.write_failure(exc, "the job's input") if records.is_disk_full(exc)
+                      else f"could not prepare the job's input: {exc}")
+            run._finish_failed(f"ClientError: {reason}")
             raise
         run.start()
         return jobs.TrainingJob(name)
