@@ -63,8 +63,15 @@ def precision_recall(fn):
 
 
 def _swap_hint(precision: float, recall: float, expected: evaluation.Confusion) -> str:
-    if np.isclose(precision, expected.recall) and np.isclose(recall, expected.precision):
+    c = expected
+    if np.isclose(precision, c.recall) and np.isclose(recall, c.precision):
         return "the two are swapped: precision divides by the predicted positives (column 1), recall by the actual ones (row 1)."
+    accuracy = (c.tp + c.tn) / (c.tp + c.tn + c.fp + c.fn)
+    if np.isclose(precision, accuracy) or np.isclose(recall, accuracy):
+        return "that is the accuracy, (tn + tp) / all: precision and recall look at the positives only."
+    if np.isclose(recall, c.tp / (c.tp + c.tn)) or np.isclose(precision, c.tp / (c.tp + c.tn)):
+        return ("tn is not a denominator here: the layout is [[tn, fp], [fn, tp]], so recall = tp / (tp + fn) "
+                "and precision = tp / (tp + fp).")
     return PR_HINT
 
 
@@ -84,6 +91,10 @@ def _cost_cases(seed: int = 606) -> list[tuple[np.ndarray, np.ndarray, np.ndarra
         y = (rng.random(n) < rate).astype(int)
         y[:2] = [1, 0]  # at least one of each
         scores = np.clip(0.25 + 0.35 * y + rng.normal(0, 0.2, n), 0, 1).round(4)
+        # Rows, frauds and genuine ones, whose score is exactly a threshold the check tries: the text says
+        # `scores >= threshold`, and only such rows tell >= from >.
+        scores[2:8] = [0.3, 0.55, 0.8, 0.3, 0.55, 0.8]
+        y[2:8] = [1, 1, 1, 0, 0, 0]
         amounts = rng.gamma(2.0, 60.0, n).round(2)
         cases.append((y, scores, amounts))
     return cases
@@ -104,7 +115,30 @@ def _wrong_costs():
         (lambda y, s, a, t, r: r * np.sum(s >= t) + a[y == 1].sum(),),
         # flags the rows below the threshold
         (lambda y, s, a, t, r: r * np.sum(s < t) + a[(y == 1) & (s >= t)].sum(),),
+        # > where the text says >=
+        (lambda y, s, a, t, r: r * np.sum(s > t) + a[(y == 1) & (s <= t)].sum(),),
     ]
+
+
+def _cost_slip(answer, y, scores, amounts, threshold, review_cost) -> str | None:
+    """Name the usual mistake when ``answer`` is what it would compute, else None."""
+    flagged, strict = scores >= threshold, scores > threshold
+    slips = {
+        "a score equal to the threshold is flagged too: `scores >= threshold`, not `>`.":
+            review_cost * strict.sum() + amounts[(y == 1) & ~strict].sum(),
+        "a caught fraud is reviewed too: every flagged row costs review_cost, fraud or not.":
+            review_cost * (flagged & (y == 0)).sum() + amounts[(y == 1) & ~flagged].sum(),
+        "a missed fraud costs its amount (it is refunded), not a review.":
+            review_cost * flagged.sum() + review_cost * ((y == 1) & ~flagged).sum(),
+        "only the frauds that are *not* flagged cost their amount: (y_true == 1) & ~flagged.":
+            review_cost * flagged.sum() + amounts[y == 1].sum(),
+        "the flags are the wrong way round: rows with scores >= threshold are flagged.":
+            review_cost * (~flagged).sum() + amounts[(y == 1) & flagged].sum(),
+    }
+    for slip, value in slips.items():
+        if np.isclose(answer, value, rtol=1e-9, atol=1e-6):
+            return slip
+    return None
 
 
 @check.exercise(title="the cost of a threshold", hint=COST_HINT, wrong=_wrong_costs)
@@ -114,6 +148,12 @@ def threshold_cost(fn):
         for threshold, review_cost in ((0.3, 5.0), (0.55, 12.0), (0.8, 2.5)):
             answer = fn(y.copy(), scores.copy(), amounts.copy(), threshold, review_cost)
             expected = _reference_cost(y, scores, amounts, threshold, review_cost)
+            if answer is None:
+                fail("`threshold_cost` returned None: did the function forget to `return` the cost?")
+            slip = _cost_slip(float(np.asarray(answer, dtype=float)), y, scores, amounts, threshold, review_cost)
+            if slip and not np.isclose(float(np.asarray(answer, dtype=float)), expected):
+                fail(f"threshold_cost(...) for {len(y)} rows at threshold {threshold} is {float(answer):,.2f}, "
+                     f"not {expected:,.2f}: {slip}")
             check_close(
                 f"threshold_cost(...) for {len(y)} rows at threshold {threshold} and review cost {review_cost}",
                 answer, expected, rtol=1e-9, atol=1e-6,
@@ -194,8 +234,22 @@ def regression_errors(fn):
     for y, predicted in _regression_cases():
         rmse, mae = _pair("regression_errors(y_true, y_pred)", fn(y.copy(), predicted.copy()), ("rmse", "mae"), ERRORS_HINT)
         where = f" for {len(y)} rows"
-        check_close(f"rmse{where}", rmse, root_mean_squared_error(y, predicted))
-        check_close(f"mae{where}", mae, mean_absolute_error(y, predicted))
+        expected_rmse, expected_mae = root_mean_squared_error(y, predicted), mean_absolute_error(y, predicted)
+        error = predicted - y
+        if np.isclose(rmse, expected_mae) and np.isclose(mae, expected_rmse):
+            fail(f"rmse and mae{where} are swapped: return (rmse, mae), in that order.")
+        slips = [
+            ("rmse", rmse, np.mean(error ** 2), "that is the MSE: take its square root, np.sqrt(np.mean(error ** 2))."),
+            ("rmse", rmse, np.sqrt(np.sum(error ** 2)), "that is the root of the *sum* of squares: take the mean first."),
+            ("mae", mae, np.mean(error), "that is the mean signed error: errors of both signs cancel; take np.abs first."),
+            ("mae", mae, np.sum(np.abs(error)), "that is the *sum* of the absolute errors: take their mean."),
+        ]
+        expected = {"rmse": expected_rmse, "mae": expected_mae}
+        for label, got, value, why in slips:
+            if np.isclose(got, value) and not np.isclose(value, expected[label]):
+                fail(f"`{label}`{where} is {got:.6g}: {why}")
+        check_close(f"rmse{where}", rmse, expected_rmse)
+        check_close(f"mae{where}", mae, expected_mae)
 
 
 # --- exercise: reading learning curves ----------------------------------------------------------
@@ -206,6 +260,14 @@ DIAGNOSIS_HINT = (
 )
 _EXPECTED_DIAGNOSIS = {"shallow tree": "underfitting", "deep tree": "overfitting", "pruned tree": "good fit"}
 _ALLOWED = sorted(set(_EXPECTED_DIAGNOSIS.values()))
+_SPELLINGS = {"underfit": "underfitting", "underfitting": "underfitting", "overfit": "overfitting",
+              "overfitting": "overfitting", "goodfit": "good fit"}
+
+
+def _spelling(value) -> str:
+    """One word of the diagnosis, whatever its case, spaces, hyphens or underscores."""
+    text = " ".join(str(value).strip().lower().replace("-", " ").replace("_", " ").split())
+    return _SPELLINGS.get(text.replace(" ", ""), text)
 
 
 @check.exercise(
@@ -223,8 +285,12 @@ def diagnosis(answer):
     missing = [name for name in _EXPECTED_DIAGNOSIS if name not in answer]
     if missing:
         fail(f"`diagnosis` has no entry for {', '.join(map(repr, missing))}: give one word for each of the three trees.")
+    given_all = {name: _spelling(answer[name]) for name in _EXPECTED_DIAGNOSIS}
+    if given_all["shallow tree"] == "overfitting" and given_all["deep tree"] == "underfitting":
+        fail("the shallow and the deep tree are swapped: a shallow tree is too simple (both errors high, close "
+             "together), a deep one memorises its rows (train error near zero, far below validation).")
     for name, expected in _EXPECTED_DIAGNOSIS.items():
-        given = str(answer[name]).strip().lower()
+        given = given_all[name]
         if given not in _ALLOWED:
             fail(f"`diagnosis[{name!r}]` is {answer[name]!r}: answer with one of {_ALLOWED}.")
         if given != expected:
