@@ -21,8 +21,8 @@ from helpers.platform.configs import SourceCode
 from helpers.platform.serving import Endpoint, ModelBuilder, list_endpoints, use_local_runtime
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import stop_all
-from helpers.platform.serving.testing import (FEATURE_DIM, SLOW_MARKER, isolate, make_classification, script_score,
-                                              train_linear_learner, write_script_model)
+from helpers.platform.serving.testing import (FEATURE_DIM, SLOW_MARKER, isolate, make_classification, owner_headers,
+                                              script_score, train_linear_learner, write_script_model)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def post(url: str, path: str, body: bytes, headers: dict | None = None, method: 
     host, port = url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
-        connection.request(method, path, body=body, headers=headers or {})
+        connection.request(method, path, body=body, headers=owner_headers(headers))
         answer = connection.getresponse()
         return answer.status, dict(answer.getheaders()), answer.read()
     finally:

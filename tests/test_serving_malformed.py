@@ -15,7 +15,7 @@ from helpers.platform.serving import ModelBuilder
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import stop_all
 from helpers.platform.serving.runtime import ensure_runtime
-from helpers.platform.serving.testing import isolate, train_linear_learner
+from helpers.platform.serving.testing import isolate, owner_headers, train_linear_learner
 
 NAME = "malformed-ep"
 CSV, JSON, JSONL = "text/csv", "application/json", "application/jsonlines"
@@ -97,7 +97,7 @@ def request(url: str, method: str, path: str, headers: dict, body):
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
     try:
         chunked = isinstance(body, list)
-        connection.request(method, path, body=iter(body) if chunked else body, headers=headers,
+        connection.request(method, path, body=iter(body) if chunked else body, headers=owner_headers(headers),
                            encode_chunked=chunked)
         answer = connection.getresponse()
         return answer.status, answer.read()

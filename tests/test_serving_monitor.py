@@ -20,7 +20,7 @@ from helpers.platform.serving.capture import read_records  # noqa: E402
 from helpers.platform.serving.loadtest import load_test  # noqa: E402
 from helpers.platform.serving.monitor import DatasetFormat, DefaultModelMonitor, ks_distance  # noqa: E402
 from helpers.platform.serving.registry import stop_all  # noqa: E402
-from helpers.platform.serving.testing import isolate, make_classification, train_linear_learner  # noqa: E402
+from helpers.platform.serving.testing import isolate, make_classification, owner_headers, train_linear_learner  # noqa: E402
 
 CAPTURE = "s3://monitor-bucket/data-capture"
 
@@ -50,7 +50,7 @@ def send(endpoint, rows: np.ndarray, as_json: bool = False, headers: dict | None
             else:
                 body, content_type = ",".join(map(str, row)), "text/csv"
             connection.request("POST", f"/endpoints/{endpoint.endpoint_name}/invocations", body=body,
-                               headers={"Content-Type": content_type, **(headers or {})})
+                               headers=owner_headers({"Content-Type": content_type, **(headers or {})}))
             answer = connection.getresponse()
             answer.read()
             assert answer.status == 200

@@ -11,7 +11,15 @@ Routes (one server process per endpoint):
   ``-Custom-Attributes``) and the errors AWS gives (``ModelError`` 424 wrapping the container's
   answer, ``ValidationError`` 400);
 * ``GET /_flywheel/metrics``, ``POST /_flywheel/flush``, ``POST /_flywheel/weights`` — local
-  plumbing for per-variant counts, capture flushing and traffic weights.
+  plumbing for per-variant counts, capture flushing and traffic weights (JSON bodies only, with the
+  secret in its header: no web page can drive them).
+
+Before any route, the server's :class:`~helpers.platform.serving.access.Guard` checks the Host, the
+Origin and the store's secret (``/ping`` needs no secret); see that module.
+
+A body over 64 KB is parsed and predicted in a worker thread, so ``/ping`` and small requests are
+answered while it runs (its time limit is then kept by the event loop, which answers 504 at the
+limit; the thread finishes on its own). An answer over 6 MB is refused with 413, as SageMaker does.
 
 This is the hot path, written as a bare ASGI callable (no framework): a one-row CSV request costs a
 header scan, the model's handlers, two ``send`` calls and, when captured, one tuple appended to a
@@ -21,7 +29,10 @@ list (the capture process formats and writes it).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import hmac
 import json
+import math
 import logging
 import random
 import signal
@@ -31,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpers.platform.serving import errors
+from helpers.platform.serving.access import Guard, clip
 from helpers.platform.serving.capture import CaptureProcess, CaptureWriter
 from helpers.platform.serving.handlers import HandlerFailure, Handlers
 
@@ -46,6 +58,10 @@ _clock, _now = time.perf_counter, time.time
 _LENGTH_HEADERS = tuple((b"content-length", b"%d" % size) for size in range(1024))
 _FLUSH_RECORDS = 256  # captured records kept before they are handed to the writer, at most
 _FLUSH_BYTES = 1 << 20  # ... and their bodies' bytes: large bodies are not held by the hundred
+_INLINE_BYTES = 64 * 1024  # larger bodies are parsed and predicted in a worker thread
+_ADMIN_MAX_BYTES = 64 * 1024
+_MESSAGE_MAX = 1000  # characters of a handler's error message kept (they may echo request headers)
+_SECRET = b"x-flywheel-secret"
 
 
 @dataclass
@@ -136,12 +152,14 @@ class EndpointApp:
     log_hint: str = "the endpoint's server.log"
     max_payload: int = errors.MAX_PAYLOAD_BYTES
     seed: int = 0                    # traffic split and capture sampling are reproducible
+    guard: Guard | None = None       # None (in-process tests): no Host / Origin / secret checks
     _by_name: dict = field(default_factory=dict)
     _cumulative: list = field(default_factory=list)
     _type_headers: dict = field(default_factory=dict)
     _flusher: Any = None
     _captured: list = field(default_factory=list)   # raw records not handed to the writer yet
     _captured_bytes: int = 0
+    _worker: Any = None  # the thread pool of large invocations, made on first use
 
     def __post_init__(self) -> None:
         self._runtime_path = f"{_RUNTIME_PREFIX}{self.endpoint_name}{_RUNTIME_SUFFIX}"
@@ -153,21 +171,35 @@ class EndpointApp:
 
     # ---------------------------------------------------------------------------- traffic split
     def set_weights(self, weights: dict[str, float]) -> None:
-        unknown = set(weights) - set(self._by_name)
-        if unknown:
-            raise ValueError(f"unknown variant(s) {sorted(unknown)}; this endpoint has {sorted(self._by_name)}")
-        for name, weight in weights.items():
-            if not weight >= 0:
-                raise ValueError(f"variant {name!r} weight {weight!r} must be a number >= 0")
-            self._by_name[name].weight = float(weight)
-        total = sum(v.weight for v in self.variants)
-        if total <= 0:
-            raise ValueError("at least one variant needs a weight above 0 to receive traffic")
+        """Set some variants' weights; a ValueError (naming the problem) changes none of them."""
+        new = self._checked_weights(weights)
+        for variant in self.variants:
+            variant.weight = new[variant.name]
+        total = sum(new.values())
         running, cumulative = 0.0, []
         for variant in self.variants:
             running += variant.weight / total
             cumulative.append((running, variant))
         self._cumulative = cumulative
+
+    def _checked_weights(self, weights) -> dict[str, float]:
+        """Every variant's weight once ``weights`` apply; raise ValueError before anything changes."""
+        if not isinstance(weights, dict) or not weights:
+            raise ValueError(f"send a JSON object of variant name to weight, e.g. "
+                             f"{json.dumps({v.name: 1.0 for v in self.variants})}.")
+        unknown = [name for name in weights if name not in self._by_name]
+        if unknown:
+            raise ValueError(f"unknown variant(s) {clip(repr(sorted(map(str, unknown))))}; this endpoint has "
+                             f"{sorted(self._by_name)}")
+        new = {v.name: v.weight for v in self.variants}
+        for name, weight in weights.items():
+            if (isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight)
+                    or weight < 0):
+                raise ValueError(f"variant {name!r} weight {clip(repr(weight))} must be a finite number >= 0")
+            new[name] = float(weight)
+        if sum(new.values()) <= 0:
+            raise ValueError("at least one variant needs a weight above 0 to receive traffic")
+        return new
 
     def _pick(self) -> Variant:
         if len(self._cumulative) == 1:
@@ -186,13 +218,25 @@ class EndpointApp:
             if scope["type"] == "lifespan":
                 await self._lifespan(receive, send)
             return
-        path = scope["path"]
+        headers = dict(scope["headers"])  # names arrive lower-cased; a repeated header keeps its last value
+        guard = self.guard
+        if guard is None:
+            path = scope["path"]
+        else:
+            # Guard.fast_ok, inline (the hot path): the secret header, a known Host and no Origin
+            supplied = headers.get(_SECRET)
+            if (supplied is not None and hmac.compare_digest(supplied, guard.secret)
+                    and headers.get(b"host") in guard.hosts and b"origin" not in headers):
+                path = scope["path"]
+            else:
+                path = await guard.admit(scope, headers, send)
+                if path is None:  # refused, answered
+                    return
         runtime = path == self._runtime_path
         if not (runtime or path == "/invocations") or scope["method"] != "POST":
-            await self._route(scope, receive, send, runtime)
+            await self._route(scope, path, headers, receive, send, runtime)
             return
 
-        headers = dict(scope["headers"])  # names arrive lower-cased; a repeated header keeps its last value
         length = headers.get(b"content-length")
         if (length is not None and len(length) >= self._payload_digits and length.isdigit()
                 and int(length) > self.max_payload):
@@ -226,23 +270,32 @@ class EndpointApp:
         ctype = content_type.decode("latin-1") if content_type is not None else ""
         accept = headers.get(b"accept")
 
-        alarm = self.alarm
-        alarm.started = started = _clock()  # armed: the watchdog interrupts past the limit
-        try:
+        if len(body) > _INLINE_BYTES:  # off the event loop: /ping and small requests go on meanwhile
+            started = _clock()
             try:
-                out_body, out_type = variant.handlers.invoke(body, ctype, accept.decode("latin-1") if accept else "")
-            finally:
-                alarm.started = None
-        except (HandlerFailure, errors.InvocationTimeout) as failure:
-            await self._failed(send, runtime, variant, failure)
-            return
+                out_body, out_type = await self._invoke_in_thread(variant, body, ctype, accept)
+            except (HandlerFailure, errors.InvocationTimeout) as failure:
+                await self._failed(send, runtime, variant, failure)
+                return
+        else:
+            alarm = self.alarm
+            alarm.started = started = _clock()  # armed: the watchdog interrupts past the limit
+            try:
+                try:
+                    out_body, out_type = variant.handlers.invoke(body, ctype, accept.decode("latin-1") if accept else "")
+                finally:
+                    alarm.started = None
+            except (HandlerFailure, errors.InvocationTimeout) as failure:
+                await self._failed(send, runtime, variant, failure)
+                return
         elapsed = _clock() - started
         size = len(out_body)
         if size > self.max_payload:
-            variant.errors_5xx += 1
-            await self._fail(send, runtime, 500,
-                             f"the response is {size} bytes, over the {self.max_payload}-byte limit: "
-                             f"send fewer rows per request, or use batch transform.")
+            variant.errors_4xx += 1  # the request asked for too much at once, as SageMaker answers it
+            await self._fail(send, runtime, 413,
+                             f"the response is {size} bytes, over the {self.max_payload}-byte (6 MB) limit of a "
+                             f"real-time answer: send fewer rows per request, or use batch transform "
+                             f"(Transformer) for large files.")
             return
         variant.model_latency += elapsed
 
@@ -262,21 +315,33 @@ class EndpointApp:
                 # batches of megabytes cost about one page fault per request (measured).
                 self._flush_capture()
 
-    async def _route(self, scope, receive, send, runtime: bool) -> None:
+    async def _invoke_in_thread(self, variant: Variant, body: bytes, ctype: str, accept: bytes | None):
+        """Run the handlers on a large body in the worker thread, within the invocation time limit."""
+        if self._worker is None:
+            self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="large-invocation")
+        work = asyncio.get_running_loop().run_in_executor(
+            self._worker, variant.handlers.invoke, body, ctype, accept.decode("latin-1") if accept else "")
+        seconds = self.alarm.seconds
+        try:
+            return await asyncio.wait_for(work, None if math.isinf(seconds) else seconds)
+        except asyncio.TimeoutError:
+            raise errors.InvocationTimeout() from None
+
+    async def _route(self, scope, path: str, headers: dict, receive, send, runtime: bool) -> None:
         """Everything but a POST invocation: the health check, wrong methods and paths, admin."""
-        path = scope["path"]
         if runtime or path == "/invocations":
-            message = f"{scope['method']} {path} is not allowed: invocations are POST requests with a body."
+            message = (f"{scope['method']} {clip(path)} is not allowed: invocations are POST requests "
+                       f"with a body.")
             await _respond(send, *(errors.validation_error(message, 405) if runtime else errors.plain(405, message)))
         elif path == "/ping":
             await self._ping(scope, send)
         elif path.startswith(_RUNTIME_PREFIX):
-            await self._wrong_runtime_path(scope, send)
+            await self._wrong_runtime_path(path, send)
         elif path.startswith("/_flywheel/"):
-            await self._admin(scope, receive, send)
+            await self._admin(scope, path, headers, receive, send)
         else:
             await _respond(send, *errors.plain(
-                404, f"no route {path}: the container answers GET /ping and POST /invocations; the "
+                404, f"no route {clip(path)}: the container answers GET /ping and POST /invocations; the "
                      f"Runtime API answers POST /endpoints/{self.endpoint_name}/invocations."))
 
     async def _lifespan(self, receive, send) -> None:
@@ -288,6 +353,8 @@ class EndpointApp:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.alarm.close()
+                if self._worker is not None:
+                    self._worker.shutdown(wait=False, cancel_futures=True)
                 if self._flusher is not None:
                     self._flusher.cancel()
                 if self.capture is not None:
@@ -329,12 +396,11 @@ class EndpointApp:
         header = self._type_headers[out_type] = (b"content-type", out_type.encode("latin-1"))
         return header
 
-    async def _wrong_runtime_path(self, scope, send) -> None:
+    async def _wrong_runtime_path(self, path: str, send) -> None:
         """A Runtime API path naming another endpoint (or malformed): ValidationError, as AWS answers."""
-        path = scope["path"]
         name = path[len(_RUNTIME_PREFIX):-len(_RUNTIME_SUFFIX)] if path.endswith(_RUNTIME_SUFFIX) else path
         await _respond(send, *errors.validation_error(
-            f"Endpoint {name} of account {errors.LOCAL_ACCOUNT} not found. This server hosts "
+            f"Endpoint {clip(name)} of account {errors.LOCAL_ACCOUNT} not found. This server hosts "
             f"endpoint {self.endpoint_name!r}; list endpoints with helpers.platform.list_endpoints()."))
 
     async def _rest_of_body(self, message: dict, receive, send, runtime: bool) -> bytes | None:
@@ -386,6 +452,7 @@ class EndpointApp:
             await _respond(send, *errors.plain(504, text))
 
     async def _fail(self, send, runtime: bool, status: int, text: str) -> None:
+        text = clip(text, _MESSAGE_MAX)  # handlers' messages may quote request headers of any length
         if runtime:
             await _respond(send, *errors.model_error(self.endpoint_name, status, text, self.log_hint))
         else:
@@ -401,32 +468,74 @@ class EndpointApp:
             await _respond(send, *errors.plain(413, text))
 
     # --------------------------------------------------------------------------------- admin
-    async def _admin(self, scope, receive, send) -> None:
-        path, method = scope["path"], scope["method"]
-        body = b""
-        if method == "POST":
-            while True:
-                message = await receive()
-                body += message.get("body", b"")
-                if not message.get("more_body"):
-                    break
+    async def _admin(self, scope, path: str, headers: dict, receive, send) -> None:
+        """Metrics, capture flush and weights: POSTs take a JSON object, and change nothing unless valid."""
+        method = scope["method"]
+        if self.guard is not None and _SECRET not in headers:
+            # the secret as a header (not a path prefix): a custom header no web page can send unasked
+            await _respond(send, *errors.aws_error(403, "AccessDeniedException", (
+                f"admin routes take the store's secret in the {_SECRET.decode()} header.")))
+            return
         if path == "/_flywheel/metrics" and method == "GET":
             payload = {"EndpointName": self.endpoint_name, "Variants": [v.metrics() for v in self.variants]}
-        elif path == "/_flywheel/flush" and method == "POST":
-            payload = {"Flushed": self.flush_capture()}
-        elif path == "/_flywheel/weights" and method == "POST":
-            try:
-                self.set_weights(json.loads(body))
-            except (ValueError, TypeError, AttributeError) as error:
-                await _respond(send, *errors.validation_error(str(error)))
+        elif path in ("/_flywheel/flush", "/_flywheel/weights") and method == "POST":
+            request, problem, status = await _read_json(headers, receive)
+            if problem is not None:
+                await _respond(send, *errors.validation_error(problem, status))
                 return
-            payload = {"Variants": [v.metrics() for v in self.variants]}
+            if path == "/_flywheel/flush":
+                payload = {"Flushed": self.flush_capture()}
+            else:
+                try:
+                    self.set_weights(request)
+                except ValueError as error:
+                    await _respond(send, *errors.validation_error(str(error)))
+                    return
+                payload = {"Variants": [v.metrics() for v in self.variants]}
         else:
-            await _respond(send, *errors.plain(404, f"no admin route {method} {path}"))
+            await _respond(send, *errors.plain(404, f"no admin route {method} {clip(path)}: GET /_flywheel/metrics, "
+                                                    f"POST /_flywheel/flush, POST /_flywheel/weights."))
             return
         data = json.dumps(payload).encode()
         await _respond(send, 200, [(b"content-type", b"application/json"),
                                    (b"content-length", str(len(data)).encode())], data)
+
+
+async def read_body(receive, limit: int) -> bytes | None:
+    """The whole request body, or None when it is over ``limit`` bytes (reading stops there) or the
+    client went away."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+async def _read_json(headers: dict, receive) -> tuple[Any, str | None, int]:
+    """(the parsed JSON body, None, 200) or (None, the problem, its status) for an admin POST."""
+    mime = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    if mime != b"application/json":
+        return None, "admin routes take a JSON body: send Content-Type: application/json.", 415
+    body = await read_body(receive, _ADMIN_MAX_BYTES)
+    if body is None:
+        return None, f"the admin request body is over {_ADMIN_MAX_BYTES} bytes: send a small JSON object.", 413
+    try:
+        return json.loads(body, parse_constant=_no_constant), None, 200
+    except RecursionError:
+        return None, "the JSON body is nested too deeply: send a flat object such as {\"A\": 1.0}.", 400
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError included
+        return None, f"the body is not valid JSON ({clip(str(error))}).", 400
 
 
 def _text(value: bytes | None) -> str | None:

@@ -164,6 +164,8 @@ def load_test(url: str, body: bytes, content_type: str = "text/csv", concurrency
         body: request body, e.g. one CSV row ``b"5.1,3.5,1.4,0.2"``.
         concurrency: connections sending at once (each waits for its answer before the next).
         requests: total requests; the run stops early after ``timeout`` seconds.
+        headers: extra request headers. The store's secret header is added (local servers answer
+            their owner only), unless ``headers`` sets it.
     """
     parsed = urllib.parse.urlsplit(url)
     if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -173,7 +175,12 @@ def load_test(url: str, body: bytes, content_type: str = "text/csv", concurrency
     path = parsed.path or "/"
     lines = [f"POST {path} HTTP/1.1", f"Host: {parsed.netloc}", f"Content-Type: {content_type}",
              f"Content-Length: {len(body)}"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    from helpers.platform.serving.access import SECRET_HEADER, auth_headers
+
+    headers = dict(headers or {})
+    if not any(key.lower() == SECRET_HEADER for key in headers):
+        headers.update(auth_headers())
+    lines += [f"{k}: {v}" for k, v in headers.items()]
     request = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
     host = "127.0.0.1" if parsed.hostname == "localhost" else parsed.hostname
     return _in_fresh_loop(lambda: _run(host, parsed.port or 80, request, min(concurrency, requests), requests, timeout))

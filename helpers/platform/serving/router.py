@@ -5,6 +5,12 @@ the router looks the endpoint up in the registry and forwards the request to tha
 server, which does the work and answers in the Runtime API's shape (so errors, variants and capture
 behave the same through either door). An unknown endpoint is a ``ValidationError`` as on AWS.
 
+Only the store's owner gets through: the router checks the Host, the Origin and the store's secret
+(sent by boto3 as the path prefix ``/<secret>`` that ``use_local_runtime()`` puts into
+``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, or by the kit in the ``x-flywheel-secret`` header) as
+:mod:`~helpers.platform.serving.access` describes, and passes the secret on to the endpoint server.
+Only ``POST`` is an invocation (405 otherwise, as the endpoint answers).
+
 The router stops by itself once no endpoint has existed for a minute; ``deploy`` starts it again.
 It prefers a fixed port derived from the store path, so its URL stays the same across restarts.
 """
@@ -25,6 +31,8 @@ from pathlib import Path
 import psutil
 
 from helpers.platform.serving import errors
+from helpers.platform.serving.access import SECRET_HEADER, Guard, clip, store_secret
+from helpers.platform.serving.app import read_body
 from helpers.platform.serving.registry import NAME_PATTERN, EndpointNotFound, describe_endpoint, names, read_json
 from helpers.platform.serving.upstream import Pool, UpstreamError
 
@@ -42,8 +50,10 @@ def preferred_port(store: Path) -> int:
 class RuntimeApp:
     """ASGI app forwarding Runtime API calls to the endpoint servers."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, secret: str):
         self.root = root
+        self.guard = Guard(secret)
+        self._secret_header = (SECRET_HEADER.encode(), secret.encode())
         self.pool = Pool()
         self._states: dict[str, tuple[int, dict | None]] = {}
 
@@ -68,7 +78,7 @@ class RuntimeApp:
             view = describe_endpoint(name)
         except (EndpointNotFound, ValueError):
             return errors.validation_error(
-                f"Endpoint {name} of account {errors.LOCAL_ACCOUNT} not found. Deployed endpoints: "
+                f"Endpoint {clip(name)} of account {errors.LOCAL_ACCOUNT} not found. Deployed endpoints: "
                 f"{', '.join(names()) or 'none'}. Deploy one with ModelBuilder(...).deploy("
                 f"endpoint_name={name!r}).")
         return errors.validation_error(
@@ -87,14 +97,24 @@ class RuntimeApp:
                     return
         if scope["type"] != "http":
             return
-        path = scope["path"]
+        headers = dict(scope["headers"])
+        if self.guard.fast_ok(headers):
+            path = scope["path"]
+        else:
+            path = await self.guard.admit(scope, headers, send)
+            if path is None:  # refused, answered
+                return
         if path == "/ping":
             await _respond(send, 200, [(b"content-type", b"text/plain"), (b"content-length", b"0")], b"")
             return
         if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
             await _respond(send, *errors.validation_error(
-                f"{scope['method']} {path} is not a SageMaker Runtime operation: this local runtime "
+                f"{scope['method']} {clip(path)} is not a SageMaker Runtime operation: this local runtime "
                 f"answers POST /endpoints/<EndpointName>/invocations (InvokeEndpoint).", 404))
+            return
+        if scope["method"] != "POST":
+            await _respond(send, *errors.validation_error(
+                f"{scope['method']} {clip(path)} is not allowed: invocations are POST requests with a body.", 405))
             return
         name = path[len(_PREFIX):-len(_SUFFIX)]
         state = self._lookup(name) if NAME_PATTERN.match(name) else None
@@ -103,26 +123,19 @@ class RuntimeApp:
             return
         port = state["Port"]
 
-        headers = [(key, value) for key, value in scope["headers"]
-                   if key in _FORWARD or key.startswith(b"x-amzn-sagemaker-")]
-        chunks = []
-        size = 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > errors.MAX_PAYLOAD_BYTES:
-                await _respond(send, *errors.validation_error(
-                    f"the request body is over {errors.MAX_PAYLOAD_BYTES} bytes (6 MB), the real-time "
-                    f"limit: send fewer rows per request, or use batch transform (Transformer).", 413))
-                return
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                break
+        forwarded = [(key, value) for key, value in scope["headers"]
+                     if key in _FORWARD or key.startswith(b"x-amzn-sagemaker-")]
+        forwarded.append(self._secret_header)
+        body = await read_body(receive, errors.MAX_PAYLOAD_BYTES)
+        if body is None:  # over the limit (reading stopped there), or the client went away
+            await _respond(send, *errors.validation_error(
+                f"the request body is over {errors.MAX_PAYLOAD_BYTES} bytes (6 MB), the real-time "
+                f"limit: send fewer rows per request, or use batch transform (Transformer).", 413))
+            return
         timeout = float(state.get("InvocationTimeoutSeconds", 60)) + 10
         try:
             status_code, answer_headers, answer = await self.pool.post(
-                port, path, headers, b"".join(chunks), timeout)
+                port, path, forwarded, body, timeout)
         except (UpstreamError, asyncio.TimeoutError) as error:
             self._states.pop(name, None)
             view = describe_endpoint(name) if (self.root / name / "endpoint.json").exists() else None
@@ -181,11 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     port = sock.getsockname()[1]
 
-    import uvicorn
+    from helpers.platform.serving.protocol import serve
 
-    from helpers.platform.serving.server import UVICORN_SETTINGS
-
-    server = uvicorn.Server(uvicorn.Config(RuntimeApp(root), **UVICORN_SETTINGS))
+    server = serve(RuntimeApp(root, store_secret(store)), sock)
     threading.Thread(target=_watch, args=(root, server), daemon=True).start()
     state = {"Pid": os.getpid(), "PidCreateTime": psutil.Process().create_time(), "Port": port,
              "Url": f"http://127.0.0.1:{port}"}

@@ -4,14 +4,25 @@
 ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`` to the router's URL, plus fake credentials and a region
 when none are set, so ``boto3.client("sagemaker-runtime").invoke_endpoint(...)`` — and the SDK's
 ``Endpoint.invoke`` — reach local endpoints unchanged. ``deploy`` starts the router when needed.
+
+The URL carries the store's secret as its path (``http://127.0.0.1:PORT/<secret>``): botocore joins
+it with the operation's path, so boto3 sends ``/<secret>/endpoints/<name>/invocations`` and the
+router knows the call comes from the store's owner (see :mod:`~helpers.platform.serving.access`).
+
+A router that died (killed, machine asleep too long) leaves boto3 with "Could not connect to the
+endpoint URL": ``use_local_runtime(start=True)`` starts it again, and :func:`runtime_status` says
+which it is (``python -m helpers doctor`` reports it).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import urllib.request
+from contextlib import contextmanager
 
 from helpers.platform.serving import processes
+from helpers.platform.serving.access import store_secret
 from helpers.platform.serving.registry import endpoints_root, read_json, store_root
 from helpers.platform.serving.router import preferred_port
 
@@ -37,10 +48,27 @@ def runtime_state() -> dict | None:
     return None
 
 
+def runtime_status() -> dict:
+    """Whether the router runs: ``{"Status": "running" | "dead: pid file left" | "not started", ...}``
+    plus ``Url`` and ``Pid`` when known and a ``Fix`` for a dead one (for doctor / cleanup reports)."""
+    state = read_json(_state_file())
+    if state is None:
+        return {"Status": "not started", "Url": None, "Pid": None}
+    if processes.is_alive(processes.ProcessRef.from_dict(state)):
+        return {"Status": "running", "Url": state.get("Url"), "Pid": state.get("Pid")}
+    return {"Status": "dead: pid file left", "Url": state.get("Url"), "Pid": state.get("Pid"),
+            "Fix": "helpers.platform.use_local_runtime(start=True) starts it again (deploy does too)."}
+
+
 def runtime_url() -> str:
-    """The router's URL: the running one, else the one it will take when started."""
+    """The router's URL (no secret): the running one, else the one it will take when started."""
     state = runtime_state()
     return state["Url"] if state else f"http://127.0.0.1:{preferred_port(store_root())}"
+
+
+def boto3_url(url: str) -> str:
+    """``url`` with the store's secret as its path: what AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME holds."""
+    return f"{url}/{store_secret()}"
 
 
 def _ping(url: str) -> bool:
@@ -51,33 +79,58 @@ def _ping(url: str) -> bool:
         return False
 
 
+@contextmanager
+def _start_lock():
+    """One process at a time starts the router (two at once would take two ports)."""
+    folder = endpoints_root() / "_runtime"
+    from helpers.platform_home import open_private, private_dir
+
+    private_dir(folder)
+    with open_private(folder / "start.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def ensure_runtime(timeout: float = 30.0) -> str:
-    """Start the router unless it runs; return its URL (and keep the env variable in step)."""
+    """Start the router unless it runs; return its URL, without the secret (and keep the env
+    variable in step)."""
     state = runtime_state()
     if state is None:
-        store = store_root()
-        log = endpoints_root() / "_runtime" / "router.log"
-        for port in (preferred_port(store), 0):
-            old = read_json(_state_file())
-            ref = processes.spawn("helpers.platform.serving.router", [str(store), "--port", str(port)], log)
-
-            def ready():
-                current = read_json(_state_file())
-                return (current is not None and current != old and current.get("Pid") == ref.pid) \
-                    or not processes.is_alive(ref)
-
-            processes.wait_until(ready, timeout)
-            state = runtime_state()
-            if state is not None and state.get("Pid") == ref.pid:
-                break
-            processes.stop(ref)
-            state = None
-        if state is None:
-            raise RuntimeError(f"the local SageMaker Runtime did not start; see {log}")
-        processes.wait_until(lambda: _ping(state["Url"]), timeout)
-    if os.environ.get(ENV_URL, "").startswith("http://127.0.0.1:") and os.environ[ENV_URL] != state["Url"]:
-        os.environ[ENV_URL] = state["Url"]
+        with _start_lock():
+            state = runtime_state() or _start_runtime(timeout)
+    current = os.environ.get(ENV_URL, "")
+    if current.startswith("http://127.0.0.1:") and current != boto3_url(state["Url"]):
+        os.environ[ENV_URL] = boto3_url(state["Url"])
     return state["Url"]
+
+
+def _start_runtime(timeout: float) -> dict:
+    """Start the router (its preferred port, else any free one) and wait until it answers /ping."""
+    state = None
+    store = store_root()
+    log = endpoints_root() / "_runtime" / "router.log"
+    for port in (preferred_port(store), 0):
+        old = read_json(_state_file())
+        ref = processes.spawn("helpers.platform.serving.router", [str(store), "--port", str(port)], log)
+
+        def ready():
+            current = read_json(_state_file())
+            return (current is not None and current != old and current.get("Pid") == ref.pid) \
+                or not processes.is_alive(ref)
+
+        processes.wait_until(ready, timeout)
+        state = runtime_state()
+        if state is not None and state.get("Pid") == ref.pid:
+            break
+        processes.stop(ref)
+        state = None
+    if state is None:
+        raise RuntimeError(f"the local SageMaker Runtime did not start; see {log}")
+    processes.wait_until(lambda: _ping(state["Url"]), timeout)
+    return state
 
 
 def stop_runtime() -> bool:
@@ -86,12 +139,13 @@ def stop_runtime() -> bool:
 
 
 def use_local_runtime(start: bool = False) -> str:
-    """Send boto3's SageMaker Runtime calls to the local runtime; return its URL.
+    """Send boto3's SageMaker Runtime calls to the local runtime; return the URL boto3 is given
+    (the router's, with the store's secret as its path: pass it as ``endpoint_url`` if you like).
 
     Sets ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``; sets fake credentials and ``us-east-1`` only
     where none are configured. ``start=True`` also starts the router now (``deploy`` does it anyway).
     """
-    url = ensure_runtime() if start else runtime_url()
+    url = boto3_url(ensure_runtime() if start else runtime_url())
     os.environ[ENV_URL] = url
     for key, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(key, value)

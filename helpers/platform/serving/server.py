@@ -2,7 +2,10 @@
 
 It reads ``<folder>/config.json``, and for each production variant verifies the model artifact's
 sha256, unpacks it safely and loads it through its inference handlers. Then it binds a free port on
-127.0.0.1, writes ``<folder>/server.json`` (pid, port) and serves with uvicorn (uvloop + httptools).
+127.0.0.1, writes ``<folder>/server.json`` (pid, port) and serves with uvicorn (uvloop + httptools)
+through :mod:`~helpers.platform.serving.protocol` (read timeout, header and connection caps). Requests
+pass the store's :class:`~helpers.platform.serving.access.Guard` (loopback Host and Origin, the
+store's secret).
 
 A failure before serving (checksum mismatch, unsafe archive, a handler that cannot load the model)
 is written to ``<folder>/failure`` — the endpoint's ``FailureReason`` — and the process exits 1.
@@ -26,8 +29,9 @@ from pathlib import Path
 
 import psutil
 
+from helpers.platform.serving.access import Guard, store_secret
 from helpers.platform.serving.app import Alarm, EndpointApp, Variant
-from helpers.platform.serving.artifacts import safe_extract, verify_sha256
+from helpers.platform.serving.artifacts import verified_extract
 from helpers.platform.serving.capture import CaptureProcess, CaptureSettings
 from helpers.platform.serving.handlers import Handlers, load_builtin_handlers, load_script_handlers
 from helpers.platform.serving.handlers import (default_input_fn, default_model_fn, default_output_fn,
@@ -48,8 +52,7 @@ def load_variant(folder: Path, spec: dict) -> Variant:
     local = model["Local"]
     model_dir = folder / "variants" / spec["VariantName"] / "model"
     log.info("variant %s: verifying %s", spec["VariantName"], local["ArtifactPath"])
-    verify_sha256(local["ArtifactPath"], local.get("Sha256"))
-    safe_extract(local["ArtifactPath"], model_dir)
+    verified_extract(local["ArtifactPath"], local.get("Sha256"), model_dir)  # hashes and unpacks the same bytes
     for key, value in (model.get("PrimaryContainer", {}).get("Environment") or {}).items():
         os.environ.setdefault(key, str(value))
     if local.get("Algorithm"):
@@ -75,7 +78,7 @@ def build_app(folder: Path, config: dict, alarm=None) -> EndpointApp:
     return EndpointApp(
         endpoint_name=config["EndpointName"], variants=variants, capture=capture, sampling=sampling,
         alarm=alarm if alarm is not None else Alarm(float(config.get("InvocationTimeoutSeconds", 60))),
-        log_hint=str(folder / "server.log"),
+        log_hint=str(folder / "server.log"), guard=Guard(store_secret()),
     )
 
 
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         (folder / "failure").write_text(reason)
         return 1
 
-    import uvicorn
+    from helpers.platform.serving.protocol import serve
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -114,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     # Listen before announcing the port: a request sent at once waits in the backlog, not refused.
     sock.listen(2048)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, **UVICORN_SETTINGS))
+    server = serve(app, sock)
     threading.Thread(target=_watch, args=(folder, parent_pid, server), daemon=True).start()
     state = {"Pid": os.getpid(), "PidCreateTime": psutil.Process().create_time(), "Port": port,
              "Url": f"http://127.0.0.1:{port}", "Status": "InService",

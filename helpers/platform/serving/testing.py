@@ -94,6 +94,14 @@ def train_linear_learner(folder: str | Path, rows: int = 300, seed: int = 0) -> 
     return folder / "model"
 
 
+def owner_headers(headers: dict | None = None) -> dict:
+    """``headers`` plus the store's secret header: what a test sends to call a local server directly
+    (the servers answer their owner only; see helpers.platform.serving.access)."""
+    from helpers.platform.serving.access import auth_headers
+
+    return {**auth_headers(), **(headers or {})}
+
+
 def isolate(patch, home: str | Path) -> None:
     """Point a ``pytest.MonkeyPatch`` at a fresh store; register the variables ``use_local_runtime``
     sets, so undoing the patch restores them (no runtime URL leaks into later tests)."""
