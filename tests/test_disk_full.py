@@ -243,3 +243,49 @@ def test_write_failure_words():
     assert records.write_failure(OSError(errno.EDQUOT, "Disk quota exceeded"), "it").startswith("disk full")
     other = records.write_failure(OSError(errno.EROFS, "Read-only file system"), "the record")
     assert "OSError EROFS" in other and "Read-only file system" in other
+
+
+# ------------------------------------------------------------------------------- tuning jobs
+
+TUNING_SCRIPT = '''
+import argparse, os
+p = argparse.ArgumentParser()
+p.add_argument("--x", type=float, default=0.0)
+a = p.parse_args()
+print(f"score={a.x:.4f}", flush=True)
+open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w").write("m")
+'''
+
+
+def test_a_tuning_job_on_a_full_disk_ends_failed_and_wait_returns(disk, monkeypatch, tmp_path):
+    from helpers.platform import ContinuousParameter, HyperparameterTuner
+    from helpers.platform.tuning import records as tuning_records
+    from helpers.platform.tuning.runner import TuningRun
+
+    (tmp_path / "src" / "train.py").write_text(textwrap.dedent(TUNING_SCRIPT))
+    real_complete = TuningRun._complete
+
+    def complete(self, trial):  # the disk fills up as the first trial ends
+        real_complete(self, trial)
+        disk.error = OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(TuningRun, "_complete", complete)
+    trainer = ModelTrainer(training_image=SKLEARN_IMAGE, source_code=SourceCode(source_dir="src", entry_script="train.py"),
+                           base_job_name="tune").with_metric_definitions([{"Name": "score", "Regex": r"score=([0-9.]+)"}])
+    tuner = HyperparameterTuner(trainer, "score", {"x": ContinuousParameter(0, 1)}, strategy="Random", max_jobs=4,
+                                max_parallel_jobs=1)
+    tuner.tune(inputs=disk.channels, wait=False)
+    tuner.latest_tuning_job.wait(timeout=60)  # returns: TimeoutExceededError here would be the hang
+    described = tuner.describe()
+    assert described["HyperParameterTuningJobStatus"] == "Failed"
+    assert described["FailureReason"].startswith("disk full: could not write the record of tuning job")
+    assert sum(described["TrainingJobStatusCounters"].values()) < 4  # no new trial started on a full disk
+    assert not _temp_files(disk.home)
+    name = tuner.latest_tuning_job.name
+    assert json.loads((tuning_records.folder(name) / "tuning.json").read_text())["HyperParameterTuningJobStatus"] == \
+        "InProgress"
+    disk.error = None  # space freed: the next look writes the final record
+    assert tuner.describe()["HyperParameterTuningJobStatus"] == "Failed"
+    assert json.loads((tuning_records.folder(name) / "tuning.json").read_text())["HyperParameterTuningJobStatus"] == \
+        "Failed"
+    assert tuning_records.active(name) is None

@@ -5,20 +5,22 @@ ListTrainingJobsForHyperParameterTuningJob) under a private key.
 Written atomically after every change, so a tuning job can be described, analysed and browsed after
 a kernel restart. A job left ``InProgress`` by a Python process that no longer exists is marked
 ``Failed`` the next time anyone reads it (its training jobs reconcile themselves the same way).
+
+Reads are checked against ``TUNING_SCHEMA`` (``helpers.platform.records``): a corrupt ``tuning.json``
+is skipped by the listing with a warning naming it, and describing it is a clear error.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import os
 import re
-import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
 
 from helpers.platform import jobs
+from helpers.platform import records as store
+from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
 from helpers.platform_home import home, private_dir
 
 TERMINAL = ("Completed", "Failed", "Stopped")
@@ -28,6 +30,27 @@ _SUMMARY_TIME_FIELDS = ("CreationTime", "TrainingStartTime", "TrainingEndTime")
 #: SageMaker's limit on tuning job names.
 MAX_NAME = 32
 _NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+
+#: What the readers of tuning.json rely on; other keys are free.
+TUNING_SCHEMA = {
+    "HyperParameterTuningJobName": field(STR, required=True),
+    "HyperParameterTuningJobStatus": field(STR, required=True,
+                                           choices=("InProgress", "Completed", "Failed", "Stopping", "Stopped")),
+    "HyperParameterTuningJobArn": field(STR),
+    **{key: field(STR, NULL) for key in _TIME_FIELDS},
+    "HyperParameterTuningJobConfig": field(OBJECT, fields={
+        "Strategy": field(STR), "ResourceLimits": field(OBJECT),
+        "HyperParameterTuningJobObjective": field(OBJECT, fields={"MetricName": field(STR), "Type": field(STR)})}),
+    "TrainingJobStatusCounters": field(OBJECT),
+    "ObjectiveStatusCounters": field(OBJECT),
+    "BestTrainingJob": field(OBJECT, fields={"TrainingJobName": field(STR, required=True)}),
+    "FailureReason": field(STR),
+    PRIVATE: field(OBJECT, fields={
+        "MonitorPid": field(INT, NULL), "MonitorStarted": field(NUMBER, NULL),
+        "TrainingJobSummaries": field(LIST, items=field(OBJECT, fields={
+            "TrainingJobName": field(STR, required=True), "TrainingJobStatus": field(STR)})),
+        "Trials": field(OBJECT)}),
+}
 
 _ACTIVE: dict[str, object] = {}
 _ACTIVE_LOCK = threading.Lock()
@@ -92,11 +115,9 @@ def reserve_name(base: str, job_name: str | None = None) -> str:
 
 
 def write(name: str, record: dict) -> None:
+    """Write ``tuning.json`` atomically; a failed write (OSError, e.g. ENOSPC) leaves no temporary file."""
     target = private_dir(folder(name))
-    fd, tmp = tempfile.mkstemp(dir=target, prefix=".tuning-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(record, handle, indent=2, default=str)
-    os.replace(tmp, target / "tuning.json")
+    store.write_record(target / "tuning.json", record, prefix=".tuning-")
 
 
 def known_names() -> list[str]:
@@ -105,19 +126,42 @@ def known_names() -> list[str]:
     return sorted(p.name for p in root().iterdir() if (p / "tuning.json").is_file())
 
 
+def load(name: str) -> dict:
+    """``tuning.json`` as stored (not reconciled): ValueError if there is none, CorruptRecord if unusable."""
+    path = folder(name) / "tuning.json"
+    try:
+        record = store.read_record(path, TUNING_SCHEMA)
+    except FileNotFoundError:
+        known = known_names()
+        hint = f" Known tuning jobs: {', '.join(known[-5:])}." if known else " No tuning job has run yet."
+        raise ValueError(f"Hyperparameter tuning job {name!r} not found in {root()}.{hint}") from None
+    if record["HyperParameterTuningJobName"] != name:
+        raise CorruptRecord(path, f"HyperParameterTuningJobName is {record['HyperParameterTuningJobName']!r} but "
+                                  f"the folder is {name!r} (copied by hand?)")
+    return record
+
+
 def read(name: str) -> dict:
     """The stored record (the live one while this process runs the job), reconciled."""
     run = active(name)
     if run is not None:
+        if run.done:
+            run.persist()  # its final record could not be written (full disk): retried at each look
         return run.record()
-    path = folder(name) / "tuning.json"
-    if not path.is_file():
-        known = known_names()
-        hint = f" Known tuning jobs: {', '.join(known[-5:])}." if known else " No tuning job has run yet."
-        raise ValueError(f"Hyperparameter tuning job {name!r} not found in {root()}.{hint}")
-    with open(path, encoding="utf-8") as handle:
-        record = json.load(handle)
-    return _reconcile(name, record)
+    return _reconcile(name, load(name))
+
+
+def corrupt_records() -> list[CorruptRecord]:
+    """Every tuning job record that cannot be read (for ``cleanup`` and the doctor)."""
+    found = []
+    for name in known_names():
+        try:
+            load(name)
+        except CorruptRecord as error:
+            found.append(error)
+        except ValueError:
+            continue
+    return found
 
 
 def _reconcile(name: str, record: dict) -> dict:
@@ -139,7 +183,10 @@ def _reconcile(name: str, record: dict) -> dict:
               "interrupted?). Start the tuning job again.")
     record.update(HyperParameterTuningJobStatus="Failed", FailureReason=reason, LastModifiedTime=jobs.now(),
                   HyperParameterTuningEndTime=record.get("HyperParameterTuningEndTime") or jobs.now())
-    write(name, record)
+    try:
+        write(name, record)
+    except OSError:
+        pass  # a read must not fail on a full disk: the next reader reconciles it again
     return record
 
 
@@ -192,8 +239,11 @@ def list_hyper_parameter_tuning_jobs(name_contains: str | None = None) -> list[d
             continue
         try:
             record = read(name)
-        except (ValueError, json.JSONDecodeError):
+        except CorruptRecord as error:
+            store.warn_corrupt(error)
             continue
+        except ValueError:
+            continue  # removed while listing
         config = record.get("HyperParameterTuningJobConfig", {})
         summaries.append(public_view({
             key: record.get(key) for key in ("HyperParameterTuningJobName", "HyperParameterTuningJobArn",

@@ -4,7 +4,9 @@ its own process) up to ``max_parallel_jobs`` at a time, follow their objective m
 
 A trial that fails is recorded as Failed and the tuning job goes on. The record is written to disk
 after every change (``records.write``), so ``describe()`` and the analytics work while it runs and
-after a kernel restart.
+after a kernel restart. A record that cannot be written (a full disk...) stops the tuning job, which
+ends Failed with the reason ("disk full: ..."); ``wait()`` returns, and the final record stays in
+memory (``describe()`` shows it) until it can be written.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from helpers.platform import jobs
 from helpers.platform import runner as job_runner
 from helpers.platform.metrics import MetricScraper
+from helpers.platform.records import write_failure
 from helpers.platform.tuning import records
 from helpers.platform.tuning.search import distributions, make_study, worse_than_median
 
@@ -73,16 +76,36 @@ class TuningRun:
         self._done = threading.Event()
         self._started = time.monotonic()
         self.error: BaseException | None = None
+        self._write_error: str | None = None  # why a write failed: the tuning job ends Failed with it
+        self._unsaved = False  # the final record is not on disk yet
 
     # ----------------------------------------------------------------- record
     def record(self) -> dict:
         with self._lock:
             return copy.deepcopy(self._record)
 
-    def _save(self) -> None:
+    def _save(self) -> bool:
+        """Write the record; a failed write is remembered (the loop stops and ends Failed with it)."""
         with self._lock:
             self._record["LastModifiedTime"] = jobs.now()
-            records.write(self.name, self._record)
+            try:
+                records.write(self.name, self._record)
+            except OSError as exc:
+                if self._write_error is None:
+                    self._write_error = write_failure(exc, f"the record of tuning job {self.name!r}")
+                return False
+            return True
+
+    def persist(self) -> bool:
+        """Retry writing a finished tuning job's final record; True once it is on disk."""
+        with self._lock:
+            if self._unsaved and self._save():
+                self._unsaved = False
+            if self._unsaved:
+                return False
+        if records.active(self.name) is self:
+            records.unregister_active(self.name)
+        return True
 
     def _refresh_counters(self) -> None:
         statuses = [t.summary.get("TrainingJobStatus") for t in self.trials]
@@ -137,6 +160,8 @@ class TuningRun:
         records.register_active(self.name, self)
         try:
             while True:
+                if self._write_error is not None:
+                    self.request_stop(self._write_error)
                 if self._stop_requested is None and self.max_runtime and \
                         time.monotonic() - self._started > self.max_runtime:
                     self.request_stop(f"the tuning job reached MaxRuntimeInSeconds={self.max_runtime}.")
@@ -157,7 +182,8 @@ class TuningRun:
             self._finish(interrupted=exc)
             raise
         finally:
-            records.unregister_active(self.name)
+            if not self._unsaved:  # an unsaved run stays known here: describe() and wait() see its end
+                records.unregister_active(self.name)
             self._done.set()
 
     def run_to_end(self) -> None:
@@ -336,6 +362,9 @@ class TuningRun:
                 status = "Stopped" if isinstance(interrupted, (KeyboardInterrupt, GeneratorExit)) else "Failed"
                 self._record["FailureReason"] = ("interrupted from the notebook (KeyboardInterrupt)."
                                                  if status == "Stopped" else f"{type(interrupted).__name__}: {interrupted}")
+            elif self._write_error is not None:
+                status = "Failed"
+                self._record["FailureReason"] = self._write_error
             elif self._stop_requested is not None:
                 status = "Stopped"
                 self._record["FailureReason"] = f"Stopped: {self._stop_requested}"
@@ -349,7 +378,12 @@ class TuningRun:
             self._record["HyperParameterTuningJobStatus"] = status
             self._record["HyperParameterTuningEndTime"] = jobs.now()
             self._record.setdefault(jobs.PRIVATE, {})["ElapsedSeconds"] = round(time.monotonic() - self._started, 3)
-        self._save()
+            saved = self._save()
+            if not saved and status != "Failed":  # the disk filled up at the very last write
+                self._record["HyperParameterTuningJobStatus"] = "Failed"
+                self._record["FailureReason"] = self._write_error
+                saved = self._save()
+            self._unsaved = not saved
 
     def summary_line(self) -> str:
         """One line without names or timings (stable in a notebook's stored outputs)."""
