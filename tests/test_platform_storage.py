@@ -98,3 +98,83 @@ def test_session_default_bucket_prefix_applies_to_default_bucket_only(flywheel_h
     assert session.upload_data(tmp_path / "f.csv", key_prefix="data") == \
         "s3://sagemaker-us-west-2-000000000000/team-a/data/f.csv"
     assert session.upload_data(tmp_path / "f.csv", bucket="mine", key_prefix="data") == "s3://mine/data/f.csv"
+
+
+# ------------------------------------------------------------------------- an owner-only home
+def _readable_by_others(home) -> list[str]:
+    """Every file or folder under ``home`` (itself included) that group or others may read, write or enter."""
+    import os
+    import stat
+
+    loose = []
+    for folder, dirs, files in os.walk(home):
+        for path in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) & 0o077:
+                loose.append(f"{oct(stat.S_IMODE(mode))} {os.path.relpath(path, home)}")
+    return sorted(set(loose))
+
+
+def test_ensure_home_creates_the_home_owner_only_and_tightens_a_loose_one_once(tmp_path, monkeypatch, capsys):
+    import stat
+
+    from helpers import platform_home
+
+    fresh = tmp_path / "a" / "fresh-home"
+    monkeypatch.setenv("FLYWHEEL_HOME", str(fresh))
+    assert platform_home.ensure_home() == fresh
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert capsys.readouterr().err == ""  # a new home needs no notice
+
+    loose = tmp_path / "old-home"
+    loose.mkdir()
+    loose.chmod(0o755)  # as an older kit (or mkdir under umask 022) left it
+    monkeypatch.setenv("FLYWHEEL_HOME", str(loose))
+    platform_home.ensure_home()
+    platform_home.ensure_home()
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o700
+    notice = capsys.readouterr().err.strip().splitlines()
+    assert len(notice) == 1 and "owner-only (700)" in notice[0] and str(loose) in notice[0]
+
+
+def test_private_writers_make_0600_files_and_0700_folders(flywheel_home):
+    from helpers import platform_home
+
+    folder = platform_home.private_dir(flywheel_home / "x" / "y" / "z")
+    platform_home.write_private_text(folder / "a.txt", "hi")
+    with platform_home.open_private(folder / "b.log", "ab") as handle:
+        handle.write(b"log\n")
+    storage.put_bytes("s3://bkt/deep/er/object.csv", b"1\n")
+    storage.upload(folder / "a.txt", "s3://bkt/up/")
+    assert _readable_by_others(flywheel_home) == []
+
+
+def test_a_training_job_deploy_and_capture_leave_nothing_readable_by_others(tmp_path, monkeypatch):
+    """The whole path once, in a home that does not exist yet: every file and folder is the owner's only."""
+    import numpy as np
+
+    from helpers.platform import InputData, ModelTrainer, image_uris
+    from helpers.platform.serving import DataCaptureConfig, ModelBuilder
+    from helpers.platform.serving.registry import stop_all
+    from helpers.platform.serving.testing import isolate, make_classification
+
+    home = tmp_path / "fresh-home"
+    isolate(monkeypatch, home)
+    x, y = make_classification(120)
+    np.savetxt(tmp_path / "train.csv", np.column_stack([y, x]), delimiter=",", fmt="%.6g")
+    uri = Session().upload_data(str(tmp_path / "train.csv"), key_prefix="perm/train")
+    image = image_uris.retrieve("linear-learner", "us-east-1")
+    trainer = ModelTrainer(training_image=image, hyperparameters={
+        "predictor_type": "binary_classifier", "feature_dim": 4, "epochs": 1})
+    trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri)], logs=False)
+    artifact = trainer.latest_training_job.describe()["ModelArtifacts"]["S3ModelArtifacts"]
+    try:
+        endpoint = ModelBuilder(s3_model_data_url=artifact, image_uri=image).deploy(
+            endpoint_name="perm-ep", data_capture_config=DataCaptureConfig(
+                sampling_percentage=100, destination_s3_uri="s3://perm-bucket/capture"))
+        endpoint.invoke(b"1,2,3,4", content_type="text/csv")
+        assert endpoint.capture_files()  # flushed: capture's folders and file are checked below
+        assert (home / "jobs").is_dir() and (home / "endpoints").is_dir() and (home / "s3" / "perm-bucket").is_dir()
+        assert _readable_by_others(home) == []
+    finally:
+        stop_all()

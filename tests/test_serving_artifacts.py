@@ -144,3 +144,106 @@ def test_an_unsafe_archive_fails_the_endpoint_without_writing_outside(home, tmp_
         builder.deploy(endpoint_name="evil")
     assert "../../escaped.txt" in Endpoint("evil").describe()["FailureReason"]
     assert not any(p.name == "escaped.txt" for p in tmp_path.rglob("escaped.txt"))
+
+
+# ----------------------------------------------------------- caps, modes, and one read for hash and unpack
+def test_an_archive_over_the_size_cap_is_refused_before_it_is_unpacked(tmp_path, monkeypatch):
+    import gzip
+
+    from helpers.platform.serving import artifacts
+
+    # 8 MiB of zeros: the gzip is ~8 KB, the unpacked file 1000 times that
+    info = member("zeros.bin")
+    info.size = 8 * 1024 * 1024
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        tar.addfile(info, io.BytesIO(bytes(info.size)))
+    (tmp_path / "bomb.tar.gz").write_bytes(gzip.compress(raw.getvalue()))
+    assert (tmp_path / "bomb.tar.gz").stat().st_size < 64 * 1024
+    monkeypatch.setenv(artifacts.MAX_UNPACKED_ENV, str(4 * 1024 * 1024))
+    with pytest.raises(ArtifactError, match=r"unpacks to more than 4,194,304 bytes.*FLYWHEEL_MAX_MODEL_BYTES"):
+        safe_extract(tmp_path / "bomb.tar.gz", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setattr(artifacts, "MAX_MEMBER_BYTES", 1024 * 1024)
+    monkeypatch.delenv(artifacts.MAX_UNPACKED_ENV)
+    with pytest.raises(ArtifactError, match=r"member 'zeros.bin' unpacks to 8,388,608 bytes, over the cap"):
+        safe_extract(tmp_path / "bomb.tar.gz", tmp_path / "out")
+    monkeypatch.setenv(artifacts.MAX_UNPACKED_ENV, "lots")
+    with pytest.raises(ArtifactError, match="not a whole number of bytes"):
+        safe_extract(tmp_path / "bomb.tar.gz", tmp_path / "out")
+
+
+def test_too_many_members_are_refused(tmp_path, monkeypatch):
+    from helpers.platform.serving import artifacts
+
+    monkeypatch.setattr(artifacts, "MAX_MEMBERS", 10)
+    source = archive(tmp_path / "many.tar.gz", [(member(f"f{i}"), b"") for i in range(11)])
+    with pytest.raises(ArtifactError, match="more than 10 members"):
+        safe_extract(source, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_unpacked_modes_are_owner_only_without_setuid_setgid_sticky(tmp_path):
+    import stat
+
+    infos = []
+    for name, mode in (("suid", 0o4755), ("sgid", 0o2775), ("sticky-world", 0o1777), ("plain", 0o644)):
+        info = member(name)
+        info.mode = mode
+        infos.append((info, b"x"))
+    folder = member("dir", tarfile.DIRTYPE)
+    folder.mode = 0o3777
+    source = archive(tmp_path / "modes.tar.gz", [(folder, None), *infos])
+    target = safe_extract(source, tmp_path / "out")
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in target.iterdir()}
+    assert modes == {"suid": 0o700, "sgid": 0o700, "sticky-world": 0o700, "plain": 0o600, "dir": 0o700}
+    assert stat.S_IMODE(target.stat().st_mode) == 0o700
+
+
+def _swap_on_open(monkeypatch, archive_path, replacement: bytes):
+    """Make the first tarfile.open() in serving.artifacts first overwrite ``archive_path``: a swap that
+    lands right after the checksum was computed."""
+    from helpers.platform.serving import artifacts
+
+    real_open = tarfile.open
+    swapped = []
+
+    def open_after_swap(*args, **kwargs):
+        if not swapped:
+            swapped.append(True)
+            archive_path.write_bytes(replacement)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(artifacts.tarfile, "open", open_after_swap)
+
+
+def test_the_checksum_and_the_unpacking_read_the_same_bytes(tmp_path, monkeypatch):
+    from helpers.platform.serving.artifacts import verified_extract
+
+    good = archive(tmp_path / "good.tar.gz", [(member("model.json"), b'{"model": "good"}')])
+    evil = archive(tmp_path / "evil.tar.gz", [(member("model.json"), b'{"model": "evil"}')]).read_bytes()
+    digest = sha256_of(good)
+
+    # The old flow (check the path, then open the path again) unpacks whatever is there by then.
+    with monkeypatch.context() as patch:
+        _swap_on_open(patch, good, evil)
+        verify_sha256(good, digest)
+        assert (safe_extract(good, tmp_path / "old") / "model.json").read_bytes() == b'{"model": "evil"}'
+
+    good = archive(tmp_path / "good.tar.gz", [(member("model.json"), b'{"model": "good"}')])
+    _swap_on_open(monkeypatch, good, evil)
+    assert verified_extract(good, digest, tmp_path / "new") == digest
+    assert (tmp_path / "new" / "model.json").read_bytes() == b'{"model": "good"}'  # the bytes that were checked
+
+
+def test_verified_extract_refuses_a_mismatch_and_a_missing_checksum_and_writes_nothing(tmp_path):
+    from helpers.platform.serving.artifacts import verified_extract
+
+    good = archive(tmp_path / "good.tar.gz", [(member("model.json"), b"{}")])
+    with pytest.raises(ArtifactError, match="changed since"):
+        verified_extract(good, "0" * 64, tmp_path / "out")
+    with pytest.raises(ArtifactError, match="no sha256 is recorded"):
+        verified_extract(good, None, tmp_path / "out")
+    with pytest.raises(ArtifactError, match="not a regular file"):
+        verified_extract(tmp_path, "0" * 64, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers.algorithms.errors import DataFormatError
+from helpers.algorithms.numbers import is_number
 
 __all__ = ["Table", "read_channel", "channel_files", "split_label", "check_class_labels"]
 
@@ -127,7 +128,7 @@ def _raise_first_problem(channel: str, path: Path, rows: list[str], numbers: lis
     width = len(rows[0].split(","))
     for r, row in enumerate(rows):
         cells = [cell.strip() for cell in row.split(",")]
-        bad = [(c, cell) for c, cell in enumerate(cells) if not _is_number(cell)]
+        bad = [(c, cell) for c, cell in enumerate(cells) if not is_number(cell)]  # float() would take "1_0"
         if r == 0 and bad and len(bad) >= max(1, len(cells) // 2):
             shown = ", ".join(repr(cell) for cell in cells[:4]) + (", ..." if len(cells) > 4 else "")
             raise DataFormatError(
@@ -148,14 +149,6 @@ def _raise_first_problem(channel: str, path: Path, rows: list[str], numbers: lis
                            f"as numbers (one-hot or codes) before uploading")
             raise DataFormatError(f"{where}, row {numbers[r]}, column {c + 1}: {problem}.")
     raise DataFormatError(f"{where} could not be read as CSV numbers: {_WRITE_HINT}.")
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def split_label(table: Table, feature_dim: int | None, *, algorithm: str, label_columns: int = 1) -> tuple[np.ndarray, np.ndarray | None]:

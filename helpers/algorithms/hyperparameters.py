@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from helpers.algorithms.errors import HyperparameterError
+from helpers.algorithms.numbers import parse_float, parse_int
 
 __all__ = ["Hyperparameter", "integer", "number", "boolean", "choice", "custom", "validate", "TUNING_OBJECTIVE"]
 
@@ -120,14 +121,13 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     if isinstance(value, str):
+        # ASCII digits only, as SageMaker's containers read them: int() would take "١٢" or "1_0"
         text = value.strip()
-        try:
-            return int(text)
-        except ValueError:
-            pass
-        try:  # "10.0" from a tuner's continuous range: accept when whole
-            as_float = float(text)
-        except ValueError:
+        out = parse_int(text)
+        if out is not None:
+            return out
+        as_float = parse_float(text)  # "10.0" from a tuner's continuous range: accept when whole
+        if as_float is None:
             return None
         return int(as_float) if math.isfinite(as_float) and as_float.is_integer() else None
     try:  # numpy integers
@@ -143,11 +143,14 @@ def _as_int(value: Any) -> int | None:
 def _as_float(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    try:
-        out = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
+    if isinstance(value, str):
+        out = parse_float(value.strip())  # ASCII syntax only: float() would take "１２" or "1_0"
+    else:
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            return None
+    return out if out is not None and math.isfinite(out) else None
 
 
 def _as_bool(value: Any) -> bool | None:

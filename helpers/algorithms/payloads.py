@@ -24,6 +24,7 @@ import numpy as np
 import orjson
 
 from helpers.algorithms.errors import InferenceError
+from helpers.algorithms.numbers import parse_float
 
 __all__ = ["parse_media_type", "parse_features", "negotiate_accept", "encode", "check_features"]
 
@@ -72,9 +73,11 @@ def parse_features(body: bytes | str, content_type: str | None, supported: Seque
     else:
         rows = _jsonlines_rows(text)
     label_size = params.get("label_size", "0")
-    if not label_size.isdigit():
+    if not (label_size.isascii() and label_size.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise InferenceError(f"Content-Type parameter label_size={label_size!r} must be a non-negative integer.", 400)
-    matrix = _to_matrix(rows, from_json=mime != CSV)
+    # numpy reads a str cell with float(), which takes "1_0" and any Unicode digit: such text goes cell by cell
+    plain = mime != CSV or (text.isascii() and "_" not in text)
+    matrix = _to_matrix(rows, from_json=mime != CSV, plain=plain)
     if int(label_size):
         matrix = matrix[:, int(label_size):]
     return matrix
@@ -85,12 +88,15 @@ def _one_csv_row(body: bytes | str) -> np.ndarray | None:
 
     A shortcut, not a second parser: numpy reads each cell as the general path does (for a cell of
     ASCII text, as ``float`` does), and every body it does not accept in full (several rows, a BOM,
-    an empty cell, NaN...) returns None and goes through the general path, which names the problem.
+    an empty cell, NaN, a non-ASCII byte, an underscore...) returns None and goes through the general
+    path, which names the problem.
     """
     if type(body) is not bytes:
         return None
     line = body.strip()
-    if 10 in line or 13 in line:  # a line break (b"\n" in line costs 5x more: it tries b"\n" as an int first)
+    # a line break, or "_" (float() reads b"1_0" as 10); an int operand: b"\n" in line costs 5x more,
+    # as it is tried as an int first. isascii() is one C pass: numpy would refuse other bytes anyway.
+    if 10 in line or 13 in line or 95 in line or not line.isascii():
         return None
     try:
         # numpy converts the cells in C: half the instructions of float() per cell
@@ -177,12 +183,21 @@ def _record_features(item: Any, number: int) -> Any:
         f'Record {number} has no features: write {{"features": [1.5, 16.0, ...]}} (or a plain list of numbers).', 400)
 
 
-def _to_matrix(rows: list[Any], from_json: bool) -> np.ndarray:
+def _to_matrix(rows: list[Any], from_json: bool, plain: bool = True) -> np.ndarray:
+    """``rows`` as a float64 matrix, or InferenceError 400 naming the first bad cell.
+
+    ``plain``: the cells' text is ASCII without "_" (CSV), so numpy's ``float()`` reads it as the
+    containers do; otherwise every cell is read by :func:`_number`.
+    """
     try:  # fast path: numpy converts numbers and numeric strings in C
+        if not plain:
+            raise ValueError("cells need the strict reader")
         fast = np.array(rows, dtype=np.float64)
-        # numpy reads true / false as 1 / 0; the general path rejects them by name
+        # numpy reads true / false as 1 / 0 and a str cell with float(); the general path rejects
+        # booleans and exotic digits ("١٢", "1_0") by name
         if (fast.ndim == 2 and fast.shape[1] > 0 and np.isfinite(fast).all()
-                and not (from_json and any(cell is True or cell is False for row in rows for cell in row))):
+                and not (from_json and any(cell is True or cell is False or (type(cell) is str and parse_float(cell) is None)
+                                           for row in rows for cell in row))):
             return fast
     except (ValueError, TypeError):
         pass
@@ -218,10 +233,7 @@ def _number(cell: Any) -> float | None:
         text = cell.strip()
         if text == "":
             return math.nan
-        try:
-            return float(text)
-        except ValueError:
-            return None
+        return parse_float(text)  # the containers' ASCII syntax, not float()'s
     return None
 
 
