@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from helpers.course import reset_lab
-from helpers.course.build_labs import build_labs
+from helpers.course.build_labs import LabState, build_labs
 from helpers.course.reset_lab import Outcome, ResetError
 
 NOW = datetime(2026, 11, 23, 14, 5, 9)
@@ -34,6 +34,15 @@ def course(tmp_path: Path) -> Path:
     nbformat.write(solution(), tmp_path / "solutions" / "10_capstone.ipynb")
     build_labs(tmp_path / "solutions", tmp_path / "labs")
     return tmp_path
+
+
+def backups(course: Path) -> list[str]:
+    """The backup notebooks in labs/.backup/ (the folder also holds build-labs' record)."""
+    return sorted(p.name for p in (course / "labs" / ".backup").glob("*.ipynb"))
+
+
+def files(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def learner_edit(lab: Path) -> str:
@@ -68,7 +77,7 @@ def test_pristine_lab_is_left_alone_without_a_backup(course: Path, capsys: pytes
         capsys.readouterr().out
     )
     assert lab.stat().st_mtime_ns == before
-    assert not (course / "labs" / ".backup").exists()
+    assert backups(course) == []
 
 
 def test_resaved_but_unchanged_lab_counts_as_pristine(course: Path):
@@ -115,12 +124,12 @@ def test_cli_reports_where_the_work_went(course: Path, capsys: pytest.CaptureFix
 
 @pytest.mark.parametrize("wanted", ["7", "99", "04_linear", "lab"])
 def test_unknown_lab_lists_the_labs_and_changes_nothing(course: Path, wanted: str, capsys: pytest.CaptureFixture):
-    before = {p: p.read_bytes() for p in (course / "labs").iterdir()}
+    before = files(course / "labs")
     assert reset_lab.main([wanted], course) == 2
     err = capsys.readouterr().err
     assert f"there is no lab {wanted!r}. The labs are:" in err
     assert "  04  labs/04_linear_regression_gd.ipynb" in err and "  10  labs/10_capstone.ipynb" in err
-    assert {p: p.read_bytes() for p in (course / "labs").iterdir()} == before
+    assert files(course / "labs") == before
 
 
 def test_broken_solution_leaves_the_lab_untouched(course: Path):
@@ -132,7 +141,7 @@ def test_broken_solution_leaves_the_lab_untouched(course: Path):
     with pytest.raises(ResetError, match="needs exactly one '# HINT: ...' line.*lab was left unchanged"):
         reset_lab.reset_lab(course, "04")
     assert lab.read_text(encoding="utf-8") == work
-    assert not (course / "labs" / ".backup").exists()
+    assert backups(course) == []
 
 
 def test_no_argument_prints_usage_with_the_labs(course: Path, capsys: pytest.CaptureFixture):
@@ -140,3 +149,17 @@ def test_no_argument_prints_usage_with_the_labs(course: Path, capsys: pytest.Cap
     assert reset_lab.main(["--help"], course) == 0
     out = capsys.readouterr().out
     assert "usage: python -m helpers reset-lab NN" in out and "labs: 04, 10" in out
+
+
+def test_after_a_reset_build_labs_knows_the_lab_is_its_own(course: Path):
+    # A fresh clone has no record of what build-labs wrote; reset-lab writes the lab, so it records it.
+    (course / "labs" / ".backup" / "last-generated.json").unlink()
+    lab = course / "labs" / "04_linear_regression_gd.ipynb"
+    learner_edit(lab)
+    reset_lab.reset_lab(course, "04", now=NOW)
+    changed = solution()
+    changed.cells[0].source = "# 04 · Gradient descent, revised"
+    nbformat.write(changed, course / "solutions" / "04_linear_regression_gd.ipynb")
+    result = build_labs(course / "solutions", course / "labs")
+    assert result.states == {lab: LabState.OUTDATED}  # replaced without a second, needless backup
+    assert backups(course) == ["04_linear_regression_gd-20261123-140509.ipynb"]

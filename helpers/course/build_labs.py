@@ -14,14 +14,33 @@ becomes, in the lab,
 
 Regions are numbered 1, 2, ... in notebook order. Every region must carry one ``# HINT:`` line.
 Cells tagged ``instructor`` are dropped; outputs and execution counts are cleared.
+
+``labs/`` is also where learners work, so regenerating never destroys anything (README, "How the
+labs work"):
+
+* a lab that differs from what its solution generates is copied to ``labs/.backup/`` (a unique
+  name, never overwriting an earlier backup) before it is replaced; that includes a lab that was
+  only run and saved (outputs can take minutes to recompute, a backup costs nothing), and a lab that
+  is not readable JSON, e.g. after a ``git stash pop`` left conflict markers in it;
+* no backup is made when nothing can be lost: the lab is missing, holds the same notebook in another
+  JSON layout, or is byte for byte what build-labs wrote last time (``labs/.backup/last-generated.json``
+  records a hash of every lab it writes; without that record a differing lab is simply backed up);
+* notebooks in ``labs/`` without a solution (``Untitled.ipynb``, ``*-Copy1.ipynb``, notes) are never
+  touched. ``--check`` reports the ones named like a lab (``NN_topic.ipynb``): that name is reserved.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import shutil
 import sys
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
 
 import nbformat
@@ -31,17 +50,47 @@ END = re.compile(r"^\s*### END SOLUTION\s*$")
 HINT = re.compile(r"^\s*# HINT:\s*(?P<hint>.+?)\s*$")
 INSTRUCTOR_TAG = "instructor"
 NOTEBOOK_NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+BACKUP_DIR = ".backup"
+RECORD = "last-generated.json"  # in labs/.backup/: sha256 of the text build-labs last wrote, per lab
+SAFE_COMMAND = "`make labs` (python -m helpers build-labs)"
 
 
 class LabBuildError(ValueError):
     """A solution notebook cannot be turned into a lab; the message names the cell."""
 
 
+class LabState(Enum):
+    """How a lab on disk compares with the lab its solution generates now."""
+
+    CURRENT = "current"  # byte for byte what the solution generates
+    MISSING = "missing"
+    REFORMATTED = "reformatted"  # the same notebook in another JSON layout: nothing to lose
+    OUTDATED = "outdated"  # exactly what build-labs wrote last time, untouched since: nothing to lose
+    OUTPUTS = "outputs"  # the generated cells, plus outputs or metadata from running and saving it
+    EDITED = "edited"  # its cells differ: the learner's work, or an older lab nobody recorded
+    UNREADABLE = "unreadable"  # not a notebook: half-written, or git conflict markers in the JSON
+
+    @property
+    def needs_backup(self) -> bool:
+        return self in {LabState.OUTPUTS, LabState.EDITED, LabState.UNREADABLE}
+
+
+@dataclass
+class Backup:
+    """A lab whose previous content was kept before it was replaced."""
+
+    lab: Path
+    backup: Path
+    state: LabState
+
+
 @dataclass
 class BuildResult:
-    written: list[Path]
-    unchanged: list[Path]
-    removed: list[Path]
+    written: list[Path] = field(default_factory=list)  # written or replaced (with ``check``: would be)
+    unchanged: list[Path] = field(default_factory=list)
+    orphans: list[Path] = field(default_factory=list)  # NN_topic.ipynb in labs/ without a solution: never touched
+    backups: list[Backup] = field(default_factory=list)  # every replaced lab whose content was kept first
+    states: dict[Path, LabState] = field(default_factory=dict)  # every lab that is (or was) not current
 
 
 def stub_source(source: str, lab: str, first_number: int, where: str) -> tuple[str, int]:
@@ -106,50 +155,245 @@ def render(notebook: nbformat.NotebookNode) -> str:
     return nbformat.writes(notebook) + "\n"
 
 
-def build_labs(solutions: Path, labs: Path, check: bool = False) -> BuildResult:
-    """Write (or, with ``check``, only compare) every lab; remove labs that have no solution."""
-    written, unchanged, removed = [], [], []
-    expected: set[str] = set()
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="surrogateescape")).hexdigest()
+
+
+def cells_of(notebook: object) -> list[tuple] | None:
+    """What a learner writes in a notebook: each cell's type, source and attachments (pasted images).
+
+    Outputs, execution counts, cell ids and metadata are left out: running and saving adds them.
+    ``None`` when ``notebook`` (parsed JSON) is not a notebook.
+    """
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return None
+    cells = []
+    for cell in notebook["cells"]:
+        if not isinstance(cell, dict) or "cell_type" not in cell:
+            return None
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        cells.append((cell["cell_type"], source, json.dumps(cell.get("attachments"), sort_keys=True)))
+    return cells
+
+
+def classify(current: str | None, generated: str, recorded: str | None) -> LabState:
+    """Compare a lab's text on disk (``None``: no file) with the generated text.
+
+    ``recorded`` is the sha256 of what build-labs wrote to this lab last time, if known.
+    """
+    if current is None:
+        return LabState.MISSING
+    if current == generated:
+        return LabState.CURRENT
+    if recorded is not None and sha256(current) == recorded:
+        return LabState.OUTDATED
+    try:
+        on_disk = json.loads(current)
+    except ValueError:  # JSONDecodeError, or text that is not even UTF-8
+        return LabState.UNREADABLE
+    if cells_of(on_disk) is None:
+        return LabState.UNREADABLE
+    wanted = json.loads(generated)
+    if on_disk == wanted:
+        return LabState.REFORMATTED
+    return LabState.OUTPUTS if cells_of(on_disk) == cells_of(wanted) else LabState.EDITED
+
+
+def read_text(path: Path) -> str | None:
+    """The file's text (undecodable bytes kept as surrogates, so nothing is lost), or None if absent."""
+    try:
+        return path.read_text(encoding="utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        return None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, so a crash never leaves half a notebook."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def keep_backup(lab: Path, now: datetime | None = None) -> Path:
+    """Copy ``lab`` byte for byte to ``labs/.backup/<stem>-<YYYYmmdd-HHMMSS>[-N].ipynb``; return the copy.
+
+    The name is claimed with an exclusive create, so two runs (even at the same moment, in two
+    processes) never write to the same backup.
+    """
+    folder = lab.parent / BACKUP_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{lab.stem}-{(now or datetime.now()):%Y%m%d-%H%M%S}"
+    for n in range(10_000):
+        path = folder / (f"{stem}.ipynb" if n == 0 else f"{stem}-{n}.ipynb")
+        try:
+            target = open(path, "xb")
+        except FileExistsError:
+            continue
+        try:
+            with target, open(lab, "rb") as source:
+                shutil.copyfileobj(source, target)
+                target.flush()
+                os.fsync(target.fileno())  # the work is on disk before the lab is replaced
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        shutil.copystat(lab, path)
+        return path
+    raise OSError(f"{folder}: 10000 backups of {lab.name} in one second; clean up that folder")
+
+
+def read_record(labs: Path) -> dict[str, str]:
+    """What build-labs wrote last time: lab file name -> sha256. Empty when unknown or damaged."""
+    try:
+        record = json.loads((labs / BACKUP_DIR / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def remember(labs: Path, texts: dict[str, str]) -> None:
+    """Record the sha256 of the generated text of each lab now on disk (``texts``: file name -> text)."""
+    if not texts:
+        return
+    record = read_record(labs)
+    record.update({name: sha256(text) for name, text in texts.items()})
+    (labs / BACKUP_DIR).mkdir(parents=True, exist_ok=True)
+    write_atomically(labs / BACKUP_DIR / RECORD, json.dumps(dict(sorted(record.items())), indent=1) + "\n")
+
+
+def generated_labs(solutions: Path) -> dict[str, str]:
+    """Lab file name -> the lab's text, for every solution notebook."""
+    texts = {}
     for solution_path in sorted(solutions.glob("*.ipynb")):
         if not NOTEBOOK_NAME.match(solution_path.name):
             raise LabBuildError(f"{solution_path}: notebook names are NN_topic.ipynb (two digits, lower case).")
-        expected.add(solution_path.name)
-        solution = nbformat.read(solution_path, as_version=4)
-        text = render(lab_from_solution(solution, solution_path.stem))
-        lab_path = labs / solution_path.name
-        if lab_path.exists() and lab_path.read_text(encoding="utf-8") == text:
-            unchanged.append(lab_path)
+        try:
+            solution = nbformat.read(solution_path, as_version=4)
+        except ValueError as error:  # NotJSONError: e.g. git conflict markers in the solution
+            raise LabBuildError(f"{solution_path} is not a readable notebook ({error}); repair it first.") from None
+        texts[solution_path.name] = render(lab_from_solution(solution, solution_path.stem))
+    return texts
+
+
+def build_labs(solutions: Path, labs: Path, check: bool = False, now: datetime | None = None) -> BuildResult:
+    """Write (or, with ``check``, only compare) every lab, keeping a backup of anything that could be lost.
+
+    Every solution is turned into its lab before any file is touched, so a broken solution changes
+    nothing. Notebooks in ``labs/`` without a solution are never touched.
+    """
+    texts = generated_labs(solutions)
+    record = read_record(labs)
+    result = BuildResult()
+    in_sync: dict[str, str] = {}
+    for name, text in texts.items():
+        lab_path = labs / name
+        state = classify(read_text(lab_path), text, record.get(name))
+        if state is LabState.CURRENT:
+            result.unchanged.append(lab_path)
+            in_sync[name] = text
             continue
-        written.append(lab_path)
-        if not check:
-            labs.mkdir(parents=True, exist_ok=True)
-            lab_path.write_text(text, encoding="utf-8")
-    for lab_path in sorted(labs.glob("*.ipynb")):
-        if lab_path.name not in expected:
-            removed.append(lab_path)
-            if not check:
-                lab_path.unlink()
-    return BuildResult(written, unchanged, removed)
+        result.states[lab_path] = state
+        result.written.append(lab_path)
+        if check:
+            continue
+        labs.mkdir(parents=True, exist_ok=True)
+        if state.needs_backup:
+            result.backups.append(Backup(lab_path, keep_backup(lab_path, now), state))
+        write_atomically(lab_path, text)
+        in_sync[name] = text
+    result.orphans = [p for p in sorted(labs.glob("*.ipynb")) if NOTEBOOK_NAME.match(p.name) and p.name not in texts]
+    if not check:
+        remember(labs, in_sync)
+    return result
+
+
+CHECK_MESSAGES = {
+    LabState.MISSING: "is missing: run {safe} to write it",
+    LabState.REFORMATTED: "is the right notebook in another JSON layout: run {safe} to rewrite it",
+    LabState.OUTDATED: "is out of date with {solution}: run {safe} to regenerate it (it was not edited)",
+    LabState.OUTPUTS: (
+        "holds outputs or metadata saved after running it (no edits): run {safe}; it keeps a copy in "
+        "labs/.backup/ before writing the lab"
+    ),
+    LabState.EDITED: (
+        "differs from what {solution} generates (edits, or an older lab): run {safe}; it keeps the "
+        "current file in labs/.backup/ before writing the lab, so nothing is lost"
+    ),
+    LabState.UNREADABLE: (
+        "is not a readable notebook (git conflict markers?): run {safe}; it moves the file to labs/.backup/ "
+        "and writes a fresh lab"
+    ),
+}
+
+BACKUP_MESSAGES = {
+    LabState.OUTPUTS: "had outputs from running it (no edits): a copy with them is in {backup}",
+    LabState.EDITED: "differed from the generated lab (your edits?): your version is kept in {backup}",
+    LabState.UNREADABLE: (
+        "was not a readable notebook (git conflict markers?): moved to {backup}; repair it there with a "
+        "text editor, then copy your cells back (after a merge conflict, `git add` the fresh lab)"
+    ),
+}
+
+
+def report_check(result: BuildResult, root: Path) -> int:
+    problems = [
+        f"{lab.relative_to(root)} "
+        + CHECK_MESSAGES[state].format(safe=SAFE_COMMAND, solution=f"solutions/{lab.name}")
+        for lab, state in result.states.items()
+    ]
+    problems += [
+        f"{path.relative_to(root)} has no solution in solutions/ (NN_topic.ipynb names are reserved for labs): "
+        "build-labs never deletes a notebook; if it is an old lab, `git rm` it; if it is your own, rename it"
+        for path in result.orphans
+    ]
+    for problem in problems:
+        print(f"build-labs --check: {problem}", file=sys.stderr)
+    if not problems:
+        print(f"build-labs --check: {len(result.unchanged)} labs in sync with solutions/")
+    return 1 if problems else 0
+
+
+def report_build(result: BuildResult, root: Path) -> int:
+    backed_up = {b.lab: b for b in result.backups}
+    for path in result.written:
+        if path in backed_up:
+            message = BACKUP_MESSAGES[backed_up[path].state].format(backup=backed_up[path].backup.relative_to(root))
+            print(f"wrote {path.relative_to(root)}; the previous file {message}")
+        else:
+            print(f"wrote {path.relative_to(root)}")
+    for path in result.orphans:
+        print(f"left {path.relative_to(root)} alone: it has no solution (build-labs never deletes a notebook)")
+    print(f"{len(result.written)} written, {len(result.unchanged)} unchanged, {len(result.backups)} backed up")
+    if result.backups:
+        print("Open in JupyterLab? File > Reload Notebook from Disk shows the new lab.")
+    return 0
+
+
+USAGE = """usage: python -m helpers build-labs [--check]
+
+Write labs/ from solutions/. A lab that differs from what its solution generates (your edits, outputs,
+a damaged file) is copied to labs/.backup/ first; notebooks without a solution are never touched.
+--check: change nothing; exit 1 when a lab differs from its solution or a NN_topic.ipynb has none."""
 
 
 def main(argv: list[str], root: Path) -> int:
+    if any(a in {"-h", "--help"} for a in argv):
+        print(USAGE)
+        return 0
+    unknown = [a for a in argv if a != "--check"]
+    if unknown:
+        print(f"build-labs: unknown argument {unknown[0]!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
     check = "--check" in argv
     try:
         result = build_labs(root / "solutions", root / "labs", check=check)
     except LabBuildError as error:
-        print(f"build-labs: {error}", file=sys.stderr)
+        print(f"build-labs: {error} (no lab was changed)", file=sys.stderr)
         return 2
-    if check:
-        problems = [f"{p.relative_to(root)} is stale: run `make labs`" for p in result.written]
-        problems += [f"{p.relative_to(root)} has no solution (orphaned): run `make labs`" for p in result.removed]
-        for problem in problems:
-            print(f"build-labs --check: {problem}", file=sys.stderr)
-        if not problems:
-            print(f"build-labs --check: {len(result.unchanged)} labs in sync with solutions/")
-        return 1 if problems else 0
-    for path in result.written:
-        print(f"wrote {path.relative_to(root)}")
-    for path in result.removed:
-        print(f"removed {path.relative_to(root)} (no solution)")
-    print(f"{len(result.written)} written, {len(result.unchanged)} unchanged, {len(result.removed)} removed")
-    return 0
+    return report_check(result, root) if check else report_build(result, root)

@@ -12,7 +12,7 @@ from helpers import ROOT
 
 # command -> (module, one-line description). Each module has ``main(argv, root) -> int``.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "build-labs": ("helpers.course.build_labs", "write labs/ from solutions/ (--check: fail when stale)"),
+    "build-labs": ("helpers.course.build_labs", "write labs/ from solutions/, backing up any lab it replaces"),
     "execute": ("helpers.course.execute", "re-execute solutions in place to refresh stored outputs"),
     "doctor": ("helpers.course.doctor", "check this laptop is ready for class; a fix for every failure"),
     "datasets": ("helpers.data.cli", "verify the shipped datasets, or regenerate the synthetic ones"),

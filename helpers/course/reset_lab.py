@@ -2,26 +2,32 @@
 
 The pristine lab is generated afresh from ``solutions/NN_topic.ipynb`` exactly as ``build-labs`` does.
 Before ``labs/NN_topic.ipynb`` is overwritten, the current file is copied byte for byte to
-``labs/.backup/NN_topic-<YYYYmmdd-HHMMSS>.ipynb``; a lab that is already pristine is left alone.
+``labs/.backup/NN_topic-<YYYYmmdd-HHMMSS>.ipynb`` (``-1``, ``-2``... when that name is taken; a backup
+is never overwritten), whatever it holds: edits, outputs, or text that is not JSON. A lab that is
+already pristine is left alone.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import sys
-import tempfile
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
 import nbformat
 
-from helpers.course.build_labs import LabBuildError, lab_from_solution, render
+from helpers.course.build_labs import (
+    LabBuildError,
+    keep_backup,
+    lab_from_solution,
+    read_text,
+    remember,
+    render,
+    write_atomically,
+)
 
-BACKUP_DIR = ".backup"
 NUMBER = re.compile(r"^\d{1,2}$")
 
 
@@ -72,45 +78,25 @@ def same_notebook(current: str, pristine: str) -> bool:
         return False
 
 
-def backup_path(labs: Path, notebook_id: str, now: datetime) -> Path:
-    """A new file name in labs/.backup/ that never overwrites an earlier backup."""
-    folder = labs / BACKUP_DIR
-    stem = f"{notebook_id}-{now:%Y%m%d-%H%M%S}"
-    path, n = folder / f"{stem}.ipynb", 1
-    while path.exists():
-        path, n = folder / f"{stem}-{n}.ipynb", n + 1
-    return path
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a crash never leaves half a notebook."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def reset_lab(root: Path, wanted: str, now: datetime | None = None) -> tuple[Outcome, Path, Path | None]:
     """Reset one lab; return what happened, the lab's path and the backup's path (if one was made)."""
     notebook_id = resolve(root, wanted)
     labs = root / "labs"
     lab = labs / f"{notebook_id}.ipynb"
     text = pristine_text(root, notebook_id)
-    if not lab.exists():
+    current = read_text(lab)
+    if current is None:
         labs.mkdir(parents=True, exist_ok=True)
         write_atomically(lab, text)
-        return Outcome.RESTORED, lab, None
-    if same_notebook(lab.read_text(encoding="utf-8", errors="surrogateescape"), text):
+        outcome, backup = Outcome.RESTORED, None
+    elif same_notebook(current, text):
         return Outcome.PRISTINE, lab, None
-    backup = backup_path(labs, notebook_id, now or datetime.now())
-    backup.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(lab, backup)  # the work is safe on disk before the lab is touched
-    write_atomically(lab, text)
-    return Outcome.RESET, lab, backup
+    else:
+        backup = keep_backup(lab, now)  # the work is safe on disk before the lab is touched
+        write_atomically(lab, text)
+        outcome = Outcome.RESET
+    remember(labs, {lab.name: text})  # so build-labs knows this file is the generated lab
+    return outcome, lab, backup
 
 
 def main(argv: list[str], root: Path) -> int:
