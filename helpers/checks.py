@@ -21,11 +21,12 @@ every check with every wrong answer, so no check in the course can pass everythi
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -42,6 +43,7 @@ __all__ = [
     "check_equal",
     "check_columns",
     "check_callable",
+    "expect_failure",
 ]
 
 
@@ -170,6 +172,35 @@ def check_columns(name: str, frame: Any, columns: Iterable[str], hint: str | Non
 def check_callable(name: str, fn: Any, hint: str | None = None) -> None:
     if not callable(fn):
         fail(f"`{name}` should be a function, but it is {_describe_type(fn)}.", hint)
+
+
+@contextlib.contextmanager
+def expect_failure(*expected: type[BaseException]) -> Iterator[None]:
+    """Run a block that fails on purpose and print its failure as the learner sees it, without raising.
+
+    For cells that *show* a failing check or error::
+
+        with expect_failure():
+            check.accuracy(accuracy_count)          # prints the check's one red line
+
+        with expect_failure(HyperparameterError):
+            trainer.train(...)                      # prints "HyperparameterError: <message>" in red
+
+    ``expected`` defaults to :class:`CheckFailed`. A caught failure prints one red line: a check's own
+    message, or the last line of the traceback a learner would read (``Type: message``). The cell then
+    ends normally, so ``papermill`` and ``nbval`` run the notebook green (papermill does not honour the
+    ``raises-exception`` tag). Any other exception propagates; a block that does not fail raises
+    ``AssertionError``, since the demonstration no longer shows what its text says.
+    """
+    catch = expected or (CheckFailed,)
+    try:
+        yield
+    except catch as error:
+        line = str(error) if isinstance(error, CheckFailed) else f"{type(error).__name__}: {error}"
+        sys.stdout.write(f"\x1b[31m{line}\x1b[0m\n")  # red, as CheckFailed._render_traceback_ shows it
+    else:
+        names = ", ".join(t.__name__ for t in catch)
+        raise AssertionError(f"this cell should fail with {names} to show the failure, but it ran without one")
 
 
 @dataclass
