@@ -479,3 +479,68 @@ def test_metric_functions_match_scikit_learn():
     assert m.top_k_accuracy(yc, proba, 2) == pytest.approx(sk.top_k_accuracy_score(yc, proba, k=2))
     assert m.dcg(yc, proba) == pytest.approx(sk.dcg_score(np.eye(4)[yc], proba) / 1.0)
     assert np.isnan(m.roc_auc(np.ones(5), np.arange(5)))
+
+
+# ------------------------------------------------------- numbers: the containers' ASCII syntax only
+EXOTIC_NUMBERS = {
+    "arabic-indic": "\u0661\u0662",      # ١٢, float() reads 12
+    "fullwidth": "\uff11\uff12",         # １２
+    "devanagari": "\u0967\u0968",        # १२
+    "underscore": "1_0",                 # float() reads 10
+    "superscript": "\u00b2",             # ², isdigit() is True
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXOTIC_NUMBERS))
+@pytest.mark.parametrize("content_type", ["text/csv", None, "text/csv; charset=utf-8", "application/json",
+                                          "application/jsonlines"])
+def test_numbers_in_other_digit_forms_are_not_numbers_in_requests(kind, content_type):
+    cell = EXOTIC_NUMBERS[kind]
+    if content_type in ("application/json", "application/jsonlines"):
+        body = json.dumps({"features": [1, cell, 3]}).encode()  # a JSON string cell, as "4" is accepted
+    else:
+        body = f"1,{cell},3".encode()
+    with pytest.raises(InferenceError, match=rf"Record 1, feature 2: {re.escape(repr(cell))} is not a number") as err:
+        payloads.parse_features(body, content_type)
+    assert err.value.status_code == 400
+
+
+def test_ascii_number_forms_the_containers_read_are_still_read():
+    body = b"1,+2.,-.5,3e2,4E-1, 6 ,\t7"
+    assert payloads.parse_features(body, "text/csv").tolist() == [[1, 2, -0.5, 300, 0.4, 6, 7]]
+    assert payloads.parse_features(body, "text/csv; charset=utf-8").tolist() == [[1, 2, -0.5, 300, 0.4, 6, 7]]
+    assert payloads.parse_features(b'{"features": ["1", "2.5e1"]}', "application/json").tolist() == [[1, 25]]
+
+
+@pytest.mark.parametrize("label_size", ["\u00b2", "\u0661", "\uff11", "1_0", "-1", "one"])
+def test_label_size_must_be_ascii_digits(label_size):
+    with pytest.raises(InferenceError, match=r"Content-Type parameter label_size=.* must be a non-negative integer") as err:
+        payloads.parse_features(b"9,1,2\n9,3,4", f"text/csv;label_size={label_size}")
+    assert err.value.status_code == 400
+
+
+@pytest.mark.parametrize("kind", sorted(EXOTIC_NUMBERS))
+def test_hyperparameters_in_other_digit_forms_are_refused_by_name(kind):
+    algo = algorithms.get("linear-learner")
+    value = EXOTIC_NUMBERS[kind]
+    with pytest.raises(HyperparameterError, match=rf"Hyperparameter 'epochs': value {re.escape(repr(value))} is not an integer"):
+        algo.validate_hyperparameters({**VALID["linear-learner"], "epochs": value})
+    with pytest.raises(HyperparameterError, match=r"Hyperparameter 'learning_rate': value .* is not a number"):
+        algo.validate_hyperparameters({**VALID["linear-learner"], "learning_rate": "0." + value})
+    accepted = algo.validate_hyperparameters({**VALID["linear-learner"], "epochs": " +7 ", "learning_rate": "5e-2"})
+    assert accepted["epochs"] == 7 and accepted["learning_rate"] == 0.05
+    assert algo.validate_hyperparameters({**VALID["linear-learner"], "epochs": "1e1"})["epochs"] == 10
+
+
+@pytest.mark.parametrize("kind", ["underscore", "fullwidth"])
+def test_training_data_in_other_digit_forms_names_the_cell(tmp_path, kind):
+    x, y = small_data()
+    lines = "\n".join(",".join(repr(float(v)) for v in row) for row in np.column_stack([y, x])).splitlines()
+    cells = lines[3].split(",")
+    cells[2] = EXOTIC_NUMBERS[kind]
+    lines[3] = ",".join(cells)
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "data.csv").write_text("\n".join(lines) + "\n")
+    pattern = rf"Channel 'train', file 'data.csv', row 4, column 3: {re.escape(repr(EXOTIC_NUMBERS[kind]))} is not a number"
+    with pytest.raises(DataFormatError, match=pattern):
+        train("linear-learner", {"train": tmp_path / "train"}, VALID["linear-learner"], tmp_path / "model")

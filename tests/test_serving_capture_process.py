@@ -93,3 +93,76 @@ def test_the_settings_reach_the_child(tmp_path):
     written = list(read_records(capture_files(tmp_path, "ep")))
     assert [sorted(r["captureData"]) for r in written] == [["endpointInput"]] * 2
     assert json.loads(json.dumps(written))  # plain JSON lines
+
+
+# ------------------------------------------------------------------------------- the volume cap
+def _bytes_captured(folder) -> int:
+    return sum(path.stat().st_size for path in capture_files(folder, "ep"))
+
+
+def test_capture_stops_at_its_cap_and_says_so_once(tmp_path, caplog):
+    from helpers.platform.serving.capture import CaptureWriter
+
+    probe = CaptureWriter(CaptureSettings(tmp_path / "probe"), "ep")
+    probe.write(_records(1))
+    probe.close()
+    line = _bytes_captured(tmp_path / "probe")  # one record (the records below are as long)
+    cap = 10 * line + line // 2  # room for ten records and a half
+    writer = CaptureWriter(CaptureSettings(tmp_path, max_bytes=cap), "ep")
+    with caplog.at_level(logging.WARNING, logger="flywheel.endpoint"):
+        written = [writer.write(_records(4)) for _ in range(5)]
+    writer.close()
+    assert written == [4, 4, 2, 0, 0]  # the batch that reaches the cap writes the records that fit
+    assert _bytes_captured(tmp_path) <= cap
+    assert len(list(read_records(capture_files(tmp_path, "ep")))) == 10
+    warnings = [r for r in caplog.records if "reached its cap" in r.getMessage()]
+    assert len(warnings) == 1
+    assert f"cap of {cap} bytes" in warnings[0].getMessage() and "FLYWHEEL_CAPTURE_MAX_BYTES" in warnings[0].getMessage()
+
+
+def test_the_cap_counts_what_earlier_deploys_captured(tmp_path):
+    from helpers.platform.serving.capture import CaptureWriter
+
+    first = CaptureWriter(CaptureSettings(tmp_path), "ep")
+    first.write(_records(20))
+    first.close()
+    on_disk = _bytes_captured(tmp_path)
+    again = CaptureWriter(CaptureSettings(tmp_path, max_bytes=on_disk + 10), "ep")  # less than one more record
+    assert again.write(_records(3)) == 0
+    again.close()
+    assert _bytes_captured(tmp_path) == on_disk
+
+
+def test_the_capture_child_keeps_the_cap_and_logs_once(tmp_path, capfd):
+    capture = CaptureProcess(CaptureSettings(tmp_path, max_bytes=2000), "ep")
+    for _ in range(10):
+        capture.write(_records(20))
+    capture.sync()
+    capture.close()
+    assert 0 < _bytes_captured(tmp_path) <= 2000
+    assert capfd.readouterr().err.count("reached its cap of 2000 bytes") == 1
+
+
+def test_the_cap_comes_from_the_environment_and_a_bad_value_is_named(tmp_path, monkeypatch):
+    from helpers.platform.serving import capture
+
+    assert CaptureSettings(tmp_path).max_bytes == capture.DEFAULT_MAX_BYTES == 100 * 1024 * 1024
+    monkeypatch.setenv("FLYWHEEL_CAPTURE_MAX_BYTES", "5000")
+    settings = CaptureSettings(tmp_path)
+    assert settings.max_bytes == 5000
+    assert CaptureSettings.from_dict(settings.to_dict()).max_bytes == 5000  # what the server hands its child
+    monkeypatch.setenv("FLYWHEEL_CAPTURE_MAX_BYTES", "100MB")
+    with pytest.raises(ValueError, match=r"FLYWHEEL_CAPTURE_MAX_BYTES='100MB' is not a whole number of bytes"):
+        CaptureSettings(tmp_path)
+
+
+def test_capture_files_and_folders_are_owner_only(tmp_path):
+    import stat
+
+    capture = CaptureProcess(CaptureSettings(tmp_path / "dest"), "ep")
+    capture.write(_records(3))
+    capture.sync()
+    capture.close()
+    paths = [tmp_path / "dest", *(tmp_path / "dest").rglob("*")]
+    assert len(paths) > 5
+    assert {oct(stat.S_IMODE(p.stat().st_mode) & 0o077) for p in paths if p != tmp_path / "dest"} == {"0o0"}
