@@ -11,7 +11,7 @@ from helpers.course import doctor
 def test_doctor_reports_a_table_with_every_check(root: Path, capsys):
     status = doctor.main([], root)
     out = capsys.readouterr().out
-    for name in ("python", "packages", "kernel", "datasets", "disk", "ports", "left running"):
+    for name in ("python", "packages", "kernel", "datasets", "disk", "ports", "left running", "runtime", "records"):
         assert name in out
     findings = doctor.run_checks(root)
     assert status == (1 if any(not f.ok and not f.warning for f in findings) else 0)

@@ -3,13 +3,93 @@
 Endpoints keep running after a notebook finishes or its kernel restarts — on AWS they would keep
 billing. This finds every server process of the local store (registered endpoints, servers whose
 registration was lost, batch-transform servers, the local SageMaker Runtime), by pid and start
-time, and stops it. ``--list`` only shows them.
+time, and stops it; training and tuning jobs whose notebook died are marked Failed (their training
+process stopped only when pid and start time prove it is theirs); the state file a dead runtime
+router left is removed. Corrupt records are reported by name, with how to remove them, and skipped:
+they never stop the rest. ``--list`` only shows all this and changes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
+
+RESTART_RUNTIME = ('python -c "from helpers.platform.serving.runtime import use_local_runtime; '
+                   'use_local_runtime(start=True)"')
+
+
+def corrupt_records() -> list:
+    """Every record of the store that cannot be read (training jobs, tuning jobs, endpoints)."""
+    from helpers.platform import jobs
+    from helpers.platform.serving import registry
+    from helpers.platform.tuning import records as tuning_records
+
+    return [*jobs.corrupt_records(), *tuning_records.corrupt_records(), *registry.corrupt_records()]
+
+
+def runtime_report() -> tuple[str, str, str]:
+    """The runtime router's state: ("running" | "dead" | "not started" | "corrupt", detail, fix)."""
+    from helpers.platform.serving import runtime
+
+    try:
+        status = runtime.runtime_status()
+    except (ValueError, TypeError, KeyError) as error:  # a state file with a wrong type inside
+        return ("corrupt", f"its state file {runtime._state_file()} is unusable ({error})",
+                "run `python -m helpers cleanup` to remove it (the next deploy starts the runtime again)")
+    state = str(status.get("Status", ""))
+    if state == "running":
+        return "running", f"pid {status.get('Pid')}, {status.get('Url')}", ""
+    if state.startswith("dead"):
+        return ("dead", f"its process (pid {status.get('Pid')}) is gone but its state file "
+                        f"{runtime._state_file()} is left; boto3 calls to local endpoints fail to connect",
+                f"run `python -m helpers cleanup` to remove the stale state, or restart it: {RESTART_RUNTIME}")
+    return "not started", "started by the first deploy", ""
+
+
+def remove_stale_runtime_state() -> bool:
+    """Delete the state file of a router that is no longer running (under the router's start lock)."""
+    from helpers.platform.serving import runtime
+
+    if runtime_report()[0] not in ("dead", "corrupt"):
+        return False
+    with runtime._start_lock():
+        if runtime_report()[0] not in ("dead", "corrupt"):
+            return False  # started again meanwhile
+        runtime._state_file().unlink(missing_ok=True)
+    return True
+
+
+def reconcile_jobs() -> list[str]:
+    """Read every training and tuning job record, which marks those whose notebook died Failed.
+
+    Returns the names of the jobs that were InProgress before and are not any more.
+    """
+    from helpers.platform import jobs
+    from helpers.platform.records import CorruptRecord
+    from helpers.platform.tuning import records as tuning_records
+
+    ended = []
+    for load, read, status_key, names in (
+            (jobs.load_record, jobs.read_record, "TrainingJobStatus", jobs.record_names()),
+            (tuning_records.load, tuning_records.read, "HyperParameterTuningJobStatus", tuning_records.known_names())):
+        for name in names:
+            try:
+                if load(name)[status_key] != "InProgress":
+                    continue
+                if read(name)[status_key] != "InProgress":
+                    ended.append(name)
+            except (CorruptRecord, ValueError):
+                continue  # reported with the corrupt records, or removed meanwhile
+    return ended
+
+
+def _print_corrupt(corrupt: list) -> None:
+    if not corrupt:
+        return
+    print(f"{len(corrupt)} corrupt record(s), skipped:")
+    for error in corrupt:
+        print(f"  {error}")
 
 
 def main(argv: list[str], root: Path) -> int:
@@ -17,18 +97,35 @@ def main(argv: list[str], root: Path) -> int:
     parser.add_argument("--list", action="store_true", help="show what is running, stop nothing")
     args = parser.parse_args(argv)
 
-    from helpers.platform.serving.registry import running_resources, stop_resource, store_root
+    from helpers.platform.records import CorruptRecordWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorruptRecordWarning)  # reported once, below, with the fix
+        return _show() if args.list else _clean()
+
+
+def _show() -> int:
+    from helpers.platform.serving.registry import running_resources, store_root
 
     resources = running_resources()
-    if not resources:
-        print(f"Nothing left running (store {store_root()}).")
-        return 0
-    if args.list:
+    if resources:
         print(f"{len(resources)} resource(s) running (store {store_root()}):")
         for resource in resources:
             print(f"  {resource}")
         print("Stop them with: python -m helpers cleanup")
-        return 0
+    else:
+        print(f"Nothing left running (store {store_root()}).")
+    router, detail, fix = runtime_report()
+    if router in ("dead", "corrupt"):
+        print(f"The local SageMaker Runtime is {router}: {detail}. Fix: {fix}.")
+    _print_corrupt(corrupt_records())
+    return 0
+
+
+def _clean() -> int:
+    from helpers.platform.serving.registry import running_resources, stop_resource, store_root
+
+    resources = running_resources()
     failed = 0
     # endpoints first: the runtime router is only useful while endpoints exist
     for resource in sorted(resources, key=lambda r: r.kind == "router"):
@@ -38,6 +135,14 @@ def main(argv: list[str], root: Path) -> int:
         except Exception as error:  # keep going: one stubborn process must not hide the others
             failed += 1
             print(f"could not stop {resource}: {error}")
+    for name in reconcile_jobs():
+        print(f"job {name!r}: the notebook that ran it had exited; marked Failed")
+    if remove_stale_runtime_state():
+        print("removed the stale state file of the local SageMaker Runtime (it was not running); "
+              "the next deploy starts it again")
+    if not resources:
+        print(f"Nothing left running (store {store_root()}).")
+    _print_corrupt(corrupt_records())
     left = running_resources()
     if left:
         print(f"{len(left)} still running: " + ", ".join(map(str, left)) + ". Run the command again, or "

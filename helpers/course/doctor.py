@@ -126,6 +126,30 @@ def check_running_resources() -> Finding:
     return Finding("left running", True, "no endpoints or servers left running")
 
 
+def check_runtime() -> Finding:
+    from helpers.course.cleanup import runtime_report
+
+    state, detail, fix = runtime_report()
+    if state in ("dead", "corrupt"):
+        return Finding("runtime", False, f"the local SageMaker Runtime is {state}: {detail}", fix, warning=True)
+    return Finding("runtime", True, f"local SageMaker Runtime {state}" + (f" ({detail})" if detail else ""))
+
+
+def check_records() -> Finding:
+    import shlex
+
+    from helpers.course.cleanup import corrupt_records
+
+    corrupt = corrupt_records()
+    if corrupt:
+        names = "; ".join(f"{error.path} ({error.problem})" for error in corrupt[:3])
+        more = f" (+{len(corrupt) - 3} more)" if len(corrupt) > 3 else ""
+        folders = " ".join(shlex.quote(str(error.folder)) for error in corrupt)
+        return Finding("records", False, f"{len(corrupt)} corrupt record(s), skipped by listings: {names}{more}",
+                       f"remove them if you do not need them: rm -r {folders}", warning=True)
+    return Finding("records", True, "every job and endpoint record reads")
+
+
 
 def run_checks(root: Path) -> list[Finding]:
     checks: list[tuple[str, Callable[[], Finding]]] = [
@@ -136,6 +160,8 @@ def run_checks(root: Path) -> list[Finding]:
         ("disk", check_disk),
         ("ports", check_ports),
         ("left running", check_running_resources),
+        ("runtime", check_runtime),
+        ("records", check_records),
     ]
     findings = []
     for name, check in checks:

@@ -1,9 +1,10 @@
 """Server processes of the local platform: start them detached, tell alive from dead, stop them.
 
 A process is identified by its pid **and** its start time, so a recycled pid is never mistaken for
-our server (and never signalled). Servers run in their own session: interrupting or restarting a
-notebook kernel leaves them running, exactly as a real endpoint keeps running (and billing) until it
-is deleted — ``python -m helpers cleanup`` finds and stops them.
+our server (and never signalled): a reference without a start time is never taken for a live server,
+unless it is a child this Python process started and has not reaped. Servers run in their own
+session: interrupting or restarting a notebook kernel leaves them running, exactly as a real endpoint
+keeps running (and billing) until it is deleted — ``python -m helpers cleanup`` finds and stops them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from helpers.platform_home import PRIVATE_UMASK, open_private, private_dir
 _children: dict[int, subprocess.Popen] = {}
 
 SERVER_MODULES = ("helpers.platform.serving.server", "helpers.platform.serving.router")
+#: Seconds a recorded start time may differ from psutil's (both are psutil create_time: boot time + ticks).
+START_TIME_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,16 @@ def is_alive(ref: ProcessRef | None) -> bool:
     if ref is None:
         return False
     child = _children.get(ref.pid)
-    if child is not None and child.poll() is not None:
-        _children.pop(ref.pid, None)
-        return False
+    if child is not None:
+        if child.poll() is not None:
+            _children.pop(ref.pid, None)
+            return False
+        return True  # not reaped yet, so the pid cannot have been reused
+    if not ref.create_time:
+        return False  # a pid alone proves nothing: it may belong to anyone now
     try:
         process = psutil.Process(ref.pid)
-        if ref.create_time and abs(process.create_time() - ref.create_time) > 0.05:
+        if abs(process.create_time() - ref.create_time) > START_TIME_TOLERANCE:
             return False
         return process.status() != psutil.STATUS_ZOMBIE
     except (psutil.NoSuchProcess, psutil.AccessDenied):

@@ -13,25 +13,58 @@ Each endpoint folder holds
 The status is never stored: :func:`describe_endpoint` derives it from these files and the server
 process (pid *and* start time), so an endpoint whose server died (killed, crashed, machine rebooted)
 is reported ``Failed`` with the reason, never ``InService``.
+
+The three JSON files are read through the validated reader (``helpers.platform.records``): an
+endpoint with a corrupt one is skipped by :func:`list_endpoints` with a warning naming the file,
+``describe`` of it is a clear error, and cleanup stops only what is provably its server.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from helpers.platform import records
 from helpers.platform.backend import default_region
+from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
 from helpers.platform.serving import processes
 from helpers.platform.serving.errors import LOCAL_ACCOUNT
 from helpers.platform_home import home, private_dir
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+#: What the readers of each file rely on; other keys are free.
+ENDPOINT_SCHEMA = {
+    "EndpointName": field(STR, required=True),
+    "EndpointArn": field(STR),
+    "EndpointConfigName": field(STR),
+    "ProductionVariants": field(LIST, items=field(OBJECT, fields={"VariantName": field(STR), "ModelName": field(STR),
+                                                                  "CurrentWeight": field(NUMBER),
+                                                                  "DesiredWeight": field(NUMBER)})),
+    "DataCaptureConfig": field(OBJECT, NULL),
+    "CreationTime": field(STR, NULL),
+    "LastModifiedTime": field(STR, NULL),
+    "Local": field(OBJECT, fields={"LogFile": field(STR, NULL), "InvocationTimeoutSeconds": field(NUMBER),
+                                   "SpawnPid": field(INT, NULL), "SpawnCreateTime": field(NUMBER, NULL)}),
+}
+CONFIG_SCHEMA = {
+    "EndpointName": field(STR, required=True),
+    "Variants": field(LIST, required=True, items=field(OBJECT)),
+    "DataCapture": field(OBJECT, NULL),
+    "InvocationTimeoutSeconds": field(NUMBER),
+}
+SERVER_SCHEMA = {
+    "Pid": field(INT, required=True),
+    "PidCreateTime": field(NUMBER, required=True),
+    "Port": field(INT, required=True),
+    "Url": field(STR, required=True),
+    "Status": field(STR),
+    "InvocationTimeoutSeconds": field(NUMBER),
+}
 
 
 class EndpointNotFound(ValueError):
@@ -67,23 +100,37 @@ def arn(kind: str, name: str) -> str:
 
 
 def write_json(path: Path, payload: dict) -> None:
-    """Write atomically: a reader never sees half a record."""
+    """Write atomically: a reader never sees half a record (a failed write leaves no temporary file)."""
     private_dir(path.parent)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(handle, "w") as out:
-        json.dump(payload, out, indent=2, default=str)
-    os.replace(temp, path)
+    records.write_record(path, payload)
 
 
 def read_json(path: Path) -> dict | None:
+    """A JSON object from ``path``, or None when it is missing or not a JSON object (lenient: for state
+    files whose absence is an answer; records go through :func:`load` instead)."""
     try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def load(name: str, file: str, schema: dict) -> dict | None:
+    """One of the endpoint's JSON files, validated: None when missing, CorruptRecord when unusable."""
+    folder = endpoint_dir(name)
+    try:
+        return records.read_record(folder / file, schema, folder=folder)
+    except FileNotFoundError:
         return None
 
 
 def read_record(name: str) -> dict | None:
-    return read_json(endpoint_dir(name) / "endpoint.json")
+    """``endpoint.json`` (None when there is none); CorruptRecord when it is unusable."""
+    record = load(name, "endpoint.json", ENDPOINT_SCHEMA)
+    if record is not None and record["EndpointName"] != name:
+        raise CorruptRecord(endpoint_dir(name) / "endpoint.json",
+                            f"EndpointName is {record['EndpointName']!r} but the folder is {name!r} (copied by hand?)")
+    return record
 
 
 def write_record(name: str, record: dict) -> None:
@@ -99,9 +146,37 @@ def names() -> list[str]:
                   if NAME_PATTERN.match(p.name) and (p / "endpoint.json").exists())
 
 
+def check_files(name: str) -> dict | None:
+    """``endpoint.json`` after checking all three files (CorruptRecord names the first bad one)."""
+    record = read_record(name)
+    if record is not None:
+        load(name, "config.json", CONFIG_SCHEMA)
+        server_state(name)
+    return record
+
+
+def is_corrupt(name: str) -> bool:
+    try:
+        check_files(name)
+    except CorruptRecord:
+        return True
+    return False
+
+
+def corrupt_records() -> list[CorruptRecord]:
+    """Every endpoint with an unusable file (for ``cleanup`` and the doctor)."""
+    found = []
+    for name in names():
+        try:
+            check_files(name)
+        except CorruptRecord as error:
+            found.append(error)
+    return found
+
+
 def server_state(name: str) -> dict | None:
-    """What the server wrote about itself (``server.json``): pid, port, url, status."""
-    return read_json(endpoint_dir(name) / "server.json")
+    """What the server wrote about itself (``server.json``): pid, port, url, status; CorruptRecord if unusable."""
+    return load(name, "server.json", SERVER_SCHEMA)
 
 
 def server_ref(name: str, record: dict | None = None) -> processes.ProcessRef | None:
@@ -152,8 +227,11 @@ def live_view(name: str, record: dict) -> dict:
 
 
 def describe_endpoint(name: str) -> dict:
-    """``DescribeEndpoint`` for a local endpoint (status checked against its process)."""
-    record = read_record(check_name(name))
+    """``DescribeEndpoint`` for a local endpoint (status checked against its process).
+
+    Raises EndpointNotFound (listing the endpoints there are) or CorruptRecord (naming the bad file).
+    """
+    record = check_files(check_name(name))
     if record is None:
         existing = names()
         raise EndpointNotFound(
@@ -167,9 +245,13 @@ def list_endpoints() -> list[dict]:
     """``ListEndpoints`` summaries, newest first."""
     summaries = []
     for name in names():
-        record = read_record(name)
-        if record is None:
+        try:
+            record = check_files(name)
+        except CorruptRecord as error:
+            records.warn_corrupt(error)
             continue
+        if record is None:
+            continue  # deleted while listing
         record = live_view(name, record)
         summaries.append({key: record.get(key) for key in
                           ("EndpointName", "EndpointArn", "EndpointStatus", "CreationTime", "LastModifiedTime")})
@@ -179,16 +261,23 @@ def list_endpoints() -> list[dict]:
 def delete_endpoint(name: str) -> bool:
     """Stop the endpoint's server and remove its folder (captured data stays in the store)."""
     folder = endpoint_dir(name)
-    record = read_json(folder / "endpoint.json")
-    if record is None and not folder.exists():
+    if not folder.exists():
         raise EndpointNotFound(f"Could not find endpoint \"{name}\": nothing to delete.")
-    was_running = processes.stop(server_ref(name, record or {}))
+    was_running = processes.stop(_recorded_server(name))
     # stragglers: a server of this folder whose pid the record lost (e.g. a deploy interrupted)
     for ref, _, args in processes.find_servers(store_root()):
         if str(folder) in args:
             was_running = processes.stop(ref) or was_running
     shutil.rmtree(folder, ignore_errors=True)
     return was_running
+
+
+def _recorded_server(name: str) -> processes.ProcessRef | None:
+    """The server the records name, or None when they are corrupt (the process scan still finds it)."""
+    try:
+        return server_ref(name)
+    except CorruptRecord:
+        return None
 
 
 @dataclass(frozen=True)
@@ -207,10 +296,16 @@ class RunningResource:
 def running_resources() -> list[RunningResource]:
     """Every live server of this store: endpoints (registered or orphaned), the router, transforms."""
     found: dict[int, RunningResource] = {}
+    corrupt = set()
     for name in names():
-        ref = server_ref(name)
+        try:
+            record = check_files(name)
+            ref, state = server_ref(name, record), server_state(name)
+        except CorruptRecord:
+            corrupt.add(name)  # its server, if one runs, is found below by its command line
+            continue
         if processes.is_alive(ref):
-            found[ref.pid] = RunningResource("endpoint", name, ref.pid, (server_state(name) or {}).get("Url", ""))
+            found[ref.pid] = RunningResource("endpoint", name, ref.pid, (state or {}).get("Url", ""))
     for ref, module, args in processes.find_servers(store_root()):
         if ref.pid in found or not processes.is_alive(ref):
             continue
@@ -219,13 +314,19 @@ def running_resources() -> list[RunningResource]:
         else:
             folder = Path(args[0]) if args else Path("?")
             kind = "transform" if folder.parent.name == "transform-jobs" else "endpoint"
-            found[ref.pid] = RunningResource(kind, folder.name, ref.pid, "not in the registry")
+            detail = "its record is corrupt" if kind == "endpoint" and folder.name in corrupt else "not in the registry"
+            found[ref.pid] = RunningResource(kind, folder.name, ref.pid, detail)
     return sorted(found.values(), key=lambda r: (r.kind, r.name))
 
 
 def stop_resource(resource: RunningResource) -> bool:
-    """Stop one running resource (an endpoint is deleted; other servers are stopped)."""
-    if resource.kind == "endpoint" and NAME_PATTERN.match(resource.name) and endpoint_dir(resource.name).exists():
+    """Stop one running resource (an endpoint is deleted; other servers are stopped).
+
+    An endpoint whose records are corrupt only has its server stopped (found by its command line, pid
+    and start time): its folder is kept for the user to look at, and reported by ``cleanup``.
+    """
+    if resource.kind == "endpoint" and NAME_PATTERN.match(resource.name) and endpoint_dir(resource.name).exists() \
+            and not is_corrupt(resource.name):
         return delete_endpoint(resource.name)
     for ref, _, _ in processes.find_servers(store_root()):
         if ref.pid == resource.pid:
