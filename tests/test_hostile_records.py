@@ -285,6 +285,25 @@ def test_a_job_record_whose_start_time_does_not_match_never_kills_its_pid(store,
     assert store.bystander.poll() is None
 
 
+@pytest.mark.parametrize("pid", [0, -1, 2 ** 40])
+def test_a_job_record_with_an_impossible_pid_neither_crashes_nor_signals(store, pid):
+    _write(jobs.job_dir(BAD) / "job.json", job_record(BAD, "InProgress", MonitorPid=pid, MonitorStarted=1.0,
+                                                      ProcessPid=pid, ProcessStarted=store.pid_started))
+    assert BAD in _listing("job") and jobs.describe_training_job(BAD)["TrainingJobStatus"] == "Failed"
+    assert cleanup.main([], root=None) == 0
+    assert store.bystander.poll() is None
+
+
+@pytest.mark.parametrize("pid", [0, -1])
+def test_an_endpoint_with_an_impossible_pid_neither_crashes_nor_signals(store, pid):
+    files = endpoint_files(BAD, pid, store.pid_started)
+    for file, content in files.items():
+        _write(registry.endpoint_dir(BAD) / file, content)
+    assert registry.describe_endpoint(BAD)["EndpointStatus"] == "Failed" and BAD in _listing("endpoint")
+    assert cleanup.main([], root=None) == 0
+    assert store.bystander.poll() is None
+
+
 def test_a_job_watched_by_a_stranger_without_start_time_is_left_alone(store):
     _write(jobs.job_dir(BAD) / "job.json", job_record(BAD, "InProgress", MonitorPid=store.pid,
                                                       ProcessPid=store.pid))
@@ -339,7 +358,8 @@ def _runtime_state_file() -> Path:
 @pytest.mark.parametrize("state, word", [
     pytest.param(lambda store: {"Pid": store.dead_pid, "PidCreateTime": 1.0, "Port": 9, "Url": "http://127.0.0.1:9"},
                  "dead", id="dead"),
-    pytest.param(lambda store: {"Pid": "abc", "PidCreateTime": 1.0}, "corrupt", id="pid-abc"),
+    pytest.param(lambda store: {"Pid": "abc", "PidCreateTime": 1.0}, "dead", id="pid-abc"),
+    pytest.param(lambda store: {"Pid": -1, "PidCreateTime": "now"}, "dead", id="pid-negative"),
 ])
 def test_a_dead_runtime_router_is_reported_with_the_fix_and_cleaned(store, capsys, state, word):
     _write(_runtime_state_file(), state(store))

@@ -145,7 +145,7 @@ def process_alive(pid: int | None, started: float | None) -> bool:
     this job?" (the cautious answer keeps the job InProgress), never enough to signal it: see
     :func:`same_process`.
     """
-    if not pid:
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
         return False
     if started is None:
         import psutil
@@ -157,8 +157,8 @@ def process_alive(pid: int | None, started: float | None) -> bool:
 def same_process(pid: int | None, started: float | None) -> bool:
     """True only when process ``pid`` exists and started at ``started`` (psutil create_time, seconds
     since the epoch, within START_TIME_TOLERANCE): the only proof that allows signalling it."""
-    if not pid or started is None:
-        return False
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0 or started is None:
+        return False  # psutil refuses pid <= 0, and os.killpg(0) would signal our own group
     import psutil
 
     try:

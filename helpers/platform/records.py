@@ -137,7 +137,7 @@ def read_record(path: str | Path, schema: Mapping[str, Field], folder: Path | No
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise corrupt(f"not valid JSON ({error.msg} at line {error.lineno} column {error.colno}; "
+        raise corrupt(f"not valid JSON ({error.msg}: line {error.lineno}, column {error.colno}; "
                       "truncated?)") from None
     except RecursionError:
         raise corrupt("not valid JSON (nested too deeply)") from None

@@ -38,9 +38,16 @@ class ProcessRef:
 
     @classmethod
     def from_dict(cls, values: dict | None) -> "ProcessRef | None":
-        if not values or "Pid" not in values:
+        """The reference a state file holds; None when it has no usable pid (missing, not a positive
+        integer); a start time that is not a number counts as unknown (0.0: never taken for alive)."""
+        if not isinstance(values, dict):
             return None
-        return cls(int(values["Pid"]), float(values.get("PidCreateTime") or 0.0))
+        pid, created = values.get("Pid"), values.get("PidCreateTime")
+        if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+            return None
+        if isinstance(created, bool) or not isinstance(created, (int, float)):
+            created = 0.0
+        return cls(pid, float(created))
 
 
 def spawn(module: str, args: list[str], log_path: Path, env: dict | None = None) -> ProcessRef:
