@@ -2,7 +2,9 @@
 
 The solutions themselves are executed and compared with their stored outputs by nbval, in the same
 pytest run (`make test` passes `--nbval solutions`). Here: every unmodified lab stops at its first
-TODO with the generated message, and every solution follows the notebook conventions.
+TODO with the generated message, every solution follows the notebook conventions, and the solutions
+that show a failure on purpose also run green under plain papermill (which, unlike nbval, ignores the
+`raises-exception` tag: such cells use `helpers.checks.expect_failure` instead).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers.checks import CheckFailed, expect_failure, fail
 from helpers.course.build_labs import BEGIN
 from helpers.course.execute import KERNEL_NAME, normalise
 
@@ -85,9 +88,97 @@ def test_solution_is_executed_with_clean_metadata(path: Path):
     assert not unrun, f"{path.name} has unexecuted code cells: run `make solutions NB={path.stem[:2]}`"
     clean = normalise(nbformat.from_dict(json.loads(json.dumps(notebook))))
     assert clean == notebook, f"{path.name} has volatile metadata: run `make solutions NB={path.stem[:2]}`"
-    # Cells tagged raises-exception show a failing check on purpose (papermill and nbval honour the tag).
-    errors = [
-        o for c in code if "raises-exception" not in c.metadata.get("tags", [])
-        for o in c.outputs if o.output_type == "error"
-    ]
+    # A cell that shows a failure on purpose wraps it in expect_failure(): it prints, it does not raise.
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors, f"{path.name} stores an error output: {errors[0].get('ename')}"
+
+
+# --- failures shown on purpose -------------------------------------------------------------------
+
+RED = "\x1b[31m"
+
+
+def shows_a_failure(path: Path) -> bool:
+    notebook = nbformat.read(path, as_version=4)
+    return any("expect_failure(" in c.source for c in notebook.cells if c.cell_type == "code")
+
+
+# 00 and 05 had cells tagged raises-exception; any solution that shows a failure joins them.
+SHOWING_FAILURES = sorted(
+    {ROOT / "solutions" / "00_welcome.ipynb", ROOT / "solutions" / "05_builtin_algorithms.ipynb"}
+    | {p for p in SOLUTIONS if shows_a_failure(p)}
+)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_no_solution_relies_on_the_raises_exception_tag(path: Path):
+    notebook = nbformat.read(path, as_version=4)
+    tagged = [i for i, c in enumerate(notebook.cells) if "raises-exception" in c.metadata.get("tags", [])]
+    assert not tagged, (
+        f"{path.name} cells {tagged} are tagged raises-exception, which papermill ignores: wrap the failing "
+        "call in `with expect_failure(...):` (helpers.checks) and remove the tag"
+    )
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", SHOWING_FAILURES, ids=lambda p: p.stem)
+def test_solution_showing_a_failure_runs_green_under_papermill(path: Path, tmp_path: Path, flywheel_home: Path):
+    import os
+
+    import papermill
+
+    assert os.environ["FLYWHEEL_SMOKE"] == "1"  # set for every kernel by the top-level conftest.py
+    assert shows_a_failure(path), f"{path.name} no longer shows a failure: update SHOWING_FAILURES"
+    executed = papermill.execute_notebook(
+        str(path),
+        str(tmp_path / path.name),
+        kernel_name=KERNEL_NAME,
+        cwd=str(path.parent),
+        progress_bar=False,
+        request_save_on_cell_execute=False,
+    )  # raises PapermillExecutionError on any error output
+    shown = [c for c in executed.cells if c.cell_type == "code" and "expect_failure(" in c.source]
+    for cell in shown:
+        text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        assert text.startswith(RED) and text.count("\n") == 1, f"{path.name}: expected one red line, got {text!r}"
+
+
+def test_expect_failure_prints_the_line_a_failing_check_shows(capsys: pytest.CaptureFixture):
+    from helpers.labchecks.lab00 import check
+
+    with expect_failure():
+        check.accuracy(lambda y_true, y_pred: sum(t == p for t, p in zip(y_true, y_pred)))
+    out = capsys.readouterr().out
+    assert out.startswith(f"{RED}✘ accuracy: `accuracy([1, 0, 1, 1], [1, 0, 0, 1])` is 3, but 0.75 is expected.")
+    with pytest.raises(CheckFailed) as raised:
+        fail("x is wrong.", "try y")
+    with expect_failure():
+        fail("x is wrong.", "try y")
+    # The same line IPython shows for an uncaught CheckFailed (its _render_traceback_), newline-ended.
+    assert capsys.readouterr().out == raised.value._render_traceback_()[0] + "\n"
+
+
+def test_expect_failure_shows_other_errors_as_the_last_traceback_line(capsys: pytest.CaptureFixture):
+    from helpers.algorithms import HyperparameterError
+
+    with expect_failure(HyperparameterError, KeyError):
+        raise HyperparameterError("Hyperparameter 'predictor_type': value 'classifier' is not allowed.")
+    assert capsys.readouterr().out == (
+        f"{RED}HyperparameterError: Hyperparameter 'predictor_type': value 'classifier' is not allowed.\x1b[0m\n"
+    )
+
+
+def test_expect_failure_lets_other_errors_through_unchanged():
+    error = ZeroDivisionError("a real bug")
+    with pytest.raises(ZeroDivisionError) as raised:
+        with expect_failure():
+            raise error
+    assert raised.value is error
+
+
+@pytest.mark.parametrize("expected, named", [((), "CheckFailed"), ((KeyError, ValueError), "KeyError, ValueError")])
+def test_a_block_that_does_not_fail_is_an_error(expected: tuple, named: str, capsys: pytest.CaptureFixture):
+    with pytest.raises(AssertionError, match=f"should fail with {named} to show the failure, but it ran without one"):
+        with expect_failure(*expected):
+            pass
+    assert capsys.readouterr().out == ""
