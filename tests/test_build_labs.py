@@ -345,7 +345,7 @@ def test_a_broken_solution_changes_no_lab(course: Path, capsys):
     assert files(course / "labs") == before
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["--chek"], ["labs"]])
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["--chek"], ["--check", "-n"]])
 def test_help_or_a_typo_writes_nothing(course: Path, argv: list[str], capsys):
     learner_edit(course / "labs" / "01_demo.ipynb")
     before = files(course)
@@ -353,3 +353,32 @@ def test_help_or_a_typo_writes_nothing(course: Path, argv: list[str], capsys):
     shown = capsys.readouterr()
     assert "usage: python -m helpers build-labs [--check]" in shown.out + shown.err
     assert files(course) == before
+
+
+def test_named_labs_only_are_built_or_checked(course: Path, capsys):
+    write_solution(course / "solutions", "02_other.ipynb")
+    write_solution(course / "solutions", "01_demo.ipynb", CHANGED)
+    assert build_labs.main(["--check", "2"], course) == 1
+    assert "labs/02_other.ipynb is missing" in capsys.readouterr().err
+    assert build_labs.main(["solutions/02_other.ipynb"], course) == 0
+    assert capsys.readouterr().out.splitlines() == ["wrote labs/02_other.ipynb", "1 written, 0 unchanged, 0 backed up"]
+    assert "3/n" not in (course / "labs" / "01_demo.ipynb").read_text(encoding="utf-8")  # not named: untouched
+    assert build_labs.main(["--check", "02_other"], course) == 0
+    assert build_labs.main(["--check"], course) == 1
+
+
+@pytest.mark.parametrize("wanted", ["7", "03", "demo", "01_demo_x"])
+def test_an_unknown_lab_name_changes_nothing(course: Path, wanted: str, capsys):
+    before = files(course)
+    assert build_labs.main([wanted], course) == 2
+    assert f"no solution notebook {wanted!r}; there are: 01_demo" in capsys.readouterr().err
+    assert files(course) == before
+
+
+def test_written_labs_keep_readable_permissions(course: Path):
+    lab = course / "labs" / "01_demo.ipynb"
+    assert lab.stat().st_mode & 0o777 == 0o644  # new: as a plain write would make it (not mkstemp's 0600)
+    lab.chmod(0o664)
+    write_solution(course / "solutions", "01_demo.ipynb", CHANGED)
+    build(course / "solutions", course / "labs")
+    assert lab.stat().st_mode & 0o777 == 0o664  # replaced: keeps its mode

@@ -36,6 +36,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -209,11 +210,19 @@ def read_text(path: Path) -> str | None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a crash never leaves half a notebook."""
+    """Write via a temporary file in the same folder, so a crash never leaves half a notebook.
+
+    The file keeps its permissions (a new one gets rw-r--r--, not the temporary file's rw-------).
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o644
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
             out.write(text)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -267,10 +276,27 @@ def remember(labs: Path, texts: dict[str, str]) -> None:
     write_atomically(labs / BACKUP_DIR / RECORD, json.dumps(dict(sorted(record.items())), indent=1) + "\n")
 
 
-def generated_labs(solutions: Path) -> dict[str, str]:
-    """Lab file name -> the lab's text, for every solution notebook."""
+def select(solutions: Path, wanted: list[str]) -> list[Path]:
+    """The solution notebooks named by ``wanted`` (``"5"``, ``"05"``, ``"05_builtin_algorithms"``,
+    ``"labs/05_builtin_algorithms.ipynb"``); all of them when ``wanted`` is empty."""
+    paths = sorted(solutions.glob("*.ipynb"))
+    if not wanted:
+        return paths
+    chosen = []
+    for item in wanted:
+        name = Path(item).name.removesuffix(".ipynb")
+        matches = [p for p in paths if (p.name.startswith(f"{int(name):02d}_") if name.isdigit() else p.stem == name)]
+        if len(matches) != 1:
+            known = ", ".join(p.stem for p in paths) or "none"
+            raise LabBuildError(f"no solution notebook {item!r}; there are: {known}")
+        chosen += [p for p in matches if p not in chosen]
+    return chosen
+
+
+def generated_labs(solutions: Path, wanted: list[str] | None = None) -> dict[str, str]:
+    """Lab file name -> the lab's text, for every solution notebook (or those ``wanted``, see ``select``)."""
     texts = {}
-    for solution_path in sorted(solutions.glob("*.ipynb")):
+    for solution_path in select(solutions, wanted or []):
         if not NOTEBOOK_NAME.match(solution_path.name):
             raise LabBuildError(f"{solution_path}: notebook names are NN_topic.ipynb (two digits, lower case).")
         try:
@@ -281,13 +307,20 @@ def generated_labs(solutions: Path) -> dict[str, str]:
     return texts
 
 
-def build_labs(solutions: Path, labs: Path, check: bool = False, now: datetime | None = None) -> BuildResult:
+def build_labs(
+    solutions: Path,
+    labs: Path,
+    check: bool = False,
+    now: datetime | None = None,
+    wanted: list[str] | None = None,
+) -> BuildResult:
     """Write (or, with ``check``, only compare) every lab, keeping a backup of anything that could be lost.
 
+    ``wanted`` limits the run to some labs (``["00", "05"]``); orphans are then not looked for.
     Every solution is turned into its lab before any file is touched, so a broken solution changes
     nothing. Notebooks in ``labs/`` without a solution are never touched.
     """
-    texts = generated_labs(solutions)
+    texts = generated_labs(solutions, wanted)
     record = read_record(labs)
     result = BuildResult()
     in_sync: dict[str, str] = {}
@@ -307,7 +340,9 @@ def build_labs(solutions: Path, labs: Path, check: bool = False, now: datetime |
             result.backups.append(Backup(lab_path, keep_backup(lab_path, now), state))
         write_atomically(lab_path, text)
         in_sync[name] = text
-    result.orphans = [p for p in sorted(labs.glob("*.ipynb")) if NOTEBOOK_NAME.match(p.name) and p.name not in texts]
+    if not wanted:
+        named_like_labs = (p for p in sorted(labs.glob("*.ipynb")) if NOTEBOOK_NAME.match(p.name))
+        result.orphans = [p for p in named_like_labs if p.name not in texts]
     if not check:
         remember(labs, in_sync)
     return result
@@ -375,10 +410,11 @@ def report_build(result: BuildResult, root: Path) -> int:
     return 0
 
 
-USAGE = """usage: python -m helpers build-labs [--check]
+USAGE = """usage: python -m helpers build-labs [--check] [NN ...]
 
-Write labs/ from solutions/. A lab that differs from what its solution generates (your edits, outputs,
-a damaged file) is copied to labs/.backup/ first; notebooks without a solution are never touched.
+Write labs/ from solutions/ (only labs NN ... when given). A lab that differs from what its solution
+generates (your edits, outputs, a damaged file) is copied to labs/.backup/ first; notebooks without a
+solution are never touched.
 --check: change nothing; exit 1 when a lab differs from its solution or a NN_topic.ipynb has none."""
 
 
@@ -386,13 +422,14 @@ def main(argv: list[str], root: Path) -> int:
     if any(a in {"-h", "--help"} for a in argv):
         print(USAGE)
         return 0
-    unknown = [a for a in argv if a != "--check"]
+    unknown = [a for a in argv if a.startswith("-") and a != "--check"]
     if unknown:
-        print(f"build-labs: unknown argument {unknown[0]!r}\n\n{USAGE}", file=sys.stderr)
+        print(f"build-labs: unknown option {unknown[0]!r}\n\n{USAGE}", file=sys.stderr)
         return 2
     check = "--check" in argv
+    wanted = [a for a in argv if not a.startswith("-")]
     try:
-        result = build_labs(root / "solutions", root / "labs", check=check)
+        result = build_labs(root / "solutions", root / "labs", check=check, wanted=wanted)
     except LabBuildError as error:
         print(f"build-labs: {error} (no lab was changed)", file=sys.stderr)
         return 2
