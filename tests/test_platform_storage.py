@@ -178,3 +178,34 @@ def test_a_training_job_deploy_and_capture_leave_nothing_readable_by_others(tmp_
         assert _readable_by_others(home) == []
     finally:
         stop_all()
+
+
+def test_script_mode_a_local_archive_and_an_estimator_leave_nothing_readable_by_others(tmp_path, monkeypatch):
+    """The other ways into the store: copied code folders and archives keep no group or other bits."""
+    import tarfile
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from helpers.platform.configs import SourceCode
+    from helpers.platform.serving import ModelBuilder
+    from helpers.platform.serving.registry import stop_all
+    from helpers.platform.serving.testing import isolate, write_script_model
+
+    home = tmp_path / "fresh-home"
+    isolate(monkeypatch, home)
+    model_dir, code_dir = write_script_model(tmp_path / "script")
+    (code_dir / "inference.py").chmod(0o755)  # as a learner's editor may leave it
+    with tarfile.open(tmp_path / "model.tar.gz", "w:gz") as tar:
+        tar.add(model_dir / "weights.npy", arcname="weights.npy")
+    (tmp_path / "model.tar.gz").chmod(0o644)
+    code = SourceCode(source_dir=str(code_dir), entry_script="inference.py")
+    try:
+        endpoint = ModelBuilder(model_path=str(tmp_path / "model.tar.gz"), source_code=code).deploy(endpoint_name="tar-ep")
+        endpoint.invoke(b"1,2,3,4", content_type="text/csv")
+        fitted = LogisticRegression().fit(np.arange(40.0).reshape(20, 2), np.arange(20) % 2)
+        ModelBuilder(model=fitted).deploy(endpoint_name="est-ep").invoke(b"1,2", content_type="text/csv")
+        assert (home / "models").is_dir()
+        assert _readable_by_others(home) == []
+    finally:
+        stop_all()

@@ -23,6 +23,7 @@ The artifact's sha256 comes from the training job's ``job.json``; for an artifac
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -33,7 +34,7 @@ from typing import Any
 from helpers.platform.serving.artifacts import pack_dir, sha256_of
 from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform.serving.registry import check_name
-from helpers.platform_home import private_dir
+from helpers.platform_home import make_tree_private, private_dir
 from helpers.platform.serving.resources import (DataCaptureConfig, EndpointConfig, Model, ProductionVariant,
                                                 models_root, write_model)
 
@@ -214,6 +215,7 @@ class ModelBuilder:
                 pack_dir(local_artifact, artifact_path)
             else:
                 shutil.copyfile(local_artifact, artifact_path)
+                os.chmod(artifact_path, 0o600)  # the store's files are the owner's only
             sha, sha_source, artifact_uri = sha256_of(artifact_path), "build", None
         else:
             artifact_path = storage.s3_to_path(artifact_uri)
@@ -273,6 +275,7 @@ class ModelBuilder:
                                     f"{source / entry}, or name the script with SourceCode(entry_script=...).")
         target = folder / "code"
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", ".git"))
+        make_tree_private(target)  # copytree keeps the source's modes
         return target, entry
 
     # ---------------------------------------------------------------------------------- deploy
