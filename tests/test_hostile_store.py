@@ -18,7 +18,7 @@ import pytest
 from helpers import algorithms
 from helpers.algorithms import payloads
 from helpers.algorithms.errors import HyperparameterError, InferenceError
-from helpers.platform import image_uris, storage
+from helpers.platform import Session, image_uris, storage
 from helpers.platform.artifacts import sha256_of as storage_digest
 from helpers.platform.serving import ModelBuilder
 from helpers.platform.serving import artifacts as artifact_checks
@@ -133,6 +133,30 @@ def test_keys_and_buckets_s3_refuses_are_refused_at_every_entry_point(tmp_path, 
             ENTRY_POINTS[entry](uri, tmp_path)
     assert words in str(info.value)
     assert "e.g. s3://" in str(info.value) or "split it with '/'" in str(info.value)  # and how to fix it
+    assert (outside / "planted.txt").read_text() == "precious\n"
+
+
+SESSION_CALLS = {
+    "upload_data-file": lambda s, bucket, key, tmp: s.upload_data(tmp / "src" / "a.csv", bucket=bucket, key_prefix=key),
+    "upload_data-folder": lambda s, bucket, key, tmp: s.upload_data(tmp / "src", bucket=bucket, key_prefix=key),
+    "upload_string_as_file_body": lambda s, bucket, key, tmp: s.upload_string_as_file_body("x", bucket, key),
+    "read_s3_file": lambda s, bucket, key, tmp: s.read_s3_file(bucket, key),
+    "list_s3_files": lambda s, bucket, key, tmp: s.list_s3_files(bucket, key),
+    "download_data": lambda s, bucket, key, tmp: s.download_data(tmp / "downloads", bucket, key),
+}
+
+
+@pytest.mark.parametrize("case", sorted(set(BAD_URIS) - {"not-s3"}))
+@pytest.mark.parametrize("call", sorted(SESSION_CALLS))
+def test_the_sessions_s3_calls_refuse_them_too(tmp_path, flywheel_home, outside, source, call, case):
+    uri, words = BAD_URIS[case]
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    with untouched(tmp_path, flywheel_home):
+        with pytest.raises(ValueError) as info:
+            SESSION_CALLS[call](Session(), bucket, key, tmp_path)
+    if call.startswith("upload_data"):
+        words = words.replace("1026 bytes", "bytes")  # upload_data adds "/a.csv" to the key
+    assert words in str(info.value)
     assert (outside / "planted.txt").read_text() == "precious\n"
 
 
