@@ -81,6 +81,9 @@ class GuardedProtocol(HttpToolsProtocol):
             self._make_room()
 
     def data_received(self, data: bytes) -> None:
+        if self._head_bytes + len(data) > self.limits.max_header_bytes and self._head_too_large(data):
+            self._refuse(_TOO_LARGE)  # checked before parsing: a whole oversized head in one read
+            return
         _feed(self, data)
         cycle = self.cycle
         if cycle is not None and cycle.scope is self.scope and not cycle.more_body:
@@ -93,6 +96,14 @@ class GuardedProtocol(HttpToolsProtocol):
             self._head_bytes += len(data)  # the head is still incomplete: everything so far is head
             if self._head_bytes > self.limits.max_header_bytes:
                 self._refuse(_TOO_LARGE)
+
+    def _head_too_large(self, data: bytes) -> bool:
+        """Whether ``data`` carries a request head past the cap (only asked of large reads)."""
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope and cycle.more_body:
+            return False  # body bytes of a request whose head is read
+        end = data.find(b"\r\n\r\n")
+        return end < 0 or self._head_bytes + end > self.limits.max_header_bytes
 
     def _refuse(self, answer: bytes) -> None:
         if not self.transport.is_closing():

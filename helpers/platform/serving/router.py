@@ -126,8 +126,10 @@ class RuntimeApp:
         forwarded = [(key, value) for key, value in scope["headers"]
                      if key in _FORWARD or key.startswith(b"x-amzn-sagemaker-")]
         forwarded.append(self._secret_header)
-        body = await read_body(receive, errors.MAX_PAYLOAD_BYTES)
-        if body is None:  # over the limit (reading stopped there), or the client went away
+        length = headers.get(b"content-length", b"0")
+        body = None if length.isdigit() and int(length) > errors.MAX_PAYLOAD_BYTES else (
+            await read_body(receive, errors.MAX_PAYLOAD_BYTES))
+        if body is None:  # over the limit (said up front, or reading stopped there), or the client went away
             await _respond(send, *errors.validation_error(
                 f"the request body is over {errors.MAX_PAYLOAD_BYTES} bytes (6 MB), the real-time "
                 f"limit: send fewer rows per request, or use batch transform (Transformer).", 413))
