@@ -247,3 +247,16 @@ def test_verified_extract_refuses_a_mismatch_and_a_missing_checksum_and_writes_n
     with pytest.raises(ArtifactError, match="not a regular file"):
         verified_extract(tmp_path, "0" * 64, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_archive_bigger_than_the_spool_is_checked_and_unpacked_from_its_disk_copy(tmp_path, monkeypatch):
+    from helpers.platform.serving import artifacts
+
+    monkeypatch.setattr(artifacts, "SPOOL_BYTES", 1024)  # so the private copy rolls over to a file
+    payload = os.urandom(64 * 1024)  # incompressible: the archive is ~64 KiB
+    source = archive(tmp_path / "big.tar.gz", [(member("weights.bin"), payload)])
+    assert source.stat().st_size > 1024
+    target = tmp_path / "models" / "big" / "model"
+    assert artifacts.verified_extract(source, sha256_of(source), target) == sha256_of(source)
+    assert (target / "weights.bin").read_bytes() == payload
+    assert sorted(p.name for p in target.parent.iterdir()) == ["model"]  # the copy is gone
