@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +32,7 @@ STAMP = "2026-01-01T00:00:00+00:00"
 
 def _sleeper() -> subprocess.Popen:
     """A process of its own group (as a training job or a server is), doing nothing for a minute."""
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    return subprocess.Popen(["sleep", "60"], start_new_session=True)
 
 
 def _started(process: subprocess.Popen) -> float:
@@ -60,9 +59,10 @@ class Store:
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     isolate(monkeypatch, tmp_path / "home")
-    exited = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    exited = subprocess.Popen(["true"])
+    exited.wait()
     processes = [_sleeper(), _sleeper(), _sleeper()]
-    made = Store(tmp_path / "home", *processes, dead_pid=int(exited.stdout))
+    made = Store(tmp_path / "home", *processes, dead_pid=exited.pid)
     try:
         _good_records(made)
         yield made
