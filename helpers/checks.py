@@ -125,10 +125,10 @@ def check_close(
         fail(f"`{name}` contains NaN.", hint)
     if not np.allclose(array, expected_array, rtol=rtol, atol=atol):
         if array.ndim == 0:
-            got, want = _distinct(float(array), float(expected_array))
+            got, want = distinct_numbers(float(array), float(expected_array))
             fail(f"`{name}` is {got}, but {want} is expected.", hint)
         worst = int(np.argmax(np.abs(array - expected_array)))
-        got, want = _distinct(float(array.flat[worst]), float(expected_array.flat[worst]))
+        got, want = distinct_numbers(float(array.flat[worst]), float(expected_array.flat[worst]))
         fail(
             f"`{name}` differs from the expected values (largest difference at flat index {worst}: "
             f"{got} instead of {want}).",
@@ -136,7 +136,7 @@ def check_close(
         )
 
 
-def _distinct(got: float, want: float) -> tuple[str, str]:
+def distinct_numbers(got: float, want: float) -> tuple[str, str]:
     """Format two different numbers with as few digits as show that they differ (6 at least)."""
     for digits in range(6, 18):
         left, right = f"{got:.{digits}g}", f"{want:.{digits}g}"

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from helpers.checks import LabChecks, check_callable, check_close, check_type, fail
+from helpers.checks import LabChecks, check_callable, check_close, check_type, distinct_numbers, fail
 
 check = LabChecks("07_tuning")
 
@@ -107,7 +107,8 @@ def _running_mean(values, maximize=True):
 def best_so_far(fn):
     check_callable("best_so_far", fn)
     for values, maximize in _CURVES:
-        got = fn(list(values), maximize=maximize)
+        # A numpy array, as the notebook passes frame["FinalObjectiveValue"].to_numpy() below.
+        got = fn(np.array(values, dtype=float), maximize=maximize)
         expected = _reference_best_so_far(values, maximize)
         if got is None:
             fail("`best_so_far` returned None: did it forget to `return` the curve?")
@@ -116,6 +117,15 @@ def best_so_far(fn):
             fail(f"`best_so_far({values}, maximize={maximize})` has shape {array.shape}; expected one value per trial "
                  f"{expected.shape}.")
         same = np.allclose(np.nan_to_num(array, nan=-999.0), np.nan_to_num(expected, nan=-999.0))
+        where = f"`best_so_far({[float(v) for v in values]}, maximize={maximize})`"
+        if not same and np.isnan(array).sum() > np.isnan(expected).sum():
+            fail(f"{where} gave {np.round(array, 3).tolist()}: a failed trial (NaN) must not erase the best so far. "
+                 "Skip NaN values (np.isnan(value)), or use np.fmax.accumulate / np.fmin.accumulate.")
+        if not same and not maximize and np.allclose(array, _reference_best_so_far(values, True), equal_nan=True):
+            fail(f"{where} gave {np.round(array, 3).tolist()}, the running maximum: with maximize=False (a loss) the "
+                 "best is the lowest value so far.")
+        if not same and np.allclose(array, _running_mean(values), equal_nan=True):
+            fail(f"{where} gave the running mean: keep the best value seen so far, not the average.")
         if not same:
             fail(f"`best_so_far({[float(v) for v in values]}, maximize={maximize})` gave {np.round(array, 3).tolist()}, "
                  f"expected {expected.tolist()} (NaN only before the first trial with a value).")
@@ -138,7 +148,11 @@ def _as_row(best) -> pd.Series:
     if isinstance(best, pd.DataFrame):
         if len(best) != 1:
             fail(f"`best` is a DataFrame of {len(best)} rows: pick one row, e.g. df.loc[df['FinalObjectiveValue'].idxmax()].")
-        best = best.iloc[0]
+        fail("`best` is a DataFrame of one row (from a filter, head(1) or nlargest(1)): the next cells read "
+             "best['TrainingJobName'] as one value, so take the row itself, a Series: .iloc[0] or df.loc[label].")
+    if isinstance(best, (str, float, int, np.number)):
+        fail(f"`best` is {best!r}, one value: select the trial's whole row (a Series with its hyperparameters, status "
+             "and objective), df.loc[label].")
     check_type("best", best, pd.Series, "one row of the DataFrame: df.loc[label]")
     return best
 
@@ -166,9 +180,13 @@ def best_trial(df, best):
     expected = completed.loc[completed["FinalObjectiveValue"].idxmax()]
     if row["TrainingJobStatus"] != "Completed":
         fail(f"`best` is a {row['TrainingJobStatus']} trial: only Completed trials left a model to deploy.")
-    if row["TrainingJobName"] != expected["TrainingJobName"]:
-        fail(f"`best` has FinalObjectiveValue {row['FinalObjectiveValue']:.4f}, but another Completed trial reached "
-             f"{expected['FinalObjectiveValue']:.4f} (the objective is maximized).")
+    # Trials tied on the best value are all right; the message shows as many digits as tell two values apart.
+    got, best_value = float(row["FinalObjectiveValue"]), float(expected["FinalObjectiveValue"])
+    if not np.isclose(got, best_value, rtol=0, atol=1e-12):
+        shown_got, shown_best = distinct_numbers(got, best_value)
+        worst = completed["FinalObjectiveValue"].min()
+        why = " (that is the lowest: the objective is maximized, use idxmax)" if np.isclose(got, worst) else ""
+        fail(f"`best` has FinalObjectiveValue {shown_got}, but another Completed trial reached {shown_best}{why}.")
 
 
 # --- exercise: the cost ------------------------------------------------------------------------
@@ -193,5 +211,18 @@ def tuning_cost(fn):
     check_callable("tuning_cost", fn)
     for n_jobs, seconds, price, instances in _COST_CASES:
         got = fn(n_jobs, seconds, price, instance_count=instances)
-        check_close(f"tuning_cost({n_jobs}, {seconds}, {price}, instance_count={instances})", got,
-                    n_jobs * seconds / 3600 * price * instances, rtol=1e-9)
+        call = f"tuning_cost({n_jobs}, {seconds}, {price}, instance_count={instances})"
+        expected = n_jobs * seconds / 3600 * price * instances
+        if got is None:
+            fail(f"{call} returned None: did the function forget to `return` the cost?")
+        slips = {
+            "the seconds were not turned into hours: divide by 3600": expected * 3600,
+            "dividing by 60 gives minutes; the price is per hour: divide the seconds by 3600": expected * 60,
+            "every instance is billed: multiply by instance_count": expected / instances,
+            "every job is billed: multiply by n_jobs": expected / n_jobs,
+        }
+        for slip, value in slips.items():
+            if not np.isclose(value, expected) and np.isclose(float(np.asarray(got, dtype=float)), value):
+                fail(f"{call} is {float(got):g}, but {expected:g} dollars are expected: {slip}.")
+        # Rounded to the cent is a fine answer for dollars.
+        check_close(call, got, expected, rtol=1e-6, atol=0.005)
