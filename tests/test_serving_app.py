@@ -173,3 +173,91 @@ def test_records_still_kept_at_shutdown_are_written(tmp_path):
         return sent
     assert asyncio.run(lifespan()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert len(list(read_records(capture_files(tmp_path, "ep")))) == 3
+
+
+# ------------------------------------------------------------------------------ admin and limits
+def _admin(app: EndpointApp, body: bytes, content_type: bytes = b"application/json",
+           path: str = "/_flywheel/weights") -> tuple[int, bytes]:
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "path": path, "method": "POST", "headers": [(b"content-type", content_type)]}
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], sent[1]["body"]
+
+
+def _ab_app() -> EndpointApp:
+    return EndpointApp("ep", [Variant("A", _handlers(), 0.5), Variant("B", _handlers(), 0.5)])
+
+
+@pytest.mark.parametrize("body, words", [
+    (b'{"A": 2, "B": -1}', "B"),                        # A is valid, B is not: A must not change either
+    (b'{"A": 2, "C": 1}', "unknown variant"),
+    (b'{"A": Infinity}', "Infinity"),
+    (b'{"A": NaN}', "NaN"),
+    (b'{"A": 1e999}', "finite"),
+    (b'{"A": true}', "finite number"),
+    (b'{"A": 0, "B": 0}', "above 0"),
+    (b"[" * 30_000 + b"]" * 30_000, "nested too deeply"),
+    (b"[1]", "JSON object"),
+])
+def test_a_refused_weights_update_is_a_400_and_changes_nothing(body, words):
+    app = _ab_app()
+    status, answer = _admin(app, body)
+    assert status == 400 and words in json.loads(answer)["Message"], answer
+    assert [v.weight for v in app.variants] == [0.5, 0.5]
+    assert _admin(app, b'{"A": 3}')[0] == 200 and [v.weight for v in app.variants] == [3.0, 0.5]
+
+
+def test_admin_posts_take_json_only_and_a_bounded_body():
+    app = _ab_app()
+    assert _admin(app, b'{"A": 3}', content_type=b"text/plain")[0] == 415  # a browser's simple POST
+    assert _admin(app, b'{"A": 3}', content_type=b"application/x-www-form-urlencoded")[0] == 415
+    status, answer = _admin(app, b'{"A": 3' + b" " * 70_000 + b"}")
+    assert status == 413 and b"65536 bytes" in answer
+    assert [v.weight for v in app.variants] == [0.5, 0.5]
+
+
+def test_an_answer_over_6_mb_is_a_413_naming_the_fix_not_a_500():
+    big = _handlers(predict=lambda data, model: [0.123456789] * 700_000)  # about 9 MB of JSON
+    app = EndpointApp("ep", [Variant("AllTraffic", big)])
+    status, body = _invoke(app, path="/endpoints/ep/invocations")
+    error = json.loads(body)
+    assert status == 424 and error["OriginalStatusCode"] == 413, error
+    assert "6 MB" in error["OriginalMessage"] and "batch transform" in error["OriginalMessage"]
+    assert _invoke(app)[0] == 413
+    assert app.variants[0].errors_4xx == 2 and app.variants[0].errors_5xx == 0
+
+
+def test_error_messages_echo_at_most_a_bounded_part_of_the_request():
+    def refuse(data, model):
+        raise ValueError(f"cannot read {data[:1_000_000]!r}")  # a handler quoting the whole input
+    app = EndpointApp("ep", [Variant("AllTraffic", _handlers(predict=refuse))])
+    status, body = _invoke(app, b"1," * 30_000 + b"1", path="/endpoints/ep/invocations")
+    assert status == 424 and len(body) < 3_000 and json.loads(body)["OriginalMessage"].endswith("...")
+    status, body = _invoke(app, path="/" + "x" * 100_000)
+    assert status == 404 and len(body) < 1_000
+
+
+def test_a_large_body_is_predicted_off_the_event_loop_within_the_time_limit(alarm):
+    import threading
+
+    threads = []
+
+    def predict(data, model):
+        threads.append(threading.current_thread().name)
+        if data.startswith(b"9"):
+            time.sleep(2)
+        return [1.0]
+    app = EndpointApp("ep", [Variant("AllTraffic", _handlers(predict=predict))], alarm=alarm)
+    assert _invoke(app, b"1,2")[0] == 200
+    assert _invoke(app, b"1," * 40_000 + b"1")[0] == 200
+    assert threads[0] == "MainThread" and threads[1].startswith("large-invocation")
+    started = time.monotonic()
+    status, body = _invoke(app, b"9," * 40_000 + b"1")  # slow and large: the loop answers 504 at the limit
+    assert status == 504 and b"(limit 0.3 s)" in body and time.monotonic() - started < 1.5
