@@ -151,14 +151,11 @@ def _fail_from(monkeypatch, disk: _Disk, error: OSError, where: str) -> None:
     """Make every record write fail from the moment ``where`` happens: "upload" (the artifact is
     being packed) or "uploading" (the record saying Uploading is written)."""
     if where == "upload":
-        real = artifacts.pack
-
         def pack(folder, target):
             disk.error = error
             raise OSError(error.errno, os.strerror(error.errno), str(target))
 
         monkeypatch.setattr(artifacts, "pack", pack)
-        assert real is not None
     else:
         real_transition = runner.LocalRun.transition
 
