@@ -135,6 +135,9 @@ def test_ensure_home_creates_the_home_owner_only_and_tightens_a_loose_one_once(t
     assert stat.S_IMODE(loose.stat().st_mode) == 0o700
     notice = capsys.readouterr().err.strip().splitlines()
     assert len(notice) == 1 and "owner-only (700)" in notice[0] and str(loose) in notice[0]
+    loose.chmod(0o777)  # yours, even if anyone could write in it: tightened too
+    platform_home.ensure_home()
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o700
 
 
 def test_private_writers_make_0600_files_and_0700_folders(flywheel_home):
@@ -209,3 +212,19 @@ def test_script_mode_a_local_archive_and_an_estimator_leave_nothing_readable_by_
         assert _readable_by_others(home) == []
     finally:
         stop_all()
+
+
+def test_a_shared_folder_is_refused_as_the_home_instead_of_being_locked(tmp_path, monkeypatch):
+    import stat
+
+    from helpers import platform_home
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # like /tmp: tightening it would lock every other user out
+    monkeypatch.setenv("FLYWHEEL_HOME", str(shared))
+    with pytest.raises(PermissionError, match=r"is a shared folder \(mode 1777.*FLYWHEEL_HOME=.*shared/flywheel"):
+        platform_home.ensure_home()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    monkeypatch.setenv("FLYWHEEL_HOME", str(shared / "flywheel"))
+    assert stat.S_IMODE(platform_home.ensure_home().stat().st_mode) == 0o700  # the fix the message gives works
