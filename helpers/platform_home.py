@@ -94,16 +94,17 @@ def _make_private(path: Path) -> None:
 def _tighten(folder: Path) -> None:
     info = folder.stat()
     mode = stat.S_IMODE(info.st_mode)
+    if not mode & 0o077:
+        return
     if mode & stat.S_ISVTX or info.st_uid != os.getuid():
         # A shared folder (/tmp) or someone else's: tightening it would lock others out (or fail).
         raise PermissionError(
             f"FLYWHEEL_HOME={folder} is a shared folder (mode {mode:o}, owner uid {info.st_uid}): the platform keeps "
             f"data, models and captured requests there, so it needs a folder of its own. Point FLYWHEEL_HOME at "
             f"a new folder, e.g. FLYWHEEL_HOME={folder / 'flywheel'}")
-    if mode & 0o077:
-        os.chmod(folder, PRIVATE_DIR_MODE)
-        print(f"flywheel: {folder} was readable by other users (mode {mode:o}); made it owner-only (700)",
-              file=sys.stderr)
+    os.chmod(folder, PRIVATE_DIR_MODE)
+    print(f"flywheel: {folder} was readable by other users (mode {mode:o}); made it owner-only (700)",
+          file=sys.stderr)
 
 
 def _is_within(path: Path, root: Path) -> bool:
