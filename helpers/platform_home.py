@@ -31,7 +31,8 @@ def ensure_home() -> Path:
     """Create the home folder for its owner only (0700) and return it.
 
     An existing home that group or others may enter or read is tightened to 0700, with a one-line notice
-    on stderr, so a store made by an older kit stops exposing its contents.
+    on stderr, so a store made by an older kit stops exposing its contents. A loose home that is shared
+    (sticky, like /tmp) or another user's is refused with a PermissionError that names a folder to use.
     """
     folder = home()
     if folder.is_dir():
