@@ -286,3 +286,13 @@ def test_a_tuning_job_on_a_full_disk_ends_failed_and_wait_returns(disk, monkeypa
     assert json.loads((tuning_records.folder(name) / "tuning.json").read_text())["HyperParameterTuningJobStatus"] == \
         "Failed"
     assert tuning_records.active(name) is None
+
+
+def test_a_failure_while_finishing_still_ends_the_job(disk, monkeypatch):
+    def broken_finish(self, returncode):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(runner.LocalRun, "_finish", broken_finish)
+    job, error = _train("ok", disk.channels)
+    assert isinstance(error, FailedStatusError) and "failed while finishing the job: KeyError('boom')" in str(error)
+    assert job.describe()["TrainingJobStatus"] == "Failed"

@@ -264,7 +264,11 @@ class LocalRun:
             self._finish_failed(f"AlgorithmError: the platform lost track of the job: {exc!r}")
             return
         self._close_log()
-        self._finish(returncode)
+        try:
+            self._finish(returncode)
+        except BaseException as exc:  # a bug in finalising must not leave wait() hanging either
+            if not self._done.is_set():
+                self._finish_failed(f"ClientError: the platform failed while finishing the job: {exc!r}")
 
     def _write_log(self, line: str) -> None:
         if self._log is None:
