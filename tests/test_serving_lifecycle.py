@@ -18,7 +18,7 @@ from helpers.platform.configs import SourceCode
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.serving import Endpoint, ModelBuilder, list_endpoints, running_resources
 from helpers.platform.serving.registry import EndpointNotFound, describe_endpoint, endpoint_dir, stop_all
-from helpers.platform.serving.runtime import runtime_state
+from helpers.platform.serving.runtime import runtime_state, runtime_status, use_local_runtime
 from helpers.platform.serving.testing import isolate, write_script_model
 
 
@@ -154,3 +154,32 @@ def test_the_runtime_router_is_shared_and_restarts_on_demand(home, builder):
     assert runtime_state() is None
     builder.deploy(endpoint_name="third", update_endpoint=True)
     assert runtime_state() is not None
+
+
+def test_runtime_status_tells_running_from_killed_and_not_started(home, builder):
+    assert runtime_status()["Status"] == "not started"
+    builder.deploy(endpoint_name="status-ep")
+    status = runtime_status()
+    assert status["Status"] == "running" and status["Url"].startswith("http://127.0.0.1:")
+    state_file = home / "endpoints" / "_runtime" / "runtime.json"
+    stop_all()
+    assert runtime_status()["Status"] == "not started"  # a clean stop (SIGTERM) removes its state file
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text('{"Pid": 999999999, "PidCreateTime": 1.0, "Url": "http://127.0.0.1:9"}')
+    dead = runtime_status()
+    assert dead["Status"] == "dead: pid file left" and "use_local_runtime(start=True)" in dead["Fix"]
+
+
+def test_a_killed_router_is_restarted_by_the_endpoint_and_boto3_works_again(home, builder):
+    import boto3
+
+    builder.deploy(endpoint_name="heal-ep")
+    client = boto3.session.Session().client("sagemaker-runtime", endpoint_url=use_local_runtime())
+    killed = runtime_status()["Pid"]
+    os.kill(killed, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while (runtime_status()["Status"] != "running" or runtime_status()["Pid"] == killed) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert runtime_status()["Status"] == "running" and runtime_status()["Pid"] != killed
+    answer = client.invoke_endpoint(EndpointName="heal-ep", Body=b"1,2,3,4", ContentType="text/csv")
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200  # same port, same secret: the same URL works

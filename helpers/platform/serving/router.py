@@ -50,8 +50,9 @@ def preferred_port(store: Path) -> int:
 class RuntimeApp:
     """ASGI app forwarding Runtime API calls to the endpoint servers."""
 
-    def __init__(self, root: Path, secret: str):
+    def __init__(self, root: Path, secret: str, on_shutdown=lambda: None):
         self.root = root
+        self.on_shutdown = on_shutdown
         self.guard = Guard(secret)
         self._secret_header = (SECRET_HEADER.encode(), secret.encode())
         self.pool = Pool()
@@ -93,6 +94,7 @@ class RuntimeApp:
                     await send({"type": "lifespan.startup.complete"})
                 else:
                     self.pool.close()
+                    self.on_shutdown()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":
@@ -198,7 +200,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from helpers.platform.serving.protocol import serve
 
-    server = serve(RuntimeApp(root, store_secret(store)), sock)
+    def forget_state() -> None:
+        # here, in the app's shutdown: uvicorn re-raises SIGTERM after it, so a `finally` never runs
+        current = read_json(state_dir / "runtime.json")
+        if current and current.get("Pid") == os.getpid():
+            (state_dir / "runtime.json").unlink(missing_ok=True)
+
+    server = serve(RuntimeApp(root, store_secret(store), forget_state), sock)
     threading.Thread(target=_watch, args=(root, server), daemon=True).start()
     state = {"Pid": os.getpid(), "PidCreateTime": psutil.Process().create_time(), "Port": port,
              "Url": f"http://127.0.0.1:{port}"}
@@ -209,9 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.run(sockets=[sock])
     finally:
-        current = read_json(state_dir / "runtime.json")
-        if current and current.get("Pid") == os.getpid():
-            (state_dir / "runtime.json").unlink(missing_ok=True)
+        forget_state()
     return 0
 
 

@@ -10,6 +10,10 @@ store's secret).
 A failure before serving (checksum mismatch, unsafe archive, a handler that cannot load the model)
 is written to ``<folder>/failure`` — the endpoint's ``FailureReason`` — and the process exits 1.
 
+An endpoint server also restarts the local runtime router (boto3's door) when it finds it killed
+(its state file left behind by a dead process): boto3 calls work again within seconds, without the
+learner doing anything. A router that stopped cleanly (idle, or ``cleanup``) is left stopped.
+
 The server stops by itself when its folder's ``config.json`` disappears (the endpoint was deleted,
 or a test's temporary store was removed) or, for a batch-transform server, when the process that
 started it is gone: no server outlives what it serves.
@@ -83,7 +87,9 @@ def build_app(folder: Path, config: dict, alarm=None) -> EndpointApp:
 
 
 def _watch(folder: Path, parent_pid: int | None, server) -> None:
-    """Stop the server when its folder's config vanishes or its parent (transform jobs) exits."""
+    """Stop the server when its folder's config vanishes or its parent (transform jobs) exits; an
+    endpoint's server (no parent) also restarts a killed runtime router."""
+    router = _RouterWatch(folder.parent / "_runtime" / "runtime.json")
     while not server.should_exit:
         time.sleep(WATCH_SECONDS)
         gone = not (folder / "config.json").exists()
@@ -91,6 +97,44 @@ def _watch(folder: Path, parent_pid: int | None, server) -> None:
         if gone or orphaned:
             log.warning("stopping: %s", "config.json removed" if gone else "parent process exited")
             server.should_exit = True
+        elif parent_pid is None and router.killed():
+            router.revive()
+
+
+class _RouterWatch:
+    """Notices a killed runtime router cheaply (a stat and a signal 0 a second) and restarts it."""
+
+    def __init__(self, state_file: Path):
+        self.state_file = state_file
+        self._seen: tuple[int, int] | None = None  # (state file mtime, its pid)
+
+    def killed(self) -> bool:
+        try:
+            mtime = self.state_file.stat().st_mtime_ns
+        except OSError:
+            return False  # never started, or stopped cleanly: left so
+        if self._seen is None or self._seen[0] != mtime:
+            try:
+                self._seen = (mtime, int(json.loads(self.state_file.read_text())["Pid"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                return False
+        try:
+            os.kill(self._seen[1], 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
+
+    def revive(self) -> None:
+        from helpers.platform.serving.runtime import ensure_runtime, runtime_status
+
+        try:
+            if runtime_status()["Status"].startswith("dead"):
+                log.warning("the local runtime router was killed: starting it again")
+                ensure_runtime()
+        except Exception:  # noqa: BLE001 - never let the watchdog die; the next round tries again
+            log.exception("could not restart the local runtime router")
 
 
 def main(argv: list[str] | None = None) -> int:
