@@ -135,10 +135,17 @@ def test_every_command_keeps_the_learners_work(learner: Path):
     for path, data in own.items():
         path.write_bytes(data)
 
-    # `make lab` starts JupyterLab on labs/ and runs nothing else that could write there.
+    # `make lab` starts JupyterLab on labs/ and runs nothing else that could write there...
     plan = make(learner, "lab", dry_run=True).stdout
     assert plan.strip().startswith(f"{VENV}/bin/jupyter lab ") and "--ServerApp.root_dir=labs" in plan
     assert plan.count(f"{VENV}/bin/") == 1, plan
+    # ... nor does its first-time setup (venv, pip, kernel), printed here without being run.
+    fresh = learner.parent / "no-venv-yet"
+    setup = run(learner, "make", "-n", "lab", f"VENV={fresh}").stdout
+    assert f"{fresh}/bin/python -m pip install" in setup, setup
+    for line in setup.splitlines():
+        assert not any(word in line for word in ("build-labs", "reset-lab", "git ", "labs/")), line
+        assert not line.lstrip().startswith("rm ") or f"rm -f {fresh}/.installed-" in line, line
 
     # `make test` begins with `build-labs --check`: it fails, names the safe command, writes nothing.
     before = {p: p.read_bytes() for p in labs.rglob("*") if p.is_file()}
@@ -158,7 +165,8 @@ def test_every_command_keeps_the_learners_work(learner: Path):
     for path, data in own.items():
         assert path.read_bytes() == data, f"{path.name} was touched"
     assert run(learner, *checks[0].split()).returncode == 0
-    assert make(learner, "labs").stdout.splitlines()[-1] == "0 written, 11 unchanged, 0 backed up"
+    labs_count = len(list((learner / "solutions").glob("*.ipynb")))
+    assert make(learner, "labs").stdout.splitlines()[-1] == f"0 written, {labs_count} unchanged, 0 backed up"
 
     # Work on, then start over with reset-lab.
     work["second attempt"] = edit_first_todo(labs / "00_welcome.ipynb", "return 3 / 4  # second attempt")
@@ -179,7 +187,9 @@ def test_git_pull_and_a_conflicted_stash_pop_lose_nothing(upstream: Path, learne
         solution.read_text(encoding="utf-8").replace("# 00 · Welcome to Flywheel", "# 00 · Welcome to Flywheel, v2"),
         encoding="utf-8",
     )
-    run(upstream, str(VENV / "bin" / "python"), "-m", "helpers", "build-labs")
+    done = run(upstream, str(VENV / "bin" / "python"), "-m", "helpers", "build-labs")
+    others = len(list((upstream / "solutions").glob("*.ipynb"))) - 1
+    assert done.stdout.splitlines()[-1] == f"1 written, {others} unchanged, 0 backed up"  # untouched: no backup
     commit(upstream, "00: new title")
     lab = learner / "labs" / "00_welcome.ipynb"
     text = lab.read_text(encoding="utf-8").replace("# 00 · Welcome to Flywheel", "# 00 · Welcome (my notes: zip!)")
