@@ -19,6 +19,7 @@ import pytest
 from helpers.platform import image_uris
 from helpers.platform.configs import SourceCode
 from helpers.platform.serving import Endpoint, ModelBuilder, list_endpoints, use_local_runtime
+from helpers.platform.serving.access import secret_path, store_secret
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import stop_all
 from helpers.platform.serving.testing import (FEATURE_DIM, SLOW_MARKER, isolate, make_classification, owner_headers,
@@ -224,3 +225,35 @@ def test_sagemaker_sdk_v3_endpoint_invoke_works_unchanged(script_endpoint, tmp_p
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["type"] == "InvokeEndpointOutput" and result["variant"] == "AllTraffic"
     assert result["body"]["predictions"][0]["score"] == pytest.approx(script_score([1, 2, 3, 4]))
+
+
+# ------------------------------------------------------------------------------------ owner only
+def test_the_store_secret_is_made_once_and_readable_by_its_owner_only(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    home = tmp_path / "fresh-home"
+    with ThreadPoolExecutor(8) as pool:  # racing first uses agree on one secret
+        secrets = set(pool.map(lambda _: store_secret(home), range(16)))
+    assert len(secrets) == 1 and len(secrets.pop()) == 32
+    assert secret_path(home).stat().st_mode & 0o777 == 0o600
+    assert home.stat().st_mode & 0o777 == 0o700
+    assert [p.name for p in home.iterdir()] == ["endpoint-secret"]  # no temporary file left
+    assert store_secret(tmp_path / "other-home") != store_secret(home)
+
+
+def test_boto3_carries_the_secret_as_the_url_path_and_a_client_without_it_is_refused(script_endpoint):
+    url = use_local_runtime()
+    assert url.endswith("/" + store_secret()) and os.environ["AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"] == url
+    client = boto3.session.Session().client("sagemaker-runtime")  # configured by the environment only
+    sent = []
+    client.meta.events.register("before-send.sagemaker-runtime.InvokeEndpoint",
+                                lambda request, **_: sent.append(request.url))
+    answer = client.invoke_endpoint(EndpointName="script-ep", Body=b"1,2,3,4", ContentType="text/csv")
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert sent == [f"{url}/endpoints/script-ep/invocations"]  # botocore joined the two paths
+    for door in (url.rsplit("/", 1)[0], script_endpoint.url):  # the router and the endpoint, no secret
+        stranger = boto3.session.Session().client("sagemaker-runtime", endpoint_url=door)
+        with pytest.raises(botocore.exceptions.ClientError) as caught:
+            stranger.invoke_endpoint(EndpointName="script-ep", Body=b"1,2,3,4", ContentType="text/csv")
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
