@@ -275,6 +275,19 @@ def test_a_job_record_without_a_start_time_never_kills_its_pid(store):
     assert store.bystander.poll() is None
 
 
+def test_a_tuning_record_naming_a_trial_outside_the_store_is_not_followed(store, tmp_path):
+    outside = tmp_path / "outside" / "job.json"
+    _write(outside, job_record("../../outside", "InProgress", MonitorPid=store.dead_pid, MonitorStarted=1.0,
+                               ProcessPid=store.pid, ProcessStarted=store.pid_started))
+    trial = {"TrainingJobName": "../../outside", "TrainingJobStatus": "InProgress"}
+    _write(tuning_records.folder(BAD) / "tuning.json", tuning_record(BAD, "InProgress", MonitorPid=store.dead_pid,
+                                                                     MonitorStarted=1.0, TrainingJobSummaries=[trial]))
+    described = tuning_records.describe_hyper_parameter_tuning_job(BAD)
+    assert described["HyperParameterTuningJobStatus"] == "Failed"
+    assert json.loads(outside.read_text())["TrainingJobStatus"] == "InProgress"  # neither read nor rewritten
+    assert store.bystander.poll() is None
+
+
 @pytest.mark.parametrize("offset", [5.0, -3600.0])
 def test_a_job_record_whose_start_time_does_not_match_never_kills_its_pid(store, offset):
     _write(jobs.job_dir(BAD) / "job.json", job_record(BAD, "InProgress", MonitorPid=store.dead_pid,

@@ -100,6 +100,8 @@ def write_record(name: str, record: dict) -> None:
 
 def load_record(name: str) -> dict:
     """``job.json`` as stored (not reconciled): ValueError if there is none, CorruptRecord if unusable."""
+    if not isinstance(name, str) or not _NAME.match(name):  # e.g. "../x" from a hostile tuning record
+        raise ValueError(f"{name!r} is not a training job name: 1 to 63 letters, digits and hyphens.")
     path = job_dir(name) / "job.json"
     try:
         record = records.read_record(path, JOB_SCHEMA)

@@ -128,6 +128,7 @@ def known_names() -> list[str]:
 
 def load(name: str) -> dict:
     """``tuning.json`` as stored (not reconciled): ValueError if there is none, CorruptRecord if unusable."""
+    check_name(name)
     path = folder(name) / "tuning.json"
     try:
         record = store.read_record(path, TUNING_SCHEMA)
