@@ -51,8 +51,8 @@ class CheckFailed(AssertionError):
     """A learner's answer did not pass a check. The message is meant for the learner."""
 
     def _render_traceback_(self) -> list[str]:
-        # IPython calls this instead of printing a traceback: the learner sees one line.
-        return [f"\x1b[31m{self}\x1b[0m"]
+        # IPython calls this instead of printing a traceback: the learner sees the message only.
+        return [f"\x1b[31m{line}\x1b[0m" for line in str(self).splitlines()]
 
 
 def fail(message: str, hint: str | None = None) -> None:
@@ -240,6 +240,9 @@ class LabChecks:
                     raise
                 except Exception as error:  # noqa: BLE001 - a learner's object can fail in any way
                     message = f"✘ your answer could not be checked ({type(error).__name__}: {error})."
+                    where = learner_frame(error)
+                    if where:
+                        message = f"✘ your code raised {type(error).__name__}: {error}\n{where}\n"
                     raise _with_title_and_hint(message, title, hint) from None
                 passed(f"{title}: correct.")
 
@@ -250,13 +253,57 @@ class LabChecks:
         return decorate
 
 
+def learner_frame(error: BaseException) -> str | None:
+    """Where in the learner's own code ``error`` was raised, as two lines, or None when it was not.
+
+    ``  Cell In[7], line 5, in business_cost`` then the failing line. Only the deepest frame of the
+    learner's code is shown: the frames of the check, of numpy or pandas below it are not theirs to fix.
+    """
+    import linecache
+    import traceback
+
+    own = [frame for frame in traceback.extract_tb(error.__traceback__) if _is_learners(frame.filename)]
+    if not own:
+        return None
+    frame = own[-1]
+    line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+    return f"  {_code_name(frame.filename)}, line {frame.lineno}, in {frame.name}\n    {line}"
+
+
+def _is_learners(filename: str) -> bool:
+    """True for code a learner wrote: a notebook cell or their own file, not this package or a library."""
+    from pathlib import Path
+
+    if filename.startswith("<frozen"):
+        return False
+    if filename.startswith("<"):
+        return True
+    path = Path(filename).resolve()
+    package = Path(__file__).resolve().parent
+    libraries = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    return package not in path.parents and not any(lib in path.parents for lib in libraries)
+
+
+def _code_name(filename: str) -> str:
+    """``Cell In[7]`` for a notebook cell (as IPython's own tracebacks say), else ``File "<path>"``."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    named = shell.compile.format_code_name(filename) if shell is not None else None
+    return " ".join(named) if named else f'File "{filename}"'
+
+
 def _with_title_and_hint(message: str, title: str, hint: str) -> CheckFailed:
     """Prefix a failure with the exercise's title and end it with its hint (unless it has one)."""
     body = message.removeprefix("✘ ")
     if not body.startswith(f"{title}:"):
         body = f"{title}: {body}"
     if "Hint:" not in body:
-        body += f" Hint: {hint}"
+        separator = "" if body.endswith("\n") else " "  # a learner's line ends the message: hint below it
+        body += f"{separator}Hint: {hint}"
     return CheckFailed(f"✘ {body}")
 
 

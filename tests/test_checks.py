@@ -76,7 +76,7 @@ def test_exercise_prints_pass_line_and_converts_learner_errors(capsys):
 
     assert lab.mean(lambda xs: sum(xs) / len(xs)) is None
     assert capsys.readouterr().out.strip() == "✔ the mean: correct."
-    with pytest.raises(CheckFailed, match=r"the mean: your answer could not be checked \(ZeroDivisionError"):
+    with pytest.raises(CheckFailed, match=r"the mean: your code raised ZeroDivisionError: division by zero"):
         lab.mean(lambda xs: 1 / 0)
     with pytest.raises(CheckFailed) as info:
         lab.mean(lambda xs: 0)
@@ -105,3 +105,110 @@ def test_close_never_prints_two_equal_numbers_as_the_difference():
     with pytest.raises(CheckFailed) as info:
         check_close("x", [1.0, 2.00004], [1.0, 2.0])
     assert "2.00004 instead of 2" in str(info.value)
+
+
+def test_an_error_in_the_learners_code_shows_their_line_and_only_theirs():
+    from helpers.labchecks.lab01 import check as lab01
+
+    def business_cost(y_true, y_pred, cost_fp, cost_fn):
+        total = 0
+        for i in range(len(y_pred)):
+            total += cost_fp * int(y_pred[i] > y_true.iloc[i]) / 0
+        return total
+
+    with pytest.raises(CheckFailed) as info:
+        lab01.business_cost(business_cost)
+    lines = str(info.value).splitlines()
+    line = business_cost.__code__.co_firstlineno + 3
+    assert lines[0] == "✘ the cost of a confusion matrix: your code raised ZeroDivisionError: division by zero"
+    assert lines[1] == f'  File "{__file__}", line {line}, in business_cost'
+    assert lines[2] == "    total += cost_fp * int(y_pred[i] > y_true.iloc[i]) / 0"
+    assert lines[3].startswith("Hint: tn, fp, fn, tp = confusion_matrix(")
+    assert "helpers/" not in str(info.value) and "site-packages" not in str(info.value)
+
+
+def test_an_answer_that_breaks_inside_the_check_has_no_learner_line():
+    from helpers.labchecks.lab04 import check as lab04
+
+    with pytest.raises(CheckFailed) as info:
+        lab04.train(lambda X, y, learning_rate, epochs: (np.zeros(X.shape[1]), 0.0, [object()] * (epochs + 1)))
+    assert "your answer could not be checked (TypeError" in str(info.value)
+    assert len(str(info.value).splitlines()) == 1
+
+
+def test_a_multi_line_failure_renders_every_line_in_red():
+    error = CheckFailed("✘ nope\n  Cell In[3], line 2, in f\n    x = 1 / 0\nHint: no zero")
+    assert error._render_traceback_() == [f"\x1b[31m{line}\x1b[0m" for line in str(error).splitlines()]
+
+
+# --- what a learner sees in IPython ------------------------------------------------------------
+
+
+@pytest.fixture
+def shell():
+    """A real IPython shell, set up as a notebook's first cell does."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from helpers.course.notebook import show_exercise_errors_as_one_line
+
+    instance = InteractiveShell.instance()
+    assert show_exercise_errors_as_one_line(instance)
+    instance.run_cell("import numpy as np\nfrom helpers.labchecks.lab04 import check")
+    yield instance
+    InteractiveShell.clear_instance()
+
+
+def _run(shell, capsys, source):
+    result = shell.run_cell(source)
+    captured = capsys.readouterr()
+    return result, captured.out + captured.err
+
+
+def test_an_untouched_exercise_shows_one_line_naming_the_todo(shell, capsys):
+    result, shown = _run(shell, capsys, (
+        "def predict(X, w, b):\n"
+        '    raise NotImplementedError("TODO 04_linear_regression_gd exercise 1: X @ w + b")\n'
+        "check.predict(predict)\n"
+    ))
+    assert isinstance(result.error_in_exec, NotImplementedError)  # the cell still fails: Run All stops there
+    lines = [line for line in shown.splitlines() if line.strip()]
+    assert len(lines) == 1, shown
+    assert "TODO 04_linear_regression_gd exercise 1: X @ w + b" in lines[0]
+    assert "raise NotImplementedError" in lines[0]
+
+
+def test_a_failed_check_shows_its_message_only(shell, capsys):
+    result, shown = _run(shell, capsys, "check.predict(lambda X, w, b: X @ w)\n")
+    assert result.error_in_exec is not None
+    assert shown.strip().startswith("\x1b[31m✘ predict:") and len(shown.strip().splitlines()) == 1
+    assert "Traceback" not in shown and "checks.py" not in shown
+
+
+def test_an_error_in_the_learners_function_shows_their_cell_and_line(shell, capsys):
+    result, shown = _run(shell, capsys, (
+        "def predict(X, w, b):\n"
+        "    scale = 1\n"
+        "    return X @ w + b / undefined_name\n"
+        "check.predict(predict)\n"
+    ))
+    assert "your code raised NameError: name 'undefined_name' is not defined" in shown
+    assert f"Cell In[{result.execution_count}], line 3, in predict" in shown
+    assert "return X @ w + b / undefined_name" in shown
+    assert "lab04.py" not in shown and "checks.py" not in shown
+
+
+def test_another_not_implemented_error_keeps_its_traceback(shell, capsys):
+    _, shown = _run(shell, capsys, 'def later():\n    raise NotImplementedError("not written yet")\nlater()\n')
+    assert "Traceback" in shown or "----> " in shown
+    assert "not written yet" in shown
+
+
+def test_setup_installs_the_short_display():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    instance = InteractiveShell.instance()
+    try:
+        instance.run_cell('from helpers.course.notebook import setup\nsetup("04_linear_regression_gd")')
+        assert instance.custom_exceptions == (NotImplementedError, CheckFailed)
+    finally:
+        InteractiveShell.clear_instance()

@@ -64,6 +64,52 @@ def setup(notebook_id: str, seed: int = SEED) -> None:
         plt.rcParams.update({"figure.figsize": (7, 4), "figure.dpi": 80, "axes.grid": True})
     except ImportError:
         pass
+    show_exercise_errors_as_one_line()
     day, entry = notebook_entry(notebook_id)
     mode = " · SMOKE mode (fast pass)" if smoke_mode() else ""
     print(f"Day {day} · {entry['title']} · about {entry['learner_minutes']} min{mode}")
+
+
+def _is_todo(error: BaseException) -> bool:
+    return isinstance(error, NotImplementedError) and str(error).startswith("TODO")
+
+
+def _exercise_error_display(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler for NotImplementedError and CheckFailed (see ``set_custom_exc``).
+
+    An untouched exercise (``NotImplementedError("TODO <lab> exercise <n>: <hint>")``) and a failed
+    check show their message, in red, instead of a traceback through the checks. Any other
+    NotImplementedError is the learner's own, and keeps IPython's full traceback.
+    """
+    from helpers.checks import CheckFailed
+
+    if isinstance(value, CheckFailed):
+        lines = value._render_traceback_()
+    elif _is_todo(value):
+        lines = [f"\x1b[31m✘ {value} (write your code in place of its `raise NotImplementedError` line)\x1b[0m"]
+    else:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    # _showtraceback is what showtraceback calls: in a kernel it sends an "error" output, so the
+    # cell still fails (Run All stops, papermill and nbval see the NotImplementedError), only shorter.
+    shell._showtraceback(etype, value, lines)
+    return lines
+
+
+def show_exercise_errors_as_one_line(shell=None) -> bool:
+    """Install the short display of TODO stubs and failed checks in the running IPython, if any.
+
+    Returns True when a shell was found (False in plain Python, where nothing changes).
+    """
+    from helpers.checks import CheckFailed
+
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    shell.set_custom_exc((NotImplementedError, CheckFailed), _exercise_error_display)
+    return True
