@@ -86,7 +86,9 @@ def _exercise_error_display(shell, etype, value, tb, tb_offset=None):
     if isinstance(value, CheckFailed):
         lines = value._render_traceback_()
     elif _is_todo(value):
-        lines = [f"\x1b[31m✘ {value} (write your code in place of its `raise NotImplementedError` line)\x1b[0m"]
+        # The exception's name stays in front, as Python prints it: learners and tools recognise an error.
+        lines = [f"\x1b[31mNotImplementedError: {value} (write your code in place of the cell's "
+                 "`raise NotImplementedError` line)\x1b[0m"]
     else:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
         return None
