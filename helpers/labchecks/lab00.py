@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from helpers.checks import LabChecks, check_callable, check_close
+import numpy as np
+
+from helpers.checks import LabChecks, check_callable, check_close, fail
 
 check = LabChecks("00_welcome")
 
@@ -27,4 +29,15 @@ CASES = [
 def accuracy(fn):
     check_callable("accuracy", fn)
     for y_true, y_pred, expected in CASES:
-        check_close(f"accuracy({y_true}, {y_pred})", fn(y_true, y_pred), expected)
+        call = f"accuracy({y_true}, {y_pred})"
+        value = fn(list(y_true), list(y_pred))
+        if value is None:
+            fail(f"{call} returned None: did the function forget to `return` the fraction?")
+        number = float(value) if isinstance(value, (int, float, np.number)) else None
+        if number is not None and 0 < expected < 1:
+            if np.isclose(number, 1 - expected):
+                fail(f"`{call}` is {number:g}, the share of *wrong* predictions (the error rate): count the "
+                     "positions where the two agree.")
+            if np.isclose(number, 100 * expected):
+                fail(f"`{call}` is {number:g}, a percentage: give the fraction between 0 and 1.")
+        check_close(call, value, expected)
