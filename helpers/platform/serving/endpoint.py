@@ -23,7 +23,7 @@ from helpers.platform.serving.access import auth_headers, store_secret
 from helpers.platform.serving.capture import capture_files
 from helpers.platform.serving.payload import parse_response, to_request_body
 from helpers.platform.serving.resources import DataCaptureConfig, EndpointConfig, Model
-from helpers.platform_home import private_dir
+from helpers.platform_home import private_dir, write_private_text
 
 DEFAULT_TIMEOUT_ENV = "FLYWHEEL_INVOCATION_TIMEOUT_SECONDS"
 _clients: dict[str, Any] = {}
@@ -205,7 +205,7 @@ class Endpoint:
             if time.monotonic() > deadline:
                 processes.stop(registry.server_ref(self.endpoint_name))
                 reason = f"the server did not start within {timeout:g} s; see {view['Local'].get('LogFile')}"
-                (registry.endpoint_dir(self.endpoint_name) / "failure").write_text(reason)
+                write_private_text(registry.endpoint_dir(self.endpoint_name) / "failure", reason)
                 raise FailedStatusError("Endpoint", "Failed", reason, view)
             time.sleep(poll)
 
