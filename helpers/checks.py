@@ -186,8 +186,8 @@ def expect_failure(*expected: type[BaseException]) -> Iterator[None]:
         with expect_failure(HyperparameterError):
             trainer.train(...)                      # prints "HyperparameterError: <message>" in red
 
-    ``expected`` defaults to :class:`CheckFailed`. A caught failure prints one red line: a check's own
-    message, or the last line of the traceback a learner would read (``Type: message``). The cell then
+    ``expected`` defaults to :class:`CheckFailed`. A caught failure prints in red what the learner would
+    read: a check's own message, or the last line of a traceback (``Type: message``). The cell then
     ends normally, so ``papermill`` and ``nbval`` run the notebook green (papermill does not honour the
     ``raises-exception`` tag). Any other exception propagates; a block that does not fail raises
     ``AssertionError``, since the demonstration no longer shows what its text says.
@@ -196,8 +196,11 @@ def expect_failure(*expected: type[BaseException]) -> Iterator[None]:
     try:
         yield
     except catch as error:
-        line = str(error) if isinstance(error, CheckFailed) else f"{type(error).__name__}: {error}"
-        sys.stdout.write(f"\x1b[31m{line}\x1b[0m\n")  # red, as CheckFailed._render_traceback_ shows it
+        if isinstance(error, CheckFailed):
+            lines = error._render_traceback_()  # exactly what IPython shows for it
+        else:
+            lines = [f"\x1b[31m{line}\x1b[0m" for line in f"{type(error).__name__}: {error}".splitlines()]
+        sys.stdout.write("\n".join(lines) + "\n")  # one write: the kernel cannot split it into two outputs
     else:
         names = ", ".join(t.__name__ for t in catch)
         raise AssertionError(f"this cell should fail with {names} to show the failure, but it ran without one")

@@ -182,3 +182,10 @@ def test_a_block_that_does_not_fail_is_an_error(expected: tuple, named: str, cap
         with expect_failure(*expected):
             pass
     assert capsys.readouterr().out == ""
+
+
+def test_expect_failure_shows_a_multi_line_check_message_as_ipython_does(capsys: pytest.CaptureFixture):
+    error = CheckFailed("✘ area: your code raised ZeroDivisionError: division by zero\n  Cell In[3], line 2")
+    with expect_failure():
+        raise error
+    assert capsys.readouterr().out.splitlines() == error._render_traceback_()
