@@ -127,7 +127,18 @@ _NAMES = ["age", "tenure", "balance", "income", "calls"]
 def drifted_features(fn):
     check_callable("drifted_features", fn)
     answer = fn([dict(v) for v in _VIOLATIONS], list(_NAMES))
-    check_type("drifted_features(violations, names)", answer, (list, tuple))
+    check_type("drifted_features(violations, names)", answer, (list, tuple, set, pd.Series, np.ndarray))
+    answer = [str(name) for name in answer]
+    call = f"`drifted_features(violations, names)` is {answer}"
+    if any(name.startswith("_c") for name in answer):
+        fail(f"{call}: '_c2' is the monitor's name for column 2; return the feature's own name, "
+             "feature_names[int(name[2:])].")
+    if sorted(answer) in (["income", "tenure"], ["balance", "tenure"], ["balance", "calls"], ["calls", "income"]):
+        fail(f"{call}: off by one. '_cN' counts from 0 over the features the endpoint receives (no label), "
+             "so '_c2' is feature_names[2].")
+    if "age" in answer:
+        fail(f"{call}: 'age' has a completeness violation (missing values), not drift; keep only the "
+             "violations whose constraint_check_type is 'baseline_drift_check'.")
     check_equal("drifted_features(violations, names)", sorted(answer), ["balance", "income"])
     check_equal("drifted_features([], names)", list(fn([], list(_NAMES))), [])
 
@@ -150,5 +161,19 @@ _COST_CASES = [(0.115, 1, 30), (0.23, 2, 7), (1.408, 3, 1.5)]
 def endpoint_cost(fn):
     check_callable("endpoint_cost", fn)
     for price, instances, days in _COST_CASES:
-        check_close(f"endpoint_cost({price}, {instances}, {days})", fn(price, instances, days),
-                    price * instances * 24 * days, rtol=1e-9)
+        call = f"endpoint_cost({price}, {instances}, {days})"
+        expected = price * instances * 24 * days
+        got = fn(price, instances, days)
+        if got is None:
+            fail(f"{call} returned None: did the function forget to `return` the cost?")
+        slips = {
+            "every instance is billed: multiply by instance_count": expected / instances,
+            "the price is per hour, and a day has 24 billed hours": expected / 24,
+            "an endpoint bills all 24 hours of a day, not office hours": expected / 3,
+            "multiply by `days`, the time it was left running (not a fixed month)": price * instances * 24 * 30,
+        }
+        for slip, value in slips.items():
+            if not np.isclose(value, expected) and np.isclose(float(np.asarray(got, dtype=float)), value):
+                fail(f"{call} is {float(got):g}, but {expected:g} dollars are expected: {slip}.")
+        # Rounded to the cent is a fine answer for dollars.
+        check_close(call, got, expected, rtol=1e-6, atol=0.005)

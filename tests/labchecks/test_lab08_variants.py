@@ -1,0 +1,107 @@
+"""Lab 08: answers in learners' own styles are accepted; typical mistakes are rejected by name."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+
+from helpers.labchecks.lab08 import FEATURES, check
+from variant_harness import accepts, rejects
+
+# --- the request body ------------------------------------------------------------------------------
+
+
+def test_csv_payload_accepts_joins_to_csv_ints_and_bytes():
+    accepts(check.csv_payload, lambda row: ",".join(str(float(v)) for v in row.drop("default")))
+    accepts(check.csv_payload, lambda row: row.drop("default").astype(float).to_frame().T.to_csv(header=False, index=False))
+    accepts(check.csv_payload, lambda row: f"{int(row['student'])},{row['balance']},{row['income']}")
+    accepts(check.csv_payload, lambda row: ",".join(map(str, np.asarray(row[FEATURES], dtype=float))).encode())
+
+    def with_csv_module(row):
+        import csv
+
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow([float(row[c]) for c in FEATURES])
+        return buffer.getvalue()
+
+    accepts(check.csv_payload, with_csv_module)
+
+
+def test_csv_payload_names_labels_headers_booleans_and_order():
+    rejects(check.csv_payload, lambda row: ",".join(str(float(v)) for v in row), hint="no label")
+    rejects(check.csv_payload, lambda row: "student,balance,income\n" + ",".join(str(float(row[c])) for c in FEATURES),
+            hint="no header row")
+    rejects(check.csv_payload, lambda row: ",".join(str(row[c]) for c in FEATURES), hint="booleans as 0/1")
+    rejects(check.csv_payload, lambda row: ",".join(str(float(row[c])) for c in reversed(FEATURES)), hint="training order")
+    rejects(check.csv_payload, lambda row: row.drop("default").astype(float).to_csv(header=False, index=False),
+            hint="3 lines")
+
+
+# --- the answer ------------------------------------------------------------------------------------
+
+
+def test_predicted_labels_accepts_comprehensions_pandas_and_arrays():
+    accepts(check.predicted_labels, lambda body: [int(p["predicted_label"]) for p in json.loads(body)["predictions"]])
+    accepts(check.predicted_labels, lambda body: pd.DataFrame(json.loads(body.decode())["predictions"])["predicted_label"])
+    accepts(check.predicted_labels, lambda body: np.array([p["predicted_label"] for p in json.loads(body)["predictions"]]))
+    accepts(check.predicted_labels, lambda body: list(map(lambda p: p["predicted_label"], json.loads(body)["predictions"])))
+
+
+def test_predicted_labels_names_scores_own_thresholds_and_records():
+    rejects(check.predicted_labels, lambda body: [p["score"] for p in json.loads(body)["predictions"]],
+            hint="the scores are probabilities")
+    rejects(check.predicted_labels, lambda body: [round(p["score"]) for p in json.loads(body)["predictions"]],
+            hint="its threshold is not always 0.5")
+    rejects(check.predicted_labels, lambda body: json.loads(body)["predictions"], hint="keep only each one's")
+
+
+# --- the drifted features ------------------------------------------------------------------------------
+
+
+def test_drifted_features_accepts_comprehensions_loops_and_pandas():
+    accepts(check.drifted_features, lambda vs, names: [names[int(v["feature_name"][2:])] for v in vs
+                                                        if v["constraint_check_type"] == "baseline_drift_check"])
+
+    def loop(violations, names):
+        out = []
+        for v in violations:
+            if "drift" in v["constraint_check_type"]:
+                out.append(names[int(v["feature_name"].replace("_c", ""))])
+        return out
+
+    def with_pandas(violations, names):
+        frame = pd.DataFrame(violations, columns=["feature_name", "constraint_check_type", "description"])
+        drift = frame[frame["constraint_check_type"] == "baseline_drift_check"]
+        return [names[int(n.lstrip("_c"))] for n in drift["feature_name"]]
+
+    accepts(check.drifted_features, loop)
+    accepts(check.drifted_features, with_pandas)
+
+
+def test_drifted_features_names_c_names_off_by_one_and_other_checks():
+    drift = lambda vs: [v for v in vs if v["constraint_check_type"] == "baseline_drift_check"]  # noqa: E731
+    rejects(check.drifted_features, lambda vs, names: [v["feature_name"] for v in drift(vs)], hint="feature_names[int(name[2:])]")
+    rejects(check.drifted_features, lambda vs, names: [names[int(v["feature_name"][2:]) - 1] for v in drift(vs)], hint="off by one")
+    rejects(check.drifted_features, lambda vs, names: [names[int(v["feature_name"][2:]) + 1] for v in drift(vs)], hint="off by one")
+    rejects(check.drifted_features, lambda vs, names: [names[int(v["feature_name"][2:])] for v in vs if v["feature_name"]],
+            hint="completeness violation")
+
+
+# --- the cost ------------------------------------------------------------------------------------------
+
+
+def test_endpoint_cost_accepts_formulas_hours_and_cents():
+    accepts(check.endpoint_cost, lambda price, n, days: price * n * 24 * days)
+    accepts(check.endpoint_cost, lambda price, n, days: days * 24 * n * price)
+    accepts(check.endpoint_cost, lambda price, n, days: round(price * n * days * 24, 2))
+    accepts(check.endpoint_cost, lambda price, n, days: sum(price * n for _ in range(int(days * 24))))
+
+
+def test_endpoint_cost_names_instances_hours_office_hours_and_months():
+    rejects(check.endpoint_cost, lambda price, n, days: price * days * 24, hint="instance_count")
+    rejects(check.endpoint_cost, lambda price, n, days: price * n * days, hint="24 billed hours")
+    rejects(check.endpoint_cost, lambda price, n, days: price * n * days * 8, hint="not office hours")
+    rejects(check.endpoint_cost, lambda price, n, days: price * n * 24 * 30, hint="not a fixed month")
