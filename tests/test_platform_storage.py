@@ -157,7 +157,9 @@ def test_a_training_job_deploy_and_capture_leave_nothing_readable_by_others(tmp_
     import numpy as np
 
     from helpers.platform import InputData, ModelTrainer, image_uris
+    from helpers.platform.configs import SourceCode
     from helpers.platform.serving import DataCaptureConfig, ModelBuilder
+    from helpers.platform.serving.model_builder import SKLEARN_IMAGE
     from helpers.platform.serving.registry import stop_all
     from helpers.platform.serving.testing import isolate, make_classification
 
@@ -171,6 +173,13 @@ def test_a_training_job_deploy_and_capture_leave_nothing_readable_by_others(tmp_
         "predictor_type": "binary_classifier", "feature_dim": 4, "epochs": 1})
     trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri)], logs=False)
     artifact = trainer.latest_training_job.describe()["ModelArtifacts"]["S3ModelArtifacts"]
+    # script mode copies the learner's folder (modes included) into the job
+    source = tmp_path / "src"
+    source.mkdir(mode=0o755)
+    (source / "train.py").write_text("import os\nopen(os.path.join(os.environ['SM_MODEL_DIR'], 'm.txt'), 'w').write('1')\n")
+    (source / "train.py").chmod(0o755)
+    ModelTrainer(training_image=SKLEARN_IMAGE, source_code=SourceCode(source_dir=str(source), entry_script="train.py")
+                 ).train(input_data_config=[InputData(channel_name="train", data_source=uri)], logs=False)
     try:
         endpoint = ModelBuilder(s3_model_data_url=artifact, image_uri=image).deploy(
             endpoint_name="perm-ep", data_capture_config=DataCaptureConfig(
