@@ -68,6 +68,7 @@ BAD_URIS = {
     "dot-segment": ("s3://bkt/./x", "'.' or '..' segments"),
     "dotdot-after-empty": ("s3://bkt//../x", "'..' segments"),
     "nul-byte": ("s3://bkt/a\x00b", "NUL character"),
+    "lone-surrogate": ("s3://bkt/caf\udce9.csv", "not valid UTF-8"),
     "key-over-1024-bytes": ("s3://bkt/" + "\u00e9" * 513, "1026 bytes long"),
     "segment-over-255-bytes": ("s3://bkt/" + "a" * 256, "longer than 255 bytes"),
     "bucket-upper-case": ("s3://Bucket/x", "Invalid bucket name"),

@@ -70,7 +70,11 @@ def _check_bucket(bucket: str, uri: str) -> None:
 
 
 def _check_key(key: str, uri: str) -> None:
-    size = len(key.encode("utf-8", "surrogatepass"))
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate (from undecodable bytes): S3 keys are UTF-8
+        raise ValueError(f"S3 key {key!r} in {uri!r} is not valid UTF-8 text: S3 keys are UTF-8. Rename the file, "
+                         f"e.g. {EXAMPLE}") from None
     if size > MAX_KEY_BYTES:
         raise ValueError(f"S3 key in {uri[:80]!r}... is {size} bytes long (UTF-8); S3 allows at most "
                          f"{MAX_KEY_BYTES}. Use a shorter key, e.g. {EXAMPLE}")
@@ -80,7 +84,7 @@ def _check_key(key: str, uri: str) -> None:
     if any(s in (".", "..") for s in segments):
         raise ValueError(f"S3 key {key!r} in {uri!r} contains '.' or '..' segments: use plain names, e.g. {EXAMPLE}")
     for segment in segments:
-        if len(_encode(segment).encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES:
+        if len(_encode(segment).encode("utf-8")) > MAX_SEGMENT_BYTES:
             raise ValueError(f"S3 key {key!r} in {uri!r} has a part between slashes longer than {MAX_SEGMENT_BYTES} "
                              f"bytes, which the local store cannot keep as a file name: split it with '/'.")
 
