@@ -5,10 +5,10 @@ headers may be, and a keep-alive timer starts only after a first answer: a silen
 trickled header or a half-sent body held a socket (and a file descriptor) forever, and ~1,100 of
 them locked every client out of a laptop's 1,024-descriptor limit. :class:`GuardedProtocol` adds:
 
-* a **read timeout**: a request must arrive whole (head and body) within ``read_timeout`` seconds
-  of its first byte (of the connection, for a silent one), else 408 and the connection closes. One
-  sweep per server every ``read_timeout / 4`` seconds (at most 1 s) checks a deadline per
-  connection, so a request costs one attribute store, not a timer;
+* a **read timeout**: a request must arrive whole (head and body) within about ``read_timeout``
+  seconds of its first byte (of the connection, for a silent one), else 408 and the connection
+  closes. One sweep per server every ``read_timeout / 4`` seconds (at most 1 s) reads each
+  connection's request state from uvicorn's own objects, so a request costs nothing for it;
 * a **header cap**: a request head over ``max_header_bytes`` (64 KiB) is answered 431 and closed
   (httptools would buffer any size);
 * a **connection cap**: past ``max_connections`` open connections, the oldest connection that is not
@@ -69,51 +69,60 @@ def protocol_class(limits: Limits) -> type:
 
 class GuardedProtocol(HttpToolsProtocol):
     limits: Limits = Limits()
-    _deadline: float | None = None   # loop time by which the request being read must be whole
-    _head_bytes = 0                  # bytes received while the current request's head is incomplete
+    _head_bytes = 0        # bytes received while the current request's head is incomplete
+    _watched = None        # what the sweep last saw this connection reading: ("head" | "body", id)
+    _watched_since = 0.0   # loop time the sweep first saw it
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._opened = self.loop.time()
-        self._deadline = self._opened + self.limits.read_timeout
         _start_sweep(self)
         if len(self.connections) > self.limits.max_connections:
             self._make_room()
 
     def data_received(self, data: bytes) -> None:
-        if self._head_bytes + len(data) > self.limits.max_header_bytes and self._head_too_large(data):
-            self._refuse(_TOO_LARGE)  # checked before parsing: a whole oversized head in one read
+        # The hot path (a whole request in one read) costs two tests here; the read timeout costs
+        # nothing per request (the sweep looks at uvicorn's own request state).
+        if (len(data) > MAX_HEADER_BYTES or self._head_bytes) and self._head_too_large(data):
+            self._refuse(_TOO_LARGE)  # checked before parsing: an oversized head is never buffered
             return
         _feed(self, data)
         cycle = self.cycle
-        if cycle is not None and cycle.scope is self.scope and not cycle.more_body:
-            self._deadline = None  # the request is read whole (the hot path: one store)
+        if cycle is None or cycle.scope is not self.scope:  # the head is still incomplete
+            if self.parser is not None:
+                self._head_bytes += len(data)
+                if self._head_bytes > self.limits.max_header_bytes:
+                    self._refuse(_TOO_LARGE)
+        elif self._head_bytes:
             self._head_bytes = 0
-            return
-        if self._deadline is None:
-            self._deadline = self.loop.time() + self.limits.read_timeout
-        if (cycle is None or cycle.scope is not self.scope) and self.parser is not None:
-            self._head_bytes += len(data)  # the head is still incomplete: everything so far is head
-            if self._head_bytes > self.limits.max_header_bytes:
-                self._refuse(_TOO_LARGE)
 
     def _head_too_large(self, data: bytes) -> bool:
-        """Whether ``data`` carries a request head past the cap (only asked of large reads)."""
+        """Whether ``data`` carries a request head past the cap (asked of large reads and of heads
+        arriving in pieces only)."""
+        limit = self.limits.max_header_bytes
+        if self._head_bytes + len(data) <= limit:
+            return False
         cycle = self.cycle
         if cycle is not None and cycle.scope is self.scope and cycle.more_body:
             return False  # body bytes of a request whose head is read
         end = data.find(b"\r\n\r\n")
-        return end < 0 or self._head_bytes + end > self.limits.max_header_bytes
+        return end < 0 or self._head_bytes + end > limit
+
+    def _reading(self):
+        """What this connection is waiting to receive: ("head", id) or ("body", id), or None when it
+        has a whole request (running, or idle between requests: uvicorn's keep-alive timer's case)."""
+        cycle = self.cycle
+        if cycle is None or cycle.scope is not self.scope:
+            return "head", id(self.scope)  # a fresh connection (no scope yet) or a new request begun
+        if cycle.more_body:
+            return "body", id(cycle)
+        return None
 
     def _refuse(self, answer: bytes) -> None:
         if not self.transport.is_closing():
             if self.cycle is None or not self.cycle.response_started:
                 self.transport.write(answer)
             self.transport.close()
-
-    def _timed_out(self, now: float) -> bool:
-        deadline = self._deadline
-        return deadline is not None and now > deadline
 
     def _idle(self) -> bool:
         """Not running a request: never sent a whole head, or its last answer is complete."""
@@ -130,18 +139,25 @@ class GuardedProtocol(HttpToolsProtocol):
 
 
 def _start_sweep(protocol: GuardedProtocol) -> None:
-    """One periodic sweep per server (kept on uvicorn's shared server state) closing late requests."""
+    """One periodic sweep per server (kept on uvicorn's shared server state): a connection seen
+    waiting for the same request's head or body for longer than the read timeout is answered 408
+    and closed (between ``read_timeout`` and ``read_timeout`` + two periods after it began)."""
     state = protocol.server_state
     if getattr(state, "flywheel_sweep", None) is not None:
         return
-    loop, limits = protocol.loop, protocol.limits
-    period = min(1.0, limits.read_timeout / 4)
+    loop, timeout = protocol.loop, protocol.limits.read_timeout
+    period = min(1.0, timeout / 4)
 
     def sweep() -> None:
         now = loop.time()
         for connection in list(state.connections):
-            if isinstance(connection, GuardedProtocol) and connection._timed_out(now):
-                connection._deadline = None
+            if not isinstance(connection, GuardedProtocol):
+                continue
+            reading = connection._reading()
+            if reading is None or reading != connection._watched:
+                connection._watched, connection._watched_since = reading, now
+            elif now - connection._watched_since >= timeout:
+                connection._watched = None
                 connection._refuse(_TIMEOUT)
         state.flywheel_sweep = loop.call_later(period, sweep)
 
