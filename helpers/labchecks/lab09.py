@@ -139,10 +139,30 @@ def ucb_scores(fn):
         if got.shape != expected.shape:
             fail(f"`{name}` has shape {got.shape}; one score per arm, shape {expected.shape}, is expected.")
         untried = np.isinf(expected)
+        _name_ucb_slip(name, got, values, counts, t, c, untried)
         if untried.any() and not np.all(np.isposinf(got[untried])):
             fail(f"`{name}`: an arm never pulled (count 0) must score +inf so that every arm is tried once; "
                  f"got {got[untried].tolist()}.")
         check_close(name, got[~untried], expected[~untried])
+
+
+def _name_ucb_slip(name, got, values, counts, t, c, untried) -> None:
+    """Fail naming the usual slip when the tried arms' scores are what it would give."""
+    v, n = np.asarray(values, dtype=float), np.asarray(counts, dtype=float)
+    tried = ~untried
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slips = {
+            "the bonus divides by counts + 1: divide by counts, and give arms never pulled np.inf":
+                v + c * np.sqrt(np.log(t) / (n + 1)),
+            "the bonus has no square root: c * np.sqrt(np.log(t) / counts)": v + c * np.log(t) / n,
+            "the bonus ignores c, the exploration weight": v + np.sqrt(np.log(t) / n),
+            "the bonus has no log: np.log(t) grows slowly, so exploration fades": v + c * np.sqrt(t / n),
+            "there is no exploration bonus: add c * np.sqrt(np.log(t) / counts)": v,
+        }
+    for slip, scores in slips.items():
+        if not np.allclose(scores[tried], reference_ucb_scores(values, counts, t, c)[tried]) and np.allclose(
+                got[tried], scores[tried]):
+            fail(f"`{name}`: {slip}.")
 
 
 def _q_wrong(kind):
