@@ -161,6 +161,14 @@ def test_the_sessions_s3_calls_refuse_them_too(tmp_path, flywheel_home, outside,
     assert (outside / "planted.txt").read_text() == "precious\n"
 
 
+def test_a_folder_with_one_unusable_file_name_uploads_nothing(tmp_path, flywheel_home, source):
+    with open(os.path.join(os.fsencode(source / "sub"), b"caf\xe9.csv"), "w") as handle:  # a Latin-1 file name
+        handle.write("1,2\n")
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        storage.upload(source, "s3://bkt/folder")
+    assert storage.list_prefix("s3://bkt/") == []
+
+
 def _legal_keys(outside: Path) -> dict[str, str]:
     """Keys S3 accepts that a naive mapping would send outside the store or into each other."""
     return {

@@ -195,8 +195,11 @@ def upload(local_path: str | os.PathLike, uri: str) -> str:
     parse_s3_uri(uri)
     if source.is_dir():
         prefix = uri.rstrip("/")
-        for file in sorted(p for p in source.rglob("*") if p.is_file()):
-            _atomic_copy(file, _object_path(f"{prefix}/{file.relative_to(source).as_posix()}"))
+        # every key is checked before the first copy: a bad file name uploads nothing
+        targets = [(file, _object_path(f"{prefix}/{file.relative_to(source).as_posix()}"))
+                   for file in sorted(p for p in source.rglob("*") if p.is_file())]
+        for file, target in targets:
+            _atomic_copy(file, target)
         return prefix
     if uri.endswith("/"):
         uri = uri + source.name
