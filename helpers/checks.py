@@ -84,7 +84,8 @@ def check_type(name: str, value: Any, expected: type | tuple[type, ...], hint: s
     if not isinstance(value, expected):
         wanted = expected if isinstance(expected, tuple) else (expected,)
         wanted_names = " or ".join(t.__name__ for t in wanted)
-        fail(f"`{name}` should be a {wanted_names}, but it is {_describe_type(value)}.", hint)
+        article = "an" if wanted_names[0] in "AEIOUaeiou" else "a"
+        fail(f"`{name}` should be {article} {wanted_names}, but it is {_describe_type(value)}.", hint)
 
 
 def check_shape(name: str, value: Any, shape: tuple[int | None, ...], hint: str | None = None) -> np.ndarray:

@@ -105,7 +105,7 @@ def test_cheapest_threshold_names_cost_position_and_dearest():
             hint="not a cost or a position")
     rejects(check.cheapest_threshold, lambda y, s, a, r, ts: ts[int(np.argmax(costs(y, s, a, r, ts)))],
             hint="return the threshold with the smallest cost")
-    rejects(check.cheapest_threshold, lambda y, s, a, r, ts: [0.5], hint="should be a int or float")
+    rejects(check.cheapest_threshold, lambda y, s, a, r, ts: [0.5], hint="should be an int or float")
 
 
 # --- exercise 4: RMSE and MAE ------------------------------------------------------------------------
