@@ -382,3 +382,17 @@ def test_written_labs_keep_readable_permissions(course: Path):
     write_solution(course / "solutions", "01_demo.ipynb", CHANGED)
     build(course / "solutions", course / "labs")
     assert lab.stat().st_mode & 0o777 == 0o664  # replaced: keeps its mode
+
+
+def test_a_backup_that_cannot_be_written_leaves_the_lab_as_it_was(course: Path, capsys):
+    lab = course / "labs" / "01_demo.ipynb"
+    work = learner_edit(lab)
+    folder = course / "labs" / ".backup"
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    folder.write_text("a file where the backup folder should be")
+    assert build_labs.main([], course) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("build-labs: stopped: ") and "Nothing was deleted" in err
+    assert lab.read_bytes() == work

@@ -433,4 +433,11 @@ def main(argv: list[str], root: Path) -> int:
     except LabBuildError as error:
         print(f"build-labs: {error} (no lab was changed)", file=sys.stderr)
         return 2
+    except OSError as error:  # disk full, permissions, a file where labs/.backup/ should be...
+        print(
+            f"build-labs: stopped: {error}. Nothing was deleted: a lab is replaced only once its backup is on "
+            "disk. Fix that (free space, permissions), then run it again.",
+            file=sys.stderr,
+        )
+        return 1
     return report_check(result, root) if check else report_build(result, root)
