@@ -163,3 +163,16 @@ def test_after_a_reset_build_labs_knows_the_lab_is_its_own(course: Path):
     result = build_labs(course / "solutions", course / "labs")
     assert result.states == {lab: LabState.OUTDATED}  # replaced without a second, needless backup
     assert backups(course) == ["04_linear_regression_gd-20261123-140509.ipynb"]
+
+
+def test_a_backup_that_cannot_be_written_leaves_the_lab_as_it_was(course: Path, capsys: pytest.CaptureFixture):
+    lab = course / "labs" / "04_linear_regression_gd.ipynb"
+    work = learner_edit(lab)
+    folder = course / "labs" / ".backup"
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    folder.write_text("a file where the backup folder should be")
+    assert reset_lab.main(["04"], course) == 1
+    assert "reset-lab: 04: stopped: " in capsys.readouterr().err
+    assert lab.read_text(encoding="utf-8") == work

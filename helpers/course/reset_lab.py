@@ -112,6 +112,11 @@ def main(argv: list[str], root: Path) -> int:
             print(f"reset-lab: {error}", file=sys.stderr)
             status = 2
             continue
+        except OSError as error:  # disk full, permissions: the backup comes first, so the lab is intact
+            print(f"reset-lab: {wanted}: stopped: {error}. The lab was left as it was; fix that, then retry.",
+                  file=sys.stderr)
+            status = 1
+            continue
         shown = lab.relative_to(root)
         if outcome is Outcome.PRISTINE:
             print(f"{shown} is already pristine: nothing changed, no backup needed.")
