@@ -143,6 +143,12 @@ def final_metric(fn):
     check_callable("final_metric", fn)
     for description, name, expected in _descriptions():
         value = fn(description, name)
+        if isinstance(value, dict):
+            fail(f"`final_metric(description, {name!r})` returned the whole entry {value!r}: return its number, "
+                 "entry['Value'].", METRIC_HINT)
+        if isinstance(value, str):
+            fail(f"`final_metric(description, {name!r})` returned the text {value!r}: return a number, float(...).",
+                 METRIC_HINT)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
             fail(f"`final_metric(description, {name!r})` returned {type(value).__name__} {value!r}; "
                  "a number is expected.", METRIC_HINT)
@@ -448,6 +454,15 @@ def anomaly_threshold(fn):
             got = float(got)
         except (TypeError, ValueError):
             fail(f"`anomaly_threshold` returned {got!r}: expected one number.", THRESHOLD_HINT)
-        if not np.isclose(got, expected, rtol=1e-9, atol=1e-12):
+        if not np.isclose(got, expected, rtol=1e-6, atol=1e-9):  # float32 answers are fine
+            slips = {
+                "the standard deviation has ddof=1 (pandas' .std() default); use NumPy's np.std, ddof=0":
+                    np.mean(scores) + sigmas * np.std(scores, ddof=1),
+                "`sigmas` is ignored: multiply the std by sigmas, not by 3": np.mean(scores) + 3 * np.std(scores),
+                "that is the median plus the std: start from the mean": np.median(scores) + sigmas * np.std(scores),
+                "that uses the variance: the std is its square root": np.mean(scores) + sigmas * np.var(scores),
+            }
+            why = next((slip for slip, value in slips.items()
+                        if not np.isclose(value, expected) and np.isclose(got, value, rtol=1e-6)), None)
             fail(f"for {len(scores)} scores and sigmas={sigmas}, `anomaly_threshold` returned {got:.6g}; expected "
-                 f"{expected:.6g} (mean + sigmas x std, population std).", THRESHOLD_HINT)
+                 f"{expected:.6g} (mean + sigmas x std, population std){': ' + why if why else ''}.", THRESHOLD_HINT)
