@@ -1,39 +1,50 @@
-# Flywheel: `make lab` opens the course, `make test` runs every test. Both set up .venv first,
-# and install again only when pyproject.toml changed (the stamp holds its checksum).
+# Flywheel: `make lab` opens the course, `make test` runs every test. Both set up .venv first from
+# the lock (requirements.lock; `make test` adds the test tools of requirements-test.lock), and install
+# again only when the lock or pyproject.toml changed (the stamp holds their checksum).
+# The installer is uv (the user's, else put into .venv by pip), falling back to pip with the same lock
+# (FLYWHEEL_INSTALLER=pip forces that): helpers/course/envlock.py, standard library only.
 
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
-TOKEN  ?= flywheel
+# Empty: JupyterLab makes a random token at each start and prints the URL with it.
+TOKEN  ?=
 HOST   := 127.0.0.1
 # Containers and CI often run as root; JupyterLab refuses that unless told.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
-STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+ENVLOCK    := $(PYTHON) -I helpers/course/envlock.py
+stamp = $(VENV)/.installed-$(1)-$(shell cat pyproject.toml $(2) | sha256sum | cut -c1-16)
+LAB_STAMP  := $(call stamp,lab,requirements.lock)
+TEST_STAMP := $(call stamp,test,requirements-test.lock)
+# The test environment holds the lab's, so a current test install serves `make lab` too.
+LAB_ENV    := $(if $(wildcard $(TEST_STAMP)),$(TEST_STAMP),$(LAB_STAMP))
 # 2 cores: one pytest worker per core; BLAS threads would only fight each other.
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test labs solutions doctor install clean-venv
+.PHONY: lab test labs solutions doctor install lock clean-venv
 
-$(STAMP): pyproject.toml
+define install_lock
 	@command -v $(PYTHON) >/dev/null || { echo "Flywheel needs Python 3.11 ($(PYTHON) not found). Install it, or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -e .
+	@$(ENVLOCK) install $(1) $(VENV)
 	$(PY) -m ipykernel install --sys-prefix --name flywheel --display-name "Python 3 (Flywheel)" >/dev/null
-	$(VENV)/bin/jupyter labextension disable "@jupyterlab/apputils-extension:announcements" >/dev/null 2>&1 || true
-	@rm -f $(VENV)/.installed-*
-	@touch $@
-	@echo "Flywheel environment ready in $(VENV)"
+	@echo "Flywheel environment ready in $(VENV) ($(1))"
+endef
 
-install: $(STAMP)
+$(LAB_STAMP): pyproject.toml requirements.lock
+	$(call install_lock,lab)
+
+$(TEST_STAMP): pyproject.toml requirements-test.lock
+	$(call install_lock,test)
+
+install: $(LAB_ENV)
 
 lab: install
-	$(VENV)/bin/jupyter lab --ip=$(HOST) --port=$(PORT) --IdentityProvider.token=$(TOKEN) \
+	$(if $(TOKEN),JUPYTER_TOKEN=$(TOKEN)) $(VENV)/bin/jupyter lab --ip=$(HOST) --port=$(PORT) \
 		--ServerApp.root_dir=labs --ServerApp.open_browser=False $(ALLOW_ROOT)
 
-test: install
+test: $(TEST_STAMP)
 	$(PY) -m helpers build-labs --check
 	$(PY) -m pytest -n 2 --dist loadscope --timeout 900 \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 tests solutions
@@ -47,6 +58,10 @@ solutions: install
 
 doctor: install
 	$(PY) -m helpers doctor
+
+# Re-resolve pyproject.toml into both locks and environment.yml (needs uv and the package index).
+lock:
+	$(ENVLOCK) compile
 
 clean-venv:
 	rm -rf $(VENV)

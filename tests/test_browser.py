@@ -1,6 +1,6 @@
 """The learner's view, in a real browser: JupyterLab + Debian's Chromium driven by Playwright.
 
-Starts JupyterLab on 127.0.0.1 (fixed token, free port) over a temporary copy of labs/ and
+Starts JupyterLab on 127.0.0.1 (a random token, free port) over a temporary copy of labs/ and
 solutions/, opens a lab and runs it all (it must stop at its first TODO), then runs the
 gradient-descent solution and moves its learning-rate slider (the plot must be redrawn).
 Screenshots go to test-artifacts/browser/. Needs /usr/bin/chromium; never runs `playwright install`.
@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 SETTINGS = Path(__file__).parent / "browser" / "settings"
-TOKEN = "flywheel-browser-test"
+# Random per run, as `make lab` does: another local user cannot reach this server's terminal.
+TOKEN = secrets.token_urlsafe(24)
 GD_SOLUTION = "solutions/04_linear_regression_gd.ipynb"
 # Flags that keep Chromium quiet on a closed network (no sync, no component updates, no first run).
 CHROMIUM_ARGS = [
@@ -93,13 +96,14 @@ def jupyterlab_process(
         JUPYTER_RUNTIME_DIR=str(state / "runtime"),
         JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
+        JUPYTER_TOKEN=TOKEN,  # in the environment, not on the command line `ps` shows
     )
     port = free_port()
     log_path = state / "jupyterlab.log"
     command = [
         sys.executable, "-m", "jupyterlab",
         "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={course}",
+        f"--ServerApp.root_dir={course}",
         "--ServerApp.open_browser=False", "--ServerApp.allow_root=True",
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--KernelManager.shutdown_wait_time=1",  # the kernels hold nothing worth a slow goodbye
@@ -142,6 +146,12 @@ def jupyterlab(jupyterlab_process, browser_context) -> str:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"JupyterLab did not answer in 60 s:\n{log_path.read_text()[-3000:]}") from None
             time.sleep(0.2)
+
+
+def test_the_server_refuses_a_request_without_its_token(jupyterlab):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{jupyterlab}/api/contents", timeout=5)
+    assert refused.value.code == 403
 
 
 @pytest.fixture(scope="module")

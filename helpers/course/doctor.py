@@ -66,6 +66,16 @@ def check_packages(root: Path) -> Finding:
     return Finding("packages", True, f"{count} pinned packages at their versions")
 
 
+def check_lock(root: Path) -> Finding:
+    from helpers.course.envlock import drift
+
+    problems = drift(root)
+    if problems:
+        return Finding("lock", False, f"{len(problems)} difference(s) from the lock: " + "; ".join(problems[:4]),
+                       "run `make install` (installs exactly the lock)")
+    return Finding("lock", True, "the installed packages are the lock's")
+
+
 def check_kernel() -> Finding:
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -155,6 +165,7 @@ def run_checks(root: Path) -> list[Finding]:
     checks: list[tuple[str, Callable[[], Finding]]] = [
         ("python", check_python),
         ("packages", lambda: check_packages(root)),
+        ("lock", lambda: check_lock(root)),
         ("kernel", check_kernel),
         ("datasets", check_datasets),
         ("disk", check_disk),
