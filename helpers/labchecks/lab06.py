@@ -136,7 +136,7 @@ def _cost_slip(answer, y, scores, amounts, threshold, review_cost) -> str | None
             review_cost * (~flagged).sum() + amounts[(y == 1) & flagged].sum(),
     }
     for slip, value in slips.items():
-        if np.isclose(answer, value, rtol=1e-9, atol=1e-6):
+        if np.isclose(answer, value, rtol=1e-6, atol=1e-6):
             return slip
     return None
 
@@ -156,7 +156,7 @@ def threshold_cost(fn):
                      f"not {expected:,.2f}: {slip}")
             check_close(
                 f"threshold_cost(...) for {len(y)} rows at threshold {threshold} and review cost {review_cost}",
-                answer, expected, rtol=1e-9, atol=1e-6,
+                answer, expected,
             )
 
 

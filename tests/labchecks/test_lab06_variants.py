@@ -59,6 +59,8 @@ def test_threshold_cost_accepts_masks_loops_where_and_pandas():
     accepts(check.threshold_cost, _cost_loop)
     accepts(check.threshold_cost, lambda y, s, a, t, r: np.where(s >= t, r, np.where(y == 1, a, 0.0)).sum())
     accepts(check.threshold_cost, _cost_pandas)
+    accepts(check.threshold_cost, lambda y, s, a, t, r: np.float32(r) * (s >= t).sum()
+            + a.astype(np.float32)[(y == 1) & (s < t)].sum())
 
 
 def test_threshold_cost_names_the_strict_comparison_and_the_cost_slips():
