@@ -178,6 +178,13 @@ def test_an_untouched_exercise_shows_one_line_naming_the_todo(shell, capsys):
     assert "checks.py" not in shown and "Traceback" not in shown
 
 
+def test_a_todo_raised_at_the_top_of_a_cell_shows_one_line_too(shell, capsys):
+    _, shown = _run(shell, capsys, '# TODO exercise 2: a dict\nraise NotImplementedError("TODO 01_x exercise 2: a dict")\n')
+    assert [line for line in shown.splitlines() if line.strip()] == [
+        "\x1b[31mNotImplementedError: TODO 01_x exercise 2: a dict (write your code in place of the cell's "
+        "`raise NotImplementedError` line)\x1b[0m"]
+
+
 def test_a_failed_check_shows_its_message_only(shell, capsys):
     result, shown = _run(shell, capsys, "check.predict(lambda X, w, b: X @ w)\n")
     assert result.error_in_exec is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.checks import LabChecks, check_callable, check_close, check_type, fail
+from helpers.checks import LabChecks, check_callable, check_close, check_type, fail, learner_frame
 
 check = LabChecks("01_problem_statement")
 
@@ -265,9 +265,10 @@ def business_cost(fn):
         try:
             value = fn(_as_notebook_passes(y_true, seed), np.array(y_pred), cost_fp, cost_fn)
         except KeyError as error:
+            where = learner_frame(error)
             fail(f"{call} raised KeyError {error} when y_true is a pandas Series whose index is not 0..n-1, as "
                  "y_val is below: y_true[i] looks up the row *labelled* i. Loop with zip(y_true, y_pred), or use "
-                 "np.asarray(y_true), or the confusion matrix.")
+                 "np.asarray(y_true), or the confusion matrix." + (f"\n{where}\n" if where else ""))
         except ValueError as error:
             if y_true == _ONE_CLASS[0] and "unpack" in str(error):
                 fail(f"{call} raised ValueError ({error}): when y_true and y_pred hold one class only, "

@@ -164,7 +164,8 @@ def test_business_cost_names_the_missing_labels_the_index_and_the_swap():
                    for i in range(len(y_true)))
 
     rejects(check.business_cost, no_labels, hint="labels=[0, 1]")
-    rejects(check.business_cost, by_label, hint=["KeyError", "zip(y_true, y_pred)"])
+    message = rejects(check.business_cost, by_label, hint=["KeyError", "zip(y_true, y_pred)"])
+    assert f'File "{__file__}"' in message and "y_pred[i] > y_true[i]" in message  # the learner's own line
     rejects(check.business_cost, lambda t, p, cfp, cfn: _cost_masks(t, p, cfn, cfp), hint="swapped")
     rejects(check.business_cost, lambda t, p, cfp, cfn: cfn * np.sum(np.asarray(t) != p), hint="is expected")
     rejects(check.business_cost, lambda t, p, cfp, cfn: None, hint="forget to `return`")
