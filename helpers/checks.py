@@ -271,7 +271,8 @@ def learner_frame(error: BaseException) -> str | None:
         return None
     frame = own[-1]
     line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
-    return f"  {_code_name(frame.filename)}, line {frame.lineno}, in {frame.name}\n    {line}"
+    where = f"  {_code_name(frame.filename)}, line {frame.lineno}, in {frame.name}"
+    return f"{where}\n    {line}" if line else where  # code run from a string has no source to show
 
 
 def _is_learners(filename: str) -> bool:

@@ -220,3 +220,14 @@ def test_setup_installs_the_short_display():
         assert instance.custom_exceptions == (NotImplementedError, CheckFailed)
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_code_without_source_shows_its_place_only():
+    from helpers.checks import learner_frame
+
+    namespace = {}
+    exec("def f():\n    return 1 / 0\n", namespace)  # noqa: S102 - code with no file, as exec'd by a tool
+    try:
+        namespace["f"]()
+    except ZeroDivisionError as error:
+        assert learner_frame(error) == '  File "<string>", line 2, in f'
