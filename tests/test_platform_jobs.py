@@ -500,3 +500,18 @@ def test_hyperparameters_from_a_file_and_sdk_string_rules(workspace, tmp_path):
 
     # The SDK's serialisation: strings as they are, everything else as JSON.
     assert [safe_serialize(v) for v in (True, 0.1, 3, "abc", [1, 2])] == ["true", "0.1", "3", "abc", "[1, 2]"]
+
+
+def test_a_shared_output_config_is_copied_not_mutated(workspace):
+    """One OutputDataConfig() for two trainers: each job's output goes under its own base name."""
+    shared_output, shared_compute, shared_stop = OutputDataConfig(), Compute(), StoppingCondition()
+    first = ModelTrainer(training_image="fake-algo", hyperparameters={"epochs": 1}, base_job_name="first",
+                         output_data_config=shared_output, compute=shared_compute, stopping_condition=shared_stop)
+    second = ModelTrainer(training_image="fake-algo", hyperparameters={"epochs": 1}, base_job_name="second",
+                          output_data_config=shared_output, compute=shared_compute, stopping_condition=shared_stop)
+    assert first.output_data_config.s3_output_path.endswith("/first")
+    assert second.output_data_config.s3_output_path.endswith("/second")
+    assert shared_output == OutputDataConfig()
+    assert shared_compute == Compute() and shared_stop == StoppingCondition()
+    second.train(input_data_config=train_channel(workspace["train"]), wait=False, dry_run=True)
+    assert second.compute.instance_type == "ml.m5.xlarge" and second.stopping_condition.max_runtime_in_seconds == 3600

@@ -19,6 +19,7 @@ import os
 import re
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from helpers.platform import builtins, jobs, opt_ml, records, runner, storage
@@ -112,7 +113,7 @@ class ModelTrainer:
         self.role = role or LOCAL_ROLE
         self.environment = dict(environment or {})
         self.training_input_mode = training_input_mode
-        self.input_data_config = list(input_data_config or [])
+        self.input_data_config = [replace(c) if isinstance(c, InputData) else c for c in input_data_config or []]
         self._algorithm = builtins.algorithm_for_image(self.training_image)
         if self._algorithm is not None and self._algorithm not in builtins.available():
             raise ValueError(
@@ -120,24 +121,26 @@ class ModelTrainer:
                 f"{', '.join(builtins.available())}. (On SageMaker it runs: use_backend('sagemaker').)")
         self._validate_source_code()
         self.base_job_name = jobs.check_base_name(base_job_name or f"{_repo_name(self.training_image)}-job")
+        # Defaults are filled into copies: a config shared by two trainers (one OutputDataConfig() for
+        # both) must not carry the first trainer's output path into the second one's jobs.
         compute = compute or Compute()
-        compute.instance_type = compute.instance_type or DEFAULT_INSTANCE_TYPE
-        compute.instance_count = compute.instance_count or 1
-        self.compute = compute
+        self.compute = replace(compute, instance_type=compute.instance_type or DEFAULT_INSTANCE_TYPE,
+                               instance_count=compute.instance_count or 1)
         stopping_condition = stopping_condition or StoppingCondition()
-        if stopping_condition.max_runtime_in_seconds is None:
-            stopping_condition.max_runtime_in_seconds = DEFAULT_MAX_RUNTIME_IN_SECONDS
-        if stopping_condition.max_runtime_in_seconds <= 0:
+        max_runtime = stopping_condition.max_runtime_in_seconds
+        max_runtime = DEFAULT_MAX_RUNTIME_IN_SECONDS if max_runtime is None else max_runtime
+        if max_runtime <= 0:
             raise ValueError("StoppingCondition.max_runtime_in_seconds must be a positive number of seconds.")
-        self.stopping_condition = stopping_condition
+        self.stopping_condition = replace(stopping_condition, max_runtime_in_seconds=max_runtime)
         output_data_config = output_data_config or OutputDataConfig()
-        if not output_data_config.s3_output_path:
+        output_path = output_data_config.s3_output_path
+        if not output_path:
             bucket = self.sagemaker_session.default_bucket()
             prefix = self.sagemaker_session.default_bucket_prefix
-            output_data_config.s3_output_path = "s3://" + "/".join(p for p in (bucket, prefix, self.base_job_name) if p)
-        storage.parse_s3_uri(output_data_config.s3_output_path)
-        output_data_config.compression_type = output_data_config.compression_type or "GZIP"
-        self.output_data_config = output_data_config
+            output_path = "s3://" + "/".join(p for p in (bucket, prefix, self.base_job_name) if p)
+        storage.parse_s3_uri(output_path)
+        self.output_data_config = replace(output_data_config, s3_output_path=output_path,
+                                          compression_type=output_data_config.compression_type or "GZIP")
         self._metric_definitions: list[dict] | None = None
         self._latest_training_job: jobs.TrainingJob | None = None
 
