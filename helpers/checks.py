@@ -286,7 +286,8 @@ def _is_learners(filename: str) -> bool:
     path = Path(filename).resolve()
     package = Path(__file__).resolve().parent
     libraries = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    return package not in path.parents and not any(lib in path.parents for lib in libraries)
+    installed = {"site-packages", "dist-packages"} & set(path.parts)  # e.g. pip install --user
+    return not installed and package not in path.parents and not any(lib in path.parents for lib in libraries)
 
 
 def _code_name(filename: str) -> str:

@@ -231,3 +231,15 @@ def test_code_without_source_shows_its_place_only():
         namespace["f"]()
     except ZeroDivisionError as error:
         assert learner_frame(error) == '  File "<string>", line 2, in f'
+
+
+def test_only_the_learners_files_count_as_theirs():
+    from helpers.checks import _is_learners
+
+    assert _is_learners("/tmp/ipykernel_4242/1234567.py")  # a notebook cell
+    assert _is_learners("<string>")
+    assert not _is_learners(np.__file__)  # a library in the environment
+    assert not _is_learners("/home/learner/.local/lib/python3.11/site-packages/pandas/core/frame.py")
+    import helpers.checks
+
+    assert not _is_learners(helpers.checks.__file__)  # the checks themselves
