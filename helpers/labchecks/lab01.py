@@ -67,6 +67,7 @@ def scenarios(answers):
         if not isinstance(answer, (tuple, list)) or len(answer) != 2:
             fail(f"answers[{key!r}] is {answer!r}: give a pair (technique, type), e.g. ('regression', 'supervised').")
         given_technique, given_type = map(_norm, answer)
+        given_type = given_type.removesuffix(" learning")  # "supervised learning" says the same
         if given_technique not in TECHNIQUES:
             fail(f"answers[{key!r}] names the technique {answer[0]!r}; choose one of {', '.join(TECHNIQUES)}.")
         if given_type not in TYPES:

@@ -21,6 +21,7 @@ def test_scenarios_accept_tuples_lists_and_any_case():
     accepts(check.scenarios, {k: (t.title(), ty.upper()) for k, (t, ty) in _SOLVED_SCENARIOS.items()})
     accepts(check.scenarios, {k: (t.replace(" ", "_"), ty) for k, (t, ty) in _SOLVED_SCENARIOS.items()})
     accepts(check.scenarios, {**_SOLVED_SCENARIOS, "book_recommendation": ("collaborative filtering", "unsupervised")})
+    accepts(check.scenarios, {k: (t, f"{ty} learning") for k, (t, ty) in _SOLVED_SCENARIOS.items()})
 
 
 def test_scenarios_name_the_wrong_half_of_the_pair():
