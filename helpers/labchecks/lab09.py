@@ -35,7 +35,8 @@ ML_TYPES = ("supervised", "unsupervised", "reinforcement")
 )
 def ml_types(answers):
     check_type("answers", answers, dict)
-    cleaned = {case: str(kind).strip().lower() for case, kind in answers.items()}
+    # "Supervised learning" or "supervised" say the same.
+    cleaned = {case: str(kind).strip().lower().removesuffix(" learning") for case, kind in answers.items()}
     unknown = sorted({kind for kind in cleaned.values() if kind not in ML_TYPES})
     if unknown:
         fail(f"`answers` uses {unknown}; the values must be one of {list(ML_TYPES)}.")

@@ -17,6 +17,7 @@ def test_ml_types_accept_literals_case_and_comprehensions():
     accepts(check.ml_types, dict(USE_CASES))
     accepts(check.ml_types, {case: kind.upper() for case, kind in USE_CASES.items()})
     accepts(check.ml_types, {case: f" {kind} " for case, kind in reversed(list(USE_CASES.items()))})
+    accepts(check.ml_types, {case: f"{kind.title()} learning" for case, kind in USE_CASES.items()})
 
 
 def test_ml_types_name_the_wrong_case_and_unknown_words():
