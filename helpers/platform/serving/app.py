@@ -62,6 +62,7 @@ _INLINE_BYTES = 64 * 1024  # larger bodies are parsed and predicted in a worker 
 _ADMIN_MAX_BYTES = 64 * 1024
 _MESSAGE_MAX = 1000  # characters of a handler's error message kept (they may echo request headers)
 _SECRET = b"x-flywheel-secret"
+_compare = hmac.compare_digest  # constant time
 
 
 @dataclass
@@ -220,18 +221,14 @@ class EndpointApp:
             return
         headers = dict(scope["headers"])  # names arrive lower-cased; a repeated header keeps its last value
         guard = self.guard
-        if guard is None:
-            path = scope["path"]
+        # Guard.fast_ok, inline (the hot path): the secret header, a known Host and no Origin
+        if guard is not None and not (_compare(headers.get(_SECRET, b""), guard.secret)
+                                      and headers.get(b"host") in guard.hosts and b"origin" not in headers):
+            path = await guard.admit(scope, headers, send)
+            if path is None:  # refused, answered
+                return
         else:
-            # Guard.fast_ok, inline (the hot path): the secret header, a known Host and no Origin
-            supplied = headers.get(_SECRET)
-            if (supplied is not None and hmac.compare_digest(supplied, guard.secret)
-                    and headers.get(b"host") in guard.hosts and b"origin" not in headers):
-                path = scope["path"]
-            else:
-                path = await guard.admit(scope, headers, send)
-                if path is None:  # refused, answered
-                    return
+            path = scope["path"]
         runtime = path == self._runtime_path
         if not (runtime or path == "/invocations") or scope["method"] != "POST":
             await self._route(scope, path, headers, receive, send, runtime)
