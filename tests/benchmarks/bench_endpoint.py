@@ -28,6 +28,9 @@ how long it keeps them there differs from server to server and with the length o
 ratio then measures where the scheduler put the processes, not the servers. The endpoint's capture
 process is not pinned: the scheduler runs it on whichever CPU is free, and its CPU time counts.
 
+Every request carries the store's secret header (``load_test`` adds it; the endpoint and the router
+answer their owner only), the reference apps' requests too, so every server parses the same request.
+
 Rounds alternate between servers, in reverse order every other round (other processes on the
 machine disturb them alike), with the endpoint and the bare app measured one right after the other.
 The targets use the median of the ratios taken within a round. Many short rounds (100 of ~0.1 s)
