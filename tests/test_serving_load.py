@@ -54,3 +54,29 @@ def test_the_server_stays_healthy_after_the_load(endpoint):
     assert endpoint.describe()["EndpointStatus"] == "InService"
     result = load_test(endpoint.url + "/invocations", b"1,2,3,4", concurrency=1, requests=50)
     assert result.ok == 50
+
+
+def test_eleven_hundred_idle_sockets_do_not_lock_out_a_client_on_a_1024_descriptor_limit(endpoint):
+    """A laptop's default: 1,024 open files. Silent connections past the cap (512) close the oldest idle."""
+    import resource
+    import socket
+
+    import psutil
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1300:
+        pytest.skip(f"this test opens 1,100 sockets; the hard limit of open files here is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1300), hard))
+    server = psutil.Process(endpoint.describe()["Local"]["Pid"])
+    server.rlimit(psutil.RLIMIT_NOFILE, (1024, server.rlimit(psutil.RLIMIT_NOFILE)[1]))
+    host, port = endpoint.url.removeprefix("http://").split(":")
+    idle = []
+    try:
+        for _ in range(1100):
+            idle.append(socket.create_connection((host, int(port)), timeout=5))
+        result = load_test(endpoint.url + "/invocations", b"1,2,3,4", concurrency=1, requests=5, timeout=10)
+        assert result.ok == 5
+    finally:
+        for sock in idle:
+            sock.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
