@@ -86,7 +86,11 @@ def predicted_labels(fn):
     check_callable("predicted_labels", fn)
     body = json.dumps(_ANSWER).encode()
     labels = fn(body)
-    check_type("predicted_labels(body)", labels, (list, tuple, np.ndarray, pd.Series))
+    if isinstance(labels, pd.Series):
+        fail("`predicted_labels(body)` is a pandas Series, which carries its own index 0, 1, ...: the next cell "
+             "assigns the labels to customers indexed by their row number, so they would land on the wrong rows "
+             "(or NaN). Return a list: .tolist().")
+    check_type("predicted_labels(body)", labels, (list, tuple, np.ndarray))
     labels = list(labels)
     if labels and isinstance(labels[0], dict):
         fail("`predicted_labels(body)` returns the prediction records: keep only each one's 'predicted_label'.")

@@ -45,7 +45,8 @@ def test_csv_payload_names_labels_headers_booleans_and_order():
 
 def test_predicted_labels_accepts_comprehensions_pandas_and_arrays():
     accepts(check.predicted_labels, lambda body: [int(p["predicted_label"]) for p in json.loads(body)["predictions"]])
-    accepts(check.predicted_labels, lambda body: pd.DataFrame(json.loads(body.decode())["predictions"])["predicted_label"])
+    accepts(check.predicted_labels,
+            lambda body: pd.DataFrame(json.loads(body.decode())["predictions"])["predicted_label"].tolist())
     accepts(check.predicted_labels, lambda body: np.array([p["predicted_label"] for p in json.loads(body)["predictions"]]))
     accepts(check.predicted_labels, lambda body: list(map(lambda p: p["predicted_label"], json.loads(body)["predictions"])))
 
@@ -56,6 +57,9 @@ def test_predicted_labels_names_scores_own_thresholds_and_records():
     rejects(check.predicted_labels, lambda body: [round(p["score"]) for p in json.loads(body)["predictions"]],
             hint="its threshold is not always 0.5")
     rejects(check.predicted_labels, lambda body: json.loads(body)["predictions"], hint="keep only each one's")
+    # ✔ then wrong rows: the next cell does risky.assign(predicted=...), and a Series aligns on its index.
+    rejects(check.predicted_labels, lambda body: pd.DataFrame(json.loads(body)["predictions"])["predicted_label"],
+            hint=["pandas Series", ".tolist()"])
 
 
 # --- the drifted features ------------------------------------------------------------------------------
