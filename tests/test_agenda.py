@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.course import agenda, facilitator
-from helpers.course.agenda import AgendaError, load_plan, problems
+from helpers.authoring import agenda, facilitator
+from helpers.authoring.agenda import AgendaError, load_plan, problems
 from helpers.course.notebook import notebook_entry
 
 SMALL_AGENDA = """
@@ -57,9 +57,10 @@ def instructor(source: str) -> nbformat.NotebookNode:
 
 def fake_root(tmp_path: Path, agenda_text: str = SMALL_AGENDA, timings: dict | None = None) -> Path:
     (tmp_path / "helpers" / "course").mkdir(parents=True)
+    (tmp_path / "helpers" / "authoring").mkdir()
     (tmp_path / "helpers" / "course" / "agenda.yaml").write_text(textwrap.dedent(agenda_text), encoding="utf-8")
     if timings is not None:
-        (tmp_path / "helpers" / "course" / "timings.json").write_text(json.dumps(timings), encoding="utf-8")
+        (tmp_path / "helpers" / "authoring" / "timings.json").write_text(json.dumps(timings), encoding="utf-8")
     solutions = tmp_path / "solutions"
     solutions.mkdir()
     for notebook_id in ("00_hello", "01_next", "02_later"):
@@ -185,7 +186,7 @@ def test_bad_agenda_is_rejected_with_the_fix(tmp_path: Path, change: tuple[str, 
 @pytest.mark.parametrize("content", ["{not json", '{"00_hello": "fast"}', '{"00_hello": -1}', "[1, 2]"])
 def test_bad_timings_file_is_rejected_with_the_fix(tmp_path: Path, content: str):
     root = fake_root(tmp_path)
-    (root / "helpers" / "course" / "timings.json").write_text(content, encoding="utf-8")
+    (root / "helpers" / "authoring" / "timings.json").write_text(content, encoding="utf-8")
     with pytest.raises(AgendaError, match=r"timings.json .*run `python -m helpers execute`"):
         load_plan(root)
 

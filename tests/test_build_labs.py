@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.course import build_labs
-from helpers.course.build_labs import (
+from helpers.authoring import build_labs
+from helpers.authoring.build_labs import (
     LabBuildError,
     LabState,
     build_labs as build,

@@ -66,7 +66,8 @@ def upstream(tmp_path: Path) -> Path:
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, repo / name)
     no_cache = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(ROOT / "helpers" / "course", repo / "helpers" / "course", ignore=no_cache)
+    for package in ("course", "authoring"):  # reset-lab and build-labs
+        shutil.copytree(ROOT / "helpers" / package, repo / "helpers" / package, ignore=no_cache)
     shutil.copytree(ROOT / "solutions", repo / "solutions", ignore=shutil.ignore_patterns(".*"))
     run(repo, str(VENV / "bin" / "python"), "-m", "helpers", "build-labs")
     run(repo, "git", "init", "-q", "-b", "main")

@@ -17,8 +17,8 @@ import nbformat
 import pytest
 
 from helpers.checks import CheckFailed, expect_failure, fail
-from helpers.course.build_labs import BEGIN
-from helpers.course.execute import KERNEL_NAME, normalise
+from helpers.course.labs import BEGIN
+from helpers.authoring.execute import KERNEL_NAME, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from helpers.course import reset_lab
-from helpers.course.build_labs import LabState, build_labs
+from helpers.authoring.build_labs import LabState, build_labs
 from helpers.course.reset_lab import Outcome, ResetError
 
 NOW = datetime(2026, 11, 23, 14, 5, 9)

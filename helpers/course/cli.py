@@ -12,12 +12,12 @@ from helpers import ROOT
 
 # command -> (module, one-line description). Each module has ``main(argv, root) -> int``.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "build-labs": ("helpers.course.build_labs", "write labs/ from solutions/, backing up any lab it replaces"),
-    "execute": ("helpers.course.execute", "re-execute solutions in place to refresh stored outputs"),
+    "build-labs": ("helpers.authoring.build_labs", "write labs/ from solutions/, backing up any lab it replaces"),
+    "execute": ("helpers.authoring.execute", "re-execute solutions in place to refresh stored outputs"),
     "doctor": ("helpers.course.doctor", "check this laptop is ready for class; a fix for every failure"),
     "datasets": ("helpers.data.cli", "verify the shipped datasets, or regenerate the synthetic ones"),
     "reset-lab": ("helpers.course.reset_lab", "restore a lab to its pristine state, keeping a backup"),
-    "agenda": ("helpers.course.agenda", "print the three-day plan (--day N, --html FILE)"),
+    "agenda": ("helpers.authoring.agenda", "print the three-day plan (--day N, --html FILE)"),
     "cleanup": ("helpers.course.cleanup", "stop endpoints and servers left running"),
 }
 

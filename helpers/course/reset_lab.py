@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.course.build_labs import (
+from helpers.course.labs import (
     LabBuildError,
     keep_backup,
     lab_from_solution,

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.authoring.plan import TIMINGS
+
 KERNEL_NAME = "flywheel"
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3 (Flywheel)", "language": "python"}
 # Cell metadata that changes from run to run or from one JupyterLab session to the next.
@@ -91,9 +93,6 @@ def select(solutions: Path, wanted: list[str]) -> list[Path]:
         names = ", ".join(p.stem for p in paths)
         raise SystemExit(f"no solution notebook starts with {', '.join(missing)}; there are: {names}")
     return chosen
-
-
-TIMINGS = "helpers/course/timings.json"
 
 
 def record_timing(root: Path, notebook_id: str, seconds: float) -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.course.agenda import Day, Slot, clock
-from helpers.course.build_labs import BEGIN, INSTRUCTOR_TAG
+from helpers.authoring.plan import Day, Slot, clock
+from helpers.course.labs import BEGIN, INSTRUCTOR_TAG
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
