@@ -135,12 +135,12 @@ FRAMING = [
      {400, CLOSED}),
     ("non-numeric-content-length", lambda s, p: http("POST", p, {**owner(secret=s), "Content-Length": "7a"}) + ROW,
      {400, CLOSED}),
-    ("overflowing-content-length", lambda s, p: http("POST", p, {**owner(secret=s),
-                                                                 "Content-Length": "9" * 30}) + ROW, {400, 413, CLOSED}),
+    ("overflowing-content-length", lambda s, p: http("POST", p, {**owner(secret=s), "Content-Length": "9" * 30})
+     + ROW, {400, 413, CLOSED}),
     ("bad-chunk-size", lambda s, p: http("POST", p, {**owner(secret=s), "Transfer-Encoding": "chunked"},
                                          b"zz\r\n1,1,1,1\r\n0\r\n\r\n"), {400, CLOSED}),
-    ("transfer-encoding-not-chunked", lambda s, p: http("POST", p, {**owner(secret=s),
-                                                                    "Transfer-Encoding": "gzip"}, ROW), {400, 501, CLOSED}),
+    ("transfer-encoding-not-chunked", lambda s, p: http("POST", p, {**owner(secret=s), "Transfer-Encoding": "gzip"},
+                                                        ROW), {400, 501, CLOSED}),
     ("space-before-colon", lambda s, p: f"POST {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length : 7\r\n\r\n"
                                         .encode() + ROW, {400, CLOSED}),
     ("header-without-colon", lambda s, p: f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nBadHeader\r\n\r\n".encode(),
@@ -175,7 +175,8 @@ LIMITS = [
 ACCESS = [
     ("host-other-name", lambda s, p: http("POST", p, owner(secret=s), ROW, host="evil.example"), {421}),
     ("host-rebinding-name", lambda s, p: http("POST", p, owner(secret=s), ROW, host="127.0.0.1.nip.io"), {421}),
-    ("host-loopback-prefix", lambda s, p: http("POST", p, owner(secret=s), ROW, host="localhost.evil.example:80"), {421}),
+    ("host-loopback-prefix", lambda s, p: http("POST", p, owner(secret=s), ROW, host="localhost.evil.example:80"),
+     {421}),
     ("host-bad-port", lambda s, p: http("POST", p, owner(secret=s), ROW, host="127.0.0.1:http"), {421}),
     ("host-empty", lambda s, p: http("POST", p, owner(secret=s), ROW, host=""), {421}),
     ("host-on-ping", lambda s, p: http("GET", "/ping", host="attacker.example"), {421}),
@@ -201,8 +202,8 @@ ANSWERS = [
     ("accept-of-50-kb", lambda s, p: http("POST", p, owner({"Accept": "x/" + "y" * 50_000}, s), ROW), {406, 424}),
     ("content-type-of-50-kb", lambda s, p: http("POST", p, {SECRET_HEADER: s, "Content-Type": "x/" + "y" * 50_000},
                                                 ROW), {415, 424}),
-    ("custom-attributes-too-long", lambda s, p: http("POST", p, owner({"X-Amzn-SageMaker-Custom-Attributes": "a" * 2000},
-                                                                      s), ROW), {400}),
+    ("custom-attributes-too-long", lambda s, p: http(
+        "POST", p, owner({"X-Amzn-SageMaker-Custom-Attributes": "a" * 2000}, s), ROW), {400}),
     ("unknown-target-variant", lambda s, p: http("POST", p, owner({"X-Amzn-SageMaker-Target-Variant": "Z" * 300}, s),
                                                  ROW), {400}),
     ("empty-body", lambda s, p: http("POST", p, {**owner(secret=s), "Content-Length": "0"}), {424}),
@@ -259,7 +260,8 @@ def test_hostile_request_gets_a_clear_4xx_and_the_servers_stay_up(servers, targe
     assert time.monotonic() - started < 3 * READ_TIMEOUT + 1  # nothing is held: a deadline closes it
     assert len(body) < 4096  # no echoed input grows an answer
     if status in (403, 421):
-        assert json.loads(body)["ErrorCode"] in ("AccessDeniedException", "MisdirectedRequest")  # the Runtime API's shape
+        # the Runtime API's error shape
+        assert json.loads(body)["ErrorCode"] in ("AccessDeniedException", "MisdirectedRequest")
     assert ping_ok(servers["endpoint"]) and ping_ok(servers["router"])
 
 

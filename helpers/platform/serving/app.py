@@ -426,7 +426,7 @@ class EndpointApp:
             return (f"InferenceId must be 1 to {_MAX_INFERENCE_ID} characters "
                     f"(got {len(inference_id)}). Send a shorter id.")
         if target is not None and target not in self._by_name:
-            return (f"TargetVariant {target!r} is not a production variant of endpoint "
+            return (f"TargetVariant {clip(repr(target))} is not a production variant of endpoint "
                     f"{self.endpoint_name}; its variants are {sorted(self._by_name)}.")
         return None
 
