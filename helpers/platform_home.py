@@ -7,6 +7,11 @@ kit creates in it is 0700 and every file its own writers create is 0600. Child p
 (training containers, endpoint servers, the capture writer) get the umask ``PRIVATE_UMASK`` so what they
 write is private too. Create folders through ``ensure_home()`` / ``private_dir()`` and write files
 through ``write_private_bytes()`` / ``write_private_text()`` / ``open_private()``.
+
+Every file that must never be seen half-written (records, objects, archives, labs) goes through the one
+atomic writer, :func:`atomic_open` / :func:`write_atomic`: a temporary file in the same folder, fsync'd,
+then ``os.replace`` onto the target, so a reader sees the old content or the new, never a mix; a write
+that fails removes its temporary file and leaves the old file as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Iterator
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -73,6 +81,47 @@ def write_private_text(path: str | os.PathLike, text: str, encoding: str = "utf-
     """Write ``text`` to ``path`` (created 0600 if missing; an existing file keeps its mode)."""
     with open_private(path, "w", encoding=encoding) as handle:
         handle.write(text)
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "wb", *, file_mode: int = PRIVATE_FILE_MODE,
+                prefix: str | None = None, encoding: str | None = None,
+                errors: str | None = None) -> Iterator[IO]:
+    """Write ``path`` atomically: yield a temporary file in its folder, then fsync it and ``os.replace`` it.
+
+    ``mode`` is "wb" or "w" (text: ``encoding`` defaults to UTF-8). The new file gets ``file_mode``
+    (0600 unless a caller keeps a public file's mode). The temporary file is named ``<prefix>XXXX.tmp``
+    (default prefix ``.<name>.``, hidden); if the body raises, or the disk fills, it is removed and the
+    error propagates with ``path`` untouched. The folder must exist.
+    """
+    if mode not in {"w", "wb"}:
+        raise ValueError(f"atomic_open writes a whole file: mode must be 'w' or 'wb', not {mode!r}")
+    path = Path(path)
+    if mode == "w" and encoding is None:
+        encoding = "utf-8"
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=prefix or f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, encoding=encoding, errors=errors) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
+        os.chmod(temp, file_mode)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def write_atomic(path: str | os.PathLike, data: bytes | str, *, file_mode: int = PRIVATE_FILE_MODE,
+                 prefix: str | None = None, errors: str | None = None) -> None:
+    """Replace ``path``'s content with ``data`` (bytes, or str written as UTF-8) atomically; see :func:`atomic_open`."""
+    text = isinstance(data, str)
+    with atomic_open(path, "w" if text else "wb", file_mode=file_mode, prefix=prefix,
+                     errors=errors if text else None) as handle:
+        handle.write(data)
 
 
 def _make_private(path: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from helpers.platform import (FailedStatusError, InputData, ModelTrainer, Session, SourceCode, artifacts, jobs, records,
                               runner)
+from helpers import platform_home
 
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 
@@ -123,7 +124,7 @@ def test_a_job_that_fills_a_real_disk_ends_failed_and_wait_returns(tiny_disk, tm
 # ------------------------------------------------------------------------------- injected errors
 
 class _Disk:
-    """Stands in for ``os`` inside helpers.platform.records: ``os.replace`` fails while ``error`` is set,
+    """Stands in for ``os`` inside helpers.platform_home (the one atomic writer): ``os.replace`` fails while ``error`` is set,
     after the temporary file has been written (the writer must remove it)."""
 
     def __init__(self):
@@ -141,7 +142,7 @@ class _Disk:
 @pytest.fixture
 def disk(flywheel_home, tmp_path, monkeypatch):
     fake = _Disk()
-    monkeypatch.setattr(records, "os", fake)
+    monkeypatch.setattr(platform_home, "os", fake)
     fake.channels = _setup(flywheel_home, tmp_path, monkeypatch)
     fake.home = flywheel_home
     return fake
@@ -228,7 +229,7 @@ def test_a_log_that_cannot_be_written_stops_the_job(disk, monkeypatch):
 def test_the_record_writer_leaves_no_temporary_file(tmp_path, monkeypatch):
     fake = _Disk()
     fake.error = OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(records, "os", fake)
+    monkeypatch.setattr(platform_home, "os", fake)
     with pytest.raises(OSError, match="No space left"):
         records.write_record(tmp_path / "job.json", {"a": 1}, prefix=".job-")
     assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from helpers.authoring.plan import TIMINGS
+from helpers.platform_home import write_atomic
 
 KERNEL_NAME = "flywheel"
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3 (Flywheel)", "language": "python"}
@@ -100,7 +101,7 @@ def record_timing(root: Path, notebook_id: str, seconds: float) -> None:
     path = root / TIMINGS
     timings = json.loads(path.read_text()) if path.exists() else {}
     timings[notebook_id] = int(math.ceil(seconds / 5.0) * 5)
-    path.write_text(json.dumps(dict(sorted(timings.items())), indent=2) + "\n")
+    write_atomic(path, json.dumps(dict(sorted(timings.items())), indent=2) + "\n", file_mode=0o644)
 
 
 def main(argv: list[str], root: Path) -> int:

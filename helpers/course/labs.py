@@ -28,11 +28,12 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import nbformat
+
+from helpers.platform_home import write_atomic
 
 BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
@@ -124,21 +125,14 @@ def read_text(path: Path) -> str | None:
 def write_atomically(path: Path, text: str) -> None:
     """Write via a temporary file in the same folder, so a crash never leaves half a notebook.
 
-    The file keeps its permissions (a new one gets rw-r--r--, not the temporary file's rw-------).
+    The file keeps its permissions (a new one gets rw-r--r--: a lab is the learner's file in the
+    repository, not a private record).
     """
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
-            out.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, file_mode=mode, errors="surrogateescape")
 
 
 def keep_backup(lab: Path, now: datetime | None = None) -> Path:

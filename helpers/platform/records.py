@@ -6,8 +6,9 @@ schema before anyone uses it and raises :class:`CorruptRecord`, naming the file,
 to remove it. Listings catch that error for the one record (:func:`warn_corrupt`) and go on with the
 others; ``describe`` lets it through as the clear error it is.
 
-:func:`write_record` is the one atomic writer (temporary file, then ``os.replace``; the temporary
-file is removed when the write fails) and :func:`write_failure` words the reason a write failed
+:func:`write_record` writes a record through the kit's one atomic writer
+(``helpers.platform_home.write_atomic``: temporary file, fsync, ``os.replace``; the temporary file is
+removed when the write fails) and :func:`write_failure` words the reason a write failed
 ("disk full" for ENOSPC), for the jobs that must end Failed with it.
 
 A schema maps each key to a :class:`Field` (``field(STR, required=True)``,
@@ -19,13 +20,13 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import shlex
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+
+from helpers.platform_home import write_atomic
 
 # JSON types as Python types; bool is kept apart from INT and NUMBER (True is an int in Python).
 STR = (str,)
@@ -157,22 +158,11 @@ def warn_corrupt(error: CorruptRecord) -> None:
 def write_record(path: str | Path, record: dict, prefix: str = ".tmp-") -> None:
     """Write ``record`` to ``path`` as JSON atomically: a reader sees the old or the new record, never half.
 
-    Raises the OSError of a failed write (ENOSPC on a full disk...) after removing the temporary file.
-    The folder must exist.
+    Raises the OSError of a failed write (ENOSPC on a full disk...) after removing the temporary file
+    (``helpers.platform_home.write_atomic``). The folder must exist.
     """
-    path = Path(path)
     text = json.dumps(record, indent=2, default=str)  # a value that cannot be written fails before any file
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, text, prefix=prefix)
 
 
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}

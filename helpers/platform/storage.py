@@ -17,10 +17,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
-from helpers.platform_home import home, private_dir
+from helpers.platform_home import atomic_open, home, private_dir, write_atomic
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 _IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
@@ -32,6 +31,8 @@ MAX_SEGMENT_BYTES = 255     # the local disk's limit on one file name (a key seg
 # Local name of an empty key segment ("a//b" is a legal key on S3). A segment that itself starts
 # with "%" gets one more "%" in front, so no two keys share a file: "" -> "%", "%x" -> "%%x".
 _EMPTY = "%"
+UPLOAD_PREFIX = ".upload-"  # an object being written; listings skip it
+COPY_CHUNK = 1 << 20  # bytes per read when copying a file into the store
 EXAMPLE = "s3://sagemaker-us-east-1-000000000000/data/train.csv"
 
 
@@ -152,14 +153,8 @@ def _atomic_copy(source: Path, target: Path) -> None:
         raise IsADirectoryError(f"Cannot write object {path_to_s3(target)}: a prefix with that name already "
                                 "holds objects. Pick another key.")
     private_dir(target.parent)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(target, prefix=UPLOAD_PREFIX) as out, open(source, "rb") as data:
+        shutil.copyfileobj(data, out, COPY_CHUNK)
 
 
 def put_bytes(uri: str, body: bytes) -> str:
@@ -169,10 +164,7 @@ def put_bytes(uri: str, body: bytes) -> str:
         raise IsADirectoryError(f"Cannot write object {uri}: a prefix with that name already holds objects. "
                                 "Pick another key.")
     private_dir(target.parent)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(body)
-    os.replace(tmp, target)
+    write_atomic(target, body, prefix=UPLOAD_PREFIX)
     return uri
 
 
@@ -221,7 +213,7 @@ def list_prefix(uri: str) -> list[str]:
     for dirpath, dirnames, filenames in os.walk(start):
         dirnames.sort()
         for name in filenames:
-            if name.startswith(".upload-"):
+            if name.startswith(UPLOAD_PREFIX):
                 continue
             object_key = _key_of(Path(dirpath, name).relative_to(bucket_dir).parts)
             if object_key.startswith(key):
