@@ -162,15 +162,18 @@ def test_the_cpu_torch_wheel_comes_from_find_links_when_there_else_from_the_cpu_
     uv_install, editable = envlock.install_commands(ROOT, tmp_path / "venv", LAB_LOCK, "uv", pip_config)
     assert uv_install[uv_install.index("--find-links") + 1] == str(wheels)
     assert uv_install[uv_install.index("--constraint") + 1] == str(caps)  # pip's caps hold for uv too
-    assert "--extra-index-url" not in uv_install and "--verify-hashes" in uv_install
+    assert uv_install.count("--find-links") == 1 and "--verify-hashes" in uv_install
     assert editable[-2:] == ["-e", str(ROOT)] and "--no-deps" in editable
 
     pip_config = {"find-links": [str(tmp_path / "nothing-here")]}
+    # Elsewhere: torch's page on the CPU index, as find-links (it lists torch's files and nothing else).
+    torch_page = cpu_index.rstrip("/") + "/torch/"
     uv_install, _ = envlock.install_commands(ROOT, tmp_path / "venv", LAB_LOCK, "uv", pip_config)
-    assert uv_install[uv_install.index("--extra-index-url") + 1] == cpu_index and "--find-links" not in uv_install
+    assert uv_install[uv_install.index("--find-links") + 1] == torch_page and "--extra-index-url" not in uv_install
     pip_install, _ = envlock.install_commands(ROOT, tmp_path / "venv", LAB_LOCK, None, pip_config)
     assert pip_install[1:4] == ["-m", "pip", "install"] and "--require-hashes" in pip_install
-    assert pip_install[pip_install.index("-r") + 1] == str(LAB_LOCK) and cpu_index in pip_install
+    assert pip_install[pip_install.index("-r") + 1] == str(LAB_LOCK)
+    assert pip_install[pip_install.index("--find-links") + 1] == torch_page
 
 
 def test_pip_settings_are_read_from_pip_itself(tmp_path: Path, monkeypatch):

@@ -245,21 +245,24 @@ def pin_indexes(pyproject: dict, pin: Pin) -> list[tuple[str, str, str]]:
     return [e for e in entries if e[2] == pin.marker] or entries
 
 
-def extra_indexes(root: Path, lock: Path, folders: list[Path]) -> list[str]:
-    """Index URLs the lock's local-version pins (``torch==2.13.0+cpu``) need on this machine.
+def source_pages(root: Path, lock: Path, folders: list[Path]) -> list[str]:
+    """Pages listing the files of the lock's local-version pins (``torch==2.13.0+cpu``) that this
+    machine needs from their own index: that index's page for the package (``<index>/torch/``).
 
-    Such a wheel is on its own index (pyproject's [tool.uv.sources]), not on the default one. When
-    pip's find-links folders already hold it (this kind of machine), no extra index is needed.
+    Handed to the installer as find-links, the page adds those files only: every other package still
+    comes from the default index alone. When pip's find-links folders already hold the wheel (this
+    kind of machine), no page is needed.
     """
     pyproject = read_pyproject(root)
-    urls = []
+    pages = []
     for pin in read_pins(lock):
         if "+" not in pin.version or not marker_applies(pin.marker) or wheel_in(folders, pin):
             continue
         for _, url, marker in pin_indexes(pyproject, pin):
-            if marker_applies(marker) and url not in urls:
-                urls.append(url)
-    return urls
+            page = f"{url.rstrip('/')}/{pin.name}/"
+            if marker_applies(marker) and page not in pages:
+                pages.append(page)
+    return pages
 
 
 def user_uv_dir() -> Path:
@@ -318,7 +321,7 @@ def install_commands(root: Path, venv: Path, lock: Path, uv: str | None,
     python = str(venv / "bin" / "python")
     settings = pip_settings(venv / "bin" / "python") if settings is None else settings
     folders = find_links(settings)
-    indexes = extra_indexes(root, lock, folders)
+    pages = source_pages(root, lock, folders)
     hashes = ["--require-hashes"]
     if uv:
         base = [uv, "pip", "install", "--python", python]
@@ -329,12 +332,10 @@ def install_commands(root: Path, venv: Path, lock: Path, uv: str | None,
         config = [arg for folder in folders for arg in ("--find-links", str(folder))]
         constraints = [c for c in settings.get("constraint", []) if Path(c).is_file()]
         config += [arg for constraint in constraints for arg in ("--constraint", constraint)]
-        if indexes:
-            # Every file is pinned by hash, so taking each from whichever index has it is safe.
-            config += [arg for url in indexes for arg in ("--extra-index-url", url)] + ["--index-strategy", "unsafe-best-match"]
     else:
         base = [python, "-m", "pip", "install", "--quiet"]  # pip reads its own find-links and constraints
-        config = [arg for url in indexes for arg in ("--extra-index-url", url)]
+        config = []
+    config += [arg for page in pages for arg in ("--find-links", page)]
     return [
         base + ["--no-deps", *hashes, "-r", str(lock)] + config,
         # The lock holds setuptools (pyproject's build backend): no isolated build env to fetch.
@@ -425,8 +426,9 @@ def environment_yml(root: Path = ROOT) -> str:
     ]
     # conda hands these to pip in a requirements file next to this one; paths are relative to it.
     pyproject, pins = read_pyproject(root), read_pins(root / LOCKS["lab"])
-    urls = sorted({url for pin in pins if "+" in pin.version for _, url, _ in pin_indexes(pyproject, pin)})
-    lines += [f"      - --extra-index-url {url}" for url in urls]
+    pages = sorted({f"{url.rstrip('/')}/{pin.name}/" for pin in pins if "+" in pin.version
+                    for _, url, _ in pin_indexes(pyproject, pin)})
+    lines += [f"      - --find-links {page}" for page in pages]
     lines += [f"      - \"{pin.line()}\"" if pin.marker else f"      - {pin.line()}" for pin in pins]
     lines.append("      - -e .")
     return "\n".join(lines) + "\n"
