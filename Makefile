@@ -41,6 +41,7 @@ $(TEST_STAMP): pyproject.toml requirements-test.lock
 install: $(LAB_ENV)
 
 lab: install
+	@echo "Starting JupyterLab on labs/: open the http://$(HOST):$(PORT)/lab?token=... address it prints below (Ctrl-C twice stops it)."
 	$(if $(TOKEN),JUPYTER_TOKEN=$(TOKEN)) $(VENV)/bin/jupyter lab --ip=$(HOST) --port=$(PORT) \
 		--ServerApp.root_dir=labs --ServerApp.open_browser=False $(ALLOW_ROOT)
 
