@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from helpers.platform import backend
+from helpers.platform import backend, use_backend
 
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -31,7 +31,7 @@ def aws(tmp_path, monkeypatch, flywheel_home):
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
         monkeypatch.delenv(key, raising=False)
-    from helpers.platform import sagemaker_backend
+    from helpers.platform.aws import sdk as sagemaker_backend
 
     sagemaker_backend.forget_sessions()  # SDK sessions hold clients made under another mock
     with moto.mock_aws():
@@ -171,4 +171,71 @@ def test_listing_and_describing_go_to_sagemaker(aws):
 
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="choose one of local, sagemaker"):
-        backend.use_backend("azure")
+        use_backend("azure")
+
+
+# ------------------------------------------------------------------------------------- one table of twins
+
+def test_every_twin_in_the_table_resolves_on_both_sides():
+    pytest.importorskip("sagemaker")
+    assert backend.TWINS
+    for local, twin in backend.TWINS.items():
+        local_object = backend.load(local)
+        # the local side defers to the table: a Twin class or a dispatching function, keyed by its own name
+        assert (getattr(local_object, "_twin_key", None) == local if isinstance(local_object, type)
+                else getattr(local_object, "__wrapped__", None) is not None), local
+        assert callable(backend.load(twin)), twin
+
+
+def test_a_class_with_a_twin_missing_from_the_table_is_refused():
+    with pytest.raises(TypeError, match="not in helpers.platform.backend.TWINS"):
+        type("Unlisted", (backend.Twin,), {"__module__": "helpers.platform.nowhere"})
+    with pytest.raises(TypeError, match="not in helpers.platform.backend.TWINS"):
+        backend.dispatches(lambda: None)
+
+
+def test_listing_tuning_jobs_asks_sagemaker_not_the_local_store(aws):
+    from helpers.platform.tuning import records as tuning_records
+
+    folder = tuning_records.folder("local-tuning")
+    folder.mkdir(parents=True)
+    (folder / "tuning.json").write_text(json.dumps({
+        "HyperParameterTuningJobName": "local-tuning", "HyperParameterTuningJobStatus": "Completed",
+        "CreationTime": "2026-01-01T00:00:00+00:00", "HyperParameterTuningJobConfig": {},
+        "FlywheelLocal": {"MonitorPid": None, "MonitorStarted": None, "TrainingJobSummaries": [], "Trials": {}}}))
+    names = [s["HyperParameterTuningJobName"] for s in tuning_records.list_hyper_parameter_tuning_jobs()]
+    assert names == ["local-tuning"]
+    backend.choose("sagemaker")
+    assert tuning_records.list_hyper_parameter_tuning_jobs() == []  # moto's account has none
+
+
+LOCAL_RUN = r'''
+import sys, pathlib
+from helpers.platform import (HyperparameterTuner, InputData, IntegerParameter, ModelTrainer, Session, SourceCode,
+                              list_training_jobs, use_backend)
+use_backend("local")
+src = pathlib.Path("src"); src.mkdir()
+(src / "train.py").write_text("import os, pathlib; pathlib.Path(os.environ['SM_MODEL_DIR'], 'm').write_text('1')")
+pathlib.Path("t.csv").write_text("1,2\n")
+uri = Session().upload_data("t.csv", key_prefix="t")
+trainer = ModelTrainer(training_image="683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                       source_code=SourceCode(source_dir="src", entry_script="train.py"), base_job_name="tiny")
+trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri)], logs=False)
+assert trainer.latest_training_job.describe()["TrainingJobStatus"] == "Completed"
+assert len(list_training_jobs()) == 1
+HyperparameterTuner(trainer.with_metric_definitions([{"Name": "m", "Regex": "m=(.*)"}]), "m", {"n": IntegerParameter(1, 2)})
+aws = sorted(m for m in sys.modules if m.split(".")[0] in ("sagemaker", "boto3", "botocore")
+             or m.startswith("helpers.platform.aws"))
+assert aws == [], aws
+'''
+
+
+def test_the_local_training_path_imports_neither_the_sdk_nor_boto3(flywheel_home, tmp_path):
+    """Training and tuning locally need no AWS library at all (the local *serving* path uses boto3 on
+    purpose: invoking an endpoint goes through the sagemaker-runtime client learners use)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FLYWHEEL_BACKEND": "local", "FLYWHEEL_HOME": str(flywheel_home)}
+    subprocess.run([sys.executable, "-c", LOCAL_RUN], check=True, cwd=tmp_path, env=env, timeout=120)

@@ -467,7 +467,8 @@ def test_sagemaker_backend_sends_the_create_tuning_job_request(workspace, monkey
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
         monkeypatch.delenv(key, raising=False)
-    from helpers.platform import backend, image_uris, sagemaker_backend
+    from helpers.platform import backend, image_uris
+    from helpers.platform.aws import sdk as sagemaker_backend
 
     sagemaker_backend.forget_sessions()
     policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {

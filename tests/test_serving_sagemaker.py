@@ -35,7 +35,7 @@ def aws(tmp_path, monkeypatch, flywheel_home):
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
         monkeypatch.delenv(key, raising=False)
-    from helpers.platform import sagemaker_backend
+    from helpers.platform.aws import sdk as sagemaker_backend
 
     sagemaker_backend.forget_sessions()  # SDK sessions hold clients made under another mock
     backend._chosen = "sagemaker"  # as use_backend("sagemaker"), without touching the runtime env variable

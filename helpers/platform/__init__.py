@@ -30,7 +30,7 @@ _EXPORTS = {
     "MetricDefinition": ("helpers.platform.configs", "MetricDefinition"),
     "Session": ("helpers.platform.session", "Session"),
     "image_uris": ("helpers.platform.image_uris", None),
-    "use_backend": ("helpers.platform.backend", "use_backend"),
+    "use_backend": ("helpers.platform.switch", "use_backend"),
     "current_backend": ("helpers.platform.backend", "current_backend"),
     "store": ("helpers.platform.storage", "store"),
     "TrainingJob": ("helpers.platform.jobs", "TrainingJob"),

@@ -2,14 +2,38 @@
 
 The one setting a learner changes to move to SageMaker: ``FLYWHEEL_BACKEND=sagemaker`` in the
 environment, or ``helpers.platform.use_backend("sagemaker")`` at the top of the notebook.
+
+Every public name that has a SageMaker twin is listed once, in :data:`TWINS`, and the choice is
+consulted in one place, :func:`sagemaker_twin`: a class with a twin derives from :class:`Twin`, a
+function with one is decorated with :func:`dispatches`. So local modules never name the AWS side
+(``helpers.platform.aws``), and a new twin cannot be forgotten in one of several branches.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 
 BACKENDS = ("local", "sagemaker")
 _chosen: str | None = None
+
+#: Local implementation -> its SageMaker twin, both as ``"module:attribute"`` import strings (the
+#: way uvicorn's config names swappable implementations). Importing a twin imports the SDK, so it
+#: happens only when the ``sagemaker`` backend is chosen and the name is used.
+TWINS = {
+    "helpers.platform.session:Session": "helpers.platform.aws.sdk:sdk_session",
+    "helpers.platform.trainer:ModelTrainer": "helpers.platform.aws.training:SageMakerModelTrainer",
+    "helpers.platform.jobs:describe_training_job": "helpers.platform.aws.training:describe_training_job",
+    "helpers.platform.jobs:list_training_jobs": "helpers.platform.aws.training:list_training_jobs",
+    "helpers.platform.tuning.tuner:HyperparameterTuner": "helpers.platform.aws.tuning:SageMakerHyperparameterTuner",
+    "helpers.platform.tuning.records:describe_hyper_parameter_tuning_job":
+        "helpers.platform.aws.tuning:describe_hyper_parameter_tuning_job",
+    "helpers.platform.tuning.records:list_training_jobs_for_hyper_parameter_tuning_job":
+        "helpers.platform.aws.tuning:list_training_jobs_for_hyper_parameter_tuning_job",
+    "helpers.platform.tuning.records:list_hyper_parameter_tuning_jobs":
+        "helpers.platform.aws.tuning:list_hyper_parameter_tuning_jobs",
+}
 
 
 def _check(name: str) -> str:
@@ -20,17 +44,11 @@ def _check(name: str) -> str:
     return value
 
 
-def use_backend(name: str) -> str:
-    """Pick the backend for trainers, sessions and endpoints created from now on."""
+def choose(name: str) -> str:
+    """Record the backend for objects created from now on (``helpers.platform.use_backend`` also
+    points boto3's sagemaker-runtime client at it)."""
     global _chosen
     _chosen = _check(name)
-    from helpers.platform.serving import runtime
-
-    # boto3's sagemaker-runtime client follows the backend: the local router, or AWS itself.
-    if _chosen == "local":
-        runtime.use_local_runtime()
-    else:
-        runtime.clear_local_runtime()
     return _chosen
 
 
@@ -39,6 +57,53 @@ def current_backend() -> str:
     if _chosen is not None:
         return _chosen
     return _check(os.environ.get("FLYWHEEL_BACKEND") or "local")
+
+
+def load(import_string: str):
+    """The object an import string ``"package.module:attribute"`` names."""
+    module, _, attribute = import_string.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def sagemaker_twin(local: str):
+    """The SageMaker twin of ``local`` (a key of TWINS) when that backend is chosen, else None."""
+    if current_backend() != "sagemaker":
+        return None
+    return load(TWINS[local])
+
+
+def _key(thing) -> str:
+    key = f"{thing.__module__}:{thing.__qualname__}"
+    if key not in TWINS:
+        raise TypeError(f"{key} has a SageMaker twin but is not in helpers.platform.backend.TWINS: add it there.")
+    return key
+
+
+class Twin:
+    """Base of a public class with a SageMaker twin: under the ``sagemaker`` backend, constructing
+    it builds the twin instead (which is not an instance of the local class, as with the SDK)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if Twin in cls.__bases__:
+            cls._twin_key = _key(cls)
+
+    def __new__(cls, *args, **kwargs):
+        twin = sagemaker_twin(cls._twin_key)
+        if twin is not None:
+            return twin(*args, **kwargs)
+        return super().__new__(cls)
+
+
+def dispatches(function):
+    """Decorate a public function with a SageMaker twin: the call goes to the chosen backend's."""
+    key = _key(function)
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        return (sagemaker_twin(key) or function)(*args, **kwargs)
+
+    return call
 
 
 def default_region() -> str:

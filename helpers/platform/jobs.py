@@ -13,13 +13,20 @@ is skipped by ``list_training_jobs`` with a warning naming it, and ``describe`` 
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 import re
+import signal
+import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
 from helpers.platform import records
+from helpers.platform.backend import dispatches
+from helpers.platform.errors import FailedStatusError, StoppedError, TimeoutExceededError
 from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
 from helpers.platform_home import home, private_dir
 
@@ -169,13 +176,82 @@ def same_process(pid: int | None, started: float | None) -> bool:
         return False
 
 
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` started (psutil create_time, seconds since the epoch); None if it is gone."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def kill_group(pid: int | None, started: float | None) -> bool:
+    """SIGKILL a job's process group, only if process ``pid`` still runs and started at ``started``.
+
+    A pid alone proves nothing (the kernel reuses pids): without a matching start time nothing is
+    signalled. Returns True when the group was signalled.
+    """
+    if not same_process(pid, started):
+        return False
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        return False
+    return True
+
+
+_RUNS: dict[str, object] = {}  # name -> the LocalRun (helpers.platform.runner) of a job this process runs
+_RUNS_LOCK = threading.Lock()
+
+
+def register_run(run) -> None:
+    """Remember ``run`` (a ``runner.LocalRun``) as the live run of its job in this process."""
+    with _RUNS_LOCK:
+        _RUNS[run.name] = run
+
+
+def forget_run(run) -> None:
+    with _RUNS_LOCK:
+        if _RUNS.get(run.name) is run:
+            _RUNS.pop(run.name)
+
+
+def active(name: str):
+    """The run (a ``runner.LocalRun``) of ``name`` started by this process, while it is known here; else None."""
+    with _RUNS_LOCK:
+        return _RUNS.get(name)
+
+
+def raise_for_status(record: dict) -> None:
+    status = record.get("TrainingJobStatus")
+    if status == "Failed":
+        raise FailedStatusError("TrainingJob", status, record.get("FailureReason", "(Unknown)"),
+                                description=public_view(copy.deepcopy(record)))
+    if status == "Stopped":
+        message = record.get(PRIVATE, {}).get("StopReason", "it was stopped.")
+        raise StoppedError(f"Training job {record.get('TrainingJobName')!r} stopped: {message}",
+                           description=public_view(copy.deepcopy(record)))
+
+
+def wait_for_record(name: str, poll: float = 0.5, timeout: float | None = None) -> dict:
+    """Wait for a job started by another process (e.g. before a kernel restart) by polling job.json."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        record = read_record(name)
+        if record.get("TrainingJobStatus") in TERMINAL:
+            raise_for_status(record)
+            return record
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutExceededError(f"Training job {name!r} is still {record.get('SecondaryStatus')}.")
+        time.sleep(poll)
+
+
 def _reconcile(name: str, record: dict) -> dict:
     """An InProgress job whose watching process is gone can never finish: mark it Failed."""
     if record.get("TrainingJobStatus") in TERMINAL:
         return record
-    from helpers.platform import runner
-
-    run = runner.active(name)
+    run = active(name)
     if run is not None:
         if run.done:  # ended here, but its last write failed (full disk): the run knows how it ended
             run.persist()
@@ -187,7 +263,7 @@ def _reconcile(name: str, record: dict) -> dict:
     reason = ("The Python process that ran this job exited before the job finished "
               "(kernel restarted or interrupted?). Run the training job again.")
     pid, started = local.get("ProcessPid"), local.get("ProcessStarted")
-    if not runner.kill_group(pid, started) and pid and started is None and process_alive(pid, None):
+    if not kill_group(pid, started) and pid and started is None and process_alive(pid, None):
         # No start time: pid may have been reused by an unrelated process, so it is reported, not killed.
         reason += (f" Its training process was not stopped: the record has no start time to prove that pid "
                    f"{pid} is still the job's. Check with `ps -o pid,lstart,args -p {pid}` and stop it yourself "
@@ -228,26 +304,16 @@ def public_view(record: dict) -> dict:
     return out
 
 
+@dispatches
 def describe_training_job(name: str) -> dict:
     """DescribeTrainingJob for a job (local jobs: works after a kernel restart)."""
-    from helpers.platform.backend import current_backend
-
-    if current_backend() == "sagemaker":
-        from helpers.platform import sagemaker_backend
-
-        return sagemaker_backend.describe_training_job(name)
     return public_view(read_record(name))
 
 
+@dispatches
 def list_training_jobs(name_contains: str | None = None, status_equals: str | None = None,
                        max_results: int = 100, sort_order: str = "Descending") -> list[dict]:
     """TrainingJobSummaries (newest first): name, ARN, status, creation/end times."""
-    from helpers.platform.backend import current_backend
-
-    if current_backend() == "sagemaker":
-        from helpers.platform import sagemaker_backend
-
-        return sagemaker_backend.list_training_jobs(name_contains, status_equals, max_results, sort_order)
     summaries = []
     for name in record_names():
         if name_contains and name_contains not in name:
@@ -316,9 +382,7 @@ class TrainingJob:
         return job_dir(self.training_job_name)
 
     def describe(self) -> dict:
-        from helpers.platform import runner
-
-        run = runner.active(self.training_job_name)
+        run = active(self.training_job_name)
         if run is not None and run.done:
             run.persist()  # a final record that could not be written is retried at each look
         record = run.record() if run else read_record(self.training_job_name)
@@ -334,18 +398,14 @@ class TrainingJob:
 
     def wait(self, poll: float = 0.5, timeout: float | None = None, logs: bool = False) -> None:
         """Block until the job ends; raise FailedStatusError if it failed (StoppedError if stopped)."""
-        from helpers.platform import runner
-
-        run = runner.active(self.training_job_name)
+        run = active(self.training_job_name)
         if run is not None:
             run.wait(logs=logs, timeout=timeout)
             return
-        runner.wait_for_record(self.training_job_name, poll=poll, timeout=timeout)
+        wait_for_record(self.training_job_name, poll=poll, timeout=timeout)
 
     def stop(self) -> None:
-        from helpers.platform import runner
-
-        run = runner.active(self.training_job_name)
+        run = active(self.training_job_name)
         if run is not None:
             run.stop("stop() was called.")
 

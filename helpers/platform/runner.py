@@ -24,6 +24,8 @@ from pathlib import Path
 from helpers.platform import artifacts, jobs, records, storage
 from helpers.platform.display import LogDisplay
 from helpers.platform.errors import FailedStatusError, StoppedError, TimeoutExceededError
+# The runs of this process and waiting on a record live with the records; named here too for callers.
+from helpers.platform.jobs import active, kill_group, raise_for_status, wait_for_record  # noqa: F401
 from helpers.platform.metrics import MetricScraper
 from helpers.platform_home import PRIVATE_UMASK, open_private
 
@@ -32,8 +34,6 @@ STOP_GRACE_SECONDS = 2.0
 #: SageMaker's limit on FailureReason.
 MAX_REASON = 1024
 
-_RUNS: dict[str, "LocalRun"] = {}
-_RUNS_LOCK = threading.Lock()
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)?(:.*)?$")
 
 STATUS_MESSAGES = {
@@ -43,36 +43,6 @@ STATUS_MESSAGES = {
     "Uploading": "Uploading generated training model",
     "Completed": "Training job completed",
 }
-
-
-def active(name: str) -> "LocalRun | None":
-    """The run of ``name`` started by this process, while it is known here."""
-    with _RUNS_LOCK:
-        return _RUNS.get(name)
-
-
-def _process_started(pid: int) -> float | None:
-    import psutil
-
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return None
-
-
-def kill_group(pid: int | None, started: float | None) -> bool:
-    """SIGKILL a job's process group, only if process ``pid`` still runs and started at ``started``.
-
-    A pid alone proves nothing (the kernel reuses pids): without a matching start time nothing is
-    signalled. Returns True when the group was signalled.
-    """
-    if not jobs.same_process(pid, started):
-        return False
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        return False
-    return True
 
 
 def failure_reason_from_log(lines: list[str], returncode: int) -> str:
@@ -161,9 +131,7 @@ class LocalRun:
         return True
 
     def _forget(self) -> None:
-        with _RUNS_LOCK:
-            if _RUNS.get(self.name) is self:
-                _RUNS.pop(self.name)
+        jobs.forget_run(self)
 
     def _signal_own(self, sig: int) -> None:
         """Signal the group of the process this run started, while it is not reaped (so its pid is ours)."""
@@ -194,8 +162,7 @@ class LocalRun:
     def start(self) -> "LocalRun":
         """Launch the job's process and return immediately."""
         log_path = jobs.job_dir(self.name) / "logs.txt"
-        with _RUNS_LOCK:
-            _RUNS[self.name] = self
+        jobs.register_run(self)
         try:
             self._log = open_private(log_path, "a", encoding="utf-8")
         except OSError as exc:
@@ -217,7 +184,7 @@ class LocalRun:
             return self
         with self._cond:
             self._record[jobs.PRIVATE].update(
-                ProcessPid=self._proc.pid, ProcessStarted=_process_started(self._proc.pid))
+                ProcessPid=self._proc.pid, ProcessStarted=jobs.process_started(self._proc.pid))
             if not self._save():
                 self._signal_own(signal.SIGKILL)  # the monitor ends it Failed with the write error
         max_runtime = self._record.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
@@ -424,30 +391,6 @@ class LocalRun:
         record = self.record()
         raise_for_status(record)
         return record
-
-
-def raise_for_status(record: dict) -> None:
-    status = record.get("TrainingJobStatus")
-    if status == "Failed":
-        raise FailedStatusError("TrainingJob", status, record.get("FailureReason", "(Unknown)"),
-                                description=jobs.public_view(copy.deepcopy(record)))
-    if status == "Stopped":
-        message = record.get(jobs.PRIVATE, {}).get("StopReason", "it was stopped.")
-        raise StoppedError(f"Training job {record.get('TrainingJobName')!r} stopped: {message}",
-                           description=jobs.public_view(copy.deepcopy(record)))
-
-
-def wait_for_record(name: str, poll: float = 0.5, timeout: float | None = None) -> dict:
-    """Wait for a job started by another process (e.g. before a kernel restart) by polling job.json."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        record = jobs.read_record(name)
-        if record.get("TrainingJobStatus") in jobs.TERMINAL:
-            raise_for_status(record)
-            return record
-        if deadline is not None and time.monotonic() >= deadline:
-            raise TimeoutExceededError(f"Training job {name!r} is still {record.get('SecondaryStatus')}.")
-        time.sleep(poll)
 
 
 def wait_all(training_jobs, logs: bool = False) -> list[dict]:

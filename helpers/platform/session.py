@@ -2,7 +2,7 @@
 
 On the local backend the bucket is a folder of the local store and named the way SageMaker names
 its default bucket (``sagemaker-<region>-<account>``, account ``000000000000``). With the
-``sagemaker`` backend, ``Session(...)`` returns the SDK's own
+``sagemaker`` backend, ``Session(...)`` returns its twin (``helpers.platform.backend.TWINS``), the SDK's own
 ``sagemaker.core.helper.session_helper.Session`` so the same calls reach real S3.
 """
 
@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 from helpers.platform import storage
-from helpers.platform.backend import LOCAL_ACCOUNT_ID, current_backend, default_region
+from helpers.platform.backend import LOCAL_ACCOUNT_ID, Twin, default_region
 from helpers.platform_home import private_dir
 
 
-class Session:
+class Session(Twin):
     """Local stand-in for ``sagemaker.core.helper.session_helper.Session``.
 
     Args:
@@ -25,13 +25,6 @@ class Session:
         default_bucket: bucket used when none is given (default ``sagemaker-<region>-000000000000``).
         default_bucket_prefix: key prefix put in front of every default location.
     """
-
-    def __new__(cls, *args, **kwargs):
-        if current_backend() == "sagemaker":
-            from helpers.platform.sagemaker_backend import sdk_session
-
-            return sdk_session(*args, **kwargs)
-        return super().__new__(cls)
 
     def __init__(self, region: str | None = None, default_bucket: str | None = None,
                  default_bucket_prefix: str | None = None):

@@ -9,7 +9,7 @@ your script with SageMaker's ``SM_*`` environment (script mode).
 Everything that can be checked before a job starts is checked first (hyperparameters against the
 algorithm's schema, channels present and non-empty), so a typo costs no job. The job itself runs
 in its own process (``helpers.platform.runner``); with the ``sagemaker`` backend the same
-constructor returns a trainer that drives the real SDK (``helpers.platform.sagemaker_backend``).
+constructor returns its twin (``helpers.platform.backend.TWINS``), which drives the real SDK.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from helpers.platform import builtins, jobs, opt_ml, records, runner, storage
-from helpers.platform.backend import current_backend
+from helpers.platform.backend import Twin
 from helpers.platform.configs import Compute, InputData, OutputDataConfig, SourceCode, StoppingCondition
 from helpers.platform.errors import InputDataError
 from helpers.platform.metrics import normalise
@@ -64,7 +64,7 @@ def _repo_name(image: str) -> str:
     return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
 
 
-class ModelTrainer:
+class ModelTrainer(Twin):
     """Train a model as a SageMaker training job (locally by default).
 
     Args:
@@ -82,13 +82,6 @@ class ModelTrainer:
         environment: extra environment variables for the job's process.
         sagemaker_session, role: as in the SDK (the local backend needs no role).
     """
-
-    def __new__(cls, *args, **kwargs):
-        if current_backend() == "sagemaker":
-            from helpers.platform.sagemaker_backend import SageMakerModelTrainer
-
-            return SageMakerModelTrainer(*args, **kwargs)
-        return super().__new__(cls)
 
     def __init__(self, *, training_image: str | None = None, algorithm_name: str | None = None,
                  source_code: SourceCode | None = None, compute: Compute | None = None,
@@ -334,7 +327,7 @@ class ModelTrainer:
             "EnableNetworkIsolation": False,
             "EnableInterContainerTrafficEncryption": False,
             "EnableManagedSpotTraining": bool(self.compute.enable_managed_spot_training),
-            jobs.PRIVATE: {"MonitorPid": os.getpid(), "MonitorStarted": runner._process_started(os.getpid()),
+            jobs.PRIVATE: {"MonitorPid": os.getpid(), "MonitorStarted": jobs.process_started(os.getpid()),
                            "ArtifactUri": f"{output_path}/{name}/output/model.tar.gz"},
         }
         tree = opt_ml.OptMl(jobs.job_dir(name) / "opt" / "ml")

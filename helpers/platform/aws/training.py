@@ -1,4 +1,4 @@
-"""The ``sagemaker`` backend: the same ``ModelTrainer(...).train(...)`` calls, sent through the real
+"""The ``sagemaker`` backend's training: the same ``ModelTrainer(...).train(...)`` calls, sent through the real
 SageMaker Python SDK v3 (imported here only, never on the local path).
 
 Our config objects (``InputData``, ``SourceCode``, ``Compute``...) are converted field by field to
@@ -12,47 +12,12 @@ tests run it against moto.
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
-from functools import lru_cache
-
 from helpers.platform import builtins
+from helpers.platform.aws.sdk import client, sdk_session, to_sdk
 from helpers.platform.backend import default_region
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.metrics import normalise
 from helpers.platform.trainer import load_hyperparameters
-
-
-def sdk_session(region: str | None = None, default_bucket: str | None = None,
-                default_bucket_prefix: str | None = None):
-    """The SDK's Session for ``region`` (what ``helpers.platform.Session()`` returns on this backend).
-
-    One per settings: building an SDK Session validates the SDK's config file against its JSON schema,
-    which takes seconds, and every SDK ModelTrainer made without a session would build another.
-    """
-    return _cached_session(region or default_region(), default_bucket, default_bucket_prefix)
-
-
-@lru_cache(maxsize=8)
-def _cached_session(region: str, default_bucket: str | None, default_bucket_prefix: str | None):
-    import boto3
-    from sagemaker.core.helper.session_helper import Session
-
-    return Session(boto_session=boto3.Session(region_name=region),
-                   default_bucket=default_bucket, default_bucket_prefix=default_bucket_prefix)
-
-
-def forget_sessions() -> None:
-    """Drop cached SDK sessions (after changing credentials or region)."""
-    _cached_session.cache_clear()
-
-
-def _convert(value, sdk_class):
-    """Our dataclass -> the SDK's pydantic config (fields with None left to the SDK's defaults)."""
-    if value is None or isinstance(value, sdk_class):
-        return value
-    if is_dataclass(value):
-        return sdk_class(**{k: v for k, v in asdict(value).items() if v is not None})
-    raise TypeError(f"Expected {sdk_class.__name__} settings, got {type(value).__name__}.")
 
 
 def _boto_session(session):
@@ -60,10 +25,7 @@ def _boto_session(session):
 
 
 def _describe(boto_session, name: str) -> dict:
-    import boto3
-
-    client = (boto_session or boto3.Session(region_name=default_region())).client("sagemaker")
-    description = client.describe_training_job(TrainingJobName=name)
+    description = client(boto_session).describe_training_job(TrainingJobName=name)
     description.pop("ResponseMetadata", None)
     return description
 
@@ -137,15 +99,20 @@ class SageMakerModelTrainer:
         self.hyperparameters = load_hyperparameters(hyperparameters)
         kwargs = dict(
             training_image=training_image, algorithm_name=algorithm_name,
-            source_code=_convert(source_code, sdk.SourceCode), compute=_convert(compute, sdk.Compute),
+            source_code=to_sdk(source_code, sdk.SourceCode), compute=to_sdk(compute, sdk.Compute),
             hyperparameters=self.hyperparameters, base_job_name=base_job_name,
-            output_data_config=_convert(output_data_config, sdk.OutputDataConfig),
-            stopping_condition=_convert(stopping_condition, sdk.StoppingCondition),
-            input_data_config=[_convert(c, sdk.InputData) for c in input_data_config] if input_data_config else None,
+            output_data_config=to_sdk(output_data_config, sdk.OutputDataConfig),
+            stopping_condition=to_sdk(stopping_condition, sdk.StoppingCondition),
+            input_data_config=[to_sdk(c, sdk.InputData) for c in input_data_config] if input_data_config else None,
             environment=dict(environment or {}), sagemaker_session=sagemaker_session or sdk_session(), role=role,
             training_input_mode=training_input_mode, **sdk_only)
         self._sdk = SDKModelTrainer(**{k: v for k, v in kwargs.items() if v is not None})
         self._latest_training_job: RemoteTrainingJob | None = None
+
+    @property
+    def builtin_algorithm(self) -> str | None:
+        """The built-in algorithm the image runs (None for a framework or custom image)."""
+        return self._algorithm
 
     @property
     def sdk_trainer(self):
@@ -185,7 +152,7 @@ class SageMakerModelTrainer:
         from sagemaker.core.utils.exceptions import FailedStatusError as SDKFailedStatusError
 
         self._validate_locally(input_data_config)
-        channels = [_convert(c, sdk.InputData) for c in input_data_config] if input_data_config else None
+        channels = [to_sdk(c, sdk.InputData) for c in input_data_config] if input_data_config else None
         try:
             self._sdk.train(input_data_config=channels, wait=wait, logs=logs, dry_run=dry_run)
         except SDKFailedStatusError as exc:
@@ -212,14 +179,12 @@ class SageMakerModelTrainer:
 
 def list_training_jobs(name_contains: str | None = None, status_equals: str | None = None,
                        max_results: int = 100, sort_order: str = "Descending") -> list[dict]:
-    import boto3
-
     args = {"MaxResults": max_results, "SortOrder": sort_order, "SortBy": "CreationTime"}
     if name_contains:
         args["NameContains"] = name_contains
     if status_equals:
         args["StatusEquals"] = status_equals
-    return boto3.Session(region_name=default_region()).client("sagemaker").list_training_jobs(**args)["TrainingJobSummaries"]
+    return client().list_training_jobs(**args)["TrainingJobSummaries"]
 
 
 def describe_training_job(name: str) -> dict:

@@ -1,4 +1,4 @@
-"""The ``sagemaker`` backend's tuner: the same ``HyperparameterTuner(...).tune(...)`` calls, sent as
+"""The ``sagemaker`` backend's tuning: the same ``HyperparameterTuner(...).tune(...)`` calls, sent as
 CreateHyperParameterTuningJob through the real SDK v3 (``sagemaker.train.tuner``), imported here only.
 
 The ranges, settings and objective are checked locally first (and, for a built-in algorithm, every
@@ -9,7 +9,8 @@ starts. Tests run it against moto.
 from __future__ import annotations
 
 from helpers.platform import builtins
-from helpers.platform.backend import default_region
+from helpers.platform.aws.sdk import client, to_sdk
+from helpers.platform.aws.training import SageMakerModelTrainer
 from helpers.platform.metrics import normalise
 from helpers.platform.opt_ml import safe_serialize
 from helpers.platform.tuning import validation
@@ -24,15 +25,13 @@ class SageMakerHyperparameterTuner:
                  early_stopping_type="Off", random_seed=None, **sdk_only):
         from sagemaker.train.tuner import HyperparameterTuner as SDKTuner
 
-        from helpers.platform.sagemaker_backend import SageMakerModelTrainer
-
         if not isinstance(model_trainer, SageMakerModelTrainer):
             raise TypeError("With the sagemaker backend, model_trainer must be a ModelTrainer created while that backend "
                             "was selected (use_backend('sagemaker') before ModelTrainer(...)).")
         ranges = validation.check_ranges(hyperparameter_ranges, strategy)
         max_jobs = validation.check_settings(strategy, objective_type, max_jobs, max_parallel_jobs,
                                              early_stopping_type, random_seed, ranges)
-        self._algorithm_name = model_trainer._algorithm
+        self._algorithm_name = model_trainer.builtin_algorithm
         try:
             algorithm = builtins.load(self._algorithm_name) if self._algorithm_name else None
         except ValueError:
@@ -76,11 +75,9 @@ class SageMakerHyperparameterTuner:
     def tune(self, inputs=None, job_name=None, wait: bool = True, input_data_config=None):
         from sagemaker.core.training import configs as sdk
 
-        from helpers.platform.sagemaker_backend import _convert
-
         inputs = inputs if inputs is not None else input_data_config
         if isinstance(inputs, (list, tuple)):
-            inputs = [_convert(c, sdk.InputData) if not isinstance(c, sdk.InputData) else c for c in inputs]
+            inputs = [to_sdk(c, sdk.InputData) if not isinstance(c, sdk.InputData) else c for c in inputs]
             if self._algorithm_name:
                 names = {c.channel_name for c in inputs}
                 validation.check_objective_channel(self.objective_metric_name, self._algorithm_name, names)
@@ -125,18 +122,21 @@ def _strategy_config(config):
                              "max_resource": hyperband.get("MaxResource")}.items() if v is not None}))
 
 
-def _client():
-    import boto3
-
-    return boto3.Session(region_name=default_region()).client("sagemaker")
-
-
 def describe_hyper_parameter_tuning_job(name: str) -> dict:
-    description = _client().describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+    description = client().describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
     description.pop("ResponseMetadata", None)
     return description
 
 
-def list_training_jobs_for_tuning_job(name: str) -> list[dict]:
-    paginator = _client().get_paginator("list_training_jobs_for_hyper_parameter_tuning_job")
+def list_training_jobs_for_hyper_parameter_tuning_job(name: str) -> list[dict]:
+    paginator = client().get_paginator("list_training_jobs_for_hyper_parameter_tuning_job")
     return [s for page in paginator.paginate(HyperParameterTuningJobName=name) for s in page["TrainingJobSummaries"]]
+
+
+def list_hyper_parameter_tuning_jobs(name_contains: str | None = None) -> list[dict]:
+    """HyperParameterTuningJobSummaries in the account's region, newest first."""
+    args = {"SortBy": "CreationTime", "SortOrder": "Descending"}
+    if name_contains:
+        args["NameContains"] = name_contains
+    paginator = client().get_paginator("list_hyper_parameter_tuning_jobs")
+    return [s for page in paginator.paginate(**args) for s in page["HyperParameterTuningJobSummaries"]]

@@ -9,7 +9,7 @@
 - :mod:`~helpers.platform.tuning.records`: tuning jobs on disk, ``HyperParameterTuningJob``;
 - :mod:`~helpers.platform.tuning.analytics`: ``HyperparameterTuningJobAnalytics`` (the trials' DataFrame);
 - :mod:`~helpers.platform.tuning.validation`: bad input refused before any training job;
-- :mod:`~helpers.platform.tuning.sagemaker`: the same calls through the real SDK.
+- the same calls through the real SDK: :mod:`helpers.platform.aws.tuning` (chosen by ``helpers.platform.backend``).
 
 Names load lazily: importing this package imports neither optuna nor pandas.
 """

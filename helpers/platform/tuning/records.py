@@ -20,6 +20,7 @@ from pathlib import Path
 
 from helpers.platform import jobs
 from helpers.platform import records as store
+from helpers.platform.backend import dispatches
 from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
 from helpers.platform_home import home, private_dir
 
@@ -210,30 +211,21 @@ def public_view(record: dict) -> dict:
     return out
 
 
+@dispatches
 def describe_hyper_parameter_tuning_job(name: str) -> dict:
     """DescribeHyperParameterTuningJob (local jobs: also after a kernel restart)."""
-    from helpers.platform.backend import current_backend
-
-    if current_backend() == "sagemaker":
-        from helpers.platform.tuning import sagemaker
-
-        return sagemaker.describe_hyper_parameter_tuning_job(name)
     return public_view(read(name))
 
 
+@dispatches
 def list_training_jobs_for_hyper_parameter_tuning_job(name: str) -> list[dict]:
     """The TrainingJobSummaries of a tuning job's trials, in the order they were started."""
-    from helpers.platform.backend import current_backend
-
-    if current_backend() == "sagemaker":
-        from helpers.platform.tuning import sagemaker
-
-        return sagemaker.list_training_jobs_for_tuning_job(name)
     return [public_summary(s) for s in read(name).get(PRIVATE, {}).get("TrainingJobSummaries", [])]
 
 
+@dispatches
 def list_hyper_parameter_tuning_jobs(name_contains: str | None = None) -> list[dict]:
-    """HyperParameterTuningJobSummaries, newest first (local store)."""
+    """HyperParameterTuningJobSummaries, newest first (on the sagemaker backend: the account's)."""
     summaries = []
     for name in known_names():
         if name_contains and name_contains not in name:

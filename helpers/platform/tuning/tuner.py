@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 
 from helpers.platform import builtins, jobs
-from helpers.platform.backend import current_backend
+from helpers.platform.backend import Twin
 from helpers.platform.configs import InputData
 from helpers.platform.metrics import normalise
 from helpers.platform.opt_ml import safe_serialize
@@ -59,7 +59,7 @@ def xgboost_objective_metric(hyperparameters: dict, objective_metric_name: str) 
 CONTAINER_TUNING_RULES = {"xgboost": xgboost_objective_metric}
 
 
-class HyperparameterTuner:
+class HyperparameterTuner(Twin):
     """Search hyperparameters by running many local training jobs (see the module docstring).
 
     Args:
@@ -86,13 +86,6 @@ class HyperparameterTuner:
     """
 
     TUNING_JOB_NAME_MAX_LENGTH = records.MAX_NAME
-
-    def __new__(cls, *args, **kwargs):
-        if current_backend() == "sagemaker":
-            from helpers.platform.tuning.sagemaker import SageMakerHyperparameterTuner
-
-            return SageMakerHyperparameterTuner(*args, **kwargs)
-        return super().__new__(cls)
 
     def __init__(self, model_trainer, objective_metric_name: str, hyperparameter_ranges: dict,
                  metric_definitions: list[dict] | None = None, strategy: str = "Bayesian",
@@ -224,7 +217,7 @@ class HyperparameterTuner:
     def _initial_record(self, name: str, trainer, channels) -> dict:
         import os
 
-        from helpers.platform.runner import _process_started
+        from helpers.platform.jobs import process_started
 
         session = trainer.sagemaker_session
         region = session.boto_region_name
@@ -275,7 +268,7 @@ class HyperparameterTuner:
             "TrainingJobStatusCounters": {"Completed": 0, "InProgress": 0, "RetryableError": 0,
                                           "NonRetryableError": 0, "Stopped": 0},
             "ObjectiveStatusCounters": {"Succeeded": 0, "Pending": 0, "Failed": 0},
-            jobs.PRIVATE: {"MonitorPid": os.getpid(), "MonitorStarted": _process_started(os.getpid()),
+            jobs.PRIVATE: {"MonitorPid": os.getpid(), "MonitorStarted": process_started(os.getpid()),
                            "TrainingJobSummaries": [], "Trials": {}},
         }
 
