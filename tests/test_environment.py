@@ -181,6 +181,15 @@ def test_pip_settings_are_read_from_pip_itself(tmp_path: Path, monkeypatch):
     assert str(tmp_path) in envlock.pip_settings()["find-links"]
 
 
+def test_an_old_uv_on_path_is_passed_over(tmp_path: Path, monkeypatch, capsys):
+    assert envlock.uv_version("uv 0.13.8 (x86_64-unknown-linux-gnu)") == (0, 13, 8)
+    old = tmp_path / "uv"
+    old.write_text("#!/bin/sh\necho 'uv 0.4.30'\n")
+    old.chmod(0o755)
+    assert not envlock.recent_enough(str(old))
+    assert "older than 0.5.0" in capsys.readouterr().err
+
+
 def test_make_lab_and_make_test_install_from_their_locks(tmp_path: Path):
     venv = tmp_path / "venv"  # no stamp yet: what a fresh clone runs
     assert f"envlock.py install lab {venv}" in make_dry_run("lab", f"VENV={venv}")

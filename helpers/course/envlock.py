@@ -34,8 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LOCKS = {"lab": "requirements.lock", "test": "requirements-test.lock"}
 TEST_EXTRA = "test"
-# The uv release pip fetches (~20 MB, once per user) when no uv is on PATH.
+# The uv release pip fetches (~20 MB, once per user) when no recent enough uv is on PATH.
 UV_VERSION = "0.13.8"
+MIN_UV = (0, 5, 0)  # --verify-hashes and `uv venv --seed` as used here
 FINGERPRINT = "# pyproject-sha256: "
 STAMP_PREFIX = ".installed-"
 FIX_STALE = "run `make lock` (needs uv and the package index), then commit the locks and environment.yml"
@@ -278,7 +279,7 @@ def find_uv(venv: Path) -> str | None:
     if os.environ.get("FLYWHEEL_INSTALLER", "uv") == "pip":
         return None
     on_path, user_uv = shutil.which("uv"), user_uv_dir() / "bin" / "uv"
-    if on_path:
+    if on_path and recent_enough(on_path):
         return on_path
     if not user_uv.is_file():
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
@@ -294,6 +295,22 @@ def find_uv(venv: Path) -> str | None:
         return str(venv_uv)
     print(f"envlock: could not get uv {UV_VERSION}; installing with pip from the same lock (slower)", file=sys.stderr)
     return None
+
+
+def uv_version(output: str) -> tuple[int, ...]:
+    """(0, 13, 8) from ``uv --version``'s "uv 0.13.8 (...)"; () when it says no version."""
+    match = re.match(r"uv (\d+)\.(\d+)\.(\d+)", output.strip())
+    return tuple(int(part) for part in match.groups()) if match else ()
+
+
+def recent_enough(uv: str) -> bool:
+    """Whether the uv at ``uv`` knows the options used here (else the user-level one is fetched)."""
+    output = subprocess.run([uv, "--version"], capture_output=True, text=True).stdout
+    if uv_version(output) >= MIN_UV:
+        return True
+    print(f"envlock: {uv} is {output.strip() or 'not a working uv'}, older than {'.'.join(map(str, MIN_UV))}: "
+          f"using uv {UV_VERSION} in {user_uv_dir()}", file=sys.stderr)
+    return False
 
 
 def make_venv(venv: Path, uv: str | None) -> None:
