@@ -54,7 +54,7 @@ class Lake:
             raise LakeError(
                 f"{bucket!r} is not a valid bucket name: use 3-63 lower-case letters, digits, dots or hyphens."
             )
-        self.root = Path(root) if root is not None else platform_home.home() / "lake"
+        self.root = Path(root) if root is not None else platform_home.lake_root()
         self.bucket = bucket
 
     def __repr__(self) -> str:

@@ -35,6 +35,82 @@ def home() -> Path:
     return Path(os.environ.get("FLYWHEEL_HOME") or Path.home() / ".flywheel").expanduser()
 
 
+# Every folder the kit keeps in the home is named here, and only here (tests/test_platform_paths.py
+# checks that no other module joins a name onto home()). The endpoint family hangs off ``store()``, the
+# resolved home, because endpoint servers and the runtime router get it as an absolute path.
+OBJECTS = "s3"                          # the local object store: one folder per bucket
+JOBS = "jobs"                           # training jobs: <name>/job.json, logs, the /opt/ml tree
+TUNING_JOBS = "tuning-jobs"             # tuning jobs: <name>/tuning.json
+ENDPOINTS = "endpoints"                 # endpoints: <name>/endpoint.json, server.json, capture...
+RUNTIME = "_runtime"                    # in ENDPOINTS: the runtime router's runtime.json, lock and log
+MODELS = "models"                       # CreateModel records and their unpacked artifacts
+ENDPOINT_CONFIGS = "endpoint-configs"   # CreateEndpointConfig records, <name>.json
+TRANSFORM_JOBS = "transform-jobs"       # batch transform jobs: <name>/job.json
+LAKE = "lake"                           # helpers.lake: the data lake's buckets
+WRITEUPS = "writeups"                   # a learner's problem statement and architecture
+SECRET_FILE = "endpoint-secret"         # the store's secret token (helpers.platform.serving.access)
+
+
+def store(base: str | os.PathLike | None = None) -> Path:
+    """The home as an absolute, resolved path (``base`` when given: a child process gets it in argv)."""
+    return Path(base).expanduser() if base is not None else home().expanduser().resolve()
+
+
+def objects_root() -> Path:
+    """``<home>/s3``: every bucket of the local object store."""
+    return home() / OBJECTS
+
+
+def jobs_root() -> Path:
+    """``<home>/jobs``: one folder per training job."""
+    return home() / JOBS
+
+
+def tuning_jobs_root() -> Path:
+    """``<home>/tuning-jobs``: one folder per tuning job."""
+    return home() / TUNING_JOBS
+
+
+def endpoints_root(base: str | os.PathLike | None = None) -> Path:
+    """``<store>/endpoints``: one folder per endpoint (see :func:`store` for ``base``)."""
+    return store(base) / ENDPOINTS
+
+
+def runtime_dir(base: str | os.PathLike | None = None) -> Path:
+    """``<store>/endpoints/_runtime``: the runtime router's state, lock and log."""
+    return endpoints_root(base) / RUNTIME
+
+
+def models_root(base: str | os.PathLike | None = None) -> Path:
+    """``<store>/models``: one folder per model."""
+    return store(base) / MODELS
+
+
+def endpoint_configs_root(base: str | os.PathLike | None = None) -> Path:
+    """``<store>/endpoint-configs``: one ``<name>.json`` per endpoint configuration."""
+    return store(base) / ENDPOINT_CONFIGS
+
+
+def transform_jobs_root(base: str | os.PathLike | None = None) -> Path:
+    """``<store>/transform-jobs``: one folder per batch transform job."""
+    return store(base) / TRANSFORM_JOBS
+
+
+def lake_root() -> Path:
+    """``<home>/lake``: the default root of ``helpers.lake.Lake``."""
+    return home() / LAKE
+
+
+def writeups_root() -> Path:
+    """``<home>/writeups``: a learner's problem statement and architecture (kept out of the checkout)."""
+    return home() / WRITEUPS
+
+
+def secret_file(base: str | os.PathLike | None = None) -> Path:
+    """``<home>/endpoint-secret`` (``base``: another home, not resolved)."""
+    return (Path(base) if base is not None else home()).expanduser() / SECRET_FILE
+
+
 def ensure_home() -> Path:
     """Create the home folder for its owner only (0700) and return it.
 

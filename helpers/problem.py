@@ -347,7 +347,7 @@ class ProblemStatement:
         """
         from helpers import platform_home
 
-        return platform_home.home() / "writeups" / name
+        return platform_home.writeups_root() / name
 
     @staticmethod
     def questions() -> dict[str, str]:

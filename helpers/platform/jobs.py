@@ -28,7 +28,7 @@ from helpers.platform import records
 from helpers.platform.backend import dispatches
 from helpers.platform.errors import FailedStatusError, StoppedError, TimeoutExceededError
 from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
-from helpers.platform_home import home, private_dir
+from helpers.platform_home import jobs_root, private_dir
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 PRIVATE = "FlywheelLocal"  # bookkeeping in job.json that DescribeTrainingJob does not have
@@ -62,10 +62,6 @@ JOB_SCHEMA = {
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat()
-
-
-def jobs_root() -> Path:
-    return home() / "jobs"
 
 
 def job_dir(name: str) -> Path:

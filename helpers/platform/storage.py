@@ -19,7 +19,7 @@ import re
 import shutil
 from pathlib import Path
 
-from helpers.platform_home import atomic_open, home, private_dir, write_atomic
+from helpers.platform_home import atomic_open, objects_root, private_dir, write_atomic
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 _IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
@@ -38,7 +38,7 @@ EXAMPLE = "s3://sagemaker-us-east-1-000000000000/data/train.csv"
 
 def root() -> Path:
     """Folder that holds every bucket: ``<FLYWHEEL_HOME>/s3``."""
-    return home() / "s3"
+    return objects_root()
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:

@@ -31,9 +31,9 @@ import secrets
 from pathlib import Path
 
 from helpers.platform.serving import errors
+from helpers.platform_home import SECRET_FILE
 
 SECRET_HEADER = "x-flywheel-secret"
-SECRET_FILE = "endpoint-secret"
 _HEADER = SECRET_HEADER.encode()
 _LOOPBACK_NAMES = (b"127.0.0.1", b"localhost", b"[::1]")
 _MAX_KNOWN_HOSTS = 64  # loopback Host values remembered as accepted (one per port a client used)
@@ -41,9 +41,9 @@ _ECHO = 200            # characters of a refused value echoed in an error messag
 
 
 def secret_path(home: Path | None = None) -> Path:
-    from helpers.platform_home import home as configured_home
+    from helpers.platform_home import secret_file
 
-    return (Path(home) if home is not None else configured_home()).expanduser() / SECRET_FILE
+    return secret_file(home)
 
 
 def store_secret(home: Path | None = None) -> str:

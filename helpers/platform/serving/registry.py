@@ -33,7 +33,7 @@ from helpers.platform.backend import default_region
 from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
 from helpers.platform.serving import processes
 from helpers.platform.serving.errors import LOCAL_ACCOUNT
-from helpers.platform_home import home, private_dir
+from helpers.platform_home import endpoints_root, private_dir, store
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
@@ -72,11 +72,7 @@ class EndpointNotFound(ValueError):
 
 
 def store_root() -> Path:
-    return home().expanduser().resolve()
-
-
-def endpoints_root() -> Path:
-    return store_root() / "endpoints"
+    return store()
 
 
 def check_name(name: str, what: str = "endpoint") -> str:

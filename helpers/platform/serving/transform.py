@@ -35,7 +35,7 @@ from helpers.platform.serving import processes
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import arn, check_name, now_iso, read_json, store_root, write_json
 from helpers.platform.serving.resources import Model
-from helpers.platform_home import private_dir
+from helpers.platform_home import private_dir, transform_jobs_root
 
 _FILTER = re.compile(r"^\$(\[(-?\d*):(-?\d*)\]|\[(-?\d+(?:\s*,\s*-?\d+)*)\])?$")
 
@@ -46,10 +46,6 @@ class TransformError(RuntimeError):
     def __init__(self, message: str, description: dict):
         super().__init__(message)
         self.description = description
-
-
-def transform_jobs_root() -> Path:
-    return store_root() / "transform-jobs"
 
 
 def _csv_filter(expression: str | None):

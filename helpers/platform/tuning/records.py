@@ -22,7 +22,7 @@ from helpers.platform import jobs
 from helpers.platform import records as store
 from helpers.platform.backend import dispatches
 from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
-from helpers.platform_home import home, private_dir
+from helpers.platform_home import private_dir, tuning_jobs_root
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 PRIVATE = jobs.PRIVATE
@@ -58,7 +58,7 @@ _ACTIVE_LOCK = threading.Lock()
 
 
 def root() -> Path:
-    return home() / "tuning-jobs"
+    return tuning_jobs_root()
 
 
 def folder(name: str) -> Path:
