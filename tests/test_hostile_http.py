@@ -340,3 +340,26 @@ def test_ping_answers_while_a_large_invocation_runs(servers):
     # Answered all along (inline, every ping waited for the whole invocation). A C call that holds
     # the GIL (the model's json.dumps of a 13 MB answer) still delays one by up to about a second.
     assert len(pings) >= 3 and max(pings) < took / 2, f"pings {pings} during a {took:.1f} s invocation"
+
+
+def test_a_client_that_never_reads_its_answer_is_dropped(servers):
+    """About 5.8 MB of answer (more than the kernel's socket buffers hold, 4 MB) to a client that reads
+    nothing: the server drops the connection after the read timeout instead of holding the answer."""
+    rows = b"1,1,1,1\n" * 320_000
+    for target in ("endpoint", "router"):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the kernel buffers little for us
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", servers[target]))
+        with sock:
+            sock.sendall(http("POST", f"/endpoints/{NAME}/invocations", owner(secret=servers["secret"]), rows))
+            time.sleep(4 * READ_TIMEOUT)  # reading nothing
+            received, started = 0, time.monotonic()
+            try:
+                while chunk := sock.recv(65536):
+                    received += len(chunk)
+            except ConnectionResetError:
+                pass
+            assert received < 5_000_000, f"{target}: the whole answer waited for a client that read nothing"
+            assert time.monotonic() - started < 5
+        assert ping_ok(servers[target])

@@ -9,6 +9,8 @@ them locked every client out of a laptop's 1,024-descriptor limit. :class:`Guard
   seconds of its first byte (of the connection, for a silent one), else 408 and the connection
   closes. One sweep per server every ``read_timeout / 4`` seconds (at most 1 s) reads each
   connection's request state from uvicorn's own objects, so a request costs nothing for it;
+* a **stalled reader**: an answer the client does not read at all for ``read_timeout`` seconds
+  (its unsent bytes do not shrink) closes the connection, so unread answers are not held;
 * a **header cap**: a request head over ``max_header_bytes`` (64 KiB) is answered 431 and closed
   (httptools would buffer any size);
 * a **connection cap**: past ``max_connections`` open connections, the oldest connection that is not
@@ -109,8 +111,13 @@ class GuardedProtocol(HttpToolsProtocol):
         return end < 0 or self._head_bytes + end > limit
 
     def _reading(self):
-        """What this connection is waiting to receive: ("head", id) or ("body", id), or None when it
-        has a whole request (running, or idle between requests: uvicorn's keep-alive timer's case)."""
+        """What this connection is waiting for: to receive a request's ("head", id) or ("body", id),
+        or the client to read an answer ("answer", bytes still unsent: the client reads nothing);
+        None when it has a whole request (running, or idle between requests: uvicorn's keep-alive
+        timer's case)."""
+        unsent = self.transport.get_write_buffer_size()
+        if unsent:
+            return "answer", unsent
         cycle = self.cycle
         if cycle is None or cycle.scope is not self.scope:
             return "head", id(self.scope)  # a fresh connection (no scope yet) or a new request begun
@@ -158,7 +165,10 @@ def _start_sweep(protocol: GuardedProtocol) -> None:
                 connection._watched, connection._watched_since = reading, now
             elif now - connection._watched_since >= timeout:
                 connection._watched = None
-                connection._refuse(_TIMEOUT)
+                if reading[0] == "answer":
+                    connection.transport.abort()  # close() would wait for the client to read it
+                else:
+                    connection._refuse(_TIMEOUT)
         state.flywheel_sweep = loop.call_later(period, sweep)
 
     state.flywheel_sweep = loop.call_later(period, sweep)
