@@ -149,6 +149,28 @@ def test_bad_hyperparameters_fail_before_anything_is_sent(aws, monkeypatch, tmp_
     assert aws["sagemaker"].list_training_jobs()["TrainingJobSummaries"] == []
 
 
+@pytest.mark.parametrize("channels, words", [
+    ([("train", "s3://b/t"), ("extra", "s3://b/e")], "does not read the channel\\(s\\) 'extra'"),
+    ([("validation", "s3://b/v")], "needs the channel\\(s\\) 'train' but got 'validation'"),
+    ([("train data", "s3://b/t")], "Invalid channel name 'train data'"),
+    ([("train", None)], "Channel 'train' has no data_source"),
+])
+def test_channels_are_checked_by_the_same_rules_as_locally(aws, channels, words):
+    """Both backends run helpers.platform.validation, so a bad channel fails the same way, before any request."""
+    from helpers.platform import InputData, ModelTrainer, InputDataError
+
+    use_backend("sagemaker")
+    trainer = ModelTrainer(training_image="linear-learner", role=aws["role"],
+                           hyperparameters={"predictor_type": "regressor", "feature_dim": 1})
+    with pytest.raises(InputDataError, match=words):
+        trainer.train(input_data_config=[InputData(channel_name=n, data_source=d) for n, d in channels], wait=False)
+    assert aws["sagemaker"].list_training_jobs()["TrainingJobSummaries"] == []
+    use_backend("local")
+    local = ModelTrainer(training_image="linear-learner", hyperparameters={"predictor_type": "regressor", "feature_dim": 1})
+    with pytest.raises(InputDataError, match=words):
+        local.train(input_data_config=[InputData(channel_name=n, data_source=d) for n, d in channels], dry_run=True)
+
+
 def test_listing_and_describing_go_to_sagemaker(aws):
     from helpers.platform import (InputData, ModelTrainer, Session, describe_training_job, list_training_jobs,
                                   use_backend)

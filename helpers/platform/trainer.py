@@ -14,50 +14,25 @@ constructor returns its twin (``helpers.platform.backend.TWINS``), which drives 
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from helpers.platform import builtins, jobs, opt_ml, records, runner, storage
+from helpers.platform import builtins, jobs, opt_ml, records, runner, storage, validation
 from helpers.platform.backend import Twin
 from helpers.platform.configs import Compute, InputData, OutputDataConfig, SourceCode, StoppingCondition
 from helpers.platform.errors import InputDataError
 from helpers.platform.metrics import normalise
 from helpers.platform.session import Session
+from helpers.platform.validation import load_hyperparameters
 
 DEFAULT_INSTANCE_TYPE = "ml.m5.xlarge"
 DEFAULT_MAX_RUNTIME_IN_SECONDS = 3600
 LOCAL_ROLE = "arn:aws:iam::000000000000:role/FlywheelLocalSageMakerRole"
-_CHANNEL_NAME = re.compile(r"^[A-Za-z0-9.\-_]{1,64}$")
 _SDK_ONLY = ("training_mode", "networking", "checkpoint_config", "training_image_config", "tags",
              "local_container_root", "input_s3_key_prefix")
-
-
-def load_hyperparameters(hyperparameters) -> dict:
-    """A dict as is; a path to a JSON or YAML file is read (as the SDK allows)."""
-    if hyperparameters is None:
-        return {}
-    if isinstance(hyperparameters, (str, os.PathLike)):
-        path = Path(hyperparameters)
-        if not path.is_file():
-            raise ValueError(f"Hyperparameters file not found: {path}. Pass a dict, or the path of a JSON/YAML file.")
-        text = path.read_text(encoding="utf-8")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            import yaml
-
-            data = yaml.safe_load(text)
-        if not isinstance(data, dict):
-            raise ValueError(f"{path} must hold a mapping of hyperparameter names to values.")
-        return data
-    if not isinstance(hyperparameters, dict):
-        raise TypeError(f"hyperparameters must be a dict (or a file path), not {type(hyperparameters).__name__}.")
-    return dict(hyperparameters)
 
 
 def _repo_name(image: str) -> str:
@@ -204,36 +179,7 @@ class ModelTrainer(Twin):
         return None
 
     def _channels(self, input_data_config) -> list[InputData]:
-        merged = {c.channel_name: c for c in self.input_data_config}
-        for channel in input_data_config or []:
-            merged[getattr(channel, "channel_name", None)] = channel
-        channels = list(merged.values())
-        for channel in channels:
-            if not isinstance(channel, InputData):
-                raise TypeError(f"input_data_config takes InputData(channel_name=..., data_source=...) items, "
-                                f"not {type(channel).__name__}.")
-            if not channel.channel_name or not _CHANNEL_NAME.match(str(channel.channel_name)):
-                raise InputDataError(f"Invalid channel name {channel.channel_name!r}: use letters, digits, '.', '-' "
-                                     "or '_', e.g. InputData(channel_name='train', data_source=...).")
-            if channel.data_source is None:
-                raise InputDataError(f"Channel {channel.channel_name!r} has no data_source: pass the s3:// URI "
-                                     "that upload_data(...) returned.")
-        return channels
-
-    def _check_channels(self, algorithm, channels: list[InputData]) -> None:
-        names = {c.channel_name for c in channels}
-        required = set(getattr(algorithm, "required_channels", ()) or ())
-        supported = set(getattr(algorithm, "supported_channels", ()) or ())
-        missing = sorted(required - names)
-        if missing:
-            raise InputDataError(
-                f"{self._algorithm} needs the channel(s) {', '.join(map(repr, missing))} but got "
-                f"{', '.join(map(repr, sorted(names))) or 'none'}. Pass e.g. train(input_data_config=["
-                f"InputData(channel_name={missing[0]!r}, data_source=session.upload_data('train.csv'))]).")
-        unknown = sorted(names - supported) if supported else []
-        if unknown:
-            raise InputDataError(f"{self._algorithm} does not read the channel(s) {', '.join(map(repr, unknown))}; "
-                                 f"its channels are {', '.join(map(repr, sorted(supported)))}.")
+        return validation.merge_channels(self.input_data_config, input_data_config)
 
     def _resolve_sources(self, channels: list[InputData]) -> dict[str, tuple[str, object]]:
         """channel -> ("s3", uri) or ("local", Path), failing fast on missing or empty data."""
@@ -275,7 +221,7 @@ class ModelTrainer(Twin):
         if self._algorithm is not None:
             algorithm = builtins.load(self._algorithm)
             algorithm.validate_hyperparameters(string_hps)  # HyperparameterError before any job exists
-            self._check_channels(algorithm, channels)
+            validation.check_algorithm_channels(self._algorithm, algorithm, [c.channel_name for c in channels])
         sources = self._resolve_sources(channels)
         if dry_run:
             return None

@@ -17,7 +17,7 @@ from helpers.platform.aws.sdk import client, sdk_session, to_sdk
 from helpers.platform.backend import default_region
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.metrics import normalise
-from helpers.platform.trainer import load_hyperparameters
+from helpers.platform.validation import check_algorithm_channels, load_hyperparameters, merge_channels
 
 
 def _boto_session(session):
@@ -131,6 +131,8 @@ class SageMakerModelTrainer:
         return self
 
     def _validate_locally(self, input_data_config) -> None:
+        """The local backend's checks (helpers.platform.validation), before anything is sent."""
+        channels = merge_channels(self._sdk.input_data_config, input_data_config)
         if self._algorithm is None:
             return
         try:
@@ -140,12 +142,7 @@ class SageMakerModelTrainer:
         from helpers.platform.opt_ml import safe_serialize
 
         algorithm.validate_hyperparameters({k: safe_serialize(v) for k, v in self.hyperparameters.items()})
-        names = {c.channel_name for c in (self._sdk.input_data_config or [])} | {c.channel_name for c in input_data_config or []}
-        missing = sorted(set(getattr(algorithm, "required_channels", ()) or ()) - names)
-        if missing:
-            from helpers.platform.errors import InputDataError
-
-            raise InputDataError(f"{self._algorithm} needs the channel(s) {', '.join(map(repr, missing))}.")
+        check_algorithm_channels(self._algorithm, algorithm, [c.channel_name for c in channels])
 
     def train(self, input_data_config=None, wait: bool = True, logs: bool = True, dry_run: bool = False):
         from sagemaker.core.training import configs as sdk
