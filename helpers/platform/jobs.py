@@ -125,22 +125,12 @@ def read_record(name: str) -> dict:
 
 def record_names() -> list[str]:
     """Names of the folders under ``jobs/`` that hold a ``job.json``."""
-    if not jobs_root().is_dir():
-        return []
-    return sorted(p.name for p in jobs_root().iterdir() if (p / "job.json").is_file())
+    return records.folders_holding(jobs_root(), "job.json")
 
 
 def corrupt_records() -> list[CorruptRecord]:
     """Every job record that cannot be read (for ``cleanup`` and the doctor)."""
-    found = []
-    for name in record_names():
-        try:
-            load_record(name)
-        except CorruptRecord as error:
-            found.append(error)
-        except ValueError:
-            continue  # removed meanwhile
-    return found
+    return records.corrupt_among(record_names(), load_record)
 
 
 def process_alive(pid: int | None, started: float | None) -> bool:
@@ -311,16 +301,8 @@ def list_training_jobs(name_contains: str | None = None, status_equals: str | No
                        max_results: int = 100, sort_order: str = "Descending") -> list[dict]:
     """TrainingJobSummaries (newest first): name, ARN, status, creation/end times."""
     summaries = []
-    for name in record_names():
-        if name_contains and name_contains not in name:
-            continue
-        try:
-            record = read_record(name)
-        except CorruptRecord as error:
-            records.warn_corrupt(error)
-            continue
-        except ValueError:
-            continue  # removed while listing
+    wanted = (name for name in record_names() if not name_contains or name_contains in name)
+    for _, record in records.readable(wanted, read_record):
         if status_equals and record.get("TrainingJobStatus") != status_equals:
             continue
         summary = {key: record.get(key) for key in

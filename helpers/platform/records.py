@@ -24,7 +24,7 @@ import shlex
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 from helpers.platform_home import write_atomic
 
@@ -153,6 +153,41 @@ def read_record(path: str | Path, schema: Mapping[str, Field], folder: Path | No
 def warn_corrupt(error: CorruptRecord) -> None:
     """Tell the user a listing skipped ``error.path`` (once per file and problem, as warnings go)."""
     warnings.warn(str(error), CorruptRecordWarning, stacklevel=3)
+
+
+def folders_holding(root: Path, file: str) -> list[str]:
+    """Sorted names of the folders in ``root`` that hold ``file`` (the records of one kind); [] without ``root``."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / file).is_file())
+
+
+def readable(names: Iterable[str], read: Callable[[str], dict]) -> Iterator[tuple[str, dict]]:
+    """``(name, read(name))`` for a listing: a corrupt record is warned about and skipped, and so is one
+    removed while listing (``read`` raises another ValueError)."""
+    for name in names:
+        try:
+            record = read(name)
+        except CorruptRecord as error:
+            warn_corrupt(error)
+            continue
+        except ValueError:
+            continue
+        yield name, record
+
+
+def corrupt_among(names: Iterable[str], load: Callable[[str], object]) -> list[CorruptRecord]:
+    """The :class:`CorruptRecord` of every name ``load`` cannot read (for ``cleanup`` and the doctor);
+    a name removed meanwhile (another ValueError) is left out."""
+    found = []
+    for name in names:
+        try:
+            load(name)
+        except CorruptRecord as error:
+            found.append(error)
+        except ValueError:
+            continue
+    return found
 
 
 def write_record(path: str | Path, record: dict, prefix: str = ".tmp-") -> None:

@@ -135,11 +135,7 @@ def write_record(name: str, record: dict) -> None:
 
 
 def names() -> list[str]:
-    root = endpoints_root()
-    if not root.exists():
-        return []
-    return sorted(p.name for p in root.iterdir()
-                  if NAME_PATTERN.match(p.name) and (p / "endpoint.json").exists())
+    return [name for name in records.folders_holding(endpoints_root(), "endpoint.json") if NAME_PATTERN.match(name)]
 
 
 def check_files(name: str) -> dict | None:
@@ -161,13 +157,7 @@ def is_corrupt(name: str) -> bool:
 
 def corrupt_records() -> list[CorruptRecord]:
     """Every endpoint with an unusable file (for ``cleanup`` and the doctor)."""
-    found = []
-    for name in names():
-        try:
-            check_files(name)
-        except CorruptRecord as error:
-            found.append(error)
-    return found
+    return records.corrupt_among(names(), check_files)
 
 
 def server_state(name: str) -> dict | None:

@@ -122,9 +122,7 @@ def write(name: str, record: dict) -> None:
 
 
 def known_names() -> list[str]:
-    if not root().is_dir():
-        return []
-    return sorted(p.name for p in root().iterdir() if (p / "tuning.json").is_file())
+    return store.folders_holding(root(), "tuning.json")
 
 
 def load(name: str) -> dict:
@@ -155,15 +153,7 @@ def read(name: str) -> dict:
 
 def corrupt_records() -> list[CorruptRecord]:
     """Every tuning job record that cannot be read (for ``cleanup`` and the doctor)."""
-    found = []
-    for name in known_names():
-        try:
-            load(name)
-        except CorruptRecord as error:
-            found.append(error)
-        except ValueError:
-            continue
-    return found
+    return store.corrupt_among(known_names(), load)
 
 
 def _reconcile(name: str, record: dict) -> dict:
@@ -192,20 +182,22 @@ def _reconcile(name: str, record: dict) -> dict:
     return record
 
 
-def public_summary(summary: dict) -> dict:
-    out = {k: v for k, v in copy.deepcopy(summary).items() if k != PRIVATE}
-    for key in _SUMMARY_TIME_FIELDS:
+def _public(record: dict, time_fields) -> dict:
+    """A deep copy of ``record`` without the private keys, its ``time_fields`` as datetimes."""
+    out = {k: v for k, v in copy.deepcopy(record).items() if k != PRIVATE}
+    for key in time_fields:
         if key in out:
             out[key] = jobs.parse_time(out[key])
     return out
 
 
+def public_summary(summary: dict) -> dict:
+    return _public(summary, _SUMMARY_TIME_FIELDS)
+
+
 def public_view(record: dict) -> dict:
     """DescribeHyperParameterTuningJob as boto3 returns it (datetimes, no private keys)."""
-    out = {k: v for k, v in copy.deepcopy(record).items() if k != PRIVATE}
-    for key in _TIME_FIELDS:
-        if key in out:
-            out[key] = jobs.parse_time(out[key])
+    out = _public(record, _TIME_FIELDS)
     if out.get("BestTrainingJob"):
         out["BestTrainingJob"] = public_summary(out["BestTrainingJob"])
     return out
@@ -227,16 +219,8 @@ def list_training_jobs_for_hyper_parameter_tuning_job(name: str) -> list[dict]:
 def list_hyper_parameter_tuning_jobs(name_contains: str | None = None) -> list[dict]:
     """HyperParameterTuningJobSummaries, newest first (on the sagemaker backend: the account's)."""
     summaries = []
-    for name in known_names():
-        if name_contains and name_contains not in name:
-            continue
-        try:
-            record = read(name)
-        except CorruptRecord as error:
-            store.warn_corrupt(error)
-            continue
-        except ValueError:
-            continue  # removed while listing
+    wanted = (name for name in known_names() if not name_contains or name_contains in name)
+    for _, record in store.readable(wanted, read):
         config = record.get("HyperParameterTuningJobConfig", {})
         summaries.append(public_view({
             key: record.get(key) for key in ("HyperParameterTuningJobName", "HyperParameterTuningJobArn",
