@@ -525,6 +525,13 @@ def test_sagemaker_backend_sends_the_create_tuning_job_request(workspace, monkey
             # Bad input still fails locally, before anything is sent.
             with pytest.raises(HyperparameterError, match="no hyperparameter 'etaa'"):
                 HyperparameterTuner(trainer, "validation:auc", {"etaa": ContinuousParameter(0.1, 0.2)})
+            # The same request validation as the local tuner (one check_request for both backends).
+            with pytest.raises(ValueError, match="max_runtime_in_seconds must be a positive number"):
+                HyperparameterTuner(trainer, "validation:auc", {"eta": ContinuousParameter(0.1, 0.2)},
+                                    max_runtime_in_seconds=0)
+            with pytest.raises(ValueError, match="Invalid tuning job name 'xgb tune'"):
+                HyperparameterTuner(trainer, "validation:auc", {"eta": ContinuousParameter(0.1, 0.2)},
+                                    base_tuning_job_name="xgb tune")
             assert len(sent) == 1
     finally:
         backend._chosen = None

@@ -12,7 +12,6 @@ from helpers.platform import builtins
 from helpers.platform.aws.sdk import client, to_sdk
 from helpers.platform.aws.training import SageMakerModelTrainer
 from helpers.platform.metrics import normalise
-from helpers.platform.opt_ml import safe_serialize
 from helpers.platform.tuning import validation
 
 
@@ -28,9 +27,6 @@ class SageMakerHyperparameterTuner:
         if not isinstance(model_trainer, SageMakerModelTrainer):
             raise TypeError("With the sagemaker backend, model_trainer must be a ModelTrainer created while that backend "
                             "was selected (use_backend('sagemaker') before ModelTrainer(...)).")
-        ranges = validation.check_ranges(hyperparameter_ranges, strategy)
-        max_jobs = validation.check_settings(strategy, objective_type, max_jobs, max_parallel_jobs,
-                                             early_stopping_type, random_seed, ranges)
         self._algorithm_name = model_trainer.builtin_algorithm
         try:
             algorithm = builtins.load(self._algorithm_name) if self._algorithm_name else None
@@ -39,20 +35,14 @@ class SageMakerHyperparameterTuner:
         trainer_metrics = getattr(model_trainer.sdk_trainer, "_metric_definitions", None) or []
         definitions = normalise(metric_definitions) if metric_definitions else normalise(
             [{"Name": d.name, "Regex": d.regex} if not isinstance(d, dict) else d for d in trainer_metrics])
-        if algorithm is not None or self._algorithm_name is None:
-            validation.check_objective(objective_metric_name, algorithm, self._algorithm_name, definitions)
-        static = {str(k): safe_serialize(v) for k, v in model_trainer.hyperparameters.items() if k not in ranges}
-        if strategy == "Hyperband":
-            validation.hyperband_resources(strategy_config, static)
-        if algorithm is not None:
-            from helpers.platform.tuning.tuner import CONTAINER_TUNING_RULES
-
-            def extras(hps):
-                out = {**hps, validation.TUNING_OBJECTIVE: objective_metric_name}
-                rule = CONTAINER_TUNING_RULES.get(self._algorithm_name)
-                return rule(out, objective_metric_name) if rule else out
-
-            validation.check_against_algorithm(algorithm, self._algorithm_name, static, ranges, extras)
+        request = validation.check_request(
+            algorithm_name=self._algorithm_name, algorithm=algorithm,
+            trainer_hyperparameters=model_trainer.hyperparameters, metric_definitions=definitions,
+            objective_metric_name=objective_metric_name, hyperparameter_ranges=hyperparameter_ranges,
+            strategy=strategy, objective_type=objective_type, max_jobs=max_jobs, max_parallel_jobs=max_parallel_jobs,
+            max_runtime_in_seconds=max_runtime_in_seconds, base_tuning_job_name=base_tuning_job_name,
+            strategy_config=strategy_config, early_stopping_type=early_stopping_type, random_seed=random_seed)
+        ranges, max_jobs = request.ranges, request.max_jobs
         self.objective_metric_name = objective_metric_name
         self.model_trainer = model_trainer
         self._sdk = SDKTuner(

@@ -32,7 +32,6 @@ from helpers.platform import builtins, jobs
 from helpers.platform.backend import Twin
 from helpers.platform.configs import InputData
 from helpers.platform.metrics import normalise
-from helpers.platform.opt_ml import safe_serialize
 from helpers.platform.tuning import records, validation
 from helpers.platform.tuning.analytics import HyperparameterTuningJobAnalytics
 from helpers.platform.tuning.parameters import parameter_ranges
@@ -43,20 +42,9 @@ _SDK_ONLY = ("tags", "warm_start_config", "completion_criteria_config", "model_t
              "hyperparameters_to_keep_static")
 
 
-def xgboost_objective_metric(hyperparameters: dict, objective_metric_name: str) -> dict:
-    """SageMaker's XGBoost container evaluates the tuning objective even when ``eval_metric`` omits it;
-    the local XGBoost logs only its ``eval_metric``s, so add the objective's metric to them."""
-    metric = objective_metric_name.split(":", 1)[-1]
-    current = hyperparameters.get("eval_metric")
-    names = [m.strip() for m in str(current).strip("[]").replace('"', "").replace("'", "").split(",") if m.strip()] \
-        if current else []
-    if metric not in names:
-        hyperparameters = {**hyperparameters, "eval_metric": ",".join(names + [metric])}
-    return hyperparameters
-
-
-#: What a built-in algorithm's container does with a tuning job's objective, keyed by algorithm name.
-CONTAINER_TUNING_RULES = {"xgboost": xgboost_objective_metric}
+# The objective rules of the built-in containers are part of the request's validation (both backends).
+xgboost_objective_metric = validation.xgboost_objective_metric
+CONTAINER_TUNING_RULES = validation.CONTAINER_TUNING_RULES
 
 
 class HyperparameterTuner(Twin):
@@ -104,38 +92,32 @@ class HyperparameterTuner(Twin):
                              f"{'it' if len(unsupported) == 1 else 'them'} out (use_backend('sagemaker') has them).")
         if not isinstance(model_trainer, ModelTrainer):
             raise TypeError(f"model_trainer must be a helpers.platform.ModelTrainer, not {type(model_trainer).__name__}.")
+        self._algorithm_name = model_trainer._algorithm
+        self._algorithm = builtins.load(self._algorithm_name) if self._algorithm_name else None
+        self.metric_definitions = normalise(metric_definitions) if metric_definitions else None
+        request = validation.check_request(
+            algorithm_name=self._algorithm_name, algorithm=self._algorithm,
+            trainer_hyperparameters=model_trainer.hyperparameters,
+            metric_definitions=self.metric_definitions or list(model_trainer._metric_definitions or []),
+            objective_metric_name=objective_metric_name, hyperparameter_ranges=hyperparameter_ranges,
+            strategy=strategy, objective_type=objective_type, max_jobs=max_jobs, max_parallel_jobs=max_parallel_jobs,
+            max_runtime_in_seconds=max_runtime_in_seconds, base_tuning_job_name=base_tuning_job_name,
+            strategy_config=strategy_config, early_stopping_type=early_stopping_type, random_seed=random_seed)
         self.model_trainer = model_trainer
         self.strategy = strategy
-        self._hyperparameter_ranges = validation.check_ranges(hyperparameter_ranges, strategy)
-        self.max_jobs = validation.check_settings(strategy, objective_type, max_jobs, max_parallel_jobs,
-                                                  early_stopping_type, random_seed, self._hyperparameter_ranges)
+        self._hyperparameter_ranges = request.ranges
+        self.max_jobs = request.max_jobs
         self.objective_type = objective_type
         self.max_parallel_jobs = max_parallel_jobs
         self.early_stopping_type = early_stopping_type
         self.random_seed = random_seed
         self.strategy_config = strategy_config
-        if max_runtime_in_seconds is not None and (not isinstance(max_runtime_in_seconds, (int, float))
-                                                   or max_runtime_in_seconds <= 0):
-            raise ValueError(f"max_runtime_in_seconds must be a positive number of seconds, got {max_runtime_in_seconds!r}.")
         self.max_runtime_in_seconds = max_runtime_in_seconds
-        if base_tuning_job_name is not None:
-            records.check_name(base_tuning_job_name[:records.MAX_NAME])
         self.base_tuning_job_name = base_tuning_job_name
-
-        self._algorithm_name = model_trainer._algorithm
-        self._algorithm = builtins.load(self._algorithm_name) if self._algorithm_name else None
-        self.metric_definitions = normalise(metric_definitions) if metric_definitions else None
-        script_metrics = self.metric_definitions or list(model_trainer._metric_definitions or [])
-        self.objective_metric_name = validation.check_objective(objective_metric_name, self._algorithm,
-                                                                self._algorithm_name, script_metrics)
-        self._script_metrics = script_metrics
-        self.static_hyperparameters = {str(k): safe_serialize(v) for k, v in model_trainer.hyperparameters.items()
-                                       if k not in self._hyperparameter_ranges}
-        self._hyperband = (validation.hyperband_resources(strategy_config, self.static_hyperparameters)
-                           if strategy == "Hyperband" else None)
-        if self._algorithm is not None:
-            validation.check_against_algorithm(self._algorithm, self._algorithm_name, self.static_hyperparameters,
-                                               self._hyperparameter_ranges, self._trial_extras)
+        self.objective_metric_name = request.objective_metric_name
+        self._script_metrics = request.metric_definitions
+        self.static_hyperparameters = request.static_hyperparameters
+        self._hyperband = request.hyperband
         self.latest_tuning_job: records.HyperParameterTuningJob | None = None
         self._current_job_name: str | None = None
         self._run: TuningRun | None = None
@@ -151,11 +133,7 @@ class HyperparameterTuner(Twin):
 
     def _trial_extras(self, hyperparameters: dict) -> dict:
         """What the tuning job adds to every trial's hyperparameters (built-in algorithms only)."""
-        if self._algorithm is None:
-            return dict(hyperparameters)
-        out = {**hyperparameters, validation.TUNING_OBJECTIVE: self.objective_metric_name}
-        rule = CONTAINER_TUNING_RULES.get(self._algorithm_name)
-        return rule(out, self.objective_metric_name) if rule else out
+        return validation.trial_extras(self._algorithm_name, self.objective_metric_name, hyperparameters)
 
     def _trial_hyperparameters(self, tuned: dict[str, str]) -> dict[str, str]:
         return self._trial_extras({**self.static_hyperparameters, **tuned})

@@ -11,6 +11,7 @@ problem and the fix in the message, so a typo costs no trial.
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from helpers.platform.tuning.parameters import CategoricalParameter, ParameterRange
@@ -202,3 +203,74 @@ def check_against_algorithm(algorithm, algorithm_name: str, static: Mapping[str,
             except HyperparameterError as exc:
                 raise HyperparameterError(f"hyperparameter_ranges[{name!r}] = {spec!r} reaches {text!r}, which "
                                           f"{algorithm_name} refuses: {exc}") from None
+
+
+# ----------------------------------------------------------------------------------- the whole request
+
+
+def xgboost_objective_metric(hyperparameters: dict, objective_metric_name: str) -> dict:
+    """SageMaker's XGBoost container evaluates the tuning objective even when ``eval_metric`` omits it;
+    the local XGBoost logs only its ``eval_metric``s, so add the objective's metric to them."""
+    metric = objective_metric_name.split(":", 1)[-1]
+    current = hyperparameters.get("eval_metric")
+    names = [m.strip() for m in str(current).strip("[]").replace('"', "").replace("'", "").split(",") if m.strip()] \
+        if current else []
+    if metric not in names:
+        hyperparameters = {**hyperparameters, "eval_metric": ",".join(names + [metric])}
+    return hyperparameters
+
+
+#: What a built-in algorithm's container does with a tuning job's objective, keyed by algorithm name.
+CONTAINER_TUNING_RULES = {"xgboost": xgboost_objective_metric}
+
+
+def trial_extras(algorithm_name: str | None, objective_metric_name: str, hyperparameters: dict) -> dict:
+    """What the tuning job adds to every trial's hyperparameters (built-in algorithms only)."""
+    if algorithm_name is None:
+        return dict(hyperparameters)
+    out = {**hyperparameters, TUNING_OBJECTIVE: objective_metric_name}
+    rule = CONTAINER_TUNING_RULES.get(algorithm_name)
+    return rule(out, objective_metric_name) if rule else out
+
+
+@dataclass(frozen=True)
+class TuningRequest:
+    """A tuning request both backends accept: checked ranges, budget, objective and static values."""
+
+    ranges: dict[str, ParameterRange]
+    max_jobs: int
+    objective_metric_name: str
+    metric_definitions: list[dict]
+    static_hyperparameters: dict[str, str]
+    hyperband: tuple[int, int] | None
+
+
+def check_request(*, algorithm_name: str | None, algorithm, trainer_hyperparameters: Mapping[str, Any],
+                  metric_definitions: list[dict], objective_metric_name, hyperparameter_ranges, strategy,
+                  objective_type, max_jobs, max_parallel_jobs, max_runtime_in_seconds, base_tuning_job_name,
+                  strategy_config, early_stopping_type, random_seed) -> TuningRequest:
+    """Every check of a tuning request, run by the local tuner and the SageMaker one alike, so a typo
+    fails in a second on both and the two cannot drift.
+
+    ``algorithm`` is the local built-in (None for script mode, or for a built-in the local backend
+    lacks: SageMaker then checks the ranges itself); ``metric_definitions`` are already normalised.
+    """
+    from helpers.platform.opt_ml import safe_serialize
+    from helpers.platform.tuning import records
+
+    ranges = check_ranges(hyperparameter_ranges, strategy)
+    max_jobs = check_settings(strategy, objective_type, max_jobs, max_parallel_jobs, early_stopping_type,
+                              random_seed, ranges)
+    if max_runtime_in_seconds is not None and (isinstance(max_runtime_in_seconds, bool) or not isinstance(
+            max_runtime_in_seconds, (int, float)) or max_runtime_in_seconds <= 0):
+        raise ValueError(f"max_runtime_in_seconds must be a positive number of seconds, got {max_runtime_in_seconds!r}.")
+    if base_tuning_job_name is not None:
+        records.check_name(base_tuning_job_name[:records.MAX_NAME])
+    if algorithm is not None or algorithm_name is None:
+        objective_metric_name = check_objective(objective_metric_name, algorithm, algorithm_name, metric_definitions)
+    static = {str(k): safe_serialize(v) for k, v in trainer_hyperparameters.items() if k not in ranges}
+    hyperband = hyperband_resources(strategy_config, static) if strategy == "Hyperband" else None
+    if algorithm is not None:
+        check_against_algorithm(algorithm, algorithm_name, static, ranges,
+                                lambda hps: trial_extras(algorithm_name, objective_metric_name, hps))
+    return TuningRequest(ranges, max_jobs, objective_metric_name, list(metric_definitions), static, hyperband)
