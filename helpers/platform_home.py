@@ -200,6 +200,27 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, *, file_mode: int =
         handle.write(data)
 
 
+def byte_cap(env: str, default: int, error: type[Exception] = ValueError) -> int:
+    """A cap on disk use in bytes: ``$env`` when set (a whole number), else ``default``.
+
+    A value that is not a whole number raises ``error`` naming the variable and a value that works.
+    """
+    value = os.environ.get(env, "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit():
+        raise error(f"{env}={value!r} is not a whole number of bytes: set it like {env}={2 * default} "
+                    f"({_in_units(2 * default)}), or unset it for the {_in_units(default)} default.")
+    return int(value)
+
+
+def _in_units(size: int) -> str:
+    for unit, scale in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} bytes"
+
+
 def _make_private(path: Path) -> None:
     # mkdir(parents=True) gives missing parents the umask's mode, so each level is made here with 0700.
     missing = []

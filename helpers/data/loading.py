@@ -60,11 +60,9 @@ def path(name: str) -> Path:
 
 
 def sha256(file: Path) -> str:
-    digest = hashlib.sha256()
+    """The file's sha256, hex."""
     with open(file, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def read_manifest(folder: Path | None = None) -> dict[str, str]:

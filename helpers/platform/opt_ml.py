@@ -32,41 +32,24 @@ from helpers.platform_home import make_tree_private, private_dir, write_private_
 LINK_ABOVE_BYTES = 64 * 1024 * 1024
 
 
+def _under(*parts: str) -> property:
+    """A read-only attribute: ``root`` joined with ``parts``."""
+    return property(lambda self: self.root.joinpath(*parts))
+
+
 @dataclass(frozen=True)
 class OptMl:
     root: Path
 
-    @property
-    def input_dir(self) -> Path:
-        return self.root / "input"
-
-    @property
-    def config_dir(self) -> Path:
-        return self.root / "input" / "config"
-
-    @property
-    def data_dir(self) -> Path:
-        return self.root / "input" / "data"
-
-    @property
-    def code_dir(self) -> Path:
-        return self.root / "input" / "data" / "code"
-
-    @property
-    def model_dir(self) -> Path:
-        return self.root / "model"
-
-    @property
-    def output_dir(self) -> Path:
-        return self.root / "output"
-
-    @property
-    def output_data_dir(self) -> Path:
-        return self.root / "output" / "data"
-
-    @property
-    def failure_file(self) -> Path:
-        return self.root / "output" / "failure"
+    # The /opt/ml contract's paths, relative to ``root``.
+    input_dir = _under("input")
+    config_dir = _under("input", "config")
+    data_dir = _under("input", "data")
+    code_dir = _under("input", "data", "code")
+    model_dir = _under("model")
+    output_dir = _under("output")
+    output_data_dir = _under("output", "data")
+    failure_file = _under("output", "failure")
 
     def channel_dir(self, name: str) -> Path:
         return self.data_dir / name

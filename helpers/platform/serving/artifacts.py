@@ -20,7 +20,6 @@ containers): deploy only models you or your training jobs made.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import stat
 import tarfile
@@ -28,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 from helpers.platform.artifacts import pack, sha256_of
+from helpers.platform_home import byte_cap
 
 MAX_UNPACKED_ENV = "FLYWHEEL_MAX_MODEL_BYTES"
 DEFAULT_MAX_UNPACKED_BYTES = 2 * 1024 ** 3      # a generous cap on a model's unpacked size: 2 GiB
@@ -43,13 +43,7 @@ class ArtifactError(RuntimeError):
 
 def max_unpacked_bytes() -> int:
     """The cap on a model's unpacked size in bytes: ``$FLYWHEEL_MAX_MODEL_BYTES`` or 2 GiB."""
-    value = os.environ.get(MAX_UNPACKED_ENV, "").strip()
-    if not value:
-        return DEFAULT_MAX_UNPACKED_BYTES
-    if not value.isascii() or not value.isdigit():
-        raise ArtifactError(f"{MAX_UNPACKED_ENV}={value!r} is not a whole number of bytes: set it like "
-                            f"{MAX_UNPACKED_ENV}={4 * 1024 ** 3} (4 GiB), or unset it for the 2 GiB default.")
-    return int(value)
+    return byte_cap(MAX_UNPACKED_ENV, DEFAULT_MAX_UNPACKED_BYTES, ArtifactError)
 
 
 def verify_sha256(path: str | Path, expected: str | None) -> str:

@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator
 
+from helpers.platform_home import byte_cap
+
 _escape = json.encoder.encode_basestring  # the C encoder: a JSON string literal, quotes included
 log = logging.getLogger("flywheel.endpoint")
 MAX_BYTES_ENV = "FLYWHEEL_CAPTURE_MAX_BYTES"
@@ -57,13 +59,7 @@ DEFAULT_MAX_BYTES = 100 * 1024 * 1024   # per endpoint: capture stops writing be
 
 def default_max_bytes() -> int:
     """The capture cap in bytes per endpoint: ``$FLYWHEEL_CAPTURE_MAX_BYTES`` or 100 MiB."""
-    value = os.environ.get(MAX_BYTES_ENV, "").strip()
-    if not value:
-        return DEFAULT_MAX_BYTES
-    if not value.isascii() or not value.isdigit():
-        raise ValueError(f"{MAX_BYTES_ENV}={value!r} is not a whole number of bytes: set it like "
-                         f"{MAX_BYTES_ENV}={500 * 1024 * 1024} (500 MiB), or unset it for the 100 MiB default.")
-    return int(value)
+    return byte_cap(MAX_BYTES_ENV, DEFAULT_MAX_BYTES)
 
 
 @dataclass
