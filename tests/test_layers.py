@@ -192,6 +192,55 @@ def test_every_bare_name_in_the_layers_block_is_a_module():
     assert stale == []
 
 
+#: Private names (``_name``) one package still takes from another's module; may only shrink.
+KNOWN_PRIVATE_CROSSINGS = {
+    "helpers.course.cleanup -> helpers.platform.serving.runtime._start_lock",
+    "helpers.course.cleanup -> helpers.platform.serving.runtime._state_file",
+}
+
+
+def _package_of(module: str, modules) -> str:
+    return module if modules[module].name == "__init__.py" else module.rpartition(".")[0]
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def private_uses(module: str, path: Path, modules) -> list[tuple[str, str]]:
+    """(module, private name) for each ``from m import _x`` and ``m._x`` (``m`` an imported module)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported: dict[str, str] = {}  # local name -> module
+    uses = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = _absolute(node, module, path.name == "__init__.py")
+            for alias in node.names:
+                if f"{base}.{alias.name}" in modules:
+                    imported[alias.asname or alias.name] = f"{base}.{alias.name}"
+                elif _private(alias.name) and base in modules:
+                    uses.append((base, alias.name))
+        elif isinstance(node, ast.Import):
+            imported.update({alias.asname: alias.name for alias in node.names if alias.asname and alias.name in modules})
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported
+                and _private(node.attr)):
+            uses.append((imported[node.value.id], node.attr))
+    return uses
+
+
+def private_crossings(package_dir: Path) -> set[str]:
+    """Private names a module takes from a module of another package (folder)."""
+    modules = modules_of(package_dir)
+    return {f"{module} -> {target}.{name}"
+            for module, path in modules.items() for target, name in private_uses(module, path, modules)
+            if _package_of(target, modules) != _package_of(module, modules)}
+
+
+def test_no_private_name_crosses_a_package():
+    assert private_crossings(ROOT / "helpers") == KNOWN_PRIVATE_CROSSINGS
+
+
 LAYERS = [("top", ["pkg.top"]), ("middle", ["pkg.middle.*"]), ("bottom", ["pkg", "pkg.bottom"])]
 
 
@@ -235,3 +284,14 @@ def test_a_known_cycle_is_excused_only_while_it_exists():
 
 def test_a_module_outside_every_layer_is_reported():
     assert problems({"pkg.new": {}}, LAYERS) == ["pkg.new is in no layer: add it to ARCHITECTURE.md's layers block"]
+
+
+def test_a_private_name_taken_from_another_package_is_found(tmp_path):
+    package = write_package(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a/__init__.py": "",
+        "pkg/a/one.py": "from pkg.a.two import _fine\n",
+        "pkg/a/two.py": "_fine = 1\n",
+        "pkg/b.py": "from pkg.a import one as first\n\ndef f():\n    return first._secret\n",
+    })
+    assert private_crossings(package) == {"pkg.b -> pkg.a.one._secret"}

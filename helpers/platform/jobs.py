@@ -319,7 +319,8 @@ def list_training_jobs(name_contains: str | None = None, status_equals: str | No
 _SPECIAL = {"s3": "S3", "gb": "GB", "id": "Id", "arn": "Arn", "ml": "ML", "kms": "Kms"}
 
 
-def _pascal(snake: str) -> str:
+def pascal_case(snake: str) -> str:
+    """An SDK attribute name -> its API field: ``model_artifacts`` -> ``ModelArtifacts``."""
     return "".join(_SPECIAL.get(part, part.capitalize()) for part in snake.split("_"))
 
 
@@ -327,11 +328,12 @@ def _snake(pascal: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", pascal).lower()
 
 
-def _namespace(value):
+def as_attributes(value):
+    """A Describe* value with its PascalCase keys as snake_case attributes (nested), as the SDK's resources."""
     if isinstance(value, dict) and value and all(isinstance(k, str) and k[:1].isupper() for k in value):
-        return SimpleNamespace(**{_snake(k): _namespace(v) for k, v in value.items()})
+        return SimpleNamespace(**{_snake(k): as_attributes(v) for k, v in value.items()})
     if isinstance(value, list):
-        return [_namespace(v) for v in value]
+        return [as_attributes(v) for v in value]
     return value
 
 
@@ -391,9 +393,9 @@ class TrainingJob:
         if item.startswith("_"):
             raise AttributeError(item)
         description = self.describe()
-        key = _pascal(item)
+        key = pascal_case(item)
         if key in description:
-            return _namespace(description[key])
+            return as_attributes(description[key])
         if item in ("failure_reason", "model_artifacts", "final_metric_data_list", "training_end_time"):
             return None
         raise AttributeError(f"TrainingJob has no attribute {item!r}; describe() lists the fields: "

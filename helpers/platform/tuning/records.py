@@ -298,9 +298,9 @@ class HyperParameterTuningJob:
         if item.startswith("_"):
             raise AttributeError(item)
         description = self.describe()
-        key = jobs._pascal(item)
+        key = jobs.pascal_case(item)
         if key in description:
-            return jobs._namespace(description[key])
+            return jobs.as_attributes(description[key])
         if item in ("best_training_job", "failure_reason", "hyper_parameter_tuning_end_time"):
             return None
         raise AttributeError(f"HyperParameterTuningJob has no attribute {item!r}; describe() lists the fields: "
