@@ -55,11 +55,3 @@ class _Hashing:
 
     def flush(self) -> None:
         self.raw.flush()
-
-
-def unpack(archive: Path, folder: Path) -> Path:
-    """Extract a model archive into an emptied ``folder`` with the serving checks (unsafe members,
-    size caps, owner-only modes: ``helpers.platform.serving.artifacts.safe_extract``); returns the folder."""
-    from helpers.platform.serving.artifacts import safe_extract  # serving imports this module
-
-    return safe_extract(archive, folder)
