@@ -28,8 +28,8 @@ def read(root: Path):
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    make(tmp_path, "b-good", '{"Name": "b"}')
-    make(tmp_path, "a-good", '{"Name": "a"}')
+    make(tmp_path, "b-good", '{"Name": "b-good"}')
+    make(tmp_path, "a-good", '{"Name": "a-good"}')
     make(tmp_path, "broken", '{"Name": ')
     make(tmp_path, "no-record", None)
     return tmp_path
@@ -43,10 +43,29 @@ def test_folders_holding_lists_record_folders_sorted(root: Path, tmp_path: Path)
 def test_readable_skips_a_corrupt_record_with_a_warning_and_a_vanished_one_silently(root: Path):
     with pytest.warns(CorruptRecordWarning, match="broken/job.json is corrupt"):
         listed = list(records.readable(["a-good", "broken", "gone", "b-good"], read(root)))
-    assert listed == [("a-good", {"Name": "a"}), ("b-good", {"Name": "b"})]
+    assert listed == [("a-good", {"Name": "a-good"}), ("b-good", {"Name": "b-good"})]
 
 
 def test_corrupt_among_names_each_unreadable_record(root: Path):
     found = records.corrupt_among(["a-good", "broken", "gone"], read(root))
     assert [type(e) for e in found] == [CorruptRecord]
     assert found[0].path == root / "broken" / "job.json"
+
+
+def read_named(root: Path, name: str) -> dict:
+    return records.read_named(root, name, "job.json", SCHEMA, name_key="Name", kind="Job",
+                              known_label="Recent jobs", none_yet="No jobs yet.")
+
+
+def test_read_named_says_which_records_exist_when_one_is_missing(root: Path, tmp_path: Path):
+    with pytest.raises(ValueError, match=r"Job 'nope' not found in .*\. Recent jobs: a-good, b-good, broken\.$"):
+        read_named(root, "nope")
+    with pytest.raises(ValueError, match=r"not found in .*\. No jobs yet\.$"):
+        read_named(tmp_path / "empty", "nope")
+
+
+def test_read_named_refuses_a_record_copied_under_another_name(root: Path):
+    make(root, "copy", '{"Name": "a-good"}')
+    with pytest.raises(CorruptRecord, match="Name is 'a-good' but the folder is 'copy' \\(copied by hand\\?\\)"):
+        read_named(root, "copy")
+    assert read_named(root, "a-good")["Name"] == "a-good"

@@ -105,17 +105,8 @@ def load_record(name: str) -> dict:
     """``job.json`` as stored (not reconciled): ValueError if there is none, CorruptRecord if unusable."""
     if not isinstance(name, str) or not _NAME.match(name):  # e.g. "../x" from a hostile tuning record
         raise ValueError(f"{name!r} is not a training job name: 1 to 63 letters, digits and hyphens.")
-    path = job_dir(name) / "job.json"
-    try:
-        record = records.read_record(path, JOB_SCHEMA)
-    except FileNotFoundError:
-        known = record_names()
-        hint = f" Recent jobs: {', '.join(known[-5:])}." if known else " No jobs have run yet."
-        raise ValueError(f"Training job {name!r} not found in {jobs_root()}.{hint}") from None
-    if record["TrainingJobName"] != name:
-        raise CorruptRecord(path, f"TrainingJobName is {record['TrainingJobName']!r} but the folder is {name!r} "
-                                  "(copied by hand?)")
-    return record
+    return records.read_named(jobs_root(), name, "job.json", JOB_SCHEMA, name_key="TrainingJobName",
+                              kind="Training job", known_label="Recent jobs", none_yet="No jobs have run yet.")
 
 
 def read_record(name: str) -> dict:

@@ -162,6 +162,25 @@ def folders_holding(root: Path, file: str) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / file).is_file())
 
 
+def read_named(root: Path, name: str, file: str, schema: Mapping[str, Field], *, name_key: str, kind: str,
+               known_label: str, none_yet: str) -> dict:
+    """``<root>/<name>/<file>``, checked against ``schema``, whose ``name_key`` must say ``name``.
+
+    No such record: ValueError ``"<kind> 'x' not found in <root>."`` plus the last five names (after
+    ``known_label``) or ``none_yet``. Unusable, or copied under another folder name: CorruptRecord.
+    """
+    path = root / name / file
+    try:
+        record = read_record(path, schema)
+    except FileNotFoundError:
+        known = folders_holding(root, file)
+        hint = f" {known_label}: {', '.join(known[-5:])}." if known else f" {none_yet}"
+        raise ValueError(f"{kind} {name!r} not found in {root}.{hint}") from None
+    if record[name_key] != name:
+        raise CorruptRecord(path, f"{name_key} is {record[name_key]!r} but the folder is {name!r} (copied by hand?)")
+    return record
+
+
 def readable(names: Iterable[str], read: Callable[[str], dict]) -> Iterator[tuple[str, dict]]:
     """``(name, read(name))`` for a listing: a corrupt record is warned about and skipped, and so is one
     removed while listing (``read`` raises another ValueError)."""

@@ -128,17 +128,9 @@ def known_names() -> list[str]:
 def load(name: str) -> dict:
     """``tuning.json`` as stored (not reconciled): ValueError if there is none, CorruptRecord if unusable."""
     check_name(name)
-    path = folder(name) / "tuning.json"
-    try:
-        record = store.read_record(path, TUNING_SCHEMA)
-    except FileNotFoundError:
-        known = known_names()
-        hint = f" Known tuning jobs: {', '.join(known[-5:])}." if known else " No tuning job has run yet."
-        raise ValueError(f"Hyperparameter tuning job {name!r} not found in {root()}.{hint}") from None
-    if record["HyperParameterTuningJobName"] != name:
-        raise CorruptRecord(path, f"HyperParameterTuningJobName is {record['HyperParameterTuningJobName']!r} but "
-                                  f"the folder is {name!r} (copied by hand?)")
-    return record
+    return store.read_named(root(), name, "tuning.json", TUNING_SCHEMA, name_key="HyperParameterTuningJobName",
+                            kind="Hyperparameter tuning job", known_label="Known tuning jobs",
+                            none_yet="No tuning job has run yet.")
 
 
 def read(name: str) -> dict:
