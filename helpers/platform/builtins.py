@@ -16,17 +16,11 @@ import os
 
 from helpers.platform import image_uris
 
-#: ECR repository -> algorithm name in helpers.algorithms (SageMaker's names).
+#: ECR repository -> algorithm name in helpers.algorithms (SageMaker's names): a built-in's repository
+#: is its SDK name (image_uris), and xgboost's is also "sagemaker-xgboost"; deepar drops "forecasting-".
 REPOSITORIES = {
-    "linear-learner": "linear-learner",
+    **{name: {"forecasting-deepar": "deepar"}.get(name, name) for name in image_uris.BUILT_IN_ALGORITHMS},
     "sagemaker-xgboost": "xgboost",
-    "xgboost": "xgboost",
-    "kmeans": "kmeans",
-    "pca": "pca",
-    "knn": "knn",
-    "factorization-machines": "factorization-machines",
-    "randomcutforest": "randomcutforest",
-    "forecasting-deepar": "deepar",
 }
 #: Framework containers: they run your script (SourceCode), they are not algorithms.
 FRAMEWORK_REPOSITORIES = ("pytorch-training", "pytorch-inference", "sagemaker-scikit-learn")

@@ -19,19 +19,11 @@ from pathlib import Path
 
 TABLE = Path(__file__).with_name("image_uri_config.json")
 
-#: SDK framework name -> the image config file it comes from. Built-in algorithms first.
-FRAMEWORKS = {
-    "linear-learner": "linear-learner",
-    "xgboost": "xgboost",
-    "kmeans": "kmeans",
-    "pca": "pca",
-    "knn": "knn",
-    "factorization-machines": "factorization-machines",
-    "randomcutforest": "randomcutforest",
-    "forecasting-deepar": "forecasting-deepar",
-    "sklearn": "sklearn",
-    "pytorch": "pytorch",
-}
+#: SageMaker's built-in algorithms, as the SDK names them (also the ECR repository, but for xgboost's).
+BUILT_IN_ALGORITHMS = ("linear-learner", "xgboost", "kmeans", "pca", "knn", "factorization-machines",
+                       "randomcutforest", "forecasting-deepar")
+#: SDK framework name -> the image config file it comes from (the same name). Built-in algorithms first.
+FRAMEWORKS = {name: name for name in (*BUILT_IN_ALGORITHMS, "sklearn", "pytorch")}
 #: Names learners may type that the SDK spells differently.
 ALIASES = {"deepar": "forecasting-deepar", "scikit-learn": "sklearn", "linear_learner": "linear-learner"}
 
