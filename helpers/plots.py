@@ -22,6 +22,20 @@ def _axes(ax):
     return plt.subplots()[1]
 
 
+def _finish(ax, xlabel: str, ylabel: str, title: str | None, *, log_x: bool = False, log_y: bool = False):
+    """Scales, axis labels, the optional title and the legend every figure here ends with; returns ``ax``."""
+    if log_x:
+        ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
 def loss_curves(
     histories: Mapping[str, Sequence[float]],
     ax=None,
@@ -44,14 +58,7 @@ def loss_curves(
         ax.plot(np.arange(values.size), values, label=label)
     if optimum is not None:
         ax.axhline(optimum, color="black", linestyle="--", linewidth=1, label="best possible")
-    if log:
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
-    return ax
+    return _finish(ax, xlabel, ylabel, title, log_y=log)
 
 
 def fitted_line(
@@ -78,12 +85,7 @@ def fitted_line(
     margin = 0.25 * (y.max() - y.min() or 1.0)
     ax.plot(grid, line, color="C3", linewidth=2, label=label)
     ax.set_ylim(y.min() - margin, y.max() + margin)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
-    return ax
+    return _finish(ax, xlabel, ylabel, title)
 
 
 def predicted_vs_actual(y: Any, y_pred: Any, ax=None, *, title: str | None = None):
@@ -96,12 +98,7 @@ def predicted_vs_actual(y: Any, y_pred: Any, ax=None, *, title: str | None = Non
     ax.plot([low, high], [low, high], color="black", linestyle="--", linewidth=1, label="perfect")
     margin = 0.25 * (high - low or 1.0)
     ax.set_ylim(low - margin, high + margin)
-    ax.set_xlabel("actual")
-    ax.set_ylabel("predicted")
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
-    return ax
+    return _finish(ax, "actual", "predicted", title)
 
 
 def train_validation_error(
@@ -130,13 +127,4 @@ def train_validation_error(
     if mark_best:
         best = int(np.nanargmin(validation))
         ax.axvline(values[best], color="grey", linestyle=":", label=f"best: {values[best]:g}")
-    if log_x:
-        ax.set_xscale("log")
-    if log_y:
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
-    return ax
+    return _finish(ax, xlabel, ylabel, title, log_x=log_x, log_y=log_y)
