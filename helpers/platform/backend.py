@@ -81,7 +81,8 @@ def _key(thing) -> str:
 
 class Twin:
     """Base of a public class with a SageMaker twin: under the ``sagemaker`` backend, constructing
-    it builds the twin instead (which is not an instance of the local class, as with the SDK)."""
+    it builds the twin instead. A twin that subclasses the local class (sharing its arguments'
+    checks) is allocated here and initialised once by Python; any other twin is called."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -90,9 +91,11 @@ class Twin:
 
     def __new__(cls, *args, **kwargs):
         twin = sagemaker_twin(cls._twin_key)
-        if twin is not None:
-            return twin(*args, **kwargs)
-        return super().__new__(cls)
+        if twin is None or (isinstance(twin, type) and issubclass(cls, twin)):
+            return super().__new__(cls)
+        if isinstance(twin, type) and issubclass(twin, cls):
+            return super().__new__(twin)
+        return twin(*args, **kwargs)
 
 
 def dispatches(function):

@@ -51,7 +51,7 @@ def _job_record(job_name: str) -> dict | None:
         return None
 
 
-def _job_name_of(model: Any) -> str | None:
+def job_name_of(model: Any) -> str | None:
     """The training job behind a ModelTrainer / TrainingJob / DescribeTrainingJob dict, if any."""
     if isinstance(model, dict):
         return model.get("TrainingJobName")
@@ -78,7 +78,8 @@ def _job_for_artifact(uri: str) -> dict | None:
     return None
 
 
-def _default_name(base: str) -> str:
+def default_name(base: str) -> str:
+    """``<base>-<UTC timestamp with milliseconds>``, cut to SageMaker's 63 characters."""
     stamp = time.strftime("%Y-%m-%d-%H-%M-%S", time.gmtime()) + f"-{int(time.time() * 1000) % 1000:03d}"
     return f"{base[:63 - len(stamp) - 1]}-{stamp}"
 
@@ -153,8 +154,8 @@ class ModelBuilder:
         if self.model is not None:
             if isinstance(self.model, str) and self.model.startswith("s3://"):
                 artifact_uri = self.model
-            elif isinstance(self.model, str) or _job_name_of(self.model):
-                job_name = self.model if isinstance(self.model, str) else _job_name_of(self.model)
+            elif isinstance(self.model, str) or job_name_of(self.model):
+                job_name = self.model if isinstance(self.model, str) else job_name_of(self.model)
                 job = _job_record(job_name)
                 if job is None:
                     from helpers.platform import jobs
@@ -191,7 +192,7 @@ class ModelBuilder:
 
         algorithm, image = self._algorithm(job)
         base = algorithm or (job or {}).get("TrainingJobName") or "model"
-        model_name = check_name(model_name or _default_name(base), "model")
+        model_name = check_name(model_name or default_name(base), "model")
         folder = models_root() / model_name
         if folder.exists():
             shutil.rmtree(folder)

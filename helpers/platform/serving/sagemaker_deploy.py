@@ -115,12 +115,12 @@ class RemoteModel:
 
 
 def _job_name(builder) -> str | None:
-    from helpers.platform.serving.model_builder import _job_name_of
+    from helpers.platform.serving.model_builder import job_name_of
 
     model = builder.model
     if isinstance(model, str) and not model.startswith("s3://"):
         return model
-    return None if model is None or isinstance(model, str) else _job_name_of(model)
+    return None if model is None or isinstance(model, str) else job_name_of(model)
 
 
 def _trainer_role(model: Any) -> str | None:
@@ -149,7 +149,7 @@ def _resolve_image(image: str, region: str) -> str:
 
 def build(builder, model_name: str | None = None) -> RemoteModel:
     """``CreateModel`` for ``builder`` (a ``ModelBuilder``); every argument is checked first."""
-    from helpers.platform.serving.model_builder import _default_name
+    from helpers.platform.serving.model_builder import default_name
 
     if builder.source_code is not None:
         raise NotImplementedError(
@@ -194,7 +194,7 @@ def build(builder, model_name: str | None = None) -> RemoteModel:
                          "(a built-in algorithm serves with its training image).")
     image = _resolve_image(image, region)
     role = check_role(role)
-    name = check_name(model_name or _default_name(image.rsplit("/", 1)[-1].split(":")[0]), "model")
+    name = check_name(model_name or default_name(image.rsplit("/", 1)[-1].split(":")[0]), "model")
     environment = {str(k): str(v) for k, v in (builder.env_vars or {}).items()}
     container = {"Image": image, "ModelDataUrl": artifact, **({"Environment": environment} if environment else {})}
     answer = client.create_model(ModelName=name, PrimaryContainer=container, ExecutionRoleArn=role)
@@ -222,10 +222,10 @@ def deploy(builder, endpoint_name: str | None = None, initial_instance_count: in
         model = builder.built_model = build(builder)
     endpoint_name = check_name(endpoint_name or model.model_name)
     client = sagemaker_client(builder.sagemaker_session)
-    from helpers.platform.serving.model_builder import _default_name
+    from helpers.platform.serving.model_builder import default_name
 
     # a config name must be new; the endpoint's own name reads best when it is free
-    config_name = _default_name(endpoint_name) if update_endpoint else endpoint_name
+    config_name = default_name(endpoint_name) if update_endpoint else endpoint_name
     variant = {"VariantName": variant_name, "ModelName": model.model_name, "InitialInstanceCount": count,
                "InstanceType": instance_type, "InitialVariantWeight": 1.0}
     client.create_endpoint_config(EndpointConfigName=config_name, ProductionVariants=[variant],
