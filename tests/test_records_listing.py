@@ -69,3 +69,14 @@ def test_read_named_refuses_a_record_copied_under_another_name(root: Path):
     with pytest.raises(CorruptRecord, match="Name is 'a-good' but the folder is 'copy' \\(copied by hand\\?\\)"):
         read_named(root, "copy")
     assert read_named(root, "a-good")["Name"] == "a-good"
+
+
+def test_claim_folder_makes_a_unique_owner_only_folder_within_the_length(tmp_path: Path):
+    names = [records.claim_folder(tmp_path / "jobs", "a-very-long-base-name-", "20261207", 24, "job")
+             for _ in range(3)]
+    # the base is cut to fit the length
+    assert names == ["a-very-long-bas-20261207", "a-very-long-b-20261207-1", "a-very-long-b-20261207-2"]
+    assert all(len(name) <= 24 and (tmp_path / "jobs" / name).is_dir() for name in names)
+    assert oct((tmp_path / "jobs" / names[0]).stat().st_mode & 0o777) == "0o700"
+    # a cut that ends on a hyphen drops it: "ab-X", not "ab--X"
+    assert records.claim_folder(tmp_path / "other", "ab-cd-", "X", 5, "job") == "ab-X"

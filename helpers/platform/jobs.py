@@ -73,18 +73,8 @@ def reserve_name(base_job_name: str) -> str:
 
     The job folder is created here (``mkdir`` is atomic), so parallel jobs never share a name.
     """
-    base = base_job_name.replace("_", "-")
     stamp = datetime.now().strftime("%Y%m%d%H%M%S")
-    private_dir(jobs_root())
-    for attempt in range(1000):
-        suffix = f"-{stamp}" + (f"-{attempt}" if attempt else "")
-        name = base[: 63 - len(suffix)] + suffix
-        try:
-            job_dir(name).mkdir(mode=0o700)
-            return name
-        except FileExistsError:
-            continue
-    raise RuntimeError(f"Could not find a free job name for {base_job_name!r} in {jobs_root()}.")
+    return records.claim_folder(jobs_root(), base_job_name.replace("_", "-"), stamp, 63, "job")
 
 
 def check_base_name(base_job_name: str) -> str:

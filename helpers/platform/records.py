@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
-from helpers.platform_home import write_atomic
+from helpers.platform_home import private_dir, write_atomic
 
 # JSON types as Python types; bool is kept apart from INT and NUMBER (True is an int in Python).
 STR = (str,)
@@ -160,6 +160,24 @@ def folders_holding(root: Path, file: str) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / file).is_file())
+
+
+def claim_folder(root: Path, base: str, stamp: str, max_length: int, what: str) -> str:
+    """Create the folder ``<root>/<base>-<stamp>`` (``-<n>`` added when taken; the base is cut so the
+    name has at most ``max_length`` characters) and return its name.
+
+    ``mkdir`` is atomic, so two processes claiming at the same moment never get the same name.
+    """
+    private_dir(root)
+    for attempt in range(1000):
+        suffix = f"-{stamp}" + (f"-{attempt}" if attempt else "")
+        name = base[: max_length - len(suffix)].rstrip("-") + suffix
+        try:
+            (root / name).mkdir(mode=0o700)
+            return name
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"Could not find a free {what} name for {base!r} in {root}.")
 
 
 def read_named(root: Path, name: str, file: str, schema: Mapping[str, Field], *, name_key: str, kind: str,

@@ -104,15 +104,7 @@ def reserve_name(base: str, job_name: str | None = None) -> str:
         return job_name
     base = re.sub(r"[^a-zA-Z0-9-]", "-", base or "tuning").strip("-") or "tuning"
     stamp = datetime.now().strftime("%y%m%d-%H%M%S")
-    for attempt in range(1000):
-        suffix = f"-{stamp}" + (f"-{attempt}" if attempt else "")
-        name = base[: MAX_NAME - len(suffix)].rstrip("-") + suffix
-        try:
-            folder(name).mkdir(mode=0o700)
-            return name
-        except FileExistsError:
-            continue
-    raise RuntimeError(f"Could not find a free tuning job name for {base!r} in {root()}.")
+    return store.claim_folder(root(), base, stamp, MAX_NAME, "tuning job")
 
 
 def write(name: str, record: dict) -> None:
