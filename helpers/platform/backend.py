@@ -33,6 +33,7 @@ TWINS = {
         "helpers.platform.aws.tuning:list_training_jobs_for_hyper_parameter_tuning_job",
     "helpers.platform.tuning.records:list_hyper_parameter_tuning_jobs":
         "helpers.platform.aws.tuning:list_hyper_parameter_tuning_jobs",
+    "helpers.platform.serving.model_builder:ModelBuilder": "helpers.platform.serving.sagemaker_deploy:SageMakerModelBuilder",
 }
 
 

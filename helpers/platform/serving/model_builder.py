@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.platform.backend import Twin
 from helpers.platform.serving.artifacts import pack_dir, sha256_of
 from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform.serving.registry import check_name
@@ -84,16 +85,12 @@ def default_name(base: str) -> str:
     return f"{base[:63 - len(stamp) - 1]}-{stamp}"
 
 
-def _on_sagemaker() -> bool:
-    """The ``sagemaker`` backend sends real requests (``sagemaker_deploy``); the local one serves here."""
-    from helpers.platform.backend import current_backend
-
-    return current_backend() == "sagemaker"
-
-
 @dataclass
-class ModelBuilder:
+class ModelBuilder(Twin):
     """Build a servable model and deploy it as a local endpoint (SDK v3 ``sagemaker.serve.ModelBuilder``).
+
+    On the ``sagemaker`` backend this constructor builds its twin (``helpers.platform.backend.TWINS``),
+    whose ``build``/``deploy`` send the real requests.
 
     Args:
         model: a ModelTrainer that has trained, a training job name (or its DescribeTrainingJob
@@ -142,11 +139,6 @@ class ModelBuilder:
     # ----------------------------------------------------------------------------------- build
     def build(self, model_name: str | None = None, **_ignored) -> Model:
         """Record the model (``CreateModel``): artifact + checksum, algorithm or inference code."""
-        if _on_sagemaker():
-            from helpers.platform.serving import sagemaker_deploy
-
-            self.built_model = sagemaker_deploy.build(self, model_name)
-            return self.built_model
         job = None
         artifact_uri = self.s3_model_data_url
         local_artifact: Path | None = None
@@ -290,13 +282,6 @@ class ModelBuilder:
         ``instance_type`` and ``initial_instance_count`` are recorded (one local process serves
         the endpoint); ``invocation_timeout_seconds`` (local only) lowers SageMaker's 60 s limit.
         """
-        if _on_sagemaker():
-            from helpers.platform.serving import sagemaker_deploy
-
-            return sagemaker_deploy.deploy(self, endpoint_name=endpoint_name,
-                                           initial_instance_count=initial_instance_count, instance_type=instance_type,
-                                           wait=wait, update_endpoint=update_endpoint,
-                                           data_capture_config=data_capture_config, variant_name=variant_name)
         model = self.built_model or self.build()
         endpoint_name = check_name(endpoint_name or model.model_name)
         config = EndpointConfig.create(

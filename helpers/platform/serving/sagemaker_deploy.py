@@ -25,6 +25,7 @@ from typing import Any
 
 from helpers.platform.backend import default_region
 from helpers.platform.serving.endpoint import Endpoint
+from helpers.platform.serving.model_builder import ModelBuilder, default_name, job_name_of
 from helpers.platform.serving.registry import check_name
 
 ROLE_PATTERN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/\S+$")
@@ -115,8 +116,6 @@ class RemoteModel:
 
 
 def _job_name(builder) -> str | None:
-    from helpers.platform.serving.model_builder import job_name_of
-
     model = builder.model
     if isinstance(model, str) and not model.startswith("s3://"):
         return model
@@ -149,8 +148,6 @@ def _resolve_image(image: str, region: str) -> str:
 
 def build(builder, model_name: str | None = None) -> RemoteModel:
     """``CreateModel`` for ``builder`` (a ``ModelBuilder``); every argument is checked first."""
-    from helpers.platform.serving.model_builder import default_name
-
     if builder.source_code is not None:
         raise NotImplementedError(
             "script mode (source_code=...) is not deployed to SageMaker by this kit yet: deploy a built-in "
@@ -222,8 +219,6 @@ def deploy(builder, endpoint_name: str | None = None, initial_instance_count: in
         model = builder.built_model = build(builder)
     endpoint_name = check_name(endpoint_name or model.model_name)
     client = sagemaker_client(builder.sagemaker_session)
-    from helpers.platform.serving.model_builder import default_name
-
     # a config name must be new; the endpoint's own name reads best when it is free
     config_name = default_name(endpoint_name) if update_endpoint else endpoint_name
     variant = {"VariantName": variant_name, "ModelName": model.model_name, "InitialInstanceCount": count,
@@ -238,6 +233,22 @@ def deploy(builder, endpoint_name: str | None = None, initial_instance_count: in
     if wait:
         endpoint.wait_for_status("InService")
     return endpoint
+
+
+class SageMakerModelBuilder(ModelBuilder):
+    """What ``ModelBuilder(...)`` builds on the ``sagemaker`` backend: the same arguments, and
+    ``build``/``deploy`` that send CreateModel / CreateEndpointConfig / CreateEndpoint."""
+
+    def build(self, model_name: str | None = None, **_ignored) -> RemoteModel:
+        self.built_model = build(self, model_name)
+        return self.built_model
+
+    def deploy(self, endpoint_name: str | None = None, initial_instance_count: int = 1,
+               instance_type: str | None = None, wait: bool = True, update_endpoint: bool = False,
+               data_capture_config=None, variant_name: str = "AllTraffic", **_ignored) -> "RemoteEndpoint":
+        return deploy(self, endpoint_name=endpoint_name, initial_instance_count=initial_instance_count,
+                      instance_type=instance_type, wait=wait, update_endpoint=update_endpoint,
+                      data_capture_config=data_capture_config, variant_name=variant_name)
 
 
 class RemoteEndpoint(Endpoint):
