@@ -11,21 +11,12 @@ import pytest  # noqa: E402
 
 from helpers.architecture import REQUIRED_KINDS, Architecture, ArchitectureError, Component, Decision, Flow  # noqa: E402
 from helpers.problem import ProblemStatement  # noqa: E402
+from problem_support import good_statement  # noqa: E402
 
 
 def statement() -> ProblemStatement:
-    return ProblemStatement(
-        title="Flag card fraud for review",
-        problem="Fraudulent card payments are noticed only when the cardholder disputes them, weeks later.",
-        why="Every missed fraud is refunded in full and the customer loses trust in the card.",
-        how="A classifier scores each payment as it happens; payments above a threshold go to an analyst.",
-        business_metric="Refunds plus $5 per review below $1,000 per week",
-        baseline="The amount rule costs about $1,400 per week",
-        data_sources=["card payments table"],
-        labels="Disputes confirmed by the fraud team a week after the payment.",
-        inputs=["amount", "terminal id"],
-        bias="New terminals and customers have no history; fraud waves come and go.",
-    )
+    return good_statement(title="Flag card fraud for review",
+                          business_metric="Refunds plus $5 per review below $1,000 per week")
 
 
 def pipeline(**overrides) -> Architecture:
