@@ -26,6 +26,7 @@ from typing import IO, Iterator
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+PUBLIC_FILE_MODE = 0o644  # a new file of the checkout written by write_atomic(..., file_mode=None)
 # For subprocess.Popen(umask=...): what a child creates is readable by its owner only.
 PRIVATE_UMASK = 0o077
 
@@ -160,19 +161,22 @@ def write_private_text(path: str | os.PathLike, text: str, encoding: str = "utf-
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "wb", *, file_mode: int = PRIVATE_FILE_MODE,
+def atomic_open(path: str | os.PathLike, mode: str = "wb", *, file_mode: int | None = PRIVATE_FILE_MODE,
                 prefix: str | None = None, encoding: str | None = None,
                 errors: str | None = None) -> Iterator[IO]:
     """Write ``path`` atomically: yield a temporary file in its folder, then fsync it and ``os.replace`` it.
 
-    ``mode`` is "wb" or "w" (text: ``encoding`` defaults to UTF-8). The new file gets ``file_mode``
-    (0600 unless a caller keeps a public file's mode). The temporary file is named ``<prefix>XXXX.tmp``
+    ``mode`` is "wb" or "w" (text: ``encoding`` defaults to UTF-8). The new file gets ``file_mode``:
+    0600 by default; ``None`` keeps the mode of the file it replaces (0644 for a new one), for files of
+    the checkout (labs, solutions, tables) rather than of the home. The temporary file is named ``<prefix>XXXX.tmp``
     (default prefix ``.<name>.``, hidden); if the body raises, or the disk fills, it is removed and the
     error propagates with ``path`` untouched. The folder must exist.
     """
     if mode not in {"w", "wb"}:
         raise ValueError(f"atomic_open writes a whole file: mode must be 'w' or 'wb', not {mode!r}")
     path = Path(path)
+    if file_mode is None:
+        file_mode = _current_mode(path, default=PUBLIC_FILE_MODE)
     if mode == "w" and encoding is None:
         encoding = "utf-8"
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=prefix or f".{path.name}.", suffix=".tmp")
@@ -191,13 +195,20 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", *, file_mode: int = P
         raise
 
 
-def write_atomic(path: str | os.PathLike, data: bytes | str, *, file_mode: int = PRIVATE_FILE_MODE,
+def write_atomic(path: str | os.PathLike, data: bytes | str, *, file_mode: int | None = PRIVATE_FILE_MODE,
                  prefix: str | None = None, errors: str | None = None) -> None:
     """Replace ``path``'s content with ``data`` (bytes, or str written as UTF-8) atomically; see :func:`atomic_open`."""
     text = isinstance(data, str)
     with atomic_open(path, "w" if text else "wb", file_mode=file_mode, prefix=prefix,
                      errors=errors if text else None) as handle:
         handle.write(data)
+
+
+def _current_mode(path: Path, default: int) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return default
 
 
 def byte_cap(env: str, default: int, error: type[Exception] = ValueError) -> int:

@@ -44,9 +44,14 @@ def test_writes_text_and_bytes_owner_only(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.bin"]
 
 
-def test_a_public_file_can_keep_its_mode(tmp_path: Path):
-    write_atomic(tmp_path / "lab.ipynb", "{}", file_mode=0o644)
-    assert mode_of(tmp_path / "lab.ipynb") == 0o644
+def test_a_file_of_the_checkout_keeps_its_mode(tmp_path: Path):
+    write_atomic(tmp_path / "lab.ipynb", "{}", file_mode=None)
+    assert mode_of(tmp_path / "lab.ipynb") == 0o644  # new: readable like any file of the checkout
+    os.chmod(tmp_path / "lab.ipynb", 0o664)
+    write_atomic(tmp_path / "lab.ipynb", "{ }", file_mode=None)
+    assert mode_of(tmp_path / "lab.ipynb") == 0o664
+    write_atomic(tmp_path / "lab.ipynb", "{}", file_mode=0o640)
+    assert mode_of(tmp_path / "lab.ipynb") == 0o640
 
 
 def test_undecodable_text_survives_with_surrogateescape(tmp_path: Path):

@@ -80,7 +80,7 @@ def execute(path: Path, timeout: int = 900) -> float:
     client.execute()
     elapsed = time.perf_counter() - start
     nbformat.validate(notebook)
-    path.write_text(nbformat.writes(normalise(notebook)) + "\n", encoding="utf-8")
+    write_atomic(path, nbformat.writes(normalise(notebook)) + "\n", file_mode=None)  # never half a solution
     return elapsed
 
 
@@ -101,7 +101,7 @@ def record_timing(root: Path, notebook_id: str, seconds: float) -> None:
     path = root / TIMINGS
     timings = json.loads(path.read_text()) if path.exists() else {}
     timings[notebook_id] = int(math.ceil(seconds / 5.0) * 5)
-    write_atomic(path, json.dumps(dict(sorted(timings.items())), indent=2) + "\n", file_mode=0o644)
+    write_atomic(path, json.dumps(dict(sorted(timings.items())), indent=2) + "\n", file_mode=None)
 
 
 def main(argv: list[str], root: Path) -> int:

@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -128,11 +127,7 @@ def write_atomically(path: Path, text: str) -> None:
     The file keeps its permissions (a new one gets rw-r--r--: a lab is the learner's file in the
     repository, not a private record).
     """
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o644
-    write_atomic(path, text, file_mode=mode, errors="surrogateescape")
+    write_atomic(path, text, file_mode=None, errors="surrogateescape")
 
 
 def keep_backup(lab: Path, now: datetime | None = None) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.data.catalog import CATALOG, DatasetSpec
+from helpers.platform_home import write_atomic
 
 MANIFEST = "MANIFEST.sha256"
 ENV_ROOT = "FLYWHEEL_DATASETS"
@@ -81,7 +82,7 @@ def read_manifest(folder: Path | None = None) -> dict[str, str]:
 def write_manifest(entries: dict[str, str], folder: Path | None = None) -> Path:
     """Write ``{file name: sha256}`` sorted by file name, in ``sha256sum`` format."""
     manifest = (folder or root()) / MANIFEST
-    manifest.write_text("".join(f"{digest}  {file}\n" for file, digest in sorted(entries.items())), encoding="utf-8")
+    write_atomic(manifest, "".join(f"{digest}  {file}\n" for file, digest in sorted(entries.items())), file_mode=None)
     return manifest
 
 

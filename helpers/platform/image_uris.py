@@ -17,6 +17,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from helpers.platform_home import write_atomic
+
 TABLE = Path(__file__).with_name("image_uri_config.json")
 
 #: SageMaker's built-in algorithms, as the SDK names them (also the ECR repository, but for xgboost's).
@@ -208,7 +210,7 @@ def regenerate(path: Path = TABLE) -> Path:
         "registry_sets": registry_sets,
         "frameworks": frameworks,
     }
-    path.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(table, indent=1) + "\n", file_mode=None)
     _table.cache_clear()
     return path
 
