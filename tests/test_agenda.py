@@ -230,9 +230,15 @@ def test_notes_keep_their_place_in_the_notebook():
     assert facilitator.notebook_title(guide_notebook(), "fallback") == "00 · Hello, world"
 
 
-def test_guide_collects_instructor_cells_per_notebook_in_agenda_order(tmp_path: Path):
+def guide_root(tmp_path: Path) -> Path:
+    """A fake course whose 00_hello solution holds the instructor notes of ``guide_notebook()``."""
     root = fake_root(tmp_path)
     nbformat.write(guide_notebook(), root / "solutions" / "00_hello.ipynb")
+    return root
+
+
+def test_guide_collects_instructor_cells_per_notebook_in_agenda_order(tmp_path: Path):
+    root = guide_root(tmp_path)
     guide_path = tmp_path / "guide.md"
     assert agenda.main(["--guide", str(guide_path)], root) == 0
     text = guide_path.read_text(encoding="utf-8")
@@ -257,15 +263,13 @@ def test_guide_collects_instructor_cells_per_notebook_in_agenda_order(tmp_path: 
 
 
 def test_guide_summary_names_notebooks_without_notes(tmp_path: Path, capsys: pytest.CaptureFixture):
-    root = fake_root(tmp_path)
-    nbformat.write(guide_notebook(), root / "solutions" / "00_hello.ipynb")
+    root = guide_root(tmp_path)
     assert agenda.main(["--day", "1", "--guide", str(tmp_path / "g.md")], root) == 0
     assert "(3 notes from 3 notebooks; no notes yet in 01_next, 02_later)" in capsys.readouterr().out
 
 
 def test_guide_as_html_is_a_printable_page(tmp_path: Path):
-    root = fake_root(tmp_path)
-    nbformat.write(guide_notebook(), root / "solutions" / "00_hello.ipynb")
+    root = guide_root(tmp_path)
     page = tmp_path / "guide.html"
     assert agenda.main(["--guide", str(page)], root) == 0
     text = page.read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ from helpers.authoring.build_labs import (
     lab_from_solution,
     stub_source,
 )
+from lab_support import block_backups
 
 NOW = datetime(2026, 12, 7, 10, 30, 0)
 
@@ -387,11 +388,7 @@ def test_written_labs_keep_readable_permissions(course: Path):
 def test_a_backup_that_cannot_be_written_leaves_the_lab_as_it_was(course: Path, capsys):
     lab = course / "labs" / "01_demo.ipynb"
     work = learner_edit(lab)
-    folder = course / "labs" / ".backup"
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
-    folder.write_text("a file where the backup folder should be")
+    block_backups(course / "labs")
     assert build_labs.main([], course) == 1
     err = capsys.readouterr().err
     assert err.startswith("build-labs: stopped: ") and "Nothing was deleted" in err

@@ -12,6 +12,7 @@ import pytest
 from helpers.course import reset_lab
 from helpers.authoring.build_labs import LabState, build_labs
 from helpers.course.reset_lab import Outcome, ResetError
+from lab_support import block_backups
 
 NOW = datetime(2026, 11, 23, 14, 5, 9)
 
@@ -168,11 +169,7 @@ def test_after_a_reset_build_labs_knows_the_lab_is_its_own(course: Path):
 def test_a_backup_that_cannot_be_written_leaves_the_lab_as_it_was(course: Path, capsys: pytest.CaptureFixture):
     lab = course / "labs" / "04_linear_regression_gd.ipynb"
     work = learner_edit(lab)
-    folder = course / "labs" / ".backup"
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
-    folder.write_text("a file where the backup folder should be")
+    block_backups(course / "labs")
     assert reset_lab.main(["04"], course) == 1
     assert "reset-lab: 04: stopped: " in capsys.readouterr().err
     assert lab.read_text(encoding="utf-8") == work
