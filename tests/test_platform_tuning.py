@@ -468,9 +468,9 @@ def test_sagemaker_backend_sends_the_create_tuning_job_request(workspace, monkey
     for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
         monkeypatch.delenv(key, raising=False)
     from helpers.platform import backend, image_uris
-    from helpers.platform.aws import sdk as sagemaker_backend
+    from helpers.platform.aws import sdk as aws_sdk
 
-    sagemaker_backend.forget_sessions()
+    aws_sdk.forget_sessions()
     policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
         "Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
     try:
@@ -535,7 +535,7 @@ def test_sagemaker_backend_sends_the_create_tuning_job_request(workspace, monkey
             assert len(sent) == 1
     finally:
         backend._chosen = None
-        sagemaker_backend.forget_sessions()
+        aws_sdk.forget_sessions()
 
 
 # ------------------------------------------------------------------------------------- the trials widget
