@@ -135,6 +135,20 @@ class ModelTrainer(Twin):
     def script_mode(self) -> bool:
         return self._algorithm is None
 
+    @property
+    def builtin_algorithm(self) -> str | None:
+        """The built-in algorithm the image runs (None in script mode); the SageMaker twin has it too."""
+        return self._algorithm
+
+    @property
+    def metric_definitions(self) -> list[dict]:
+        """The script's metric regexes (``with_metric_definitions``), as ``[{"Name": ..., "Regex": ...}]``."""
+        return list(self._metric_definitions or [])
+
+    def channels(self, input_data_config=None) -> list[InputData]:
+        """The channels a ``train(input_data_config)`` would use: the trainer's, replaced by name, checked."""
+        return validation.merge_channels(self.input_data_config, input_data_config)
+
     def _validate_source_code(self) -> None:
         code = self.source_code
         if self._algorithm is not None:
@@ -178,9 +192,6 @@ class ModelTrainer(Twin):
             job.wait(logs=logs)
         return None
 
-    def _channels(self, input_data_config) -> list[InputData]:
-        return validation.merge_channels(self.input_data_config, input_data_config)
-
     def _resolve_sources(self, channels: list[InputData]) -> dict[str, tuple[str, object]]:
         """channel -> ("s3", uri) or ("local", Path), failing fast on missing or empty data."""
         resolved = {}
@@ -213,7 +224,7 @@ class ModelTrainer(Twin):
 
         ``hyperparameters`` override the trainer's for this job only (how a tuner launches trials).
         """
-        channels = self._channels(input_data_config)
+        channels = self.channels(input_data_config)
         values = dict(self.hyperparameters)
         values.update(hyperparameters or {})
         string_hps = {str(k): opt_ml.safe_serialize(v) for k, v in values.items()}

@@ -92,13 +92,13 @@ class HyperparameterTuner(Twin):
                              f"{'it' if len(unsupported) == 1 else 'them'} out (use_backend('sagemaker') has them).")
         if not isinstance(model_trainer, ModelTrainer):
             raise TypeError(f"model_trainer must be a helpers.platform.ModelTrainer, not {type(model_trainer).__name__}.")
-        self._algorithm_name = model_trainer._algorithm
+        self._algorithm_name = model_trainer.builtin_algorithm
         self._algorithm = builtins.load(self._algorithm_name) if self._algorithm_name else None
         self.metric_definitions = normalise(metric_definitions) if metric_definitions else None
         request = validation.check_request(
             algorithm_name=self._algorithm_name, algorithm=self._algorithm,
             trainer_hyperparameters=model_trainer.hyperparameters,
-            metric_definitions=self.metric_definitions or list(model_trainer._metric_definitions or []),
+            metric_definitions=self.metric_definitions or model_trainer.metric_definitions,
             objective_metric_name=objective_metric_name, hyperparameter_ranges=hyperparameter_ranges,
             strategy=strategy, objective_type=objective_type, max_jobs=max_jobs, max_parallel_jobs=max_parallel_jobs,
             max_runtime_in_seconds=max_runtime_in_seconds, base_tuning_job_name=base_tuning_job_name,
@@ -152,7 +152,7 @@ class HyperparameterTuner(Twin):
             raise ValueError("Pass the channels once: inputs=[...] or input_data_config=[...], not both.")
         channels = _channels(inputs if inputs is not None else input_data_config)
         trainer = self._trial_trainer()
-        names = {c.channel_name for c in trainer._channels(channels)}
+        names = {c.channel_name for c in trainer.channels(channels)}
         validation.check_objective_channel(self.objective_metric_name, self._algorithm_name, names)
         first = {name: (spec.values[0] if hasattr(spec, "values") else spec.format(spec.probe_values()[0]))
                  for name, spec in self._hyperparameter_ranges.items()}
@@ -189,7 +189,7 @@ class HyperparameterTuner(Twin):
         trainer.environment = dict(self.model_trainer.environment)
         trainer.environment.setdefault("OMP_NUM_THREADS", trial_environment_threads(self.max_parallel_jobs))
         if self._algorithm is None and self.metric_definitions:
-            trainer._metric_definitions = list(self.metric_definitions)
+            trainer.with_metric_definitions(self.metric_definitions)
         return trainer
 
     def _initial_record(self, name: str, trainer, channels) -> dict:
@@ -215,7 +215,7 @@ class HyperparameterTuner(Twin):
             config["StrategyConfig"] = {"HyperbandStrategyConfig": {"MinResource": self._hyperband[0],
                                                                     "MaxResource": self._hyperband[1]}}
         metric_definitions = (self._algorithm.metric_definitions() if self._algorithm is not None
-                              else list(trainer._metric_definitions or []))
+                              else trainer.metric_definitions)
         definition = {
             "StaticHyperParameters": dict(self.static_hyperparameters),
             "AlgorithmSpecification": {"TrainingImage": trainer.training_image,
@@ -226,7 +226,7 @@ class HyperparameterTuner(Twin):
                                  "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": str(c.data_source),
                                                                  "S3DataDistributionType": "FullyReplicated"}},
                                  **({"ContentType": c.content_type} if c.content_type else {})}
-                                for c in trainer._channels(channels)],
+                                for c in trainer.channels(channels)],
             "OutputDataConfig": {"S3OutputPath": trainer.output_data_config.s3_output_path},
             "ResourceConfig": {"InstanceType": trainer.compute.instance_type,
                                "InstanceCount": trainer.compute.instance_count,
