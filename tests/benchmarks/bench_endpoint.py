@@ -241,6 +241,7 @@ def count_instructions(command: list[str], env: dict, url_of, body: bytes, reque
             server.wait(300)
         summary = next(line for line in out.read_text().splitlines() if line.startswith("summary:"))
         counts.append(int(summary.split()[1]))
+        shutil.rmtree(folder, ignore_errors=True)
     return (counts[1] - counts[0]) / (requests[1] - requests[0])
 
 
@@ -413,6 +414,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         stop_all()
+        shutil.rmtree(work, ignore_errors=True)  # the store, models and capture files of this run
 
     print(f"\nOne-row CSV ({ROW}), {args.rounds} rounds: req/s and CPU of the median round, latency over "
           f"every request, errors summed; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
