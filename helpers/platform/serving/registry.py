@@ -33,7 +33,7 @@ from helpers.platform.backend import default_region
 from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
 from helpers.platform.serving import processes
 from helpers.platform.serving.errors import LOCAL_ACCOUNT
-from helpers.platform_home import endpoints_root, private_dir, store
+from helpers.platform_home import TRANSFORM_JOBS, endpoints_root, private_dir, store
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
@@ -299,7 +299,7 @@ def running_resources() -> list[RunningResource]:
             found[ref.pid] = RunningResource("router", "sagemaker-runtime", ref.pid)
         else:
             folder = Path(args[0]) if args else Path("?")
-            kind = "transform" if folder.parent.name == "transform-jobs" else "endpoint"
+            kind = "transform" if folder.parent.name == TRANSFORM_JOBS else "endpoint"
             detail = "its record is corrupt" if kind == "endpoint" and folder.name in corrupt else "not in the registry"
             found[ref.pid] = RunningResource(kind, folder.name, ref.pid, detail)
     return sorted(found.values(), key=lambda r: (r.kind, r.name))
