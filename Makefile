@@ -55,7 +55,7 @@ labs: install
 
 solutions: install
 	$(PY) -m helpers execute $(NB)
-	$(PY) -m helpers build-labs
+	$(PY) -m helpers build-labs $(NB)
 
 doctor: install
 	$(PY) -m helpers doctor
