@@ -104,14 +104,28 @@ def record_timing(root: Path, notebook_id: str, seconds: float) -> None:
     write_atomic(path, json.dumps(dict(sorted(timings.items())), indent=2) + "\n", file_mode=None)
 
 
+USAGE = """usage: python -m helpers execute [NN ...]
+
+Execute solutions/NN_*.ipynb in place (every solution when no number is given) in SMOKE mode and store
+their outputs; `make solutions NB=NN` does this and regenerates the lab."""
+
+
 def main(argv: list[str], root: Path) -> int:
+    if any(a in {"-h", "--help"} for a in argv):
+        print(USAGE)
+        return 0
+    # Executing rewrites notebooks in place: an unknown option must not fall through to "all of them".
+    unknown = [a for a in argv if a.startswith("-")]
+    if unknown:
+        print(f"execute: unknown option {unknown[0]!r}; nothing was executed.\n\n{USAGE}", file=sys.stderr)
+        return 2
     from nbclient.exceptions import CellExecutionError
 
     os.environ.setdefault("FLYWHEEL_SMOKE", "1")
     # As `make test` runs them: on 2 cores, BLAS threads only fight each other.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     failures = 0
-    for path in select(root / "solutions", [a for a in argv if not a.startswith("-")]):
+    for path in select(root / "solutions", argv):
         print(f"executing {path.relative_to(root)} ...", flush=True)
         try:
             seconds = execute(path)
