@@ -115,7 +115,7 @@ def test_build_from_an_s3_uri_and_image_then_invoke_and_delete(aws):
     assert not client.describe_endpoint_config(EndpointConfigName="churn-xgb").get("DataCaptureConfig")  # moto: {}
 
     # invoke goes to AWS's SageMaker Runtime, not the local runtime URL in the environment
-    from helpers.platform.serving.sagemaker_deploy import runtime_client
+    from helpers.platform.aws.serving import runtime_client
 
     assert runtime_client().meta.endpoint_url == "https://runtime.sagemaker.us-east-1.amazonaws.com"
     from moto.sagemakerruntime.models import sagemakerruntime_backends
@@ -188,6 +188,6 @@ def test_script_mode_is_refused_with_the_alternative(aws):
 
 def test_the_local_serving_path_never_imports_the_sdk():
     code = ("import sys, helpers.platform as p; from helpers.platform.serving import model_builder, endpoint; "
-            "assert 'sagemaker' not in sys.modules and 'helpers.platform.serving.sagemaker_deploy' not in sys.modules, "
+            "assert 'sagemaker' not in sys.modules and not any(m.startswith('helpers.platform.aws') for m in sys.modules), "
             "sorted(m for m in sys.modules if 'sagemaker' in m)")
     subprocess.run([sys.executable, "-c", code], check=True, env={"FLYWHEEL_BACKEND": "local", "PATH": ""})

@@ -33,7 +33,11 @@ TWINS = {
         "helpers.platform.aws.tuning:list_training_jobs_for_hyper_parameter_tuning_job",
     "helpers.platform.tuning.records:list_hyper_parameter_tuning_jobs":
         "helpers.platform.aws.tuning:list_hyper_parameter_tuning_jobs",
-    "helpers.platform.serving.model_builder:ModelBuilder": "helpers.platform.serving.sagemaker_deploy:SageMakerModelBuilder",
+    "helpers.platform.serving.model_builder:ModelBuilder": "helpers.platform.aws.serving:SageMakerModelBuilder",
+    "helpers.platform.serving.endpoint:Endpoint": "helpers.platform.aws.serving:RemoteEndpoint",
+    "helpers.platform.serving.endpoint:list_endpoints": "helpers.platform.aws.serving:list_endpoints",
+    "helpers.platform.serving.endpoint:describe_endpoint": "helpers.platform.aws.serving:describe_endpoint",
+    "helpers.platform.serving.endpoint:delete_endpoint": "helpers.platform.aws.serving:delete_all",
 }
 
 

@@ -18,6 +18,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from helpers.platform.backend import Twin, dispatches
 from helpers.platform.serving import processes, registry
 from helpers.platform.serving.access import auth_headers, store_secret
 from helpers.platform.serving.capture import capture_files
@@ -57,16 +58,11 @@ def _client(url: str):
     return client
 
 
-class Endpoint:
-    """A local endpoint by name. ``Endpoint.get(name)`` checks it exists."""
+class Endpoint(Twin):
+    """A local endpoint by name. ``Endpoint.get(name)`` checks it exists.
 
-    def __new__(cls, *args, **kwargs):
-        # On the sagemaker backend, Endpoint(name) / Endpoint.get(name) is the AWS endpoint of that name.
-        if cls is Endpoint and _on_sagemaker():
-            from helpers.platform.serving.sagemaker_deploy import RemoteEndpoint
-
-            cls = RemoteEndpoint
-        return super().__new__(cls)
+    On the ``sagemaker`` backend, ``Endpoint(name)`` / ``Endpoint.get(name)`` is the AWS endpoint of
+    that name (its twin in ``helpers.platform.backend.TWINS``)."""
 
     def __init__(self, endpoint_name: str):
         self.endpoint_name = registry.check_name(endpoint_name)
@@ -306,33 +302,18 @@ class Endpoint:
         return f"Endpoint(endpoint_name={self.endpoint_name!r})"
 
 
-def _on_sagemaker() -> bool:
-    from helpers.platform.backend import current_backend
-
-    return current_backend() == "sagemaker"
-
-
+@dispatches
 def list_endpoints() -> list[dict]:
     """Summaries of every endpoint (name, status, times), newest first: local, or SageMaker's."""
-    if _on_sagemaker():
-        from helpers.platform.serving import sagemaker_deploy
-
-        return sagemaker_deploy.list_endpoints()
     return registry.list_endpoints()
 
 
+@dispatches
 def describe_endpoint(endpoint_name: str) -> dict:
-    if _on_sagemaker():
-        from helpers.platform.serving import sagemaker_deploy
-
-        return sagemaker_deploy.describe_endpoint(endpoint_name)
     return registry.describe_endpoint(endpoint_name)
 
 
+@dispatches
 def delete_endpoint(endpoint_name: str) -> None:
     """Delete the endpoint (on SageMaker also its endpoint config and model, so nothing is left billed)."""
-    if _on_sagemaker():
-        from helpers.platform.serving import sagemaker_deploy
-
-        return sagemaker_deploy.delete_all(endpoint_name)
     registry.delete_endpoint(endpoint_name)

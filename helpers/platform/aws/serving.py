@@ -1,4 +1,4 @@
-"""The ``sagemaker`` backend for serving: ``ModelBuilder.build()/.deploy()`` send the real requests.
+"""The ``sagemaker`` backend's serving: ``ModelBuilder.build()/.deploy()`` send the real requests.
 
 With ``use_backend("sagemaker")`` (or ``FLYWHEEL_BACKEND=sagemaker``) the same cells as on the local
 backend call AWS through boto3's ``sagemaker`` client (no SDK import: the request shapes are the API's):
