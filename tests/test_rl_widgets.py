@@ -45,9 +45,58 @@ def test_bandit_game_figure_shows_the_running_totals():
         game.pull(0)
     fig = game.figure()
     lines = fig.axes[0].get_lines()
-    np.testing.assert_allclose(lines[0].get_ydata(), np.cumsum(game.rewards))
-    np.testing.assert_allclose(lines[1].get_ydata(), 0.5 * np.arange(1, 6))
+    np.testing.assert_allclose(lines[0].get_ydata(), np.concatenate([[0], np.cumsum(game.rewards)]))
+    np.testing.assert_allclose(lines[1].get_ydata(), 0.5 * np.arange(0, 6))
     plt.close("all")
+
+
+def test_bandit_axis_after_one_pull_counts_whole_pulls():
+    game = BanditGame(probs=(0.5, 0.8), seed=0, plot=True)
+    game.pull(0)
+    ax = game.figure().axes[0]
+    assert ax.get_xlim() == (0, 10)  # not 0.96-1.04 around the single pull
+    ticks = [t for t in ax.get_xticks() if 0 <= t <= 10]
+    assert len(ticks) >= 3 and all(float(t).is_integer() for t in ticks)
+    you, best = ax.get_lines()
+    assert len(you.get_xdata()) == 2  # a line from pull 0, not a lone point
+    assert ax.get_ylim()[1] >= 10 * 0.8  # the best machine's line fits across the whole width
+    plt.close("all")
+
+
+def test_bandit_table_headers_align_with_their_columns():
+    import re
+
+    game = BanditGame(probs=(0.3, 0.6), seed=0, plot=False)
+    game.pull(1)
+    game.reveal()
+    rows = re.findall(r"<tr>(.*?)</tr>", game.table.value)
+    aligns = [re.findall(r"<t[hd] style=\"text-align:(\w+)", row) for row in rows]
+    assert len(aligns[0]) == 4 and all(a == aligns[0] for a in aligns[1:]), aligns
+    assert aligns[0][1:] == ["right"] * 3  # numbers and their headers to the right
+
+
+def test_pictures_are_shown_at_their_own_pixel_size():
+    """The Image widget's layout is the PNG's size: a VBox would otherwise stretch it to the cell's width."""
+    from helpers.rl.widgets import png_size
+
+    game = BanditGame(seed=0, plot=True)
+    assert game.image.layout.height == "0px"  # nothing drawn yet: no empty box
+    game.pull(0)
+    width, height = png_size(bytes(game.image.value))
+    assert (game.image.layout.width, game.image.layout.height) == (f"{width}px", f"{height}px")
+    for env, cols in ((gym.make("FrozenLake-v1", is_slippery=False), 4), (gym.make("CliffWalking-v1"), 12)):
+        stepper = QLearningStepper(env, seed=0, plot=True)
+        width, height = png_size(bytes(stepper.image.value))
+        assert (stepper.image.layout.width, stepper.image.layout.height) == (f"{width}px", f"{height}px")
+        assert width <= 740 and height <= 400, (cols, width, height)  # fits beside the controls on 1280x800
+    with pytest.raises(ValueError, match="not a PNG"):
+        png_size(b"GIF89a")
+
+
+def test_stepper_title_is_html_above_the_picture():
+    stepper = QLearningStepper(gym.make("FrozenLake-v1", is_slippery=False), seed=0, plot=False)
+    assert "FrozenLake: greedy action and best Q-value per cell" in stepper.title.value
+    assert stepper.widget.children.index(stepper.title) == stepper.widget.children.index(stepper.image) - 1
 
 
 def test_stepper_step_updates_one_q_value_and_moves_the_agent():
@@ -82,7 +131,8 @@ def test_stepper_shows_the_q_value_change_on_the_cliff():
     t = stepper.last
     assert new == pytest.approx(stepper.Q[t.state, t.action])
     fig = stepper.figure()
-    assert fig.axes[0].get_title().startswith("CliffWalking")
+    assert fig.axes[0].get_title() == ""  # the title is HTML above the picture, never cropped inside it
+    assert stepper.title_text().startswith("CliffWalking")
     plt.close("all")
 
 

@@ -10,18 +10,23 @@ In a notebook, put the object last in a cell (or call ``display(obj)``). In a te
 
 Figures are drawn into an ``Image`` widget as PNG bytes rather than captured by an ``Output`` widget:
 the picture is then a plain value a test can inspect, and headless execution (nbclient without stored
-widget state) has no captured output to track.
+widget state) has no captured output to track. The ``Image`` gets the PNG's pixel size as its layout:
+otherwise the VBox (a flex column that stretches its children) blows it up to the cell's width, blurry
+and taller than the screen. Titles are HTML above the picture, so a narrow figure never crops them.
 """
 
 from __future__ import annotations
 
+import html
 import io
+import struct
 from typing import Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
+from matplotlib.ticker import MaxNLocator
 
 from helpers.rl.bandits import BernoulliBandit
 from helpers.rl.qlearning import QLearning, Transition
@@ -30,12 +35,49 @@ from helpers.rl.render import draw_grid, grid_layout
 __all__ = ["BanditGame", "QLearningStepper"]
 
 
+# Pixels per inch of the pictures, fixed so the size on screen does not depend on the backend's rcParams.
+DPI = 100
+# Widest grid picture, inches (at DPI: 720 px), so CliffWalking's 12 columns fit beside JupyterLab's sidebar.
+MAX_GRID_WIDTH = 7.2
+
+
 def _png(fig: plt.Figure) -> bytes:
-    """The figure as PNG bytes; the figure is closed (it lives on only in the Image widget)."""
+    """The figure as PNG bytes at :data:`DPI`; the figure is closed (it lives on only in the Image widget)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", dpi=DPI)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels, read from the PNG's header (the IHDR chunk at bytes 16-24)."""
+    if not png.startswith(b"\x89PNG"):
+        raise ValueError("not a PNG: the picture must start with the PNG signature")
+    return struct.unpack(">II", png[16:24])
+
+
+def show_png(image: widgets.Image, png: bytes) -> None:
+    """Put ``png`` in ``image`` at its own pixel size (b"" hides the picture)."""
+    image.value = png
+    if png:
+        width, height = png_size(png)
+        image.layout.width, image.layout.height = f"{width}px", f"{height}px"
+    else:
+        image.layout.width = image.layout.height = "0px"
+
+
+def _html_table(heads: list[str], rows: list[list[str]]) -> str:
+    """A small HTML table: the first column (names) to the left, the others (numbers) to the right, header
+    cells aligned as their columns (browsers centre ``<th>`` by default, which put headers off their numbers)."""
+
+    def cells(tag: str, values: list[str]) -> str:
+        return "".join(
+            f'<{tag} style="text-align:{"left" if i == 0 else "right"};padding:1px 10px">{html.escape(v)}</{tag}>'
+            for i, v in enumerate(values)
+        )
+
+    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows)
+    return f"<table><tr>{cells('th', heads)}</tr>{body}</table>"
 
 
 class BanditGame:
@@ -122,23 +164,28 @@ class BanditGame:
         )
 
     def table_text(self) -> str:
+        """An HTML table, one row per machine; every cell aligned like its header (numbers to the right)."""
+        heads = ["", "pulls", "your average payout"] + (["true odds"] if self.revealed else [])
         rows = []
         for arm, (pulls, mean) in enumerate(self.per_arm()):
             seen = "–" if pulls == 0 else f"{mean:.2f}"
-            truth = f"<td>{self.probs[arm]:.2f}</td>" if self.revealed else ""
-            rows.append(f"<tr><td>Machine {arm + 1}</td><td>{pulls}</td><td>{seen}</td>{truth}</tr>")
-        head = "<th>true odds</th>" if self.revealed else ""
-        return (
-            "<table><tr><th></th><th>pulls</th><th>your average payout</th>" + head + "</tr>" + "".join(rows) + "</table>"
-        )
+            rows.append([f"Machine {arm + 1}", str(pulls), seen] + ([f"{self.probs[arm]:.2f}"] if self.revealed else []))
+        return _html_table(heads, rows)
 
     def figure(self) -> plt.Figure:
         """Running total reward against the best machine's expected total."""
         fig, ax = plt.subplots(figsize=(6, 2.6))
-        pulls = np.arange(1, self.n_pulls + 1)
-        ax.step(pulls, np.cumsum(self.rewards), where="post", label="you")
+        pulls = np.arange(0, self.n_pulls + 1)  # from pull 0 (nothing won yet), so one pull draws a line
+        ax.step(pulls, np.concatenate([[0.0], np.cumsum(self.rewards)]), where="post", label="you")
         ax.plot(pulls, pulls * self.bandit.best_prob, ls="--", label="best machine (expected)")
         ax.set(xlabel="pulls", ylabel="total reward")
+        # At least 10 pulls wide, whole pulls only: after one pull the axis would otherwise read 0.96-1.04.
+        width = max(self.n_pulls, 10)
+        ax.set_xlim(0, width)
+        # Tall enough for the best machine's line across the whole width: both lines then run from the
+        # bottom left towards the top right, and the legend's corner (upper left) stays empty.
+        ax.set_ylim(0, 1.1 * max(width * self.bandit.best_prob, self.total_reward, 1.0))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper left", fontsize=8)
         fig.tight_layout()
         return fig
@@ -147,7 +194,7 @@ class BanditGame:
         self.status.value = self.status_text()
         self.table.value = self.table_text()
         if self.plot:
-            self.image.value = _png(self.figure()) if self.arms else b""
+            show_png(self.image, _png(self.figure()) if self.arms else b"")
 
     def _ipython_display_(self) -> None:
         display(self.widget)
@@ -184,12 +231,14 @@ class QLearningStepper:
         self.epsilon_slider = widgets.FloatSlider(value=epsilon, min=0.0, max=1.0, step=0.05, description="epsilon")
         self.epsilon_slider.observe(lambda change: self._set_epsilon(change["new"]), names="value")
         self.status = widgets.HTML()
+        self.title = widgets.HTML(f"<b>{html.escape(self.title_text())}</b>")
         self.image = widgets.Image(format="png")
         self.widget = widgets.VBox(
             [
                 widgets.HBox([self.step_button, self.episode_button, self.many_button, self.reset_button]),
                 self.epsilon_slider,
                 self.status,
+                self.title,
                 self.image,
             ]
         )
@@ -248,19 +297,24 @@ class QLearningStepper:
             f"Q[{t.state}, {move}]: {old:.3f} → {new:.3f}"
         )
 
+    def title_text(self) -> str:
+        """The picture's title, shown as HTML above it (inside a 4-column figure it would be cropped)."""
+        return f"{self.layout.name}: greedy action and best Q-value per cell"
+
     def figure(self) -> plt.Figure:
+        """The grid, at most :data:`MAX_GRID_WIDTH` inches wide; 0.75 inch per cell when that fits."""
         rows, cols = self.layout.shape
-        fig, ax = plt.subplots(figsize=(min(0.75 * cols + 0.6, 10), 0.75 * rows + 0.8))
+        cell = min(0.75, (MAX_GRID_WIDTH - 0.2) / cols)
+        fig, ax = plt.subplots(figsize=(cell * cols + 0.2, cell * rows + 0.2))
         draw_grid(self.layout, Q=self.agent.Q, agent_state=self.agent.state,
-                  highlight=None if self.last is None else self.last.state, ax=ax,
-                  title=f"{self.layout.name}: greedy action and best Q-value per cell")
-        fig.tight_layout()
+                  highlight=None if self.last is None else self.last.state, ax=ax)
+        fig.tight_layout(pad=0.2)
         return fig
 
     def _refresh(self) -> None:
         self.status.value = self.status_text()
         if self.plot:
-            self.image.value = _png(self.figure())
+            show_png(self.image, _png(self.figure()))
 
     def _ipython_display_(self) -> None:
         display(self.widget)
