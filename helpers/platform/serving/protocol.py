@@ -32,6 +32,11 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 READ_TIMEOUT_SECONDS = 10.0
 MAX_CONNECTIONS = 512
 MAX_HEADER_BYTES = 64 * 1024
+#: uvicorn settings of every local server (endpoint, router, the benchmark's reference apps):
+#: uvloop + httptools, no access log, no proxy-header rewriting or Date/Server headers (loopback).
+UVICORN_SETTINGS = dict(loop="uvloop", http="httptools", lifespan="on", access_log=False, log_level="warning",
+                        timeout_keep_alive=30, server_header=False, date_header=False, proxy_headers=False,
+                        backlog=2048)
 
 
 @dataclass(frozen=True)
@@ -188,8 +193,6 @@ def raise_descriptor_limit(wanted: int) -> None:
 def serve(app, sock, limits: Limits | None = None, **settings) -> "object":
     """A ``uvicorn.Server`` for ``app`` on the listening ``sock`` with the guarded protocol (not started)."""
     import uvicorn
-
-    from helpers.platform.serving.server import UVICORN_SETTINGS
 
     limits = limits or Limits.from_env()
     raise_descriptor_limit(limits.max_connections + 256)

@@ -40,14 +40,10 @@ from helpers.platform.serving.capture import CaptureProcess, CaptureSettings
 from helpers.platform.serving.handlers import Handlers, load_builtin_handlers, load_script_handlers
 from helpers.platform.serving.handlers import (default_input_fn, default_model_fn, default_output_fn,
                                                default_predict_fn)
+from helpers.platform.serving.protocol import UVICORN_SETTINGS  # noqa: F401 (tests/benchmarks read it here)
 
 log = logging.getLogger("flywheel.endpoint")
 WATCH_SECONDS = 1.0
-#: uvicorn settings of every local server (endpoint, router, the benchmark's reference apps):
-#: uvloop + httptools, no access log, no proxy-header rewriting or Date/Server headers (loopback).
-UVICORN_SETTINGS = dict(loop="uvloop", http="httptools", lifespan="on", access_log=False, log_level="warning",
-                        timeout_keep_alive=30, server_header=False, date_header=False, proxy_headers=False,
-                        backlog=2048)
 
 
 def load_variant(folder: Path, spec: dict) -> Variant:
