@@ -58,7 +58,7 @@ solutions: install
 	$(PY) -m helpers build-labs $(NB)
 
 doctor: install
-	$(PY) -m helpers doctor
+	$(PY) -m helpers doctor --port $(PORT)
 
 # Re-resolve pyproject.toml into both locks and environment.yml (needs uv and the package index).
 lock:

@@ -60,6 +60,59 @@ def test_tampered_dataset_fails_the_doctor(root: Path, tmp_path: Path, monkeypat
     monkeypatch.setenv("FLYWHEEL_DATASETS", str(copy))
     finding = doctor.check_datasets()
     assert not finding.ok and victim.name in finding.detail and "git checkout" in finding.fix
+    assert doctor.table([finding]).count("git checkout") == 1  # the fix once, not in the detail as well
+
+
+def test_table_fits_each_row_to_its_own_detail_and_prints_each_fix_once():
+    findings = [
+        doctor.Finding("short", True, "fine"),
+        doctor.Finding("long", False, "x" * 120, "do the thing"),
+        doctor.Finding("warned", False, "meh", "do the other thing", warning=True),
+    ]
+    out = doctor.table(findings)
+    lines = out.splitlines()
+    assert all(line == line.rstrip() for line in lines), "no row padded with trailing spaces"
+    short = next(line for line in lines if line.startswith("short"))
+    assert len(short) < 30, short  # not padded to the 120-character detail
+    assert max(len(line) for line in lines[:2]) < 30  # the header and its rule do not span the longest detail
+    assert out.count("do the thing") == 1 and out.count("do the other thing") == 1
+
+
+def test_the_port_checked_is_the_one_make_lab_uses(root: Path, monkeypatch, capsys):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        busy = sock.getsockname()[1]
+        monkeypatch.setenv("PORT", str(busy))
+        assert doctor.lab_port([]) == busy
+        finding = doctor.check_ports(doctor.lab_port([]))
+        assert not finding.ok and f"127.0.0.1:{busy}" in finding.detail
+        monkeypatch.delenv("PORT")
+        assert doctor.lab_port([]) == doctor.LAB_PORT
+        assert doctor.lab_port(["--port", str(busy)]) == busy  # `make doctor PORT=...` passes --port
+        ports = next(f for f in doctor.run_checks(root, busy) if f.check == "ports")
+        assert f":{busy} is in use" in ports.detail
+
+
+@pytest.mark.parametrize("argv, env", [(["--port", "eighty"], None), (["--port"], None), ([], "70000")])
+def test_a_bad_port_is_refused_with_the_fix(argv, env, root: Path, monkeypatch, capsys):
+    if env is None:
+        monkeypatch.delenv("PORT", raising=False)
+    else:
+        monkeypatch.setenv("PORT", env)
+    assert doctor.main(argv, root) == 2
+    err = capsys.readouterr().err
+    assert "port number" in err and "make doctor PORT=" in err
+
+
+def test_make_doctor_passes_its_port(root: Path):
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    dry = subprocess.run(["make", "-n", "-C", str(root), "doctor", "PORT=9999"], capture_output=True, text=True, timeout=60)
+    assert "helpers doctor --port 9999" in dry.stdout, dry.stdout[-2000:] + dry.stderr[-2000:]
 
 
 def test_a_crashing_check_becomes_a_failure_not_a_traceback(root: Path, monkeypatch):

@@ -7,6 +7,7 @@ exit status is non-zero when any check fails, so an instructor can run it on eve
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 MIN_FREE_DISK_GB = 2.0
-LAB_PORT = 8888
+LAB_PORT = 8888  # `make lab`'s default; `make doctor PORT=9999` (or --port / $PORT) checks another
 
 
 @dataclass
@@ -90,9 +91,20 @@ def check_datasets() -> Finding:
 
     problems = data.verify()
     if problems:
-        return Finding("datasets", False, problems[0] + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""),
-                       "restore with `git checkout -- datasets/` (synthetic sets: `python -m helpers datasets --regenerate`)")
+        detail, fix = split_fix(problems[0])
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        return Finding("datasets", False, detail + more,
+                       fix or "restore with `git checkout -- datasets/` (synthetic sets: `python -m helpers datasets --regenerate`)")
     return Finding("datasets", True, f"{len(data.names())} datasets match their checksums")
+
+
+def split_fix(message: str) -> tuple[str, str]:
+    """("what is wrong", "how to fix it") from a message that ends "...; restore it with ...", so the doctor
+    prints the fix once, in its fix column; ("message", "") when the message names no fix."""
+    head, sep, tail = message.rpartition("; restore")
+    if not sep:
+        return message, ""
+    return head, ("restore" + tail).rstrip(".")
 
 
 def check_disk() -> Finding:
@@ -116,11 +128,28 @@ def port_free(port: int) -> bool:
     return True
 
 
-def check_ports() -> Finding:
-    if port_free(LAB_PORT):
-        return Finding("ports", True, f"127.0.0.1:{LAB_PORT} is free for JupyterLab")
-    return Finding("ports", False, f"127.0.0.1:{LAB_PORT} is in use (another JupyterLab?)",
-                   "stop the other server, or start on another port: `make lab PORT=8899`", warning=True)
+def lab_port(argv: list[str] | None = None) -> int:
+    """The port `make lab` will use: ``--port N`` in ``argv``, else ``$PORT``, else :data:`LAB_PORT`."""
+    argv = argv or []
+    if "--port" in argv:
+        index = argv.index("--port")
+        raw, source = (argv[index + 1] if index + 1 < len(argv) else ""), "--port"
+    elif os.environ.get("PORT"):
+        raw, source = os.environ["PORT"], "PORT"
+    else:
+        return LAB_PORT
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"{source} must be a port number from 1 to 65535, not {raw!r}: e.g. `make doctor PORT=8899`")
+    return int(raw)
+
+
+def check_ports(port: int | None = None) -> Finding:
+    port = LAB_PORT if port is None else port
+    if port_free(port):
+        return Finding("ports", True, f"127.0.0.1:{port} is free for JupyterLab")
+    other = 8899 if port != 8899 else 8898
+    return Finding("ports", False, f"127.0.0.1:{port} is in use (another JupyterLab?)",
+                   f"stop the other server, or start on another port: `make lab PORT={other}`", warning=True)
 
 
 def check_running_resources() -> Finding:
@@ -161,7 +190,8 @@ def check_records() -> Finding:
 
 
 
-def run_checks(root: Path) -> list[Finding]:
+def run_checks(root: Path, port: int | None = None) -> list[Finding]:
+    """Every check; ``port``: the one `make lab` will listen on (default :data:`LAB_PORT`)."""
     checks: list[tuple[str, Callable[[], Finding]]] = [
         ("python", check_python),
         ("packages", lambda: check_packages(root)),
@@ -169,7 +199,7 @@ def run_checks(root: Path) -> list[Finding]:
         ("kernel", check_kernel),
         ("datasets", check_datasets),
         ("disk", check_disk),
-        ("ports", check_ports),
+        ("ports", lambda: check_ports(port)),
         ("left running", check_running_resources),
         ("runtime", check_runtime),
         ("records", check_records),
@@ -185,19 +215,26 @@ def run_checks(root: Path) -> list[Finding]:
 
 
 def table(findings: list[Finding]) -> str:
-    rows = [("check", "status", "detail", "fix")] + [(f.check, f.status, f.detail, f.fix) for f in findings]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = []
-    for row in rows:
-        line = "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths))
-        lines.append((line + (f"  → {row[3]}" if row[3] and row is not rows[0] else "")).rstrip())
-        if row is rows[0]:
-            lines.append("  ".join("-" * w for w in widths))
+    """One line per check: name and status in columns, the detail as long as it is (never padded to the
+    longest one), and a failure's fix once, on the next line under the detail."""
+    widths = [max(len(f.check) for f in findings + [Finding("check", True, "")]), len("status")]
+    indent = " " * (sum(widths) + 4)
+    lines = [f"{'check'.ljust(widths[0])}  {'status'.ljust(widths[1])}  detail",
+             f"{'-' * widths[0]}  {'-' * widths[1]}  ------"]
+    for f in findings:
+        lines.append(f"{f.check.ljust(widths[0])}  {f.status.ljust(widths[1])}  {f.detail}".rstrip())
+        if f.fix and not f.ok:
+            lines.append(f"{indent}→ fix: {f.fix}")
     return "\n".join(lines)
 
 
 def main(argv: list[str], root: Path) -> int:
-    findings = run_checks(root)
+    try:
+        port = lab_port(argv)
+    except ValueError as error:
+        print(f"doctor: {error}", file=sys.stderr)
+        return 2
+    findings = run_checks(root, port)
     if "--json" in argv:
         print(json.dumps([asdict(f) | {"status": f.status} for f in findings], indent=2))
     else:
