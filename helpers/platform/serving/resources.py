@@ -22,15 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from helpers.platform.serving.capture import CaptureSettings
-from helpers.platform.serving.registry import arn, check_name, now_iso, read_json, store_root, write_json
-
-
-def models_root() -> Path:
-    return store_root() / "models"
-
-
-def configs_root() -> Path:
-    return store_root() / "endpoint-configs"
+from helpers.platform.serving.registry import arn, check_name, now_iso, read_json, write_json
+from helpers.platform_home import endpoint_configs_root as configs_root
+from helpers.platform_home import models_root
 
 
 # ------------------------------------------------------------------------------------------ Model

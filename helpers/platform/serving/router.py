@@ -35,6 +35,7 @@ from helpers.platform.serving.access import SECRET_HEADER, Guard, clip, store_se
 from helpers.platform.serving.app import read_body
 from helpers.platform.serving.registry import NAME_PATTERN, EndpointNotFound, describe_endpoint, names, read_json
 from helpers.platform.serving.upstream import Pool, UpstreamError
+from helpers.platform_home import endpoints_root, runtime_dir, write_atomic
 
 log = logging.getLogger("flywheel.runtime")
 IDLE_EXIT_SECONDS = 60.0
@@ -184,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     store = Path(argv[0])
     port = int(argv[argv.index("--port") + 1]) if "--port" in argv else preferred_port(store)
-    root = store / "endpoints"
-    state_dir = root / "_runtime"
+    root = endpoints_root(store)
+    state_dir = runtime_dir(store)
     state_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -210,9 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=_watch, args=(root, server), daemon=True).start()
     state = {"Pid": os.getpid(), "PidCreateTime": psutil.Process().create_time(), "Port": port,
              "Url": f"http://127.0.0.1:{port}"}
-    temp = state_dir / ".runtime.json.tmp"
-    temp.write_text(json.dumps(state))
-    os.replace(temp, state_dir / "runtime.json")
+    write_atomic(state_dir / "runtime.json", json.dumps(state))
     log.info("local SageMaker Runtime on %s", state["Url"])
     try:
         server.run(sockets=[sock])

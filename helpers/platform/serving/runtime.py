@@ -23,8 +23,9 @@ from contextlib import contextmanager
 
 from helpers.platform.serving import processes
 from helpers.platform.serving.access import store_secret
-from helpers.platform.serving.registry import endpoints_root, read_json, store_root
+from helpers.platform.serving.registry import read_json, store_root
 from helpers.platform.serving.router import preferred_port
+from helpers.platform_home import runtime_dir
 
 ENV_URL = "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
 FAKE_CREDENTIALS = {
@@ -38,7 +39,7 @@ FAKE_CREDENTIALS = {
 
 def state_file():
     """The router's state file (pid, start time, port, URL); gone when it is not running."""
-    return endpoints_root() / "_runtime" / "runtime.json"
+    return runtime_dir() / "runtime.json"
 
 
 _state_file = state_file  # the name helpers.course.cleanup used first
@@ -87,7 +88,7 @@ def _ping(url: str) -> bool:
 def start_lock():
     """One process at a time starts the router (two at once would take two ports), or removes a dead
     one's state file (cleanup)."""
-    folder = endpoints_root() / "_runtime"
+    folder = runtime_dir()
     from helpers.platform_home import open_private, private_dir
 
     private_dir(folder)
@@ -119,7 +120,7 @@ def _start_runtime(timeout: float) -> dict:
     """Start the router (its preferred port, else any free one) and wait until it answers /ping."""
     state = None
     store = store_root()
-    log = endpoints_root() / "_runtime" / "router.log"
+    log = runtime_dir() / "router.log"
     for port in (preferred_port(store), 0):
         old = read_json(_state_file())
         ref = processes.spawn("helpers.platform.serving.router", [str(store), "--port", str(port)], log)

@@ -41,6 +41,7 @@ from helpers.platform.serving.handlers import Handlers, load_builtin_handlers, l
 from helpers.platform.serving.handlers import (default_input_fn, default_model_fn, default_output_fn,
                                                default_predict_fn)
 from helpers.platform.serving.protocol import UVICORN_SETTINGS  # noqa: F401 (tests/benchmarks read it here)
+from helpers.platform_home import RUNTIME, write_atomic
 
 log = logging.getLogger("flywheel.endpoint")
 WATCH_SECONDS = 1.0
@@ -85,7 +86,7 @@ def build_app(folder: Path, config: dict, alarm=None) -> EndpointApp:
 def _watch(folder: Path, parent_pid: int | None, server) -> None:
     """Stop the server when its folder's config vanishes or its parent (transform jobs) exits; an
     endpoint's server (no parent) also restarts a killed runtime router."""
-    router = _RouterWatch(folder.parent / "_runtime" / "runtime.json")
+    router = _RouterWatch(folder.parent / RUNTIME / "runtime.json")
     while not server.should_exit:
         time.sleep(WATCH_SECONDS)
         gone = not (folder / "config.json").exists()
@@ -162,9 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     state = {"Pid": os.getpid(), "PidCreateTime": psutil.Process().create_time(), "Port": port,
              "Url": f"http://127.0.0.1:{port}", "Status": "InService",
              "InvocationTimeoutSeconds": float(config.get("InvocationTimeoutSeconds", 60))}
-    temp = folder / ".server.json.tmp"
-    temp.write_text(json.dumps(state))
-    os.replace(temp, folder / "server.json")
+    write_atomic(folder / "server.json", json.dumps(state))
     log.info("serving %s on %s", config["EndpointName"], state["Url"])
     server.run(sockets=[sock])
     return 0
