@@ -36,7 +36,7 @@ def home() -> Path:
     return Path(os.environ.get("FLYWHEEL_HOME") or Path.home() / ".flywheel").expanduser()
 
 
-# Every folder the kit keeps in the home is named here, and only here (tests/test_platform_paths.py
+# Every folder the kit keeps in the home is named here, and only here (tests/test_platform_home.py
 # checks that no other module joins a name onto home()). The endpoint family hangs off ``store()``, the
 # resolved home, because endpoint servers and the runtime router get it as an absolute path.
 OBJECTS = "s3"                          # the local object store: one folder per bucket
