@@ -1,0 +1,121 @@
+"""The outputs that back the prose: where a lesson rests on a number, the stored output shows it.
+
+The solution notebooks are stored executed (SMOKE mode, ``python -m helpers execute NN``) and nbval
+checks that a fresh run reproduces those outputs. These tests read the stored outputs and assert what
+the text around them claims, so re-executing a notebook into a result that contradicts its prose fails
+here (each test also shows that a doctored copy of the output is refused).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers.rl import dqn
+
+SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
+TUNING = SOLUTIONS / "07_tuning.ipynb"
+RL_INTRO = SOLUTIONS / "09_rl_intro.ipynb"
+# The prose of 07 on the strategy comparison and the test score (section 4, "What to look for", and section 6).
+GRID_MARGIN = 0.001  # "the grid ends on top, by less than 0.001 AUC"
+GRID_CELL = {"eta": "0.3", "max_depth": "8"}  # "with its cell eta = 0.3, max_depth = 8"
+SMOKE_BUDGET = 4  # "4 trials each"; "(2 here)" distinct eta values for the grid
+SOLVED = 195.0  # CartPole's classic bar, stated in 09
+
+
+def code_cell(notebook, marker: str):
+    """The one code cell whose source contains ``marker``."""
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code" and marker in cell.source]
+    assert len(cells) == 1, f"expected one code cell containing {marker!r}, found {len(cells)}"
+    return cells[0]
+
+
+def output_text(cell) -> str:
+    """The cell's printed text and plain-text results, in order."""
+    parts = []
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif "data" in output:
+            parts.append(output.data.get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def number(pattern: str, text: str) -> float:
+    match = re.search(pattern, text)
+    assert match, f"no match for {pattern!r} in the stored output:\n{text}"
+    return float(match.group(1))
+
+
+def strategy_table(notebook) -> dict[str, tuple[float, int]]:
+    """07's comparison table: strategy -> (best validation AUC, distinct eta values tried)."""
+    text = output_text(code_cell(notebook, '"distinct eta values tried"'))
+    rows = re.findall(r"^\d+\s+(grid|random|Bayesian)\s+([\d.]+)\s+(\d+)\s*$", text, flags=re.MULTILINE)
+    assert {name for name, _, _ in rows} == {"grid", "random", "Bayesian"}, text
+    return {name: (float(auc), int(distinct)) for name, auc, distinct in rows}
+
+
+def assert_tuning_lesson(notebook) -> None:
+    """What 07's text says about its stored run."""
+    table = strategy_table(notebook)
+    grid, others = table["grid"][0], [table[name][0] for name in ("random", "Bayesian")]
+    assert all(grid >= other for other in others), f"the text says the grid ends on top: {table}"
+    assert grid - max(others) < GRID_MARGIN, f"the text says by less than {GRID_MARGIN} AUC: {table}"
+    assert table["grid"][1] == 2 and table["random"][1] == table["Bayesian"][1] == SMOKE_BUDGET, table
+
+    text = output_text(code_cell(notebook, "test_auc = "))
+    assert "the grid search's best trial" in text and repr(GRID_CELL) in text, text
+    validation = number(r"validation AUC ([\d.]+)", text)
+    test = number(r"test AUC ([\d.]+)", text)
+    assert validation == max(auc for auc, _ in table.values()), "the chosen model is the best on validation"
+    # "expect it a little below the validation score it was selected on"
+    assert 0 < validation - test < 0.05, f"validation {validation} vs test {test}"
+
+
+def doctored(notebook, marker: str, old: str, new: str):
+    """A copy of ``notebook`` whose output in the cell containing ``marker`` has ``old`` replaced by ``new``."""
+    copied = copy.deepcopy(notebook)
+    cell = code_cell(copied, marker)
+    changed = False
+    for output in cell.outputs:
+        for holder, key in ((output, "text"), (output.get("data", {}), "text/plain")):
+            if key in holder and old in holder[key]:
+                holder[key] = holder[key].replace(old, new)
+                changed = True
+    assert changed, f"{old!r} is not in the stored output"
+    return copied
+
+
+@pytest.fixture(scope="module")
+def tuning():
+    return nbformat.read(TUNING, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def rl_intro():
+    return nbformat.read(RL_INTRO, as_version=4)
+
+
+def test_07_stored_outputs_show_what_the_text_says(tuning):
+    assert_tuning_lesson(tuning)
+
+
+def test_07_the_text_promises_a_test_score_and_the_notebook_computes_it(tuning):
+    prose = "\n".join(cell.source for cell in tuning.cells if cell.cell_type == "markdown")
+    assert "score it once on the test split" in prose
+    assert "roc_auc_score(y_test" in code_cell(tuning, "test_auc = ").source
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ('"distinct eta values tried"', "0.9770", "0.9790"),  # random beats the grid
+    ('"distinct eta values tried"', "0.9777", "0.9799"),  # the grid wins by more than the text says
+    ("test_auc = ", "test AUC 0.", "test AUC 0.99"),  # test above validation
+], ids=["random-on-top", "grid-by-a-lot", "test-above-validation"])
+def test_07_a_contradicting_output_is_refused(tuning, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_tuning_lesson(doctored(tuning, marker, old, new))
