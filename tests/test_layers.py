@@ -302,3 +302,15 @@ def test_every_lazy_name_of_the_platform_resolves():
         module = importlib.import_module(package)
         missing = [name for name in module.__all__ if getattr(module, name, None) is None]
         assert missing == [], f"{package}: {missing}"
+
+
+def test_only_the_aws_layer_imports_the_sagemaker_sdk():
+    modules = modules_of(ROOT / "helpers")
+    importers = set()
+    for module, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            if any(name == "sagemaker" or name.startswith("sagemaker.") for name in names):
+                importers.add(module)
+    assert importers and all(m.startswith("helpers.platform.aws.") for m in importers), sorted(importers)

@@ -13,6 +13,7 @@ from helpers.platform.aws.sdk import client, to_sdk
 from helpers.platform.aws.training import SageMakerModelTrainer
 from helpers.platform.metrics import normalise
 from helpers.platform.tuning import validation
+from helpers.platform.tuning.parameters import CategoricalParameter
 
 
 class SageMakerHyperparameterTuner:
@@ -47,7 +48,7 @@ class SageMakerHyperparameterTuner:
         self.model_trainer = model_trainer
         self._sdk = SDKTuner(
             model_trainer=model_trainer.sdk_trainer, objective_metric_name=objective_metric_name,
-            hyperparameter_ranges={name: spec.to_sdk() for name, spec in ranges.items()},
+            hyperparameter_ranges={name: _range_to_sdk(spec) for name, spec in ranges.items()},
             metric_definitions=definitions or None, strategy=strategy, objective_type=objective_type,
             max_jobs=max_jobs, max_parallel_jobs=max_parallel_jobs, max_runtime_in_seconds=max_runtime_in_seconds,
             base_tuning_job_name=base_tuning_job_name, strategy_config=_strategy_config(strategy_config),
@@ -98,6 +99,15 @@ class SageMakerHyperparameterTuner:
         if item.startswith("__") or item in ("_sdk", "_algorithm_name"):
             raise AttributeError(item)
         return getattr(self._sdk, item)
+
+
+def _range_to_sdk(spec):
+    """Our ContinuousParameter / IntegerParameter / CategoricalParameter -> the SDK's of the same name."""
+    from sagemaker.core import parameter
+
+    if isinstance(spec, CategoricalParameter):
+        return parameter.CategoricalParameter(list(spec.values))
+    return getattr(parameter, type(spec).__name__)(spec.min_value, spec.max_value, scaling_type=spec.scaling_type)
 
 
 def _strategy_config(config):

@@ -120,12 +120,6 @@ class ParameterRange:
             return [int(self.min_value), int(self.max_value)]
         return [self.min_value, self.max_value, (self.min_value + self.max_value) / 2]
 
-    def to_sdk(self):
-        """The SDK's range object (sagemaker backend only)."""
-        from sagemaker.core import parameter
-
-        return getattr(parameter, type(self).__name__)(self.min_value, self.max_value, scaling_type=self.scaling_type)
-
     def __eq__(self, other) -> bool:
         return type(self) is type(other) and vars(self) == vars(other)
 
@@ -191,11 +185,6 @@ class CategoricalParameter(ParameterRange):
 
     def probe_values(self) -> list:
         return list(self.values)
-
-    def to_sdk(self):
-        from sagemaker.core.parameter import CategoricalParameter as SDKCategorical
-
-        return SDKCategorical(list(self.values))
 
     def __repr__(self) -> str:
         return f"CategoricalParameter({self.values!r})"
