@@ -2,7 +2,8 @@
 
 Starts JupyterLab on 127.0.0.1 (a random token, free port) over a temporary copy of labs/ and
 solutions/, opens a lab and runs it all (it must stop at its first TODO), then runs the
-gradient-descent solution and moves its learning-rate slider (the plot must be redrawn).
+gradient-descent solution and moves its learning-rate slider (the plot must be redrawn), and shows
+notebook 09's widgets at 1280x800 (pictures at their own size, controls and picture on one screen).
 Screenshots go to test-artifacts/browser/. Needs /usr/bin/chromium; never runs `playwright install`.
 """
 
@@ -344,3 +345,112 @@ def test_learning_rate_slider_redraws_the_plot(jupyterlab: str, course: Path, pa
     assert value_after != value_before, f"the slider did not move (readout stayed {value_before})"
     assert after and after != before, f"the plot was not redrawn when the slider moved {value_before} -> {value_after}"
     assert tracebacks(page) == []
+
+
+# --- notebook 09's widgets at 1280x800 ------------------------------------------------------------
+
+RL_SOLUTION = "solutions/09_rl_intro.ipynb"
+STEPPER_TITLE = "FrozenLake: greedy action and best Q-value per cell"
+# Where the picture, the buttons and the title lie, and whether the picture is drawn at its own size.
+MEASURE_WIDGET = """(box) => {
+  const rect = (el) => { const r = el.getBoundingClientRect();
+                         return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height}; };
+  const img = box.querySelector('img');
+  const scroller = box.closest('.jp-WindowedPanel-outer') || box.closest('.jp-Notebook');
+  return {
+    image: img && {...rect(img), naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, complete: img.complete},
+    controls: [...box.querySelectorAll('button, .widget-slider')].map(rect),
+    titles: [...box.querySelectorAll('.widget-html-content')].map((el) => ({
+      ...rect(el), text: el.innerText, clipped: el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight})),
+    visible: rect(scroller),
+    viewport: {width: window.innerWidth, height: window.innerHeight, ratio: window.devicePixelRatio},
+  };
+}"""
+
+
+def rl_widget_notebook(course: Path) -> str:
+    """A notebook of notebook 09's two widget cells, copied from the solution (faster than running all of 09).
+
+    A last cell reads the bandit's chart back from the kernel, to check its axis after a pull in the browser.
+    """
+    solution = nbformat.read(course / RL_SOLUTION, as_version=4)
+    sources = [c.source for c in solution.cells if c.cell_type == "code"]
+    wanted = [next((s for s in sources if marker in s), None) for marker in ("BanditGame(", "QLearningStepper(")]
+    assert all(wanted), f"{RL_SOLUTION} has no BanditGame or QLearningStepper cell: update this test"
+    probe = ('import matplotlib.pyplot as plt\nax = game.figure().axes[0]\nplt.close(ax.figure)\n'
+             'print("pulls", game.n_pulls, "axis", *ax.get_xlim())')
+    notebook_ = nbformat.v4.new_notebook(metadata=solution.metadata)
+    notebook_.cells = [nbformat.v4.new_code_cell(s) for s in ["import gymnasium as gym", *wanted, probe]]
+    path = course / "rl_widgets_09.ipynb"
+    nbformat.write(notebook_, path)
+    return path.name
+
+
+def measure_widget(page, box) -> dict:
+    """Scroll the widget to the top of the notebook, then measure it (a picture still loading is waited for)."""
+    box.evaluate("(b) => b.scrollIntoView({block: 'start'})")
+    deadline = time.monotonic() + 15
+    while True:
+        found = box.evaluate(MEASURE_WIDGET)
+        image = found["image"]
+        if (image and image["complete"] and image["naturalWidth"] > 0) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def assert_sharp_and_on_one_screen(found: dict, name: str) -> None:
+    image, visible = found["image"], found["visible"]
+    assert image and image["naturalWidth"] > 0, f"{name}: no picture drawn"
+    # Drawn at its own pixel size (device pixel ratio 1): no stretching, so no blur.
+    assert found["viewport"]["ratio"] == 1
+    assert abs(image["width"] - image["naturalWidth"]) <= 0.5, f"{name} stretched: {image}"
+    assert abs(image["height"] - image["naturalHeight"]) <= 0.5, f"{name} stretched: {image}"
+    top, bottom = max(0, visible["top"]), min(found["viewport"]["height"], visible["bottom"])
+    left, right = max(0, visible["left"]), min(found["viewport"]["width"], visible["right"])
+    for what, box in [("picture", image)] + [("control", c) for c in found["controls"]]:
+        inside = box["top"] >= top - 0.5 and box["bottom"] <= bottom + 0.5 and box["left"] >= left - 0.5 and box["right"] <= right + 0.5
+        assert inside, f"{name}: the {what} {box} is not on the same 1280x800 screen as the rest ({top}..{bottom} visible)"
+
+
+def test_rl_widgets_are_sharp_and_whole_at_1280x800(jupyterlab: str, course: Path, page):
+    """Notebook 09's bandit and Q-learning stepper: pictures at their own size, controls and picture on one
+    1280x800 screen, the stepper's title whole, the bandit's axis in whole pulls after one pull."""
+    if not (course / RL_SOLUTION).exists():
+        pytest.skip(f"{RL_SOLUTION} is not in this checkout")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    path = rl_widget_notebook(course)
+    with screenshot_on_failure(page, "rl09-widgets"):
+        open_notebook(page, jupyterlab, path)
+        menu(page, "Run", "Run All Cells")
+        wait_until_run_finished(page, timeout=90)
+        assert tracebacks(page) == [], "\n".join(tracebacks(page))
+        cells = notebook(page).locator(".jp-CodeCell")
+        bandit = cells.nth(1).locator(".jp-OutputArea-output .widget-vbox").first
+        stepper = cells.nth(2).locator(".jp-OutputArea-output .widget-vbox").first
+
+        found = measure_widget(page, stepper)
+        screenshot(page, "rl09-stepper-1280x800")
+        assert_sharp_and_on_one_screen(found, "the Q-learning stepper")
+        titles = [t for t in found["titles"] if "greedy action" in t["text"]]
+        assert titles and titles[0]["text"].strip() == STEPPER_TITLE and not titles[0]["clipped"], found["titles"]
+
+        bandit.locator("button", has_text="Machine 1").click()
+        found = measure_widget(page, bandit)
+        screenshot(page, "rl09-bandit-1280x800")
+        assert_sharp_and_on_one_screen(found, "the bandit chart")
+        headers = bandit.locator("table tr").first.locator("th").all()
+        first_row = bandit.locator("table tr").nth(1).locator("td").all()
+        header_edges = [h.bounding_box()["x"] + h.bounding_box()["width"] for h in headers]
+        cell_edges = [c.bounding_box()["x"] + c.bounding_box()["width"] for c in first_row]
+        assert header_edges == pytest.approx(cell_edges, abs=1), "the table's headers are not over their columns"
+
+        cells.nth(3).locator(".jp-InputPrompt").click()
+        menu(page, "Run", "Run Selected Cell and Do not Advance")
+        output = cells.nth(3).locator(".jp-OutputArea-output", has_text="pulls 1")
+        try:
+            output.wait_for(timeout=15_000)
+        except sync_api.TimeoutError:
+            pass  # the assertion below shows what the cell printed instead
+        probe = " ".join(cells.nth(3).locator(".jp-OutputArea-output").all_inner_texts())
+    assert re.search(r"pulls 1 axis 0\.0 10\.0", probe), f"after one pull the bandit's axis should span 0-10 pulls: {probe}"
+    print(f"screenshots: {ARTIFACTS}/rl09-stepper-1280x800.png, {ARTIFACTS}/rl09-bandit-1280x800.png")
