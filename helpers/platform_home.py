@@ -149,13 +149,14 @@ def open_private(path: str | os.PathLike, mode: str = "wb", **kwargs):
 
 
 def write_private_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, owner-only (0600): :func:`write_atomic`."""
-    write_atomic(path, data)
+    """Write ``data`` to ``path`` (created 0600 if missing; an existing file keeps its mode)."""
+    with open_private(path, "wb") as handle:
+        handle.write(data)
 
 
 def write_private_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` atomically, owner-only (0600): :func:`atomic_open`."""
-    with atomic_open(path, "w", encoding=encoding) as handle:
+    """Write ``text`` to ``path`` (created 0600 if missing; an existing file keeps its mode)."""
+    with open_private(path, "w", encoding=encoding) as handle:
         handle.write(text)
 
 

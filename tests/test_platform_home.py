@@ -94,23 +94,6 @@ def test_a_reader_never_sees_half_the_new_content(tmp_path: Path):
     assert target.read_text() == "new"
 
 
-def test_the_private_writers_are_the_atomic_writer(tmp_path: Path, monkeypatch):
-    target = tmp_path / "failure"
-    target.write_text("old")
-    os.chmod(target, 0o644)
-    platform_home.write_private_text(target, "new")
-    assert (target.read_text(), mode_of(target)) == ("new", 0o600)  # a file of the home is owner-only
-
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", full)
-    with pytest.raises(OSError, match="No space left"):
-        platform_home.write_private_bytes(target, b"newer")
-    monkeypatch.undo()
-    assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["failure"]
-
-
 def test_appending_is_refused(tmp_path: Path):
     with pytest.raises(ValueError, match="mode must be 'w' or 'wb'"):
         with atomic_open(tmp_path / "log", "a"):
