@@ -466,7 +466,7 @@ def test_unknown_job_name_lists_recent_jobs(workspace):
 
 def test_parallel_jobs_via_the_non_blocking_start(workspace):
     trainer = fake_trainer(epochs=2)
-    started = [trainer._start_job(train_channel(workspace["train"]), hyperparameters={"epochs": e}) for e in (1, 2, 3)]
+    started = [trainer.start_job(train_channel(workspace["train"]), hyperparameters={"epochs": e}) for e in (1, 2, 3)]
     assert len({job.name for job in started}) == 3  # unique names even within one second
     descriptions = runner.wait_all(started)
     assert [d["TrainingJobStatus"] for d in descriptions] == ["Completed"] * 3

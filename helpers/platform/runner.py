@@ -171,7 +171,7 @@ class LocalRun:
         self.transition("Training")
         if self._write_error is not None:  # no process is started on a disk that cannot take its record
             self._close_log()
-            self._finish_failed(f"ClientError: {self._write_error}")
+            self.fail(f"ClientError: {self._write_error}")
             return self
         try:
             self._proc = subprocess.Popen(
@@ -180,7 +180,7 @@ class LocalRun:
                 errors="replace", bufsize=1, start_new_session=True, umask=PRIVATE_UMASK)
         except OSError as exc:
             self._close_log()
-            self._finish_failed(f"AlgorithmError: could not start the training process: {exc}")
+            self.fail(f"AlgorithmError: could not start the training process: {exc}")
             return self
         with self._cond:
             self._record[jobs.PRIVATE].update(
@@ -228,14 +228,14 @@ class LocalRun:
             self._signal_own(signal.SIGKILL)
             self._reap()
             self._close_log()
-            self._finish_failed(f"AlgorithmError: the platform lost track of the job: {exc!r}")
+            self.fail(f"AlgorithmError: the platform lost track of the job: {exc!r}")
             return
         self._close_log()
         try:
             self._finish(returncode)
         except BaseException as exc:  # a bug in finalising must not leave wait() hanging either
             if not self._done.is_set():
-                self._finish_failed(f"ClientError: the platform failed while finishing the job: {exc!r}")
+                self.fail(f"ClientError: the platform failed while finishing the job: {exc!r}")
 
     def _write_log(self, line: str) -> None:
         if self._log is None:
@@ -266,7 +266,7 @@ class LocalRun:
         for timer in self._timers:
             timer.cancel()
         if self._write_error is not None:  # the process was killed for it, or its output is lost
-            self._finish_failed(f"ClientError: {self._write_error}")
+            self.fail(f"ClientError: {self._write_error}")
             return
         if self._stop is not None:
             status, message = self._stop
@@ -275,7 +275,7 @@ class LocalRun:
             self._end(primary="Stopped", secondary=status, message=f"Training job stopped: {message}")
             return
         if returncode != 0:
-            self._finish_failed(self._failure_reason(returncode))
+            self.fail(self._failure_reason(returncode))
             return
         self.transition("Uploading")
         try:
@@ -286,13 +286,13 @@ class LocalRun:
                 artifacts.pack(self.output_data_dir, storage.s3_to_path(output_uri))
         except OSError as exc:
             self._write_failed(exc, "the model artifact")
-            self._finish_failed(f"ClientError: {self._write_error}")
+            self.fail(f"ClientError: {self._write_error}")
             return
         except Exception as exc:
-            self._finish_failed(f"ClientError: could not upload the model artifact: {exc}")
+            self.fail(f"ClientError: could not upload the model artifact: {exc}")
             return
         if self._write_error is not None:  # the "Uploading" record could not be written
-            self._finish_failed(f"ClientError: {self._write_error}")
+            self.fail(f"ClientError: {self._write_error}")
             return
         with self._cond:
             self._record["ModelArtifacts"] = {"S3ModelArtifacts": artifact_uri, "Sha256": digest}
@@ -308,7 +308,8 @@ class LocalRun:
         reason = text or failure_reason_from_log(lines, returncode)
         return reason[:MAX_REASON]
 
-    def _finish_failed(self, reason: str) -> None:
+    def fail(self, reason: str) -> None:
+        """End the job as Failed with ``reason`` (e.g. its input could not be prepared before it started)."""
         with self._cond:
             self._record["FailureReason"] = reason
         self._end(primary="Failed", secondary="Failed", message=f"Training job failed. {reason}")
@@ -394,7 +395,7 @@ class LocalRun:
 
 
 def wait_all(training_jobs, logs: bool = False) -> list[dict]:
-    """Wait for several jobs started without waiting (``trainer._start_job(...)`` or
+    """Wait for several jobs started without waiting (``trainer.start_job(...)`` or
     ``train(wait=False)``); returns their DescribeTrainingJob dicts in the order given. Failed and
     stopped jobs are returned too, nothing is raised: the caller decides (a tuner keeps going)."""
     descriptions = []

@@ -184,7 +184,7 @@ class ModelTrainer(Twin):
         when ``logs=True``; raise ``FailedStatusError`` (with ``.description``) if it fails.
         ``dry_run=True`` only validates. Returns None, as the SDK does: the job is
         ``trainer.latest_training_job`` (``_latest_training_job`` in the SDK)."""
-        job = self._start_job(input_data_config, dry_run=dry_run)
+        job = self.start_job(input_data_config, dry_run=dry_run)
         if job is None:
             return None
         self._latest_training_job = job
@@ -218,8 +218,8 @@ class ModelTrainer(Twin):
                                      f"path, not {type(source).__name__}.")
         return resolved
 
-    def _start_job(self, input_data_config=None, hyperparameters: dict | None = None, dry_run: bool = False,
-                   base_job_name: str | None = None) -> jobs.TrainingJob | None:
+    def start_job(self, input_data_config=None, hyperparameters: dict | None = None, dry_run: bool = False,
+                  base_job_name: str | None = None) -> jobs.TrainingJob | None:
         """Validate, prepare and launch one job without waiting; returns its TrainingJob.
 
         ``hyperparameters`` override the trainer's for this job only (how a tuner launches trials).
@@ -304,7 +304,7 @@ class ModelTrainer(Twin):
         except Exception as exc:
             reason = (records.write_failure(exc, "the job's input") if records.is_disk_full(exc)
                       else f"could not prepare the job's input: {exc}")
-            run._finish_failed(f"ClientError: {reason}")
+            run.fail(f"ClientError: {reason}")
             raise
         run.start()
         return jobs.TrainingJob(name)

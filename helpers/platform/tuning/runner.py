@@ -232,7 +232,7 @@ class TuningRun:
         with self._lock:
             self.trials.append(trial)
         try:
-            job = self.trainer._start_job(self.channels, hyperparameters=self.trial_hyperparameters(tuned),
+            job = self.trainer.start_job(self.channels, hyperparameters=self.trial_hyperparameters(tuned),
                                           base_job_name=f"{self.name}-{index + 1:03d}")
         except Exception as exc:  # a trial that cannot start is a failed trial, not a failed tuning job
             trial.summary.update(TrainingJobStatus="Failed", ObjectiveStatus="Failed", TrainingEndTime=jobs.now(),

@@ -156,7 +156,7 @@ class HyperparameterTuner(Twin):
         validation.check_objective_channel(self.objective_metric_name, self._algorithm_name, names)
         first = {name: (spec.values[0] if hasattr(spec, "values") else spec.format(spec.probe_values()[0]))
                  for name, spec in self._hyperparameter_ranges.items()}
-        trainer._start_job(channels, hyperparameters=self._trial_hyperparameters(first), dry_run=True)
+        trainer.start_job(channels, hyperparameters=self._trial_hyperparameters(first), dry_run=True)
 
         base = self.base_tuning_job_name or _repo_name(self.model_trainer.training_image)
         name = records.reserve_name(base, job_name)
