@@ -55,7 +55,8 @@ def test_moving_the_slider_gives_crawls_converges_diverges(line_data):
     assert explorer.verdict_text.startswith("diverges: the loss grew from")
     assert "too large" in explorer.verdict_text
     assert explorer.state.result.epochs < 50  # stopped as soon as it blew up
-    assert [t.get_text() for t in explorer.figure.axes[1].texts] == ["the model has left the chart"]
+    [note] = [t.get_text() for t in explorer.figure.axes[1].texts]
+    assert note.startswith("the line left the chart:\nthe loss grew to")
     assert explorer.updates == 4  # the initial draw and three moves
 
 
@@ -151,3 +152,49 @@ def test_train_validation_error_plot_marks_the_lowest_validation_error():
     np.testing.assert_array_equal(validation.get_ydata(), [5.0, 3.0, 3.5, 6.0])
     assert list(best.get_xdata()) == [2, 2]  # the vertical line at the lowest validation error
     assert ax.get_xlabel() == "degree" and ax.get_yscale() == "log"
+
+
+@pytest.fixture
+def trip_data():
+    """Notebook 04's data: minutes = 5 + 9 km + noise, far above a line that starts at w = b = 0."""
+    rng = np.random.default_rng(4)
+    km = rng.uniform(0.3, 2.5, size=60).round(2)
+    return km[:, None], (5 + 9 * km + rng.normal(0, 1.5, size=60)).round(1)
+
+
+def _display_boxes(explorer):
+    """A renderer after drawing the figure (as the PNG is drawn), so window extents are the final ones."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(explorer.figure)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def test_a_crawling_line_below_the_chart_gets_a_note(trip_data):
+    explorer = LearningRateExplorer(*trip_data, epochs=50)
+    assert len(explorer.figure.axes[1].texts) == 0  # converging: the line is on the chart, nothing to explain
+    explorer.slider.value = explorer.stable_rate / 500
+    assert explorer.state.verdict == "crawls"
+    fit_ax = explorer.figure.axes[1]
+    low, _ = fit_ax.get_ylim()
+    assert max(fit_ax.lines[0].get_ydata()) < low  # the line really is below the chart
+    [note] = fit_ax.texts
+    assert note.get_text().startswith("the line is below the chart:")
+    assert f"{explorer.state.result.final_loss:.3g}" in note.get_text()
+
+
+def test_the_note_and_the_legends_cover_no_data(trip_data):
+    explorer = LearningRateExplorer(*trip_data, epochs=50, keep=2)
+    for value in (explorer.stable_rate / 500, 2 * explorer.stable_rate):
+        explorer.slider.value = value
+        renderer = _display_boxes(explorer)
+        loss_ax, fit_ax = explorer.figure.axes
+        for ax in (loss_ax, fit_ax):
+            legend = ax.get_legend().get_window_extent(renderer)
+            assert legend.y1 <= ax.get_window_extent(renderer).y0, "the legend overlaps the axes"
+        points = fit_ax.transData.transform(fit_ax.collections[0].get_offsets())
+        [note] = fit_ax.texts
+        box = note.get_window_extent(renderer)
+        covered = [p for p in points if box.x0 <= p[0] <= box.x1 and box.y0 <= p[1] <= box.y1]
+        assert covered == [], f"the note covers {len(covered)} data point(s)"

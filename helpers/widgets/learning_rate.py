@@ -147,16 +147,74 @@ class LearningRateExplorer(Explorer):
         )
         loss_ax.set_xlim(0, self.epochs)
         result = state.result
-        if state.verdict == "diverges":
-            # The line (or the predictions) are far off the chart by now: say so instead of leaving it blank.
-            fit_ax.text(0.5, 0.5, "the model has left the chart", transform=fit_ax.transAxes,
-                        ha="center", va="center", color="C3", fontsize="large")
         if self.X.shape[1] == 1:
             plots.fitted_line(
                 self.X[:, 0], self.y, result.weights[0], result.bias, fit_ax,
                 xlabel=self.feature_name, ylabel=self.target_name, title=f"after {result.epochs} epochs",
             )
+            line = fit_ax.lines[-1].get_ydata()
         else:
             with np.errstate(over="ignore", invalid="ignore"):
                 predictions = self.X @ result.weights + result.bias
             plots.predicted_vs_actual(self.y, predictions, fit_ax, title=f"after {result.epochs} epochs")
+            line = predictions
+        note = self.off_chart_note(state, line, fit_ax.get_ylim())
+        if note:
+            # Where the line (or the predictions) went, in words: a chart with no line explains nothing.
+            x, y, ha, va = emptiest_corner(fit_ax)
+            fit_ax.text(x, y, note, transform=fit_ax.transAxes, ha=ha, va=va, color="C3", fontsize="small",
+                        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "C3"})
+        for ax in (loss_ax, fit_ax):
+            legend_outside(ax)
+
+    def off_chart_note(self, state: LearningRateState, line: Any, ylim: tuple[float, float]) -> str:
+        """A note when the fitted line (or any prediction) lies outside the chart's y-range, else "".
+
+        ``line``: the line's y at the ends of the x range (one feature) or the predictions (several).
+        """
+        low, high = ylim
+        values = np.asarray(line, dtype=float)
+        finite = values[np.isfinite(values)]
+        if finite.size == values.size and np.all((finite >= low) & (finite <= high)):
+            return ""
+        result = state.result
+        if state.verdict == "diverges":
+            history = np.asarray(result.loss_history, dtype=float)
+            grew = history[np.isfinite(history)].max() if np.isfinite(history).any() else math.inf
+            return f"the line left the chart:\nthe loss grew to {grew:.3g}"
+        where = "below" if finite.size and np.all(finite < low) else ("above" if finite.size and np.all(finite > high) else "partly off")
+        side = f"{where} the chart" if where != "partly off" else "partly off the chart"
+        return f"the line is {side}:\nthe loss is {result.final_loss:.3g} (best {self.best_loss:.3g})"
+
+
+# Corners for a note, in axes fractions: (x, y, ha, va) and the region (x0, x1, y0, y1) the note covers.
+CORNERS = (
+    ((0.03, 0.97, "left", "top"), (0.0, 0.55, 0.7, 1.0)),
+    ((0.97, 0.97, "right", "top"), (0.45, 1.0, 0.7, 1.0)),
+    ((0.03, 0.03, "left", "bottom"), (0.0, 0.55, 0.0, 0.3)),
+    ((0.97, 0.03, "right", "bottom"), (0.45, 1.0, 0.0, 0.3)),
+)
+
+
+def emptiest_corner(ax) -> tuple[float, float, str, str]:
+    """(x, y, ha, va) of the axes corner with the fewest data points (the scatter's), for a note."""
+    points = np.concatenate([c.get_offsets() for c in ax.collections]) if ax.collections else np.empty((0, 2))
+    points = np.asarray(points, dtype=float)
+    points = points[np.isfinite(points).all(axis=1)]
+    inside = ax.transAxes.inverted().transform(ax.transData.transform(points)) if len(points) else points
+
+    def covered(region: tuple[float, float, float, float]) -> int:
+        x0, x1, y0, y1 = region
+        if not len(inside):
+            return 0
+        return int(np.sum((inside[:, 0] >= x0) & (inside[:, 0] <= x1) & (inside[:, 1] >= y0) & (inside[:, 1] <= y1)))
+
+    return min(CORNERS, key=lambda corner: covered(corner[1]))[0]
+
+
+def legend_outside(ax) -> None:
+    """Move the axes' legend below the axes, where it covers no data (``loc="best"`` still can)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if labels:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2, fontsize="small",
+                  frameon=False)
