@@ -119,3 +119,45 @@ def test_07_the_text_promises_a_test_score_and_the_notebook_computes_it(tuning):
 def test_07_a_contradicting_output_is_refused(tuning, marker, old, new):
     with pytest.raises(AssertionError):
         assert_tuning_lesson(doctored(tuning, marker, old, new))
+
+
+def assert_dqn_lesson(notebook) -> None:
+    """09's claim: the (stored) full DQN run solves CartPole, a greedy mean return >= 195 over 100 episodes."""
+    text = output_text(code_cell(notebook, "full['mean_return']"))
+    assert number(r"mean return over (\d+) episodes", text) == 100, text
+    assert number(r"episodes: ([\d.]+) \(solved", text) >= SOLVED, f"the text says the full run solves CartPole:\n{text}"
+
+
+def test_09_stored_output_shows_the_full_run_solving_cartpole(rl_intro):
+    assert_dqn_lesson(rl_intro)
+
+
+def test_09_a_stored_score_below_the_bar_is_refused(rl_intro):
+    with pytest.raises(AssertionError, match="solves CartPole"):
+        assert_dqn_lesson(doctored(rl_intro, "full['mean_return']", "episodes: 500.0", "episodes: 19.9"))
+
+
+def test_09_the_stored_full_run_is_the_full_mode_of_the_current_code():
+    """The artifact holds the run the notebook's full mode does (same settings, seed and budget), and its score."""
+    run = dqn.load_full_run()
+    assert run["command"] == dqn.FULL_RUN_COMMAND == "python -m helpers.rl.dqn"
+    assert run["settings"] == json.loads(json.dumps(dqn.CARTPOLE))  # tuples become lists in JSON
+    assert (run["seed"], run["total_steps"], run["environment"]) == (0, dqn.CARTPOLE_STEPS, "CartPole-v1")
+    assert len(run["final_returns"]) == dqn.FULL_RUN_EPISODES == 100
+    assert run["mean_return"] == pytest.approx(sum(run["final_returns"]) / 100) and run["mean_return"] >= SOLVED
+    assert len(run["episode_steps"]) == len(run["episode_returns"]) > 0
+    assert run["steps_run"] == run["evaluations"][-1][0] <= run["total_steps"]
+
+
+def test_09_the_command_writes_what_the_notebook_reads(tmp_path, monkeypatch, capsys):
+    """`python -m helpers.rl.dqn PATH` end to end, on a 1,200-step run (the real one takes minutes)."""
+    real = dqn.full_run
+    monkeypatch.setattr(dqn, "full_run", lambda: real(total_steps=1_200))
+    path = tmp_path / "run.json"
+    assert dqn.main([str(path)]) == 0
+    run = dqn.load_full_run(path)
+    assert set(run) == set(dqn.load_full_run())
+    assert run["total_steps"] == 1_200 and len(run["final_returns"]) == 100
+    assert "greedy mean return over 100 episodes" in capsys.readouterr().out
+    with pytest.raises(FileNotFoundError, match="python -m helpers.rl.dqn"):
+        dqn.load_full_run(tmp_path / "missing.json")

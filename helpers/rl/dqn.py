@@ -17,11 +17,19 @@ stopping of RL.
 
     agent = DQN(seed=0).fit(gym.make("CartPole-v1"), total_steps=50_000, progress=True)
     agent.predict(obs) -> action
+
+The full CartPole run takes minutes, too long for the notebook's SMOKE pass, so its result is stored:
+``python -m helpers.rl.dqn`` reruns it and rewrites :data:`FULL_RUN` (learning curve and final score),
+which :func:`load_full_run` reads back.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import sys
+import time
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -32,7 +40,8 @@ from torch import nn
 from helpers.rl.qlearning import evaluate
 from helpers.rl.schedules import LinearSchedule
 
-__all__ = ["ReplayBuffer", "QNetwork", "DQN", "CARTPOLE", "CARTPOLE_STEPS"]
+__all__ = ["ReplayBuffer", "QNetwork", "DQN", "CARTPOLE", "CARTPOLE_STEPS", "FULL_RUN", "FULL_RUN_COMMAND",
+           "full_run", "load_full_run"]
 
 #: Settings that solve CartPole-v1 (greedy mean return >= 195 over 100 episodes) within CARTPOLE_STEPS steps:
 #: a gradient step every 4 environment steps, evaluation every 5,000 steps, stop once 10 evaluation
@@ -51,6 +60,12 @@ CARTPOLE = {
     "target_return": 475.0,
 }
 CARTPOLE_STEPS = 100_000
+#: The stored result of the full CartPole run (DQN(**CARTPOLE, seed=0), CARTPOLE_STEPS steps) and the
+#: command that recomputes it.
+FULL_RUN = Path(__file__).with_name("cartpole_full_run.json")
+FULL_RUN_COMMAND = "python -m helpers.rl.dqn"
+#: The final score is the greedy policy's mean return over this many seeded episodes (the classic bar).
+FULL_RUN_EPISODES, FULL_RUN_EVAL_SEED = 100, 10_000
 
 
 class ReplayBuffer:
@@ -274,3 +289,62 @@ class DQN:
         if self.network is None:
             raise RuntimeError("this agent has not learned anything yet: call fit(env, total_steps) first.")
         return self._greedy(observation)
+
+
+def full_run(seed: int = 0, total_steps: int = CARTPOLE_STEPS) -> dict:
+    """Train DQN(**CARTPOLE) on CartPole-v1 and score it as the notebook does (minutes of CPU).
+
+    Returns a JSON-ready dict: the training episodes' ``episode_steps`` and ``episode_returns``, the periodic
+    ``evaluations`` as [step, mean return] pairs, and ``final_returns``, the greedy policy's return on each
+    of FULL_RUN_EPISODES seeded episodes, with their ``mean_return``.
+    """
+    import gymnasium as gym
+
+    env = gym.make("CartPole-v1")
+    start = time.perf_counter()
+    agent = DQN(**CARTPOLE, seed=seed).fit(env, total_steps=total_steps)
+    seconds = time.perf_counter() - start
+    returns = evaluate(env, agent.predict, n_episodes=FULL_RUN_EPISODES, seed=FULL_RUN_EVAL_SEED)
+    return {
+        "command": FULL_RUN_COMMAND,
+        "environment": "CartPole-v1",
+        "seed": seed,
+        "settings": {**CARTPOLE, "hidden": list(CARTPOLE["hidden"])},
+        "total_steps": total_steps,
+        "steps_run": agent.evaluations[-1][0] if agent.evaluations else total_steps,
+        "train_seconds": round(seconds, 1),
+        "versions": {"torch": torch.__version__, "gymnasium": gym.__version__, "numpy": np.__version__},
+        "episode_steps": agent.episode_steps,
+        "episode_returns": agent.episode_returns,
+        "evaluations": [[step, score] for step, score in agent.evaluations],
+        "final_returns": [float(value) for value in returns],
+        "mean_return": float(np.mean(returns)),
+    }
+
+
+def load_full_run(path: Path = FULL_RUN) -> dict:
+    """The stored full run (see :func:`full_run`); a missing file names the command that writes it."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path} is missing: rerun the full DQN with `{FULL_RUN_COMMAND}` (a few minutes).")
+    return json.loads(Path(path).read_text())
+
+
+def to_json(record: dict) -> str:
+    """One key per line, each value (a list of hundreds of numbers included) on its line: short diffs."""
+    lines = [f" {json.dumps(key)}: {json.dumps(value)}" for key, value in record.items()]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m helpers.rl.dqn [PATH]``: rerun the full CartPole DQN and store its result (default FULL_RUN)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    path = Path(args[0]) if args else FULL_RUN
+    record = full_run()
+    path.write_text(to_json(record))
+    print(f"{path}: {record['steps_run']:,} steps in {record['train_seconds']:.0f} s; greedy mean return over "
+          f"{FULL_RUN_EPISODES} episodes {record['mean_return']:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
