@@ -144,7 +144,8 @@ def lab_port(argv: list[str] | None = None) -> int:
 
 
 def check_ports(port: int | None = None) -> Finding:
-    port = LAB_PORT if port is None else port
+    """Is ``port`` (default: :func:`lab_port`, i.e. ``$PORT`` or 8888) free for `make lab`?"""
+    port = lab_port() if port is None else port
     if port_free(port):
         return Finding("ports", True, f"127.0.0.1:{port} is free for JupyterLab")
     other = 8899 if port != 8899 else 8898
@@ -191,7 +192,7 @@ def check_records() -> Finding:
 
 
 def run_checks(root: Path, port: int | None = None) -> list[Finding]:
-    """Every check; ``port``: the one `make lab` will listen on (default :data:`LAB_PORT`)."""
+    """Every check; ``port``: the one `make lab` will listen on (default: ``$PORT``, else :data:`LAB_PORT`)."""
     checks: list[tuple[str, Callable[[], Finding]]] = [
         ("python", check_python),
         ("packages", lambda: check_packages(root)),
