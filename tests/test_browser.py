@@ -408,8 +408,9 @@ def assert_sharp_and_on_one_screen(found: dict, name: str) -> None:
     top, bottom = max(0, visible["top"]), min(found["viewport"]["height"], visible["bottom"])
     left, right = max(0, visible["left"]), min(found["viewport"]["width"], visible["right"])
     for what, box in [("picture", image)] + [("control", c) for c in found["controls"]]:
-        inside = box["top"] >= top - 0.5 and box["bottom"] <= bottom + 0.5 and box["left"] >= left - 0.5 and box["right"] <= right + 0.5
-        assert inside, f"{name}: the {what} {box} is not on the same 1280x800 screen as the rest ({top}..{bottom} visible)"
+        inside = (box["top"] >= top - 0.5 and box["bottom"] <= bottom + 0.5
+                  and box["left"] >= left - 0.5 and box["right"] <= right + 0.5)
+        assert inside, f"{name}: the {what} {box} is not on the same 1280x800 screen ({top}..{bottom} visible)"
 
 
 def test_rl_widgets_are_sharp_and_whole_at_1280x800(jupyterlab: str, course: Path, page):

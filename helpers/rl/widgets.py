@@ -169,7 +169,8 @@ class BanditGame:
         rows = []
         for arm, (pulls, mean) in enumerate(self.per_arm()):
             seen = "–" if pulls == 0 else f"{mean:.2f}"
-            rows.append([f"Machine {arm + 1}", str(pulls), seen] + ([f"{self.probs[arm]:.2f}"] if self.revealed else []))
+            truth = [f"{self.probs[arm]:.2f}"] if self.revealed else []
+            rows.append([f"Machine {arm + 1}", str(pulls), seen] + truth)
         return _html_table(heads, rows)
 
     def figure(self) -> plt.Figure:

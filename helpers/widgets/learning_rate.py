@@ -182,8 +182,12 @@ class LearningRateExplorer(Explorer):
             history = np.asarray(result.loss_history, dtype=float)
             grew = history[np.isfinite(history)].max() if np.isfinite(history).any() else math.inf
             return f"the line left the chart:\nthe loss grew to {grew:.3g}"
-        where = "below" if finite.size and np.all(finite < low) else ("above" if finite.size and np.all(finite > high) else "partly off")
-        side = f"{where} the chart" if where != "partly off" else "partly off the chart"
+        if finite.size and np.all(finite < low):
+            side = "below the chart"
+        elif finite.size and np.all(finite > high):
+            side = "above the chart"
+        else:
+            side = "partly off the chart"
         return f"the line is {side}:\nthe loss is {result.final_loss:.3g} (best {self.best_loss:.3g})"
 
 
