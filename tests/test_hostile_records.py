@@ -365,7 +365,7 @@ def test_cleanup_list_reports_corrupt_records_and_changes_nothing(store, capsys)
 def _runtime_state_file() -> Path:
     from helpers.platform.serving import runtime
 
-    return runtime._state_file()
+    return runtime.state_file()
 
 
 @pytest.mark.parametrize("state, word", [

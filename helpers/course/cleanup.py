@@ -35,14 +35,14 @@ def runtime_report() -> tuple[str, str, str]:
     try:
         status = runtime.runtime_status()
     except (ValueError, TypeError, KeyError) as error:  # a state file with a wrong type inside
-        return ("corrupt", f"its state file {runtime._state_file()} is unusable ({error})",
+        return ("corrupt", f"its state file {runtime.state_file()} is unusable ({error})",
                 "run `python -m helpers cleanup` to remove it (the next deploy starts the runtime again)")
     state = str(status.get("Status", ""))
     if state == "running":
         return "running", f"pid {status.get('Pid')}, {status.get('Url')}", ""
     if state.startswith("dead"):
         return ("dead", f"its process (pid {status.get('Pid')}) is gone but its state file "
-                        f"{runtime._state_file()} is left; boto3 calls to local endpoints fail to connect",
+                        f"{runtime.state_file()} is left; boto3 calls to local endpoints fail to connect",
                 f"run `python -m helpers cleanup` to remove the stale state, or restart it: {RESTART_RUNTIME}")
     return "not started", "started by the first deploy", ""
 
@@ -53,10 +53,10 @@ def remove_stale_runtime_state() -> bool:
 
     if runtime_report()[0] not in ("dead", "corrupt"):
         return False
-    with runtime._start_lock():
+    with runtime.start_lock():
         if runtime_report()[0] not in ("dead", "corrupt"):
             return False  # started again meanwhile
-        runtime._state_file().unlink(missing_ok=True)
+        runtime.state_file().unlink(missing_ok=True)
     return True
 
 

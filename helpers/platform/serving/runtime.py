@@ -42,12 +42,9 @@ def state_file():
     return runtime_dir() / "runtime.json"
 
 
-_state_file = state_file  # the name helpers.course.cleanup used first
-
-
 def runtime_state() -> dict | None:
     """The running router's state (pid, port, url), or None when it is not running."""
-    state = read_json(_state_file())
+    state = read_json(state_file())
     if state and processes.is_alive(processes.ProcessRef.from_dict(state)):
         return state
     return None
@@ -56,7 +53,7 @@ def runtime_state() -> dict | None:
 def runtime_status() -> dict:
     """Whether the router runs: ``{"Status": "running" | "dead: pid file left" | "not started", ...}``
     plus ``Url`` and ``Pid`` when known and a ``Fix`` for a dead one (for doctor / cleanup reports)."""
-    state = read_json(_state_file())
+    state = read_json(state_file())
     if state is None:
         return {"Status": "not started", "Url": None, "Pid": None}
     if processes.is_alive(processes.ProcessRef.from_dict(state)):
@@ -100,9 +97,6 @@ def start_lock():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-_start_lock = start_lock  # the name helpers.course.cleanup used first
-
-
 def ensure_runtime(timeout: float = 30.0) -> str:
     """Start the router unless it runs; return its URL, without the secret (and keep the env
     variable in step)."""
@@ -122,11 +116,11 @@ def _start_runtime(timeout: float) -> dict:
     store = store_root()
     log = runtime_dir() / "router.log"
     for port in (preferred_port(store), 0):
-        old = read_json(_state_file())
+        old = read_json(state_file())
         ref = processes.spawn("helpers.platform.serving.router", [str(store), "--port", str(port)], log)
 
         def ready():
-            current = read_json(_state_file())
+            current = read_json(state_file())
             return (current is not None and current != old and current.get("Pid") == ref.pid) \
                 or not processes.is_alive(ref)
 
@@ -143,7 +137,7 @@ def _start_runtime(timeout: float) -> dict:
 
 
 def stop_runtime() -> bool:
-    state = read_json(_state_file())
+    state = read_json(state_file())
     return processes.stop(processes.ProcessRef.from_dict(state))
 
 
