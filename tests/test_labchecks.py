@@ -54,7 +54,6 @@ def test_check_is_called_and_passes_in_its_solution(exercise):
 # the learner's scratch, and may be gone. A later cell that reads one would fail after a ✔.
 
 _SCRATCH_KNOWN = {
-    "04_linear_regression_gd": "the cell after the torch exercise uses `torch`, imported in the exercise cell",
     "08_deployment": "a cell after the cost exercise uses PRICE_PER_HOUR, defined in the exercise cell",
 }
 
