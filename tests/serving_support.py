@@ -1,4 +1,4 @@
-"""Small models to deploy in tests, the benchmark and quick experiments.
+"""Small models to deploy in tests and in ``benchmarks/bench_endpoint.py`` (test support, not part of ``helpers``).
 
 * :func:`train_linear_learner` — a real built-in model (linear-learner) trained in-process on a few
   hundred seeded rows (no training job needed): the model folder to pass as ``model_path``.

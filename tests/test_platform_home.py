@@ -116,7 +116,7 @@ def test_no_module_but_platform_home_renames_a_temporary_file_into_place():
 
 
 def test_the_module_reference_is_the_one_patched_by_the_disk_full_tests():
-    # tests/test_disk_full.py injects ENOSPC by replacing platform_home.os; the writer must use it.
+    # tests/platform/test_disk_full.py injects ENOSPC by replacing platform_home.os; the writer must use it.
     assert platform_home.os is os
 
 

@@ -304,7 +304,8 @@ def main() -> int:
     from helpers.platform.serving import DataCaptureConfig, ModelBuilder
     from helpers.platform.serving.registry import stop_all
     from helpers.platform.serving.runtime import ensure_runtime
-    from helpers.platform.serving.testing import make_classification, train_linear_learner
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the models the tests deploy
+    from serving_support import make_classification, train_linear_learner
 
     children: list[subprocess.Popen] = []
     try:

@@ -24,7 +24,7 @@ from helpers.course import cleanup, doctor
 from helpers.platform import jobs
 from helpers.platform.records import CorruptRecord, CorruptRecordWarning
 from helpers.platform.serving import registry
-from helpers.platform.serving.testing import isolate
+from serving_support import isolate
 from helpers.platform.tuning import records as tuning_records
 
 STAMP = "2026-01-01T00:00:00+00:00"

@@ -161,7 +161,7 @@ def test_a_training_job_deploy_and_capture_leave_nothing_readable_by_others(tmp_
     from helpers.platform.serving import DataCaptureConfig, ModelBuilder
     from helpers.platform.serving.model_builder import SKLEARN_IMAGE
     from helpers.platform.serving.registry import stop_all
-    from helpers.platform.serving.testing import isolate, make_classification
+    from serving_support import isolate, make_classification
 
     home = tmp_path / "fresh-home"
     isolate(monkeypatch, home)
@@ -202,7 +202,7 @@ def test_script_mode_a_local_archive_and_an_estimator_leave_nothing_readable_by_
     from helpers.platform.configs import SourceCode
     from helpers.platform.serving import ModelBuilder
     from helpers.platform.serving.registry import stop_all
-    from helpers.platform.serving.testing import isolate, write_script_model
+    from serving_support import isolate, write_script_model
 
     home = tmp_path / "fresh-home"
     isolate(monkeypatch, home)

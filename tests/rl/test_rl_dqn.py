@@ -67,7 +67,7 @@ def test_full_mode_reaches_195_over_100_episodes():
     >= 195 (the classic "solved" bar), like the stored run the notebook shows in SMOKE mode.
 
     It takes one to a few minutes of CPU (more on a busy machine), too long for `make test`, so it is
-    skipped unless FLYWHEEL_FULL=1: `FLYWHEEL_FULL=1 .venv/bin/python -m pytest tests/test_rl_dqn.py -s`.
+    skipped unless FLYWHEEL_FULL=1: `FLYWHEEL_FULL=1 .venv/bin/python -m pytest tests/rl/test_rl_dqn.py -s`.
     """
     run = full_run()
     stored = load_full_run()

@@ -21,7 +21,7 @@ from helpers.platform.serving.access import SECRET_HEADER, store_secret
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import stop_all
 from helpers.platform.serving.runtime import ensure_runtime
-from helpers.platform.serving.testing import isolate, write_script_model
+from serving_support import isolate, write_script_model
 
 NAME = "hostile-ep"
 READ_TIMEOUT = 1.0      # the servers' read timeout in this module (FLYWHEEL_HTTP_READ_TIMEOUT_SECONDS)

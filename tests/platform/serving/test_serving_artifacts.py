@@ -14,7 +14,7 @@ from helpers.platform.serving import Endpoint, ModelBuilder
 from helpers.platform.serving.artifacts import ArtifactError, safe_extract, sha256_of, verify_sha256
 from helpers.platform.serving.registry import stop_all
 from helpers.platform.serving.resources import Model
-from helpers.platform.serving.testing import isolate, write_script_model
+from serving_support import isolate, write_script_model
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from helpers.platform.errors import FailedStatusError
 from helpers.platform.serving import Endpoint, EndpointConfig, ModelBuilder, ProductionVariant
 from helpers.platform.serving.registry import stop_all
 from helpers.platform.serving.resources import Model
-from helpers.platform.serving.testing import FEATURE_DIM, isolate, make_classification
+from serving_support import FEATURE_DIM, isolate, make_classification
 
 # algorithm -> (hyperparameters, label in the training CSV?, check of one answer for one row)
 BUILTINS = {

@@ -22,7 +22,7 @@ from helpers.platform.serving import Endpoint, ModelBuilder, list_endpoints, use
 from helpers.platform.serving.access import secret_path, store_secret
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import stop_all
-from helpers.platform.serving.testing import (FEATURE_DIM, SLOW_MARKER, isolate, make_classification, owner_headers,
+from serving_support import (FEATURE_DIM, SLOW_MARKER, isolate, make_classification, owner_headers,
                                               script_score, train_linear_learner, write_script_model)
 
 

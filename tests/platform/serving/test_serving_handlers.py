@@ -177,7 +177,7 @@ SERVED_BODIES = [
 
 @pytest.fixture(scope="module")
 def linear_model_dir(tmp_path_factory):
-    from helpers.platform.serving.testing import train_linear_learner
+    from serving_support import train_linear_learner
 
     return train_linear_learner(tmp_path_factory.mktemp("ll") / "model", rows=200)
 

@@ -19,7 +19,7 @@ from helpers.platform.errors import FailedStatusError
 from helpers.platform.serving import Endpoint, ModelBuilder, list_endpoints, running_resources
 from helpers.platform.serving.registry import EndpointNotFound, describe_endpoint, endpoint_dir, stop_all
 from helpers.platform.serving.runtime import runtime_state, runtime_status, use_local_runtime
-from helpers.platform.serving.testing import isolate, write_script_model
+from serving_support import isolate, write_script_model
 
 
 @pytest.fixture

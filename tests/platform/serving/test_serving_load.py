@@ -11,7 +11,7 @@ from helpers.platform.serving import DataCaptureConfig, ModelBuilder
 from helpers.platform.serving.capture import read_records
 from helpers.platform.serving.loadtest import load_test
 from helpers.platform.serving.registry import stop_all
-from helpers.platform.serving.testing import isolate, train_linear_learner
+from serving_support import isolate, train_linear_learner
 
 REQUESTS, CONCURRENCY = 10_000, 16
 

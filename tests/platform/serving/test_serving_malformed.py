@@ -15,7 +15,7 @@ from helpers.platform.serving import ModelBuilder
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import stop_all
 from helpers.platform.serving.runtime import ensure_runtime
-from helpers.platform.serving.testing import isolate, owner_headers, train_linear_learner
+from serving_support import isolate, owner_headers, train_linear_learner
 
 NAME = "malformed-ep"
 CSV, JSON, JSONL = "text/csv", "application/json", "application/jsonlines"

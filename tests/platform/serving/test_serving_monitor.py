@@ -20,7 +20,7 @@ from helpers.platform.serving.capture import read_records  # noqa: E402
 from helpers.platform.serving.loadtest import load_test  # noqa: E402
 from helpers.platform.serving.monitor import DatasetFormat, DefaultModelMonitor, ks_distance  # noqa: E402
 from helpers.platform.serving.registry import stop_all  # noqa: E402
-from helpers.platform.serving.testing import isolate, make_classification, owner_headers, train_linear_learner  # noqa: E402
+from serving_support import isolate, make_classification, owner_headers, train_linear_learner  # noqa: E402
 
 CAPTURE = "s3://monitor-bucket/data-capture"
 

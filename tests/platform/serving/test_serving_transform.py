@@ -9,7 +9,7 @@ from helpers.platform import storage
 from helpers.platform.configs import SourceCode
 from helpers.platform.serving import ModelBuilder, running_resources
 from helpers.platform.serving.registry import stop_all
-from helpers.platform.serving.testing import isolate, script_score, write_script_model
+from serving_support import isolate, script_score, write_script_model
 from helpers.platform.serving.transform import TransformError, Transformer, describe_transform_job
 
 

@@ -10,7 +10,7 @@ import pytest
 from helpers.platform.configs import SourceCode
 from helpers.platform.serving import Endpoint, EndpointConfig, ModelBuilder, ProductionVariant, use_local_runtime
 from helpers.platform.serving.registry import stop_all
-from helpers.platform.serving.testing import isolate, write_script_model
+from serving_support import isolate, write_script_model
 
 ROW = b"1,1,1,1"
 SCORES = {"A": 1.0, "B": 2.0}  # sum of each model's weights: what each answers for ROW
