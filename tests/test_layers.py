@@ -311,3 +311,36 @@ def test_only_the_aws_layer_imports_the_sagemaker_sdk():
             if any(name == "sagemaker" or name.startswith("sagemaker.") for name in names):
                 importers.add(module)
     assert importers and all(m.startswith("helpers.platform.aws.") for m in importers), sorted(importers)
+
+
+# ----------------------------------------------------------------------------------- the tests' own layout
+
+#: Folders of tests/ that hold no unit tests of a helpers package: benchmarks and browser settings.
+NOT_MIRRORS = {"benchmarks", "browser"}
+
+
+def layout_problems(tests_dir: Path, package_dir: Path) -> list[str]:
+    """What breaks "tests/ mirrors helpers/": a folder with no package of that path, or two test files
+    with one name (pytest imports a test file by its name alone, tests/ having no ``__init__.py``)."""
+    found, seen = [], {}
+    for path in sorted(tests_dir.rglob("test_*.py")):
+        folder = path.parent.relative_to(tests_dir)
+        if folder.parts and folder.parts[0] not in NOT_MIRRORS and not (package_dir / folder).is_dir():
+            found.append(f"{path.relative_to(tests_dir)}: no {package_dir.name}/{folder.as_posix()}/ to mirror")
+        if path.name in seen:
+            found.append(f"{path.relative_to(tests_dir)}: same name as {seen[path.name]}")
+        seen.setdefault(path.name, path.relative_to(tests_dir))
+    return found
+
+
+def test_the_tests_folders_mirror_helpers_and_their_names_are_unique():
+    assert layout_problems(ROOT / "tests", ROOT / "helpers") == []
+
+
+def test_a_folder_without_a_package_and_a_repeated_name_are_reported(tmp_path):
+    (tmp_path / "helpers" / "rl").mkdir(parents=True)
+    for name in ["rl/test_a.py", "gd/test_b.py", "test_a.py"]:
+        (tmp_path / "tests" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "tests" / name).write_text("")
+    assert layout_problems(tmp_path / "tests", tmp_path / "helpers") == [
+        "gd/test_b.py: no helpers/gd/ to mirror", "test_a.py: same name as rl/test_a.py"]
