@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.evaluation import summarise_curve
+from helpers.plots import LINESTYLES, OKABE_ITO, PALETTE
 
 __all__ = ["cost_vs_threshold", "learning_curve", "validation_curve"]
 
@@ -44,12 +45,14 @@ def cost_vs_threshold(
     if not {"threshold", "cost"} <= set(curve.columns):
         raise ValueError("cost_vs_threshold needs the table of evaluation.threshold_costs(...).")
     ax = _axes(ax)
-    ax.plot(curve["threshold"], curve["cost"], color="C0", label="cost")
+    ax.plot(curve["threshold"], curve["cost"], color=OKABE_ITO["blue"], label="cost")
     best = curve.loc[curve["cost"].idxmin()]
-    ax.plot([best["threshold"]], [best["cost"]], "o", color="C3",
+    ax.plot([best["threshold"]], [best["cost"]], "o", color=OKABE_ITO["vermillion"],
             label=f"cheapest: {best['threshold']:.3g} ({currency}{best['cost']:,.0f})")
+    # Each mark differs from the others by its line style too, not by colour alone.
     for i, (label, threshold) in enumerate((marks or {}).items()):
-        ax.axvline(threshold, color=f"C{i + 1}", linestyle="--", linewidth=1, label=label)
+        ax.axvline(threshold, color=PALETTE[(i + 1) % len(PALETTE)], linestyle=LINESTYLES[(i + 1) % len(LINESTYLES)],
+                   linewidth=1, label=label)
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("threshold (flag when score >= threshold)")
@@ -62,10 +65,11 @@ def cost_vs_threshold(
 
 def _train_validation(frame: pd.DataFrame, x: str, ax, xlabel: str, title: str | None):
     summary = summarise_curve(frame)
-    for split, colour in (("train", "C0"), ("validation", "C1")):
+    # Train and validation differ by marker and line style as well as colour.
+    for split, colour, style in (("train", OKABE_ITO["blue"], "o-"), ("validation", OKABE_ITO["orange"], "s--")):
         part = summary[summary["split"] == split]
         positions = np.arange(len(part)) if part[x].dtype == object else part[x].to_numpy(dtype=float)
-        ax.plot(positions, part["mean"], "o-", color=colour, label=split)
+        ax.plot(positions, part["mean"], style, color=colour, label=split)
         ax.fill_between(positions, part["mean"] - part["std"].fillna(0), part["mean"] + part["std"].fillna(0),
                         color=colour, alpha=0.2)
         if part[x].dtype == object:

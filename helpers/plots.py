@@ -3,6 +3,12 @@
 Each function draws on the matplotlib ``Axes`` it is given (or on a new one) and returns that Axes,
 so notebooks can combine them in subplots and widgets can redraw them. None calls ``plt.show()``:
 the notebook cell does.
+
+Accessibility: the course's colours are the Okabe-Ito palette (:data:`PALETTE`), distinguishable with
+the common colour-vision deficiencies; :func:`helpers.course.notebook.setup` makes it matplotlib's
+colour cycle. Colour is never the only cue: lines also differ by line style or marker, and a figure
+whose point is a number has a one-line text summary the notebook prints (e.g.
+``MonitoringReport.summary()``).
 """
 
 from __future__ import annotations
@@ -11,7 +17,19 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["loss_curves", "fitted_line", "predicted_vs_actual", "train_validation_error"]
+__all__ = ["OKABE_ITO", "PALETTE", "LINESTYLES", "loss_curves", "fitted_line", "predicted_vs_actual",
+           "train_validation_error"]
+
+# Okabe & Ito (2008), "Color Universal Design": eight colours that stay distinct under protanopia,
+# deuteranopia and tritanopia. Hex strings, as matplotlib takes them.
+OKABE_ITO = {
+    "blue": "#0072B2", "orange": "#E69F00", "bluish green": "#009E73", "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7", "sky blue": "#56B4E9", "yellow": "#F0E442", "black": "#000000",
+}
+# The colour cycle (C0, C1, ...): the strongest contrasts on white first, yellow (faint on white) late.
+PALETTE = tuple(OKABE_ITO.values())
+# The second cue of a line after its colour: the n-th line of a figure gets the n-th style.
+LINESTYLES = ("-", "--", "-.", ":")
 
 
 def _axes(ax):
@@ -52,10 +70,10 @@ def loss_curves(
     shows a crawl, a convergence and a divergence on one scale. Non-finite values are left out.
     """
     ax = _axes(ax)
-    for label, history in histories.items():
+    for i, (label, history) in enumerate(histories.items()):
         values = np.asarray(history, dtype=float)
         values = np.where(np.isfinite(values), values, np.nan)
-        ax.plot(np.arange(values.size), values, label=label)
+        ax.plot(np.arange(values.size), values, linestyle=LINESTYLES[i % len(LINESTYLES)], label=label)
     if optimum is not None:
         ax.axhline(optimum, color="black", linestyle="--", linewidth=1, label="best possible")
     return _finish(ax, xlabel, ylabel, title, log_y=log)
@@ -83,7 +101,7 @@ def fitted_line(
         line = float(weight) * grid + float(bias)
     # A diverged model's line is far outside the data: keep the data in view.
     margin = 0.25 * (y.max() - y.min() or 1.0)
-    ax.plot(grid, line, color="C3", linewidth=2, label=label)
+    ax.plot(grid, line, color=OKABE_ITO["vermillion"], linewidth=2, label=label)
     ax.set_ylim(y.min() - margin, y.max() + margin)
     return _finish(ax, xlabel, ylabel, title)
 
@@ -123,7 +141,7 @@ def train_validation_error(
     values = np.asarray(values, dtype=float)
     validation = np.asarray(validation_error, dtype=float)
     ax.plot(values, np.asarray(train_error, dtype=float), marker="o", label="training")
-    ax.plot(values, validation, marker="o", label="validation")
+    ax.plot(values, validation, marker="s", linestyle="--", label="validation")
     if mark_best:
         best = int(np.nanargmin(validation))
         ax.axvline(values[best], color="grey", linestyle=":", label=f"best: {values[best]:g}")

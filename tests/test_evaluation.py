@@ -216,3 +216,16 @@ def test_plots_draw_the_curves(scored, regression_data):
     with pytest.raises(ValueError, match="learning_curve_frame"):
         evaluation_plots.learning_curve(frame)
     plt.close("all")
+
+
+def test_curves_and_marks_differ_by_marker_or_line_style_not_only_by_colour(scored, regression_data):
+    y, scores, amounts = scored
+    curve = evaluation.threshold_costs(y, scores, fn_cost=amounts, fp_cost=5.0)
+    ax = evaluation_plots.cost_vs_threshold(curve, marks={"default 0.5": 0.5, "cautious 0.2": 0.2})
+    assert ax.lines[-1].get_linestyle() != ax.lines[-2].get_linestyle()
+    X, yr = regression_data
+    frame = evaluation.validation_curve_frame(DecisionTreeRegressor(random_state=0), X, yr, param_name="max_depth",
+                                              param_range=[1, 3], cv=3, scoring="r2")
+    train, validation = evaluation_plots.validation_curve(frame).lines[:2]
+    assert train.get_marker() != validation.get_marker()
+    plt.close("all")

@@ -35,3 +35,91 @@ def test_train_validation_error_log_axes_and_best_mark():
     ax = plots.train_validation_error([0.01, 0.1, 1.0], [0.3, 0.2, 0.1], [0.5, 0.2, 0.4], log_x=True, log_y=True)
     assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
     assert "best: 0.1" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+# --- accessibility: a colour-blind-safe palette, a second cue besides colour, a text equivalent ---
+
+def _deuteranopia(hex_colours) -> np.ndarray:
+    """sRGB colours (n, 3) in [0, 1] as a deuteranope sees them (Machado et al. 2009, severity 1)."""
+    machado = np.array([[0.367322, 0.860646, -0.227968],
+                        [0.280085, 0.672501, 0.047413],
+                        [-0.011820, 0.042940, 0.968881]])
+    srgb = np.array([matplotlib.colors.to_rgb(c) for c in hex_colours])
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(linear @ machado.T, 0, 1)
+    return np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+
+
+def _closest_pair(hex_colours) -> float:
+    """The smallest distance (sRGB, 0 to sqrt(3)) between two of the colours under deuteranopia."""
+    seen = _deuteranopia(hex_colours)
+    return min(float(np.linalg.norm(seen[i] - seen[j])) for i in range(len(seen)) for j in range(i + 1, len(seen)))
+
+
+def test_the_palette_is_okabe_ito_and_stays_distinct_for_a_deuteranope():
+    assert set(plots.PALETTE) == {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+                                  "#000000"}
+    assert _closest_pair(plots.PALETTE) > 0.15
+    # the yardstick can fail: matplotlib's red and green, the classic confusion, fall below it
+    assert _closest_pair(["tab:red", "tab:green"]) < 0.15
+
+
+def test_the_drift_figure_uses_the_palette():
+    from helpers.platform.serving.monitor import DRIFT_COLOURS
+
+    assert set(DRIFT_COLOURS) <= set(plots.PALETTE)
+    assert _closest_pair(matplotlib.rcParamsDefault["axes.prop_cycle"].by_key()["color"]) < 0.15
+
+
+def test_setup_makes_the_palette_every_figure_s_colour_cycle(capsys):
+    from helpers.course.notebook import setup
+
+    with matplotlib.rc_context():
+        setup("04_linear_regression_gd")
+        assert tuple(plt.rcParams["axes.prop_cycle"].by_key()["color"]) == plots.PALETTE
+        assert plt.subplots()[1].plot([0, 1])[0].get_color() == plots.PALETTE[0]
+
+
+def test_lines_differ_by_style_or_marker_not_only_by_colour():
+    ax = plots.loss_curves({"a": [3, 2, 1], "b": [3, 2.5, 2], "c": [3, 1, 0.5]}, log=False)
+    assert len({line.get_linestyle() for line in ax.lines[:3]}) == 3
+    ax = plots.train_validation_error([1, 2, 3], [0.3, 0.2, 0.1], [0.5, 0.2, 0.4], mark_best=False)
+    assert ax.lines[0].get_marker() != ax.lines[1].get_marker()
+
+
+def _report(shift: float):
+    """A monitoring report over 3 features: traffic of feature b shifted by ``shift`` baseline stds."""
+    from helpers.platform.serving.monitor import MonitoringReport, dataset_statistics, evaluate, suggest_constraints
+
+    rng = np.random.default_rng(3)
+    baseline_rows = rng.normal(0, 1, (600, 3)).tolist()
+    traffic = rng.normal(0, 1, (400, 3))
+    traffic[:, 1] += shift
+    names = ["a", "b", "c"]
+    baseline = dataset_statistics(baseline_rows, names)
+    violations, drift, current = evaluate(suggest_constraints(baseline), baseline, traffic.tolist())
+    return MonitoringReport("ep", 400, violations, drift, current, baseline)
+
+
+def test_the_drift_plot_marks_drifted_features_by_hatch_and_label_too():
+    report = _report(shift=1.5)
+    assert report.drifted_features == ["b"]
+    bars_ax = report.plot().axes[0]
+    hatched = [bar.get_hatch() for bar in bars_ax.patches]
+    assert hatched == [None, "//", None]
+    labels = [t.get_text() for t in bars_ax.texts]
+    assert labels == ["drifted"]
+    assert "drifted" in [t.get_text() for t in bars_ax.get_legend().get_texts()]
+    titles = [ax.get_title() for ax in report.plot().axes[1:]]
+    assert titles[0].startswith("b:") and titles[0].endswith("(drifted)")
+    assert not any(t.endswith("(drifted)") for t in titles[1:])
+
+
+def test_the_drift_summary_states_what_drifted_and_by_how_much():
+    report = _report(shift=1.5)
+    b = next(d for d in report.drift if d["feature_name"] == "b")
+    assert report.summary() == f"drift: 1 of 3 features drifted (KS distance, threshold 0.1): b {b['distance']:.2f}"
+    calm = _report(shift=0.0)
+    top = max(calm.drift, key=lambda d: d["distance"])
+    assert calm.summary() == (f"drift: none of 3 features drifted (KS distance, threshold 0.1); the largest distance "
+                              f"is {top['feature_name']} {top['distance']:.2f}")

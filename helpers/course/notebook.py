@@ -61,7 +61,11 @@ def setup(notebook_id: str, seed: int = SEED) -> None:
     try:
         import matplotlib.pyplot as plt
 
-        plt.rcParams.update({"figure.figsize": (7, 4), "figure.dpi": 80, "axes.grid": True})
+        from helpers.plots import PALETTE
+
+        # Okabe-Ito colours (colour-blind safe) for every figure of the course, helpers' and learners'.
+        plt.rcParams.update({"figure.figsize": (7, 4), "figure.dpi": 80, "axes.grid": True,
+                             "axes.prop_cycle": plt.cycler(color=PALETTE)})
     except ImportError:
         pass
     show_exercise_errors_as_one_line()

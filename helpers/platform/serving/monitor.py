@@ -10,6 +10,7 @@ The files have SageMaker Model Monitor's schemas (``statistics.json``, ``constra
     report = monitor.run_monitoring(endpoint_name="churn",
                                     output_s3_uri="s3://bucket/monitor/reports")
     report.violations          # [{"feature_name": "_c3", "constraint_check_type": "baseline_drift_check", ...}]
+    print(report.summary())    # "drift: 1 of 6 features drifted (KS distance, threshold 0.1): _c3 0.32"
     report.plot(); plt.show()
 
 Headerless CSV columns are named ``_c0, _c1, ...`` as SageMaker (Spark) names them. The baseline
@@ -37,6 +38,9 @@ import numpy as np
 from helpers.platform.serving.capture import capture_files, decode_data, read_records
 
 SKETCH_POINTS = 1024
+# The drift figure's drifted / not drifted / traffic colours: Okabe-Ito vermillion, blue and orange, the
+# course's colour-blind-safe palette (helpers.plots.PALETTE, a layer above this one: hence the copy).
+DRIFT_COLOURS = ("#D55E00", "#0072B2", "#E69F00")
 BUCKETS = 10
 SIGNIFICANCE = 0.05
 
@@ -295,10 +299,33 @@ class MonitoringReport:
 
         return pd.DataFrame(self.drift).set_index("feature_name") if self.drift else pd.DataFrame()
 
+    def summary(self) -> str:
+        """The drift figure in one line of text: how many features drifted, which, and by how much.
+
+        The text equivalent of :meth:`plot` for a reader who cannot see the figure (or its colours);
+        distances are KS distances (0-1), compared with the report's threshold.
+        """
+        if not self.drift:
+            return "drift: no numeric feature to compare (the monitoring run saw no numeric traffic)"
+        ranked = sorted(self.drift, key=lambda d: -d["distance"])
+        drifted = [d for d in ranked if d["drifted"]]
+        rule = f"KS distance, threshold {self.threshold:g}"
+        if not drifted:
+            top = ranked[0]
+            return (f"drift: none of {len(ranked)} features drifted ({rule}); the largest distance is "
+                    f"{top['feature_name']} {top['distance']:.2f}")
+        listed = ", ".join(f"{d['feature_name']} {d['distance']:.2f}" for d in drifted)
+        return f"drift: {len(drifted)} of {len(ranked)} features drifted ({rule}): {listed}"
+
     def plot(self, features: list[str] | None = None, max_features: int = 4):
         """Drift distance per feature (bars, threshold line) and baseline-vs-traffic CDFs of the
-        most drifted features. Returns the matplotlib figure."""
+        most drifted features. Returns the matplotlib figure.
+
+        A drifted feature's bar is hatched and labelled "drifted" as well as coloured, so the figure
+        reads without colour; :meth:`summary` says the same in one line of text.
+        """
         import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
 
         frame = self.to_frame()
         threshold = self.threshold
@@ -308,21 +335,33 @@ class MonitoringReport:
         figure, axes = plt.subplots(1, 1 + len(chosen), figsize=(4 + 3 * len(chosen), 3.2),
                                     gridspec_kw={"width_ratios": [1.4] + [1] * len(chosen)})
         axes = np.atleast_1d(axes)
-        colors = ["tab:red" if flag else "tab:blue" for flag in frame["drifted"]]
-        axes[0].bar(frame.index, frame["distance"], color=colors)
-        axes[0].axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold}")
+        drifted_colour, usual_colour, traffic_colour = DRIFT_COLOURS
+        bars = axes[0].bar(frame.index, frame["distance"],
+                           color=[drifted_colour if flag else usual_colour for flag in frame["drifted"]],
+                           edgecolor="black", linewidth=0.5)
+        for bar, flag in zip(bars, frame["drifted"]):
+            if flag:
+                bar.set_hatch("//")
+                axes[0].annotate("drifted", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                                 xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7)
+        line = axes[0].axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold}")
         axes[0].set_title("drift distance (KS)")
         axes[0].set_ylim(0, max(1.0, float(frame["distance"].max()) * 1.1))
         axes[0].tick_params(axis="x", rotation=90)
-        axes[0].legend(loc="upper right", fontsize=8)
+        axes[0].legend(handles=[Patch(facecolor=drifted_colour, hatch="//", edgecolor="black", label="drifted"),
+                                Patch(facecolor=usual_colour, edgecolor="black", label="not drifted"), line],
+                       loc="upper right", fontsize=8)
         baseline = {f["name"]: f for f in self.baseline.get("features", [])}
         current = {f["name"]: f for f in self.statistics.get("features", [])}
         for axis, name in zip(axes[1:], chosen):
-            for label, stats, style in (("baseline", baseline.get(name), "-"), ("traffic", current.get(name), "--")):
+            # baseline and traffic differ by line style as well as colour
+            for label, stats, style, colour in (("baseline", baseline.get(name), "-", usual_colour),
+                                                ("traffic", current.get(name), "--", traffic_colour)):
                 sketch = _sketch(stats or {})
                 if sketch is not None:
-                    axis.plot(sketch, np.linspace(0, 1, len(sketch)), style, label=label)
-            axis.set_title(f"{name}: distance {frame.loc[name, 'distance']:.2f}")
+                    axis.plot(sketch, np.linspace(0, 1, len(sketch)), style, color=colour, label=label)
+            verdict = " (drifted)" if frame.loc[name, "drifted"] else ""
+            axis.set_title(f"{name}: distance {frame.loc[name, 'distance']:.2f}{verdict}")
             axis.set_ylabel("cumulative share")
             axis.legend(fontsize=8)
         figure.tight_layout()
