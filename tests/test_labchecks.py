@@ -53,10 +53,6 @@ def test_check_is_called_and_passes_in_its_solution(exercise):
 # every other name the cell defines before its check (a helper list, an import, a loop variable) is
 # the learner's scratch, and may be gone. A later cell that reads one would fail after a ✔.
 
-_SCRATCH_KNOWN = {
-    "08_deployment": "a cell after the cost exercise uses PRICE_PER_HOUR, defined in the exercise cell",
-}
-
 
 def _assigned(tree) -> set[str]:
     import ast
@@ -111,9 +107,7 @@ def scratch_names_read_later(lab: str) -> list[str]:
 
 
 @pytest.mark.parametrize("lab", sorted(LABS))
-def test_later_cells_do_not_read_the_learners_scratch_names(lab, request):
-    if lab in _SCRATCH_KNOWN:
-        request.applymarker(pytest.mark.xfail(reason=_SCRATCH_KNOWN[lab], strict=True))
+def test_later_cells_do_not_read_the_learners_scratch_names(lab):
     assert scratch_names_read_later(lab) == [], (
         f"solutions/{lab}.ipynb: a cell after an exercise reads a name only the exercise cell defines; define it "
         "in a cell of its own (or again where it is used)"
