@@ -290,15 +290,38 @@ def test_a_private_name_taken_from_another_package_is_found(tmp_path):
     assert private_crossings(package) == {"pkg.b -> pkg.a.one._secret"}
 
 
+LAZY_PACKAGES = ("helpers.platform", "helpers.platform.tuning", "helpers.platform.serving")
+
+
 def test_every_lazy_name_of_the_platform_resolves():
-    """helpers.platform and helpers.platform.tuning load names from import-string tables (no graph
+    """These packages load names from import-string tables (``helpers.platform.lazy``; no graph
     edges), so each entry is checked here: a module moved without its table entry fails."""
     import importlib
 
-    for package in ("helpers.platform", "helpers.platform.tuning"):
+    for package in LAZY_PACKAGES:
         module = importlib.import_module(package)
         missing = [name for name in module.__all__ if getattr(module, name, None) is None]
         assert missing == [], f"{package}: {missing}"
+
+
+def test_importing_a_lazy_package_imports_none_of_its_modules():
+    """A job process imports helpers.platform on every start, the router and the capture process
+    one serving module each: the packages themselves must cost nothing."""
+    code = ("import sys, importlib\n"
+            f"for package in {LAZY_PACKAGES!r}:\n"
+            "    importlib.import_module(package)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('helpers.platform.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.strip() == str(sorted(LAZY_PACKAGES[1:] + ("helpers.platform.lazy",)))
+
+
+def test_a_lazy_table_names_a_module_itself_and_refuses_a_name_exported_twice():
+    from helpers.platform import lazy
+
+    assert lazy.table({"pkg.one": "a b", "pkg.two": None}) == {
+        "a": ("pkg.one", "a"), "b": ("pkg.one", "b"), "two": ("pkg.two", None)}
+    with pytest.raises(ValueError, match="'a' is exported from both pkg.one and pkg.three"):
+        lazy.table({"pkg.one": "a", "pkg.three": "a"})
 
 
 def test_only_the_aws_layer_imports_the_sagemaker_sdk():

@@ -18,65 +18,22 @@ the same calls go through the real SDK. Names load lazily, so ``import helpers.p
 
 from __future__ import annotations
 
-import importlib
+from helpers.platform import lazy
 
-_EXPORTS = {
-    "ModelTrainer": ("helpers.platform.trainer", "ModelTrainer"),
-    "InputData": ("helpers.platform.configs", "InputData"),
-    "SourceCode": ("helpers.platform.configs", "SourceCode"),
-    "Compute": ("helpers.platform.configs", "Compute"),
-    "StoppingCondition": ("helpers.platform.configs", "StoppingCondition"),
-    "OutputDataConfig": ("helpers.platform.configs", "OutputDataConfig"),
-    "MetricDefinition": ("helpers.platform.configs", "MetricDefinition"),
-    "Session": ("helpers.platform.session", "Session"),
-    "image_uris": ("helpers.platform.image_uris", None),
-    "use_backend": ("helpers.platform.switch", "use_backend"),
-    "current_backend": ("helpers.platform.backend", "current_backend"),
-    "store": ("helpers.platform.storage", "store"),
-    "TrainingJob": ("helpers.platform.jobs", "TrainingJob"),
-    "list_training_jobs": ("helpers.platform.jobs", "list_training_jobs"),
-    "describe_training_job": ("helpers.platform.jobs", "describe_training_job"),
-    "FailedStatusError": ("helpers.platform.errors", "FailedStatusError"),
-    "StoppedError": ("helpers.platform.errors", "StoppedError"),
-    "InputDataError": ("helpers.platform.errors", "InputDataError"),
-    "HyperparameterTuner": ("helpers.platform.tuning.tuner", "HyperparameterTuner"),
-    "ContinuousParameter": ("helpers.platform.tuning.parameters", "ContinuousParameter"),
-    "IntegerParameter": ("helpers.platform.tuning.parameters", "IntegerParameter"),
-    "CategoricalParameter": ("helpers.platform.tuning.parameters", "CategoricalParameter"),
-    "ModelBuilder": ("helpers.platform.serving", "ModelBuilder"),
-    "Model": ("helpers.platform.serving", "Model"),
-    "Endpoint": ("helpers.platform.serving", "Endpoint"),
-    "EndpointConfig": ("helpers.platform.serving", "EndpointConfig"),
-    "ProductionVariant": ("helpers.platform.serving", "ProductionVariant"),
-    "DataCaptureConfig": ("helpers.platform.serving", "DataCaptureConfig"),
-    "InvokeEndpointOutput": ("helpers.platform.serving", "InvokeEndpointOutput"),
-    "Transformer": ("helpers.platform.serving", "Transformer"),
-    "describe_transform_job": ("helpers.platform.serving", "describe_transform_job"),
-    "DefaultModelMonitor": ("helpers.platform.serving", "DefaultModelMonitor"),
-    "DatasetFormat": ("helpers.platform.serving", "DatasetFormat"),
-    "MonitoringReport": ("helpers.platform.serving", "MonitoringReport"),
-    "list_endpoints": ("helpers.platform.serving", "list_endpoints"),
-    "describe_endpoint": ("helpers.platform.serving", "describe_endpoint"),
-    "delete_endpoint": ("helpers.platform.serving", "delete_endpoint"),
-    "running_resources": ("helpers.platform.serving", "running_resources"),
-    "stop_all": ("helpers.platform.serving", "stop_all"),
-    "use_local_runtime": ("helpers.platform.serving", "use_local_runtime"),
-    "clear_local_runtime": ("helpers.platform.serving", "clear_local_runtime"),
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    try:
-        module_name, attribute = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'helpers.platform' has no attribute {name!r}") from None
-    module = importlib.import_module(module_name)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__, __all__ = lazy.exports(__name__, {
+    "helpers.platform.trainer": "ModelTrainer",
+    "helpers.platform.configs": "InputData SourceCode Compute StoppingCondition OutputDataConfig MetricDefinition",
+    "helpers.platform.session": "Session",
+    "helpers.platform.image_uris": None,
+    "helpers.platform.switch": "use_backend",
+    "helpers.platform.backend": "current_backend",
+    "helpers.platform.storage": "store",
+    "helpers.platform.jobs": "TrainingJob list_training_jobs describe_training_job",
+    "helpers.platform.errors": "FailedStatusError StoppedError InputDataError",
+    "helpers.platform.tuning.tuner": "HyperparameterTuner",
+    "helpers.platform.tuning.parameters": "ContinuousParameter IntegerParameter CategoricalParameter",
+    "helpers.platform.serving": (
+        "ModelBuilder Model Endpoint EndpointConfig ProductionVariant DataCaptureConfig InvokeEndpointOutput "
+        "Transformer describe_transform_job DefaultModelMonitor DatasetFormat MonitoringReport list_endpoints "
+        "describe_endpoint delete_endpoint running_resources stop_all use_local_runtime clear_local_runtime"),
+})

@@ -5,20 +5,19 @@ Everything a learner calls is re-exported from ``helpers.platform``; see each mo
 ProductionVariant, DataCaptureConfig), ``transform`` (Transformer), ``monitor``
 (DefaultModelMonitor), ``runtime`` (boto3 -> local runtime), ``registry`` (list / describe /
 delete, what is still running), ``loadtest`` (a small load generator).
+
+Names load lazily (as ``helpers.platform``'s): importing the package imports none of its modules, so
+a process that needs one module (a job, the router, the capture process) does not pay for the rest.
 """
 
-from helpers.platform.serving.endpoint import (Endpoint, InvokeEndpointOutput, delete_endpoint, describe_endpoint,
-                                               list_endpoints)
-from helpers.platform.serving.model_builder import ModelBuilder
-from helpers.platform.serving.registry import RunningResource, running_resources, stop_all, stop_resource
-from helpers.platform.serving.resources import DataCaptureConfig, EndpointConfig, Model, ProductionVariant
-from helpers.platform.serving.monitor import DatasetFormat, DefaultModelMonitor, MonitoringReport
-from helpers.platform.serving.runtime import clear_local_runtime, use_local_runtime
-from helpers.platform.serving.transform import Transformer, describe_transform_job
+from helpers.platform import lazy
 
-__all__ = [
-    "DataCaptureConfig", "DatasetFormat", "DefaultModelMonitor", "Endpoint", "EndpointConfig",
-    "InvokeEndpointOutput", "Model", "ModelBuilder", "MonitoringReport", "ProductionVariant", "RunningResource",
-    "Transformer", "clear_local_runtime", "delete_endpoint", "describe_endpoint", "describe_transform_job",
-    "list_endpoints", "running_resources", "stop_all", "stop_resource", "use_local_runtime",
-]
+__getattr__, __dir__, __all__ = lazy.exports(__name__, {
+    "helpers.platform.serving.endpoint": "Endpoint InvokeEndpointOutput delete_endpoint describe_endpoint list_endpoints",
+    "helpers.platform.serving.model_builder": "ModelBuilder",
+    "helpers.platform.serving.registry": "RunningResource running_resources stop_all stop_resource",
+    "helpers.platform.serving.resources": "DataCaptureConfig EndpointConfig Model ProductionVariant",
+    "helpers.platform.serving.monitor": "DatasetFormat DefaultModelMonitor MonitoringReport",
+    "helpers.platform.serving.runtime": "clear_local_runtime use_local_runtime",
+    "helpers.platform.serving.transform": "Transformer describe_transform_job",
+})

@@ -16,34 +16,13 @@ Names load lazily: importing this package imports neither optuna nor pandas.
 
 from __future__ import annotations
 
-import importlib
+from helpers.platform import lazy
 
-_EXPORTS = {
-    "HyperparameterTuner": ("helpers.platform.tuning.tuner", "HyperparameterTuner"),
-    "ContinuousParameter": ("helpers.platform.tuning.parameters", "ContinuousParameter"),
-    "IntegerParameter": ("helpers.platform.tuning.parameters", "IntegerParameter"),
-    "CategoricalParameter": ("helpers.platform.tuning.parameters", "CategoricalParameter"),
-    "ParameterRange": ("helpers.platform.tuning.parameters", "ParameterRange"),
-    "HyperParameterTuningJob": ("helpers.platform.tuning.records", "HyperParameterTuningJob"),
-    "HyperparameterTuningJobAnalytics": ("helpers.platform.tuning.analytics", "HyperparameterTuningJobAnalytics"),
-    "describe_hyper_parameter_tuning_job": ("helpers.platform.tuning.records", "describe_hyper_parameter_tuning_job"),
-    "list_hyper_parameter_tuning_jobs": ("helpers.platform.tuning.records", "list_hyper_parameter_tuning_jobs"),
-    "list_training_jobs_for_hyper_parameter_tuning_job": (
-        "helpers.platform.tuning.records", "list_training_jobs_for_hyper_parameter_tuning_job"),
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    try:
-        module_name, attribute = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'helpers.platform.tuning' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__, __all__ = lazy.exports(__name__, {
+    "helpers.platform.tuning.tuner": "HyperparameterTuner",
+    "helpers.platform.tuning.parameters": "ContinuousParameter IntegerParameter CategoricalParameter ParameterRange",
+    "helpers.platform.tuning.records": (
+        "HyperParameterTuningJob describe_hyper_parameter_tuning_job list_hyper_parameter_tuning_jobs "
+        "list_training_jobs_for_hyper_parameter_tuning_job"),
+    "helpers.platform.tuning.analytics": "HyperparameterTuningJobAnalytics",
+})
