@@ -16,7 +16,7 @@ import pandas as pd
 from helpers.evaluation import summarise_curve
 from helpers.plots import LINESTYLES, OKABE_ITO, PALETTE
 
-__all__ = ["cost_vs_threshold", "learning_curve", "validation_curve"]
+__all__ = ["cost_vs_threshold", "learning_curve", "learning_curve_summary", "validation_curve"]
 
 
 def _axes(ax):
@@ -88,6 +88,22 @@ def learning_curve(frame: pd.DataFrame, ax=None, *, title: str | None = None):
     if "train_size" not in frame.columns:
         raise ValueError("learning_curve needs the frame of evaluation.learning_curve_frame(...).")
     return _train_validation(frame, "train_size", _axes(ax), "training rows", title)
+
+
+def learning_curve_summary(frame: pd.DataFrame, name: str = "model") -> str:
+    """The learning curve in one line of text: train and validation score at the most training rows,
+    and the gap between them (the figure's lesson: both poor is underfitting, a wide gap overfitting).
+
+    Scores are in the metric's units (errors as positive numbers), means over folds.
+    """
+    if "train_size" not in frame.columns:
+        raise ValueError("learning_curve_summary needs the frame of evaluation.learning_curve_frame(...).")
+    summary = summarise_curve(frame)
+    last = summary[summary["train_size"] == summary["train_size"].max()].set_index("split")["mean"]
+    metric = frame["metric"].iloc[0].replace("_", " ")
+    train, validation = float(last["train"]), float(last["validation"])
+    return (f"{name}: with {int(summary['train_size'].max()):,} training rows, {metric} {train:.3g} on the training "
+            f"folds and {validation:.3g} on validation (gap {validation - train:.3g})")
 
 
 def validation_curve(frame: pd.DataFrame, ax=None, *, xlabel: str = "hyperparameter value", title: str | None = None):

@@ -229,3 +229,16 @@ def test_curves_and_marks_differ_by_marker_or_line_style_not_only_by_colour(scor
     train, validation = evaluation_plots.validation_curve(frame).lines[:2]
     assert train.get_marker() != validation.get_marker()
     plt.close("all")
+
+
+def test_the_learning_curve_summary_states_the_scores_and_the_gap(regression_data):
+    X, y = regression_data
+    frame = evaluation.learning_curve_frame(DecisionTreeRegressor(random_state=0), X, y, train_sizes=[0.3, 1.0],
+                                            cv=3, scoring="neg_root_mean_squared_error")
+    end = evaluation.summarise_curve(frame).query("train_size == train_size.max()").set_index("split")["mean"]
+    rows = int(frame["train_size"].max())
+    assert evaluation_plots.learning_curve_summary(frame, "deep tree") == (
+        f"deep tree: with {rows:,} training rows, root mean squared error {end['train']:.3g} on the training folds "
+        f"and {end['validation']:.3g} on validation (gap {end['validation'] - end['train']:.3g})")
+    with pytest.raises(ValueError, match="learning_curve_frame"):
+        evaluation_plots.learning_curve_summary(frame.drop(columns="train_size"))
