@@ -41,17 +41,14 @@ def _write_failure(path: Path, text: str) -> None:
 def _import_without(module: str, hidden: tuple[str, ...]) -> None:
     import importlib
 
-    saved = {name: sys.modules.get(name) for name in hidden}
-    for name in hidden:
-        sys.modules[name] = None  # makes `import name` raise ImportError while `module` loads
+    already = {name: sys.modules[name] for name in hidden if name in sys.modules}
+    sys.modules.update(dict.fromkeys(hidden))  # None: `import name` raises ImportError while `module` loads
     try:
         importlib.import_module(module)
     finally:
-        for name, previous in saved.items():
-            if previous is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = previous
+        for name in hidden:
+            sys.modules.pop(name, None)
+        sys.modules.update(already)
 
 
 def train() -> int:

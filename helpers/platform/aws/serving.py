@@ -19,7 +19,6 @@ SageMaker needs the model in S3 and an image that knows how to serve it.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,20 +268,15 @@ class RemoteEndpoint(Endpoint):
 
     def wait_for_status(self, target_status: str = "InService", timeout: float = 1800.0,
                         poll: float = 15.0) -> "RemoteEndpoint":
-        """Poll ``DescribeEndpoint`` until ``target_status``; raise ``FailedStatusError`` if it fails."""
-        from helpers.platform.errors import FailedStatusError
+        """Poll ``DescribeEndpoint`` until ``target_status`` (SageMaker takes minutes, hence the defaults);
+        raise ``FailedStatusError`` if it fails, ``TimeoutError`` after ``timeout`` s."""
+        return super().wait_for_status(target_status, timeout, poll)
 
-        deadline = time.monotonic() + timeout
-        while True:
-            view = self.describe()
-            status = view["EndpointStatus"]
-            if status == target_status:
-                return self
-            if status == "Failed":
-                raise FailedStatusError("Endpoint", "Failed", view.get("FailureReason") or "(Unknown)", view)
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"endpoint {self.endpoint_name} is still {status} after {timeout:g} s.")
-            time.sleep(poll)
+    def _stop_server(self) -> None:
+        pass  # SageMaker runs and removes its own instances
+
+    def _gave_up(self, view: dict, timeout: float) -> Exception:
+        return TimeoutError(f"endpoint {self.endpoint_name} is still {view['EndpointStatus']} after {timeout:g} s.")
 
     def wait_for_ping(self, timeout: float = 30.0) -> "RemoteEndpoint":
         return self  # SageMaker pings the container itself before it reports InService

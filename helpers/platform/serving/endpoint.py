@@ -23,7 +23,7 @@ from helpers.platform.serving import processes, registry
 from helpers.platform.serving.access import auth_headers, store_secret
 from helpers.platform.serving.capture import capture_files
 from helpers.platform.serving.payload import parse_response, to_request_body
-from helpers.platform.serving.resources import DataCaptureConfig, EndpointConfig, Model
+from helpers.platform.serving.resources import DataCaptureConfig, EndpointConfig, Model, Named, described
 from helpers.platform_home import private_dir, write_private_text
 
 DEFAULT_TIMEOUT_ENV = "FLYWHEEL_INVOCATION_TIMEOUT_SECONDS"
@@ -58,7 +58,7 @@ def _client(url: str):
     return client
 
 
-class Endpoint(Twin):
+class Endpoint(Twin, Named):
     """A local endpoint by name. ``Endpoint.get(name)`` checks it exists.
 
     On the ``sagemaker`` backend, ``Endpoint(name)`` / ``Endpoint.get(name)`` is the AWS endpoint of
@@ -142,12 +142,6 @@ class Endpoint(Twin):
         return endpoint
 
     @classmethod
-    def get(cls, endpoint_name: str) -> "Endpoint":
-        endpoint = cls(endpoint_name)
-        endpoint.describe()
-        return endpoint
-
-    @classmethod
     def get_all(cls) -> list["Endpoint"]:
         return [cls(summary["EndpointName"]) for summary in list_endpoints()]
 
@@ -159,21 +153,13 @@ class Endpoint(Twin):
         self.describe()
         return self
 
-    @property
-    def endpoint_status(self) -> str:
-        return self.describe()["EndpointStatus"]
-
-    @property
-    def endpoint_arn(self) -> str:
-        return self.describe()["EndpointArn"]
+    endpoint_status = described("EndpointStatus", "Creating, InService, Failed... (str).")
+    endpoint_arn = described("EndpointArn", "The endpoint's ARN (str).")
+    production_variants = described("ProductionVariants", "One dict per variant: name, weight, model...")
 
     @property
     def failure_reason(self) -> str | None:
         return self.describe().get("FailureReason")
-
-    @property
-    def production_variants(self) -> list[dict]:
-        return self.describe()["ProductionVariants"]
 
     @property
     def url(self) -> str:
@@ -186,7 +172,8 @@ class Endpoint(Twin):
 
     def wait_for_status(self, target_status: str = "InService", timeout: float = 120.0,
                         poll: float = 0.05) -> "Endpoint":
-        """Wait until the endpoint reaches ``target_status``; raise if it fails or takes too long."""
+        """Poll ``describe()`` every ``poll`` s until ``target_status``; raise ``FailedStatusError`` if the
+        endpoint fails, and what ``_gave_up`` raises after ``timeout`` s."""
         from helpers.platform.errors import FailedStatusError
 
         deadline = time.monotonic() + timeout
@@ -196,14 +183,23 @@ class Endpoint(Twin):
             if status == target_status:
                 return self
             if status == "Failed":
-                processes.stop(registry.server_ref(self.endpoint_name))  # it is exiting: reap it
+                self._stop_server()  # it is exiting: reap it
                 raise FailedStatusError("Endpoint", "Failed", view.get("FailureReason") or "(Unknown)", view)
             if time.monotonic() > deadline:
-                processes.stop(registry.server_ref(self.endpoint_name))
-                reason = f"the server did not start within {timeout:g} s; see {view['Local'].get('LogFile')}"
-                write_private_text(registry.endpoint_dir(self.endpoint_name) / "failure", reason)
-                raise FailedStatusError("Endpoint", "Failed", reason, view)
+                raise self._gave_up(view, timeout)
             time.sleep(poll)
+
+    def _stop_server(self) -> None:
+        processes.stop(registry.server_ref(self.endpoint_name))
+
+    def _gave_up(self, view: dict, timeout: float) -> Exception:
+        """A server that has not started in time is stopped and the endpoint marked Failed, with why."""
+        from helpers.platform.errors import FailedStatusError
+
+        self._stop_server()
+        reason = f"the server did not start within {timeout:g} s; see {view['Local'].get('LogFile')}"
+        write_private_text(registry.endpoint_dir(self.endpoint_name) / "failure", reason)
+        return FailedStatusError("Endpoint", "Failed", reason, view)
 
     def wait_for_ping(self, timeout: float = 30.0) -> "Endpoint":
         """Wait until ``GET /ping`` answers 200 (the container's health check)."""

@@ -27,18 +27,29 @@ from helpers.platform_home import endpoint_configs_root as configs_root
 from helpers.platform_home import models_root
 
 
+def described(key: str, doc: str) -> property:
+    """A read-only property: ``key`` of a fresh ``self.describe()``, read on every access as the SDK's
+    resources do (a status changes while the object lives)."""
+    return property(lambda self: self.describe()[key], doc=doc)
+
+
+class Named:
+    """A resource known by name, whose ``describe()`` raises (naming those that exist) when it has none."""
+
+    @classmethod
+    def get(cls, *args, **kwargs):
+        """The resource the constructor's arguments name, once ``describe()`` has found it."""
+        resource = cls(*args, **kwargs)
+        resource.describe()
+        return resource
+
+
 # ------------------------------------------------------------------------------------------ Model
 @dataclass
-class Model:
+class Model(Named):
     """A model record (``CreateModel``): a container image, an artifact, and its inference code."""
 
     model_name: str
-
-    @classmethod
-    def get(cls, model_name: str) -> "Model":
-        model = cls(model_name)
-        model.describe()
-        return model
 
     @classmethod
     def get_all(cls) -> list["Model"]:
@@ -60,13 +71,8 @@ class Model:
                              f"{', '.join(existing) or 'none'}; create one with ModelBuilder(...).build().")
         return record
 
-    @property
-    def model_arn(self) -> str:
-        return self.describe()["ModelArn"]
-
-    @property
-    def primary_container(self) -> dict:
-        return self.describe()["PrimaryContainer"]
+    model_arn = described("ModelArn", "The model's ARN (str).")
+    primary_container = described("PrimaryContainer", "Image, model data URL and environment (dict).")
 
     def delete(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
