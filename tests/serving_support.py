@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 FEATURE_DIM = 4
 SLOW_MARKER = 777.0
@@ -111,3 +113,21 @@ def isolate(patch, home: str | Path) -> None:
     patch.setenv(ENV_URL, "http://127.0.0.1:9")  # replaced by use_local_runtime(); restored on undo
     for key, value in FAKE_CREDENTIALS.items():
         patch.setenv(key, value)
+
+
+@contextlib.contextmanager
+def module_store(tmp_path_factory: pytest.TempPathFactory, name: str, **env: str):
+    """A fresh store (``isolate``) in a temporary folder ``name`` for one test module's fixture, with
+    ``env``'s extra variables: yields the folder; at the end every server started is stopped (a failed
+    set-up included) and the environment restored."""
+    from helpers.platform.serving.registry import stop_all
+
+    folder = tmp_path_factory.mktemp(name)
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, folder)
+        for key, value in env.items():
+            patch.setenv(key, value)
+        try:
+            yield folder
+        finally:
+            stop_all()

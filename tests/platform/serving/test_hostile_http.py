@@ -19,9 +19,8 @@ from helpers.platform.configs import SourceCode
 from helpers.platform.serving import Endpoint, EndpointConfig, ModelBuilder, ProductionVariant
 from helpers.platform.serving.access import SECRET_HEADER, store_secret
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
-from helpers.platform.serving.registry import stop_all
 from helpers.platform.serving.runtime import ensure_runtime
-from serving_support import isolate, write_script_model
+from serving_support import module_store, write_script_model
 
 NAME = "hostile-ep"
 READ_TIMEOUT = 1.0      # the servers' read timeout in this module (FLYWHEEL_HTTP_READ_TIMEOUT_SECONDS)
@@ -34,11 +33,8 @@ WAITED = "no answer"    # read_answer's "status" when the socket timed out: a he
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """{"endpoint": port, "router": port} of a two-variant endpoint (A 0.5 / B 0.5) and its router."""
-    folder = tmp_path_factory.mktemp("hostile-home")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, folder)
-        patch.setenv("FLYWHEEL_HTTP_READ_TIMEOUT_SECONDS", str(READ_TIMEOUT))
-        patch.setenv("FLYWHEEL_HTTP_MAX_CONNECTIONS", str(MAX_CONNECTIONS))
+    with module_store(tmp_path_factory, "hostile-home", FLYWHEEL_HTTP_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT),
+                      FLYWHEEL_HTTP_MAX_CONNECTIONS=str(MAX_CONNECTIONS)):
         for variant in ("A", "B"):
             model_dir, code_dir = write_script_model(tmp_path_factory.mktemp(f"model-{variant}"))
             ModelBuilder(model_path=str(model_dir), source_code=SourceCode(
@@ -46,13 +42,10 @@ def servers(tmp_path_factory):
         EndpointConfig.create(endpoint_config_name="hostile-config", production_variants=[
             ProductionVariant(variant_name=v, model_name=f"hostile-{v.lower()}", initial_variant_weight=0.5)
             for v in ("A", "B")])
-        try:
-            endpoint = Endpoint.create(endpoint_name=NAME, endpoint_config_name="hostile-config")
-            router = int(ensure_runtime().rsplit(":", 1)[1])
-            yield {"endpoint": int(endpoint.url.rsplit(":", 1)[1]), "router": router,
-                   "secret": store_secret(), "endpoint_object": endpoint}
-        finally:
-            stop_all()
+        endpoint = Endpoint.create(endpoint_name=NAME, endpoint_config_name="hostile-config")
+        router = int(ensure_runtime().rsplit(":", 1)[1])
+        yield {"endpoint": int(endpoint.url.rsplit(":", 1)[1]), "router": router,
+               "secret": store_secret(), "endpoint_object": endpoint}
 
 
 # ------------------------------------------------------------------------------------- raw HTTP

@@ -12,9 +12,8 @@ from helpers import algorithms
 from helpers.platform import InputData, ModelTrainer, Session, image_uris
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.serving import Endpoint, EndpointConfig, ModelBuilder, ProductionVariant
-from helpers.platform.serving.registry import stop_all
 from helpers.platform.serving.resources import Model
-from serving_support import FEATURE_DIM, isolate, make_classification
+from serving_support import FEATURE_DIM, make_classification, module_store
 
 # algorithm -> (hyperparameters, label in the training CSV?, check of one answer for one row)
 BUILTINS = {
@@ -42,13 +41,8 @@ def available(name: str) -> bool:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("builtins-home")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, folder)
-        try:
-            yield folder
-        finally:
-            stop_all()
+    with module_store(tmp_path_factory, "builtins-home") as folder:
+        yield folder
 
 
 @pytest.fixture(scope="module")

@@ -10,25 +10,19 @@ from helpers.platform import image_uris
 from helpers.platform.serving import DataCaptureConfig, ModelBuilder
 from helpers.platform.serving.capture import read_records
 from helpers.platform.serving.loadtest import load_test
-from helpers.platform.serving.registry import stop_all
-from serving_support import isolate, train_linear_learner
+from serving_support import module_store, train_linear_learner
 
 REQUESTS, CONCURRENCY = 10_000, 16
 
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("load-home")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, folder)
+    with module_store(tmp_path_factory, "load-home"):
         model_dir = train_linear_learner(tmp_path_factory.mktemp("ll"))
         builder = ModelBuilder(model_path=str(model_dir), image_uri=image_uris.retrieve("linear-learner", "us-east-1"))
-        try:
-            yield builder.deploy(endpoint_name="load-ep",
-                                 data_capture_config=DataCaptureConfig(sampling_percentage=100,
-                                                                       destination_s3_uri="s3://load-bucket/capture"))
-        finally:
-            stop_all()
+        yield builder.deploy(endpoint_name="load-ep",
+                             data_capture_config=DataCaptureConfig(sampling_percentage=100,
+                                                                   destination_s3_uri="s3://load-bucket/capture"))
 
 
 def test_ten_thousand_requests_at_concurrency_16_without_an_error(endpoint):

@@ -13,9 +13,8 @@ import pytest
 from helpers.platform import image_uris
 from helpers.platform.serving import ModelBuilder
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
-from helpers.platform.serving.registry import stop_all
 from helpers.platform.serving.runtime import ensure_runtime
-from serving_support import isolate, owner_headers, train_linear_learner
+from serving_support import module_store, owner_headers, train_linear_learner
 
 NAME = "malformed-ep"
 CSV, JSON, JSONL = "text/csv", "application/json", "application/jsonlines"
@@ -79,17 +78,12 @@ SERVER_CASES = [
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("malformed-home")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, folder)
+    with module_store(tmp_path_factory, "malformed-home"):
         model_dir = train_linear_learner(tmp_path_factory.mktemp("ll"))
         builder = ModelBuilder(model_path=str(model_dir),
                                image_uri=image_uris.retrieve("linear-learner", "us-east-1"))
-        try:
-            served = builder.deploy(endpoint_name=NAME)
-            yield served, ensure_runtime()
-        finally:
-            stop_all()
+        served = builder.deploy(endpoint_name=NAME)
+        yield served, ensure_runtime()
 
 
 def request(url: str, method: str, path: str, headers: dict, body):

@@ -19,24 +19,18 @@ from helpers.platform.serving import DataCaptureConfig, ModelBuilder  # noqa: E4
 from helpers.platform.serving.capture import read_records  # noqa: E402
 from helpers.platform.serving.loadtest import load_test  # noqa: E402
 from helpers.platform.serving.monitor import DatasetFormat, DefaultModelMonitor, ks_distance  # noqa: E402
-from helpers.platform.serving.registry import stop_all  # noqa: E402
-from serving_support import isolate, make_classification, owner_headers, train_linear_learner  # noqa: E402
+from serving_support import make_classification, module_store, owner_headers, train_linear_learner  # noqa: E402
 
 CAPTURE = "s3://monitor-bucket/data-capture"
 
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("monitor-home")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, folder)
+    with module_store(tmp_path_factory, "monitor-home"):
         model_dir = train_linear_learner(tmp_path_factory.mktemp("ll"))
         builder = ModelBuilder(model_path=str(model_dir), image_uri=image_uris.retrieve("linear-learner", "us-east-1"))
         builder.build(model_name="monitored-model")
-        try:
-            yield builder
-        finally:
-            stop_all()
+        yield builder
 
 
 def send(endpoint, rows: np.ndarray, as_json: bool = False, headers: dict | None = None) -> None:

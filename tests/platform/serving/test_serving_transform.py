@@ -8,23 +8,17 @@ import pytest
 from helpers.platform import storage
 from helpers.platform.configs import SourceCode
 from helpers.platform.serving import ModelBuilder, running_resources
-from helpers.platform.serving.registry import stop_all
-from serving_support import isolate, script_score, write_script_model
+from serving_support import module_store, script_score, write_script_model
 from helpers.platform.serving.transform import TransformError, Transformer, describe_transform_job
 
 
 @pytest.fixture(scope="module")
 def model_name(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("transform-home")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, folder)
+    with module_store(tmp_path_factory, "transform-home"):
         model_dir, code_dir = write_script_model(tmp_path_factory.mktemp("model"))
         model = ModelBuilder(model_path=str(model_dir), source_code=SourceCode(
             source_dir=str(code_dir), entry_script="inference.py")).build(model_name="batch-model")
-        try:
-            yield model.model_name
-        finally:
-            stop_all()
+        yield model.model_name
 
 
 def rows_text(rows: np.ndarray) -> bytes:

@@ -9,8 +9,7 @@ import pytest
 
 from helpers.platform.configs import SourceCode
 from helpers.platform.serving import Endpoint, EndpointConfig, ModelBuilder, ProductionVariant, use_local_runtime
-from helpers.platform.serving.registry import stop_all
-from serving_support import isolate, write_script_model
+from serving_support import module_store, write_script_model
 
 ROW = b"1,1,1,1"
 SCORES = {"A": 1.0, "B": 2.0}  # sum of each model's weights: what each answers for ROW
@@ -18,9 +17,7 @@ SCORES = {"A": 1.0, "B": 2.0}  # sum of each model's weights: what each answers 
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("variants-home")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, folder)
+    with module_store(tmp_path_factory, "variants-home"):
         for name, weights in (("A", [0.25, 0.25, 0.25, 0.25]), ("B", [0.5, 0.5, 0.5, 0.5])):
             model_dir, code_dir = write_script_model(tmp_path_factory.mktemp(f"model-{name}"), weights=weights)
             ModelBuilder(model_path=str(model_dir), source_code=SourceCode(
@@ -28,10 +25,7 @@ def endpoint(tmp_path_factory):
         EndpointConfig.create(endpoint_config_name="ab-config", production_variants=[
             ProductionVariant(variant_name="A", model_name="model-a", initial_variant_weight=0.8),
             ProductionVariant(variant_name="B", model_name="model-b", initial_variant_weight=0.2)])
-        try:
-            yield Endpoint.create(endpoint_name="ab-test", endpoint_config_name="ab-config")
-        finally:
-            stop_all()
+        yield Endpoint.create(endpoint_name="ab-test", endpoint_config_name="ab-config")
 
 
 def test_traffic_follows_the_weights_and_each_answer_names_its_variant(endpoint):
