@@ -10,37 +10,18 @@ import json
 
 import pytest
 
+from aws_support import mock_aws_account
 from helpers.platform import backend, use_backend
 
-ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 LINEAR_LEARNER = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
 SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 
 
 @pytest.fixture
 def aws(tmp_path, monkeypatch, flywheel_home):
-    """Fake credentials and region, telemetry off, role validation off, everything inside mock_aws."""
-    moto = pytest.importorskip("moto")
-    config = tmp_path / "sagemaker-config.yaml"
-    config.write_text('SchemaVersion: "1.0"\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n')
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-                       "SAGEMAKER_VALIDATE_ROLE": "false",
-                       "SAGEMAKER_USER_CONFIG_OVERRIDE": str(config)}.items():
-        monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
-        monkeypatch.delenv(key, raising=False)
-    from helpers.platform.aws import sdk as aws_sdk
-
-    aws_sdk.forget_sessions()  # SDK sessions hold clients made under another mock
-    with moto.mock_aws():
-        import boto3
-
-        role = boto3.client("iam").create_role(RoleName="FlywheelRole", AssumeRolePolicyDocument=ROLE_POLICY)
-        yield {"role": role["Role"]["Arn"], "sagemaker": boto3.client("sagemaker"), "s3": boto3.client("s3"),
-               "dir": tmp_path}
-    backend._chosen = None
+    """A fake AWS account (``aws_support.mock_aws_account``); the backend is chosen by each test."""
+    with mock_aws_account(tmp_path, monkeypatch) as account:
+        yield account
 
 
 def capture_create_training_job(session) -> list[dict]:

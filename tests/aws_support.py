@@ -1,0 +1,43 @@
+"""A fake AWS account for the sagemaker-backend tests: moto stands in for AWS, no network."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers.platform import backend
+
+ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+@contextlib.contextmanager
+def mock_aws_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str):
+    """Fake credentials and region, SDK telemetry and role validation off, ``env``'s extra variables,
+    everything inside moto's ``mock_aws`` (skipped without moto). Yields the account's IAM role ARN,
+    sagemaker and s3 clients and ``tmp_path``; the backend choice is forgotten at the end."""
+    moto = pytest.importorskip("moto")
+    config = tmp_path / "sagemaker-config.yaml"
+    config.write_text('SchemaVersion: "1.0"\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n')
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+                       "SAGEMAKER_VALIDATE_ROLE": "false", "SAGEMAKER_USER_CONFIG_OVERRIDE": str(config),
+                       **env}.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
+        monkeypatch.delenv(key, raising=False)
+    from helpers.platform.aws import sdk as aws_sdk
+
+    aws_sdk.forget_sessions()  # SDK sessions hold clients made under another mock
+    try:
+        with moto.mock_aws():
+            import boto3
+
+            role = boto3.client("iam").create_role(RoleName="FlywheelRole", AssumeRolePolicyDocument=ROLE_POLICY)
+            yield {"role": role["Role"]["Arn"], "sagemaker": boto3.client("sagemaker"), "s3": boto3.client("s3"),
+                   "dir": tmp_path}
+    finally:
+        backend._chosen = None
