@@ -18,7 +18,7 @@ ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
 def mock_aws_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str):
     """Fake credentials and region, SDK telemetry and role validation off, ``env``'s extra variables,
     everything inside moto's ``mock_aws`` (skipped without moto). Yields the account's IAM role ARN,
-    sagemaker and s3 clients and ``tmp_path``; the backend choice is forgotten at the end."""
+    sagemaker and s3 clients and ``tmp_path``; the backend choice and SDK sessions are forgotten at the end."""
     moto = pytest.importorskip("moto")
     config = tmp_path / "sagemaker-config.yaml"
     config.write_text('SchemaVersion: "1.0"\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n')
@@ -41,3 +41,4 @@ def mock_aws_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str
                    "dir": tmp_path}
     finally:
         backend._chosen = None
+        aws_sdk.forget_sessions()  # nor may this mock's outlive it

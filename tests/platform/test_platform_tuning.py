@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from aws_support import mock_aws_account
 from helpers.algorithms.errors import HyperparameterError
 from helpers.platform import (CategoricalParameter, ContinuousParameter, HyperparameterTuner, InputData,
                               IntegerParameter, ModelTrainer, Session, SourceCode, list_training_jobs)
@@ -457,85 +458,65 @@ def test_missing_validation_channel_is_refused_before_any_job(workspace):
 # ------------------------------------------------------------------------------------- the sagemaker backend
 
 def test_sagemaker_backend_sends_the_create_tuning_job_request(workspace, monkeypatch):
-    moto = pytest.importorskip("moto")
-    config = workspace["dir"] / "sagemaker-config.yaml"
-    config.write_text('SchemaVersion: "1.0"\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n')
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-                       "SAGEMAKER_VALIDATE_ROLE": "false", "SAGEMAKER_USER_CONFIG_OVERRIDE": str(config),
-                       "FLYWHEEL_BACKEND": "sagemaker"}.items():
-        monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
-        monkeypatch.delenv(key, raising=False)
-    from helpers.platform import backend, image_uris
-    from helpers.platform.aws import sdk as aws_sdk
+    from helpers.platform import image_uris
 
-    aws_sdk.forget_sessions()
-    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
-        "Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
-    try:
-        with moto.mock_aws():
-            import boto3
-
-            role = boto3.client("iam").create_role(RoleName="Tuning", AssumeRolePolicyDocument=policy)["Role"]["Arn"]
-            session = Session()
-            bucket = session.default_bucket()
-            (workspace["dir"] / "v.csv").write_text("1,0.5\n")
-            train_uri = session.upload_data(str(workspace["dir"] / "train.csv"), key_prefix="xgb/train")
-            validation_uri = session.upload_data(str(workspace["dir"] / "v.csv"), key_prefix="xgb/validation")
-            sent: list[dict] = []
-            session.boto_session.events.register(
-                "provide-client-params.sagemaker.CreateHyperParameterTuningJob",
-                lambda params, **_: sent.append(json.loads(json.dumps(params, default=str))))
-            image = image_uris.retrieve("xgboost", "us-east-1", version="1.7-1")
-            trainer = ModelTrainer(training_image=image, role=role, sagemaker_session=session, base_job_name="xgb",
-                                   hyperparameters={"num_round": 50, "objective": "binary:logistic"})
-            tuner = HyperparameterTuner(
-                trainer, "validation:auc",
-                {"eta": ContinuousParameter(0.01, 0.3, scaling_type="Logarithmic"), "max_depth": IntegerParameter(2, 8),
-                 "booster": CategoricalParameter(["gbtree", "dart"])},
-                strategy="Random", objective_type="Maximize", max_jobs=12, max_parallel_jobs=3,
-                early_stopping_type="Auto", base_tuning_job_name="xgb-tune", random_seed=4)
-            assert type(tuner).__name__ == "SageMakerHyperparameterTuner"
-            tuner.tune(inputs=[InputData(channel_name="train", data_source=train_uri, content_type="text/csv"),
-                               InputData(channel_name="validation", data_source=validation_uri, content_type="text/csv")],
-                       wait=False)
-            (request,) = sent
-            assert request["HyperParameterTuningJobName"].startswith("xgb-tune-")
-            config_sent = request["HyperParameterTuningJobConfig"]
-            assert config_sent["Strategy"] == "Random"
-            assert config_sent["HyperParameterTuningJobObjective"] == {"Type": "Maximize", "MetricName": "validation:auc"}
-            assert config_sent["ResourceLimits"] == {"MaxNumberOfTrainingJobs": 12, "MaxParallelTrainingJobs": 3}
-            assert config_sent["TrainingJobEarlyStoppingType"] == "Auto"
-            assert config_sent["RandomSeed"] == 4
-            assert config_sent["ParameterRanges"] == {
-                "IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "2", "MaxValue": "8", "ScalingType": "Auto"}],
-                "ContinuousParameterRanges": [{"Name": "eta", "MinValue": "0.01", "MaxValue": "0.3",
-                                               "ScalingType": "Logarithmic"}],
-                "CategoricalParameterRanges": [{"Name": "booster", "Values": ["gbtree", "dart"]}]}
-            definition = request["TrainingJobDefinition"]
-            assert definition["AlgorithmSpecification"]["TrainingImage"] == image
-            assert definition["StaticHyperParameters"] == {"num_round": "50", "objective": "binary:logistic"}
-            assert {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in definition["InputDataConfig"]} == {
-                "train": train_uri, "validation": validation_uri}
-            assert definition["RoleArn"] == role
-            assert bucket in definition["OutputDataConfig"]["S3OutputPath"]
-            described = tuner.describe()  # DescribeHyperParameterTuningJob, as moto answers it
-            assert described["HyperParameterTuningJobName"] == request["HyperParameterTuningJobName"]
-            # Bad input still fails locally, before anything is sent.
-            with pytest.raises(HyperparameterError, match="no hyperparameter 'etaa'"):
-                HyperparameterTuner(trainer, "validation:auc", {"etaa": ContinuousParameter(0.1, 0.2)})
-            # The same request validation as the local tuner (one check_request for both backends).
-            with pytest.raises(ValueError, match="max_runtime_in_seconds must be a positive number"):
-                HyperparameterTuner(trainer, "validation:auc", {"eta": ContinuousParameter(0.1, 0.2)},
-                                    max_runtime_in_seconds=0)
-            with pytest.raises(ValueError, match="Invalid tuning job name 'xgb tune'"):
-                HyperparameterTuner(trainer, "validation:auc", {"eta": ContinuousParameter(0.1, 0.2)},
-                                    base_tuning_job_name="xgb tune")
-            assert len(sent) == 1
-    finally:
-        backend._chosen = None
-        aws_sdk.forget_sessions()
+    with mock_aws_account(workspace["dir"], monkeypatch, FLYWHEEL_BACKEND="sagemaker") as account:
+        role = account["role"]
+        session = Session()
+        bucket = session.default_bucket()
+        (workspace["dir"] / "v.csv").write_text("1,0.5\n")
+        train_uri = session.upload_data(str(workspace["dir"] / "train.csv"), key_prefix="xgb/train")
+        validation_uri = session.upload_data(str(workspace["dir"] / "v.csv"), key_prefix="xgb/validation")
+        sent: list[dict] = []
+        session.boto_session.events.register(
+            "provide-client-params.sagemaker.CreateHyperParameterTuningJob",
+            lambda params, **_: sent.append(json.loads(json.dumps(params, default=str))))
+        image = image_uris.retrieve("xgboost", "us-east-1", version="1.7-1")
+        trainer = ModelTrainer(training_image=image, role=role, sagemaker_session=session, base_job_name="xgb",
+                               hyperparameters={"num_round": 50, "objective": "binary:logistic"})
+        tuner = HyperparameterTuner(
+            trainer, "validation:auc",
+            {"eta": ContinuousParameter(0.01, 0.3, scaling_type="Logarithmic"), "max_depth": IntegerParameter(2, 8),
+             "booster": CategoricalParameter(["gbtree", "dart"])},
+            strategy="Random", objective_type="Maximize", max_jobs=12, max_parallel_jobs=3,
+            early_stopping_type="Auto", base_tuning_job_name="xgb-tune", random_seed=4)
+        assert type(tuner).__name__ == "SageMakerHyperparameterTuner"
+        tuner.tune(inputs=[InputData(channel_name="train", data_source=train_uri, content_type="text/csv"),
+                           InputData(channel_name="validation", data_source=validation_uri, content_type="text/csv")],
+                   wait=False)
+        (request,) = sent
+        assert request["HyperParameterTuningJobName"].startswith("xgb-tune-")
+        config_sent = request["HyperParameterTuningJobConfig"]
+        assert config_sent["Strategy"] == "Random"
+        assert config_sent["HyperParameterTuningJobObjective"] == {"Type": "Maximize", "MetricName": "validation:auc"}
+        assert config_sent["ResourceLimits"] == {"MaxNumberOfTrainingJobs": 12, "MaxParallelTrainingJobs": 3}
+        assert config_sent["TrainingJobEarlyStoppingType"] == "Auto"
+        assert config_sent["RandomSeed"] == 4
+        assert config_sent["ParameterRanges"] == {
+            "IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "2", "MaxValue": "8", "ScalingType": "Auto"}],
+            "ContinuousParameterRanges": [{"Name": "eta", "MinValue": "0.01", "MaxValue": "0.3",
+                                           "ScalingType": "Logarithmic"}],
+            "CategoricalParameterRanges": [{"Name": "booster", "Values": ["gbtree", "dart"]}]}
+        definition = request["TrainingJobDefinition"]
+        assert definition["AlgorithmSpecification"]["TrainingImage"] == image
+        assert definition["StaticHyperParameters"] == {"num_round": "50", "objective": "binary:logistic"}
+        assert {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in definition["InputDataConfig"]} == {
+            "train": train_uri, "validation": validation_uri}
+        assert definition["RoleArn"] == role
+        assert bucket in definition["OutputDataConfig"]["S3OutputPath"]
+        described = tuner.describe()  # DescribeHyperParameterTuningJob, as moto answers it
+        assert described["HyperParameterTuningJobName"] == request["HyperParameterTuningJobName"]
+        # Bad input still fails locally, before anything is sent.
+        with pytest.raises(HyperparameterError, match="no hyperparameter 'etaa'"):
+            HyperparameterTuner(trainer, "validation:auc", {"etaa": ContinuousParameter(0.1, 0.2)})
+        # The same request validation as the local tuner (one check_request for both backends).
+        with pytest.raises(ValueError, match="max_runtime_in_seconds must be a positive number"):
+            HyperparameterTuner(trainer, "validation:auc", {"eta": ContinuousParameter(0.1, 0.2)},
+                                max_runtime_in_seconds=0)
+        with pytest.raises(ValueError, match="Invalid tuning job name 'xgb tune'"):
+            HyperparameterTuner(trainer, "validation:auc", {"eta": ContinuousParameter(0.1, 0.2)},
+                                base_tuning_job_name="xgb tune")
+        assert len(sent) == 1
 
 
 # ------------------------------------------------------------------------------------- the trials widget
