@@ -13,7 +13,7 @@ from helpers.platform import InputData, ModelTrainer, Session, image_uris
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.serving import Endpoint, EndpointConfig, ModelBuilder, ProductionVariant
 from helpers.platform.serving.resources import Model
-from serving_support import FEATURE_DIM, make_classification, module_store
+from serving_support import FEATURE_DIM, make_classification
 
 # algorithm -> (hyperparameters, label in the training CSV?, check of one answer for one row)
 BUILTINS = {
@@ -37,12 +37,6 @@ def available(name: str) -> bool:
     except ImportError:
         return False
     return True
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    with module_store(tmp_path_factory, "builtins-home") as folder:
-        yield folder
 
 
 @pytest.fixture(scope="module")

@@ -21,15 +21,8 @@ from helpers.platform.configs import SourceCode
 from helpers.platform.serving import Endpoint, ModelBuilder, list_endpoints, use_local_runtime
 from helpers.platform.serving.access import secret_path, store_secret
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
-from serving_support import (FEATURE_DIM, SLOW_MARKER, make_classification, module_store, owner_headers, script_score,
+from serving_support import (FEATURE_DIM, SLOW_MARKER, make_classification, owner_headers, script_score,
                              train_linear_learner, write_script_model)
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """A store for this module's endpoints; every server started here is stopped at the end."""
-    with module_store(tmp_path_factory, "serving-home") as folder:
-        yield folder
 
 
 @pytest.fixture(scope="module")
