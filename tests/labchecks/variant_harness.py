@@ -2,7 +2,7 @@
 for a typical mistake, whose message must name it (``hint`` fragments, compared case-insensitively).
 
 Each ``tests/labchecks/test_labNN_variants.py`` imports these two; the checks' own ``wrong=`` lists
-(tests/test_labchecks.py) only prove that a check can fail, these prove what it says and what it lets
+(tests/labchecks/test_labchecks.py) only prove that a check can fail, these prove what it says and what it lets
 through.
 """
 

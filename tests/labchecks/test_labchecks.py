@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
+from helpers import ROOT
 from helpers.checks import CheckFailed, all_lab_checks
 
-ROOT = Path(__file__).resolve().parent.parent
 LABS = {name: lab for name, lab in all_lab_checks().items() if not name.startswith("98_")}
 EXERCISES = [exercise for lab in LABS.values() for exercise in lab.exercises.values()]
 
