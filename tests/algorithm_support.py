@@ -22,10 +22,11 @@ def channel(root: Path, name: str, x: np.ndarray, y: np.ndarray | None = None) -
     return write_csv(root / name, values)
 
 
-def train(name: str, channels: dict[str, Path], hps: dict, model_dir: Path) -> list[str]:
-    """Train algorithm ``name``; return its log lines."""
+def train(algorithm: "str | algorithms.Algorithm", channels: dict[str, Path], hps: dict, model_dir: Path) -> list[str]:
+    """Train ``algorithm`` (a registered name, or an instance); return its log lines."""
     lines: list[str] = []
-    algorithms.get(name).train(channels, hps, model_dir, log=lines.append)
+    chosen = algorithms.get(algorithm) if isinstance(algorithm, str) else algorithm
+    chosen.train(channels, hps, model_dir, log=lines.append)
     return lines
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from algorithm_support import metrics, train as train_algorithm
 from helpers import data
 from helpers.algorithms.deepar import DEFAULT_CONFIGURATION, DeepAR, weighted_quantile_loss
 from helpers.algorithms.deepar.algorithm import evaluate
@@ -45,13 +46,7 @@ def write(directory: Path, records: list, name: str = "series.json") -> Path:
 
 
 def train(channels: dict, hps: dict, model_dir: Path) -> list[str]:
-    lines: list[str] = []
-    AR.train(channels, hps, model_dir, log=lines.append)
-    return lines
-
-
-def metrics(lines: list[str]) -> dict[str, float]:
-    return {line[9:].split("=")[0]: float(line.split("=")[1]) for line in lines if line.startswith("#metrics ")}
+    return train_algorithm(AR, channels, hps, model_dir)
 
 
 def invoke(model, payload, content_type="application/json", accept="application/json"):

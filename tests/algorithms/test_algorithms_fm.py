@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from algorithm_support import metrics, train as train_algorithm
 from helpers import data
 from helpers.algorithms.errors import DataFormatError, HyperparameterError, InferenceError
 from helpers.algorithms.factorization_machines import (FactorizationMachines, FMModel, one_hot_rows, parse_records,
@@ -28,18 +29,7 @@ def write(directory: Path, text: str, name: str = "part-0.jsonl") -> Path:
 
 
 def train(channels: dict, hps: dict, model_dir: Path) -> list[str]:
-    lines: list[str] = []
-    FM.train(channels, hps, model_dir, log=lines.append)
-    return lines
-
-
-def metrics(lines: list[str]) -> dict[str, float]:
-    out = {}
-    for line in lines:
-        if line.startswith("#metrics "):
-            key, _, value = line[len("#metrics "):].partition("=")
-            out[key] = float(value)
-    return out
+    return train_algorithm(FM, channels, hps, model_dir)
 
 
 def planted(n: int = 2000, seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray]:

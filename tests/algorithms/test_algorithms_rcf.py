@@ -13,6 +13,7 @@ import pytest
 from scipy.stats import spearmanr
 from sklearn.ensemble import IsolationForest
 
+from algorithm_support import metrics, train as train_algorithm
 from helpers.algorithms.errors import DataFormatError, HyperparameterError, InferenceError
 from helpers.algorithms.metrics import roc_auc
 from helpers.algorithms.random_cut_forest import RandomCutForest, build_forest, three_sigma_threshold, tree_samples
@@ -27,13 +28,7 @@ def write_csv(directory: Path, values: np.ndarray, name: str = "part-0.csv") -> 
 
 
 def train(channels: dict, hps: dict, model_dir: Path) -> list[str]:
-    lines: list[str] = []
-    RCF.train(channels, hps, model_dir, log=lines.append)
-    return lines
-
-
-def metrics(lines: list[str]) -> dict[str, float]:
-    return {line[9:].split("=")[0]: float(line.split("=")[1]) for line in lines if line.startswith("#metrics ")}
+    return train_algorithm(RCF, channels, hps, model_dir)
 
 
 def sensor_stream(n: int = 4000, n_anomalies: int = 24, seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
