@@ -267,24 +267,20 @@ class EndpointApp:
         ctype = content_type.decode("latin-1") if content_type is not None else ""
         accept = headers.get(b"accept")
 
-        if len(body) > _INLINE_BYTES:  # off the event loop: /ping and small requests go on meanwhile
-            started = _clock()
-            try:
+        try:
+            if len(body) > _INLINE_BYTES:  # off the event loop: /ping and small requests go on meanwhile
+                started = _clock()
                 out_body, out_type = await self._invoke_in_thread(variant, body, ctype, accept)
-            except (HandlerFailure, errors.InvocationTimeout) as failure:
-                await self._failed(send, runtime, variant, failure)
-                return
-        else:
-            alarm = self.alarm
-            alarm.started = started = _clock()  # armed: the watchdog interrupts past the limit
-            try:
+            else:
+                alarm = self.alarm
+                alarm.started = started = _clock()  # armed: the watchdog interrupts past the limit
                 try:
                     out_body, out_type = variant.handlers.invoke(body, ctype, accept.decode("latin-1") if accept else "")
                 finally:
                     alarm.started = None
-            except (HandlerFailure, errors.InvocationTimeout) as failure:
-                await self._failed(send, runtime, variant, failure)
-                return
+        except (HandlerFailure, errors.InvocationTimeout) as failure:
+            await self._failed(send, runtime, variant, failure)
+            return
         elapsed = _clock() - started
         size = len(out_body)
         if size > self.max_payload:
