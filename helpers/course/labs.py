@@ -18,6 +18,11 @@ becomes, in the lab,
 
 Regions are numbered 1, 2, ... in notebook order. Every region must carry one ``# HINT:`` line.
 Cells tagged ``instructor`` are dropped; outputs and execution counts are cleared.
+
+The hints come in tiers, so a learner is nudged before being told: the ``# HINT:`` line and the
+exercise's ``*Hint:*`` are nudges; a collapsed "A closer hint" in the exercise's markdown comes next;
+the answer itself only on request: after each cell with a region the lab gets a markdown cell tagged
+``answer``, a collapsed ``<details>`` block holding the solved cell (see :func:`answer_cell`).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
 HINT = re.compile(r"^\s*# HINT:\s*(?P<hint>.+?)\s*$")
 INSTRUCTOR_TAG = "instructor"
+ANSWER_TAG = "answer"  # the generated, collapsed answer cell after an exercise
 NOTEBOOK_NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 BACKUP_DIR = ".backup"
 RECORD = "last-generated.json"  # in labs/.backup/: sha256 of the text build-labs last wrote, per lab
@@ -83,6 +89,33 @@ def stub_source(source: str, lab: str, first_number: int, where: str) -> tuple[s
     return "\n".join(out), number - first_number
 
 
+def solved_source(source: str) -> str:
+    """A solution cell's source as a learner would write it: the region markers and ``# HINT:`` lines removed."""
+    kept = [line for line in source.splitlines() if not (BEGIN.match(line) or END.match(line) or HINT.match(line))]
+    return "\n".join(kept).strip("\n")
+
+
+def answer_cell(solved: str, numbers: list[int], cell_id: str | None) -> nbformat.NotebookNode:
+    """The collapsed answer to exercise(s) ``numbers``: a markdown ``<details>`` holding ``solved``.
+
+    Collapsed, so the answer is there on request and never read by accident; after the exercise's
+    cell, so a learner reaches it only after trying (and failing) the check.
+    """
+    which = f"exercise {numbers[0]}" if len(numbers) == 1 else "exercises " + " and ".join(map(str, numbers))
+    fence = "````" if "```" in solved else "```"
+    cell = nbformat.v4.new_markdown_cell(
+        f"<details><summary>Show the answer to {which}</summary>\n\n"
+        "Try the hint and the closer hint first. The solved cell:\n\n"
+        f"{fence}python\n{solved}\n{fence}\n\n</details>"
+    )
+    cell.metadata["tags"] = [ANSWER_TAG]
+    if cell_id:
+        cell.id = f"{cell_id}-answer"[:64]  # stable ids: regenerating a lab gives the same file
+    else:
+        cell.pop("id", None)  # a notebook without cell ids (nbformat < 4.5) must not get a random one
+    return cell
+
+
 def lab_from_solution(solution: nbformat.NotebookNode, lab: str) -> nbformat.NotebookNode:
     """Return the lab notebook for a solution notebook (the input is not modified)."""
     notebook = nbformat.from_dict(json.loads(json.dumps(solution)))
@@ -91,14 +124,20 @@ def lab_from_solution(solution: nbformat.NotebookNode, lab: str) -> nbformat.Not
     for index, cell in enumerate(notebook.cells):
         if INSTRUCTOR_TAG in cell.get("metadata", {}).get("tags", []):
             continue
+        answer = None
         if cell.cell_type == "code":
+            solved = solved_source(cell.source)
             cell.source, count = stub_source(cell.source, lab, number, f"{lab}.ipynb cell {index}")
+            if count:
+                answer = answer_cell(solved, list(range(number, number + count)), cell.get("id"))
             number += count
             cell.outputs = []
             cell.execution_count = None
         # Cell ids stay as in the solution so a lab diff reads like the solution diff.
         cell.get("metadata", {}).pop("execution", None)
         cells.append(cell)
+        if answer is not None:
+            cells.append(answer)
     notebook.cells = cells
     notebook.metadata.pop("papermill", None)
     notebook.metadata.pop("widgets", None)

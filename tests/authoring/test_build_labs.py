@@ -58,8 +58,34 @@ def test_numbering_runs_across_cells_and_outputs_are_cleared():
     )
     lab = lab_from_solution(make_notebook(solved, second), "99_demo")
     assert lab.cells[0].outputs == [] and lab.cells[0].execution_count is None
-    assert "exercise 1: one" in lab.cells[0].source
-    assert "exercise 2: two" in lab.cells[1].source and "exercise 3: three" in lab.cells[1].source
+    code = [c for c in lab.cells if c.cell_type == "code"]
+    assert "exercise 1: one" in code[0].source
+    assert "exercise 2: two" in code[1].source and "exercise 3: three" in code[1].source
+
+
+def test_each_exercise_cell_is_followed_by_its_answer_collapsed_with_a_stable_id():
+    cell = nbformat.v4.new_code_cell(SOLVED)
+    cell.id = "nb04-13"
+    plain = nbformat.v4.new_code_cell("print('no exercise here')")
+    lab = lab_from_solution(make_notebook(cell, plain), "04_gd")
+    assert [c.cell_type for c in lab.cells] == ["code", "markdown", "code"]  # no answer after a plain cell
+    answer = lab.cells[1]
+    assert answer.metadata["tags"] == ["answer"] and answer.id == "nb04-13-answer"
+    assert answer.source.startswith("<details><summary>Show the answer to exercise 1</summary>")
+    assert answer.source.rstrip().endswith("</details>")  # collapsed: read only on request
+    # The solved cell as a learner writes it: the markers and the HINT line are not part of the answer.
+    assert "    return 2 / len(y) * X.T @ residual\ncheck.gradient(gradient)\n```" in answer.source
+    assert "### BEGIN" not in answer.source and "# HINT" not in answer.source
+    assert lab_from_solution(make_notebook(cell, plain), "04_gd") == lab  # regenerating gives the same lab
+
+
+def test_a_cell_with_two_regions_gets_one_answer_naming_both():
+    two = nbformat.v4.new_code_cell(
+        "### BEGIN SOLUTION\n# HINT: two\ny = 2\n### END SOLUTION\n### BEGIN SOLUTION\n# HINT: three\nz = 3\n### END SOLUTION"
+    )
+    lab = lab_from_solution(make_notebook(two), "99_demo")
+    assert "Show the answer to exercises 1 and 2" in lab.cells[1].source
+    assert "y = 2\nz = 3" in lab.cells[1].source
 
 
 def test_instructor_cells_are_dropped():
