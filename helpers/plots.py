@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["OKABE_ITO", "PALETTE", "LINESTYLES", "loss_curves", "fitted_line", "predicted_vs_actual",
+__all__ = ["OKABE_ITO", "PALETTE", "LINESTYLES", "in_words", "loss_curves", "fitted_line", "predicted_vs_actual",
            "train_validation_error"]
 
 # Okabe & Ito (2008), "Color Universal Design": eight colours that stay distinct under protanopia,
@@ -146,3 +146,299 @@ def train_validation_error(
         best = int(np.nanargmin(validation))
         ax.axvline(values[best], color="grey", linestyle=":", label=f"best: {values[best]:g}")
     return _finish(ax, xlabel, ylabel, title, log_x=log_x, log_y=log_y)
+
+
+# --- a text equivalent of any figure, for screen readers and for learners who read numbers -----------
+
+#: How many items (lines, bars, points, texts) ``in_words`` lists one by one before it summarises.
+_LIST_AT_MOST = 8
+
+
+def in_words(fig_or_ax, *, digits: int = 3) -> str:
+    """A short text equivalent of a matplotlib figure (or one Axes), computed from what is drawn.
+
+    Per Axes (numbered in figure order): the title, each axis's label, range and scale, then each
+    line (label, number of points, start and end, minimum and maximum and where), horizontal and
+    vertical reference lines, bar groups (label and the value of each bar, named by its tick label),
+    scatter collections (label, number of points, x and y ranges), images and colour meshes (shape in
+    rows x columns, value range), direct text labels, and the legend's entries. Numbers are rounded
+    to ``digits`` significant digits, so the text is the same on every run and every machine.
+
+    ``fig_or_ax`` is a ``matplotlib.figure.Figure`` or an ``Axes``; returns one line per item,
+    without a trailing newline. Colours are not described: the text names what colour encodes.
+    """
+    figure, axes = _figure_and_axes(fig_or_ax)
+    _lay_out_text(figure)
+    lines: list[str] = []
+    suptitle = getattr(figure, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text().strip():
+        lines.append(f"Figure: {_clean(suptitle.get_text())}.")
+    shown = [ax for ax in axes if ax.get_visible() and getattr(ax, "_colorbar", None) is None]
+    for number, ax in enumerate(shown, start=1):
+        prefix = f"Panel {number} of {len(shown)}" if len(shown) > 1 else "Chart"
+        lines.extend(_describe_axes(ax, prefix, digits))
+    # A colour bar is an Axes of its own in matplotlib, but to a reader it is the key of an image.
+    lines.extend(_describe_colorbar(ax._colorbar, digits) for ax in axes if getattr(ax, "_colorbar", None) is not None)
+    for legend in getattr(figure, "legends", []):
+        lines.append(_describe_legend(legend, "Figure legend"))
+    if not lines:
+        lines.append("An empty figure.")
+    return "\n".join(lines)
+
+
+def _figure_and_axes(fig_or_ax):
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    if isinstance(fig_or_ax, Axes):
+        return fig_or_ax.figure, [fig_or_ax]
+    if isinstance(fig_or_ax, (Figure, SubFigure)):
+        return fig_or_ax, list(fig_or_ax.axes)
+    raise TypeError(f"in_words takes a matplotlib Figure or Axes, not a {type(fig_or_ax).__name__}: pass "
+                    "e.g. plt.gcf(), the figure plt.subplots() returned, or one of its axes.")
+
+
+def _lay_out_text(figure) -> None:
+    """Let matplotlib place the ticks and compute their labels (category names, dates) without drawing pixels."""
+    try:
+        figure.draw_without_rendering()
+    except Exception:  # a figure that cannot be laid out is still described from its data
+        pass
+
+
+def _num(value: float, digits: int) -> str:
+    value = float(value)
+    if not np.isfinite(value):
+        return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    text = f"{value:.{digits}g}"
+    return "0" if text in {"-0", "0"} else text
+
+
+def _clean(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _label(artist) -> str | None:
+    """The artist's legend label, or None for matplotlib's automatic ``_child3``-style names."""
+    label = artist.get_label() if hasattr(artist, "get_label") else None
+    if not label or str(label).startswith("_"):
+        return None
+    return _clean(label)
+
+
+def _named(kind: str, artist) -> str:
+    label = _label(artist)
+    return f'{kind} "{label}"' if label else kind
+
+
+def _describe_axes(ax, prefix: str, digits: int) -> list[str]:
+    title = _clean(ax.get_title()) or _clean(ax.get_title("left")) or _clean(ax.get_title("right"))
+    head = f'{prefix}: "{title}".' if title else f"{prefix}:"
+    if ax.axison:
+        head += f" {_describe_axis(ax, 'x', digits)}; {_describe_axis(ax, 'y', digits)}."
+    lines = [head]
+    items = (_describe_lines(ax, digits) + _describe_bars(ax, digits) + _describe_collections(ax, digits)
+             + _describe_images(ax, digits) + _describe_texts(ax))
+    lines.extend(f"  {item}" for item in items)
+    legend = ax.get_legend()
+    if legend is not None and legend.get_visible():
+        lines.append(f"  {_describe_legend(legend, 'Legend')}")
+    return lines
+
+
+def _describe_axis(ax, which: str, digits: int) -> str:
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    label = _clean(axis.get_label_text())
+    low, high = ax.get_xlim() if which == "x" else ax.get_ylim()
+    text = f'{which} axis "{label}"' if label else f"{which} axis"
+    categories = _categories(axis)
+    if categories:
+        return f"{text}: categories {', '.join(categories)}"
+    text += f" from {_num(low, digits)} to {_num(high, digits)}"
+    scale = axis.get_scale()
+    return text + (f" ({scale} scale)" if scale != "linear" else "")
+
+
+def _categories(axis) -> list[str]:
+    """The tick labels of a categorical axis (strings plotted as x or y), else an empty list."""
+    from matplotlib.category import StrCategoryConverter
+
+    if not isinstance(axis.get_converter(), StrCategoryConverter):
+        return []
+    return [_clean(t.get_text()) for t in axis.get_ticklabels() if t.get_text().strip()]
+
+
+def _is_data_transform(artist, ax) -> bool:
+    return artist.get_transform() == ax.transData
+
+
+def _describe_lines(ax, digits: int) -> list[str]:
+    items = []
+    for line in ax.lines:
+        if not line.get_visible():
+            continue
+        xy = np.asarray(line.get_xydata(), dtype=float)
+        if xy.size == 0:
+            continue
+        if not _is_data_transform(line, ax):
+            items.append(_reference_line(line, xy, digits))
+            continue
+        items.append(_data_line(line, xy, digits))
+    return _at_most(items, "lines")
+
+
+def _reference_line(line, xy, digits: int) -> str:
+    """axhline/axvline: one coordinate is in axes units (0 to 1), the other is the value that matters."""
+    name = _label(line)
+    named = f' "{name}"' if name else ""
+    if np.allclose(xy[:, 1], xy[0, 1]):
+        return f"horizontal line{named} at y = {_num(xy[0, 1], digits)}"
+    if np.allclose(xy[:, 0], xy[0, 0]):
+        return f"vertical line{named} at x = {_num(xy[0, 0], digits)}"
+    return f"line{named} ({len(xy)} points, drawn in axes units)"
+
+
+def _data_line(line, xy, digits: int) -> str:
+    kind = "points" if line.get_linestyle() in ("None", "", " ", "none") else "line"
+    text = _named(kind, line)
+    finite = xy[np.isfinite(xy).all(axis=1)]
+    if len(finite) == 0:
+        return f"{text}: {len(xy)} points, none finite"
+    point = lambda p: f"({_num(p[0], digits)}, {_num(p[1], digits)})"  # noqa: E731
+    if len(finite) <= 5:
+        return f"{text}: {len(finite)} points {', '.join(point(p) for p in finite)}"
+    low, high = finite[np.argmin(finite[:, 1])], finite[np.argmax(finite[:, 1])]
+    left_out = f" ({len(xy) - len(finite)} not finite, left out)" if len(finite) < len(xy) else ""
+    return (f"{text}: {len(finite)} points{left_out} from {point(finite[0])} to {point(finite[-1])}; "
+            f"minimum y {_num(low[1], digits)} at x = {_num(low[0], digits)}, "
+            f"maximum y {_num(high[1], digits)} at x = {_num(high[0], digits)}")
+
+
+def _describe_bars(ax, digits: int) -> list[str]:
+    from matplotlib.container import BarContainer
+
+    items = []
+    for container in ax.containers:
+        if not isinstance(container, BarContainer) or not container.patches:
+            continue
+        horizontal = getattr(container, "orientation", "vertical") == "horizontal"
+        items.append(_bar_group(ax, container, horizontal, digits))
+    return _at_most(items, "bar groups")
+
+
+def _bar_group(ax, container, horizontal: bool, digits: int) -> str:
+    patches = container.patches
+    values = np.array([p.get_width() if horizontal else p.get_height() for p in patches], dtype=float)
+    centres = np.array([p.get_y() + p.get_height() / 2 if horizontal else p.get_x() + p.get_width() / 2
+                        for p in patches], dtype=float)
+    names = _tick_names(ax.yaxis if horizontal else ax.xaxis, centres, "y" if horizontal else "x", digits)
+    text = _named("bars", container)
+    hatched = sorted({p.get_hatch() for p in patches if p.get_hatch()})
+    if hatched:
+        text += f" (some hatched {' '.join(hatched)})"
+    if len(patches) <= _LIST_AT_MOST:
+        return f"{text}: {len(patches)} bars: " + ", ".join(f"{_num(v, digits)} {n}" for n, v in zip(names, values))
+    top = int(np.nanargmax(values)) if np.isfinite(values).any() else 0
+    return (f"{text}: {len(patches)} bars, the first {names[0]}, the last {names[-1]}; the largest "
+            f"{_num(values[top], digits)} {names[top]}; total {_num(np.nansum(values), digits)}")
+
+
+def _tick_names(axis, positions: np.ndarray, which: str, digits: int) -> list[str]:
+    """Where each bar is: "for <tick label>" when a tick sits there (category names), else "at x = <position>"."""
+    by_position = {}
+    for location, label in zip(axis.get_ticklocs(), axis.get_ticklabels()):
+        if label.get_text().strip() and not _is_number(label.get_text()):
+            by_position[round(float(location), 9)] = f"for {_clean(label.get_text())}"
+    return [by_position.get(round(float(p), 9), f"at {which} = {_num(p, digits)}") for p in positions]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("\N{MINUS SIGN}", "-"))
+    except ValueError:
+        return False
+    return True
+
+
+def _describe_collections(ax, digits: int) -> list[str]:
+    from matplotlib.collections import LineCollection, PathCollection, PolyCollection, QuadMesh
+
+    items = []
+    for collection in ax.collections:
+        if not collection.get_visible():
+            continue
+        if isinstance(collection, QuadMesh):
+            items.append(_value_grid(_named("colour mesh", collection), collection.get_array(), digits))
+        elif isinstance(collection, PathCollection):
+            items.append(_scatter(collection, digits))
+        elif isinstance(collection, LineCollection):
+            items.append(f"{_named('line segments', collection)}: {len(collection.get_segments())}")
+        elif isinstance(collection, PolyCollection):
+            items.append(_shaded(collection, digits))
+    return _at_most(items, "collections")
+
+
+def _scatter(collection, digits: int) -> str:
+    points = np.asarray(collection.get_offsets(), dtype=float).reshape(-1, 2)
+    points = points[np.isfinite(points).all(axis=1)]
+    text = _named("scatter", collection)
+    if len(points) == 0:
+        return f"{text}: no points"
+    return (f"{text}: {len(points)} points, x from {_num(points[:, 0].min(), digits)} to "
+            f"{_num(points[:, 0].max(), digits)}, y from {_num(points[:, 1].min(), digits)} to "
+            f"{_num(points[:, 1].max(), digits)}")
+
+
+def _shaded(collection, digits: int) -> str:
+    vertices = [np.asarray(path.vertices, dtype=float) for path in collection.get_paths()]
+    text = _named("shaded area", collection)
+    if not vertices:
+        return text
+    xy = np.concatenate(vertices)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) == 0:
+        return text
+    return (f"{text}: x from {_num(xy[:, 0].min(), digits)} to {_num(xy[:, 0].max(), digits)}, "
+            f"y from {_num(xy[:, 1].min(), digits)} to {_num(xy[:, 1].max(), digits)}")
+
+
+def _describe_images(ax, digits: int) -> list[str]:
+    return _at_most([_value_grid(_named("image", image), image.get_array(), digits)
+                     for image in ax.images if image.get_visible()], "images")
+
+
+def _value_grid(text: str, array, digits: int) -> str:
+    if array is None:
+        return text
+    values = np.ma.masked_invalid(np.ma.asarray(array, dtype=float))
+    shape = " x ".join(str(n) for n in np.shape(array))
+    if values.count() == 0:
+        return f"{text}: {shape}, no finite values"
+    return f"{text}: {shape}, values from {_num(values.min(), digits)} to {_num(values.max(), digits)}"
+
+
+def _describe_texts(ax) -> list[str]:
+    texts = [_clean(t.get_text()) for t in ax.texts if t.get_visible() and t.get_text().strip()]
+    if not texts:
+        return []
+    shown = texts[:_LIST_AT_MOST]
+    more = f" and {len(texts) - len(shown)} more" if len(texts) > len(shown) else ""
+    return ["labels on the chart: " + "; ".join(f'"{t}"' for t in shown) + more]
+
+
+def _describe_legend(legend, name: str) -> str:
+    title = _clean(legend.get_title().get_text())
+    entries = [_clean(t.get_text()) for t in legend.get_texts()]
+    return f"{name}{f' ({title})' if title else ''}: {', '.join(entries)}"
+
+
+def _describe_colorbar(colorbar, digits: int) -> str:
+    label = _clean(colorbar.ax.get_ylabel() or colorbar.ax.get_xlabel())
+    named = f' "{label}"' if label else ""
+    return f"Colour bar{named}: from {_num(colorbar.vmin, digits)} to {_num(colorbar.vmax, digits)}."
+
+
+def _at_most(items: list[str], what: str) -> list[str]:
+    if len(items) <= _LIST_AT_MOST:
+        return items
+    return items[:_LIST_AT_MOST] + [f"and {len(items) - _LIST_AT_MOST} more {what}"]

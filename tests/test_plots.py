@@ -123,3 +123,69 @@ def test_the_drift_summary_states_what_drifted_and_by_how_much():
     top = max(calm.drift, key=lambda d: d["distance"])
     assert calm.summary() == (f"drift: none of 3 features drifted (KS distance, threshold 0.1); the largest distance "
                               f"is {top['feature_name']} {top['distance']:.2f}")
+
+
+# --- in_words: a text equivalent computed from what the figure draws ---
+
+def test_in_words_names_the_title_axes_each_line_and_the_legend():
+    ax = plots.loss_curves({"lr=0.1": [4.0, 2.0, 1.0, 0.5, 0.3, 0.25], "lr=1": [4.0, 8.0, 16.0]}, optimum=0.1,
+                           title="losses")
+    low, high = ax.get_ylim()
+    assert plots.in_words(ax.figure).splitlines() == [
+        f'Chart: "losses". x axis "epoch" from -0.25 to 5.25; y axis "training loss (MSE)" from {low:.3g} to '
+        f'{high:.3g} (log scale).',
+        '  line "lr=0.1": 6 points from (0, 4) to (5, 0.25); minimum y 0.25 at x = 5, maximum y 4 at x = 0',
+        '  line "lr=1": 3 points (0, 4), (1, 8), (2, 16)',
+        '  horizontal line "best possible" at y = 0.1',
+        "  Legend: lr=0.1, lr=1, best possible",
+    ]
+
+
+def test_in_words_says_where_a_line_peaks_and_leaves_out_what_is_not_finite():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2, 3, 4, 5, 6], [1.0, 3.0, 9.87654, 2.0, np.nan, 0.5, 1.0], label="accuracy")
+    words = plots.in_words(ax)
+    assert ('line "accuracy": 6 points (1 not finite, left out) from (0, 1) to (6, 1); minimum y 0.5 at x = 5, '
+            'maximum y 9.88 at x = 2') in words
+
+
+def test_in_words_reads_bars_by_category_scatter_images_colour_bars_and_direct_labels():
+    fig, (bars, points, picture) = plt.subplots(1, 3)
+    bars.bar(["a", "b", "c"], [0.05, 0.61234, 0.04], label="KS distance", hatch="//")
+    bars.text(1, 0.6, "drifted")
+    points.scatter([1, 2, 3, 4], [10, -5, 7, 2], label="customers")
+    image = picture.imshow(np.arange(12).reshape(3, 4))
+    fig.colorbar(image, label="count")
+    fig.suptitle("Drift")
+    lines = plots.in_words(fig).splitlines()
+    assert lines[0] == "Figure: Drift."
+    assert lines[1].startswith("Panel 1 of 3: x axis: categories a, b, c; y axis from 0 to ")
+    assert lines[2:4] == ['  bars "KS distance" (some hatched //): 3 bars: 0.05 for a, 0.612 for b, 0.04 for c',
+                          '  labels on the chart: "drifted"']
+    assert '  scatter "customers": 4 points, x from 1 to 4, y from -5 to 10' in lines
+    assert "  image: 3 x 4, values from 0 to 11" in lines
+    assert lines[-1] == 'Colour bar "count": from 0 to 11.'
+
+
+def test_in_words_summarises_many_bars_instead_of_listing_them():
+    fig, ax = plt.subplots()
+    ax.bar(np.arange(20), np.arange(20) % 7, label="counts")
+    assert ('bars "counts": 20 bars, the first at x = 0, the last at x = 19; the largest 6 at x = 6; total 57'
+            in plots.in_words(fig))
+
+
+def test_in_words_changes_when_the_data_changes_and_repeats_when_it_does_not():
+    def words(y):
+        fig, ax = plt.subplots()
+        plots.predicted_vs_actual([1.0, 2.0, 3.0], y, ax=ax)
+        return plots.in_words(fig)
+
+    assert words([1.1, 1.9, 3.2]) == words([1.1, 1.9, 3.2])
+    assert words([1.1, 1.9, 3.2]) != words([3.0, 1.0, 2.0])
+    assert "y from 1 to 3" in words([3.0, 1.0, 2.0])
+
+
+def test_in_words_refuses_what_is_not_a_figure_and_says_what_to_pass():
+    with pytest.raises(TypeError, match=r"not a list: pass e\.g\. plt\.gcf\(\)"):
+        plots.in_words([1, 2])
+    assert plots.in_words(plt.figure()) == "An empty figure."
