@@ -161,3 +161,46 @@ def test_09_the_command_writes_what_the_notebook_reads(tmp_path, monkeypatch, ca
     assert "greedy mean return over 100 episodes" in capsys.readouterr().out
     with pytest.raises(FileNotFoundError, match="python -m helpers.rl.dqn"):
         dqn.load_full_run(tmp_path / "missing.json")
+
+
+# --- 00: accuracy alone misleads on imbalanced data ----------------------------------------------
+
+WELCOME = SOLUTIONS / "00_welcome.ipynb"
+MAJORITY, RULE = "always 'No' (the majority class)", "rule: balance >= $1,400"
+
+
+def welcome_table(notebook) -> dict[str, tuple[float, float, float]]:
+    """00's table: strategy -> (accuracy, right on defaulters, right on the others)."""
+    text = output_text(code_cell(notebook, "per_class_accuracy(y, predicted)"))
+    rows = {}
+    for name in (MAJORITY, RULE):
+        match = re.search(re.escape(name) + r"\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", text, flags=re.MULTILINE)
+        assert match, f"no row for {name!r} in the stored table:\n{text}"
+        rows[name] = tuple(float(x) for x in match.groups())
+    return rows
+
+
+def assert_welcome_lesson(notebook) -> None:
+    """00's claim: the majority answer is the more accurate strategy and catches no defaulter; the rule
+    is less accurate and catches most of them."""
+    table = welcome_table(notebook)
+    (majority_accuracy, majority_caught, _), (rule_accuracy, rule_caught, _) = table[MAJORITY], table[RULE]
+    assert majority_accuracy > rule_accuracy, f"the text says the majority answer is the more accurate: {table}"
+    assert majority_caught == 0 and rule_caught > 0.5, f"the text says only the rule catches defaulters: {table}"
+    text = output_text(code_cell(notebook, "per_class_accuracy(y, predicted)"))
+    assert f"most accurate: {MAJORITY}, which is right on 0% of the defaulters" in text, text
+
+
+@pytest.fixture(scope="module")
+def welcome():
+    return nbformat.read(WELCOME, as_version=4)
+
+
+def test_00_stored_output_shows_the_accurate_majority_answer_catching_no_defaulter(welcome):
+    assert_welcome_lesson(welcome)
+
+
+@pytest.mark.parametrize("old, new", [("0.967", "0.867"), ("0.000", "0.300")], ids=["rule-more-accurate", "majority-catches"])
+def test_00_a_contradicting_output_is_refused(welcome, old, new):
+    with pytest.raises(AssertionError):
+        assert_welcome_lesson(doctored(welcome, "per_class_accuracy(y, predicted)", old, new))
