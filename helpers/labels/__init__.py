@@ -1,1 +1,18 @@
-"""Labels at scale: several annotators per item, consolidating their answers, and choosing what to label next."""
+"""Labels at scale: several annotators per item, consolidating their answers, and choosing what to label next.
+
+One small module per job, written to be read:
+
+* :mod:`~helpers.labels.annotators`: an annotator is a confusion matrix and a price (expert, careless,
+  spammer, biased; :func:`~helpers.labels.annotators.default_crew`).
+* :mod:`~helpers.labels.jobs`: a simulated labelling job (the long table ``item, annotator, label``)
+  and its bill (:func:`~helpers.labels.jobs.labelling_cost`).
+* :mod:`~helpers.labels.consolidation`: majority vote and Dawid-Skene EM; accuracy against the truth.
+* :mod:`~helpers.labels.active`: uncertainty vs random sampling on one label budget, measured.
+* :mod:`~helpers.labels.curves`: the learning-curve figure and its summary.
+
+    from helpers.labels import active, annotators, consolidation, curves, jobs
+"""
+
+from helpers.labels import active, annotators, consolidation, curves, jobs
+
+__all__ = ["active", "annotators", "consolidation", "curves", "jobs"]
