@@ -1,9 +1,12 @@
-"""Checks for 08_deployment: the CSV body of one request, reading a linear-learner answer, naming the
-drifted feature of a monitoring report, and the cost of an endpoint left running."""
+"""Checks for 08_deployment: the CSV body of one request, reading a linear-learner answer, predicting a table
+of customers through boto3 (against a stand-in endpoint answered in-process), naming the drifted feature of a
+monitoring report, and the cost of an endpoint left running."""
 
 from __future__ import annotations
 
+import io
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -101,6 +104,235 @@ def predicted_labels(fn):
         fail(f"`predicted_labels(body)` is {labels}: labels are 0 or 1, the scores are probabilities.")
     check_equal("predicted_labels(body)", [int(label) for label in labels], expected,
                 hint="use the model's predicted_label: its threshold is not always 0.5")
+
+
+# --- exercise: predict a table of customers (design) ---------------------------------------------
+
+PREDICT_HINT = (
+    "select the features in the training order (the frame may or may not hold the label), make a CSV body, "
+    "call runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType='text/csv', Accept='application/json', "
+    "Body=...), .read() the answer's Body once and keep each prediction's predicted_label, in row order"
+)
+_STAND_IN_THRESHOLD = 0.3  # not 0.5: rounding the score is a different model
+CHECK_ENDPOINT = "credit-default-check"  # the stand-in endpoint's name; any other name is not found
+
+
+def _stand_in_scores(features: np.ndarray) -> np.ndarray:
+    """P(default) of the stand-in model, from (n, 3) rows of student, balance, income."""
+    student, balance, income = features[:, 0], features[:, 1], features[:, 2]
+    logit = 0.006 * (balance - 1500.0) - 0.8 * student + 0.00002 * (income - 30000.0)
+    return 1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0)))  # clipped: a wrong column order gives huge logits
+
+
+def _customers_frame(seed: int, n: int, with_label: bool) -> pd.DataFrame:
+    """Customers shaped like the notebook's `credit` (booleans for default and student), with a shuffled index.
+
+    Sorted by balance, largest first, as the notebook's `risky` is: row order and index order differ.
+    """
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "default": rng.random(n) < 0.3,
+        "student": rng.random(n) < 0.4,
+        "balance": np.round(rng.uniform(900.0, 2300.0, n), 2),
+        "income": np.round(rng.uniform(8000.0, 60000.0, n), 2),
+    }, index=rng.permutation(np.arange(100, 100 + n)))
+    frame = frame.sort_values("balance", ascending=False)
+    return frame if with_label else frame[FEATURES]
+
+
+def _expected_labels(frame: pd.DataFrame) -> list[int]:
+    scores = _stand_in_scores(frame[FEATURES].to_numpy(dtype=float))
+    return (scores > _STAND_IN_THRESHOLD).astype(int).tolist()
+
+
+class _StandInEndpoint:
+    """A boto3 sagemaker-runtime client whose InvokeEndpoint is answered here, as the notebook's endpoint would.
+
+    The client is boto3's own (its parameter checks, its StreamingBody, its ModelError and ValidationError);
+    a ``before-call`` hook answers instead of the network, reading the request with linear-learner's own
+    request parser and answering in its formats. Every request is kept in ``requests`` for the check to judge.
+    """
+
+    def __init__(self):
+        import boto3
+
+        self.client = boto3.session.Session(aws_access_key_id="check", aws_secret_access_key="check",
+                                            region_name="us-east-1").client("sagemaker-runtime")
+        self.requests: list[dict] = []
+        self.client.meta.events.register("before-call.sagemaker-runtime", self._answer)
+
+    def _answer(self, params, model, **_):
+        from botocore.response import StreamingBody
+
+        from helpers.algorithms.errors import InferenceError
+        from helpers.algorithms.linear_learner import LinearLearner
+        from helpers.algorithms.payloads import check_features
+
+        if model.name != "InvokeEndpoint":
+            return self._error(400, "ValidationError", f"the check's stand-in answers InvokeEndpoint only, not {model.name}.")
+        headers = {key.lower(): value for key, value in params["headers"].items()}
+        body = params["body"]
+        body = body.read() if hasattr(body, "read") else body
+        body = body.encode() if isinstance(body, str) else bytes(body)
+        name = params["url_path"].split("/")[2] if params["url_path"].count("/") >= 3 else ""
+        request = {"endpoint": name, "content_type": headers.get("content-type"), "accept": headers.get("accept"),
+                   "body": body, "rows": None, "status": 200}
+        self.requests.append(request)
+        if name != CHECK_ENDPOINT:
+            request["status"] = 400
+            return self._error(400, "ValidationError", f"Endpoint {name} of account 000000000000 not found.")
+        algorithm = LinearLearner()
+        try:
+            features = algorithm.input_fn(body, request["content_type"])
+            request["rows"] = features
+            features = check_features(features, len(FEATURES))
+            scores = _stand_in_scores(features)
+            records = [{"score": float(s), "predicted_label": int(s > _STAND_IN_THRESHOLD)} for s in scores]
+            answer, mime = algorithm.output_fn(records, request["accept"])
+        except InferenceError as error:
+            request["status"] = error.status_code
+            message = f'Received client error ({error.status_code}) from primary with message "{error}".'
+            return self._error(424, "ModelError", message, OriginalStatusCode=error.status_code, OriginalMessage=str(error))
+        return SimpleNamespace(status_code=200, headers={}), {
+            "Body": StreamingBody(io.BytesIO(answer), len(answer)), "ContentType": mime,
+            "InvokedProductionVariant": "AllTraffic", "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}},
+        }
+
+    @staticmethod
+    def _error(status: int, code: str, message: str, **fields):
+        return SimpleNamespace(status_code=status, headers={}), {
+            "Error": {"Code": code, "Message": message}, **fields,
+            "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}},
+        }
+
+
+def _request_mistake(requests: list[dict], frame: pd.DataFrame) -> str | None:
+    """What the requests sent for ``frame`` got wrong, in the learner's terms; None when they look right."""
+    if not requests:
+        return ("it made no request through the client it was given: call runtime.invoke_endpoint(...) "
+                "on the `runtime` argument (do not make a client of your own).")
+    for request in requests:
+        if request["endpoint"] != CHECK_ENDPOINT:
+            return (f"it called the endpoint {request['endpoint']!r}, not the `endpoint_name` it was given "
+                    f"({CHECK_ENDPOINT!r}): use the argument, not a name from elsewhere in the notebook.")
+        if request["status"] == 415:
+            return (f"ContentType {request['content_type']!r} is not a format the endpoint reads: a CSV body is "
+                    "sent with ContentType='text/csv'.")
+        if request["status"] == 406:
+            return (f"Accept {request['accept']!r} is not a format linear-learner writes: ask for "
+                    "'application/json' (or 'application/jsonlines').")
+        text = request["body"].decode("utf-8", "replace")
+        if request["status"] == 400 and any(name in text for name in FEATURES + ["default"]):
+            return "the body has a header row: the endpoint reads every line as a customer (to_csv(header=False))."
+        if request["status"] == 400 and any(word in text for word in ("True", "False")):
+            return "the body holds True/False: the model reads numbers, booleans as 0/1."
+        rows = request["rows"]
+        if rows is not None and rows.ndim == 2 and rows.shape[1] == len(FEATURES) + 1:
+            return (f"the body has {rows.shape[1]} values per customer: the label `default` is in it. Send the "
+                    "features only, frame[FEATURES] (the frame may or may not hold the label).")
+        if request["status"] == 400 and rows is not None and rows.ndim == 2 and rows.shape[1] > len(FEATURES):
+            return (f"the body has {rows.shape[1]} values per customer, but the model reads {len(FEATURES)}: "
+                    "the index is in it? (to_csv(index=False))")
+        if request["status"] != 200:
+            return f"the endpoint could not read a request (status {request['status']}): {text[:80]!r}."
+    sent = np.concatenate([r["rows"] for r in requests])
+    expected = frame[FEATURES].to_numpy(dtype=float)
+    if sent.shape == expected.shape and not np.allclose(sent, expected):
+        for order in ([2, 1, 0], [1, 0, 2], [0, 2, 1], [1, 2, 0], [2, 0, 1]):
+            if np.allclose(sent, expected[:, order]):
+                return "the features are in another order: the model reads them in the training order, FEATURES."
+    return None
+
+
+@check.exercise(
+    title="predict a table of customers",
+    hint=PREDICT_HINT,
+    wrong=lambda: [
+        (lambda runtime, endpoint_name, frame: [0] * len(frame),),  # no request at all
+        (lambda runtime, endpoint_name, frame: predicted_labels_from(runtime.invoke_endpoint(
+            EndpointName=endpoint_name, ContentType="text/csv", Accept="application/json",
+            Body=frame.astype(float).to_csv(header=False, index=False))),),  # the label left in
+        (lambda runtime, endpoint_name, frame: predicted_labels_from(runtime.invoke_endpoint(
+            EndpointName=endpoint_name, ContentType="application/csv", Accept="application/json",
+            Body=frame[FEATURES].astype(float).to_csv(header=False, index=False))),),  # wrong ContentType
+        (lambda runtime, endpoint_name, frame: [p["predicted_label"] for p in json.loads(runtime.invoke_endpoint(
+            EndpointName=endpoint_name, ContentType="text/csv", Accept="application/json",
+            Body=frame[FEATURES].astype(float).to_csv(header=False, index=False))["Body"])["predictions"]],),
+        (lambda runtime, endpoint_name, frame: predicted_labels_from(runtime.invoke_endpoint(
+            EndpointName=endpoint_name, ContentType="text/csv", Accept="application/json",
+            Body=frame[FEATURES].sort_index().astype(float).to_csv(header=False, index=False))),),  # order lost
+    ],
+)
+def predict_rows(fn):
+    check_callable("predict_rows", fn)
+    cases = [("8 customers, label included, sorted by balance (like `risky`)", _customers_frame(801, 8, True)),
+             ("50 customers, features only (like the monitoring traffic)", _customers_frame(802, 50, False)),
+             ("one customer", _customers_frame(803, 1, True))]
+    for what, frame in cases:
+        endpoint = _StandInEndpoint()
+        call = f"predict_rows(runtime, endpoint_name, frame) for {what}"
+        try:
+            labels = fn(endpoint.client, CHECK_ENDPOINT, frame.copy())
+        except Exception as error:  # noqa: BLE001 - name what the requests got wrong before the learner's error
+            mistake = _request_mistake(endpoint.requests, frame) if endpoint.requests else None
+            if mistake:
+                fail(f"{call}: {mistake}", PREDICT_HINT)
+            if "StreamingBody" in str(error):
+                fail(f"{call}: response['Body'] is a stream (a StreamingBody), not the answer's bytes: read it "
+                     "once with response['Body'].read(), then parse the JSON.", PREDICT_HINT)
+            if isinstance(error, json.JSONDecodeError) and not error.doc:
+                fail(f"{call}: the answer's body was empty when parsed: a StreamingBody can be read only once, so "
+                     "keep what the first .read() returned and parse that.", PREDICT_HINT)
+            if isinstance(error, KeyError) and "default" in str(error):
+                fail(f"{call}: the frame has no `default` column here (the monitoring traffic sends features "
+                     "only): select the features the model reads, frame[FEATURES], instead of dropping the label.",
+                     PREDICT_HINT)
+            raise
+        mistake = _request_mistake(endpoint.requests, frame)
+        if mistake:
+            fail(f"{call}: {mistake}", PREDICT_HINT)
+        _judge_labels(call, labels, frame)
+
+
+def predicted_labels_from(response) -> list[int]:
+    """Wrong answers' shared tail: the labels of a linear-learner JSON answer."""
+    return [int(p["predicted_label"]) for p in json.loads(response["Body"].read())["predictions"]]
+
+
+def _judge_labels(call: str, labels, frame: pd.DataFrame) -> None:
+    expected = _expected_labels(frame)
+    if labels is None:
+        fail(f"{call} returned None: did the function forget to `return` the labels?", PREDICT_HINT)
+    if isinstance(labels, pd.DataFrame):
+        fail(f"{call} returned a table: return one label per row (a list).", PREDICT_HINT)
+    if isinstance(labels, pd.Series) and not labels.index.equals(frame.index):
+        fail(f"{call} is a pandas Series indexed 0, 1, ..., but the frame's index is {list(frame.index[:3])}...: "
+             "frame.assign(predicted=...) aligns on the index and would put the labels on the wrong rows. "
+             "Return a list (.tolist()), in the frame's row order.", PREDICT_HINT)
+    check_type(call, labels, (list, tuple, np.ndarray, pd.Series), PREDICT_HINT)
+    values = list(np.asarray(labels).reshape(-1)) if not isinstance(labels, (list, tuple)) else list(labels)
+    if values and isinstance(values[0], dict):
+        fail(f"{call} returns the prediction records: keep only each one's 'predicted_label'.", PREDICT_HINT)
+    if len(values) != len(expected):
+        fail(f"{call} has {len(values)} labels for {len(frame)} rows: one label per row.", PREDICT_HINT)
+    try:
+        numbers = [float(value) for value in values]
+    except (TypeError, ValueError):
+        fail(f"{call} is {values[:4]}...: labels are the numbers 0 or 1.", PREDICT_HINT)
+    if any(number not in (0.0, 1.0) for number in numbers):
+        fail(f"{call} is {[round(n, 3) for n in numbers[:4]]}...: labels are 0 or 1; those are the scores "
+             "(probabilities). Keep each prediction's predicted_label.", PREDICT_HINT)
+    got = [int(number) for number in numbers]
+    if got == expected:
+        return
+    scores = _stand_in_scores(frame[FEATURES].to_numpy(dtype=float))
+    if got == (scores >= 0.5).astype(int).tolist():
+        fail(f"{call}: these are the scores rounded at 0.5, but the model's own threshold is not 0.5: keep "
+             "each prediction's predicted_label.", PREDICT_HINT)
+    if sorted(got) == sorted(expected):
+        fail(f"{call}: the right labels, in another order: the i-th label must belong to the frame's i-th row "
+             "(send the rows in their order, and keep the answers in theirs).", PREDICT_HINT)
+    check_equal(call, got, expected, PREDICT_HINT)
 
 
 # --- exercise: the drifted feature -------------------------------------------------------------

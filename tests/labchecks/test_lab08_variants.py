@@ -62,6 +62,99 @@ def test_predicted_labels_names_scores_own_thresholds_and_records():
             hint=["pandas Series", ".tolist()"])
 
 
+# --- predict a table of customers (design) -------------------------------------------------------------
+
+
+def _invoke(runtime, name, body, content_type="text/csv", accept="application/json"):
+    return runtime.invoke_endpoint(EndpointName=name, ContentType=content_type, Accept=accept, Body=body)
+
+
+def _labels(response):
+    return [int(p["predicted_label"]) for p in json.loads(response["Body"].read())["predictions"]]
+
+
+def _csv(frame):
+    return frame.astype(float).to_csv(header=False, index=False)
+
+
+def _one_request(runtime, endpoint_name, frame):
+    return _labels(_invoke(runtime, endpoint_name, _csv(frame[FEATURES])))
+
+
+def _row_by_row(runtime, endpoint_name, frame):
+    labels = []
+    for _, row in frame.iterrows():
+        line = ",".join(str(float(row[c])) for c in FEATURES)
+        labels += _labels(_invoke(runtime, endpoint_name, line.encode()))
+    return labels
+
+
+def _json_instances(runtime, endpoint_name, frame):
+    body = json.dumps({"instances": [{"features": [float(v) for v in row]} for row in frame[FEATURES].to_numpy()]})
+    response = _invoke(runtime, endpoint_name, body, content_type="application/json")
+    return np.array([p["predicted_label"] for p in json.loads(response["Body"].read())["predictions"]])
+
+
+def _jsonlines_answer_series(runtime, endpoint_name, frame):
+    features = frame[FEATURES].astype({"student": int})  # booleans as 0/1 ints, the notebook's as_csv
+    response = runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType="text/csv", Accept="application/jsonlines",
+                                       Body=features.to_csv(header=False, index=False))
+    lines = response["Body"].read().decode().splitlines()
+    return pd.Series([json.loads(line)["predicted_label"] for line in lines], index=frame.index)
+
+
+def _no_accept_header(runtime, endpoint_name, frame):
+    response = runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType="text/csv", Body=_csv(frame[FEATURES]))
+    return pd.DataFrame(json.loads(response["Body"].read())["predictions"])["predicted_label"].tolist()
+
+
+def test_predict_rows_accepts_one_request_row_by_row_json_jsonlines_and_no_accept():
+    for style in (_one_request, _row_by_row, _json_instances, _jsonlines_answer_series, _no_accept_header):
+        accepts(check.predict_rows, style)
+
+
+def test_predict_rows_names_the_label_content_type_stream_and_order():
+    rejects(check.predict_rows, lambda rt, name, frame: _labels(_invoke(rt, name, _csv(frame.drop(columns=[], errors="ignore")))),
+            hint=["4 values per customer", "label `default` is in it"])
+    rejects(check.predict_rows, lambda rt, name, frame: _labels(_invoke(rt, name, _csv(frame[FEATURES]), "application/csv")),
+            hint="ContentType='text/csv'")
+    rejects(check.predict_rows, lambda rt, name, frame: _labels(_invoke(rt, name, _csv(frame[FEATURES]), "csv")),
+            hint="ContentType 'csv' is not a format")
+    rejects(check.predict_rows, lambda rt, name, frame: [p["predicted_label"] for p in json.loads(
+        _invoke(rt, name, _csv(frame[FEATURES]))["Body"])["predictions"]], hint="StreamingBody")
+
+    def read_twice(rt, name, frame):
+        response = _invoke(rt, name, _csv(frame[FEATURES]))
+        print(len(response["Body"].read()), "bytes")
+        return _labels(response)
+
+    rejects(check.predict_rows, read_twice, hint="read only once")
+    rejects(check.predict_rows, lambda rt, name, frame: _one_request(rt, name, frame.sort_index()), hint="in another order")
+    rejects(check.predict_rows, lambda rt, name, frame: pd.Series(_one_request(rt, name, frame)),
+            hint=["pandas Series indexed 0, 1", "wrong rows"])
+
+
+def test_predict_rows_names_scores_thresholds_headers_booleans_and_the_endpoint():
+    def scores(rt, name, frame):
+        return [p["score"] for p in json.loads(_invoke(rt, name, _csv(frame[FEATURES]))["Body"].read())["predictions"]]
+
+    rejects(check.predict_rows, scores, hint="those are the scores")
+    rejects(check.predict_rows, lambda rt, name, frame: [round(s) for s in scores(rt, name, frame)], hint="not 0.5")
+    rejects(check.predict_rows, lambda rt, name, frame: _labels(_invoke(rt, name, _csv(frame[FEATURES]), accept="text/csv")),
+            hint="Accept 'text/csv' is not a format")
+    rejects(check.predict_rows, lambda rt, name, frame: _labels(_invoke(
+        rt, name, frame[FEATURES].astype(float).to_csv(index=False))), hint="header row")
+    rejects(check.predict_rows, lambda rt, name, frame: _labels(_invoke(
+        rt, name, frame[FEATURES].to_csv(header=False, index=False))), hint="True/False")
+    rejects(check.predict_rows, lambda rt, name, frame: _one_request(rt, name, frame.drop(columns="default")),
+            hint="no `default` column here")
+    rejects(check.predict_rows, lambda rt, name, frame: _one_request(rt, "credit-default", frame),
+            hint="not the `endpoint_name` it was given")
+    rejects(check.predict_rows, lambda rt, name, frame: _labels(_invoke(rt, name, _csv(frame[FEATURES[::-1]]))),
+            hint="another order: the model reads them in the training order")
+    rejects(check.predict_rows, lambda rt, name, frame: [1] * len(frame), hint="made no request")
+
+
 # --- the drifted features ------------------------------------------------------------------------------
 
 
