@@ -204,3 +204,51 @@ def test_00_stored_output_shows_the_accurate_majority_answer_catching_no_default
 def test_00_a_contradicting_output_is_refused(welcome, old, new):
     with pytest.raises(AssertionError):
         assert_welcome_lesson(doctored(welcome, "per_class_accuracy(y, predicted)", old, new))
+
+
+# --- 01: the most accurate strategy is not the cheapest ------------------------------------------
+
+PROBLEM = SOLUTIONS / "01_problem_statement.ipynb"
+
+
+def strategies_01(notebook) -> dict[str, tuple[float, float, float]]:
+    """01's comparison: strategy -> (accuracy, recall, cost in $)."""
+    text = output_text(code_cell(notebook, '"defaults caught (recall)"'))
+    rows = re.findall(r"^(baseline: .+?|model, threshold [\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", text,
+                      flags=re.MULTILINE)
+    assert len(rows) == 4, text
+    return {name: (float(a), float(r), float(c)) for name, a, r, c in rows}
+
+
+def assert_problem_lesson(notebook) -> None:
+    """01's claims: "predicting 'nobody defaults' is 96.7% accurate and costs the most"; the most accurate
+    strategy is far from the cheapest; the model beats the rule only at a threshold chosen for the cost."""
+    table = strategies_01(notebook)
+    nobody = table["baseline: nobody defaults"]
+    assert nobody[0] == 0.967 and nobody[2] == max(cost for _, _, cost in table.values()), table
+    most_accurate = max(table, key=lambda name: table[name][0])
+    cheapest = min(table, key=lambda name: table[name][2])
+    assert most_accurate != cheapest and table[most_accurate][2] > 1.5 * table[cheapest][2], table
+    text = output_text(code_cell(notebook, "thresholds = np.linspace"))
+    best, rule = number(r"cheapest threshold [\d.]+: \$([\d,]+)", text.replace(",", "")), number(
+        r"vs the rule's \$([\d,]+)", text.replace(",", ""))
+    assert best < rule, text
+    assert table["model, threshold 0.5"][2] > rule, "at the usual threshold the model costs more than the rule"
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return nbformat.read(PROBLEM, as_version=4)
+
+
+def test_01_stored_outputs_show_accuracy_and_cost_disagree(problem):
+    assert_problem_lesson(problem)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ('"defaults caught (recall)"', "175000.0", "17500.0"),  # nobody-defaults no longer the costliest
+    ("thresholds = np.linspace", "vs the rule's $59,200", "vs the rule's $49,200"),  # the model never beats the rule
+], ids=["nobody-cheap", "rule-unbeaten"])
+def test_01_a_contradicting_output_is_refused(problem, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_problem_lesson(doctored(problem, marker, old, new))

@@ -132,7 +132,7 @@ def ml_fit(verdicts):
 
 @check.exercise(
     title="lung-cancer rate per eye colour",
-    hint="lung_cancer is True/False, so its mean is the rate: lc.groupby('eye_color')['lung_cancer'].mean()",
+    hint="lung_cancer is True/False, so its mean is the rate; take it per eye colour with groupby",
     wrong=lambda: [
         (pd.Series({"blue": 2, "brown": 2, "green": 2}),),  # counts, not rates
         (pd.Series({"False": 0.0, "True": 1.0}),),
@@ -169,7 +169,8 @@ _KAPPA_CASES = [
 ]
 
 
-KAPPA_HINT = "fraction = mean of (mine == recorded); kappa = sklearn.metrics.cohen_kappa_score(mine, recorded)"
+KAPPA_HINT = ("the fraction is the mean of an element-by-element comparison; sklearn.metrics.cohen_kappa_score "
+              "computes kappa")
 
 
 @check.exercise(
@@ -215,8 +216,8 @@ _COST_CASES = [
 # One class only (a small batch of good customers, all predicted good): confusion_matrix without
 # labels=[0, 1] sees a single label and returns a 1 x 1 matrix.
 _ONE_CLASS = ([0, 0, 0, 0, 0], [0, 0, 0, 0, 0], 150, 1750, 0)
-COST_HINT = ("tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel(); "
-             "cost = fp * cost_fp + fn * cost_fn")
+COST_HINT = ("count the false positives and the false negatives (confusion_matrix(..., labels=[0, 1]).ravel() "
+             "gives tn, fp, fn, tp) and weigh each by its cost")
 
 
 def _as_notebook_passes(y_true, seed: int) -> pd.Series:

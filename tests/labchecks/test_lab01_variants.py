@@ -151,8 +151,12 @@ def _cost_positional_loop(y_true, y_pred, cost_fp, cost_fn):
 
 
 def test_business_cost_accepts_confusion_matrix_loops_and_masks():
-    for style in (_cost_confusion, _cost_zip_loop, _cost_masks, _cost_positional_loop):
-        accepts(check.business_cost, style)
+    accepts(check.business_cost, _cost_confusion)
+    accepts(check.business_cost, _cost_zip_loop)
+    accepts(check.business_cost, _cost_masks)
+    accepts(check.business_cost, _cost_positional_loop)
+    accepts(check.business_cost, lambda t, p, cfp, cfn: float(
+        (np.asarray(p) > np.asarray(t)).astype(np.float32).sum() * cfp + (np.asarray(p) < np.asarray(t)).sum() * cfn))
 
 
 def test_business_cost_names_the_missing_labels_the_index_and_the_swap():
@@ -212,6 +216,24 @@ def statement(**changes) -> ProblemStatement:
 ])
 def test_problem_statement_accepts_metrics_with_a_unit_anywhere(metric):
     accepts(check.problem_statement, statement(business_metric=metric))
+
+
+def test_problem_statement_accepts_the_default_case_an_own_problem_and_tuples():
+    accepts(check.problem_statement, statement())
+    accepts(check.problem_statement, statement(
+        title="Find card fraud before the chargeback",
+        problem="Fraudulent card payments are found weeks later, when customers complain and charge them back.",
+        why="Chargebacks cost us about $40,000 a month, and each complaint costs a customer's trust as well.",
+        how="A classifier (supervised) scores every payment in real time from amount, terminal and customer history.",
+        business_metric="Chargeback losses below $20,000 per month without more than 50 good payments declined a day",
+        baseline="Manual review by 40 analysts lets about $40,000 of fraud through per month",
+        data_sources=["two years of card payments", "the chargeback records of operations"],
+        labels="Operations record every chargeback; a payment charged back as fraud is labelled fraud.",
+        inputs=["amount", "terminal id", "the customer's usual amount", "hour of the payment"],
+        bias="Fraud nobody charged back is labelled genuine, so quiet fraud is under-counted in the labels.",
+    ))
+    accepts(check.problem_statement, statement(data_sources=("card balances", "stated income"),
+                                               inputs=("current balance", "stated income", "student status")))
 
 
 def test_problem_statement_names_the_vague_field():
