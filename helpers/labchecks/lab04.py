@@ -78,7 +78,27 @@ def loss(fn):
     check_callable("loss", fn)
     for X, y, w, b in _cases():
         expected = gd.squared_loss(X, y, w, b)
-        check_close(f"loss(X, y, w, b) for X of shape {X.shape}", fn(X.copy(), y.copy(), w.copy(), b), expected)
+        got = fn(X.copy(), y.copy(), w.copy(), b)
+        check_close(f"loss(X, y, w, b) for X of shape {X.shape}", got, expected,
+                    hint=_loss_diagnosis(got, X @ w + b - y))
+
+
+def _loss_diagnosis(got: Any, residual: np.ndarray) -> str | None:
+    """Name the usual slip when the answer is another summary of the residuals; None lets the standing hint speak."""
+    try:
+        value = float(got)
+    except (TypeError, ValueError):
+        return None
+    slips = {
+        "that is the sum of the squared residuals: divide by n (a mean), so the loss does not grow with the rows.":
+            np.sum(residual**2),
+        "that is the square root of the mean (RMSE): the squared loss stops at the mean.": np.sqrt(np.mean(residual**2)),
+        "that is the mean absolute residual: square the residuals instead of taking their absolute value.":
+            np.mean(np.abs(residual)),
+        "that is the mean residual: square each residual before averaging, or positive and negative errors cancel.":
+            np.mean(residual),
+    }
+    return next((slip for slip, value_of_slip in slips.items() if np.isclose(value, value_of_slip, rtol=1e-5)), None)
 
 
 # --- exercise: gradient --------------------------------------------------------------------------
@@ -166,6 +186,11 @@ def step(fn):
             new_w, new_b = _pair("step(X, y, w, b, learning_rate)", answer, X.shape[1], None, ("w_new", "b_new"))
             grad_w, grad_b = gd.gradient(X, y, w, b)
             where = f"for X of shape {X.shape} and learning_rate={learning_rate}"
+            uphill = (np.allclose(new_w, w + learning_rate * grad_w) and np.isclose(new_b, b + learning_rate * grad_b)
+                      and np.any(grad_w != 0))
+            if uphill:
+                fail(f"the step {where} goes uphill: it adds the gradient. The gradient points up the bowl; "
+                     "step against it, w - learning_rate * grad_w.")
             check_close(f"the new w {where}", new_w, w - learning_rate * grad_w)
             check_close(f"the new b {where}", new_b, b - learning_rate * grad_b)
 

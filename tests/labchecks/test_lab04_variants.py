@@ -39,7 +39,10 @@ def test_loss_accepts_mean_loops_and_sklearn():
 
 
 def test_loss_names_sums_roots_and_per_row_losses():
-    rejects(check.loss, lambda X, y, w, b: np.sum((X @ w + b - y) ** 2), hint="the squared loss")
+    rejects(check.loss, lambda X, y, w, b: np.sum((X @ w + b - y) ** 2), hint="the sum of the squared residuals")
+    rejects(check.loss, lambda X, y, w, b: np.sqrt(np.mean((X @ w + b - y) ** 2)), hint="square root of the mean (RMSE)")
+    rejects(check.loss, lambda X, y, w, b: np.mean(np.abs(X @ w + b - y)), hint="mean absolute residual")
+    rejects(check.loss, lambda X, y, w, b: np.mean(X @ w + b - y), hint="positive and negative errors cancel")
     rejects(check.loss, lambda X, y, w, b: (X @ w + b - y) ** 2, hint="but shape () is expected")
 
 
@@ -94,7 +97,9 @@ def test_step_names_in_place_updates_and_uphill_steps():
 
     rejects(check.step, in_place, hint="changed the w it was given")
     rejects(check.step, lambda X, y, w, b, lr: (w + lr * gd.gradient(X, y, w, b)[0], b + lr * gd.gradient(X, y, w, b)[1]),
-            hint="the new w")
+            hint=["goes uphill", "step against it"])
+    rejects(check.step, lambda X, y, w, b, lr: (w - gd.gradient(X, y, w, b)[0], b - gd.gradient(X, y, w, b)[1]),
+            hint=["the new w", "learning_rate=0.1"])
 
 
 # --- train, torch_loss, ridge_gradient ------------------------------------------------------------------
@@ -131,6 +136,16 @@ def test_train_accepts_for_while_and_array_histories():
 def test_train_names_the_missing_first_loss():
     rejects(check.train, lambda X, y, lr, epochs: (*_train_loop(X, y, lr, epochs)[:2], _train_loop(X, y, lr, epochs)[2][1:]),
             hint="the loss before the first step")
+
+
+def test_train_names_a_missing_return_value_and_a_loop_one_step_short():
+    rejects(check.train, lambda X, y, lr, epochs: _train_loop(X, y, lr, epochs)[:2], hint="should return three things")
+
+    def one_short(X, y, lr, epochs):
+        w, b, losses = _train_loop(X, y, lr, epochs - 1)
+        return w, b, losses + [losses[-1]]  # the right length, but the last step never happened
+
+    rejects(check.train, one_short, hint="the losses after 5 epoch(s)")
 
 
 def test_torch_loss_accepts_mean_mse_and_functional():
