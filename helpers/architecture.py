@@ -35,15 +35,33 @@ import numpy as np
 
 __all__ = ["Architecture", "ArchitectureError", "Component", "Flow", "Decision", "KINDS", "REQUIRED_KINDS"]
 
-#: What a component is, with the colour of its box and its Mermaid shape (opening, closing).
+# Okabe-Ito (helpers.plots.PALETTE), written out here: helpers.plots imports matplotlib, this module must not.
+_OKABE_ITO = {"black": "#000000", "blue": "#0072B2", "bluish green": "#009E73", "orange": "#E69F00",
+              "yellow": "#F0E442", "vermillion": "#D55E00", "reddish purple": "#CC79A7"}
+
+
+def _tint(hex_colour: str, strength: float = 0.3) -> str:
+    """The colour mixed with white (``strength`` 0: white, 1: the colour): a fill black text reads well on."""
+    rgb = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 - strength * (255 - c)):02x}" for c in rgb)
+
+
+def _kind(edge: str, opening: str, closing: str, means: str) -> dict[str, str]:
+    return {"edge": _OKABE_ITO[edge], "colour": _tint(_OKABE_ITO[edge]), "open": opening, "close": closing,
+            "means": means}
+
+
+#: What a component is: its box's outline (an Okabe-Ito colour) and fill (a tint of it), its Mermaid
+#: shape (opening, closing) and what it means. The plot also writes the kind on each box: colour is
+#: never the only cue.
 KINDS: dict[str, dict[str, str]] = {
-    "application": {"colour": "#e8e8e8", "open": "[/", "close": "/]", "means": "a system or people using the results"},
-    "data": {"colour": "#cfe2f3", "open": "[(", "close": ")]", "means": "a data source or store (table, bucket, lake)"},
-    "processing": {"colour": "#d9ead3", "open": "[", "close": "]", "means": "a job that transforms data (features, labels)"},
-    "training": {"colour": "#fff2cc", "open": "[[", "close": "]]", "means": "a training or tuning job"},
-    "model": {"colour": "#fce5cd", "open": "{{", "close": "}}", "means": "a model artifact or registry entry"},
-    "serving": {"colour": "#f4cccc", "open": "([", "close": "])", "means": "an endpoint or batch transform that predicts"},
-    "monitoring": {"colour": "#d9d2e9", "open": ">", "close": "]", "means": "what watches the model in production"},
+    "application": _kind("black", "[/", "/]", "a system or people using the results"),
+    "data": _kind("blue", "[(", ")]", "a data source or store (table, bucket, lake)"),
+    "processing": _kind("bluish green", "[", "]", "a job that transforms data (features, labels)"),
+    "training": _kind("orange", "[[", "]]", "a training or tuning job"),
+    "model": _kind("yellow", "{{", "}}", "a model artifact or registry entry"),
+    "serving": _kind("vermillion", "([", "])", "an endpoint or batch transform that predicts"),
+    "monitoring": _kind("reddish purple", ">", "]", "what watches the model in production"),
 }
 #: The kinds every production ML architecture has, and an example of each for the error message.
 REQUIRED_KINDS: dict[str, str] = {
@@ -391,7 +409,11 @@ class Architecture:
 
     # ------------------------------------------------------------------------------- rendering
     def plot(self, ax=None):
-        """Draw the components as coloured boxes (by kind) and the flows as labelled arrows; return the Axes."""
+        """Draw the components as boxes and the flows as labelled arrows; return the Axes.
+
+        A box's colours say its kind (:data:`KINDS`), and so does a tag on its top edge with the kind's
+        name: the diagram reads the same in greyscale or to a colour-blind reader.
+        """
         import matplotlib.pyplot as plt
         from matplotlib.patches import FancyBboxPatch, Patch
 
@@ -408,11 +430,17 @@ class Architecture:
         boxes = {}
         for component in self.components:
             x, y = positions[component.name]
+            kind = KINDS[component.kind]
             box = FancyBboxPatch((x - 1.05, y - 0.42), 2.1, 0.84, boxstyle="round,pad=0.04,rounding_size=0.12",
-                                 facecolor=KINDS[component.kind]["colour"], edgecolor="0.3", linewidth=1.0, zorder=2)
+                                 facecolor=kind["colour"], edgecolor=kind["edge"], linewidth=1.4, zorder=2)
             ax.add_patch(box)
             boxes[component.name] = box
-            ax.text(x, y, textwrap.fill(component.label, 15), ha="center", va="center", fontsize=text_size, zorder=3)
+            ax.text(x, y - 0.04, textwrap.fill(component.label, 15), ha="center", va="center", fontsize=text_size,
+                    zorder=3)
+            # The kind in words, on the box's top edge: the second cue after the colour.
+            ax.text(x, y + 0.46, component.kind, ha="center", va="center", fontsize=text_size * 0.8, style="italic",
+                    zorder=5, gid=f"kind:{component.name}",
+                    bbox=dict(boxstyle="round,pad=0.12", facecolor="white", edgecolor=kind["edge"], linewidth=0.8))
         layer = self.layers()
         low, high = min(ys) - 0.6, max(ys) + 0.6
         for flow in self.flows:
@@ -445,7 +473,7 @@ class Architecture:
         ax.set_aspect("equal")
         ax.axis("off")
         used = [kind for kind in KINDS if any(c.kind == kind for c in self.components)]
-        ax.legend(handles=[Patch(facecolor=KINDS[k]["colour"], edgecolor="0.3", label=k) for k in used],
+        ax.legend(handles=[Patch(facecolor=KINDS[k]["colour"], edgecolor=KINDS[k]["edge"], label=k) for k in used],
                   loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(used), fontsize=text_size * 0.9, frameon=False)
         ax.set_title(self.title, fontsize=11)
         return ax
@@ -467,7 +495,7 @@ class Architecture:
         for kind in KINDS:
             members = [c.name for c in self.components if c.kind == kind]
             if members:
-                lines.append(f"    classDef {kind} fill:{KINDS[kind]['colour']},stroke:#4d4d4d")
+                lines.append(f"    classDef {kind} fill:{KINDS[kind]['colour']},stroke:{KINDS[kind]['edge']}")
                 lines.append(f"    class {','.join(members)} {kind}")
         return "\n".join(lines)
 

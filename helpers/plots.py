@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["OKABE_ITO", "PALETTE", "LINESTYLES", "in_words", "loss_curves", "fitted_line", "predicted_vs_actual",
+__all__ = ["OKABE_ITO", "PALETTE", "LINESTYLES", "legend_below", "in_words", "figure_html", "figures_described", "describe_figures", "loss_curves", "fitted_line", "predicted_vs_actual",
            "train_validation_error"]
 
 # Okabe & Ito (2008), "Color Universal Design": eight colours that stay distinct under protanopia,
@@ -52,6 +52,18 @@ def _finish(ax, xlabel: str, ylabel: str, title: str | None, *, log_x: bool = Fa
         ax.set_title(title)
     ax.legend(loc="best", fontsize="small")
     return ax
+
+
+def legend_below(ax, *, ncols: int = 2):
+    """Put the axes' legend under the axes, where it covers no data (``loc="best"`` still can); return it.
+
+    Nothing happens when no artist has a label.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    if not labels:
+        return None
+    return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=ncols,
+                     fontsize="small", frameon=False)
 
 
 def loss_curves(
@@ -238,7 +250,7 @@ def _describe_axes(ax, prefix: str, digits: int) -> list[str]:
         head += f" {_describe_axis(ax, 'x', digits)}; {_describe_axis(ax, 'y', digits)}."
     lines = [head]
     items = (_describe_lines(ax, digits) + _describe_bars(ax, digits) + _describe_collections(ax, digits)
-             + _describe_images(ax, digits) + _describe_texts(ax))
+             + _describe_images(ax, digits) + _describe_texts(ax, at_most=_LIST_AT_MOST if ax.axison else 40))
     lines.extend(f"  {item}" for item in items)
     legend = ax.get_legend()
     if legend is not None and legend.get_visible():
@@ -417,11 +429,12 @@ def _value_grid(text: str, array, digits: int) -> str:
     return f"{text}: {shape}, values from {_num(values.min(), digits)} to {_num(values.max(), digits)}"
 
 
-def _describe_texts(ax) -> list[str]:
+def _describe_texts(ax, at_most: int) -> list[str]:
+    """The chart's own words; a diagram (axes hidden) is mostly words, so it lists more of them."""
     texts = [_clean(t.get_text()) for t in ax.texts if t.get_visible() and t.get_text().strip()]
     if not texts:
         return []
-    shown = texts[:_LIST_AT_MOST]
+    shown = texts[:at_most]
     more = f" and {len(texts) - len(shown)} more" if len(texts) > len(shown) else ""
     return ["labels on the chart: " + "; ".join(f'"{t}"' for t in shown) + more]
 
@@ -442,3 +455,61 @@ def _at_most(items: list[str], what: str) -> list[str]:
     if len(items) <= _LIST_AT_MOST:
         return items
     return items[:_LIST_AT_MOST] + [f"and {len(items) - _LIST_AT_MOST} more {what}"]
+
+
+def figure_html(fig, *, png_base64: str | None = None, digits: int = 3) -> str:
+    """The figure as HTML a screen reader can read: the PNG with alt text, and :func:`in_words` as its caption.
+
+    JupyterLab 4 shows a figure's ``image/png`` as an ``<img>`` without ``alt`` (it ignores the output's
+    metadata), so a screen reader announces an unlabelled graphic, or reads out the data URI. This
+    ``<figure>`` names the image in its ``alt`` (the titles) and puts the full description in a
+    ``<figcaption>`` a screen reader reads next, line by line (and a sighted reader can read too).
+    ``png_base64``: the picture already rendered (base64 text), else rendered here as the inline
+    backend does. Returns an HTML fragment (str).
+    """
+    import html
+
+    from IPython.core.pylabtools import print_figure
+
+    words = in_words(fig, digits=digits)
+    png = png_base64 or print_figure(fig, "png", bbox_inches="tight", base64=True)
+    if not png:  # print_figure returns None for a figure with no axes
+        return f'<pre role="note" aria-label="figure in words">{html.escape(words)}</pre>'
+    return (f'<figure style="margin: 0">'
+            f'<img src="data:image/png;base64,{png}" alt="{html.escape(_alt(fig), quote=True)}">'
+            f'<figcaption><pre style="white-space: pre-wrap">{html.escape(words)}</pre></figcaption></figure>')
+
+
+# Set by helpers.course.notebook.figures_in_words (setup's describe_figures); None: the environment decides.
+_describing: bool | None = None
+
+
+def figures_described() -> bool:
+    """True when every figure is to be shown with a text equivalent (accessibility mode).
+
+    :func:`helpers.course.notebook.setup` ``(describe_figures=True)`` turns it on; left unset, the
+    environment variable ``FLYWHEEL_DESCRIBE_FIGURES=1`` does. Widgets that render their own PNG
+    ask this to add :func:`figure_html` to their output.
+    """
+    if _describing is not None:
+        return _describing
+    import os
+
+    return os.environ.get("FLYWHEEL_DESCRIBE_FIGURES", "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def describe_figures(on: bool | None) -> None:
+    """Record the accessibility mode for widgets (``None``: back to the environment variable)."""
+    global _describing
+    _describing = None if on is None else bool(on)
+
+
+def _alt(fig) -> str:
+    """A short name for the image: its titles; the caption after it has the details."""
+    titles = []
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text().strip():
+        titles.append(_clean(suptitle.get_text()))
+    titles += [_clean(ax.get_title()) for ax in fig.axes if _clean(ax.get_title())]
+    named = f": {'; '.join(titles)}" if titles else ""
+    return f"Figure{named}. Described in words below."

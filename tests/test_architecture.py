@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers.architecture import REQUIRED_KINDS, Architecture, ArchitectureError, Component, Decision, Flow  # noqa: E402
@@ -77,6 +78,41 @@ def test_plot_draws_a_box_per_component_and_a_label_per_flow():
     assert "drift: retrain" in texts
     assert len(ax.patches) == len(arch.components)
     plt.close(ax.figure)
+
+
+def test_each_box_says_its_kind_in_words_and_in_an_okabe_ito_outline():
+    from helpers.architecture import KINDS
+    from helpers.plots import PALETTE, in_words
+
+    arch = pipeline()
+    ax = arch.plot()
+    for component, box in zip(arch.components, ax.patches):
+        [tag] = [t for t in ax.texts if t.get_gid() == f"kind:{component.name}"]
+        assert tag.get_text() == component.kind  # the second cue: the kind written on the box
+        x0, y0, width, height = box.get_x(), box.get_y(), box.get_width(), box.get_height()
+        tag_x, tag_y = tag.get_position()
+        assert x0 <= tag_x <= x0 + width and abs(tag_y - (y0 + height)) < 0.1  # on the box's top edge
+        assert matplotlib.colors.to_hex(box.get_edgecolor()) == KINDS[component.kind]["edge"].lower()
+    outlines = {kind["edge"] for kind in KINDS.values()}
+    assert len(outlines) == len(KINDS) and outlines <= set(PALETTE)
+    assert '"Data lake"; "data"; "Training job"; "training"' in in_words(ax.figure)
+    plt.close(ax.figure)
+
+
+def _contrast_with_black(hex_colour: str) -> float:
+    """WCAG 2 contrast ratio of black text on this fill (1 to 21)."""
+    srgb = np.array(matplotlib.colors.to_rgb(hex_colour))
+    linear = np.where(srgb <= 0.03928, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    return (float(linear @ [0.2126, 0.7152, 0.0722]) + 0.05) / 0.05
+
+
+def test_fills_are_light_tints_of_their_outline_so_black_labels_stay_legible():
+    from helpers.architecture import KINDS
+
+    for name, kind in KINDS.items():
+        assert _contrast_with_black(kind["colour"]) >= 7, name  # WCAG AAA for normal text
+        assert _contrast_with_black(kind["colour"]) > _contrast_with_black(kind["edge"]), name
+    assert f"    classDef data fill:{KINDS['data']['colour']},stroke:#0072B2" in pipeline().to_mermaid().splitlines()
 
 
 def test_save_writes_markdown_and_diagram_next_to_the_problem_statement(tmp_path, monkeypatch):

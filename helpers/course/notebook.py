@@ -51,8 +51,13 @@ def seed_everything(seed: int = SEED) -> None:
         torch.manual_seed(seed)
 
 
-def setup(notebook_id: str, seed: int = SEED) -> None:
-    """Seed every generator, set quiet display defaults and print the notebook's time estimate."""
+def setup(notebook_id: str, seed: int = SEED, *, describe_figures: bool | None = None) -> None:
+    """Seed every generator, set quiet display defaults and print the notebook's time estimate.
+
+    ``describe_figures=True`` (or the environment variable ``FLYWHEEL_DESCRIBE_FIGURES=1``, which
+    ``None`` reads) shows every matplotlib figure with alt text and a description in words, for a
+    learner using a screen reader: see :func:`figures_in_words`. Off, figures display as usual.
+    """
     seed_everything(seed)
     import pandas as pd
 
@@ -69,9 +74,60 @@ def setup(notebook_id: str, seed: int = SEED) -> None:
     except ImportError:
         pass
     show_exercise_errors_as_one_line()
+    figures_in_words(describe_figures)
     day, entry = notebook_entry(notebook_id)
     mode = " · SMOKE mode (fast pass)" if smoke_mode() else ""
     print(f"Day {day} · {entry['title']} · about {entry['learner_minutes']} min{mode}")
+
+
+def figures_in_words(on: bool | None = True, shell=None) -> bool:
+    """Show every figure with a text equivalent (``on``), or as matplotlib's plain PNG (off).
+
+    ``None``: as the environment variable ``FLYWHEEL_DESCRIBE_FIGURES`` says (``1``: on).
+    On, a Figure's ``text/html`` is :func:`helpers.plots.figure_html` (the PNG with ``alt`` text and
+    :func:`helpers.plots.in_words` as a caption), which JupyterLab prefers to the PNG, and its
+    ``text/plain`` is the description, for frontends without HTML. Off, both formatters are removed:
+    outputs are exactly what the inline backend makes, so stored notebooks do not change.
+    Returns True when an IPython shell was found (False in plain Python, where nothing changes).
+    """
+    from helpers import plots
+
+    plots.describe_figures(on)  # widgets that render their own PNG follow it too
+    on = plots.figures_described()
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    from matplotlib.figure import Figure
+
+    _load_inline_backend()
+    formatters = shell.display_formatter.formatters
+    if on:
+        formatters["text/html"].for_type(Figure, plots.figure_html)
+        formatters["text/plain"].for_type(Figure, lambda fig, printer, cycle: printer.text(plots.in_words(fig)))
+    else:
+        formatters["text/html"].pop(Figure, None)
+        formatters["text/plain"].pop(Figure, None)
+    return True
+
+
+def _load_inline_backend() -> None:
+    """Load matplotlib's inline backend now if the kernel uses it (matplotlib loads it at the first figure).
+
+    Loading it removes every Figure formatter and sets its own (PNG): ours must be set after that.
+    Importing is enough (the module configures the shell once, on import) and closes no figure.
+    """
+    import matplotlib
+
+    if "inline" in str(matplotlib.get_backend(auto_select=False)):
+        try:
+            import matplotlib_inline.backend_inline  # noqa: F401
+        except ImportError:
+            pass
 
 
 def _is_todo(error: BaseException) -> bool:

@@ -20,7 +20,10 @@ import io
 from typing import Any
 
 import ipywidgets as widgets
+import matplotlib
 from matplotlib.figure import Figure
+
+from helpers import plots
 
 __all__ = ["Explorer"]
 
@@ -58,9 +61,11 @@ class Explorer:
     def refresh(self) -> Any:
         """Recompute for the control's current value, redraw, and return the new state."""
         self.state = self.compute(self.control.value)
-        for ax in self.figure.axes:
-            ax.clear()
-        self.draw(self.state, self.figure.axes)
+        # The course's colours whether or not setup() ran: lines without a colour take the Okabe-Ito cycle.
+        with matplotlib.rc_context({"axes.prop_cycle": matplotlib.cycler(color=plots.PALETTE)}):
+            for ax in self.figure.axes:
+                ax.clear()
+            self.draw(self.state, self.figure.axes)
         self.verdict.value = f"<b>{html.escape(self.describe(self.state))}</b>"
         self.updates += 1
         self._show()
@@ -70,13 +75,19 @@ class Explorer:
         self.refresh()
 
     def figure_bundle(self) -> dict:
-        """The figure as a display bundle: a base64 PNG (rendered here, whatever the backend) + text."""
+        """The figure as a display bundle: a base64 PNG (rendered here, whatever the backend) + text.
+
+        In the accessibility mode (:func:`helpers.plots.figures_described`) the bundle also has the
+        PNG with alt text and the figure in words as HTML (what JupyterLab shows), and the words as
+        its plain text.
+        """
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png")
-        return {
-            "image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
-            "text/plain": f"<{type(self).__name__} figure>",
-        }
+        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        if plots.figures_described():
+            return {"image/png": png, "text/html": plots.figure_html(self.figure, png_base64=png),
+                    "text/plain": plots.in_words(self.figure)}
+        return {"image/png": png, "text/plain": f"<{type(self).__name__} figure>"}
 
     def _show(self) -> None:
         try:

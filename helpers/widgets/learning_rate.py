@@ -27,6 +27,8 @@ from helpers.widgets.explorer import Explorer
 __all__ = ["LearningRateExplorer", "LearningRateState", "classify_run"]
 
 VERDICTS = ("crawls", "converges", "diverges")
+# A hex colour, not "C3": a "CN" colour is looked up when the figure is drawn, in whatever cycle is active then.
+NOTE_COLOUR = plots.OKABE_ITO["vermillion"]
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,11 @@ class LearningRateExplorer(Explorer):
 
     def draw(self, state: LearningRateState, axes: list) -> None:
         loss_ax, fit_ax = axes
-        for old in self.earlier:
+        for number, old in enumerate(self.earlier):
             history = np.where(np.isfinite(old.result.loss_history), old.result.loss_history, np.nan)
-            loss_ax.plot(history, color="0.75", linewidth=1)
+            # Grey and dotted (not only paler): an earlier try reads apart from this run without colour.
+            loss_ax.plot(history, color="0.6", linewidth=1, linestyle=":",
+                         label="earlier rates tried" if number == len(self.earlier) - 1 else None)
         plots.loss_curves(
             {f"learning rate {state.learning_rate:.3g} ({state.verdict})": state.result.loss_history},
             loss_ax,
@@ -162,8 +166,8 @@ class LearningRateExplorer(Explorer):
         if note:
             # Where the line (or the predictions) went, in words: a chart with no line explains nothing.
             x, y, ha, va = emptiest_corner(fit_ax)
-            fit_ax.text(x, y, note, transform=fit_ax.transAxes, ha=ha, va=va, color="C3", fontsize="small",
-                        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "C3"})
+            fit_ax.text(x, y, note, transform=fit_ax.transAxes, ha=ha, va=va, color=NOTE_COLOUR, fontsize="small",
+                        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": NOTE_COLOUR})
         for ax in (loss_ax, fit_ax):
             legend_outside(ax)
 
@@ -218,7 +222,4 @@ def emptiest_corner(ax) -> tuple[float, float, str, str]:
 
 def legend_outside(ax) -> None:
     """Move the axes' legend below the axes, where it covers no data (``loc="best"`` still can)."""
-    handles, labels = ax.get_legend_handles_labels()
-    if labels:
-        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2, fontsize="small",
-                  frameon=False)
+    plots.legend_below(ax)

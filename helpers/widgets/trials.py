@@ -22,9 +22,14 @@ from dataclasses import dataclass, field
 import ipywidgets as widgets
 from matplotlib.ticker import MaxNLocator
 
+from helpers import plots
 from helpers.widgets.explorer import Explorer
 
 __all__ = ["TrialBrowser", "TrialState", "rank_trials"]
+
+# Okabe-Ito hex colours, not "C0": a "CN" colour is looked up when the figure is drawn, in whatever
+# colour cycle is active then (matplotlib's own when setup() did not run).
+BLUE, ORANGE, VERMILLION = (plots.OKABE_ITO[name] for name in ("blue", "orange", "vermillion"))
 
 
 @dataclass(frozen=True)
@@ -135,33 +140,35 @@ class TrialBrowser(Explorer):
         return text
 
     def draw(self, state: TrialState, axes: list) -> None:
+        """Left: the chosen trial's curve (solid, dots) and the best's (grey, dashed). Right: every trial's
+        final objective (dots), trials without one (crosses) and the chosen one (a ring). Every category
+        differs by marker or line style, not only by colour, and the legends sit under the axes."""
         curve, overview = axes
         if self.best is not None and self.best != state.index and self.histories[self.best]:
             best = self.histories[self.best]
             curve.plot(range(1, len(best) + 1), best, "--", color="0.6", label="best trial")
         if state.history:
             style = "o-" if len(state.history) <= 30 else "-"
-            curve.plot(range(1, len(state.history) + 1), state.history, style, color="C0", label=f"trial {state.index + 1}")
+            curve.plot(range(1, len(state.history) + 1), state.history, style, color=BLUE, label=f"trial {state.index + 1}")
         else:
             curve.text(0.5, 0.5, f"no {self.objective_name} logged", ha="center", va="center", transform=curve.transAxes)
         curve.set_xlabel("epoch / round")
         curve.set_ylabel(self.objective_name)
         curve.set_title("Objective while training")
-        if curve.lines:
-            curve.legend(loc="best", fontsize="small")
+        plots.legend_below(curve)
         values = [_objective(s) for s in self.summaries]
         xs = [i + 1 for i, v in enumerate(values) if v is not None]
         ys = [v for v in values if v is not None]
-        overview.plot(xs, ys, "o", color="C1", label="final objective")
+        overview.plot(xs, ys, "o", color=ORANGE, label="final objective")
         failed = [i + 1 for i, v in enumerate(values) if v is None]
         if failed and ys:
             low = min(ys) if self.maximize else max(ys)
-            overview.plot(failed, [low] * len(failed), "x", color="C3", label="no objective")
+            overview.plot(failed, [low] * len(failed), "x", color=VERMILLION, label="no objective")
         if state.objective is not None and not math.isnan(state.objective):
             overview.plot([state.index + 1], [state.objective], "o", markersize=14, markerfacecolor="none",
-                          markeredgecolor="C0", label="this trial")
+                          markeredgecolor=BLUE, color=BLUE, label="this trial")
         overview.xaxis.set_major_locator(MaxNLocator(integer=True))
         overview.set_xlabel("trial (start order)")
         overview.set_ylabel(self.objective_name)
         overview.set_title("Every trial")
-        overview.legend(loc="best", fontsize="small")
+        plots.legend_below(overview)

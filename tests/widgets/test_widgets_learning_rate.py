@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -198,3 +199,45 @@ def test_the_note_and_the_legends_cover_no_data(trip_data):
         box = note.get_window_extent(renderer)
         covered = [p for p in points if box.x0 <= p[0] <= box.x1 and box.y0 <= p[1] <= box.y1]
         assert covered == [], f"the note covers {len(covered)} data point(s)"
+
+
+# --- accessibility: a second cue besides colour, the course palette, the figure in words ---
+
+def test_each_kind_of_line_differs_by_style_not_only_by_colour(line_data):
+    explorer = LearningRateExplorer(*line_data, epochs=20, keep=2)
+    for value in (0.01, 0.02, 0.05):
+        explorer.slider.value = value
+    loss_ax = explorer.figure.axes[0]
+    earlier_1, earlier_2, current, best = loss_ax.lines
+    styles = {"earlier": earlier_1.get_linestyle(), "current": current.get_linestyle(), "best": best.get_linestyle()}
+    assert len(set(styles.values())) == 3, styles
+    assert earlier_2.get_linestyle() == earlier_1.get_linestyle()
+    legend = [t.get_text() for t in loss_ax.get_legend().get_texts()]
+    assert legend.count("earlier rates tried") == 1  # one entry for the grey dotted lines, not one per try
+
+
+def test_the_widget_uses_the_okabe_ito_palette_even_without_setup(line_data):
+    from helpers.plots import PALETTE
+
+    with matplotlib.rc_context(matplotlib.rcParamsDefault):  # as in a notebook that never called setup()
+        explorer = LearningRateExplorer(*line_data, epochs=5)
+    loss_ax, fit_ax = explorer.figure.axes
+    assert matplotlib.colors.to_hex(loss_ax.lines[0].get_color()) == PALETTE[0].lower()
+    assert matplotlib.colors.to_hex(fit_ax.collections[0].get_facecolor()[0][:3]) == PALETTE[0].lower()
+
+
+def test_in_the_accessibility_mode_the_widget_figure_comes_with_words(line_data):
+    from helpers import plots
+
+    explorer = LearningRateExplorer(*line_data, epochs=5)
+    assert set(explorer.figure_bundle()) == {"image/png", "text/plain"}
+    plots.describe_figures(True)
+    try:
+        bundle = explorer.figure_bundle()
+    finally:
+        plots.describe_figures(None)
+    assert bundle["text/html"].startswith('<figure style="margin: 0"><img src="data:image/png;base64,'
+                                          + bundle["image/png"][:40])
+    assert 'alt="Figure: training loss; after 5 epochs. Described in words below."' in bundle["text/html"]
+    assert bundle["text/plain"] == plots.in_words(explorer.figure)
+    assert f'line "learning rate {explorer.slider.value:.3g} ({explorer.state.verdict})"' in bundle["text/plain"]
