@@ -17,7 +17,7 @@ def _raw_customers() -> pd.DataFrame:
 
 @check.exercise(
     title="country spellings with SQL",
-    hint="SELECT country, count(*) AS n FROM raw.customers GROUP BY country ORDER BY n DESC",
+    hint="GROUP BY the column for one row per value, count(*) AS n for its rows, ORDER BY n largest first",
     wrong=lambda: [
         (pd.DataFrame({"country": ["USA"], "n": [1070]}),),
         (pd.DataFrame({"spelling": ["USA"], "count": [232]}),),
@@ -93,7 +93,8 @@ def split_name(fn):
 
 @check.exercise(
     title="sex codes",
-    hint="lower-case keys: 'm', 'male', 'f', 'female'; leave '?' and 'n/a' out so they stay missing",
+    hint="one lower-case key per spelling the table shows, each to 'F' or 'M'; leave '?' and 'n/a' out so they "
+    "stay missing",
     wrong=lambda: [
         ({"m": "M", "f": "F"},),  # misses 'male' and 'female'
         ({"m": "M", "male": "M", "f": "F", "female": "F", "?": "F"},),  # guesses the unknowns
