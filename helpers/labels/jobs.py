@@ -49,16 +49,18 @@ def simulate_annotations(
     rng = np.random.default_rng(seed)
     # Who sees which item: per item, per_item distinct crew members (sorted, so the table reads in crew order).
     assigned = np.sort(np.argsort(rng.random((len(items), len(crew))), axis=1)[:, :per_item], axis=1)
-    # One uniform draw per answer, turned into a label through the annotator's row of cumulative probabilities.
+    # One uniform draw per answer, turned into a label through the annotator's row of cumulative
+    # probabilities: the answer is the number of cumulative thresholds the draw passes.
     draws = rng.random(assigned.shape)
-    rows = []
-    for i, (item, true) in enumerate(zip(items, true_labels)):
-        for slot, a in enumerate(assigned[i]):
-            annotator = crew[a]
-            row = annotator.confusion.loc[true].to_numpy()
-            answer = min(int(np.searchsorted(np.cumsum(row), draws[i, slot], side="right")), len(row) - 1)
-            rows.append((item, annotator.name, annotator.classes[answer]))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    classes = crew[0].classes
+    true_index = pd.Index(classes).get_indexer(true_labels)  # (n,)
+    cumulative = np.cumsum(np.stack([a.confusion.to_numpy() for a in crew]), axis=2)  # (crew, K, K)
+    rows = cumulative[assigned, true_index[:, None]]  # (n, per_item, K): each answer's row
+    answers = np.minimum((draws[..., None] >= rows).sum(axis=2), len(classes) - 1)  # float rounding
+    names = np.array([a.name for a in crew], dtype=object)
+    return pd.DataFrame({"item": pd.Index(items).repeat(per_item).to_numpy(),
+                         "annotator": names[assigned].ravel(),
+                         "label": np.asarray(classes, dtype=object)[answers].ravel()})
 
 
 def _items(truth) -> tuple[list, list]:
