@@ -252,3 +252,36 @@ def test_01_stored_outputs_show_accuracy_and_cost_disagree(problem):
 def test_01_a_contradicting_output_is_refused(problem, marker, old, new):
     with pytest.raises(AssertionError):
         assert_problem_lesson(doctored(problem, marker, old, new))
+
+
+# --- 02: cleaning reveals missing values -----------------------------------------------------------
+
+CLEANING = SOLUTIONS / "02_data_cleaning.ipynb"
+
+
+def assert_cleaning_lesson(notebook) -> None:
+    """02's claim: "Cleaning *reveals* missing values: impossible dates and ages typed as dates become
+    missing dates"; and the rows without a salary (the target) are dropped."""
+    text = output_text(code_cell(notebook, 'states = {"raw": raw'))
+    dob = re.search(r"dob (\d+) / (\d+) / (\d+)", text)
+    salary = re.search(r"salary (\d+) / (\d+) / (\d+)", text)
+    assert dob and salary, text
+    raw_dob, marked_dob, clean_dob = map(int, dob.groups())
+    assert raw_dob < marked_dob < clean_dob, f"the text says cleaning reveals missing dates: {text}"
+    assert int(salary.group(3)) == 0 < int(salary.group(1)), f"no salary is left missing after cleaning: {text}"
+
+
+@pytest.fixture(scope="module")
+def cleaning_notebook():
+    return nbformat.read(CLEANING, as_version=4)
+
+
+def test_02_stored_output_shows_cleaning_revealing_missing_dates(cleaning_notebook):
+    assert_cleaning_lesson(cleaning_notebook)
+
+
+@pytest.mark.parametrize("old, new", [("dob 26 / 100 / 159", "dob 26 / 100 / 90"), ("salary 13 / 24 / 0", "salary 13 / 24 / 5")],
+                         ids=["dates-hidden", "salary-missing"])
+def test_02_a_contradicting_output_is_refused(cleaning_notebook, old, new):
+    with pytest.raises(AssertionError):
+        assert_cleaning_lesson(doctored(cleaning_notebook, 'states = {"raw": raw', old, new))
