@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from helpers.plots import LINESTYLES, OKABE_ITO
 from helpers.rl.bandits import BanditRuns
 
 __all__ = ["ml_types_figure", "plot_regret", "moving_average", "plot_returns", "plot_order_table"]
@@ -21,8 +22,8 @@ def ml_types_figure(seed: int = 0) -> plt.Figure:
     ax = axes[0]
     x = rng.uniform(0, 10, 40)
     y = 1.5 * x + 3 + rng.normal(0, 2, 40)
-    ax.scatter(x, y, s=14, color="#1f77b4")
-    ax.plot([0, 10], [3, 18], color="#d62728", lw=2)
+    ax.scatter(x, y, s=14, color=OKABE_ITO["blue"])
+    ax.plot([0, 10], [3, 18], color=OKABE_ITO["vermillion"], lw=2)
     ax.set(title="Supervised: (x, y) pairs", xlabel="input x", ylabel="label y")
 
     ax = axes[1]
@@ -47,11 +48,12 @@ def ml_types_figure(seed: int = 0) -> plt.Figure:
 
 
 def plot_regret(runs: Sequence[BanditRuns], ax: plt.Axes | None = None) -> plt.Axes:
-    """Mean cumulative regret per strategy against the number of pulls."""
+    """Mean cumulative regret per strategy against the number of pulls; each strategy its own line style too."""
     if ax is None:
         _, ax = plt.subplots()
-    for run in runs:
-        ax.plot(np.arange(1, run.regret.shape[1] + 1), run.cumulative_regret, label=run.name)
+    for number, run in enumerate(runs):
+        ax.plot(np.arange(1, run.regret.shape[1] + 1), run.cumulative_regret, label=run.name,
+                ls=LINESTYLES[number % len(LINESTYLES)])
     ax.set(xlabel="pulls", ylabel="cumulative regret (expected reward lost)", title="Regret: lower is better")
     ax.legend()
     return ax
@@ -75,16 +77,20 @@ def plot_returns(
     target: float | None = None,
     x: Sequence[float] | None = None,
     xlabel: str = "episode",
+    linestyle: str = "-",
 ) -> plt.Axes:
-    """A learning curve: the return of each episode (faint) and its moving average over ``window`` episodes."""
+    """A learning curve: the return of each episode (faint) and its moving average over ``window`` episodes.
+
+    ``linestyle`` draws the moving average: with two curves on one chart, the second cue after colour.
+    """
     if ax is None:
         _, ax = plt.subplots()
     x = np.arange(1, len(returns) + 1) if x is None else np.asarray(x)
     line = ax.plot(x, returns, alpha=0.25, lw=0.8)[0]
-    ax.plot(x, moving_average(returns, window), color=line.get_color(), lw=2,
+    ax.plot(x, moving_average(returns, window), color=line.get_color(), lw=2, ls=linestyle,
             label=f"{label + ': ' if label else ''}mean of last {window}")
     if target is not None:
-        ax.axhline(target, color="#2ca02c", ls="--", lw=1, label=f"target {target:g}")
+        ax.axhline(target, color=OKABE_ITO["black"], ls=":", lw=1, label=f"target {target:g}")
     ax.set(xlabel=xlabel, ylabel="return")
     ax.legend(loc="best", fontsize=8)
     return ax
