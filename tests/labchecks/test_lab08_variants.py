@@ -109,8 +109,11 @@ def _no_accept_header(runtime, endpoint_name, frame):
 
 
 def test_predict_rows_accepts_one_request_row_by_row_json_jsonlines_and_no_accept():
-    for style in (_one_request, _row_by_row, _json_instances, _jsonlines_answer_series, _no_accept_header):
-        accepts(check.predict_rows, style)
+    accepts(check.predict_rows, _one_request)
+    accepts(check.predict_rows, _row_by_row)
+    accepts(check.predict_rows, _json_instances)
+    accepts(check.predict_rows, _jsonlines_answer_series)
+    accepts(check.predict_rows, _no_accept_header)
 
 
 def test_predict_rows_names_the_label_content_type_stream_and_order():

@@ -50,8 +50,9 @@ def _with_python_random(q, epsilon, rng):
 
 def test_epsilon_greedy_accepts_rng_branches_choice_and_python_random():
     random.seed(3)
-    for style in (_branch, _choice, _with_python_random):
-        accepts(check.epsilon_greedy, style)
+    accepts(check.epsilon_greedy, _branch)
+    accepts(check.epsilon_greedy, _choice)
+    accepts(check.epsilon_greedy, _with_python_random)
 
 
 def test_epsilon_greedy_names_greedy_only_random_only_and_excluding_the_best():
@@ -124,8 +125,9 @@ def _q_td_error(Q, s, a, r, s2, terminated, alpha, gamma):
 
 
 def test_q_update_accepts_in_place_blends_and_td_errors():
-    for style in (_q_in_place, _q_blend, _q_td_error):
-        accepts(check.q_update, style)
+    accepts(check.q_update, _q_in_place)
+    accepts(check.q_update, _q_blend)
+    accepts(check.q_update, _q_td_error)
 
 
 def test_q_update_names_each_classic_mistake():
