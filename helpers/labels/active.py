@@ -78,7 +78,7 @@ def make_task(X, y, *, test_size: float = 0.3, seed: int = 0, features: Sequence
     std[std == 0] = 1.0  # a constant feature stays 0 instead of dividing by zero
     names = tuple(features) if features is not None else tuple(f"x{i}" for i in range(X.shape[1]))
     return Task((X_pool - mean) / std, y_pool, (X_test - mean) / std, y_test, names,
-                tuple(sorted(pd.unique(y), key=str)))
+                tuple(sorted(pd.unique(y).tolist(), key=str)))
 
 
 def penguin_task(*, test_size: float = 0.3, seed: int = 0) -> Task:
@@ -119,8 +119,8 @@ def learning_curve(
     strategy: str,
     *,
     start: int = 3,
-    batch: int = 3,
-    budget: int = 60,
+    batch: int = 1,
+    budget: int = 40,
     seed: int = 0,
     model=None,
 ) -> pd.DataFrame:
@@ -227,10 +227,10 @@ def compare_strategies(
     task: Task,
     *,
     strategies: Sequence[str] = STRATEGIES,
-    seeds: Iterable[int] = range(5),
+    seeds: Iterable[int] = range(10),
     start: int = 3,
-    batch: int = 3,
-    budget: int = 60,
+    batch: int = 1,
+    budget: int = 40,
     target: float | None = None,
     model=None,
 ) -> ActiveLearningResult:
