@@ -7,6 +7,7 @@
 - :func:`threshold_costs` computes the cost of every decision threshold of a score, and
   :func:`cheapest_threshold` picks the cheapest;
 - :func:`compare_classifiers` / :func:`compare_regressors` put a model next to its baselines;
+- :func:`miss_table` is error analysis: where a model's misses concentrate, by group;
 - :func:`learning_curve_frame` / :func:`validation_curve_frame` wrap scikit-learn's curves into
   tidy DataFrames (one row per size or parameter value, fold and split) that plot and aggregate
   easily; :func:`summarise_curve` gives their mean and standard deviation.
@@ -32,6 +33,7 @@ __all__ = [
     "cheapest_threshold",
     "compare_classifiers",
     "compare_regressors",
+    "miss_table",
     "learning_curve_frame",
     "validation_curve_frame",
     "summarise_curve",
@@ -326,6 +328,34 @@ def compare_regressors(y_true: Any, predictions: Mapping[str, Any]) -> pd.DataFr
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index = pd.Index(list(rows), dtype="str", name="model")
     return table
+
+
+# -------------------------------------------------------------------------------- error analysis
+MISS_COLUMNS = ("rows", "misses", "miss rate", "share of misses")
+
+
+def miss_table(missed: Any, groups: Any) -> pd.DataFrame:
+    """Error analysis: one row per group, where the misses concentrate first.
+
+    ``missed`` is one boolean per example (True: the model got it wrong), ``groups`` one group label
+    per example, both of shape (n,) and in the same order (pandas Series are aligned by position, so
+    any index works). Columns: ``rows`` (examples in the group), ``misses``, ``miss rate`` (misses /
+    rows, 0..1) and ``share of misses`` (the group's misses / all misses, 0..1: the most a fix of this
+    group can remove). Sorted by ``misses``, largest first; ties keep the groups' sorted order.
+    """
+    flags = _vector(missed, "missed")
+    if flags.dtype != bool:
+        if not np.isin(flags, [0, 1]).all():
+            raise ValueError("missed must be True/False (or 0/1) per example, e.g. y_pred != y_true.")
+        flags = flags.astype(bool)
+    labels = _vector(groups, "groups")
+    _same_length(missed=flags, groups=labels)
+    frame = pd.DataFrame({"group": labels, "missed": flags})
+    table = frame.groupby("group", sort=True).agg(rows=("missed", "size"), misses=("missed", "sum"))
+    table["miss rate"] = table["misses"] / table["rows"]
+    total = table["misses"].sum()
+    table["share of misses"] = table["misses"] / total if total else 0.0
+    return table.sort_values("misses", ascending=False, kind="stable")
 
 
 # --------------------------------------------------------------------------------------- curves

@@ -1,4 +1,5 @@
-"""Figures for model evaluation: cost against threshold, learning and validation curves.
+"""Figures for model evaluation: cost against threshold, misses by group before and after a fix,
+learning and validation curves.
 
 Each function draws on the matplotlib ``Axes`` it is given (or a new one) and returns it; none
 calls ``plt.show()`` (the notebook cell does). Confusion matrices, ROC and precision-recall curves
@@ -16,7 +17,8 @@ import pandas as pd
 from helpers.evaluation import summarise_curve
 from helpers.plots import LINESTYLES, OKABE_ITO, PALETTE
 
-__all__ = ["cost_vs_threshold", "learning_curve", "learning_curve_summary", "validation_curve"]
+__all__ = ["cost_vs_threshold", "misses_before_after", "misses_before_after_summary", "learning_curve",
+           "learning_curve_summary", "validation_curve"]
 
 
 def _axes(ax):
@@ -112,3 +114,47 @@ def validation_curve(frame: pd.DataFrame, ax=None, *, xlabel: str = "hyperparame
     if "value" not in frame.columns:
         raise ValueError("validation_curve needs the frame of evaluation.validation_curve_frame(...).")
     return _train_validation(frame, "value", _axes(ax), xlabel, title)
+
+
+def _before_after(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Misses per group of two :func:`helpers.evaluation.miss_table` tables, in ``before``'s order."""
+    for name, table in (("before", before), ("after", after)):
+        if not isinstance(table, pd.DataFrame) or "misses" not in table.columns:
+            raise ValueError(f"{name} must be a table of evaluation.miss_table(missed, groups), with a 'misses' column.")
+    if set(before.index) != set(after.index):
+        raise ValueError(f"before and after have different groups ({sorted(map(str, before.index))} vs "
+                         f"{sorted(map(str, after.index))}): group the same rows by the same column twice.")
+    return pd.DataFrame({"before": before["misses"], "after": after["misses"].reindex(before.index)})
+
+
+def misses_before_after(before: pd.DataFrame, after: pd.DataFrame, ax=None, *, title: str | None = None):
+    """Horizontal bars: each group's misses before and after a fix (two ``miss_table`` tables).
+
+    The two bars of a group differ by colour and by hatching, and carry their count as a label.
+    """
+    counts = _before_after(before, after)
+    ax = _axes(ax)
+    positions = np.arange(len(counts))
+    height = 0.38
+    for offset, column, colour, hatch in ((-height / 2, "before", OKABE_ITO["vermillion"], "//"),
+                                          (height / 2, "after", OKABE_ITO["blue"], "")):
+        bars = ax.barh(positions + offset, counts[column], height=height, color=colour, hatch=hatch,
+                       edgecolor="black", linewidth=0.5, label=f"{column} the fix")
+        ax.bar_label(bars, padding=2, fontsize="small")
+    ax.set_yticks(positions, [str(group) for group in counts.index])
+    ax.set_xlim(0, max(1, counts.to_numpy().max()) * 1.12)  # room for the count after the longest bar
+    ax.invert_yaxis()  # the group with the most misses on top, as in the table
+    ax.set_xlabel("misses (frauds not flagged)")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def misses_before_after_summary(before: pd.DataFrame, after: pd.DataFrame) -> str:
+    """The bars of :func:`misses_before_after` in words: one line per group, then the total."""
+    counts = _before_after(before, after)
+    lines = [f"{group}: {int(row.before)} missed before the fix, {int(row.after)} after" for group, row in
+             zip(counts.index, counts.itertuples())]
+    lines.append(f"all groups: {int(counts['before'].sum())} missed before the fix, {int(counts['after'].sum())} after")
+    return "\n".join(lines)

@@ -242,3 +242,42 @@ def test_the_learning_curve_summary_states_the_scores_and_the_gap(regression_dat
         f"and {end['validation']:.3g} on validation (gap {end['validation'] - end['train']:.3g})")
     with pytest.raises(ValueError, match="learning_curve_frame"):
         evaluation_plots.learning_curve_summary(frame.drop(columns="train_size"))
+
+
+# ---------------------------------------------------------------------------------- error analysis
+def test_miss_table_counts_rates_and_shares_by_group_most_misses_first():
+    index = [40, 7, 13, 2, 99, 5, 61]  # validation rows keep their own labels: not 0..n-1
+    missed = pd.Series([True, False, True, True, False, False, True], index=index)
+    groups = pd.Series(["b", "a", "b", "c", "c", "a", "b"], index=index)
+    table = evaluation.miss_table(missed, groups)
+    assert list(table.columns) == list(evaluation.MISS_COLUMNS)
+    assert list(table.index) == ["b", "c", "a"]  # 3, 1 and 0 misses: the group without a miss stays
+    assert table.loc["b"].tolist() == [3, 3, 1.0, 0.75]
+    assert table.loc["c"].tolist() == [2, 1, 0.5, 0.25]
+    assert table.loc["a"].tolist() == [2, 0, 0.0, 0.0]
+
+
+def test_miss_table_refuses_scores_and_mismatched_lengths():
+    with pytest.raises(ValueError, match="True/False"):
+        evaluation.miss_table([0.2, 0.9], ["a", "b"])
+    with pytest.raises(ValueError, match="mismatched lengths"):
+        evaluation.miss_table([True, False], ["a", "b", "c"])
+
+
+def test_misses_before_after_draws_hatched_labelled_bars_and_says_them_in_words():
+    groups = pd.Series(["terminal"] * 5 + ["card"] * 3)
+    before = evaluation.miss_table(pd.Series([True] * 4 + [False] + [True, False, False]), groups)
+    after = evaluation.miss_table(pd.Series([True, False, False, False, False, True, False, False]), groups)
+    ax = evaluation_plots.misses_before_after(before, after, title="fix")
+    bars = [patch for patch in ax.patches]
+    assert [bar.get_width() for bar in bars] == [4, 1, 1, 1]
+    assert {bar.get_hatch() for bar in bars[:2]} == {"//"} and not bars[2].get_hatch()  # not colour alone
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["terminal", "card"]
+    plt.close(ax.figure)
+    assert evaluation_plots.misses_before_after_summary(before, after).splitlines() == [
+        "terminal: 4 missed before the fix, 1 after",
+        "card: 1 missed before the fix, 1 after",
+        "all groups: 5 missed before the fix, 2 after",
+    ]
+    with pytest.raises(ValueError, match="different groups"):
+        evaluation_plots.misses_before_after(before, after.drop(index="card"))

@@ -254,6 +254,66 @@ def test_01_a_contradicting_output_is_refused(problem, marker, old, new):
         assert_problem_lesson(doctored(problem, marker, old, new))
 
 
+# --- 06: error analysis finds the fixable group, and the fix lowers its misses -----------------
+
+EVALUATION = SOLUTIONS / "06_evaluation.ipynb"
+FIX_ROW = "+ terminal rule"  # the test-day table's row of the fixed decision
+
+
+def error_analysis_counts(notebook) -> dict[str, tuple[int, int]]:
+    """06's before/after lines: kind of fraud -> (validation misses before the fix, after)."""
+    text = output_text(code_cell(notebook, "misses_before_after_summary("))
+    rows = re.findall(r"^(.+?): (\d+) missed before the fix, (\d+) after$", text, flags=re.MULTILINE)
+    counts = {group: (int(before), int(after)) for group, before, after in rows if group != "all groups"}
+    assert len(counts) >= 2, f"no per-group lines in the stored output:\n{text}"
+    return counts
+
+
+def assert_error_analysis_lesson(notebook) -> None:
+    """06's claims: the group the exercise names holds the most validation misses; the fix lowers that
+    group's misses (no other group's rise) and the validation cost; on the test days it is cheaper again."""
+    counts = error_analysis_counts(notebook)
+    fixable = max(counts, key=lambda group: counts[group][0])
+    answer = re.search(r'"group": "([^"]+)"', code_cell(notebook, "error_analysis = {").source)
+    assert answer and answer.group(1) == fixable, f"the exercise's answer is not the group with most misses: {counts}"
+    before, after = counts[fixable]
+    assert after < before, f"the text says the fix removes a large part of {fixable!r}'s misses: {counts}"
+    assert all(a <= b for b, a in counts.values()), f"the text says the other groups do not change: {counts}"
+
+    text = output_text(code_cell(notebook, "misses_before_after_summary("))
+    cost_before = number(r"validation cost before the fix: \$([\d,]+)", text.replace(",", ""))
+    cost_after = number(r"validation cost after the fix: \$([\d,]+)", text.replace(",", ""))
+    assert cost_after < cost_before, f"the fix should lower the validation cost:\n{text}"
+
+    table = output_text(code_cell(notebook, "compare_classifiers(y_test, decisions"))
+    costs = {name.strip(): float(cost) for name, cost in
+             re.findall(r"^(model, threshold [\d.]+.*?)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+\s+([\d.]+)\s*$", table, re.MULTILINE)}
+    fixed = [cost for name, cost in costs.items() if FIX_ROW in name]
+    chosen = [cost for name, cost in costs.items() if FIX_ROW not in name and name != "model, threshold 0.5"]
+    assert len(fixed) == 1 and len(chosen) == 1, f"no rows for the chosen threshold with and without the fix:\n{table}"
+    assert fixed[0] < chosen[0], f"the text says the terminal rule lowers the test-day cost again:\n{table}"
+
+
+@pytest.fixture(scope="module")
+def evaluation_notebook():
+    return nbformat.read(EVALUATION, as_version=4)
+
+
+def test_06_stored_outputs_show_the_fix_of_the_fixable_group_working(evaluation_notebook):
+    assert_error_analysis_lesson(evaluation_notebook)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ("misses_before_after_summary(", "24 after", "39 after"),  # the fix removes nothing
+    ("misses_before_after_summary(", "compromised card: 0 missed before the fix", "compromised card: 90 missed before the fix"),
+    ("misses_before_after_summary(", "after the fix: $1,555", "after the fix: $2,555"),  # dearer after the fix
+    ("compare_classifiers(y_test, decisions", "1770.0", "2770.0"),  # the rule costs more on the test days
+], ids=["no-fewer-misses", "another-group-holds-most", "dearer-on-validation", "dearer-on-test"])
+def test_06_a_contradicting_output_is_refused(evaluation_notebook, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_error_analysis_lesson(doctored(evaluation_notebook, marker, old, new))
+
+
 # --- 02: cleaning reveals missing values -----------------------------------------------------------
 
 CLEANING = SOLUTIONS / "02_data_cleaning.ipynb"

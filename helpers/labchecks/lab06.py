@@ -1,5 +1,6 @@
 """Checks for 06_evaluation: precision and recall from a confusion matrix, the cost of a threshold,
-the cheapest threshold, RMSE and MAE by hand, and reading learning curves.
+the cheapest threshold, error analysis (a miss table by group, the fixable group), RMSE and MAE by
+hand, and reading learning curves.
 
 The function answers are compared with :mod:`helpers.evaluation` and scikit-learn on small seeded
 cases that differ from the notebook's data, so nothing hard-coded can pass.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from helpers import evaluation
 from helpers.checks import LabChecks, check_callable, check_close, check_type, fail
@@ -78,8 +80,8 @@ def _swap_hint(precision: float, recall: float, expected: evaluation.Confusion) 
 # --- exercise: the cost of a threshold ----------------------------------------------------------
 
 COST_HINT = (
-    "flagged = scores >= threshold; every flagged row costs review_cost; every fraud not flagged costs "
-    "its amount: review_cost * flagged.sum() + amounts[(y_true == 1) & ~flagged].sum()"
+    "every flagged row costs review_cost, fraud or not (a score equal to the threshold is flagged); every "
+    "fraud that is not flagged costs its amount"
 )
 
 
@@ -163,8 +165,8 @@ def threshold_cost(fn):
 # --- exercise: the cheapest threshold ------------------------------------------------------------
 
 CHEAPEST_HINT = (
-    "compute threshold_cost(...) for every threshold in `thresholds` (a list comprehension), then return "
-    "the threshold at the position of the smallest cost: thresholds[np.argmin(costs)]"
+    "compute threshold_cost(...) for every threshold in `thresholds`, then return the threshold itself (not "
+    "its cost, not its position) where the cost is smallest"
 )
 
 
@@ -204,7 +206,8 @@ def cheapest_threshold(fn):
 # --- exercise: RMSE and MAE by hand ------------------------------------------------------------
 
 ERRORS_HINT = (
-    "error = y_pred - y_true; rmse = np.sqrt(np.mean(error ** 2)); mae = np.mean(np.abs(error)); return (rmse, mae)"
+    "one error per row, prediction minus truth; RMSE is the square root of the mean squared error, MAE the "
+    "mean of the absolute errors; return (rmse, mae)"
 )
 
 
@@ -295,3 +298,220 @@ def diagnosis(answer):
             fail(f"`diagnosis[{name!r}]` is {answer[name]!r}: answer with one of {_ALLOWED}.")
         if given != expected:
             fail(f"`diagnosis[{name!r}]` is {given!r}, which the curves of the {name} do not show.")
+
+
+# --- exercise: a miss table by group (error analysis) -------------------------------------------
+
+MISS_HINT = (
+    "per group: how many examples, how many of them missed, the miss rate (the group's misses over the "
+    "group's rows) and the share of all misses; then sort so the group with the most misses comes first"
+)
+_MISS_COLUMNS = evaluation.MISS_COLUMNS
+
+
+def _miss_case(sizes: dict, seed: int) -> tuple[pd.Series, pd.Series]:
+    """(missed, groups): Series with a shuffled, non-default index, as validation rows have.
+
+    ``sizes`` maps a group to (rows, misses); rows of all groups are interleaved.
+    """
+    rng = np.random.default_rng(seed)
+    labels, flags = [], []
+    for group, (rows, misses) in sizes.items():
+        labels += [group] * rows
+        flags += [True] * misses + [False] * (rows - misses)
+    order = rng.permutation(len(labels))
+    index = rng.permutation(np.arange(4_000, 4_000 + len(labels)))
+    groups = pd.Series(np.asarray(labels, dtype=object)[order], index=index, name="segment")
+    missed = pd.Series(np.asarray(flags)[order], index=index, name="missed")
+    return missed, groups
+
+
+# Each case sorts differently by misses, by miss rate, by name and by rows, and has a group without a
+# miss, so every usual slip gives a different table.
+_MISS_SIZES = [
+    {"north": (50, 10), "east": (8, 6), "west": (30, 3), "south": (12, 0)},
+    {3: (20, 2), 1: (5, 1), 2: (40, 15), 4: (60, 0)},
+    {"compromised card": (4, 3), "large amount": (9, 1), "compromised terminal": (40, 22)},
+]
+
+
+def _miss_cases() -> list[tuple[pd.Series, pd.Series]]:
+    return [_miss_case(sizes, 616 + i) for i, sizes in enumerate(_MISS_SIZES)]
+
+
+def _column_name(name) -> str:
+    return " ".join(str(name).strip().lower().replace("_", " ").split())
+
+
+def _as_miss_frame(answer, expected: pd.DataFrame) -> pd.DataFrame:
+    """The learner's table with the four columns under their names and one row per group as its index."""
+    if answer is None:
+        fail("`miss_table` returned None: did the function forget to `return` the table?")
+    if isinstance(answer, pd.Series):
+        fail(f"`miss_table` returned a Series ({answer.name!r}): return a DataFrame with the columns "
+             f"{list(_MISS_COLUMNS)}, one row per group.")
+    check_type("miss_table(missed, groups)", answer, pd.DataFrame)
+    frame = answer.rename(columns=_column_name)
+    missing = [c for c in _MISS_COLUMNS if c not in frame.columns]
+    if missing:
+        fail(f"the table has no column {', '.join(map(repr, missing))}; it has {list(answer.columns)}. "
+             f"Name the four columns {list(_MISS_COLUMNS)}.")
+    wanted = set(expected.index)
+    if set(frame.index) != wanted:
+        # The group may be a column (groupby(..., as_index=False) or reset_index()): a style, not a mistake.
+        for column in frame.columns.difference(list(_MISS_COLUMNS)):
+            if set(frame[column]) == wanted and frame[column].is_unique:
+                return frame.set_index(column)
+    return frame
+
+
+def _sorted_slip(frame: pd.DataFrame) -> str | None:
+    misses = frame["misses"].to_numpy(dtype=float)
+    if np.all(np.diff(misses) <= 0):
+        return None
+    rates = frame["miss rate"].to_numpy(dtype=float)
+    if np.all(np.diff(rates) <= 0):
+        return ("it is sorted by miss rate: sort by the number of misses, largest first. A small group can "
+                "have the highest rate and still hold few of the misses; a fix helps where the misses are.")
+    if np.all(np.diff(misses) >= 0):
+        return "it is sorted smallest first: put the group with the most misses first (ascending=False)."
+    return "it is not sorted by misses: put the group with the most misses first, then the next."
+
+
+@check.exercise(
+    title="the miss table",
+    hint=MISS_HINT,
+    wrong=lambda: [
+        # the miss rate over all rows
+        (lambda m, g: evaluation.miss_table(m, g).assign(**{"miss rate": lambda t: t["misses"] / len(m)}),),
+        # sorted by miss rate
+        (lambda m, g: evaluation.miss_table(m, g).sort_values("miss rate", ascending=False),),
+        # not sorted at all
+        (lambda m, g: evaluation.miss_table(m, g).sort_index(),),
+        # the share of misses is the miss rate again
+        (lambda m, g: evaluation.miss_table(m, g).assign(**{"share of misses": lambda t: t["miss rate"]}),),
+        # the missed rows only: groups without a miss vanish, rows = misses
+        (lambda m, g: evaluation.miss_table(m[m], g[m]),),
+        (lambda m, g: None,),
+    ],
+)
+def miss_table(fn):
+    check_callable("miss_table", fn)
+    for missed, groups in _miss_cases():
+        expected = evaluation.miss_table(missed, groups)
+        answer = fn(missed.copy(), groups.copy())
+        frame = _as_miss_frame(answer, expected)
+        where = f"for groups {sorted(expected.index, key=str)}"
+        lost = sorted(set(expected.index) - set(frame.index), key=str)
+        extra = sorted(set(frame.index) - set(expected.index), key=str)
+        if lost and all(expected.loc[g, "misses"] == 0 for g in lost) and not extra:
+            fail(f"the table {where} has no row for {lost}, a group without a miss: count every example of "
+                 "each group (rows), not only the missed ones; a group with 0 misses stays in the table.")
+        if lost or extra:
+            fail(f"the table {where} should have one row per group, indexed by the group; it has rows "
+                 f"{sorted(frame.index, key=str)}.")
+        got = frame.loc[expected.index, list(_MISS_COLUMNS)].astype(float)
+        rows, misses = expected["rows"].astype(float), expected["misses"].astype(float)
+        total = misses.sum()
+        slips = [
+            ("rows", misses, "`rows` counts only the missed examples: count every example of the group."),
+            ("misses", rows, "`misses` counts every row of the group (count() or size()): count the True values "
+                             "of `missed` only (sum() of the booleans)."),
+            ("misses", rows - misses, "`misses` counts the examples the model got right: True in `missed` is a miss."),
+            ("miss rate", misses / len(missed), "the miss rate divides by all rows: divide each group's misses by "
+                                                "the group's own rows."),
+            ("miss rate", misses / rows * 100, "the miss rate is in percent: give it as a fraction from 0 to 1."),
+            ("miss rate", misses / total, "that miss rate is the share of misses: the rate divides by the group's "
+                                          "rows, the share by all misses."),
+            ("share of misses", misses / rows, "the share of misses is the miss rate again: divide the group's "
+                                               "misses by all misses (the share sums to 1)."),
+            ("share of misses", rows / rows.sum(), "that share is the group's share of the rows: divide the "
+                                                   "group's misses by all misses."),
+            ("share of misses", misses / total * 100, "the share of misses is in percent: give it as a fraction "
+                                                      "from 0 to 1."),
+        ]
+        for column, value, why in slips:
+            right = expected[column].astype(float)
+            if (not np.allclose(got[column], right) and np.allclose(got[column], value.astype(float))):
+                fail(f"the table {where}: {why}")
+        for column in _MISS_COLUMNS:
+            check_close(f"the {column!r} column {where}", got[column].to_numpy(), expected[column].to_numpy(dtype=float))
+        slip = _sorted_slip(frame[list(_MISS_COLUMNS)].astype(float))
+        if slip:
+            fail(f"the table {where} has the right numbers, but {slip}")
+
+
+# --- exercise: the fixable group ------------------------------------------------------------------
+
+DAYS = ("training days", "validation days", "test days")
+FIXES = (
+    "lower the threshold for every payment",
+    "a more complex model on the same training days",
+    "more labelled examples of the group, or a rule from what investigators know",
+    "leave the group out of the evaluation",
+)
+FIX = FIXES[2]
+ANALYSIS_HINT = (
+    "analyse misses on rows the model never learned from but that are not the final test; the fixable "
+    "group is the one whose fix removes the most misses; the fix must reach what the model could not learn"
+)
+_WRONG_FIX = {
+    FIXES[0]: "a lower threshold for everyone flags thousands of genuine payments before it reaches these "
+              "frauds: their scores look like genuine ones (the evidence above).",
+    FIXES[1]: "a more complex model learns from the same training days, which hold no example of this "
+              "group with the signal visible: no model can learn what its data never shows.",
+    FIXES[3]: "leaving the group out hides the misses from the report; the frauds still happen and cost money.",
+}
+
+
+def _choice(value, options, what: str) -> str:
+    """The option ``value`` names, whatever its case or spacing; fails naming the options otherwise."""
+    text = " ".join(str(value).strip().lower().split())
+    for option in options:
+        if text == " ".join(str(option).lower().split()):
+            return option
+    fail(f"`error_analysis[{what!r}]` is {value!r}: answer with one of the printed options, {list(options)}.")
+
+
+@check.exercise(
+    title="the fixable group",
+    hint=ANALYSIS_HINT,
+    wrong=lambda: [
+        ({"days": "training days", "group": "b", "fix": FIX}, *_miss_case({"a": (10, 1), "b": (50, 20)}, 1)),
+        ({"days": "test days", "group": "b", "fix": FIX}, *_miss_case({"a": (10, 1), "b": (50, 20)}, 1)),
+        ({"days": "validation days", "group": "a", "fix": FIX}, *_miss_case({"a": (4, 3), "b": (50, 20)}, 1)),
+        ({"days": "validation days", "group": "b", "fix": FIXES[0]}, *_miss_case({"a": (10, 1), "b": (50, 20)}, 1)),
+        ({"days": "validation days", "group": "b"}, *_miss_case({"a": (10, 1), "b": (50, 20)}, 1)),
+    ],
+)
+def error_analysis(answer, missed, groups):
+    """``answer``: {"days": ..., "group": ..., "fix": ...}; ``missed``/``groups``: the validation misses."""
+    check_type("error_analysis", answer, dict)
+    absent = [key for key in ("days", "group", "fix") if key not in answer]
+    if absent:
+        fail(f"`error_analysis` has no entry for {', '.join(map(repr, absent))}: give the days, the group and the fix.")
+    days = _choice(answer["days"], DAYS, "days")
+    if days == "training days":
+        fail("the model has learned from the training days: its misses there are not the misses it makes on new "
+             "payments. Analyse the validation days.")
+    if days == "test days":
+        fail("the test days are kept for the one final check: choosing a fix from their misses makes the test "
+             "score optimistic. Analyse the validation days.")
+    table = evaluation.miss_table(missed, groups)
+    names = {" ".join(str(g).lower().split()): g for g in table.index}
+    group = names.get(" ".join(str(answer["group"]).strip().lower().split()))
+    if group is None:
+        fail(f"`error_analysis['group']` is {answer['group']!r}: answer with one of the groups of the table, "
+             f"{list(table.index)}.")
+    top = table.index[0]
+    if table.loc[group, "misses"] < table.loc[top, "misses"]:
+        row = table.loc[group]
+        rate_note = ""
+        if row["miss rate"] >= table["miss rate"].max() and group != top:
+            rate_note = " It has the highest miss rate, but few rows: a rate says how often, not how many."
+        fail(f"{group!r} holds {int(row['misses'])} of the {int(table['misses'].sum())} misses "
+             f"({row['share of misses']:.0%}); {top!r} holds {int(table.loc[top, 'misses'])}. Fixing a group removes "
+             f"at most its own misses: pick where the misses concentrate.{rate_note}")
+    fix = _choice(answer["fix"], FIXES, "fix")
+    if fix != FIX:
+        fail(f"the fix: {_WRONG_FIX[fix]}")

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import mean_absolute_error, mean_squared_error, root_mean_squared_error
 
-from helpers.labchecks.lab06 import check
+from helpers import evaluation
+from helpers.labchecks.lab06 import DAYS, FIX, FIXES, _miss_case, check
 from variant_harness import accepts, rejects
 
 # --- exercise 1: precision and recall ------------------------------------------------------------
@@ -154,3 +155,131 @@ def test_diagnosis_names_the_swap_and_the_tree():
     rejects(check.diagnosis, {**RIGHT, "deep tree": "good fit"}, hint="deep tree")
     rejects(check.diagnosis, {**RIGHT, "pruned tree": "high variance"}, hint="answer with one of")
     rejects(check.diagnosis, {k: v for k, v in RIGHT.items() if k != "pruned tree"}, hint="no entry for 'pruned tree'")
+
+
+# --- exercise 4: the miss table ----------------------------------------------------------------------
+
+
+def _miss_groupby(missed, groups):
+    frame = pd.DataFrame({"group": groups, "missed": missed})
+    table = frame.groupby("group").agg(rows=("missed", "size"), misses=("missed", "sum"))
+    table["miss rate"] = table["misses"] / table["rows"]
+    table["share of misses"] = table["misses"] / table["misses"].sum()
+    return table.sort_values("misses", ascending=False)
+
+
+def _miss_loops(missed, groups):
+    rows, misses = {}, {}
+    for group, miss in zip(groups, missed):
+        rows[group] = rows.get(group, 0) + 1
+        misses[group] = misses.get(group, 0) + int(miss)
+    total = sum(misses.values())
+    records = [{"group": g, "rows": rows[g], "misses": misses[g], "miss rate": misses[g] / rows[g],
+                "share of misses": misses[g] / total} for g in rows]
+    records.sort(key=lambda record: record["misses"], reverse=True)
+    return pd.DataFrame(records).set_index("group")
+
+
+def _miss_crosstab(missed, groups):
+    counts = pd.crosstab(groups, missed)
+    table = pd.DataFrame({"rows": counts.sum(axis=1), "misses": counts.get(True, 0)})
+    table["miss rate"] = table["misses"] / table["rows"]
+    table["share of misses"] = table["misses"] / table["misses"].sum()
+    return table.sort_values(by="misses", ascending=False)
+
+
+def _miss_pivot_as_column(missed, groups):
+    frame = pd.DataFrame({"segment": groups.to_numpy(), "missed": missed.to_numpy().astype(int)})
+    table = frame.pivot_table(index="segment", values="missed", aggfunc=["count", "sum"])
+    table.columns = ["rows", "misses"]
+    table = table.assign(miss_rate=table["misses"] / table["rows"],
+                         share_of_misses=table["misses"] / table["misses"].sum())
+    return table.sort_values("misses", ascending=False).reset_index()  # the group as a column
+
+
+def _miss_numpy_float32(missed, groups):
+    names, codes = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+    rows = np.bincount(codes)
+    misses = np.bincount(codes, weights=np.asarray(missed, dtype=np.float32))
+    order = np.argsort(-misses, kind="stable")
+    table = pd.DataFrame({"rows": rows, "misses": misses, "Miss Rate": (misses / rows).astype(np.float32),
+                          "Share of misses": (misses / misses.sum()).astype(np.float32)}, index=names)
+    table.index = [next(g for g in pd.unique(groups) if str(g) == name) for name in table.index]
+    return table.iloc[order]
+
+
+def test_miss_table_accepts_groupby_loops_crosstab_pivot_and_numpy():
+    accepts(check.miss_table, _miss_groupby)
+    accepts(check.miss_table, _miss_loops)
+    accepts(check.miss_table, _miss_crosstab)
+    accepts(check.miss_table, _miss_pivot_as_column)
+    accepts(check.miss_table, _miss_numpy_float32)
+
+
+def test_miss_table_names_rate_vs_count_all_rows_unsorted_and_lost_groups():
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m, g).sort_values("miss rate", ascending=False),
+            hint="sorted by miss rate")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m, g).sort_index(), hint="not sorted by misses")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m, g).sort_values("misses"), hint="smallest first")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m, g).assign(**{"miss rate": lambda t: t["misses"] / len(m)}),
+            hint="divides by all rows")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m, g).assign(**{"share of misses": lambda t: t["miss rate"]}),
+            hint="the share of misses is the miss rate again")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m, g).assign(**{"share of misses": lambda t: t["rows"] / len(m)}),
+            hint="share of the rows")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m, g).assign(**{"miss rate": lambda t: 100 * t["misses"] / t["rows"]}),
+            hint="in percent")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m[m], g[m]), hint="a group without a miss")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(~m, g), hint="the model got right")
+    rejects(check.miss_table, lambda m, g: pd.DataFrame({"group": g, "missed": m}).groupby("group")["missed"]
+            .agg(rows="size", misses="count").assign(**{"miss rate": 1.0, "share of misses": lambda t: t["misses"] / len(m)})
+            .sort_values("misses", ascending=False), hint="count the True values")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m, g)["misses"], hint="return a DataFrame")
+    rejects(check.miss_table, lambda m, g: _miss_groupby(m, g).drop(columns="share of misses"),
+            hint="no column 'share of misses'")
+    rejects(check.miss_table, lambda m, g: None, hint="forget to `return`")
+
+
+def test_miss_table_shows_a_positional_loop_its_own_line():
+    def positional(missed, groups):
+        rows = {}
+        for i in range(len(groups)):
+            rows[groups[i]] = rows.get(groups[i], 0) + missed[i]  # labels of a shuffled index: KeyError
+        return pd.DataFrame({"misses": rows})
+
+    rejects(check.miss_table, positional, hint=["KeyError", "groups[i]"])
+
+
+# --- exercise 5: the fixable group ------------------------------------------------------------------
+
+# The validation misses in miniature: the big group holds most misses, the small one the highest rate.
+MISSED, GROUPS = _miss_case({"compromised terminal": (40, 30), "large amount": (9, 1), "compromised card": (3, 3)}, 5)
+RIGHT_ANALYSIS = {"days": "validation days", "group": "compromised terminal", "fix": FIX}
+
+
+def test_error_analysis_accepts_any_case_spacing_order_and_the_options_themselves():
+    accepts(check.error_analysis, RIGHT_ANALYSIS, MISSED, GROUPS)
+    accepts(check.error_analysis, {k: v.upper() for k, v in reversed(list(RIGHT_ANALYSIS.items()))}, MISSED, GROUPS)
+    accepts(check.error_analysis, {"days": DAYS[1], "group": evaluation.miss_table(MISSED, GROUPS).index[0],
+                                   "fix": FIXES[2]}, MISSED, GROUPS)
+    accepts(check.error_analysis, {"days": "  Validation  days", "group": "Compromised terminal ",
+                                   "fix": " " + FIX.capitalize()}, MISSED, GROUPS)
+
+
+def test_error_analysis_names_training_and_test_days_the_rate_trap_and_each_wrong_fix():
+    rejects(check.error_analysis, {**RIGHT_ANALYSIS, "days": "training days"}, MISSED, GROUPS,
+            hint="learned from the training days")
+    rejects(check.error_analysis, {**RIGHT_ANALYSIS, "days": "test days"}, MISSED, GROUPS,
+            hint="kept for the one final check")
+    rejects(check.error_analysis, {**RIGHT_ANALYSIS, "group": "compromised card"}, MISSED, GROUPS,
+            hint=["highest miss rate", "3 of the 34 misses"])
+    rejects(check.error_analysis, {**RIGHT_ANALYSIS, "group": "large amount"}, MISSED, GROUPS,
+            hint="pick where the misses concentrate")
+    rejects(check.error_analysis, {**RIGHT_ANALYSIS, "group": "stolen card"}, MISSED, GROUPS,
+            hint="one of the groups of the table")
+    rejects(check.error_analysis, {**RIGHT_ANALYSIS, "fix": FIXES[0]}, MISSED, GROUPS, hint="lower threshold")
+    rejects(check.error_analysis, {**RIGHT_ANALYSIS, "fix": FIXES[1]}, MISSED, GROUPS, hint="no model can learn")
+    rejects(check.error_analysis, {**RIGHT_ANALYSIS, "fix": FIXES[3]}, MISSED, GROUPS, hint="hides the misses")
+    rejects(check.error_analysis, {**RIGHT_ANALYSIS, "fix": "retrain"}, MISSED, GROUPS, hint="one of the printed options")
+    rejects(check.error_analysis, {"days": "validation days", "group": "compromised terminal"}, MISSED, GROUPS,
+            hint="no entry for 'fix'")
