@@ -2,6 +2,7 @@
 
 One small module per job, written to be read:
 
+* :mod:`~helpers.labels.penguins`: the items of the examples (342 measured penguins and their species).
 * :mod:`~helpers.labels.annotators`: an annotator is a confusion matrix and a price (expert, careless,
   spammer, biased; :func:`~helpers.labels.annotators.default_crew`).
 * :mod:`~helpers.labels.jobs`: a simulated labelling job (the long table ``item, annotator, label``)
@@ -10,9 +11,9 @@ One small module per job, written to be read:
 * :mod:`~helpers.labels.active`: uncertainty vs random sampling on one label budget, measured.
 * :mod:`~helpers.labels.curves`: the learning-curve figure and its summary.
 
-    from helpers.labels import active, annotators, consolidation, curves, jobs
+    from helpers.labels import active, annotators, consolidation, curves, jobs, penguins
 """
 
-from helpers.labels import active, annotators, consolidation, curves, jobs
+from helpers.labels import active, annotators, consolidation, curves, jobs, penguins
 
-__all__ = ["active", "annotators", "consolidation", "curves", "jobs"]
+__all__ = ["active", "annotators", "consolidation", "curves", "jobs", "penguins"]

@@ -30,15 +30,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from helpers import data
+from helpers.labels import penguins
 
-__all__ = ["STRATEGIES", "ActiveLearningResult", "Task", "choose", "compare_strategies", "learning_curve",
+__all__ = ["STRATEGIES", "ActiveLearningResult", "Task", "ask", "choose", "compare_strategies", "learning_curve",
            "labels_needed", "make_task", "penguin_task"]
 
 STRATEGIES = ("uncertainty", "random")
-
-#: penguins_raw's body measurements, the features of :func:`penguin_task`.
-PENGUIN_FEATURES = ("Culmen Length (mm)", "Culmen Depth (mm)", "Flipper Length (mm)", "Body Mass (g)")
 
 
 @dataclass(frozen=True)
@@ -48,7 +45,8 @@ class Task:
     ``X_pool`` (n_pool, d) and ``X_test`` (n_test, d): features, standardised with the pool's mean and
     standard deviation (features cost nothing, so the whole pool may be used for that). ``y_pool``
     (n_pool,): the answers an annotator would give, revealed only for the items a strategy buys.
-    ``y_test`` (n_test,): the true classes accuracy is measured on.
+    ``y_test`` (n_test,): the true classes accuracy is measured on. ``pool_items``: the pool's features
+    as given (unscaled, n_pool rows, original item ids as index): what a human labeller is shown.
     """
 
     X_pool: np.ndarray
@@ -57,6 +55,7 @@ class Task:
     y_test: np.ndarray
     features: tuple[str, ...]
     classes: tuple
+    pool_items: pd.DataFrame
 
     def __str__(self) -> str:
         return (f"{len(self.y_pool)} unlabelled items in the pool, {len(self.y_test)} labelled test items, "
@@ -64,32 +63,33 @@ class Task:
 
 
 def make_task(X, y, *, test_size: float = 0.3, seed: int = 0, features: Sequence[str] | None = None) -> Task:
-    """Split features ``X`` (n, d) and classes ``y`` (n,) into a pool and a stratified test set."""
-    X = np.asarray(X, dtype=float)
+    """Split features ``X`` (n, d; array or DataFrame) and classes ``y`` (n,) into a pool and a stratified test set."""
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=float))
+    values = frame.to_numpy(dtype=float)
     y = np.asarray(y)
-    if X.ndim != 2 or len(X) != len(y):
-        raise ValueError(f"X has shape {X.shape} and y {y.shape}: give X as (items, features) and y with one "
+    if values.ndim != 2 or len(values) != len(y):
+        raise ValueError(f"X has shape {values.shape} and y {y.shape}: give X as (items, features) and y with one "
                          "class per item.")
-    if not np.isfinite(X).all() or pd.isna(y).any():
+    if not np.isfinite(values).all() or pd.isna(y).any():
         raise ValueError("X or y has missing values: drop or impute them before building the task "
                          "(the model cannot learn from NaN).")
-    X_pool, X_test, y_pool, y_test = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
-    mean, std = X_pool.mean(axis=0), X_pool.std(axis=0)
+    if len(pd.unique(y)) < 2:
+        raise ValueError("y holds a single class: a classifier needs items of two classes or more.")
+    pool, test = train_test_split(np.arange(len(y)), test_size=test_size, random_state=seed, stratify=y)
+    mean, std = values[pool].mean(axis=0), values[pool].std(axis=0)
     std[std == 0] = 1.0  # a constant feature stays 0 instead of dividing by zero
-    names = tuple(features) if features is not None else tuple(f"x{i}" for i in range(X.shape[1]))
-    return Task((X_pool - mean) / std, y_pool, (X_test - mean) / std, y_test, names,
-                tuple(sorted(pd.unique(y).tolist(), key=str)))
+    names = tuple(features) if features is not None else tuple(str(c) for c in frame.columns)
+    return Task((values[pool] - mean) / std, y[pool], (values[test] - mean) / std, y[test], names,
+                tuple(sorted(pd.unique(y).tolist(), key=str)), frame.iloc[pool])
 
 
 def penguin_task(*, test_size: float = 0.3, seed: int = 0) -> Task:
-    """Palmer penguins (datasets/penguins_raw.csv): 4 body measurements -> species (Adelie/Chinstrap/Gentoo).
+    """Palmer penguins (:func:`helpers.labels.penguins.load`): 4 body measurements -> species.
 
-    The 2 penguins without measurements are left out: 342 items, 239 in the pool and 103 in the test set.
+    342 measured birds: 239 in the pool and 103 in the test set.
     """
-    raw = data.load("penguins_raw").dropna(subset=list(PENGUIN_FEATURES))
-    species = raw["Species"].str.split().str[0]  # "Adelie Penguin (Pygoscelis adeliae)" -> "Adelie"
-    return make_task(raw[list(PENGUIN_FEATURES)], species, test_size=test_size, seed=seed,
-                     features=PENGUIN_FEATURES)
+    birds = penguins.load()
+    return make_task(birds[list(penguins.FEATURES)], birds["species"], test_size=test_size, seed=seed)
 
 
 def choose(strategy: str, model, X_unlabelled: np.ndarray, batch: int, rng: np.random.Generator) -> np.ndarray:
@@ -103,12 +103,43 @@ def choose(strategy: str, model, X_unlabelled: np.ndarray, batch: int, rng: np.r
     raise ValueError(f"strategy={strategy!r}: choose one of {list(STRATEGIES)}.")
 
 
+def ask(
+    task: Task,
+    labelled: Sequence[int],
+    n: int,
+    *,
+    labels: Sequence | None = None,
+    strategy: str = "uncertainty",
+    seed: int = 0,
+    model=None,
+) -> np.ndarray:
+    """One round by hand: the pool positions (n,) of the next items to label, given those labelled so far.
+
+    ``labelled``: pool positions already labelled; ``labels``: the labels given to them, in the same
+    order (default: the answer key ``task.y_pool``; pass your own, e.g. from the labelling widget, and
+    the model learns from those, mistakes included). Show ``task.pool_items.iloc[positions]`` to the
+    labeller, then call again with the new positions and labels added.
+    """
+    labelled = [int(i) for i in labelled]
+    labels = task.y_pool[labelled] if labels is None else np.asarray(labels)
+    if len(labels) != len(labelled):
+        raise ValueError(f"{len(labels)} labels for {len(labelled)} labelled positions: give one label per position.")
+    if len(set(labels.tolist())) < 2:
+        raise ValueError("the labelled items hold fewer than two classes: label a few more at random first "
+                         "(a model needs two classes to learn anything).")
+    model = LogisticRegression(max_iter=1000) if model is None else model
+    with threadpool_limits(limits=1):  # see learning_curve
+        fitted = clone(model).fit(task.X_pool[labelled], labels)
+        unlabelled = np.setdiff1d(np.arange(len(task.y_pool)), labelled)
+        return unlabelled[choose(strategy, fitted, task.X_pool[unlabelled], n, np.random.default_rng(seed))]
+
+
 def _first_labels(y_pool: np.ndarray, start: int, rng: np.random.Generator) -> list[int]:
     """``start`` random items; if they are all of one class, the last is swapped for the next item of
     another class in the same random order (a model needs two classes to learn anything)."""
     order = rng.permutation(len(y_pool))
     chosen = [int(i) for i in order[:start]]
-    if len(set(y_pool[chosen])) < 2 and start >= 2:
+    if len(set(y_pool[chosen])) < 2:
         other = next(int(i) for i in order[start:] if y_pool[i] != y_pool[chosen[0]])
         chosen[-1] = other
     return chosen

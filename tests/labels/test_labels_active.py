@@ -121,3 +121,16 @@ def test_the_figure_draws_each_strategy_with_its_own_colour_and_style_and_return
     assert ax.get_xlabel() == "labels bought" and ax.get_ylabel() == "test accuracy"
     assert text == result.summary()
     plt.close(fig)
+
+
+def test_ask_returns_unlabelled_pool_positions_and_learns_from_the_labels_given(task):
+    labelled = [int(np.flatnonzero(task.y_pool == c)[0]) for c in task.classes]  # one bird of each species
+    picked = active.ask(task, labelled, 5)
+    assert len(picked) == 5 and not set(picked.tolist()) & set(labelled)
+    assert len(task.pool_items.iloc[picked]) == 5 and list(task.pool_items.columns) == list(task.features)
+    wrong = ["Adelie", "Adelie", "Gentoo"]  # a labeller who took the Chinstrap for an Adelie
+    assert active.ask(task, labelled, 5, labels=wrong).tolist() != picked.tolist()
+    with pytest.raises(ValueError, match="one label per position"):
+        active.ask(task, labelled, 5, labels=["Adelie"])
+    with pytest.raises(ValueError, match="fewer than two classes"):
+        active.ask(task, labelled[:1], 5)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.labels import annotators, jobs
+from helpers.labels import annotators, jobs, penguins
 from helpers.labels.consolidation import annotator_accuracy
 
 CLASSES = ["Adelie", "Chinstrap", "Gentoo"]
@@ -132,3 +132,12 @@ def test_a_bill_without_prices_or_columns_is_refused_with_the_fix(truth):
         jobs.labelling_cost(table, crew[:2])
     with pytest.raises(ValueError, match="lacks the column"):
         jobs.labelling_cost(table.drop(columns="label"), crew)
+
+
+def test_the_example_items_are_the_342_measured_penguins_with_their_species():
+    birds = penguins.load()
+    assert birds.shape == (342, 5) and list(birds.columns) == [*penguins.FEATURES, "species"]
+    assert tuple(sorted(birds["species"].unique())) == penguins.SPECIES
+    assert birds[list(penguins.FEATURES)].notna().all().all()
+    answers = jobs.simulate_annotations(birds["species"], annotators.default_crew(penguins.SPECIES), per_item=3)
+    assert set(answers["item"]) == set(birds.index)  # the birds' row ids are the item ids
