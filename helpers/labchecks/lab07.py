@@ -159,7 +159,7 @@ def _as_row(best) -> pd.Series:
 
 @check.exercise(
     title="the best trial",
-    hint="among Completed trials, the row with the largest FinalObjectiveValue: df.loc[completed['FinalObjectiveValue'].idxmax()]",
+    hint="among the Completed trials only, the whole row (a Series) with the largest FinalObjectiveValue",
     wrong=lambda: [
         (example_trials(), example_trials().iloc[0]),  # the first trial
         (example_trials(), example_trials().loc[example_trials()["FinalObjectiveValue"].idxmin()]),  # the worst

@@ -67,8 +67,10 @@ def _sign_flip(values, maximize=True):
 
 
 def test_best_so_far_accepts_loops_fmax_pandas_and_sign_flips():
-    for style in (_loop, _fmax, _pandas, _sign_flip):
-        accepts(check.best_so_far, style)
+    accepts(check.best_so_far, _loop)
+    accepts(check.best_so_far, _fmax)
+    accepts(check.best_so_far, _pandas)
+    accepts(check.best_so_far, _sign_flip)
 
 
 def test_best_so_far_names_nan_spreading_ignored_maximize_and_means():
