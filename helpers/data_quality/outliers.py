@@ -42,6 +42,7 @@ __all__ = [
     "Rule",
     "CUSTOMER_RULES",
     "impossible_values",
+    "without_impossible",
     "iqr_fences",
     "iqr_outliers",
     "robust_z",
@@ -136,6 +137,21 @@ def impossible_values(frame: pd.DataFrame, rules: Sequence[Rule]) -> pd.DataFram
         _need_columns(frame, [rule.column], f"rule {rule.name!r}")
         broken = pd.Series(rule.check(frame), index=frame.index)
         out[rule.name] = broken.fillna(False).astype(bool)
+    return out
+
+
+def without_impossible(frame: pd.DataFrame, rules: Sequence[Rule]) -> pd.DataFrame:
+    """A copy of ``frame`` with every impossible cell (a broken rule's ``column``) made missing.
+
+    What the detectors should look at: the statistics of the possible values only. Other cells of
+    the row stay (an impossible birth date says nothing against the salary typed beside it).
+    """
+    broken = impossible_values(frame, rules)
+    out = frame.copy()
+    for rule in rules:
+        if broken[rule.name].any():
+            # A datetime column goes to NaT, a number to NaN: each keeps its own dtype.
+            out[rule.column] = out[rule.column].mask(broken[rule.name])
     return out
 
 
@@ -278,10 +294,8 @@ def flag_table(frame: pd.DataFrame, columns: Sequence[str], rules: Sequence[Rule
     _need_columns(frame, columns + ([by] if by else []) + show, "flag_table")
     broken = impossible_values(frame, rules)
     why = {rule.name: rule.why for rule in rules}
-    possible = pd.DataFrame({c: _numeric(frame[c], f"column {c!r}") for c in columns}, index=frame.index)
-    for rule in rules:
-        if rule.column in possible.columns:
-            possible.loc[broken[rule.name], rule.column] = np.nan
+    hidden = without_impossible(frame, rules)
+    possible = pd.DataFrame({c: _numeric(hidden[c], f"column {c!r}") for c in columns}, index=frame.index)
     groups = frame[by] if by else None
     flags = pd.DataFrame(False, index=frame.index, columns=list(methods))
     notes = pd.DataFrame(index=frame.index)

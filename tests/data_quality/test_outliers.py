@@ -147,3 +147,9 @@ def test_customer_measurements_keep_what_clean_customers_hides():
 def test_bad_input_names_the_fix(call, error, fix):
     with pytest.raises(error, match=fix):
         call()
+
+
+def test_without_impossible_hides_only_the_broken_cells(planted):
+    hidden = outliers.without_impossible(planted, HEIGHT_RULES)
+    assert hidden["height"].isna().sum() == 2 and hidden.loc[[40, 50], "height"].isna().all()
+    assert hidden["weight"].equals(planted["weight"]) and planted["height"].notna().all()
