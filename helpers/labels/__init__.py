@@ -8,12 +8,13 @@ One small module per job, written to be read:
 * :mod:`~helpers.labels.jobs`: a simulated labelling job (the long table ``item, annotator, label``)
   and its bill (:func:`~helpers.labels.jobs.labelling_cost`).
 * :mod:`~helpers.labels.consolidation`: majority vote and Dawid-Skene EM; accuracy against the truth.
+* :mod:`~helpers.labels.designs`: several job designs (crew, answers per item) compared on cost and accuracy.
 * :mod:`~helpers.labels.active`: uncertainty vs random sampling on one label budget, measured.
 * :mod:`~helpers.labels.curves`: the learning-curve figure and its summary.
 
-    from helpers.labels import active, annotators, consolidation, curves, jobs, penguins
+    from helpers.labels import active, annotators, consolidation, curves, designs, jobs, penguins
 """
 
-from helpers.labels import active, annotators, consolidation, curves, jobs, penguins
+from helpers.labels import active, annotators, consolidation, curves, designs, jobs, penguins
 
-__all__ = ["active", "annotators", "consolidation", "curves", "jobs", "penguins"]
+__all__ = ["active", "annotators", "consolidation", "curves", "designs", "jobs", "penguins"]
