@@ -478,14 +478,35 @@ class Architecture:
         ax.set_title(self.title, fontsize=11)
         return ax
 
+    def in_words(self) -> str:
+        """The diagram as one paragraph: every component with its kind, then every flow with its label.
+
+        The text equivalent of :meth:`plot` (for a screen reader, or a reader who prefers text); the
+        Mermaid diagram carries it as its accessible description.
+        """
+        self.validate()
+        labels = {c.name: c.label for c in self.components}
+        components = "; ".join(f"{c.label} ({c.kind})" for c in self.components)
+        flows = "; ".join(f"{labels[f.source]} to {labels[f.target]}" + (f" ({f.label})" if f.label else "")
+                          for f in self.flows)
+        return (f"{len(self.components)} components: {components}. "
+                f"{len(self.flows)} flow{'s' if len(self.flows) != 1 else ''}: {flows}.")
+
     def to_mermaid(self) -> str:
-        """The diagram as a Mermaid flowchart (left to right; shapes and colours by kind)."""
+        """The diagram as a Mermaid flowchart (left to right; shapes and colours by kind).
+
+        Its ``accTitle`` and ``accDescr`` (the title and :meth:`in_words`) become the rendered SVG's
+        alt text and screen-reader description: JupyterLab and GitHub both pass them on.
+        """
         self.validate()
 
         def quoted(text: str) -> str:
             return '"' + text.replace('"', "#quot;") + '"'
 
-        lines = ["flowchart LR"]
+        def one_line(text: str) -> str:  # Mermaid reads an accessibility line up to its end
+            return " ".join(text.split())
+
+        lines = ["flowchart LR", f"    accTitle: {one_line(self.title)}", f"    accDescr: {one_line(self.in_words())}"]
         for c in self.components:
             shape = KINDS[c.kind]
             lines.append(f"    {c.name}{shape['open']}{quoted(c.label)}{shape['close']}")

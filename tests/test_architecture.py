@@ -99,6 +99,20 @@ def test_each_box_says_its_kind_in_words_and_in_an_okabe_ito_outline():
     plt.close(ax.figure)
 
 
+def test_the_diagram_in_words_names_every_component_kind_and_flow_and_is_mermaid_s_description():
+    arch = pipeline()
+    words = arch.in_words()
+    assert words == ('5 components: Data lake (data); Training job (training); The "real-time" endpoint (serving); '
+                     "Data capture (data); Model Monitor (monitoring). 5 flows: Data lake to Training job (training "
+                     "data); Training job to The \"real-time\" endpoint (model); The \"real-time\" endpoint to Data "
+                     "capture (traffic); Data capture to Model Monitor (captured features); Model Monitor to Training "
+                     "job (drift: retrain).")
+    mermaid = arch.to_mermaid().splitlines()
+    assert mermaid[1:3] == ["    accTitle: Flag card fraud for review", f"    accDescr: {words}"]
+    arch.add_flow("lake", "monitor", "baseline")
+    assert "Data lake to Model Monitor (baseline)" in arch.in_words()
+
+
 def _contrast_with_black(hex_colour: str) -> float:
     """WCAG 2 contrast ratio of black text on this fill (1 to 21)."""
     srgb = np.array(matplotlib.colors.to_rgb(hex_colour))
