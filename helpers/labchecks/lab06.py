@@ -322,6 +322,8 @@ def _miss_case(sizes: dict, seed: int) -> tuple[pd.Series, pd.Series]:
     order = rng.permutation(len(labels))
     index = rng.permutation(np.arange(4_000, 4_000 + len(labels)))
     groups = pd.Series(np.asarray(labels, dtype=object)[order], index=index, name="segment")
+    if all(isinstance(label, str) for label in labels):
+        groups = groups.astype("str")  # pandas' text dtype, as the notebook's groups have
     missed = pd.Series(np.asarray(flags)[order], index=index, name="missed")
     return missed, groups
 
