@@ -12,8 +12,8 @@ Both start from the same random labelled items for a given seed, so the curves d
 strategy.
 
     from helpers.labels import active
-    task = active.penguin_task()                           # 344 penguins: 4 measurements -> species
-    result = active.compare_strategies(task, seeds=range(5))
+    task = active.penguin_task()                           # 342 penguins: 4 measurements -> species
+    result = active.compare_strategies(task)               # 10 seeds, 3 random labels then 1 at a time up to 40
     result.labels_needed()                                 # seed x strategy: labels to reach the target
     print(result.summary())
 """
@@ -38,7 +38,7 @@ __all__ = ["STRATEGIES", "ActiveLearningResult", "Task", "ask", "choose", "compa
 STRATEGIES = ("uncertainty", "random")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds tables: compared by identity, not cell by cell
 class Task:
     """An active-learning task: an unlabelled pool and a labelled test set.
 
@@ -64,7 +64,11 @@ class Task:
 
 def make_task(X, y, *, test_size: float = 0.3, seed: int = 0, features: Sequence[str] | None = None) -> Task:
     """Split features ``X`` (n, d; array or DataFrame) and classes ``y`` (n,) into a pool and a stratified test set."""
-    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=float))
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+    text = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text:
+        raise ValueError(f"X has non-numeric column(s) {text}: encode them first (e.g. pd.get_dummies(X)), "
+                         "a model reads numbers only.")
     values = frame.to_numpy(dtype=float)
     y = np.asarray(y)
     if values.ndim != 2 or len(values) != len(y):
@@ -201,7 +205,7 @@ def labels_needed(curve: pd.DataFrame, target: float) -> int | None:
     return int(reached.iloc[0]) if len(reached) else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds tables: compared by identity, not cell by cell
 class ActiveLearningResult:
     """Learning curves of several strategies over several seeds, and the target they are judged by.
 

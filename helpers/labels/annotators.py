@@ -23,7 +23,7 @@ import pandas as pd
 __all__ = ["Annotator", "biased", "careless", "default_crew", "expert", "spammer"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds tables: compared by identity, not cell by cell
 class Annotator:
     """One person who labels items.
 
@@ -118,7 +118,8 @@ def biased(
     accuracy: float = 0.95,
     cost_per_label: float = 0.05,
 ) -> Annotator:
-    """Good on every class but one: a true ``confuses`` is labelled ``as_`` with probability ``rate``.
+    """Good on every class but one: a true ``confuses`` is labelled ``as_`` with probability ``rate``
+    (on top of their usual errors, which keep the remaining ``1 - rate`` of that row in proportion).
 
     Otherwise like an expert of the given ``accuracy``. This is the annotator majority vote cannot
     see through (their error is systematic, not noise) and Dawid-Skene can (it learns their matrix).

@@ -27,7 +27,7 @@ from helpers.labels.jobs import COLUMNS
 __all__ = ["DawidSkeneResult", "accuracy", "annotator_accuracy", "dawid_skene", "majority_vote", "vote_counts"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Encoded:
     """An annotation table as integer codes: answer r is annotator ``annotator[r]`` giving class ``label[r]`` to item ``item[r]``."""
 
@@ -99,7 +99,7 @@ def majority_vote(annotations: pd.DataFrame, classes: Sequence | None = None) ->
     return pd.Series(np.asarray(counts.columns)[winners], index=counts.index, name="label")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds tables: compared by identity, not cell by cell
 class DawidSkeneResult:
     """What Dawid-Skene estimated from the answers alone.
 
@@ -195,10 +195,14 @@ def _result(enc, posteriors, priors, confusion, iterations, converged) -> DawidS
                             iterations, converged)
 
 
-def _truth_series(truth, name: str = "truth") -> pd.Series:
-    if isinstance(truth, pd.Series):
-        return truth
-    return pd.Series(list(truth), name=name)
+def _truth_for(items, truth) -> np.ndarray:
+    """The true class of each of ``items``, from a Series indexed by item id or a list indexed by position."""
+    truth = truth if isinstance(truth, pd.Series) else pd.Series(list(truth))
+    missing = pd.Index(items).unique().difference(truth.index)
+    if len(missing):
+        raise ValueError(f"{len(missing)} labelled item(s) have no true label (e.g. {list(missing[:3])}): pass the "
+                         "truth the annotations were made from.")
+    return truth.loc[items].to_numpy()
 
 
 def accuracy(labels: pd.Series, truth: Sequence | pd.Series) -> float:
@@ -207,18 +211,12 @@ def accuracy(labels: pd.Series, truth: Sequence | pd.Series) -> float:
     ``truth`` as given to :func:`helpers.labels.jobs.simulate_annotations` (a Series, or a list whose
     positions are the item ids). Every labelled item must have a true label.
     """
-    truth = _truth_series(truth)
-    missing = labels.index.difference(truth.index)
-    if len(missing):
-        raise ValueError(f"{len(missing)} labelled item(s) have no true label (e.g. {list(missing[:3])}): pass the "
-                         "truth the annotations were made from.")
-    return float((labels.to_numpy() == truth.loc[labels.index].to_numpy()).mean())
+    return float((labels.to_numpy() == _truth_for(labels.index, truth)).mean())
 
 
 def annotator_accuracy(annotations: pd.DataFrame, truth: Sequence | pd.Series) -> pd.Series:
     """Each annotator's measured share (0-1) of right answers against the true labels (the answer key)."""
     _encode(annotations, None)
-    truth = _truth_series(truth)
-    right = annotations["label"].to_numpy() == truth.loc[annotations["item"]].to_numpy()
+    right = annotations["label"].to_numpy() == _truth_for(annotations["item"], truth)
     return (pd.Series(right, index=pd.Index(annotations["annotator"], name="annotator"))
             .groupby(level=0).mean().rename("true accuracy"))

@@ -71,6 +71,8 @@ def _items(truth) -> tuple[list, list]:
         items = list(range(len(labels)))
     if not labels:
         raise ValueError("truth is empty: give one true class per item to label.")
+    if len(set(items)) != len(items):
+        raise ValueError("truth's index repeats item ids: give each item its own id, e.g. truth.reset_index(drop=True).")
     if pd.isna(pd.Series(labels, dtype=object)).any():
         raise ValueError("truth has missing classes: a simulation needs the true class of every item; drop "
                          "the items without one first.")
@@ -96,7 +98,7 @@ def _check_crew(crew: Sequence[Annotator], true_classes: set) -> list[Annotator]
     return crew
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds tables: compared by identity, not cell by cell
 class LabellingCost:
     """What a labelling job cost, in US dollars.
 

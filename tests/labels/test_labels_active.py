@@ -103,6 +103,10 @@ def test_bad_settings_are_refused_with_the_fix(task, kwargs, fix):
 def test_bad_data_and_targets_are_refused_with_the_fix(task):
     with pytest.raises(ValueError, match="missing values"):
         active.make_task([[1.0], [np.nan]], [0, 1])
+    with pytest.raises(ValueError, match="non-numeric column.*get_dummies"):
+        active.make_task(pd.DataFrame({"island": ["Dream", "Biscoe"]}), [0, 1])
+    with pytest.raises(ValueError, match="single class"):
+        active.make_task([[1.0], [2.0]], [0, 0])
     with pytest.raises(ValueError, match="one class per item"):
         active.make_task([[1.0], [2.0]], [0, 1, 1])
     with pytest.raises(ValueError, match="between 0 and 1"):

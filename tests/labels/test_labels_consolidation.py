@@ -122,3 +122,9 @@ def test_compare_designs_gives_each_designs_cost_and_accuracy_on_the_same_items(
     assert (crowd["dawid_skene_min"] <= crowd["dawid_skene"]).all()
     with pytest.raises(ValueError, match="at least one design"):
         designs.compare_designs(truth, {})
+
+
+def test_the_measured_annotator_accuracy_needs_the_truth_of_every_item():
+    assert consolidation.annotator_accuracy(GOOD, pd.Series(["a", "b"], index=[1, 2])).to_dict() == {"ann": 1.0, "bob": 0.0}
+    with pytest.raises(ValueError, match="no true label"):
+        consolidation.annotator_accuracy(GOOD, pd.Series(["a"], index=[1]))

@@ -141,3 +141,10 @@ def test_the_example_items_are_the_342_measured_penguins_with_their_species():
     assert birds[list(penguins.FEATURES)].notna().all().all()
     answers = jobs.simulate_annotations(birds["species"], annotators.default_crew(penguins.SPECIES), per_item=3)
     assert set(answers["item"]) == set(birds.index)  # the birds' row ids are the item ids
+
+
+def test_repeated_item_ids_are_refused_and_annotators_compare_without_error():
+    crew = annotators.default_crew(CLASSES)
+    with pytest.raises(ValueError, match="repeats item ids.*reset_index"):
+        jobs.simulate_annotations(pd.Series(["Adelie", "Gentoo"], index=[7, 7]), crew)
+    assert crew[0] != crew[1] and crew[0] == crew[0]  # no "truth value of a DataFrame is ambiguous"
