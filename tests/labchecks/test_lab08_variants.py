@@ -156,6 +156,8 @@ def test_predict_rows_names_scores_thresholds_headers_booleans_and_the_endpoint(
     rejects(check.predict_rows, lambda rt, name, frame: _labels(_invoke(rt, name, _csv(frame[FEATURES[::-1]]))),
             hint="another order: the model reads them in the training order")
     rejects(check.predict_rows, lambda rt, name, frame: [1] * len(frame), hint="made no request")
+    rejects(check.predict_rows, lambda rt, name, frame: _labels(_invoke(rt, name, frame[FEATURES])),
+            hint=["boto3 refused the call", "not a DataFrame"])
 
 
 # --- the drifted features ------------------------------------------------------------------------------
