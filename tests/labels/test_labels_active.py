@@ -138,3 +138,16 @@ def test_ask_returns_unlabelled_pool_positions_and_learns_from_the_labels_given(
         active.ask(task, labelled, 5, labels=["Adelie"])
     with pytest.raises(ValueError, match="fewer than two classes"):
         active.ask(task, labelled[:1], 5)
+
+
+def test_a_round_of_active_learning_can_be_labelled_with_the_labelling_widget(task):
+    from helpers.widgets.labelling import LabellingWidget
+
+    labelled = [int(np.flatnonzero(task.y_pool == c)[0]) for c in task.classes]
+    picked = active.ask(task, labelled, 4)
+    widget = LabellingWidget(task.pool_items.iloc[picked], choices=list(task.classes), recorded=task.y_pool[picked])
+    for answer in task.y_pool[picked]:  # a labeller who gets every bird right
+        widget.label(answer)
+    assert widget.agreement().fraction == 1
+    following = active.ask(task, labelled + picked.tolist(), 4, labels=[*task.y_pool[labelled], *widget.labels])
+    assert not set(following.tolist()) & set(labelled + picked.tolist())
