@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -278,9 +279,10 @@ def predict_rows(fn):
             if mistake:
                 fail(f"{call}: {mistake}", PREDICT_HINT)
             if type(error).__name__ == "ParamValidationError":  # botocore refused the call before sending it
-                first = str(error).strip().splitlines()[-1].strip()
-                fail(f"{call}: boto3 refused the call to invoke_endpoint before sending it ({first}): the Body is "
-                     "text or bytes (a CSV string), not a DataFrame or a list.", PREDICT_HINT)
+                given = re.search(r"type: <class '([\w.]+)'>", str(error))  # botocore's message quotes the value
+                what = f" (it was given a {given.group(1)})" if given else ""
+                fail(f"{call}: boto3 refused the call to invoke_endpoint before sending it{what}: the Body is text "
+                     "or bytes (a CSV string), not a DataFrame or a list.", PREDICT_HINT)
             if "StreamingBody" in str(error):
                 fail(f"{call}: response['Body'] is a stream (a StreamingBody), not the answer's bytes: read it "
                      "once with response['Body'].read(), then parse the JSON.", PREDICT_HINT)
