@@ -174,7 +174,9 @@ def plot_bias_variance(table: pd.DataFrame, ax=None, *, xlabel: str = "model com
     """Bias², variance, noise and expected error against complexity on ``ax`` (or a new one); returns it.
 
     Colours from :data:`helpers.plots.PALETTE`; every line also has its own line style and marker
-    (the second cue), and the complexity with the lowest expected error is marked.
+    (the second cue), and the complexity with the lowest expected error is marked. On the log axis
+    (``log_y``) a bias² estimate at or below 0 is drawn at the axis' floor (a tenth of the smallest
+    other value): the bias is zero within the sampling error of the fits.
     """
     from helpers.plots import LINESTYLES, PALETTE
 
@@ -186,9 +188,18 @@ def plot_bias_variance(table: pd.DataFrame, ax=None, *, xlabel: str = "model com
     x = table["complexity"].to_numpy()
     lines = (("expected error (measured)", "expected_error", "o"), ("bias²", "bias2", "s"),
              ("variance", "variance", "^"), ("noise (irreducible)", "noise", None))
+    floor = None
+    if log_y:
+        # A bias² estimate at or below 0 (the true bias is ~0, within the fits' sampling error) has no
+        # place on a log axis: draw it at a floor well below everything else instead of dropping it.
+        positive = table[["expected_error", "variance", "noise"]].to_numpy().ravel()
+        positive = positive[positive > 0]
+        floor = float(positive.min()) / 10 if positive.size else 1e-6
     for i, (label, column, marker) in enumerate(lines):
-        ax.plot(x, table[column].to_numpy(), color=PALETTE[i], linestyle=LINESTYLES[i % len(LINESTYLES)],
-                marker=marker, label=label)
+        values = table[column].to_numpy(dtype=float)
+        if floor is not None:
+            values = np.maximum(values, floor)
+        ax.plot(x, values, color=PALETTE[i], linestyle=LINESTYLES[i % len(LINESTYLES)], marker=marker, label=label)
     best = table["complexity"].iloc[int(np.argmin(table["expected_error"].to_numpy()))]
     ax.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"lowest error: {best}")
     if log_y:

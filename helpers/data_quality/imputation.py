@@ -5,7 +5,9 @@ Every strategy runs inside a scikit-learn ``Pipeline`` (scale -> impute -> model
 regressions from training rows only: nothing about a validation fold leaks into the values that
 fill it. Each strategy is tried without and with a missing indicator (``add_indicator=True``: one
 0/1 column per column that had gaps), which lets the model use the *fact* that a value was missing,
-the useful signal when values are missing not at random.
+the useful signal when values are missing not at random. (For a linear model, with the indicator
+the fill value no longer matters: mean and median then score the same, since the indicator's
+coefficient absorbs any constant.)
 
 - :func:`mask_not_at_random` makes a complete table gappy in a seeded, documented way;
 - :func:`boston_with_gaps` is the course's example: Boston house values with the lower-status share,

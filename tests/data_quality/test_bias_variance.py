@@ -57,6 +57,17 @@ def test_plot_uses_the_palette_with_a_second_cue_and_marks_the_best(trees):
     best = trees["complexity"].iloc[trees["expected_error"].idxmin()]
     assert f"lowest error: {best}" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert ax.get_xlabel() == "tree depth" and ax.get_yscale() == "log"
+    assert (lines[1].get_ydata() > 0).all()  # bias² estimates of ~0 stay on the log axis
+
+
+def test_a_bias_estimate_below_zero_is_drawn_at_the_floor_of_a_log_plot(trees):
+    dipped = trees.assign(bias2=[0.05, 0.01, 0.0, -0.0001])
+    ax = bv.plot_bias_variance(dipped)
+    bias_line = ax.get_lines()[1].get_ydata()
+    floor = dipped[["expected_error", "variance", "noise"]].to_numpy().min() / 10
+    assert bias_line.tolist()[:2] == [0.05, 0.01] and bias_line.tolist()[2:] == pytest.approx([floor, floor])
+    linear = bv.plot_bias_variance(dipped, log_y=False)
+    assert linear.get_lines()[1].get_ydata()[-1] == -0.0001
 
 
 def test_summary_says_what_dominates_at_each_end(trees):

@@ -81,6 +81,9 @@ def test_the_indicator_helps_when_values_are_missing_not_at_random(table):
     table = table.set_index(["strategy", "indicator"])["mean"]
     assert table[("mean", True)] < table[("mean", False)]
     assert table[(imputation.COMPLETE, False)] < table[("mean", False)]
+    # With the indicator a linear model absorbs the fill constant: mean or median, the same model.
+    assert table[("mean", True)] == pytest.approx(table[("median", True)], rel=1e-9)
+    assert table[("mean", False)] != pytest.approx(table[("median", False)], rel=1e-6)
 
 
 def test_mask_not_at_random_removes_the_extreme_values_more_often():
