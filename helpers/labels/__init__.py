@@ -13,6 +13,15 @@ One small module per job, written to be read:
 * :mod:`~helpers.labels.curves`: the learning-curve figure and its summary.
 
     from helpers.labels import active, annotators, consolidation, curves, designs, jobs, penguins
+
+    truth = penguins.load()["species"]                       # 342 birds: the answer key
+    crew = annotators.default_crew(penguins.SPECIES)
+    answers = jobs.simulate_annotations(truth, crew, per_item=3, seed=0)
+    print(jobs.labelling_cost(answers, crew))                # $0.485 per item
+    ds = consolidation.dawid_skene(answers)                  # vs consolidation.majority_vote(answers)
+    consolidation.accuracy(ds.labels, truth), ds.accuracy    # 93.0% (the vote: 85.4%); per-annotator quality
+    result = active.compare_strategies(active.penguin_task())
+    print(curves.plot_learning_curves(result))               # uncertainty: median 6 labels, random: 13
 """
 
 from helpers.labels import active, annotators, consolidation, curves, designs, jobs, penguins
