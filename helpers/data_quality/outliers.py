@@ -17,7 +17,7 @@
 
 :func:`flag_table` runs the rules first, hides the impossible cells from the detectors, then lists
 every flagged row with what flagged it, so a learner can decide per row: keep, cap
-(:func:`cap_to_fences`), drop or investigate. :func:`customer_measurements` and
+(:func:`cap_to_fences`), drop or investigate; :func:`apply_decisions` carries the decisions out. :func:`customer_measurements` and
 :data:`CUSTOMER_RULES` prepare the course's messy customer table for it::
 
     from helpers import data
@@ -30,7 +30,7 @@ every flagged row with what flagged it, so a learner can decide per row: keep, c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,7 @@ __all__ = [
     "isolation_outliers",
     "cap_to_fences",
     "flag_table",
+    "apply_decisions",
     "customer_measurements",
 ]
 
@@ -329,6 +330,63 @@ def flag_table(frame: pd.DataFrame, columns: Sequence[str], rules: Sequence[Rule
     table["detail"] = details[flagged]
     order = table.assign(_rank=(table["kind"] == "impossible").astype(int)).sort_values(["_rank", "n_methods"], ascending=False, kind="stable")
     return order.drop(columns="_rank")
+
+
+def apply_decisions(frame: pd.DataFrame, decisions: Mapping[Any, str], columns: Sequence[str], rules: Sequence[Rule] = (),
+                    *, by: str | None = None, k: float = 1.5):
+    """Carry out a decision per flagged row; return ``(new frame, helpers.cleaning.CleaningReport)``.
+
+    ``decisions`` maps a row label of ``frame`` to one of :data:`DECISIONS`:
+
+    - ``"keep"``: the row as it is (a rare but real value is information);
+    - ``"cap"``: each of ``columns`` clipped to its IQR fences (of the possible values, per group with
+      ``by``; a row whose group is unknown is left as it is), the row kept;
+    - ``"drop"``: the row removed (kept in ``report.dropped`` with the reason);
+    - ``"investigate"``: the row kept, marked True in a new ``to_investigate`` column.
+
+    A row that breaks one of ``rules`` may only be dropped or investigated: keeping it keeps an
+    error, and capping it replaces an error by a made-up value. The input is never modified.
+    """
+    from helpers.cleaning import CleaningReport
+
+    columns = list(columns)
+    _need_columns(frame, columns + ([by] if by else []), "apply_decisions")
+    unknown = {row: d for row, d in decisions.items() if d not in DECISIONS}
+    if unknown:
+        raise ValueError(f"decisions {unknown} are not one of {', '.join(DECISIONS)}.")
+    absent = [row for row in decisions if row not in frame.index]
+    if absent:
+        raise KeyError(f"rows {absent[:5]} are not in the table: use the row labels of flag_table's index.")
+    broken = impossible_values(frame, rules)
+    wrong = [row for row, d in decisions.items() if d in ("keep", "cap") and broken.loc[row].any()]
+    if wrong:
+        raise ValueError(
+            f"rows {wrong[:5]} hold impossible values: 'keep' keeps the error and 'cap' replaces it by a made-up value; "
+            "decide 'drop' (or 'investigate', to ask where the value came from)."
+        )
+    chosen = pd.Series(decisions, dtype="str").reindex(frame.index)
+    report = CleaningReport(rows_in=len(frame))
+    out = frame.copy()
+    capped = chosen == "cap"
+    if capped.any():
+        possible = without_impossible(frame, rules)
+        groups = frame[by] if by else pd.Series("all", index=frame.index)
+        for column in columns:
+            values = _numeric(possible[column], f"column {column!r}")
+            for _, part in values.groupby(groups, sort=False, dropna=True):
+                low, high = iqr_fences(part, k)
+                rows = part.index[capped[part.index]]
+                before = out.loc[rows, column]
+                out.loc[rows, column] = before.clip(low, high)
+                changed = int((before != out.loc[rows, column]).sum())
+                report.add("outliers", column, "fix", changed, f"capped to the IQR fences [{low:,.4g}, {high:,.4g}]")
+    investigate = chosen == "investigate"
+    if investigate.any():
+        out["to_investigate"] = investigate
+        report.add("outliers", ", ".join(columns), "flag", int(investigate.sum()), "to investigate: marked in `to_investigate`")
+    out = report.drop(out, chosen == "drop", "outliers", ", ".join(columns), "dropped after review")
+    report.rows_out = len(out)
+    return out, report
 
 
 # ----------------------------------------------------------------------------- the course table

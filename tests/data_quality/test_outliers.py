@@ -153,3 +153,31 @@ def test_without_impossible_hides_only_the_broken_cells(planted):
     hidden = outliers.without_impossible(planted, HEIGHT_RULES)
     assert hidden["height"].isna().sum() == 2 and hidden.loc[[40, 50], "height"].isna().all()
     assert hidden["weight"].equals(planted["weight"]) and planted["height"].notna().all()
+
+
+def test_apply_decisions_caps_drops_and_marks_and_reports_each(planted):
+    table = outliers.flag_table(planted, ["height", "weight"], HEIGHT_RULES)
+    decisions = {10: "cap", 20: "keep", 30: "investigate", 40: "drop", 50: "drop"}
+    assert set(decisions) <= set(table.index)
+    out, report = outliers.apply_decisions(planted, decisions, ["height", "weight"], HEIGHT_RULES)
+    _, high = outliers.iqr_fences(planted["height"].drop(index=[40, 50]))
+    assert out.loc[10, "height"] == pytest.approx(high) and out.loc[10, "weight"] == planted.loc[10, "weight"]
+    assert out.loc[20, "weight"] == 160.0 and bool(out.loc[30, "to_investigate"]) and out["to_investigate"].sum() == 1
+    assert 40 not in out.index and 50 not in out.index and len(out) == len(planted) - 2
+    assert set(report.dropped.index) == {40, 50} and report.rows_changed("fix") == 1 and report.rows_changed("flag") == 1
+    assert planted.loc[10, "height"] == 230.0  # the input is not modified
+
+
+@pytest.mark.parametrize("decision", ["keep", "cap"])
+def test_an_impossible_value_can_only_be_dropped_or_investigated(planted, decision):
+    with pytest.raises(ValueError, match="decide 'drop'"):
+        outliers.apply_decisions(planted, {40: decision}, ["height"], HEIGHT_RULES)
+
+
+@pytest.mark.parametrize("decisions, error, fix", [
+    ({10: "delete"}, ValueError, "keep, cap, drop, investigate"),
+    ({9999: "drop"}, KeyError, "flag_table's index"),
+])
+def test_apply_decisions_bad_input_names_the_fix(planted, decisions, error, fix):
+    with pytest.raises(error, match=fix):
+        outliers.apply_decisions(planted, decisions, ["height"], HEIGHT_RULES)
