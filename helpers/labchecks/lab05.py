@@ -421,7 +421,19 @@ def one_hot_keys(fn):
         expected = [user, n_users + item]
         if got != expected:
             fail(f"`one_hot_keys({user}, {item}, {n_users})` returned {got}; expected {expected} (user columns "
-                 f"0..{n_users - 1} first, then one column per item).", KEYS_HINT)
+                 f"0..{n_users - 1} first, then one column per item){_keys_diagnosis(got, user, item, n_users)}.",
+                 KEYS_HINT)
+
+
+def _keys_diagnosis(got: list[int], user: int, item: int, n_users: int) -> str:
+    """Name the usual slip behind a wrong pair of columns, or say nothing."""
+    slips = {
+        ": the item's column needs the offset n_users, or users and items share columns": [user, item],
+        ": the codes already count from 0, so add no 1": [user + 1, n_users + item + 1],
+        ": the user's column comes first, then the item's": [n_users + item, user],
+        ": it is off by one, the first item column is n_users itself": [user, n_users + item - 1],
+    }
+    return next((slip for slip, keys in slips.items() if got == keys), "")
 
 
 # --- exercise: the mean + 3 std anomaly threshold (random cut forest) --------------------------------

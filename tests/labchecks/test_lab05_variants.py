@@ -30,8 +30,9 @@ def _savetxt(frame, label, path):
 
 
 def test_training_csv_accepts_reindexing_pop_insert_and_savetxt():
-    for style in (_reordered, _popped, _savetxt):
-        accepts(check.training_csv, style)
+    accepts(check.training_csv, _reordered)
+    accepts(check.training_csv, _popped)
+    accepts(check.training_csv, _savetxt)
 
 
 def test_training_csv_names_headers_indexes_label_order_and_booleans():
@@ -169,7 +170,10 @@ def test_one_hot_keys_accept_lists_tuples_and_arrays():
 
 
 def test_one_hot_keys_show_the_expected_columns():
-    rejects(check.one_hot_keys, lambda user, item, n_users: [user, item], hint="user columns 0..")
+    rejects(check.one_hot_keys, lambda user, item, n_users: [user, item], hint=["user columns 0..", "offset n_users"])
+    rejects(check.one_hot_keys, lambda user, item, n_users: [user + 1, n_users + item + 1], hint="add no 1")
+    rejects(check.one_hot_keys, lambda user, item, n_users: [n_users + item, user], hint="user's column comes first")
+    rejects(check.one_hot_keys, lambda user, item, n_users: [user, n_users + item - 1], hint="off by one")
     rejects(check.one_hot_keys, lambda user, item, n_users: user + n_users + item, hint="a list of two integers")
 
 
