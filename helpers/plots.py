@@ -169,12 +169,14 @@ _LIST_AT_MOST = 8
 def in_words(fig_or_ax, *, digits: int = 3) -> str:
     """A short text equivalent of a matplotlib figure (or one Axes), computed from what is drawn.
 
-    Per Axes (numbered in figure order): the title, each axis's label, range and scale, then each
-    line (label, number of points, start and end, minimum and maximum and where), horizontal and
-    vertical reference lines, bar groups (label and the value of each bar, named by its tick label),
-    scatter collections (label, number of points, x and y ranges), images and colour meshes (shape in
-    rows x columns, value range), direct text labels, and the legend's entries. Numbers are rounded
-    to ``digits`` significant digits, so the text is the same on every run and every machine.
+    Per Axes (numbered in figure order): the title, each axis's label, range and scale (category
+    names or text tick labels when it has them), then each line (label, number of points, start and
+    end, minimum and maximum and where), horizontal and vertical reference lines, bar groups (label
+    and the value of each bar, named by its tick label), pie wedges (label and share), scatter
+    collections (label, number of points, x and y ranges), images, colour meshes and filled contours
+    (shape, value range), shaded areas, direct text labels, and the legend's entries. Dates on an
+    axis are written as dates. Numbers are rounded to ``digits`` significant digits, so the text is
+    the same on every run and every machine.
 
     ``fig_or_ax`` is a ``matplotlib.figure.Figure`` or an ``Axes``; returns one line per item,
     without a trailing newline. Colours are not described: the text names what colour encodes.
@@ -188,7 +190,7 @@ def in_words(fig_or_ax, *, digits: int = 3) -> str:
     shown = [ax for ax in axes if ax.get_visible() and getattr(ax, "_colorbar", None) is None]
     for number, ax in enumerate(shown, start=1):
         prefix = f"Panel {number} of {len(shown)}" if len(shown) > 1 else "Chart"
-        lines.extend(_describe_axes(ax, prefix, digits))
+        lines.extend(_Words(ax, digits).describe(prefix))
     # A colour bar is an Axes of its own in matplotlib, but to a reader it is the key of an image.
     lines.extend(_describe_colorbar(ax._colorbar, digits) for ax in axes if getattr(ax, "_colorbar", None) is not None)
     for legend in getattr(figure, "legends", []):
@@ -230,6 +232,10 @@ def _clean(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _label(artist) -> str | None:
     """The artist's legend label, or None for matplotlib's automatic ``_child3``-style names."""
     label = artist.get_label() if hasattr(artist, "get_label") else None
@@ -243,32 +249,217 @@ def _named(kind: str, artist) -> str:
     return f'{kind} "{label}"' if label else kind
 
 
-def _describe_axes(ax, prefix: str, digits: int) -> list[str]:
-    title = _clean(ax.get_title()) or _clean(ax.get_title("left")) or _clean(ax.get_title("right"))
-    head = f'{prefix}: "{title}".' if title else f"{prefix}:"
-    if ax.axison:
-        head += f" {_describe_axis(ax, 'x', digits)}; {_describe_axis(ax, 'y', digits)}."
-    lines = [head]
-    items = (_describe_lines(ax, digits) + _describe_bars(ax, digits) + _describe_collections(ax, digits)
-             + _describe_images(ax, digits) + _describe_texts(ax, at_most=_LIST_AT_MOST if ax.axison else 40))
-    lines.extend(f"  {item}" for item in items)
-    legend = ax.get_legend()
-    if legend is not None and legend.get_visible():
-        lines.append(f"  {_describe_legend(legend, 'Legend')}")
-    return lines
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("\N{MINUS SIGN}", "-"))
+    except ValueError:
+        return False
+    return True
 
 
-def _describe_axis(ax, which: str, digits: int) -> str:
+def _position_writer(ax, which: str, digits: int):
+    """How to write a coordinate of this axis: a date on a date axis (matplotlib's or pandas'), else a number."""
     axis = ax.xaxis if which == "x" else ax.yaxis
-    label = _clean(axis.get_label_text())
-    low, high = ax.get_xlim() if which == "x" else ax.get_ylim()
-    text = f'{which} axis "{label}"' if label else f"{which} axis"
-    categories = _categories(axis)
-    if categories:
-        return f"{text}: categories {', '.join(categories)}"
-    text += f" from {_num(low, digits)} to {_num(high, digits)}"
-    scale = axis.get_scale()
-    return text + (f" ({scale} scale)" if scale != "linear" else "")
+    converter = type(axis.get_converter()).__name__
+    freq = getattr(ax, "freq", None) if which == "x" else None
+    if converter == "PeriodConverter" and freq is not None:  # pandas plots a regular index as period ordinals
+        import pandas as pd
+
+        return lambda value: str(pd.Period(ordinal=int(round(float(value))), freq=freq)) if np.isfinite(value) \
+            else _num(value, digits)
+    if "Date" in converter:
+        from matplotlib.dates import num2date
+
+        def date(value):
+            if not np.isfinite(value):
+                return _num(value, digits)
+            moment = num2date(float(value))
+            whole_day = (moment.hour, moment.minute, moment.second) == (0, 0, 0)
+            return moment.strftime("%Y-%m-%d" if whole_day else "%Y-%m-%d %H:%M")
+        return date
+    return lambda value: _num(value, digits)
+
+
+class _Words:
+    """The description of one Axes; ``x``/``y`` write a coordinate as that axis shows it (number or date)."""
+
+    def __init__(self, ax, digits: int):
+        self.ax, self.digits = ax, digits
+        self.x = _position_writer(ax, "x", digits)
+        self.y = _position_writer(ax, "y", digits)
+
+    def num(self, value) -> str:
+        return _num(value, self.digits)
+
+    def point(self, p) -> str:
+        return f"({self.x(p[0])}, {self.y(p[1])})"
+
+    def ranges(self, xy) -> str:
+        return (f"x from {self.x(xy[:, 0].min())} to {self.x(xy[:, 0].max())}, "
+                f"y from {self.y(xy[:, 1].min())} to {self.y(xy[:, 1].max())}")
+
+    def describe(self, prefix: str) -> list[str]:
+        ax = self.ax
+        title = _clean(ax.get_title()) or _clean(ax.get_title("left")) or _clean(ax.get_title("right"))
+        head = f'{prefix}: "{title}".' if title else f"{prefix}:"
+        if ax.axison:
+            head += f" {self.axis('x')}; {self.axis('y')}."
+        items = (self.lines() + self.bars() + self.wedges() + self.collections() + self.images()
+                 + _describe_texts(ax, at_most=_LIST_AT_MOST if ax.axison else 40))
+        lines = [head] + [f"  {item}" for item in items]
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            lines.append(f"  {_describe_legend(legend, 'Legend')}")
+        return lines
+
+    # --- axes ------------------------------------------------------------------------------------
+    def axis(self, which: str) -> str:
+        axis = self.ax.xaxis if which == "x" else self.ax.yaxis
+        label = _clean(axis.get_label_text())
+        text = f'{which} axis "{label}"' if label else f"{which} axis"
+        categories = _categories(axis)
+        if categories:
+            return f"{text}: categories {', '.join(categories)}"
+        low, high = self.ax.get_xlim() if which == "x" else self.ax.get_ylim()
+        write = self.x if which == "x" else self.y
+        text += f" from {write(low)} to {write(high)}"
+        scale = axis.get_scale()
+        text += f" ({scale} scale)" if scale != "linear" else ""
+        ticks = _text_ticks(axis)
+        return text + (f", ticks labelled {', '.join(ticks)}" if ticks else "")
+
+    # --- lines -----------------------------------------------------------------------------------
+    def lines(self) -> list[str]:
+        items = []
+        for line in self.ax.lines:
+            xy = np.asarray(line.get_xydata(), dtype=float) if line.get_visible() else np.empty((0, 2))
+            if xy.size == 0:
+                continue
+            items.append(self.data_line(line, xy) if line.get_transform() == self.ax.transData
+                         else self.reference_line(line, xy))
+        return _at_most(items, "lines")
+
+    def reference_line(self, line, xy) -> str:
+        """axhline/axvline: one coordinate is in axes units (0 to 1), the other is the value that matters."""
+        name = _label(line)
+        named = f' "{name}"' if name else ""
+        if np.allclose(xy[:, 1], xy[0, 1]):
+            return f"horizontal line{named} at y = {self.y(xy[0, 1])}"
+        if np.allclose(xy[:, 0], xy[0, 0]):
+            return f"vertical line{named} at x = {self.x(xy[0, 0])}"
+        return f"line{named} ({_plural(len(xy), 'point')}, drawn in axes units)"
+
+    def data_line(self, line, xy) -> str:
+        kind = "points" if line.get_linestyle() in ("None", "", " ", "none") else "line"
+        text = _named(kind, line)
+        finite = xy[np.isfinite(xy).all(axis=1)]
+        if len(finite) == 0:
+            return f"{text}: {_plural(len(xy), 'point')}, none finite"
+        if len(finite) <= 5:
+            return f"{text}: {_plural(len(finite), 'point')} {', '.join(self.point(p) for p in finite)}"
+        low, high = finite[np.argmin(finite[:, 1])], finite[np.argmax(finite[:, 1])]
+        left_out = f" ({len(xy) - len(finite)} not finite, left out)" if len(finite) < len(xy) else ""
+        return (f"{text}: {len(finite)} points{left_out} from {self.point(finite[0])} to {self.point(finite[-1])}; "
+                f"minimum y {self.y(low[1])} at x = {self.x(low[0])}, "
+                f"maximum y {self.y(high[1])} at x = {self.x(high[0])}")
+
+    # --- bars and wedges ---------------------------------------------------------------------------
+    def bars(self) -> list[str]:
+        from matplotlib.container import BarContainer
+
+        return _at_most([self.bar_group(c) for c in self.ax.containers
+                         if isinstance(c, BarContainer) and c.patches], "bar groups")
+
+    def bar_group(self, container) -> str:
+        horizontal = getattr(container, "orientation", "vertical") == "horizontal"
+        patches = container.patches
+        values = np.array([p.get_width() if horizontal else p.get_height() for p in patches], dtype=float)
+        centres = np.array([p.get_y() + p.get_height() / 2 if horizontal else p.get_x() + p.get_width() / 2
+                            for p in patches], dtype=float)
+        names = self.tick_names("y" if horizontal else "x", centres)
+        text = _named("bars", container)
+        # A hatch marks a bar out (the drift plot's drifted features): say which bars have one.
+        marks = [f" (hatched {p.get_hatch()})" if p.get_hatch() else "" for p in patches]
+        if len(patches) <= _LIST_AT_MOST:
+            return f"{text}: {_plural(len(patches), 'bar')}: " + ", ".join(
+                f"{self.num(v)} {n}{m}" for n, v, m in zip(names, values, marks))
+        top = int(np.nanargmax(values)) if np.isfinite(values).any() else 0
+        hatched = sum(bool(m) for m in marks)
+        return (f"{text}: {len(patches)} bars{f' ({hatched} hatched)' if hatched else ''}, the first {names[0]}, "
+                f"the last {names[-1]}; the largest {self.num(values[top])} {names[top]}; "
+                f"total {self.num(np.nansum(values))}")
+
+    def tick_names(self, which: str, positions: np.ndarray) -> list[str]:
+        """Where each bar is: "for <tick label>" when a text tick sits there (categories), else "at x = <position>"."""
+        axis = self.ax.xaxis if which == "x" else self.ax.yaxis
+        write = self.x if which == "x" else self.y
+        by_position = {}
+        for location, label in zip(axis.get_ticklocs(), axis.get_ticklabels()):
+            if label.get_text().strip() and not _is_number(label.get_text()):
+                by_position[round(float(location), 9)] = f"for {_clean(label.get_text())}"
+        return [by_position.get(round(float(p), 9), f"at {which} = {write(p)}") for p in positions]
+
+    def wedges(self) -> list[str]:
+        """A pie's wedges: label and share of the circle (pie() names each wedge after its label)."""
+        from matplotlib.patches import Wedge
+
+        wedges = [p for p in self.ax.patches if isinstance(p, Wedge) and p.get_visible()]
+        if not wedges:
+            return []
+        shares = [((w.theta2 - w.theta1) % 360 or 360) / 360 for w in wedges]
+        parts = [f"{_label(w) or f'wedge {i}'} {self.num(100 * share)}%"
+                 for i, (w, share) in enumerate(zip(wedges, shares), start=1)]
+        return [f"pie: {_plural(len(wedges), 'wedge')}: " + ", ".join(parts[:_LIST_AT_MOST])
+                + (f" and {len(parts) - _LIST_AT_MOST} more" if len(parts) > _LIST_AT_MOST else "")]
+
+    # --- collections and images ------------------------------------------------------------------
+    def collections(self) -> list[str]:
+        from matplotlib.collections import LineCollection, PathCollection, PolyCollection, QuadMesh
+        from matplotlib.contour import ContourSet
+
+        items = []
+        for collection in self.ax.collections:
+            if not collection.get_visible():
+                continue
+            if isinstance(collection, ContourSet):
+                items.append(self.contours(collection))
+            elif isinstance(collection, QuadMesh):
+                items.append(_value_grid(_named("colour mesh", collection), collection.get_array(), self.digits))
+            elif isinstance(collection, PathCollection):
+                items.append(self.scatter(collection))
+            elif isinstance(collection, LineCollection):
+                items.append(f"{_named('line segments', collection)}: {len(collection.get_segments())}")
+            elif isinstance(collection, PolyCollection):
+                items.append(self.shaded(collection))
+        return _at_most(items, "collections")
+
+    def contours(self, contours) -> str:
+        kind = "filled contours" if contours.filled else "contour lines"
+        levels = np.asarray(contours.levels, dtype=float)
+        return f"{_named(kind, contours)}: {_plural(len(levels), 'level')} from {self.num(levels.min())} to {self.num(levels.max())}"
+
+    def scatter(self, collection) -> str:
+        points = np.asarray(collection.get_offsets(), dtype=float).reshape(-1, 2)
+        points = points[np.isfinite(points).all(axis=1)]
+        text = _named("scatter", collection)
+        if len(points) == 0:
+            return f"{text}: no points"
+        return f"{text}: {_plural(len(points), 'point')}, {self.ranges(points)}"
+
+    def shaded(self, collection) -> str:
+        """fill_between, violins, hexbin: the area covered, and the values when colour encodes them."""
+        array = collection.get_array()
+        if array is not None and np.size(array):
+            return _value_grid(_named("colour-coded cells", collection), array, self.digits)
+        vertices = [np.asarray(path.vertices, dtype=float) for path in collection.get_paths()]
+        xy = np.concatenate(vertices) if vertices else np.empty((0, 2))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        text = _named("shaded area", collection)
+        return f"{text}: {self.ranges(xy)}" if len(xy) else text
+
+    def images(self) -> list[str]:
+        return _at_most([_value_grid(_named("image", image), image.get_array(), self.digits)
+                         for image in self.ax.images if image.get_visible()], "images")
 
 
 def _categories(axis) -> list[str]:
@@ -280,143 +471,15 @@ def _categories(axis) -> list[str]:
     return [_clean(t.get_text()) for t in axis.get_ticklabels() if t.get_text().strip()]
 
 
-def _is_data_transform(artist, ax) -> bool:
-    return artist.get_transform() == ax.transData
+def _text_ticks(axis) -> list[str]:
+    """Tick labels set as text on a numeric axis (``set_xticks(..., labels=[...])`` or a label function),
+    else an empty list. matplotlib's own number formats (plain, log, dates) are not repeated."""
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
 
-
-def _describe_lines(ax, digits: int) -> list[str]:
-    items = []
-    for line in ax.lines:
-        if not line.get_visible():
-            continue
-        xy = np.asarray(line.get_xydata(), dtype=float)
-        if xy.size == 0:
-            continue
-        if not _is_data_transform(line, ax):
-            items.append(_reference_line(line, xy, digits))
-            continue
-        items.append(_data_line(line, xy, digits))
-    return _at_most(items, "lines")
-
-
-def _reference_line(line, xy, digits: int) -> str:
-    """axhline/axvline: one coordinate is in axes units (0 to 1), the other is the value that matters."""
-    name = _label(line)
-    named = f' "{name}"' if name else ""
-    if np.allclose(xy[:, 1], xy[0, 1]):
-        return f"horizontal line{named} at y = {_num(xy[0, 1], digits)}"
-    if np.allclose(xy[:, 0], xy[0, 0]):
-        return f"vertical line{named} at x = {_num(xy[0, 0], digits)}"
-    return f"line{named} ({len(xy)} points, drawn in axes units)"
-
-
-def _data_line(line, xy, digits: int) -> str:
-    kind = "points" if line.get_linestyle() in ("None", "", " ", "none") else "line"
-    text = _named(kind, line)
-    finite = xy[np.isfinite(xy).all(axis=1)]
-    if len(finite) == 0:
-        return f"{text}: {len(xy)} points, none finite"
-    point = lambda p: f"({_num(p[0], digits)}, {_num(p[1], digits)})"  # noqa: E731
-    if len(finite) <= 5:
-        return f"{text}: {len(finite)} points {', '.join(point(p) for p in finite)}"
-    low, high = finite[np.argmin(finite[:, 1])], finite[np.argmax(finite[:, 1])]
-    left_out = f" ({len(xy) - len(finite)} not finite, left out)" if len(finite) < len(xy) else ""
-    return (f"{text}: {len(finite)} points{left_out} from {point(finite[0])} to {point(finite[-1])}; "
-            f"minimum y {_num(low[1], digits)} at x = {_num(low[0], digits)}, "
-            f"maximum y {_num(high[1], digits)} at x = {_num(high[0], digits)}")
-
-
-def _describe_bars(ax, digits: int) -> list[str]:
-    from matplotlib.container import BarContainer
-
-    items = []
-    for container in ax.containers:
-        if not isinstance(container, BarContainer) or not container.patches:
-            continue
-        horizontal = getattr(container, "orientation", "vertical") == "horizontal"
-        items.append(_bar_group(ax, container, horizontal, digits))
-    return _at_most(items, "bar groups")
-
-
-def _bar_group(ax, container, horizontal: bool, digits: int) -> str:
-    patches = container.patches
-    values = np.array([p.get_width() if horizontal else p.get_height() for p in patches], dtype=float)
-    centres = np.array([p.get_y() + p.get_height() / 2 if horizontal else p.get_x() + p.get_width() / 2
-                        for p in patches], dtype=float)
-    names = _tick_names(ax.yaxis if horizontal else ax.xaxis, centres, "y" if horizontal else "x", digits)
-    text = _named("bars", container)
-    hatched = sorted({p.get_hatch() for p in patches if p.get_hatch()})
-    if hatched:
-        text += f" (some hatched {' '.join(hatched)})"
-    if len(patches) <= _LIST_AT_MOST:
-        return f"{text}: {len(patches)} bars: " + ", ".join(f"{_num(v, digits)} {n}" for n, v in zip(names, values))
-    top = int(np.nanargmax(values)) if np.isfinite(values).any() else 0
-    return (f"{text}: {len(patches)} bars, the first {names[0]}, the last {names[-1]}; the largest "
-            f"{_num(values[top], digits)} {names[top]}; total {_num(np.nansum(values), digits)}")
-
-
-def _tick_names(axis, positions: np.ndarray, which: str, digits: int) -> list[str]:
-    """Where each bar is: "for <tick label>" when a tick sits there (category names), else "at x = <position>"."""
-    by_position = {}
-    for location, label in zip(axis.get_ticklocs(), axis.get_ticklabels()):
-        if label.get_text().strip() and not _is_number(label.get_text()):
-            by_position[round(float(location), 9)] = f"for {_clean(label.get_text())}"
-    return [by_position.get(round(float(p), 9), f"at {which} = {_num(p, digits)}") for p in positions]
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace("\N{MINUS SIGN}", "-"))
-    except ValueError:
-        return False
-    return True
-
-
-def _describe_collections(ax, digits: int) -> list[str]:
-    from matplotlib.collections import LineCollection, PathCollection, PolyCollection, QuadMesh
-
-    items = []
-    for collection in ax.collections:
-        if not collection.get_visible():
-            continue
-        if isinstance(collection, QuadMesh):
-            items.append(_value_grid(_named("colour mesh", collection), collection.get_array(), digits))
-        elif isinstance(collection, PathCollection):
-            items.append(_scatter(collection, digits))
-        elif isinstance(collection, LineCollection):
-            items.append(f"{_named('line segments', collection)}: {len(collection.get_segments())}")
-        elif isinstance(collection, PolyCollection):
-            items.append(_shaded(collection, digits))
-    return _at_most(items, "collections")
-
-
-def _scatter(collection, digits: int) -> str:
-    points = np.asarray(collection.get_offsets(), dtype=float).reshape(-1, 2)
-    points = points[np.isfinite(points).all(axis=1)]
-    text = _named("scatter", collection)
-    if len(points) == 0:
-        return f"{text}: no points"
-    return (f"{text}: {len(points)} points, x from {_num(points[:, 0].min(), digits)} to "
-            f"{_num(points[:, 0].max(), digits)}, y from {_num(points[:, 1].min(), digits)} to "
-            f"{_num(points[:, 1].max(), digits)}")
-
-
-def _shaded(collection, digits: int) -> str:
-    vertices = [np.asarray(path.vertices, dtype=float) for path in collection.get_paths()]
-    text = _named("shaded area", collection)
-    if not vertices:
-        return text
-    xy = np.concatenate(vertices)
-    xy = xy[np.isfinite(xy).all(axis=1)]
-    if len(xy) == 0:
-        return text
-    return (f"{text}: x from {_num(xy[:, 0].min(), digits)} to {_num(xy[:, 0].max(), digits)}, "
-            f"y from {_num(xy[:, 1].min(), digits)} to {_num(xy[:, 1].max(), digits)}")
-
-
-def _describe_images(ax, digits: int) -> list[str]:
-    return _at_most([_value_grid(_named("image", image), image.get_array(), digits)
-                     for image in ax.images if image.get_visible()], "images")
+    if axis.get_converter() is not None or not isinstance(axis.get_major_formatter(), (FixedFormatter, FuncFormatter)):
+        return []
+    texts = [_clean(t.get_text()) for t in axis.get_ticklabels() if t.get_text().strip()]
+    return texts[:_LIST_AT_MOST * 2] if any(not _is_number(t) for t in texts) else []
 
 
 def _value_grid(text: str, array, digits: int) -> str:
@@ -431,7 +494,12 @@ def _value_grid(text: str, array, digits: int) -> str:
 
 def _describe_texts(ax, at_most: int) -> list[str]:
     """The chart's own words; a diagram (axes hidden) is mostly words, so it lists more of them."""
+    from matplotlib.patches import Wedge
+
+    # A pie's labels are already said with their wedges.
+    said = {_label(p) for p in ax.patches if isinstance(p, Wedge)}
     texts = [_clean(t.get_text()) for t in ax.texts if t.get_visible() and t.get_text().strip()]
+    texts = [t for t in texts if t not in said]
     if not texts:
         return []
     shown = texts[:at_most]

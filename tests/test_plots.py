@@ -160,7 +160,8 @@ def test_in_words_reads_bars_by_category_scatter_images_colour_bars_and_direct_l
     lines = plots.in_words(fig).splitlines()
     assert lines[0] == "Figure: Drift."
     assert lines[1].startswith("Panel 1 of 3: x axis: categories a, b, c; y axis from 0 to ")
-    assert lines[2:4] == ['  bars "KS distance" (some hatched //): 3 bars: 0.05 for a, 0.612 for b, 0.04 for c',
+    assert lines[2:4] == ['  bars "KS distance": 3 bars: 0.05 for a (hatched //), 0.612 for b (hatched //), 0.04 for c '
+                          '(hatched //)',
                           '  labels on the chart: "drifted"']
     assert '  scatter "customers": 4 points, x from 1 to 4, y from -5 to 10' in lines
     assert "  image: 3 x 4, values from 0 to 11" in lines
@@ -189,3 +190,37 @@ def test_in_words_refuses_what_is_not_a_figure_and_says_what_to_pass():
     with pytest.raises(TypeError, match=r"not a list: pass e\.g\. plt\.gcf\(\)"):
         plots.in_words([1, 2])
     assert plots.in_words(plt.figure()) == "An empty figure."
+
+
+def test_in_words_writes_dates_as_dates_whether_matplotlib_or_pandas_plotted_them():
+    import pandas as pd
+
+    fig, ax = plt.subplots()
+    ax.plot(pd.date_range("2024-03-01", periods=3, freq="D"), [5.0, 7.0, 6.0], label="orders")
+    assert 'line "orders": 3 points (2024-03-01, 5), (2024-03-02, 7), (2024-03-03, 6)' in plots.in_words(ax)
+    monthly = pd.Series([1.0, 3.0, 2.0], index=pd.period_range("2024-01", periods=3, freq="M"), name="sales")
+    ax = monthly.plot(ax=plt.subplots()[1])
+    assert 'line "sales": 3 points (2024-01, 1), (2024-02, 3), (2024-03, 2)' in plots.in_words(ax)
+
+
+def test_in_words_reads_pies_contours_and_text_tick_labels():
+    fig, (pie, contour, matrix) = plt.subplots(1, 3)
+    pie.pie([1, 3], labels=["fraud", "genuine"])
+    contour.contourf(np.arange(16.0).reshape(4, 4), levels=[0, 5, 10, 15])
+    matrix.imshow([[50, 3], [7, 40]])
+    matrix.set_xticks([0, 1], ["genuine", "fraud"])
+    lines = plots.in_words(fig).splitlines()
+    assert "  pie: 2 wedges: fraud 25%, genuine 75%" in lines
+    assert not any(line.startswith("  labels on the chart") for line in lines)  # the pie's labels: said once
+    assert "  filled contours: 4 levels from 0 to 15" in lines
+    [matrix_head] = [line for line in lines if line.startswith("Panel 3 of 3")]
+    assert "from -0.5 to 1.5, ticks labelled genuine, fraud;" in matrix_head
+
+
+def test_in_words_says_which_feature_the_drift_plot_marks_as_drifted():
+    report = _report(shift=1.5)
+    distance = {d["feature_name"]: d["distance"] for d in report.drift}
+    words = plots.in_words(report.plot())
+    assert (f"3 bars: {distance['a']:.3g} for a, {distance['b']:.3g} for b (hatched //), {distance['c']:.3g} for c"
+            in words)
+    assert 'labels on the chart: "drifted"' in words
