@@ -134,16 +134,17 @@ def dawid_skene(
     by less than ``tol`` (largest absolute change) or ``max_iter`` rounds have run:
 
     * M-step: priors = mean posterior; annotator j's matrix row k = their answers on items weighted by
-      P(item is k), normalised. ``smoothing`` (a pseudo-count added to every cell) keeps a probability
-      from being exactly 0 when an annotator never gave some answer.
+      P(item is k), normalised. ``smoothing`` (a pseudo-count added to every cell, > 0) keeps a
+      probability from being exactly 0 when an annotator never gave some answer.
     * E-step: P(item is k) proportional to prior_k x product over its answers of P(that answer | k).
 
     With three answers per item, 100-450 rounds (a fraction of a second for a few hundred items);
     ``converged`` in the result says whether ``tol`` was met.
     """
-    if max_iter < 1 or tol <= 0 or smoothing < 0:
+    if max_iter < 1 or tol <= 0 or smoothing <= 0:
         raise ValueError(f"max_iter={max_iter!r}, tol={tol!r}, smoothing={smoothing!r}: give at least one "
-                         "iteration, a positive tolerance and a smoothing of 0 or more (0.01 is usual).")
+                         "iteration, a positive tolerance and a positive smoothing (0.01 is usual; with 0, a "
+                         "class an annotator never saw would have no matrix row).")
     enc = _encode(annotations, classes)
     counts = _counts(enc).to_numpy(dtype=float)
     posteriors = counts / counts.sum(axis=1, keepdims=True)

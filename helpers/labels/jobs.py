@@ -38,7 +38,7 @@ def simulate_annotations(
     ``truth``: one true class per item (n items); a Series' index becomes the item ids, otherwise items
     are numbered 0..n-1. ``per_item``: how many different annotators see each item, chosen at random
     for each item (``None``: the whole crew sees every item). Returns a DataFrame of n x per_item rows,
-    columns ``item``, ``annotator``, ``label``, sorted by item then by the annotator's place in the crew.
+    columns ``item``, ``annotator``, ``label``: items in the order of ``truth``, each item's answers in crew order.
     """
     items, true_labels = _items(truth)
     crew = _check_crew(crew, set(true_labels))

@@ -103,6 +103,8 @@ def test_answers_outside_the_given_classes_and_bad_settings_are_refused():
         consolidation.majority_vote(GOOD, classes=["a"])
     with pytest.raises(ValueError, match="at least one iteration"):
         consolidation.dawid_skene(GOOD, max_iter=0)
+    with pytest.raises(ValueError, match="positive smoothing"):
+        consolidation.dawid_skene(GOOD, smoothing=0)
     with pytest.raises(ValueError, match="no true label"):
         consolidation.accuracy(consolidation.majority_vote(GOOD), pd.Series(["a"], index=[1]))
 
