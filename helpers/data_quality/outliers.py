@@ -237,9 +237,12 @@ def isolation_outliers(frame: pd.DataFrame, columns: Sequence[str], *, share: fl
     """True for the ``share`` of complete rows with the highest isolation scores (False elsewhere)."""
     if not np.isscalar(share) or not 0 < share < 0.5:
         raise ValueError(f"share must be between 0 and 0.5 (the fraction of rows to flag, e.g. 0.02), got {share!r}.")
-    scores = isolation_scores(frame, columns, seed=seed)
-    cut = scores.quantile(1 - share)
-    return (scores > cut).fillna(False).astype(bool)
+    return _top_share(isolation_scores(frame, columns, seed=seed), share)
+
+
+def _top_share(scores: pd.Series, share: float) -> pd.Series:
+    """True for the rows whose score is above the (1 - share) quantile; missing scores are False."""
+    return (scores > scores.quantile(1 - share)).fillna(False).astype(bool)
 
 
 def cap_to_fences(values: Any, k: float = 1.5) -> pd.Series:
@@ -293,32 +296,11 @@ def flag_table(frame: pd.DataFrame, columns: Sequence[str], rules: Sequence[Rule
         raise ValueError("flag_table needs the numeric columns to judge, e.g. ['age', 'salary'].")
     show = [c for c in show if c not in columns and c != by]
     _need_columns(frame, columns + ([by] if by else []) + show, "flag_table")
-    broken = impossible_values(frame, rules)
-    why = {rule.name: rule.why for rule in rules}
     hidden = without_impossible(frame, rules)
     possible = pd.DataFrame({c: _numeric(hidden[c], f"column {c!r}") for c in columns}, index=frame.index)
-    groups = frame[by] if by else None
-    flags = pd.DataFrame(False, index=frame.index, columns=list(methods))
-    notes = pd.DataFrame(index=frame.index)
-    for column in columns:
-        values = possible[column]
-        hit = pd.Series(False, index=frame.index)
-        if "iqr" in methods:
-            flags["iqr"] |= (found := iqr_outliers(values, k, by=groups))
-            hit |= found
-        if "robust_z" in methods:
-            flags["robust_z"] |= (found := robust_z_outliers(values, threshold, by=groups))
-            hit |= found
-        notes[column] = _notes(values, hit, groups, k, column)
-    if "isolation" in methods:
-        scores = isolation_scores(possible, columns, seed=seed)
-        flags["isolation"] = (scores > scores.quantile(1 - share)).fillna(False).astype(bool)
-        notes["isolation"] = scores.map("isolation score {:.2f}".format).where(flags["isolation"], "")
-    details = notes.apply(lambda row: "; ".join(text for text in row if text), axis=1).astype("str") \
-        if len(notes.columns) else pd.Series("", index=frame.index, dtype="str")
-    impossible = broken.apply(lambda row: "; ".join(why[name] for name in broken.columns if row[name]), axis=1) \
-        if len(broken.columns) else pd.Series("", index=frame.index)
-    impossible = impossible.astype("str")
+    flags, details = _detect(possible, list(methods), frame[by] if by else None, k=k, threshold=threshold,
+                             share=share, seed=seed)
+    impossible = _broken_rules(frame, rules)
     n_methods = flags.sum(axis=1).astype("int64")
     flagged = (impossible != "") | (n_methods > 0)
     table = frame.loc[flagged, show + ([by] if by else []) + columns].copy()
@@ -328,8 +310,41 @@ def flag_table(frame: pd.DataFrame, columns: Sequence[str], rules: Sequence[Rule
         table[method] = flags.loc[flagged, method]
     table["n_methods"] = n_methods[flagged]
     table["detail"] = details[flagged]
+    # Impossible rows first (fix them before judging anything), then the most flagged.
     order = table.assign(_rank=(table["kind"] == "impossible").astype(int)).sort_values(["_rank", "n_methods"], ascending=False, kind="stable")
     return order.drop(columns="_rank")
+
+
+def _detect(possible: pd.DataFrame, methods: list[str], groups: pd.Series | None, *, k: float, threshold: float,
+            share: float, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Each method's flags (a boolean column per method, any column counts) and a note per flagged row."""
+    flags = pd.DataFrame(False, index=possible.index, columns=methods)
+    notes = pd.DataFrame(index=possible.index)
+    for column in possible.columns:
+        values = possible[column]
+        hit = pd.Series(False, index=possible.index)
+        if "iqr" in methods:
+            flags["iqr"] |= (found := iqr_outliers(values, k, by=groups))
+            hit |= found
+        if "robust_z" in methods:
+            flags["robust_z"] |= (found := robust_z_outliers(values, threshold, by=groups))
+            hit |= found
+        notes[column] = _notes(values, hit, groups, k, column)
+    if "isolation" in methods:
+        scores = isolation_scores(possible, list(possible.columns), seed=seed)
+        flags["isolation"] = _top_share(scores, share)
+        notes["isolation"] = scores.map("isolation score {:.2f}".format).where(flags["isolation"], "")
+    details = notes.apply(lambda row: "; ".join(text for text in row if text), axis=1).astype("str")
+    return flags, details
+
+
+def _broken_rules(frame: pd.DataFrame, rules: Sequence[Rule]) -> pd.Series:
+    """Per row, the ``why`` of every rule it breaks, "; "-joined ("" for a possible row)."""
+    broken = impossible_values(frame, rules)
+    why = {rule.name: rule.why for rule in rules}
+    if broken.columns.empty:
+        return pd.Series("", index=frame.index, dtype="str")
+    return broken.apply(lambda row: "; ".join(why[name] for name in broken.columns if row[name]), axis=1).astype("str")
 
 
 def apply_decisions(frame: pd.DataFrame, decisions: Mapping[Any, str], columns: Sequence[str], rules: Sequence[Rule] = (),
