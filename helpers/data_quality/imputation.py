@@ -143,6 +143,7 @@ def imputation_scores(X: pd.DataFrame, y: Any, *, model: Any = None, imputers: M
     same folds for every strategy); ``complete`` (the table before the gaps, same rows) adds a
     reference row. Columns: strategy, indicator, fold, metric ("neg_" dropped), score (errors positive).
     """
+    from sklearn.base import clone
     from sklearn.linear_model import LinearRegression
     from sklearn.model_selection import KFold, check_cv, cross_validate
 
@@ -164,7 +165,8 @@ def imputation_scores(X: pd.DataFrame, y: Any, *, model: Any = None, imputers: M
     runs = [(name, indicator, imputer) for name, imputer in imputers.items() for indicator in (False, True)]
     frames = []
     for name, indicator, imputer in runs:
-        pipeline = _pipeline(imputer.set_params(add_indicator=indicator), model)
+        # A clone: the caller's imputer keeps its own add_indicator setting.
+        pipeline = _pipeline(clone(imputer).set_params(add_indicator=indicator), model)
         scores = cross_validate(pipeline, X, y, cv=folds, scoring=scoring, error_score="raise")["test_score"]
         frames.append(_rows(name, indicator, scores * sign, metric))
     if complete is not None:

@@ -57,9 +57,10 @@ def test_the_table_is_complete_and_deterministic(gappy, table):
 def test_each_imputer_learns_from_the_training_folds_only(gappy):
     X, y, _ = gappy
     RecordingImputer.fitted_rows.clear()
-    scores = imputation.imputation_scores(X, y, imputers={"recorded": RecordingImputer()}, cv=KFold(4, shuffle=True, random_state=0))
+    mine = RecordingImputer()
+    scores = imputation.imputation_scores(X, y, imputers={"recorded": mine}, cv=KFold(4, shuffle=True, random_state=0))
     assert RecordingImputer.fitted_rows == [90] * 8  # 4 folds x (without, with indicator), 3/4 of 120 rows each
-    assert len(scores) == 8
+    assert len(scores) == 8 and mine.add_indicator is False  # the caller's imputer is left as it was
 
 
 def test_scores_are_those_of_the_pipeline_inside_cv_not_of_an_imputer_fitted_on_all_rows(gappy):
