@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["OKABE_ITO", "PALETTE", "LINESTYLES", "legend_below", "in_words", "figure_html", "figures_described", "describe_figures", "loss_curves", "fitted_line", "predicted_vs_actual",
+__all__ = ["OKABE_ITO", "PALETTE", "LINESTYLES", "REFERENCE_STYLE", "legend_below", "in_words", "figure_html", "figures_described", "describe_figures", "loss_curves", "fitted_line", "predicted_vs_actual",
            "train_validation_error"]
 
 # Okabe & Ito (2008), "Color Universal Design": eight colours that stay distinct under protanopia,
@@ -30,6 +30,8 @@ OKABE_ITO = {
 PALETTE = tuple(OKABE_ITO.values())
 # The second cue of a line after its colour: the n-th line of a figure gets the n-th style.
 LINESTYLES = ("-", "--", "-.", ":")
+# A reference line (the best possible loss): dash-dot-dot, a pattern no data line of LINESTYLES has.
+REFERENCE_STYLE = (0, (6, 2, 1, 2, 1, 2))
 
 
 def _axes(ax):
@@ -78,7 +80,7 @@ def loss_curves(
 ):
     """One line per named loss history (x = index: 0 is the loss before training).
 
-    ``optimum`` draws the best reachable loss as a dashed line; ``log`` uses a log y-axis, which
+    ``optimum`` draws the best reachable loss as a black dash-dot-dot line (a pattern no loss line has); ``log`` uses a log y-axis, which
     shows a crawl, a convergence and a divergence on one scale. Non-finite values are left out.
     """
     ax = _axes(ax)
@@ -87,7 +89,7 @@ def loss_curves(
         values = np.where(np.isfinite(values), values, np.nan)
         ax.plot(np.arange(values.size), values, linestyle=LINESTYLES[i % len(LINESTYLES)], label=label)
     if optimum is not None:
-        ax.axhline(optimum, color="black", linestyle="--", linewidth=1, label="best possible")
+        ax.axhline(optimum, color="black", linestyle=REFERENCE_STYLE, linewidth=1, label="best possible")
     return _finish(ax, xlabel, ylabel, title, log_y=log)
 
 

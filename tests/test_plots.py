@@ -81,8 +81,11 @@ def test_setup_makes_the_palette_every_figure_s_colour_cycle(capsys):
 
 
 def test_lines_differ_by_style_or_marker_not_only_by_colour():
-    ax = plots.loss_curves({"a": [3, 2, 1], "b": [3, 2.5, 2], "c": [3, 1, 0.5]}, log=False)
-    assert len({line.get_linestyle() for line in ax.lines[:3]}) == 3
+    ax = plots.loss_curves({"a": [3, 2, 1], "b": [3, 2.5, 2], "c": [3, 1, 0.5], "d": [3, 3, 3]}, log=False,
+                           optimum=0.4)
+    # get_linestyle() says "--" for any custom dash pattern: compare the patterns themselves.
+    patterns = [repr(line._unscaled_dash_pattern) for line in ax.lines]
+    assert len(set(patterns)) == 5, patterns  # 4 losses and the optimum, each its own pattern
     ax = plots.train_validation_error([1, 2, 3], [0.3, 0.2, 0.1], [0.5, 0.2, 0.4], mark_best=False)
     assert ax.lines[0].get_marker() != ax.lines[1].get_marker()
 
