@@ -12,6 +12,7 @@ coefficient absorbs any constant.)
 - :func:`mask_not_at_random` makes a complete table gappy in a seeded, documented way;
 - :func:`boston_with_gaps` is the course's example: Boston house values with the lower-status share,
   the rooms and the crime rate missing more often where they are extreme;
+- :func:`fill_errors` compares the values each strategy fills in with the true ones (known here);
 - :func:`imputation_scores` (one row per strategy, indicator and fold) and
   :func:`compare_imputers` (mean and standard deviation over the folds) do the comparison::
 
@@ -34,6 +35,7 @@ __all__ = [
     "boston_with_gaps",
     "imputation_scores",
     "compare_imputers",
+    "fill_errors",
 ]
 
 #: The strategies :func:`make_imputers` builds, in the order the tables list them.
@@ -191,3 +193,37 @@ def compare_imputers(X: pd.DataFrame, y: Any, **options: Any) -> pd.DataFrame:
     scores = imputation_scores(X, y, **options)
     summary = scores.groupby(["strategy", "indicator", "metric"], sort=False)["score"].agg(["mean", "std", "count"])
     return summary.rename(columns={"count": "folds"}).reset_index()
+
+
+def fill_errors(X: pd.DataFrame, complete: pd.DataFrame, *, imputers: Mapping[str, Any] | None = None,
+                seed: int = 42) -> pd.DataFrame:
+    """How close each strategy's filled-in values come to the true ones, per column with gaps.
+
+    Each imputer (default :func:`make_imputers`) fills ``X`` after standardising (as in the
+    pipelines); the filled cells are compared with ``complete`` in the column's own unit. No label and
+    no model are involved, so fitting on every row is fair here (it is not a score of a model).
+    Returns one row per strategy and column: strategy, column, filled (cells), rmse and bias (mean
+    filled - mean true: negative when the strategy fills in values too small, as the mean does when
+    large values went missing).
+    """
+    from sklearn.base import clone
+    from sklearn.preprocessing import StandardScaler
+
+    X = _numeric_frame(X, "fill_errors")
+    if not isinstance(complete, pd.DataFrame) or complete.shape != X.shape or complete.isna().any().any():
+        raise ValueError("complete must be the same table without gaps: same rows and columns as X, no missing values.")
+    imputers = make_imputers(seed) if imputers is None else dict(imputers)
+    gaps = X.isna()
+    if not gaps.any().any():
+        raise ValueError("X has no missing values: nothing was filled in. Make gaps first (mask_not_at_random).")
+    scaler = StandardScaler().fit(X)
+    rows = []
+    for name, imputer in imputers.items():
+        filled = scaler.inverse_transform(clone(imputer).set_params(add_indicator=False).fit_transform(scaler.transform(X)))
+        filled = pd.DataFrame(filled, index=X.index, columns=X.columns)
+        for column in X.columns[gaps.any()]:
+            cells = gaps[column]
+            error = filled.loc[cells, column] - complete.loc[cells, column].astype("float64")
+            rows.append({"strategy": name, "column": column, "filled": int(cells.sum()),
+                         "rmse": float(np.sqrt(np.mean(error**2))), "bias": float(error.mean())})
+    return pd.DataFrame(rows).astype({"strategy": "str", "column": "str"})

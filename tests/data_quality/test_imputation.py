@@ -120,3 +120,16 @@ def test_boston_with_gaps_is_the_documented_table():
 def test_bad_input_names_the_fix(gappy, call, error, fix):
     with pytest.raises(error, match=fix):
         call(*gappy)
+
+
+def test_fill_errors_show_the_mean_fills_too_small_where_large_values_went_missing(gappy):
+    X, _, complete = gappy
+    table = imputation.fill_errors(X, complete).set_index(["strategy", "column"])
+    assert list(table.index) == [(s, c) for s in imputation.STRATEGIES for c in ("x1", "x2")]
+    assert table.loc[("mean", "x1"), "filled"] == X["x1"].isna().sum()
+    assert table.loc[("mean", "x1"), "bias"] < -0.5  # the gaps were the large values: the mean is too small
+    # x2 and x3 follow x1: the strategies that look at the other columns fill in far closer values.
+    assert table.loc[("iterative", "x1"), "rmse"] < table.loc[("mean", "x1"), "rmse"] / 2
+    assert table.loc[("knn", "x1"), "rmse"] < table.loc[("mean", "x1"), "rmse"]
+    with pytest.raises(ValueError, match="without gaps"):
+        imputation.fill_errors(X, X)
