@@ -8,7 +8,10 @@ Accessibility: the course's colours are the Okabe-Ito palette (:data:`PALETTE`),
 the common colour-vision deficiencies; :func:`helpers.course.notebook.setup` makes it matplotlib's
 colour cycle. Colour is never the only cue: lines also differ by line style or marker, and a figure
 whose point is a number has a one-line text summary the notebook prints (e.g.
-``MonitoringReport.summary()``).
+``MonitoringReport.summary()``). :func:`in_words` describes any figure in text, computed from what
+it draws; with ``setup(..., describe_figures=True)`` or ``FLYWHEEL_DESCRIBE_FIGURES=1`` every figure
+is shown as :func:`figure_html` (the picture with alt text, and its description as a caption) for a
+learner using a screen reader.
 """
 
 from __future__ import annotations
