@@ -58,7 +58,10 @@ def _describe(value: Any) -> str:
 def predict(fn):
     check_callable("predict", fn)
     for X, _, w, b in _cases():
-        check_close(f"predict(X, w, b) for X of shape {X.shape}", fn(X.copy(), w.copy(), b), X @ w + b)
+        got = fn(X.copy(), w.copy(), b)
+        forgot_bias = np.shape(got) == (len(X),) and np.allclose(np.asarray(got, float), X @ w, rtol=1e-5)
+        check_close(f"predict(X, w, b) for X of shape {X.shape}", got, X @ w + b,
+                    hint="the bias is missing: add b to every prediction." if forgot_bias else None)
 
 
 # --- exercise: loss ------------------------------------------------------------------------------
@@ -315,6 +318,19 @@ def _ridge_wrong_answers():
     ]
 
 
+def _ridge_diagnosis(grad_w: np.ndarray, plain_w: np.ndarray, w: np.ndarray, l2: float) -> str | None:
+    """Name the slip when grad_w is the plain gradient plus a wrong multiple of l2 * w; None keeps the standing hint."""
+    penalty = l2 * w
+    if l2 == 0 or not np.any(penalty):
+        return None
+    slips = {
+        "the penalty is missing: grad_w equals the plain squared-loss gradient, but l2 > 0.": 0.0,
+        "the penalty's gradient is l2 * w, half the right value: the derivative of w² is 2w.": 1.0,
+        "the penalty is subtracted: it rewards large weights; add the penalty's gradient.": -2.0,
+    }
+    return next((slip for slip, factor in slips.items() if np.allclose(grad_w, plain_w + factor * penalty, rtol=1e-6)), None)
+
+
 @check.exercise(title="the gradient with an L2 penalty", hint=RIDGE_HINT, wrong=_ridge_wrong_answers)
 def ridge_gradient(fn):
     check_callable("ridge_gradient", fn)
@@ -323,6 +339,7 @@ def ridge_gradient(fn):
             answer = fn(X.copy(), y.copy(), w.copy(), b, l2)
             grad_w, grad_b = _pair("ridge_gradient(X, y, w, b, l2)", answer, X.shape[1], RIDGE_HINT, where=f" with l2={l2}")
             expected_w, expected_b = gd.gradient(X, y, w, b, l2=l2)
-            check_close(f"grad_w with l2={l2} for X of shape {X.shape}", grad_w, expected_w)
+            check_close(f"grad_w with l2={l2} for X of shape {X.shape}", grad_w, expected_w,
+                        hint=_ridge_diagnosis(grad_w, gd.gradient(X, y, w, b)[0], w, l2))
             check_close(f"grad_b with l2={l2} for X of shape {X.shape}", grad_b, expected_b,
                         hint="the penalty is on the weights only: the bias's gradient is unchanged.")

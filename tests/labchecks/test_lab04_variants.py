@@ -24,7 +24,7 @@ def test_predict_accepts_matmul_einsum_loops_and_float32():
 
 
 def test_predict_names_the_bias_the_shape_and_the_return():
-    rejects(check.predict, lambda X, w, b: X @ w, hint="predict(X, w, b)")
+    rejects(check.predict, lambda X, w, b: X @ w, hint="the bias is missing")
     rejects(check.predict, lambda X, w, b: (X @ w + b)[:, None], hint="shape (7, 1), but shape (7,)")
     rejects(check.predict, lambda X, w, b: None, hint="forget to `return`")
 
@@ -177,4 +177,13 @@ def test_ridge_gradient_names_the_penalised_bias():
     rejects(check.ridge_gradient, lambda X, y, w, b, l2: (gd.gradient(X, y, w, b)[0] + 2 * l2 * w,
                                                           gd.gradient(X, y, w, b)[1] + 2 * l2 * b),
             hint="the penalty is on the weights only")
-    rejects(check.ridge_gradient, lambda X, y, w, b, l2: gd.gradient(X, y, w, b), hint="grad_w with l2=0.5")
+    rejects(check.ridge_gradient, lambda X, y, w, b, l2: gd.gradient(X, y, w, b), hint=["grad_w with l2=0.5",
+                                                                                      "the penalty is missing"])
+
+
+def test_ridge_gradient_names_a_missing_factor_and_a_flipped_penalty():
+    rejects(check.ridge_gradient, lambda X, y, w, b, l2: (gd.gradient(X, y, w, b)[0] + l2 * w, gd.gradient(X, y, w, b)[1]),
+            hint="half the right value")
+    rejects(check.ridge_gradient, lambda X, y, w, b, l2: (gd.gradient(X, y, w, b)[0] - 2 * l2 * w,
+                                                          gd.gradient(X, y, w, b)[1]),
+            hint="rewards large weights")
