@@ -89,9 +89,9 @@ def review_threshold(fn):
 
 # --- exercise: the daily review load, in SQL over the lake ----------------------------------------
 
-SQL_HINT = (
-    "SELECT tx_day, COUNT(*) AS payments, SUM(CAST(flagged AS INTEGER)) AS flagged, "
-    "AVG(CAST(flagged AS DOUBLE)) AS flagged_share FROM curated.scored_payments GROUP BY tx_day ORDER BY tx_day"
+SQL_HINT = (  # a closer hint, not the query: the lab shows the answer only on request
+    "GROUP BY tx_day ORDER BY tx_day, COUNT(*) for the payments; the boolean flagged counts as 0/1 once CAST to "
+    "INTEGER (SUM: how many) or to DOUBLE (AVG: the share); name the columns with AS"
 )
 
 
