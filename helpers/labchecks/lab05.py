@@ -93,7 +93,7 @@ def training_csv(fn):
             before = frame.copy()
             path = Path(folder) / f"case{number}" / "train.csv"
             path.parent.mkdir()
-            fn(frame, label, path)
+            fn(frame, label, str(path))  # a str, as the notebook passes it
             if not frame.equals(before):
                 fail("`write_training_csv` changed the DataFrame it was given: build a new frame instead.", CSV_HINT)
             data = _read_numbers(path, "write_training_csv", CSV_HINT)

@@ -52,6 +52,17 @@ def test_training_csv_names_headers_indexes_label_order_and_booleans():
     rejects(check.training_csv, in_place, hint="changed the DataFrame it was given")
 
 
+def test_training_csv_passes_a_str_path_as_the_notebook_does():
+    def with_path_methods(frame, label, path):  # works on a Path only; the notebook passes "credit/train.csv"
+        path.write_text(_reordered_text(frame, label))
+
+    rejects(check.training_csv, with_path_methods, hint=["AttributeError", "'str' object has no attribute 'write_text'"])
+
+
+def _reordered_text(frame, label):
+    return frame[[label] + [c for c in frame if c != label]].astype(float).to_csv(header=False, index=False)
+
+
 # --- a final metric --------------------------------------------------------------------------------
 
 
@@ -189,3 +200,23 @@ def test_anomaly_threshold_names_ddof_sigmas_median_and_variance():
     rejects(check.anomaly_threshold, lambda s, sigmas=3: np.mean(s) + 3 * np.std(s), hint="`sigmas` is ignored")
     rejects(check.anomaly_threshold, lambda s, sigmas=3: np.median(s) + sigmas * np.std(s), hint="median")
     rejects(check.anomaly_threshold, lambda s, sigmas=3: np.mean(s) + sigmas * np.var(s), hint="variance")
+
+
+def test_the_cell_after_one_hot_keys_takes_every_accepted_style():
+    """Cell 'rows = fm.one_hot_rows(...)' compares its rows with the learner's keys: a tuple or an array (both ✔) must
+    not fail there."""
+    import nbformat
+
+    from helpers import ROOT
+
+    notebook = nbformat.read(ROOT / "solutions" / "05_builtin_algorithms.ipynb", as_version=4)
+    [line] = [line for cell in notebook.cells if cell.cell_type == "code" and "fm.one_hot_rows(" in cell.source
+              for line in cell.source.splitlines() if "one_hot_keys(" in line]
+    rows = [type("Row", (), {"indices": np.array([2, 13])})()]
+    styles = [lambda user, item, n_users: (int(user), int(item) + n_users),
+              lambda user, item, n_users: np.array([user, n_users + item]),
+              lambda user, item, n_users: [user, n_users + item]]
+    for one_hot_keys in styles:
+        accepts(check.one_hot_keys, one_hot_keys)
+        exec(line, {"rows": rows, "one_hot_keys": one_hot_keys, "user": np.array([2]), "item": np.array([3]),
+                    "n_users": 10})
