@@ -273,7 +273,7 @@ def plot_curve(curve: Sequence[SearchResult], hand: SearchResult | None = None, 
                     ha="center", fontsize="small")
     if hand is not None:
         ax.axhline(hand.test_auc, color=PALETTE[1], linestyle=LINESTYLES[1],
-                   label=f"hand-tuned ({hand.full_fits:.0f} full fits)")
+                   label=f"{hand.method} ({hand.full_fits:.0f} full fits)")
     ax.set_xscale("log")
     ax.set_xlabel("budget: fits on all training rows (log scale); labels = candidates")
     ax.set_ylabel("test ROC AUC")
