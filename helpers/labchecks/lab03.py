@@ -86,7 +86,8 @@ _HOURS = np.array([0, 3, 6, 12, 18, 23])
 
 @check.exercise(
     title="the hour on a circle",
-    hint="angle = 2 * np.pi * hours / 24; return np.sin(angle), np.cos(angle)",
+    hint="a day is one turn of the circle, 2π radians, so the angle is 2π · hour / 24; return its sine, then its "
+         "cosine",
     wrong=lambda: [
         (lambda hours: (np.sin(np.asarray(hours) / 24), np.cos(np.asarray(hours) / 24)),),  # forgot 2 pi
         (lambda hours: (np.cos(2 * np.pi * np.asarray(hours) / 24), np.sin(2 * np.pi * np.asarray(hours) / 24)),),
@@ -135,8 +136,9 @@ def _numeric_only_model():
 
 PIPELINE_NUMERIC = ["temp", "hum", "windspeed"]
 PIPELINE_CATEGORICAL = ["hour_x_workingday", "weather"]
-PIPELINE_HINT = ("Pipeline([('prepare', ColumnTransformer([('scale', StandardScaler(), numeric), "
-                 "('onehot', OneHotEncoder(handle_unknown='ignore'), categorical)])), ('model', Ridge())])")
+PIPELINE_HINT = ("a Pipeline of two (name, step) pairs: a ColumnTransformer with one (name, transformer, columns) "
+                 "entry per group (StandardScaler for the numbers, OneHotEncoder(handle_unknown='ignore') for the "
+                 "categories), then Ridge()")
 
 
 def _steps(transformer) -> list:
@@ -271,7 +273,8 @@ def _bare_regression():
 
 @check.exercise(
     title="a chronological split",
-    hint="features.train_val_test_split(X, y, shuffle=False): the first 60% of the hours train, the last 20% test",
+    hint="the rows are in time order; the split helper keeps that order when told not to shuffle "
+         "(help(features.train_val_test_split)): the first 60% of the hours train, the last 20% test",
     wrong=lambda: [
         (bikeshare_split(),),  # the random split
         (_reversed_split(),),

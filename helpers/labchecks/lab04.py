@@ -47,7 +47,7 @@ def _describe(value: Any) -> str:
 
 @check.exercise(
     title="predict",
-    hint="one matrix-vector product and a bias: X @ w + b",
+    hint="one matrix-vector product (@) of X with w, and the bias added to every row",
     wrong=lambda: [
         (lambda X, w, b: X @ w,),  # forgot the bias
         (lambda X, w, b: (X @ w + b)[:, None],),  # a column, shape (n, 1)
@@ -69,7 +69,7 @@ def predict(fn):
 
 @check.exercise(
     title="the squared loss",
-    hint="the mean of the squared residuals: np.mean((X @ w + b - y) ** 2)",
+    hint="the mean (np.mean) of the squared residuals, prediction minus target",
     wrong=lambda: [
         (lambda X, y, w, b: np.sum((X @ w + b - y) ** 2),),  # sum, not mean
         (lambda X, y, w, b: np.sqrt(np.mean((X @ w + b - y) ** 2)),),  # RMSE
@@ -106,7 +106,8 @@ def _loss_diagnosis(got: Any, residual: np.ndarray) -> str | None:
 
 # --- exercise: gradient --------------------------------------------------------------------------
 
-GRADIENT_HINT = "residual = X @ w + b - y; grad_w = 2 / n * X.T @ residual; grad_b = 2 / n * residual.sum()"
+GRADIENT_HINT = ("compute the residuals (prediction - target) once; grad_w is X transposed times them, grad_b "
+                 "their sum, both scaled by 2 / n")
 
 
 def _loop_but_wrong(X, y, w, b):
@@ -166,7 +167,8 @@ def _gradient_diagnosis(got: Any, expected: np.ndarray) -> str:
 
 @check.exercise(
     title="one gradient-descent step",
-    hint="w_new = w - learning_rate * grad_w and b_new = b - learning_rate * grad_b (go downhill: minus)",
+    hint="move against the gradient: subtract learning_rate times grad_w from w and times grad_b from b, as new "
+         "values (go downhill: minus)",
     wrong=lambda: [
         (lambda X, y, w, b, lr: (w + lr * gd.gradient(X, y, w, b)[0], b + lr * gd.gradient(X, y, w, b)[1]),),
         (lambda X, y, w, b, lr: (w - gd.gradient(X, y, w, b)[0], b - gd.gradient(X, y, w, b)[1]),),  # no rate
@@ -266,7 +268,7 @@ def train(fn):
 
 @check.exercise(
     title="the loss in torch",
-    hint="the same formula on tensors: torch.mean((X @ w + b - y) ** 2), returned as a tensor",
+    hint="the numpy formula works on tensors (torch.mean of the squared residuals); return the tensor itself",
     wrong=lambda: [
         (lambda X, y, w, b: ((X @ w + b - y) ** 2).mean().item(),),  # a float: autograd cannot follow
         (lambda X, y, w, b: ((X @ w + b - y) ** 2).sum(),),  # sum, not mean

@@ -68,8 +68,8 @@ def _label_first(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     return frame[[label] + [c for c in frame if c != label]]
 
 
-CSV_HINT = "put the label first: frame[[label] + other columns], turn booleans into numbers with .astype(int), " \
-           "then .to_csv(path, header=False, index=False)"
+CSV_HINT = "put the label first (frame[[label] + the other columns]), turn booleans into numbers (.astype(int)), " \
+           "and write with to_csv, switching off its header and its index"
 
 
 @check.exercise(
@@ -112,7 +112,7 @@ def training_csv(fn):
 
 # --- exercise: a metric out of describe() ----------------------------------------------------------
 
-METRIC_HINT = "loop over description['FinalMetricDataList'] and return float(m['Value']) where m['MetricName'] == name"
+METRIC_HINT = "find the entry of description['FinalMetricDataList'] whose 'MetricName' is name; return its 'Value' as a float"
 
 
 def _descriptions() -> list[tuple[dict, str, float]]:
@@ -397,7 +397,7 @@ def script_arguments(path):
 
 # --- exercise: a rating as one-hot feature indices (factorization machines) ----------------------------
 
-KEYS_HINT = "the user's column is its code; the item's column is n_users + its code: return [user, n_users + item]"
+KEYS_HINT = "the user's column is its code; the item columns start after the n_users user columns"
 
 
 @check.exercise(
@@ -438,7 +438,7 @@ def _keys_diagnosis(got: list[int], user: int, item: int, n_users: int) -> str:
 
 # --- exercise: the mean + 3 std anomaly threshold (random cut forest) --------------------------------
 
-THRESHOLD_HINT = "np.mean(scores) + sigmas * np.std(scores) (NumPy's default std, ddof=0)"
+THRESHOLD_HINT = "the mean of the scores plus sigmas times their standard deviation (NumPy's np.std, ddof=0)"
 
 
 @check.exercise(
