@@ -345,3 +345,110 @@ def test_02_stored_output_shows_cleaning_revealing_missing_dates(cleaning_notebo
 def test_02_a_contradicting_output_is_refused(cleaning_notebook, old, new):
     with pytest.raises(AssertionError):
         assert_cleaning_lesson(doctored(cleaning_notebook, 'states = {"raw": raw', old, new))
+
+
+# --- 08: the monitor, not the endpoint, notices the squeezed balances (section 6) -------------------
+
+DEPLOYMENT = SOLUTIONS / "08_deployment.ipynb"
+
+
+def assert_drift_lesson(notebook) -> None:
+    """08's claim: usual traffic raises no violation; with 50% larger balances the endpoint still answers
+    (and flags more customers), and only the monitor notices, on the balance (``_c1``) alone."""
+    usual = output_text(code_cell(notebook, "usual = monitor.run_monitoring"))
+    assert number(r"checked, (\d+) violations", usual) == 0, f"the text says usual traffic is clean:\n{usual}"
+    drifted = output_text(code_cell(notebook, "drifted = monitor.run_monitoring"))
+    named = re.findall(r"^(_c\d+) (\w+):", drifted, flags=re.MULTILINE)
+    assert named == [("_c1", "baseline_drift_check")], f"the text says the balance (_c1) drifted, alone:\n{drifted}"
+    flagged_usual = number(r"flagged ([\d.]+)% as likely", usual)
+    assert number(r"flagged ([\d.]+)% as likely", drifted) > flagged_usual, "the notes say the model flags more"
+
+
+@pytest.fixture(scope="module")
+def deployment():
+    return nbformat.read(DEPLOYMENT, as_version=4)
+
+
+def test_08_stored_outputs_show_only_the_monitor_noticing_the_balance_drift(deployment):
+    assert_drift_lesson(deployment)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ("usual = monitor.run_monitoring", "checked, 0 violations", "checked, 2 violations"),
+    ("drifted = monitor.run_monitoring", "_c1 baseline_drift_check", "_c2 baseline_drift_check"),
+], ids=["usual-not-clean", "other-feature"])
+def test_08_a_contradicting_output_is_refused(deployment, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_drift_lesson(doctored(deployment, marker, old, new))
+
+
+# --- 09: epsilon-greedy keeps paying for exploring, UCB and Thompson sampling flatten (section 2) -------
+
+
+def regret_rows(notebook) -> dict[str, tuple[float, float]]:
+    """09's regret table: strategy -> (regret after half the pulls, regret added in the second half)."""
+    text = output_text(code_cell(notebook, "print(regret_table(runs)"))
+    rows = re.findall(r"^(\S.*?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", text, flags=re.MULTILINE)
+    assert len(rows) == 3, text
+    return {name: (float(half), float(added)) for name, _, _, half, _, added in rows}
+
+
+def assert_regret_lesson(notebook) -> None:
+    """"Epsilon-greedy's regret keeps growing ... UCB and Thompson sampling explore less and less, so their regret
+    flattens": epsilon-greedy adds the most in the second half; the other two add far less than in the first."""
+    rows = regret_rows(notebook)
+    greedy = next(name for name in rows if name.startswith("epsilon-greedy"))
+    others = {name: value for name, value in rows.items() if name != greedy}
+    assert all(rows[greedy][1] > 2 * added for _, added in others.values()), f"epsilon-greedy keeps growing: {rows}"
+    assert all(added < 0.5 * half for half, added in others.values()), f"UCB and Thompson flatten: {rows}"
+
+
+def test_09_stored_regret_shows_epsilon_greedy_growing_and_the_others_flattening(rl_intro):
+    assert_regret_lesson(rl_intro)
+
+
+def test_09_a_regret_table_that_does_not_flatten_is_refused(rl_intro):
+    text = output_text(code_cell(rl_intro, "print(regret_table(runs)"))
+    ucb = next(line for line in text.splitlines() if line.startswith("UCB"))
+    flat = ucb[: ucb.rstrip().rfind(" ")] + " 13.0"  # UCB adding in the second half what it did in the first
+    with pytest.raises(AssertionError):
+        assert_regret_lesson(doctored(rl_intro, "print(regret_table(runs)", ucb, flat))
+
+
+# --- 10: the first model loses to today's rule, the tuned one beats it (sections 5-6) ----------------
+
+CAPSTONE = SOLUTIONS / "10_capstone.ipynb"
+
+
+def validation_costs(notebook) -> dict[str, float]:
+    text = output_text(code_cell(notebook, 'pd.Series(validation_costs, name="validation cost ($)")'))
+    found = dict(re.findall(r"^(review nothing|rule: amount > \$220|first model|tuned model)\s+([\d.]+)\s*$", text,
+                            flags=re.MULTILINE))
+    assert len(found) == 4, text
+    return {name: float(cost) for name, cost in found.items()}
+
+
+def assert_capstone_lesson(notebook) -> None:
+    """"The first model does not beat today's rule on the validation days"; tuning is what makes it worth
+    deploying, and the deployed model meets the statement's target and beats the rule on the test weeks."""
+    costs = validation_costs(notebook)
+    assert costs["first model"] > costs["rule: amount > $220"], f"the text says the first model loses: {costs}"
+    assert costs["tuned model"] < costs["rule: amount > $220"], f"the tuned model should beat the rule: {costs}"
+    text = output_text(code_cell(notebook, "beats the baseline rule"))
+    assert "met: True; beats the baseline rule: True" in text, text
+
+
+@pytest.fixture(scope="module")
+def capstone():
+    return nbformat.read(CAPSTONE, as_version=4)
+
+
+def test_10_stored_outputs_show_the_first_model_losing_and_the_tuned_one_winning(capstone):
+    assert_capstone_lesson(capstone)
+
+
+def test_10_a_first_model_that_beats_the_rule_is_refused(capstone):
+    first = validation_costs(capstone)["first model"]
+    with pytest.raises(AssertionError, match="first model loses"):
+        assert_capstone_lesson(doctored(capstone, 'pd.Series(validation_costs, name="validation cost ($)")',
+                                        f"{first:.2f}", "1000.00"))
