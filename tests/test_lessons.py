@@ -452,3 +452,132 @@ def test_10_a_first_model_that_beats_the_rule_is_refused(capstone):
     with pytest.raises(AssertionError, match="first model loses"):
         assert_capstone_lesson(doctored(capstone, 'pd.Series(validation_costs, name="validation cost ($)")',
                                         f"{first:.2f}", "1000.00"))
+
+
+# --- 03, 04, 05: the figures' text equivalents and the tables back the prose -------------------------
+
+FEATURES = SOLUTIONS / "03_feature_engineering.ipynb"
+GRADIENT_DESCENT = SOLUTIONS / "04_linear_regression_gd.ipynb"
+BUILTINS = SOLUTIONS / "05_builtin_algorithms.ipynb"
+
+
+def assert_features_lesson(notebook) -> None:
+    """03's claims: commute peaks on working days only; "from R² 0.37 to about 0.8" with engineered features;
+    the chronological score is lower than the random split's; the leaky columns score a perfect R²."""
+    hours = output_text(code_cell(notebook, "by_hour = bikes.groupby"))
+    rows = {int(hour): (int(off), int(work)) for hour, off, work in re.findall(r"(?m)^(\d+)\s+(\d+)\s+(\d+)\s*$", hours)}
+    for commute in (8, 17):
+        assert rows[commute][1] > 1.5 * rows[commute][0], f"a working-day peak at {commute}:00:\n{hours}"
+    assert 11 <= number(r"weekend or holiday: busiest at (\d+):00", hours) <= 15, hours
+    assert number(r"working day: busiest at (\d+):00", hours) in (8, 17, 18), hours
+
+    table = output_text(code_cell(notebook, "feature_sets = {"))
+    first = number(r"hour as a number\s+([\d.]+)", table)
+    last = number(r"\+ interactions, month\s+([\d.]+)", table)
+    assert first < 0.45 and last >= 0.75, f"the text says from R² 0.37 to about 0.8:\n{table}"
+
+    splits = output_text(code_cell(notebook, 'for name, parts in (("random split"'))
+    assert number(r"chronological split\s+([\d.]+)", splits) < number(r"random split\s+([\d.]+)", splits), splits
+    leak = output_text(code_cell(notebook, "leaky_model = features.make_model("))
+    assert number(r"validation R² with casual and registered: ([\d.]+)", leak) > 0.999, leak
+
+
+def assert_gradient_descent_lesson(notebook) -> None:
+    """04's claims: neither 40-step walk reaches the bottom; 0.003 and 0.05 crawl, 0.2 converges, 0.3 diverges;
+    unscaled Boston crawls while standardised reaches the best loss; the validation error falls then rises."""
+    walks = output_text(code_cell(notebook, "for ax, rate in zip(axes, [0.1, 0.25]):"))
+    for end, best in re.findall(r"loss ([\d.]+), best ([\d.]+)", walks):
+        assert float(end) > 1.05 * float(best), f"the text says neither walk has reached the star:\n{walks}"
+    assert len(re.findall(r"after 40 steps", walks)) == 2, walks
+
+    rates = output_text(code_cell(notebook, "tries = {"))
+    verdicts = dict(re.findall(r"learning rate ([\d.]+): (crawls|converges|diverges)", rates))
+    assert verdicts == {"0.003": "crawls", "0.05": "crawls", "0.2": "converges", "0.3": "diverges"}, rates
+
+    boston = output_text(code_cell(notebook, "raw_run = gd.gradient_descent"))
+    best = number(r"best possible ([\d.]+)", boston)
+    assert number(r"raw: loss\s+([\d.]+)", boston) > 2 * best, boston
+    assert number(r"standardised: loss\s+([\d.]+)", boston) <= 1.001 * best, boston
+
+    degrees = output_text(code_cell(notebook, "degrees = list(range(1, 13))"))
+    train = [float(v) for v in re.search(r"training MSE\s+(.+)", degrees).group(1).split()]
+    validation = [float(v) for v in re.search(r"validation MSE\s+(.+)", degrees).group(1).split()]
+    assert all(a >= b for a, b in zip(train, train[1:])), f"the training error only goes down:\n{degrees}"
+    lowest = validation.index(min(validation))
+    assert 0 < lowest < len(validation) - 1 and validation[-1] > 5 * min(validation), degrees
+
+
+def assert_builtins_lesson(notebook) -> None:
+    """05's claims: four components keep two thirds of the variance; more sigmas flag fewer readings; the forest
+    and isolation forest both rank the faults high and much alike; trees beat the linear model."""
+    pca = output_text(code_cell(notebook, 'pca_algorithm = algorithms.get("pca")'))
+    assert 60 <= number(r"the first four keep (\d+)%", pca) <= 72, f"the text says two thirds:\n{pca}"
+
+    flags = output_text(code_cell(notebook, "def flag_report(sigmas):"))
+    flagged = [int(n) for n in re.findall(r"(?m)^mean \+ \d std\s+[\d.]+\s+(\d+)", flags)]
+    assert len(flagged) == 3 and flagged[0] > flagged[1] > flagged[2], f"fewer sigmas flag more readings:\n{flags}"
+
+    ranking = output_text(code_cell(notebook, "isolation_scores = -IsolationForest"))
+    assert number(r"random cut forest\s+([\d.]+)", ranking) > 0.9 and number(r"isolation forest\s+([\d.]+)", ranking) > 0.9
+    assert number(r"\(Spearman\): ([\d.]+)", ranking) > 0.6, f"the text says they rank much alike:\n{ranking}"
+
+    aucs = output_text(code_cell(notebook, 'machine_auc["random forest (your script)"]'))
+    assert number(r"random forest \(your script\)\s+([\d.]+)", aucs) > number(r"linear-learner\s+([\d.]+)", aucs), aucs
+
+
+@pytest.fixture(scope="module")
+def feature_engineering():
+    return nbformat.read(FEATURES, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def gradient_descent():
+    return nbformat.read(GRADIENT_DESCENT, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def builtin_algorithms():
+    return nbformat.read(BUILTINS, as_version=4)
+
+
+def test_03_stored_outputs_show_what_the_text_says(feature_engineering):
+    assert_features_lesson(feature_engineering)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ("by_hour = bikes.groupby", "working day: busiest at 17:00", "working day: busiest at 13:00"),
+    ("feature_sets = {", "0.82", "0.52"),
+    ('for name, parts in (("random split"', "0.78", "0.81"),
+], ids=["no-commute-peak", "features-buy-little", "chronological-above-random"])
+def test_03_a_contradicting_output_is_refused(feature_engineering, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_features_lesson(doctored(feature_engineering, marker, old, new))
+
+
+def test_04_stored_outputs_show_what_the_text_says(gradient_descent):
+    assert_gradient_descent_lesson(gradient_descent)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ("for ax, rate in zip(axes, [0.1, 0.25]):", "loss 2.18", "loss 1.86"),
+    ("tries = {", "0.2: converges", "0.2: crawls   "),
+    ("raw_run = gd.gradient_descent", "88.21", "22.43"),
+    ("degrees = list(range(1, 13))", "2.14", "0.02"),
+], ids=["walk-reaches-the-star", "no-rate-converges", "raw-as-good-as-scaled", "no-overfitting"])
+def test_04_a_contradicting_output_is_refused(gradient_descent, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_gradient_descent_lesson(doctored(gradient_descent, marker, old, new))
+
+
+def test_05_stored_outputs_show_what_the_text_says(builtin_algorithms):
+    assert_builtins_lesson(builtin_algorithms)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ('pca_algorithm = algorithms.get("pca")', "the first four keep 66%", "the first four keep 40%"),
+    ("isolation_scores = -IsolationForest", "(Spearman): 0.79", "(Spearman): 0.12"),
+    ('machine_auc["random forest (your script)"]', "0.966", "0.766"),
+], ids=["four-components-keep-little", "methods-disagree", "forest-below-linear"])
+def test_05_a_contradicting_output_is_refused(builtin_algorithms, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_builtins_lesson(doctored(builtin_algorithms, marker, old, new))
