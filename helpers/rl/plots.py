@@ -6,7 +6,7 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from helpers.plots import LINESTYLES, OKABE_ITO
 from helpers.rl.bandits import BanditRuns
@@ -106,14 +106,18 @@ def plot_order_table(
     """Heat map of the units ordered by a policy, per stock level (rows) and weekday (columns).
 
     ``orders``: shape (capacity + 1, 7), units ordered in each state. ``hide``: boolean, same shape;
-    those cells are drawn grey (e.g. states the learner rarely visited, whose choice means little).
+    those cells are drawn grey and hatched, so they read apart from the pale blue of "order little" without
+    colour (e.g. states the learner rarely visited, whose choice means little).
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 5))
     shown = np.ma.masked_array(orders, mask=hide if hide is not None else np.zeros_like(orders, dtype=bool))
-    cmap = plt.get_cmap("Blues").copy()
-    cmap.set_bad("#d9d9d9")
+    cmap = plt.get_cmap("Blues").with_extremes(bad="#d9d9d9")
     image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=max(order_sizes))
+    if hide is not None:
+        for row, column in np.argwhere(hide):
+            ax.add_patch(Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#8c8c8c",
+                                   linewidth=0))
     ax.set_xticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], fontsize=8)
     ax.set(ylabel="units on hand at opening", title=title)
     ax.grid(False)

@@ -34,3 +34,15 @@ def test_two_learning_curves_differ_by_line_style_and_the_target_is_a_palette_li
     target = next(line for line in ax.lines if line.get_label() == "target 2.5")
     assert target.get_color() in PALETTE and target.get_linestyle() == ":"
     plt.close("all")
+
+
+def test_rarely_visited_cells_of_the_order_table_are_hatched_not_only_grey():
+    from helpers.rl.plots import plot_order_table
+
+    orders = np.zeros((3, 7))
+    hide = np.zeros((3, 7), dtype=bool)
+    hide[0, 1] = hide[2, 6] = True
+    ax = plot_order_table(orders, [0, 5, 10], "policy", hide=hide)
+    hatched = [patch for patch in ax.patches if patch.get_hatch()]
+    assert sorted((round(p.get_x() + 0.5), round(p.get_y() + 0.5)) for p in hatched) == [(1, 0), (6, 2)]
+    plt.close("all")
