@@ -29,6 +29,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from helpers.framing import buy_or_build
 from helpers.problem import ProblemStatement
 
 __all__ = ["AREAS", "LEVELS", "QUESTIONS", "Answer", "Readiness", "ReadinessError", "questions"]
@@ -128,6 +129,9 @@ class Readiness:
 
     statement: ProblemStatement
     answers: dict[str, Any] = field(default_factory=dict)
+    #: The buy-or-build option chosen (one of helpers.framing.buy_or_build.OPTIONS), if any: its skills
+    #: are compared with the ``ml_skills`` answer.
+    option: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.statement, ProblemStatement):
@@ -141,6 +145,8 @@ class Readiness:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"unknown item(s) {unknown}{hint}; the items are {list(QUESTIONS)}.")
         self.answers = {item: Answer.read(item, value) for item, value in self.answers.items()}
+        if self.option is not None:
+            self.option = buy_or_build.EXERCISE.option(self.option)  # "AutoML", "auto-ml": one spelling; typos named
 
     # ------------------------------------------------------------------------------------ checks
     def problems(self) -> list[str]:
@@ -191,6 +197,18 @@ class Readiness:
         order = table.assign(rank=table["status"].map({"missing": 0, "weak": 1})).sort_values("rank", kind="stable")
         return [f"{row.area}/{item} ({row.status})" for item, row in order.iterrows()]
 
+    def skills_gap(self) -> str:
+        """What the chosen option needs against the team's skills, in one line; '' when nothing is short."""
+        answer = self.answers.get("ml_skills")
+        if answer is None or answer.level == "yes" or not answer.needed:
+            return ""
+        if self.option is None:
+            return "skills are short: buy before you build (an AI service or AutoML, see buy_or_build), or hire."
+        needs = buy_or_build.TRADE_OFFS[self.option]["skills"]
+        cheaper = [o for o in buy_or_build.OPTIONS if o in ("AI service", "AutoML") and o != self.option]
+        return (f"skills are short for {self.option!r}, which needs {needs}; the team has {answer.level!r}: "
+                f"hire or train, or choose an option that needs less ({' or '.join(cheaper)}).")
+
     def summary(self) -> str:
         """One line: needs ready, weak and missing, and wants set aside."""
         counts = self.table()["status"].value_counts()
@@ -210,8 +228,9 @@ class Readiness:
                       for item, row in rows.iterrows()]
         gaps = self.gaps()
         lines.append("gaps to close before building: " + ("; ".join(gaps) if gaps else "none"))
-        if "ml_skills" in self.answers and self.answers["ml_skills"].level != "yes" and self.answers["ml_skills"].needed:
-            lines.append("skills are short: buy before you build (an AI service or AutoML, see buy_or_build), or hire.")
+        skills = self.skills_gap()
+        if skills:
+            lines.append(skills)
         problems = self.problems()
         if problems:
             lines.append(f"open points ({len(problems)}):")

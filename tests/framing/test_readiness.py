@@ -83,3 +83,14 @@ def test_the_checklist_belongs_to_a_problem_statement():
     with pytest.raises(TypeError, match="ProblemStatement"):
         Readiness("card fraud", {})
     assert list(readiness.questions()["area"].unique()) == list(readiness.AREAS)
+
+
+def test_the_chosen_option_is_weighed_against_the_teams_skills():
+    answers = _answers(ml_skills=("no", "two app developers, no data scientist"))
+    check = Readiness(good_statement(), answers, option="framework")
+    assert "skills are short for 'framework', which needs a strong ML team" in check.report()
+    assert "AI service or AutoML" in check.skills_gap()
+    assert Readiness(good_statement(), _answers(), option="auto-ml").option == "AutoML"
+    assert Readiness(good_statement(), _answers(), option="framework").skills_gap() == ""
+    with pytest.raises(ValueError, match="did you mean 'framework'"):
+        Readiness(good_statement(), answers, option="framwork")
