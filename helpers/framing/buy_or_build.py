@@ -29,7 +29,7 @@ import pandas as pd
 
 from helpers.framing.decisions import Case, Exercise, normalise
 
-__all__ = ["OPTIONS", "AI_SERVICES", "TRADE_OFFS", "CRITERIA", "REASONS", "CASES", "EXERCISE", "stack", "pick_two"]
+__all__ = ["MISTAKES", "mistaken_answers", "OPTIONS", "AI_SERVICES", "TRADE_OFFS", "CRITERIA", "REASONS", "CASES", "EXERCISE", "stack", "pick_two"]
 
 #: The options, top of the stack (buy) to bottom (build).
 OPTIONS = ("AI service", "pre-trained model", "transfer learning", "AutoML", "ML platform", "framework")
@@ -175,3 +175,17 @@ EXERCISE = Exercise(
              "sagemaker": "ML platform", "frameworks": "framework", "build": "framework",
              "build it ourselves": "framework"},
 )
+
+#: Typical mistakes, for the exercise's check and its tests: name -> changes to the model answers.
+MISTAKES: dict[str, dict[str, tuple[str, set[str]]]] = {
+    "build everything": {c.key: ("framework", {"accuracy is the edge"}) for c in CASES},
+    "a service for a task only we have": {"weld_defects": ("AI service", {"generic task"})},
+    "AutoML on photos": {"weld_defects": ("AutoML", {"few own labels"})},
+    "building a generic task": {"receipts": ("framework", {"specific to our business"})},
+    "the right choice for a wrong reason": {"churn_scores": ("AutoML", {"a close pre-trained model exists"})},
+}
+
+
+def mistaken_answers(name: str) -> dict[str, tuple[str, set[str]]]:
+    """The model answers with the typical mistake ``name`` of :data:`MISTAKES` made."""
+    return {**EXERCISE.model_answers(), **MISTAKES[name]}

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Mapping
 
 from helpers.framing.decisions import Judgement, Verdict, normalise
 
-__all__ = ["BLOCKS", "Scenario", "SCENARIOS", "LEVERS", "block", "check_mapping", "model_mapping", "printable",
+__all__ = ["MISTAKES", "BLOCKS", "Scenario", "SCENARIOS", "LEVERS", "block", "check_mapping", "model_mapping", "printable",
            "canvas_text", "plot_canvas"]
 
 #: The nine blocks: name -> (the question it answers, an example of ML adding value there).
@@ -218,3 +218,12 @@ def plot_canvas(mapping: Mapping[str, Any], ax=None):
     ax.set_xlim(0, 10), ax.set_ylim(0, 6), ax.set_axis_off()
     ax.set_title("Where ML adds value in the business model")
     return ax
+
+
+#: Typical mistakes, for the exercise's check and its tests: name -> changes to :func:`model_mapping`.
+MISTAKES: dict[str, dict[str, Any]] = {
+    "everything is a value proposition": {s.key: "value propositions" for s in SCENARIOS},
+    "a saving placed on revenue": {"maintenance": "revenue streams"},
+    "new segments placed on relationships": {"customer_segments": "customer relationships"},
+    "every block, to be safe": {"churn": list(BLOCKS)},
+}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from helpers.framing.decisions import Case, Exercise
 
-__all__ = ["OPTIONS", "REASONS", "CASES", "EXERCISE"]
+__all__ = ["OPTIONS", "REASONS", "CASES", "EXERCISE", "MISTAKES", "mistaken_answers"]
 
 #: The two choices of the exercise.
 OPTIONS = ("rule", "learning")
@@ -63,8 +63,8 @@ CASES: tuple[Case, ...] = (
     Case("machine_stop", "A milling machine must stop when its spindle power leaves the manufacturer's safe range "
                          "of 3,500 to 9,000 W.",
          "rule", {"known exact rule", "no tolerance for errors"},
-         "the safe range is a published physical limit; a rule computes it exactly (rules_demo measures a model "
-         "missing such failures)."),
+         "the safe range is a published physical limit; a rule computes it exactly (rules_demo measures a "
+         "learned model missing failures that the datasheet's heat rule catches)."),
     Case("new_product", "A shop wants to forecast the demand for a product launched last week, with 20 sales so far "
                         "and nothing like it in the catalogue.",
          "rule", {"few labelled examples"},
@@ -85,3 +85,16 @@ EXERCISE = Exercise(
              "model": "learning", "rules": "rule", "hand written rule": "rule", "classical programming": "rule",
              "write a rule": "rule"},
 )
+
+#: Typical mistakes, for the exercise's check and its tests: name -> changes to the model answers.
+MISTAKES: dict[str, dict[str, tuple[str, set[str]]]] = {
+    "everything is learned": {c.key: ("learning", {"plenty of labelled examples"}) for c in CASES},
+    "a known rule learned": {"vat": ("learning", {"plenty of labelled examples"})},
+    "the right choice for a wrong reason": {"age_check": ("rule", {"few labelled examples"})},
+    "twenty sales treated as plenty": {"new_product": ("learning", {"plenty of labelled examples"})},
+}
+
+
+def mistaken_answers(name: str) -> dict[str, tuple[str, set[str]]]:
+    """The model answers with the typical mistake ``name`` of :data:`MISTAKES` made."""
+    return {**EXERCISE.model_answers(), **MISTAKES[name]}

@@ -89,3 +89,12 @@ def test_a_search_needs_two_candidates_and_a_known_task():
         automl_demo.automl(3, families=("SVC",))
     with pytest.raises(ValueError, match="the tasks are"):
         automl_demo.split("titanic")
+
+
+@pytest.mark.parametrize("name", list(bb.MISTAKES))
+def test_every_typical_mistake_is_rejected_with_a_message_naming_it(name):
+    result = bb.EXERCISE.judge(bb.mistaken_answers(name))
+    assert not result.ok
+    first = result.wrong[0]
+    case = next(c for c in bb.CASES if c.key == first.key)
+    assert case.why in first.message or "does not apply" in first.message

@@ -77,3 +77,12 @@ def test_the_canvas_figure_and_its_text_say_the_same():
     shown = " ".join(t.get_text() for t in ax.texts)
     assert all(name in shown for name in canvas.BLOCKS) and "card_fraud" in shown
     assert "customer_segments" in canvas.printable()
+
+
+@pytest.mark.parametrize("name", list(canvas.MISTAKES))
+def test_every_typical_mistake_is_rejected_with_the_scenarios_reason(name):
+    result = canvas.check_mapping({**canvas.model_mapping(), **canvas.MISTAKES[name]})
+    assert not result.ok
+    first = result.wrong[0]
+    scenario = next(s for s in canvas.SCENARIOS if s.key == first.key)
+    assert scenario.why in first.message

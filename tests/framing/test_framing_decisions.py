@@ -88,3 +88,12 @@ def test_printable_lists_options_reasons_and_cases():
     text = rl.EXERCISE.printable()
     assert all(reason in text for reason in rl.REASONS)
     assert all(f"{case.key}:" in text for case in rl.CASES)
+
+
+@pytest.mark.parametrize("name", list(rl.MISTAKES))
+def test_every_typical_mistake_is_rejected_with_the_cases_explanation(name):
+    result = rl.EXERCISE.judge(rl.mistaken_answers(name))
+    assert not result.ok
+    first = result.wrong[0]
+    case = next(c for c in rl.CASES if c.key == first.key)
+    assert case.why in first.message or "does not apply" in first.message
