@@ -213,7 +213,7 @@ def automl(n_candidates: int = 18, data_split=None, *, seed: int = 0,
     start = time.perf_counter()
     with threadpool_limits(limits=1):  # HistGradientBoosting's OpenMP threads slow 20-fold on a busy machine
         search.fit(X_train, y_train)
-    return _result("AutoML (successive halving, 5 families)", search, X_test, y_test, len(X_train),
+    return _result(f"AutoML (successive halving, {len(space)} families)", search, X_test, y_test, len(X_train),
                    time.perf_counter() - start)
 
 

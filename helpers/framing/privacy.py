@@ -196,7 +196,7 @@ class KAnonymity:
     def summary(self, target: int = 5) -> str:
         unique = int((self.groups == 1).sum())
         return (f"k-anonymity on {', '.join(self.quasi_identifiers)}: k = {self.k}; {len(self.groups)} groups, "
-                f"{unique} people unique, {self.rows_below(target)} rows in groups smaller than {target}")
+                f"{unique} rows unique (k = 1), {self.rows_below(target)} rows in groups smaller than {target}")
 
 
 def k_anonymity(frame: pd.DataFrame, quasi_identifiers: Iterable[str]) -> KAnonymity:
