@@ -133,6 +133,21 @@ def test_train_accepts_for_while_and_array_histories():
     accepts(check.train, lambda X, y, lr, epochs: tuple(_train_loop(X, y, lr, epochs)[:2]) + (tuple(_train_loop(X, y, lr, epochs)[2]),))
 
 
+def test_train_names_the_library_loop_that_stops_where_the_notebook_diverges_on_purpose():
+    from helpers import gd
+
+    def library(X, y, lr, epochs):  # ✔ at a stable rate, then a crash in the notebook's divergence cell
+        run = gd.gradient_descent(X, y, learning_rate=lr, epochs=epochs)
+        return run.weights, run.bias, run.loss_history
+
+    def library_returning(X, y, lr, epochs):  # stops early: fewer losses than epochs + 1
+        run = gd.gradient_descent(X, y, learning_rate=lr, epochs=epochs, on_divergence="return")
+        return run.weights, run.bias, run.loss_history
+
+    rejects(check.train, library, hint="Write the loop yourself")
+    rejects(check.train, library_returning, hint="after 12 epoch(s)")
+
+
 def test_train_names_the_missing_first_loss():
     rejects(check.train, lambda X, y, lr, epochs: (*_train_loop(X, y, lr, epochs)[:2], _train_loop(X, y, lr, epochs)[2][1:]),
             hint="the loss before the first step")
