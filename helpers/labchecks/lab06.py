@@ -1,6 +1,6 @@
 """Checks for 06_evaluation: precision and recall from a confusion matrix, the cost of a threshold,
 the cheapest threshold, error analysis (a miss table by group, the fixable group), RMSE and MAE by
-hand, and reading learning curves.
+hand, k-fold cross-validation by hand, and reading learning curves.
 
 The function answers are compared with :mod:`helpers.evaluation` and scikit-learn on small seeded
 cases that differ from the notebook's data, so nothing hard-coded can pass.
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import evaluation
-from helpers.checks import LabChecks, check_callable, check_close, check_type, fail
+from helpers.checks import LabChecks, check_callable, check_close, check_shape, check_type, fail
 
 check = LabChecks("06_evaluation")
 
@@ -253,6 +253,189 @@ def regression_errors(fn):
                 fail(f"`{label}`{where} is {got:.6g}: {why}")
         check_close(f"rmse{where}", rmse, expected_rmse)
         check_close(f"mae{where}", mae, expected_mae)
+
+
+# --- exercise: k-fold cross-validation by hand ----------------------------------------------------
+
+KFOLD_HINT = (
+    "cut the row positions 0..n-1 into k consecutive folds (the first n % k folds one row longer, as "
+    "KFold(k) without shuffling); for each fold fit clone(model) on the other k-1 folds, score it on the "
+    "fold with .score, and return the k scores in fold order"
+)
+
+
+class _Spy:
+    """What a learner's cross-validation did to the models it was given: fits, scores, and on which rows.
+
+    Rows are recognised by the first column of X, which the check fills with distinct numbers, so the
+    record survives .iloc, numpy indexing, a reset index or a conversion to arrays.
+    """
+
+    def __init__(self, ids: np.ndarray, y: np.ndarray):
+        self.position = {float(v): i for i, v in enumerate(ids)}
+        self.y = y
+        self.fits: list[dict] = []  # in call order: instance, training positions, labels aligned, scored rows
+
+    def rows(self, X) -> np.ndarray:
+        first = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else np.asarray(X)[:, 0]
+        return np.array([self.position[float(v)] for v in np.asarray(first, dtype=float)])
+
+    def fitted(self, instance, X, y) -> None:
+        rows = self.rows(X)
+        aligned = np.allclose(np.asarray(y, dtype=float).ravel(), self.y[rows])
+        # The instance itself is kept: an id() alone could be reused by the next clone once this one is freed.
+        self.fits.append({"instance": instance, "train": rows, "aligned": aligned, "test": None})
+
+    def scored(self, instance, X) -> None:
+        mine = [f for f in self.fits if f["instance"] is instance]
+        if mine:  # a model scored before any fit fails in scikit-learn's own way
+            mine[-1]["test"] = self.rows(X)
+
+
+_SPIES: dict[str, _Spy] = {}
+
+
+def _spy_model():
+    """A scikit-learn regressor (a linear regression inside) that reports its fits and scores to a _Spy.
+
+    Built in a function so that scikit-learn's base classes are imported only when the check runs.
+    """
+    from sklearn.base import BaseEstimator, RegressorMixin, clone
+    from sklearn.linear_model import LinearRegression
+
+    class SpyRegressor(RegressorMixin, BaseEstimator):
+        def __init__(self, spy: str = "", inner=None):
+            self.spy = spy  # a key of _SPIES: a string survives clone(), which deep-copies other parameters
+            self.inner = inner
+
+        def fit(self, X, y):
+            _SPIES[self.spy].fitted(self, X, y)
+            self.model_ = clone(self.inner if self.inner is not None else LinearRegression()).fit(np.asarray(X, dtype=float), np.asarray(y, dtype=float))
+            return self
+
+        def predict(self, X):
+            _SPIES[self.spy].scored(self, X)
+            return self.model_.predict(np.asarray(X, dtype=float))
+
+    return SpyRegressor
+
+
+def _kfold_cases(seed: int = 609) -> list[tuple[pd.DataFrame, pd.Series, int]]:
+    """(X, y, k): X a DataFrame whose first column identifies the rows, y a Series; a shuffled, non-default
+    index (as validation rows have); rows not divisible by k, so the uneven folds are tested too."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, k in ((23, 5), (40, 4), (31, 3)):
+        index = rng.permutation(np.arange(1_000, 1_000 + n))
+        ids = rng.permutation(n) + rng.uniform(0.1, 0.9, n)  # distinct, not in row order
+        X = pd.DataFrame({"id": ids, "x1": rng.normal(size=n), "x2": rng.uniform(-1, 1, n)}, index=index)
+        # A trend along the rows: folds cut in another order, or fitted on the wrong rows, score differently.
+        y = pd.Series(2 * X["x1"] - X["x2"] + np.linspace(0, 3, n) + rng.normal(0, 0.5, n), index=index, name="y")
+        cases.append((X, y, k))
+    return cases
+
+
+def _kfold_reference(X: pd.DataFrame, y: pd.Series, folds: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import cross_val_score
+
+    return cross_val_score(LinearRegression(), X.to_numpy(), y.to_numpy(), cv=folds)
+
+
+def _fold_problem(spy: _Spy, model, n: int, k: int) -> str | None:
+    """The mistake the recorded fits and scores show, as one sentence, or None when the folds are right."""
+    fits = spy.fits
+    if not fits:
+        return "the model was never fitted: fit a clone of it on the training folds of each fold."
+    if not all(f["aligned"] for f in fits):
+        return ("the labels do not belong to the rows they were fitted with: X and y were shuffled (or indexed) "
+                "apart. Take the same positions from both.")
+    instances = [id(f["instance"]) for f in fits]  # all still alive, so distinct objects have distinct ids
+    if id(model) in instances or len(set(instances)) < len(instances):
+        return ("the same model object was fitted again for each fold: fit a fresh clone(model) per fold. A model "
+                "that keeps state between fits (warm_start) carries what it learned on the other folds, and the "
+                "caller's model is left fitted on the last fold.")
+    if any(f["test"] is None for f in fits):
+        return "a fitted model was never scored: score each fold's model on its held-out fold."
+    if len(fits) != k:
+        return f"the model was fitted {len(fits)} times for k = {k}: fit once per fold, k times."
+    everything = np.arange(n)
+    for f in fits:
+        train, test = np.sort(f["train"]), np.sort(f["test"])
+        if train.size == test.size and np.array_equal(train, test):
+            return ("each model was scored on the rows it was trained on: score it on the held-out fold, the rows "
+                    "left out of its training.")
+        if np.intersect1d(train, test).size:
+            return "the held-out fold is among the training rows: train on the other k-1 folds only."
+        if not np.array_equal(np.union1d(train, test), everything):
+            return ("some rows are neither in the training folds nor in the held-out fold: train on all of the "
+                    "other k-1 folds.")
+    tests = np.concatenate([f["test"] for f in fits])
+    if np.unique(tests).size < tests.size:
+        return "the folds overlap: some rows are held out twice. Every row belongs to exactly one fold."
+    if tests.size < n:
+        return (f"{n - tests.size} of the {n} rows are never held out: the folds must cover every row (with "
+                f"n // k rows per fold, the last n % k rows are lost; give the first n % k folds one row more).")
+    blocks = [np.sort(f["test"]) for f in fits]
+    consecutive = all(np.array_equal(b, np.arange(b[0], b[0] + b.size)) for b in blocks)
+    if not consecutive or [b[0] for b in blocks] != sorted(b[0] for b in blocks):
+        return ("the folds are not consecutive blocks of rows in order: keep the row order (as KFold(k) does "
+                "without shuffling), so your scores can be compared with scikit-learn's one for one.")
+    if max(b.size for b in blocks) - min(b.size for b in blocks) > 1:
+        return "the folds differ in size by more than one row: cut the rows into k nearly equal folds."
+    return None
+
+
+@check.exercise(
+    title="k-fold cross-validation",
+    hint=KFOLD_HINT,
+    wrong=lambda: [
+        # scores each fold's model on its own training rows
+        (lambda model, X, y, k: [clone_fit(model, X.drop(X.index[t]), y.drop(y.index[t])).score(X.drop(X.index[t]), y.drop(y.index[t]))
+                                 for t in np.array_split(np.arange(len(X)), k)],),
+        # the mean, not the k scores
+        (lambda model, X, y, k: float(np.mean([clone_fit(model, X.drop(X.index[t]), y.drop(y.index[t])).score(X.iloc[t], y.iloc[t])
+                                              for t in np.array_split(np.arange(len(X)), k)])),),
+        # the same model object refitted for every fold
+        (lambda model, X, y, k: [model.fit(X.drop(X.index[t]), y.drop(y.index[t])).score(X.iloc[t], y.iloc[t])
+                                 for t in np.array_split(np.arange(len(X)), k)],),
+        # n // k rows per fold: the last rows are never held out
+        (lambda model, X, y, k: [clone_fit(model, X.drop(X.index[t]), y.drop(y.index[t])).score(X.iloc[t], y.iloc[t])
+                                 for t in (np.arange(i * (len(X) // k), (i + 1) * (len(X) // k)) for i in range(k))],),
+    ],
+)
+def k_fold_scores(fn):
+    check_callable("k_fold_scores", fn)
+    spy_class = _spy_model()
+    for case, (X, y, k) in enumerate(_kfold_cases()):
+        key = f"case {case}"
+        spy = _SPIES[key] = _Spy(X["id"].to_numpy(), y.to_numpy())
+        model = spy_class(spy=key)
+        try:
+            answer = fn(model, X.copy(), y.copy(), k)
+        finally:
+            _SPIES.pop(key, None)
+        where = f"for {len(X)} rows and k = {k}"
+        if answer is None:
+            fail("`k_fold_scores` returned None: did the function forget to `return` the scores?")
+        if np.ndim(answer) == 0:
+            fail(f"`k_fold_scores(...)` {where} returned one number: return the k scores, not their mean; the "
+                 "spread between them is the error bar.")
+        problem = _fold_problem(spy, model, len(X), k)
+        if problem:
+            fail(f"`k_fold_scores(...)` {where}: {problem}")
+        scores = check_shape(f"k_fold_scores(...) {where}", answer, (k,))
+        folds = [(np.sort(f["train"]), np.sort(f["test"])) for f in spy.fits]
+        check_close(f"k_fold_scores(...) {where}", scores, _kfold_reference(X, y, folds),
+                    hint="score each fold's model with model.score(X_fold, y_fold) (R² for a regressor), as "
+                         "cross_val_score does")
+
+
+def clone_fit(model, X, y):
+    """``clone(model).fit(X, y)``: a step of the checks' wrong answers."""
+    from sklearn.base import clone
+
+    return clone(model).fit(X, y)
 
 
 # --- exercise: reading learning curves ----------------------------------------------------------

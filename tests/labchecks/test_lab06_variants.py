@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import mean_absolute_error, mean_squared_error, root_mean_squared_error
+from sklearn.base import clone
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score, root_mean_squared_error
+from sklearn.model_selection import KFold
 
 from helpers import evaluation
 from helpers.labchecks.lab06 import DAYS, FIX, FIXES, _miss_case, check
@@ -283,3 +285,116 @@ def test_error_analysis_names_training_and_test_days_the_rate_trap_and_each_wron
     rejects(check.error_analysis, {**RIGHT_ANALYSIS, "fix": "retrain"}, MISSED, GROUPS, hint="one of the printed options")
     rejects(check.error_analysis, {"days": "validation days", "group": "compromised terminal"}, MISSED, GROUPS,
             hint="no entry for 'fix'")
+
+
+# --- exercise 7: k-fold cross-validation by hand ------------------------------------------------------
+# The check's model records which rows each fit and score saw, so these answers are judged on their folds.
+
+
+def _kfold_array_split(model, X, y, k):
+    positions = np.arange(len(X))
+    scores = []
+    for held_out in np.array_split(positions, k):
+        train = np.setdiff1d(positions, held_out)
+        fitted = clone(model).fit(X.iloc[train], y.iloc[train])
+        scores.append(fitted.score(X.iloc[held_out], y.iloc[held_out]))
+    return scores
+
+
+def _kfold_slicing_loop(model, X, y, k):
+    n = len(X)
+    sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]  # as KFold: the first n % k folds one longer
+    scores, start = np.empty(k), 0
+    for i, size in enumerate(sizes):
+        stop = start + size
+        X_train = pd.concat([X.iloc[:start], X.iloc[stop:]])
+        y_train = pd.concat([y.iloc[:start], y.iloc[stop:]])
+        fitted = clone(model).fit(X_train, y_train)
+        scores[i] = r2_score(y.iloc[start:stop], fitted.predict(X.iloc[start:stop]))
+        start = stop
+    return scores
+
+
+def _kfold_numpy_float32(model, X, y, k):
+    X, y = X.to_numpy(), y.to_numpy()  # positions are all a numpy array has: no index to get wrong
+    folds = np.array_split(np.arange(len(X)), k)
+    return np.float32([clone(model).fit(np.delete(X, f, axis=0), np.delete(y, f)).score(X[f], y[f]) for f in folds])
+
+
+def _kfold_boolean_masks(model, X, y, k):
+    fold_of_row = np.repeat(np.arange(k), [len(f) for f in np.array_split(np.arange(len(X)), k)])
+    return pd.Series({i: clone(model).fit(X[fold_of_row != i], y[fold_of_row != i]).score(X[fold_of_row == i], y[fold_of_row == i])
+                      for i in range(k)})
+
+
+def test_k_fold_scores_accepts_array_split_kfold_slicing_numpy_masks_and_comprehensions():
+    accepts(check.k_fold_scores, _kfold_array_split)
+    accepts(check.k_fold_scores, lambda model, X, y, k: [clone(model).fit(X.iloc[tr], y.iloc[tr]).score(X.iloc[te], y.iloc[te])
+                                                         for tr, te in KFold(k).split(X)])
+    accepts(check.k_fold_scores, _kfold_slicing_loop)
+    accepts(check.k_fold_scores, _kfold_numpy_float32)
+    accepts(check.k_fold_scores, _kfold_boolean_masks)
+
+
+def test_k_fold_scores_names_training_scores_no_clone_lost_rows_and_the_mean():
+    def on_training_rows(model, X, y, k):
+        return [clone(model).fit(X.iloc[tr], y.iloc[tr]).score(X.iloc[tr], y.iloc[tr]) for tr, _ in KFold(k).split(X)]
+
+    def same_object(model, X, y, k):
+        return [model.fit(X.iloc[tr], y.iloc[tr]).score(X.iloc[te], y.iloc[te]) for tr, te in KFold(k).split(X)]
+
+    def one_clone_refitted(model, X, y, k):
+        copy = clone(model)
+        return [copy.fit(X.iloc[tr], y.iloc[tr]).score(X.iloc[te], y.iloc[te]) for tr, te in KFold(k).split(X)]
+
+    def floor_sized_folds(model, X, y, k):
+        size, scores = len(X) // k, []
+        for i in range(k):
+            held_out = np.arange(i * size, (i + 1) * size)
+            train = np.setdiff1d(np.arange(len(X)), held_out)
+            scores.append(clone(model).fit(X.iloc[train], y.iloc[train]).score(X.iloc[held_out], y.iloc[held_out]))
+        return scores
+
+    rejects(check.k_fold_scores, on_training_rows, hint="scored on the rows it was trained on")
+    rejects(check.k_fold_scores, same_object, hint=["same model object", "clone(model)"])
+    rejects(check.k_fold_scores, one_clone_refitted, hint="same model object")
+    rejects(check.k_fold_scores, floor_sized_folds, hint=["never held out", "n % k"])
+    rejects(check.k_fold_scores, lambda model, X, y, k: float(np.mean(_kfold_array_split(model, X, y, k))),
+            hint="not their mean")
+    rejects(check.k_fold_scores, lambda model, X, y, k: None, hint="forget to `return`")
+
+
+def test_k_fold_scores_names_overlaps_leaks_unpaired_shuffles_and_shuffled_folds():
+    def overlapping(model, X, y, k):
+        starts = np.linspace(0, len(X) - len(X) // k - 1, k).astype(int)  # windows one row too long
+        scores = []
+        for start in starts:
+            held_out = np.arange(start, start + len(X) // k + 1)
+            train = np.setdiff1d(np.arange(len(X)), held_out)
+            scores.append(clone(model).fit(X.iloc[train], y.iloc[train]).score(X.iloc[held_out], y.iloc[held_out]))
+        return scores
+
+    def test_in_training(model, X, y, k):
+        return [clone(model).fit(X, y).score(X.iloc[te], y.iloc[te]) for _, te in KFold(k).split(X)]
+
+    def shuffled_X_only(model, X, y, k):
+        X = X.sample(frac=1, random_state=0)  # the rows move, the labels stay: pairs broken
+        return [clone(model).fit(X.iloc[tr], y.iloc[tr]).score(X.iloc[te], y.iloc[te]) for tr, te in KFold(k).split(X)]
+
+    def shuffled_together(model, X, y, k):
+        return [clone(model).fit(X.iloc[tr], y.iloc[tr]).score(X.iloc[te], y.iloc[te])
+                for tr, te in KFold(k, shuffle=True, random_state=0).split(X)]
+
+    def positions_as_labels(model, X, y, k):
+        return [clone(model).fit(X.loc[tr], y.loc[tr]).score(X.loc[te], y.loc[te]) for tr, te in KFold(k).split(X)]
+
+    def root_mean_squared_error_scores(model, X, y, k):
+        return [root_mean_squared_error(y.iloc[te], clone(model).fit(X.iloc[tr], y.iloc[tr]).predict(X.iloc[te]))
+                for tr, te in KFold(k).split(X)]
+
+    rejects(check.k_fold_scores, overlapping, hint="overlap")
+    rejects(check.k_fold_scores, test_in_training, hint="held-out fold is among the training rows")
+    rejects(check.k_fold_scores, shuffled_X_only, hint="shuffled (or indexed) apart")
+    rejects(check.k_fold_scores, shuffled_together, hint="not consecutive")
+    rejects(check.k_fold_scores, positions_as_labels, hint=["KeyError", "X.loc[tr]"])
+    rejects(check.k_fold_scores, root_mean_squared_error_scores, hint="model.score")
