@@ -314,6 +314,84 @@ def test_06_a_contradicting_output_is_refused(evaluation_notebook, marker, old, 
         assert_error_analysis_lesson(doctored(evaluation_notebook, marker, old, new))
 
 
+# --- 06: cross-validation by hand, one split is luck, a selection leak; bias-variance decomposed -----
+
+
+def assert_cross_validation_lesson(notebook) -> None:
+    """06 § 9's claims: the learner's k-fold scores are cross_val_score's; "a single holdout's RMSE moves
+    with the seed many times more than the k-fold mean does"; features chosen on all rows report "a skill
+    far above the coin", chosen inside the pipeline "about 0.5, the truth"."""
+    text = output_text(code_cell(notebook, "by_hand = np.asarray(k_fold_scores("))
+    by_hand = re.search(r"k_fold_scores:\s+R² per fold (\[.*\])", text)
+    by_sklearn = re.search(r"cross_val_score:\s+R² per fold (\[.*\])", text)
+    assert by_hand and by_sklearn and json.loads(by_hand.group(1)) == json.loads(by_sklearn.group(1)), text
+
+    text = output_text(code_cell(notebook, "cv_lessons.holdout_vs_kfold("))
+    stds = {name: float(std) for name, std in
+            re.findall(r"^\s*(holdout \d+%|\d+-fold mean)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s*$", text, re.MULTILINE)}
+    holdout = [std for name, std in stds.items() if name.startswith("holdout")]
+    kfold = [std for name, std in stds.items() if name.endswith("fold mean")]
+    assert len(holdout) == len(kfold) == 1, f"no spread table in the stored output:\n{text}"
+    assert holdout[0] > 5 * kfold[0], f"the text says the holdout moves many times more than the k-fold mean:\n{text}"
+
+    text = output_text(code_cell(notebook, "cv_lessons.selection_leak("))
+    outside = number(r"on all rows, then CV \(leak\)\s+([\d.]+)", text)
+    inside = number(r"selection inside the CV pipeline\s+([\d.]+)", text)
+    assert outside - 0.5 > 0.15, f"the text says the leak reports a skill far above the coin:\n{text}"
+    assert abs(inside - 0.5) < 0.1, f"the text says inside the pipeline the score is about 0.5:\n{text}"
+
+
+def assert_bias_variance_lesson(notebook) -> None:
+    """06 § 10's claims on the decomposition: degrees 1 and 2 underfit (bias² about 0.19 is most of their
+    error), degree 3 has the lowest error, a little above the noise 0.09; degree 9's variance is several
+    times the noise, with bias² near 0."""
+    text = output_text(code_cell(notebook, "bias_variance.bias_variance_table("))
+    rows = {int(c): tuple(map(float, rest)) for c, *rest in
+            re.findall(r"^\d+\s+(\d+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s*$", text, re.MULTILINE)}
+    assert set(rows) == set(range(1, 10)), f"no table of degrees 1-9 in the stored output:\n{text}"
+    errors = {degree: row[3] for degree, row in rows.items()}
+    assert min(errors, key=errors.get) == 3, f"the text says degree 3 has the lowest expected error: {errors}"
+    for degree in (1, 2):
+        bias2, variance, noise, error = rows[degree]
+        assert abs(bias2 - 0.19) < 0.03 and bias2 > error / 2, f"degree {degree}: bias² about 0.19, most of the error"
+    bias2, variance, noise, error = rows[3]
+    assert noise == 0.09 and error - noise < 0.05, f"degree 3: a little above the noise floor 0.09: {rows[3]}"
+    bias2, variance, noise, error = rows[9]
+    assert variance > 3 * noise and abs(bias2) < 0.02, f"degree 9: variance several times the noise: {rows[9]}"
+    summary = re.search(r"Lowest expected error [\d.]+ at degree (\d+)", text)
+    assert summary and int(summary.group(1)) == 3, f"the printed summary names another degree:\n{text}"
+
+
+def test_06_stored_outputs_show_the_cross_validation_lessons(evaluation_notebook):
+    assert_cross_validation_lesson(evaluation_notebook)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ("by_hand = np.asarray(k_fold_scores(", "k_fold_scores:   R² per fold [", "k_fold_scores:   R² per fold [0.1, "),
+    ("cv_lessons.holdout_vs_kfold(", "1.99\n", "0.09\n"),  # the holdout as steady as the k-fold mean
+    ("cv_lessons.selection_leak(", "(leak)      0.77", "(leak)      0.52"),  # no leak shown
+    ("cv_lessons.selection_leak(", "pipeline      0.54", "pipeline      0.74"),  # the pipeline leaks too
+], ids=["hand-differs-from-sklearn", "holdout-steady", "no-leak", "pipeline-far-from-coin"])
+def test_06_a_contradicting_cross_validation_output_is_refused(evaluation_notebook, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_cross_validation_lesson(doctored(evaluation_notebook, marker, old, new))
+
+
+def test_06_stored_outputs_show_the_bias_variance_trade_off(evaluation_notebook):
+    assert_bias_variance_lesson(evaluation_notebook)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("0.111  0.107", "0.611  0.107"),  # degree 3 no longer the best
+    ("0           1  0.191     0.020   0.09", "0           1  0.011     0.020   0.09"),  # degree 1 without bias
+    ("0.398   0.09", "0.098   0.09"),  # degree 9 without variance
+    ("at degree 3 (", "at degree 5 ("),  # the summary contradicts the table
+], ids=["best-moves", "no-underfit", "no-overfit", "summary-disagrees"])
+def test_06_a_contradicting_bias_variance_output_is_refused(evaluation_notebook, old, new):
+    with pytest.raises(AssertionError):
+        assert_bias_variance_lesson(doctored(evaluation_notebook, "bias_variance.bias_variance_table(", old, new))
+
+
 # --- 02: cleaning reveals missing values -----------------------------------------------------------
 
 CLEANING = SOLUTIONS / "02_data_cleaning.ipynb"
