@@ -15,7 +15,14 @@ on the 30% test split.
 **The budget** is counted two ways: ``fits`` (every model fitted, on however many rows) and
 ``full_fits`` (the same work in fits on the whole training split: a fit on a third of the rows counts
 a third), plus the wall-clock ``seconds``, which depend on the machine and its load and so are only
-reported, never compared in tests.
+reported, never compared in tests. Full fits understate what a search costs in seconds: a forest of
+50 trees costs several logistic regressions, and AutoML tries forests where an analyst would not.
+
+What seed 0 shows (``tests/framing/bench_framing.py`` prints it): on machine failures, the hand-tuned
+logistic regression reaches test AUC 0.88; AutoML, with no hint, finds the forests and reaches 0.95 on
+less than the same budget of full fits, about what a hand-tuned forest reaches (0.96) when the analyst
+knows to try one; 3 -> 9 -> 27 -> 81 candidates give 0.92 -> 0.94 -> 0.95 -> 0.95: diminishing returns.
+On churn, a logistic process, every budget chooses the logistic regression (0.825): search buys nothing.
 
     from helpers.framing import automl_demo
     data = automl_demo.split("maintenance")                # machine failures: 7,000 training rows
