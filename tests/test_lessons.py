@@ -258,6 +258,70 @@ def test_01_a_contradicting_output_is_refused(problem, marker, old, new):
         assert_problem_lesson(doctored(problem, marker, old, new))
 
 
+# --- 01 § 6: Dawid-Skene beats the vote and finds the spammer; uncertainty sampling saves labels -------
+
+def median_labels(strategy: str, text: str) -> float:
+    """The summary's median labels needed for ``strategy`` (infinite when the median run never got there)."""
+    if re.search(rf"^{strategy}: median more than the budget", text, flags=re.MULTILINE):
+        return float("inf")
+    return number(rf"(?m)^{strategy}: median ([\d.]+) labels", text)
+
+
+def design_table(notebook) -> dict[str, tuple[float, float, float]]:
+    """01's job designs: name -> (labels per item, $ per item, best consolidated accuracy)."""
+    text = output_text(code_cell(notebook, "designs.compare_designs("))
+    rows = re.findall(r"^(\S.*?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+|NaN)\s+([\d.]+|NaN)\s*$", text,
+                      flags=re.MULTILINE)
+    assert len(rows) == 6, text
+    return {name: (float(per), float(cost), max(float(vote), float(ds) if ds != "NaN" else 0.0))
+            for name, per, cost, vote, ds, _ in rows}
+
+
+def assert_labels_at_scale_lesson(notebook) -> None:
+    """01 § 6's claims: on the same answers Dawid-Skene labels more birds right than the vote (this job and on
+    average over ten); its lowest estimated accuracy is the spammer's; exercise 6's checked answer follows from
+    the design table; uncertainty sampling reaches the target with "about half as many" labels as random
+    sampling, "every one of its runs" within the budget."""
+    text = output_text(code_cell(notebook, "ds = consolidation.dawid_skene(answers"))
+    vote, ds = number(r"this job: majority vote ([\d.]+)%", text), number(r"right, Dawid-Skene ([\d.]+)%", text)
+    assert ds > vote, text
+    mean_vote, mean_ds = number(r"majority vote ([\d.]+)% on average", text), number(r"Dawid-Skene ([\d.]+)% \(worst", text)
+    assert mean_ds > mean_vote, text
+    assert number(r"ahead in (\d+) of", text) > number(r"ahead in \d+ of (\d+)", text) / 2, text
+    quality = output_text(code_cell(notebook, "quality = pd.DataFrame("))
+    assert re.search(r"lowest estimated accuracy: worker_\d+, \d+% .*; really a spammer", quality), quality
+
+    designs = design_table(notebook)  # exercise 6's answer must follow from the stored table
+    budget, target = 0.50, 0.95
+    fits = {name for name, (per_item, cost, best) in designs.items() if cost <= budget and best >= target}
+    assert fits == {"one expert", "nine screened crowd workers"}, designs
+    assert designs["one expert"][0] == 1, "one answer per bird: no disagreement to see"
+
+    curves = output_text(code_cell(notebook, "active.compare_strategies("))
+    assert number(r"; (\d+) seeds, budget", curves) >= 6, "fewer seeds can show the opposite (one run can be lucky)"
+    uncertainty, random = median_labels("uncertainty", curves), median_labels("random", curves)
+    assert uncertainty <= 0.6 * random, f"the text says about half as many labels: {uncertainty} vs {random}"
+    line = re.search(r"(?m)^uncertainty: .*$", curves).group(0)
+    assert "never reached" not in line, f"the text says every uncertainty run reaches the target: {line}"
+
+
+def test_01_stored_outputs_show_dawid_skene_and_uncertainty_sampling_winning(problem):
+    assert_labels_at_scale_lesson(problem)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ("ds = consolidation.dawid_skene(answers", "right, Dawid-Skene 92.1%", "right, Dawid-Skene 89.1%"),
+    ("quality = pd.DataFrame(", "really a spammer", "really a careless"),
+    ("designs.compare_designs(", "9.0          0.450          0.958", "9.0          0.550          0.958"),
+    ("active.compare_strategies(", "uncertainty: median 7 labels", "uncertainty: median 16 labels"),
+    ("active.compare_strategies(", "uncertainty: median 7 labels (range 4-8)",
+     "uncertainty: median 7 labels (range 4-8, 1 run(s) never reached it)"),
+], ids=["vote-wins", "spammer-missed", "crowd-over-budget", "uncertainty-slower", "uncertainty-misses"])
+def test_01_a_contradicting_labels_output_is_refused(problem, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_labels_at_scale_lesson(doctored(problem, marker, old, new))
+
+
 # --- 06: error analysis finds the fixable group, and the fix lowers its misses -----------------
 
 EVALUATION = SOLUTIONS / "06_evaluation.ipynb"

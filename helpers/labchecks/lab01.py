@@ -307,3 +307,323 @@ def problem_statement(statement):
     problems = statement.problems()
     if problems:
         fail(f"the statement is not complete yet ({len(problems)} point(s)); the first: {problems[0]}")
+
+
+# --- exercise 5: majority vote over a labelling job's long table ------------------------------------
+
+#: The order that breaks a tie between labels: the commonest species of the colonies first, so that a
+#: tie bets on the likelier answer (not alphabetical: Gentoo comes before Chinstrap).
+TIE_ORDER = ("Adelie", "Gentoo", "Chinstrap")
+VOTE_HINT = ("count the answers per item and label; among an item's most frequent labels, the one listed first "
+             "in TIE_ORDER wins")
+
+
+def _answers(rows: list[tuple]) -> pd.DataFrame:
+    """A long annotation table (item, annotator, label), as jobs.simulate_annotations returns it."""
+    return pd.DataFrame(rows, columns=["item", "annotator", "label"]).astype({"annotator": str, "label": str})
+
+
+# Small tables whose ties tell the rules apart: first seen, alphabetical and TIE_ORDER all disagree on some
+# item. Item ids are not 0..n-1 (the penguins' ids are rows of penguins_raw), items have 1 to 4 answers,
+# and the rows come in no particular order (a service returns answers as they arrive).
+_VOTE_TABLES = [
+    _answers([(12, "w1", "Chinstrap"), (12, "w2", "Gentoo"), (12, "w3", "Adelie"),  # three-way tie: Adelie
+              (40, "w1", "Chinstrap"), (40, "w4", "Gentoo"),  # Chinstrap seen first, first alphabetically: Gentoo
+              (7, "w2", "Gentoo"), (7, "w3", "Gentoo"), (7, "w4", "Adelie")]),  # a plain majority
+    _answers([(305, "w3", "Gentoo"), (101, "w1", "Chinstrap"), (305, "w2", "Chinstrap"), (101, "w4", "Chinstrap"),
+              (220, "w1", "Gentoo"), (305, "w1", "Chinstrap"), (220, "w3", "Adelie"), (9, "w2", "Chinstrap"),
+              (305, "w4", "Gentoo"), (220, "w2", "Chinstrap")]),  # 305: 2-2 tie, Gentoo first seen and wins
+]
+
+
+def _notebook_answers(seed: int) -> pd.DataFrame:
+    """A job like the notebook's: the 342 penguins, three of the course's crew per bird, rows shuffled."""
+    from helpers.labels import annotators, jobs, penguins
+
+    truth = penguins.load()["species"]
+    answers = jobs.simulate_annotations(truth, annotators.default_crew(penguins.SPECIES), per_item=3, seed=seed)
+    return answers.sample(frac=1, random_state=seed)  # the check's tables arrive in no order
+
+
+def _expected_votes(answers: pd.DataFrame) -> pd.Series:
+    from helpers.labels import consolidation
+
+    return consolidation.majority_vote(answers, classes=TIE_ORDER)
+
+
+def _tie_break_by(answers: pd.DataFrame, order_of) -> pd.Series:
+    """Majority vote with ties broken by ``order_of(item's answers)``: the list of labels in preference order."""
+    votes = {}
+    for item, labels in answers.groupby("item", sort=False)["label"]:
+        counts = labels.value_counts()
+        tied = set(counts[counts == counts.max()].index)
+        votes[item] = next(label for label in order_of(list(labels)) if label in tied)
+    return pd.Series(votes, name="label")
+
+
+def _first_seen(answers):
+    return _tie_break_by(answers, lambda labels: list(dict.fromkeys(labels)))
+
+
+def _alphabetical(answers):
+    return _tie_break_by(answers, sorted)
+
+
+def _counts_instead(answers):
+    return pd.crosstab(answers["item"], answers["label"]).max(axis=1)
+
+
+def _reset_index(answers):
+    return _expected_votes(answers).reset_index(drop=True)
+
+
+def _ties_dropped(answers):
+    counts = pd.crosstab(answers["item"], answers["label"])
+    clear = (counts == counts.max(axis=1).to_numpy()[:, None]).sum(axis=1) == 1
+    return counts[clear].idxmax(axis=1)
+
+
+@check.exercise(
+    title="majority vote",
+    hint=VOTE_HINT,
+    wrong=lambda: [
+        (lambda answers: answers.groupby("item")["label"].agg(lambda s: s.value_counts().idxmax()),),  # first seen
+        (lambda answers: answers.groupby("item")["label"].agg(lambda s: s.mode().iloc[0]),),  # alphabetical
+        (lambda answers: answers.groupby("item")["annotator"].agg(lambda s: s.mode().iloc[0]),),  # annotators
+        (_counts_instead,),
+        (_reset_index,),
+        (_ties_dropped,),
+        (lambda answers: None,),
+    ],
+)
+def majority_vote(fn):
+    check_callable("majority_vote", fn)
+    for number, answers in enumerate([*_VOTE_TABLES, _notebook_answers(seed=3)]):
+        what = f"table {number + 1} of {len(_VOTE_TABLES) + 1}" + (" (342 penguins, 3 answers each)"
+                                                                    if number == len(_VOTE_TABLES) else "")
+        votes = fn(answers.copy())  # a copy: a function that edits its input must not change the next table
+        _check_votes(votes, answers, what)
+
+
+def _check_votes(votes, answers: pd.DataFrame, what: str) -> None:
+    expected = _expected_votes(answers)
+    if votes is None:
+        fail(f"majority_vote returned None for {what}: did the function forget to `return` the votes?")
+    if isinstance(votes, dict):
+        fail(f"majority_vote returned a dict for {what}: the next cells read a pandas Series indexed by item; "
+             "wrap it: pd.Series(votes).")
+    if isinstance(votes, pd.DataFrame):
+        columns = [str(c) for c in votes.columns]
+        if set(columns) >= {"item", "label"}:
+            fail(f"majority_vote returned a DataFrame with columns {columns} for {what}: return a Series of labels "
+                 "indexed by item id, e.g. frame.set_index('item')['label'].")
+        if set(columns) <= set(TIE_ORDER):
+            fail(f"majority_vote returned the table of counts (items x labels) for {what}: return the winning "
+                 "label of each item, not how many gave each label.")
+        fail(f"majority_vote returned a DataFrame (columns {columns}) for {what}: return a Series, one label "
+             "per item, e.g. by selecting the label column.")
+    check_type("majority_vote(answers)", votes, pd.Series, "one label per item, indexed by item id")
+    values = set(map(str, votes.dropna().unique()))
+    if values and values <= set(map(str, answers["annotator"])):
+        fail(f"majority_vote returned annotator names ({sorted(values)[:3]}...) for {what}: the vote counts the "
+             "labels each item received (the `label` column); the annotators only say who gave them.")
+    if pd.api.types.is_numeric_dtype(votes.dtype):
+        fail(f"majority_vote returned numbers ({votes.iloc[:3].tolist()}...) for {what}: counts of the winning "
+             "label, not the label itself; return the label that got the most answers.")
+    _check_items(votes, expected, answers, what)
+    got = votes.reindex(expected.index).astype(str)
+    wrong = expected.index[got.to_numpy() != expected.astype(str).to_numpy()]
+    if len(wrong):
+        _explain_wrong_votes(votes, answers, wrong, what)
+
+
+def _check_items(votes: pd.Series, expected: pd.Series, answers: pd.DataFrame, what: str) -> None:
+    """The index must be the item ids, each once, all of them."""
+    if votes.index.has_duplicates:
+        fail(f"majority_vote's result repeats item ids for {what} (e.g. {votes.index[votes.index.duplicated()][0]!r}): "
+             "return one label per item.")
+    items = set(expected.index)
+    index = set(votes.index)
+    if index != items and index == set(range(len(votes))):
+        fail(f"majority_vote's index for {what} is the positions 0..{len(votes) - 1}, not the item ids "
+             f"({sorted(items)[:4]}...): keep `item` as the index (no reset_index, no list of labels alone), so each "
+             "label stays attached to its item.")
+    lost = sorted(items - index)
+    if lost:
+        labels = answers.loc[answers["item"] == lost[0], "label"].tolist()
+        fail(f"majority_vote lost {len(lost)} of the {len(items)} items of {what}, e.g. item {lost[0]} (answers "
+             f"{labels}): every item gets a label, ties and single answers included.")
+    extra = sorted(index - items, key=str)
+    if extra:
+        fail(f"majority_vote's index for {what} holds {extra[:3]}, which are not item ids: index the result by the "
+             "`item` column's values.")
+
+
+def _explain_wrong_votes(votes: pd.Series, answers: pd.DataFrame, wrong: pd.Index, what: str) -> None:
+    """Name the tie rule the learner used when it is one of the usual ones, else show one wrong item."""
+    expected = _expected_votes(answers)
+    got = votes.reindex(expected.index).astype(str)
+    for rule, why in ((_first_seen, "by the label seen first (value_counts().idxmax() keeps that order)"),
+                      (_alphabetical, "alphabetically (mode() sorts the labels)")):
+        if got.equals(rule(answers).reindex(expected.index).astype(str)):
+            fail(f"majority vote wrong on {len(wrong)} tied item(s) of {what}: the ties are broken {why}. Break "
+                 f"them by TIE_ORDER = {TIE_ORDER}: among the most frequent labels, the one listed first wins.")
+    item = wrong[0]
+    labels = answers.loc[answers["item"] == item, "label"].tolist()
+    fail(f"majority vote wrong on {len(wrong)} item(s) of {what}, e.g. item {item!r}: answers {labels}, expected "
+         f"{expected[item]!r}, got {got[item]!r}. The most frequent label wins; a tie goes to the label listed "
+         f"first in TIE_ORDER = {TIE_ORDER}.")
+
+
+# --- exercise 6: which labelling-job design? ---------------------------------------------------------
+
+#: The designs of notebook 01's table (helpers.labels.designs.compare_designs), in its order.
+JOB_DESIGNS = ("one expert", "two experts", "three of our crew (the job above)", "our whole crew",
+               "five screened crowd workers", "nine screened crowd workers")
+JOB_REASONS = ("within the budget", "reaches the accuracy target", "several answers per item", "cheapest design",
+               "most accurate design", "experts are worth their price")
+_JOB_CHOICE = ("nine screened crowd workers", {"within the budget", "reaches the accuracy target",
+                                               "several answers per item"})
+# Why each other design is not the one, as the table shows it (budget $0.50 per bird, target 95%, and the
+# team must see annotator quality as the job runs).
+_NOT_THIS_DESIGN = {
+    "one expert": "it fits the budget and reaches the target, but with one answer per bird nothing shows when the "
+                  "expert errs: no disagreement to see, and Dawid-Skene cannot estimate quality (its column is NaN); "
+                  "the team wants to watch quality as the job runs",
+    "two experts": "it costs $0.80 a bird, over the $0.50 budget (and two answers tie whenever they disagree)",
+    "three of our crew (the job above)": "its consolidated labels stay below the 95% target, even with Dawid-Skene",
+    "our whole crew": "it is the most accurate, but at $1.00 a bird it costs twice the budget",
+    "five screened crowd workers": "it is the cheapest, but its labels stay below the 95% target",
+}
+_NOT_THIS_REASON = {
+    "cheapest design": "five screened crowd workers cost less",
+    "most accurate design": "our whole crew is more accurate (over budget)",
+    "experts are worth their price": "the design has no expert in it",
+}
+DESIGN_HINT = ("keep the designs that fit the budget, then those whose consolidated labels reach the target, then "
+               "ask which of them lets you see annotator quality; the reasons are the filters it passed")
+
+
+@check.exercise(
+    title="which labelling-job design?",
+    hint=DESIGN_HINT,
+    wrong=lambda: [
+        ("one expert", {"within the budget", "reaches the accuracy target"}),
+        ("our whole crew", {"reaches the accuracy target", "most accurate design"}),
+        ("nine screened crowd workers", {"within the budget", "reaches the accuracy target"}),
+        ("nine screened crowd workers", {"within the budget", "reaches the accuracy target",
+                                         "several answers per item", "cheapest design"}),
+        ("nine screened crowd workers", {"good value"}),
+        ("the crowd", set()),
+    ],
+)
+def job_design(design, reasons):
+    check_type("design", design, str, "one of the table's row names, e.g. 'one expert'")
+    chosen = _norm(design)
+    if chosen not in map(_norm, JOB_DESIGNS):
+        fail(f"design = {design!r} is not a row of the table; choose one of {', '.join(map(repr, JOB_DESIGNS))}.")
+    if isinstance(reasons, str):  # one reason typed without its set
+        reasons = {reasons}
+    if reasons is None or not isinstance(reasons, (set, frozenset, list, tuple)):
+        fail(f"reasons is {reasons!r}: give a set of reasons from JOB_REASONS, e.g. {{'within the budget'}}.")
+    given = {_norm(r) for r in reasons}
+    unknown = sorted(given - set(map(_norm, JOB_REASONS)))
+    if unknown:
+        fail(f"reasons lists {unknown}, which are not in JOB_REASONS; choose from {', '.join(map(repr, JOB_REASONS))}.")
+    expected_design, expected_reasons = _JOB_CHOICE
+    if chosen != expected_design:
+        original = next(d for d in JOB_DESIGNS if _norm(d) == chosen)
+        fail(f"not {original!r}: {_NOT_THIS_DESIGN[original]}.")
+    missed = sorted(expected_reasons - given)
+    if missed:
+        fail(f"the design is right; the reasons miss {', '.join(map(repr, missed))}: each filter it passed is a reason "
+             "(budget, target, and seeing quality).")
+    extra = sorted(given - expected_reasons)
+    if extra:
+        fail(f"the design is right, but {extra[0]!r} does not hold for it: {_NOT_THIS_REASON[extra[0]]}.")
+
+
+# --- exercise 7: the least confident items -----------------------------------------------------------
+
+CONFIDENT_HINT = ("an item's confidence is its highest class probability; the items to label next have the lowest, "
+                  "least confident first")
+
+
+def _probabilities(seed: int, items: int, classes: int) -> np.ndarray:
+    """Rows that sum to 1, like predict_proba's (items, classes)."""
+    raw = np.random.default_rng(seed).dirichlet(np.full(classes, 0.7), size=items)
+    return raw / raw.sum(axis=1, keepdims=True)
+
+
+_PROBA_CASES = [
+    # (probabilities, n): the penguins' three species; a shared top probability; two classes; n = 1
+    (_probabilities(0, 12, 3), 4),
+    (np.array([[0.9, 0.05, 0.05], [0.5, 0.4, 0.1], [0.4, 0.35, 0.25], [0.34, 0.33, 0.33], [0.5, 0.1, 0.4],
+               [0.1, 0.1, 0.8]]), 3),  # row 4 has the smallest min but is confident; rows 1 and 4 tie
+    (_probabilities(1, 30, 2), 5),
+    (_probabilities(2, 200, 3), 1),
+]
+
+
+def _top_confidence(proba) -> np.ndarray:
+    return np.asarray(proba, dtype=float).max(axis=1)
+
+
+@check.exercise(
+    title="the least confident items",
+    hint=CONFIDENT_HINT,
+    wrong=lambda: [
+        (lambda proba, n: np.argsort(proba.max(axis=1))[::-1][:n],),  # the most confident
+        (lambda proba, n: np.argsort(proba.min(axis=1))[:n],),  # the smallest class probability
+        (lambda proba, n: np.sort(proba.max(axis=1))[:n],),  # probabilities, not positions
+        (lambda proba, n: np.argsort(proba.max(axis=1))[:n + 1],),
+        (lambda proba, n: None,),
+    ],
+)
+def least_confident(fn):
+    check_callable("least_confident", fn)
+    for proba, n in _PROBA_CASES:
+        call = f"least_confident(proba of shape {proba.shape}, n={n})"
+        picked = fn(proba.copy(), n)
+        if picked is None:
+            fail(f"{call} returned None: did the function forget to `return` the positions?")
+        picked = np.asarray(picked)
+        if picked.ndim != 1 or len(picked) != n:
+            fail(f"{call} returned {picked.shape[0] if picked.ndim else 'one value'} item(s) "
+                 f"(shape {picked.shape}): return exactly n positions, one per item to label.")
+        if not np.issubdtype(picked.dtype, np.integer):
+            if np.issubdtype(picked.dtype, np.floating) and np.all((picked > 0) & (picked <= 1)) and \
+                    not np.allclose(picked, np.round(picked)):
+                fail(f"{call} returned probabilities ({np.round(picked[:3], 3).tolist()}...): return the items' "
+                     "positions (row numbers of proba), e.g. from np.argsort, not their confidence.")
+            if not np.allclose(picked, np.round(picked)):
+                fail(f"{call} returned {picked.tolist()}: return integer positions (row numbers of proba).")
+            picked = picked.astype(int)
+        if picked.min() < 0 or picked.max() >= len(proba) or len(set(picked.tolist())) != n:
+            fail(f"{call} returned {picked.tolist()}: give {n} different row numbers between 0 and {len(proba) - 1}.")
+        _check_least_confident(call, picked, proba, n)
+
+
+def _check_least_confident(call: str, picked: np.ndarray, proba: np.ndarray, n: int) -> None:
+    confidence = _top_confidence(proba)
+    lowest = np.sort(confidence)[:n]
+    if np.allclose(np.sort(confidence[picked]), lowest):
+        if np.any(np.diff(confidence[picked]) < -1e-12):
+            fail(f"{call} picked the right items in the wrong order: least confident first (the smallest top "
+                 "probability leads), as the annotators will see them.")
+        return
+    if np.allclose(np.sort(confidence[picked]), np.sort(confidence)[len(confidence) - n:]):
+        fail(f"{call} picked the MOST confident items (top probabilities {np.round(confidence[picked], 2).tolist()}): "
+             "those teach the model least; take the smallest top probabilities.")
+    smallest = np.asarray(proba, dtype=float).min(axis=1)
+    if np.allclose(np.sort(smallest[picked]), np.sort(smallest)[:n]):
+        fail(f"{call} ranked the items by their smallest class probability: an item can have one tiny probability "
+             "and still be sure of its top class (e.g. [0.9, 0.05, 0.05]); rank by the highest class probability, "
+             "the model's confidence in its answer.")
+    probs = np.clip(np.asarray(proba, dtype=float), 1e-12, 1)
+    entropy = -(probs * np.log(probs)).sum(axis=1)
+    if np.allclose(np.sort(entropy[picked]), np.sort(entropy)[len(entropy) - n:]):
+        fail(f"{call} ranked the items by entropy, another uncertainty measure; this exercise asks for least "
+             "confidence: the smallest highest-class probability.")
+    fail(f"{call} returned positions {picked.tolist()} with top probabilities {np.round(confidence[picked], 3).tolist()}; "
+         f"the {n} least confident have {np.round(lowest, 3).tolist()}.")

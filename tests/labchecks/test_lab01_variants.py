@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from helpers import data
-from helpers.labchecks.lab01 import _SOLVED_SCENARIOS, check
+from helpers.labchecks.lab01 import _SOLVED_SCENARIOS, JOB_DESIGNS, JOB_REASONS, TIE_ORDER, check
 from helpers.problem import ProblemStatement
 from variant_harness import accepts, rejects
 
@@ -122,7 +122,191 @@ def test_agreement_names_raw_kappa_counts_and_percent():
     rejects(check.agreement_stats, lambda m, r: np.mean(np.array(m) == np.array(r)), hint="return a pair")
 
 
-# --- exercise 5: the cost of a confusion matrix ----------------------------------------------------
+# --- exercise 5: majority vote ----------------------------------------------------------------------
+
+def _vote_crosstab(answers):
+    counts = pd.crosstab(answers["item"], answers["label"]).reindex(columns=list(TIE_ORDER), fill_value=0)
+    return counts.idxmax(axis=1)  # the first column holding the maximum: TIE_ORDER breaks ties
+
+
+def _vote_value_counts(answers):
+    votes = {}
+    for item, labels in answers.groupby("item")["label"]:
+        counts = labels.value_counts()
+        tied = counts[counts == counts.max()].index
+        votes[item] = min(tied, key=TIE_ORDER.index)
+    return pd.Series(votes)
+
+
+def _vote_counter(answers):
+    from collections import Counter, defaultdict
+
+    per_item = defaultdict(Counter)
+    for item, label in zip(answers["item"], answers["label"]):
+        per_item[item][label] += 1
+    # highest count first; among equal counts, the earlier label in TIE_ORDER
+    return pd.Series({item: max(TIE_ORDER, key=lambda label: (counts[label], -TIE_ORDER.index(label)))
+                      for item, counts in per_item.items()}, name="label")
+
+
+def _vote_pivot(answers):
+    table = answers.pivot_table(index="item", columns="label", values="annotator", aggfunc="count", fill_value=0)
+    return table[list(TIE_ORDER)].idxmax(axis=1)
+
+
+def _vote_sorted(answers):
+    counts = answers.groupby(["item", "label"]).size().rename("n").reset_index()
+    counts["rank"] = counts["label"].map(TIE_ORDER.index)
+    best = counts.sort_values(["n", "rank"], ascending=[False, True]).drop_duplicates("item")
+    return best.set_index("item")["label"]
+
+
+def _vote_categorical(answers):
+    labels = answers["label"].astype(pd.CategoricalDtype(TIE_ORDER))
+    return labels.groupby(answers["item"]).agg(lambda s: s.value_counts(sort=False).idxmax())
+
+
+def _vote_numpy(answers):
+    items, item_codes = np.unique(answers["item"].to_numpy(), return_inverse=True)
+    label_codes = np.array([TIE_ORDER.index(label) for label in answers["label"]])
+    counts = np.zeros((len(items), len(TIE_ORDER)), dtype=np.int32)
+    np.add.at(counts, (item_codes, label_codes), 1)
+    return pd.Series(np.array(TIE_ORDER)[counts.argmax(axis=1)], index=items)
+
+
+@pytest.mark.parametrize("style", [_vote_crosstab, _vote_value_counts, _vote_counter, _vote_pivot, _vote_sorted,
+                                   _vote_categorical, _vote_numpy], ids=lambda f: f.__name__)
+def test_majority_vote_accepts_crosstab_groupby_counter_pivot_sort_categorical_numpy(style):
+    accepts(check.majority_vote, style)
+
+
+def test_majority_vote_names_the_tie_rule_the_columns_and_the_index():
+    rejects(check.majority_vote, lambda a: a.groupby("item")["label"].agg(lambda s: s.value_counts().idxmax()),
+            hint=["broken by the label seen first", "TIE_ORDER"])
+    rejects(check.majority_vote, lambda a: a.groupby("item")["label"].agg(lambda s: s.mode().iloc[0]),
+            hint=["broken alphabetically"])
+    rejects(check.majority_vote, lambda a: a.groupby("item")["label"].agg(lambda s: s.mode().iloc[-1]),
+            hint=["expected 'Adelie', got 'Gentoo'"])
+    rejects(check.majority_vote, lambda a: a.groupby("item")["annotator"].agg(lambda s: s.mode().iloc[0]),
+            hint="returned annotator names")
+    rejects(check.majority_vote, lambda a: pd.crosstab(a["item"], a["label"]).max(axis=1), hint="returned numbers")
+    rejects(check.majority_vote, lambda a: pd.crosstab(a["item"], a["label"]), hint="table of counts")
+    rejects(check.majority_vote, lambda a: _vote_crosstab(a).reset_index(drop=True), hint="not the item ids")
+    rejects(check.majority_vote, lambda a: _vote_crosstab(a).rename_axis("item").reset_index(name="label"),
+            hint="set_index('item')")
+    rejects(check.majority_vote, lambda a: _vote_crosstab(a).to_dict(), hint="pd.Series(votes)")
+    rejects(check.majority_vote, lambda a: _vote_crosstab(a).drop_duplicates(), hint=["lost", "ties and single answers"])
+    rejects(check.majority_vote, lambda a: None, hint="forget to `return`")
+
+
+def test_majority_vote_names_lost_ties():
+    def strict_majority_only(answers):  # drops the items whose top count is shared
+        counts = pd.crosstab(answers["item"], answers["label"])
+        top = counts.max(axis=1)
+        clear = counts.eq(top, axis=0).sum(axis=1) == 1
+        return counts[clear].idxmax(axis=1)
+
+    rejects(check.majority_vote, strict_majority_only, hint=["lost", "e.g. item 12"])
+
+
+def test_majority_vote_check_feeds_what_the_notebook_passes():
+    # The notebook calls majority_vote(answers): the long table of jobs.simulate_annotations, penguin ids.
+    seen = []
+
+    def spy(answers):
+        seen.append(answers)
+        return _vote_crosstab(answers)
+
+    accepts(check.majority_vote, spy)
+    assert all(list(a.columns) == ["item", "annotator", "label"] for a in seen)
+    penguins_table = seen[-1]
+    assert penguins_table["item"].nunique() == 342 and len(penguins_table) == 3 * 342
+    assert list(penguins_table["item"]) != sorted(penguins_table["item"])  # rows in no particular order
+    ties = penguins_table.groupby("item")["label"].nunique().eq(3).sum()
+    assert ties > 10, "the penguin job has three-way ties, where the tie rule decides"
+
+
+# --- exercise 6: which labelling-job design? ---------------------------------------------------------
+
+CHOICE = ("nine screened crowd workers", {"within the budget", "reaches the accuracy target", "several answers per item"})
+
+
+def test_job_design_accepts_sets_lists_case_and_the_table_row():
+    design, reasons = CHOICE
+    accepts(check.job_design, design, reasons)
+    accepts(check.job_design, design.title(), sorted(reasons))
+    accepts(check.job_design, f"  {design.upper()} ", tuple(r.capitalize() for r in reasons))
+    accepts(check.job_design, JOB_DESIGNS[-1], frozenset(JOB_REASONS[:3]))
+
+
+def test_job_design_names_why_the_other_designs_fail_and_the_wrong_reasons():
+    design, reasons = CHOICE
+    rejects(check.job_design, "one expert", reasons - {"several answers per item"},
+            hint=["one answer per bird", "nothing shows when the expert errs"])
+    rejects(check.job_design, "our whole crew", {"reaches the accuracy target"}, hint="twice the budget")
+    rejects(check.job_design, "five screened crowd workers", {"within the budget", "cheapest design"},
+            hint="below the 95% target")
+    rejects(check.job_design, "two experts", {"experts are worth their price"}, hint="over the $0.50 budget")
+    rejects(check.job_design, design, reasons - {"several answers per item"}, hint="miss 'several answers per item'")
+    rejects(check.job_design, design, reasons | {"cheapest design"}, hint="five screened crowd workers cost less")
+    rejects(check.job_design, design, {"good value"}, hint="not in JOB_REASONS")
+    rejects(check.job_design, "the crowd", reasons, hint="not a row of the table")
+
+
+# --- exercise 7: the least confident items -----------------------------------------------------------
+
+def _least_confident_loop(proba, n):
+    confidence = [max(row) for row in proba]
+    order = sorted(range(len(confidence)), key=lambda i: confidence[i])
+    return order[:n]
+
+
+def _least_confident_pandas(proba, n):
+    return pd.DataFrame(proba).max(axis=1).sort_values().index[:n].to_numpy()
+
+
+def _least_confident_heap(proba, n):
+    import heapq
+
+    return heapq.nsmallest(n, range(len(proba)), key=lambda i: proba[i].max())
+
+
+@pytest.mark.parametrize("style", [
+    lambda proba, n: np.argsort(proba.max(axis=1), kind="stable")[:n],
+    lambda proba, n: np.argsort(proba.max(axis=1))[:n],  # quicksort: ties in any order are fine
+    lambda proba, n: np.argsort(1 - proba.astype(np.float32).max(axis=1))[::-1][:n],  # "uncertainty", descending
+    _least_confident_loop, _least_confident_pandas, _least_confident_heap,
+], ids=["argsort-stable", "argsort", "one-minus-float32", "loop", "pandas", "heapq"])
+def test_least_confident_accepts_argsort_loops_pandas_and_heaps(style):
+    accepts(check.least_confident, style)
+
+
+def test_least_confident_names_the_wrong_ranking_and_the_wrong_output():
+    rejects(check.least_confident, lambda proba, n: np.argsort(proba.max(axis=1))[::-1][:n], hint="MOST confident")
+    rejects(check.least_confident, lambda proba, n: np.argsort(proba.min(axis=1))[:n],
+            hint="smallest class probability")
+    rejects(check.least_confident, lambda proba, n: np.argsort((proba * np.log(proba)).sum(axis=1))[:n],
+            hint="entropy")
+    rejects(check.least_confident, lambda proba, n: np.argsort(proba.max(axis=1))[:n][::-1], hint="wrong order")
+    rejects(check.least_confident, lambda proba, n: np.sort(proba.max(axis=1))[:n], hint="returned probabilities")
+    rejects(check.least_confident, lambda proba, n: np.argsort(proba.max(axis=1))[:n + 1], hint="exactly n positions")
+    rejects(check.least_confident, lambda proba, n: None, hint="forget to `return`")
+
+
+def test_least_confident_check_feeds_what_the_notebook_passes():
+    # The notebook passes model.predict_proba(...): a float numpy array (items, classes) whose rows sum to 1.
+    seen = []
+
+    def spy(proba, n):
+        seen.append((proba, n))
+        return np.argsort(proba.max(axis=1), kind="stable")[:n]
+
+    accepts(check.least_confident, spy)
+    assert all(isinstance(p, np.ndarray) and p.ndim == 2 and np.allclose(p.sum(axis=1), 1) for p, _ in seen)
+    assert {p.shape[1] for p, _ in seen} == {2, 3}
+
+
+# --- exercise 8: the cost of a confusion matrix ----------------------------------------------------
 
 def _cost_confusion(y_true, y_pred, cost_fp, cost_fn):
     tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
@@ -189,7 +373,7 @@ def test_business_cost_check_feeds_what_the_notebook_passes():
     assert any(index != sorted(index) for _, index in calls)
 
 
-# --- exercise 6: the problem statement -------------------------------------------------------------
+# --- exercise 9: the problem statement -------------------------------------------------------------
 
 def statement(**changes) -> ProblemStatement:
     values = dict(
