@@ -14,13 +14,15 @@ One small module per job, written to be read:
 * :mod:`~helpers.framing.canvas`: the Business Model Canvas and where the course's scenarios add value.
 * :mod:`~helpers.framing.privacy`: personal data in the customer table: classify, minimise, pseudonymise,
   age bands, k-anonymity.
+* :mod:`~helpers.framing.protected`: what must not be a feature, measured: a salary model given sex
+  learns the table's gender gap.
 * :mod:`~helpers.framing.flywheel`: the ML flywheel filled in for one's own problem, validated and drawn.
 
-    from helpers.framing import automl_demo, buy_or_build, canvas, flywheel, privacy, readiness, rules_demo, rules_or_learning
+    from helpers.framing import automl_demo, buy_or_build, canvas, flywheel, privacy, protected, readiness, rules_demo, rules_or_learning
 """
 
-from helpers.framing import (automl_demo, buy_or_build, canvas, decisions, flywheel, privacy, readiness, rules_demo,
-                             rules_or_learning)
+from helpers.framing import (automl_demo, buy_or_build, canvas, decisions, flywheel, privacy, protected, readiness,
+                             rules_demo, rules_or_learning)
 
-__all__ = ["automl_demo", "buy_or_build", "canvas", "decisions", "flywheel", "privacy", "readiness", "rules_demo",
-           "rules_or_learning"]
+__all__ = ["automl_demo", "buy_or_build", "canvas", "decisions", "flywheel", "privacy", "protected", "readiness",
+           "rules_demo", "rules_or_learning"]
