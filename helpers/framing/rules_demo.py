@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Contest", "HDF_RULE", "CHURN_RULE", "heat_failure", "churn", "contests", "at_equal_workload"]
+__all__ = ["Contest", "HDF_RULE", "CHURN_RULE", "heat_failure", "churn", "contests", "at_equal_workload",
+           "plot_contests"]
 
 #: The rules, in words (what a notebook prints) and as code below.
 HDF_RULE = "process temperature - air temperature < 8.6 K and rotational speed < 1,380 rpm"
@@ -158,6 +159,32 @@ def churn(frame: pd.DataFrame | None = None, *, seed: int = 0, test_size: float 
 def contests(*, seed: int = 0) -> list[Contest]:
     """Both contests: the one the rule wins, then the one learning wins."""
     return [heat_failure(seed=seed), churn(seed=seed)]
+
+
+def plot_contests(results: list[Contest], ax=None):
+    """Share of positives caught (0..1) by the rule (hatched) and the model (plain), per contest, at equal
+    workload; each bar labelled "caught/positives", so the hatch and the text, not colour, tell them apart.
+    Returns the Axes."""
+    from helpers.plots import PALETTE
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.subplots(figsize=(7, 3.5))[1]
+    x = np.arange(len(results))
+    for offset, who, colour, hatch in ((-0.2, "rule", PALETTE[1], "//"), (0.2, "model", PALETTE[0], None)):
+        caught = [r.rule_caught if who == "rule" else r.model_caught for r in results]
+        shares = [c / r.positives if r.positives else 0.0 for c, r in zip(caught, results)]
+        bars = ax.bar(x + offset, shares, width=0.38, color=colour, hatch=hatch, edgecolor="black", label=who)
+        for bar, c, r in zip(bars, caught, results):
+            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.02, f"{c}/{r.positives}",
+                    ha="center", fontsize="small")
+    ax.set_xticks(x, [f"{r.task}\n({r.flagged} flagged each)" for r in results])
+    ax.set_ylim(0, 1.3)  # room above the bars for the labels and the legend
+    ax.set_ylabel("share of positives caught")
+    ax.set_title("A rule vs a learned model, same number of rows flagged")
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
 
 
 def _load(name: str) -> pd.DataFrame:

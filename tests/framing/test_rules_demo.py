@@ -36,3 +36,14 @@ def test_a_logistic_regression_beats_the_analysts_rule_on_churn():
     table = contest.to_frame()
     assert list(table.index) == ["rule", "model"]
     assert table.loc["model", "precision"] == pytest.approx(contest.model_caught / contest.flagged)
+
+
+def test_the_figure_labels_every_bar_with_its_counts():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    contest = rules_demo.Contest("t", "d", "r", "m", test_rows=100, positives=10, flagged=8, rule_caught=6, model_caught=7)
+    ax = rules_demo.plot_contests([contest])
+    labels = sorted(t.get_text() for t in ax.texts)
+    assert labels == ["6/10", "7/10"]
+    assert [round(p.get_height(), 2) for p in ax.patches] == [0.6, 0.7]
