@@ -98,3 +98,18 @@ def test_every_typical_mistake_is_rejected_with_a_message_naming_it(name):
     first = result.wrong[0]
     case = next(c for c in bb.CASES if c.key == first.key)
     assert case.why in first.message or "does not apply" in first.message
+
+
+def test_the_budget_figure_marks_each_budget_and_the_hand_tuned_line():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    result = automl_demo.SearchResult
+    curve = [result("AutoML", n, "RandomForestClassifier", {}, 0.9, auc, 3 * n, fits, 1.0)
+             for n, auc, fits in ((3, 0.92, 1.2), (9, 0.94, 5.2), (27, 0.95, 15.6))]
+    hand = result("hand-tuned random forest", 4, "RandomForestClassifier", {}, 0.97, 0.958, 12, 12.0, 9.0)
+    ax = automl_demo.plot_curve(curve, hand)
+    assert [t.get_text() for t in ax.texts] == ["3", "9", "27"]
+    line, hand_line = ax.get_lines()
+    assert list(line.get_xdata()) == [1.2, 5.2, 15.6] and line.get_marker() == "o"
+    assert hand_line.get_linestyle() == "--" and "hand-tuned random forest" in hand_line.get_label()
