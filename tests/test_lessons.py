@@ -727,3 +727,97 @@ def test_05_stored_outputs_show_what_the_text_says(builtin_algorithms):
 def test_05_a_contradicting_output_is_refused(builtin_algorithms, marker, old, new):
     with pytest.raises(AssertionError):
         assert_builtins_lesson(doctored(builtin_algorithms, marker, old, new))
+
+
+# --- 02: a first look, impossible or rare, imputation compared --------------------------------------------
+
+def assert_first_look_lesson(notebook) -> None:
+    """02 § 9: "India's salaries sit on another scale (a median near $14,000, against $54,000-67,000
+    elsewhere)"; salary rises with age "more clearly within each country than over all customers"."""
+    text = output_text(code_cell(notebook, "eda.distributions(clean"))
+    medians = {country: float(median) for country, median in
+               re.findall(r"([A-Z][A-Za-z ]+?) [\d.]+ / ([\d.]+) / [\d.]+", text)}
+    assert len(medians) == 5, text
+    others = [m for country, m in medians.items() if country != "India"]
+    assert medians["India"] < 0.5 * min(others), f"the text says India's salaries sit on another scale: {medians}"
+    assert 10 <= medians["India"] <= 18 and 50 <= min(others) and max(others) <= 70, medians
+    text = output_text(code_cell(notebook, "eda.label_against_features(clean"))
+    overall = number(r"([\d.]+) over all customers", text)
+    within = [float(r) for r in re.findall(r"[A-Z][A-Za-z ]+? ([\d.]+)(?:,|$)", text.split("within each country")[1])]
+    assert len(within) == 5 and min(within) > overall > 0, f"the text says the trend is clearer per country: {text}"
+
+
+def assert_impossible_or_rare_lesson(notebook) -> None:
+    """02 § 10: as typed, every age beyond the fences is impossible and the impossible ages stretch the
+    standard deviation by almost half; rules first; the detectors disagree (robust z flags fewest)."""
+    text = output_text(code_cell(notebook, "eda.outlier_boxplots(ages"))
+    typed_sd, typed_beyond = number(r"age as typed: .*?sd ([\d.]+)", text), number(r"age as typed: .*?(\d+) beyond", text)
+    possible_sd = number(r"possible values only: .*?sd ([\d.]+)", text)
+    possible_beyond = number(r"possible values only: .*?(\d+) beyond", text)
+    assert possible_beyond == 0 < typed_beyond, text
+    assert 1.3 < typed_sd / possible_sd < 1.5, f"the text says 'by almost half': {text}"
+    text = output_text(code_cell(notebook, "broken = outliers.impossible_values("))
+    rules = {name: int(n) for name, n in re.findall(r"^(\w+)\s+(\d+) rows:", text, flags=re.MULTILINE)}
+    assert typed_beyond == rules["born_after_export"] + rules["older_than_anyone"], (
+        f"the text says every age beyond the fences breaks a rule: {typed_beyond} beyond, rules {rules}")
+    total = number(r"(\d+) rows break a rule", text)
+    text = output_text(code_cell(notebook, "flags = outliers.flag_table("))
+    assert number(r"(\d+) impossible", text) == total, text
+    iqr, robust, forest = (number(rf"{name} (\d+)", text) for name in ("IQR", "robust z", "isolation forest"))
+    assert robust < iqr and len({iqr, robust, forest}) == 3, f"the text says the detectors disagree, robust z fewest: {text}"
+    text = output_text(code_cell(notebook, "course_decisions = {"))
+    assert f"flag {int(total)} row(s): to investigate" in text, text
+    text = output_text(code_cell(notebook, "outliers.apply_decisions(people, {121: \"cap\"}"))
+    assert "ValueError: rows [121] hold impossible values" in text, text
+
+
+def assert_imputation_lesson(notebook) -> None:
+    """02 § 11's "What the figures say": KNN + indicator lowest and within the noise of the complete data;
+    the mean without the indicator worst, beyond two standard errors; the indicator helps every strategy;
+    with it, mean and median score the same; the mean's fill is the most biased."""
+    text = output_text(code_cell(notebook, "scores = imputation.imputation_scores("))
+    rows = re.findall(r"^\s*(mean|median|knn|iterative|complete data \(no gaps\))?\s+(True|False)\s+([\d.]+)\s+[\d.]+\s*$",
+                      text, flags=re.MULTILINE)
+    table, strategy = {}, None
+    for name, indicator, mean in rows:
+        strategy = name or strategy  # the printed index leaves a repeated strategy blank
+        table[(strategy, indicator == "True")] = float(mean)
+    assert len(table) == 9, text
+    runs = {run: score for run, score in table.items() if run[0] != "complete data (no gaps)"}
+    assert min(runs, key=runs.get) == ("knn", True), f"the text says KNN + indicator is lowest: {table}"
+    assert max(runs, key=runs.get) == ("mean", False), f"the text says the plain mean is worst: {table}"
+    assert all(runs[(s, True)] < runs[(s, False)] for s in ("mean", "median", "knn", "iterative")), table
+    assert runs[("mean", True)] == runs[("median", True)], table
+    gaps = {name: (float(gap), float(error)) for name, gap, error in
+            re.findall(r"^(.+?) vs complete data: ([+-][\d.]+) ± ([\d.]+)$", text, flags=re.MULTILINE)}
+    knn_gap, knn_error = gaps["knn + indicator"]
+    assert abs(knn_gap) < knn_error, f"the text says within the noise of the complete data: {gaps}"
+    mean_gap, mean_error = gaps["mean"]
+    assert mean_gap > 2.5 * mean_error, f"the text says three standard errors: {gaps}"
+    text = output_text(code_cell(notebook, "fills = imputation.fill_errors("))
+    crim = {name: float(bias) for name, bias in re.findall(r"^(iterative|knn|mean|median)\s+([-\d.]+)", text, flags=re.MULTILINE)}
+    assert crim["mean"] < -1 and abs(crim["knn"]) <= 0.3 and abs(crim["iterative"]) <= 0.3, text
+
+
+def test_02_stored_outputs_show_the_first_look_the_outliers_and_the_imputation(cleaning_notebook):
+    assert_first_look_lesson(cleaning_notebook)
+    assert_impossible_or_rare_lesson(cleaning_notebook)
+    assert_imputation_lesson(cleaning_notebook)
+
+
+@pytest.mark.parametrize("lesson, marker, old, new", [
+    (assert_first_look_lesson, "eda.distributions(clean", "India 12.2 / 14.3", "India 12.2 / 54.3"),
+    (assert_first_look_lesson, "eda.label_against_features(clean", "Canada 0.55", "Canada 0.25"),
+    (assert_impossible_or_rare_lesson, "eda.outlier_boxplots(ages", "sd 16.6", "sd 23.6"),
+    (assert_impossible_or_rare_lesson, "eda.outlier_boxplots(ages", "0 beyond them", "3 beyond them"),
+    (assert_impossible_or_rare_lesson, "broken = outliers.impossible_values(", "older_than_anyone     12", "older_than_anyone      2"),
+    (assert_impossible_or_rare_lesson, "flags = outliers.flag_table(", "robust z 9", "robust z 29"),
+    (assert_imputation_lesson, "scores = imputation.imputation_scores(", "True       4.420", "True       4.620"),
+    (assert_imputation_lesson, "scores = imputation.imputation_scores(", "-0.040 ± 0.058", "-0.240 ± 0.058"),
+    (assert_imputation_lesson, "scores = imputation.imputation_scores(", "+0.447 ± 0.142", "+0.147 ± 0.142"),
+    (assert_imputation_lesson, "fills = imputation.fill_errors(", "-1.57", "-0.17"),
+], ids=["india-same-scale", "trend-blurred-per-country", "sd-not-stretched", "possible-ages-flagged", "rules-miss-ages",
+        "robust-z-flags-most", "knn-not-lowest", "knn-beyond-noise", "mean-within-noise", "mean-fill-unbiased"])
+def test_02_a_contradicting_first_look_outlier_or_imputation_output_is_refused(cleaning_notebook, lesson, marker, old, new):
+    with pytest.raises(AssertionError):
+        lesson(doctored(cleaning_notebook, marker, old, new))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from helpers.checks import LabChecks, check_callable, check_columns, check_equal, check_type, fail
@@ -260,3 +262,262 @@ def _raw_penguins_renamed() -> pd.DataFrame:
     from helpers.cleaning import PENGUIN_COLUMNS
 
     return data.load("penguins_raw").rename(columns=PENGUIN_COLUMNS)
+
+
+# --- exercise 6: keep, cap, drop or investigate ------------------------------------------------------
+#: The decisions of exercise 6 and the reasons a learner may give (key -> meaning), as printed.
+OUTLIER_OPTIONS = ("keep", "cap", "drop", "investigate")
+OUTLIER_REASONS: dict[str, str] = {
+    "breaks a rule": "the value cannot be true (no such date, a birth after the export, older than anyone ever)",
+    "ask the source": "someone can say what was meant (2077 typed for 1977?): mark the row, the value counts as missing",
+    "rare but possible": "the value can be true; it is only far from the others (of its country)",
+    "salary is the target": "the next model learns to predict salary: a changed salary is a made-up answer",
+    "one detector, plausible row": "a single detector flags the row, and read as a whole it makes sense",
+    "a copy": "the same customer is already in the table",
+    "extremes pull this model": "the value is an input of a model that extreme values pull (a linear or logistic model)",
+}
+# Each flagged row of the exercise: (the raw table's row label as the key, kind, accepted decisions,
+# the reasons that apply). The kinds name the lesson; _OUTLIER_MISTAKES says why a decision is wrong for a kind.
+_OUTLIER_ROWS = (
+    ("121", "impossible", ("investigate", "drop"), {"breaks a rule", "ask the source"}),
+    ("48", "impossible", ("investigate", "drop"), {"breaks a rule", "ask the source"}),
+    ("7", "impossible", ("investigate", "drop"), {"breaks a rule", "ask the source"}),
+    ("798", "target", ("keep",), {"rare but possible", "salary is the target"}),
+    ("137", "target", ("keep",), {"rare but possible", "salary is the target"}),
+    ("476", "one detector", ("keep",), {"one detector, plausible row", "rare but possible", "salary is the target"}),
+    ("415", "copy", ("drop",), {"a copy"}),
+    ("798 as an input", "input", ("cap",), {"rare but possible", "extremes pull this model"}),
+)
+#: The rows of the raw customer table that exercise 6 shows (row 798 appears twice: as the target, then as an input).
+OUTLIER_CASE_ROWS = [int(key) for key, *_ in _OUTLIER_ROWS if key.isdigit()]
+_OUTLIER_MISTAKES = {
+    ("impossible", "keep"): "keeping an impossible value keeps an error in every statistic and in the model",
+    ("impossible", "cap"): "capping an impossible value replaces an error by a made-up value (the fence), which then "
+                           "looks real",
+    ("target", "drop"): "dropping a rare but real salary teaches the model that such salaries do not exist",
+    ("target", "cap"): "capping the target gives this customer a made-up salary: the model learns a wrong answer",
+    ("target", "investigate"): "nothing about this value is impossible: investigating every flag spends someone's time "
+                               "on real customers",
+    ("one detector", "drop"): "dropping a plausible row because one detector flags it loses a real customer",
+    ("one detector", "cap"): "capping a plausible row because one detector flags it changes a real salary",
+    ("one detector", "investigate"): "read as a whole the row makes sense (a young, low-paid worker): investigating "
+                                     "every flag spends someone's time on real customers",
+    ("copy", "keep"): "a copy counts the same customer twice",
+    ("copy", "cap"): "a copy counts the same customer twice, capped or not",
+    ("copy", "investigate"): "a copy needs no investigation: the first row is already in the table",
+    ("input", "keep"): "as an input of a linear model the extreme value pulls the fitted line; capped to the fence "
+                       "the row still says 'a top earner', without the pull (as the target, row 798, it stays)",
+    ("input", "drop"): "dropping loses a real customer; capping keeps the row and removes the pull",
+    ("input", "investigate"): "the value is real: nothing to ask, but as an input it pulls a linear model",
+}
+
+
+def _outlier_exercise():
+    """The exercise as a :class:`helpers.framing.decisions.Exercise`: it reads the answers (spelling,
+    aliases) and prints; the verdicts are made here, to name the mistake of each wrong decision."""
+    from helpers.framing.decisions import Case, Exercise
+
+    cases = tuple(Case(key, key, accepted, reasons, kind) for key, kind, accepted, reasons in _OUTLIER_ROWS)
+    aliases = {"clip": "cap", "winsorise": "cap", "winsorize": "cap", "remove": "drop", "delete": "drop",
+               "flag": "investigate"}
+    return Exercise("keep, cap, drop or investigate", OUTLIER_OPTIONS, OUTLIER_REASONS, cases, aliases)
+
+
+def outlier_reasons_table() -> str:
+    """The decisions and the reasons of exercise 6, as the notebook prints them."""
+    lines = [f"decisions: {', '.join(OUTLIER_OPTIONS)}", "reasons:"]
+    return "\n".join(lines + [f"  - {key}: {meaning}" for key, meaning in OUTLIER_REASONS.items()])
+
+
+def _outlier_key(key) -> str:
+    """A row label as the exercise names it: 121, '121' and 'row 121' are the same row."""
+    return " ".join(str(key).lower().removeprefix("row").split())
+
+
+def _outlier_verdict(exercise, key: str, kind: str, accepted, applies, answer) -> str:
+    """What is wrong with ``answer`` (decision, reasons) for one row; "" when it is right."""
+    if isinstance(answer, dict):
+        answer = (answer.get("decision", answer.get("choice")), answer.get("reasons", ()))
+    if isinstance(answer, str) or not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        fail(f"the answer for row {key} is {answer!r}: give a pair (decision, reasons), e.g. ('keep', {{'rare but possible'}}).")
+    decision, reasons = answer
+    reasons = [reasons] if isinstance(reasons, str) else list(reasons)
+    try:
+        decision = exercise.option(decision)
+        reasons = {exercise.reason(r) for r in reasons}
+    except ValueError as error:
+        fail(str(error))
+    if decision not in accepted:
+        return f"not {decision!r}: {_OUTLIER_MISTAKES[(kind, decision)]}."
+    if not reasons:
+        return f"{decision!r} is right; give at least one reason from the printed list."
+    misfits = sorted(reasons - set(applies))
+    if misfits:
+        return (f"{decision!r} is right, but {misfits[0]!r} does not apply to this row "
+                f"({OUTLIER_REASONS[misfits[0]]}).")
+    return ""
+
+
+@check.exercise(
+    title="keep, cap, drop or investigate",
+    hint="first ask whether the value can be true at all; then what the column is for (the target, or an input)",
+    wrong=lambda: [
+        ({**_outlier_model_answers(), 121: ("cap", {"breaks a rule"})},),  # capping an impossible value
+        ({**_outlier_model_answers(), 798: ("drop", {"rare but possible"})},),  # dropping a rare, real salary
+        ({key: ("investigate", {"ask the source"}) for key in _outlier_model_answers()},),
+        ({**_outlier_model_answers(), 415: ("keep", {"rare but possible"})},),
+        (list(_outlier_model_answers().values()),),
+    ],
+)
+def outlier_decisions(answers):
+    exercise = _outlier_exercise()
+    if not isinstance(answers, dict):
+        fail(f"`outlier_decisions` is a {type(answers).__name__}: make it a dict {{row: (decision, reasons)}} "
+             "with the rows printed above as keys, e.g. {121: ('drop', {'breaks a rule'}), ...}.")
+    given = {_outlier_key(k): v for k, v in answers.items()}
+    keys = [key for key, *_ in _OUTLIER_ROWS]
+    unknown = [k for k in given if k not in keys]
+    missing = [k for k in keys if k not in given]
+    if unknown or missing:
+        fail(f"the keys should be the rows printed above, {keys}; "
+             + (f"{unknown[0]!r} is not one of them." if unknown else f"there is no answer for {missing[0]!r}."))
+    wrong = [(key, message) for key, kind, accepted, applies in _OUTLIER_ROWS
+             if (message := _outlier_verdict(exercise, key, kind, accepted, applies, given[key]))]
+    if wrong:
+        key, message = wrong[0]
+        fail(f"{len(wrong)} of {len(keys)} rows to rethink; row {key}: {message}")
+
+
+def _outlier_model_answers() -> dict:
+    return {int(key) if key.isdigit() else key: (accepted[0], set(reasons)) for key, _, accepted, reasons in _OUTLIER_ROWS}
+
+
+# --- exercise 7: pick an imputer, and say why ---------------------------------------------------------
+#: The reasons a learner may give for an imputation choice (key -> meaning), as printed.
+IMPUTATION_REASONS: dict[str, str] = {
+    "lowest error": "the lowest mean RMSE of the eight runs",
+    "within noise of the best": "its fold-by-fold gap to the best run is under two standard errors",
+    "within noise of complete data": "its fold-by-fold gap to the model on the complete data is under two standard errors",
+    "the indicator helps": "with the missing indicator, this strategy's RMSE is lower than without it",
+    "uses the other columns": "it fills a gap from the row's other columns, which correlate with the missing one",
+    "cheapest": "the quickest to fit and to explain: one number per column",
+}
+#: The reasons that report a measurement: a choice needs at least one (cost alone does not say it works).
+_MEASURED = ("lowest error", "within noise of the best", "within noise of complete data", "the indicator helps")
+_NOISE = 2.0  # standard errors of the paired fold differences
+_COMPLETE = "complete data (no gaps)"
+
+
+def _fold_scores(scores) -> pd.DataFrame:
+    """``imputation.imputation_scores``'s table as one column per (strategy, indicator), one row per fold."""
+    check_columns("scores", scores, ["strategy", "indicator", "fold", "score"],
+                  "pass the per-fold table of imputation.imputation_scores(X, y, complete=X_complete)")
+    wide = scores.pivot_table(index="fold", columns=["strategy", "indicator"], values="score")
+    if (_COMPLETE, False) not in wide.columns:
+        fail("`scores` has no row for the complete data: compute it with complete=X_complete.")
+    return wide
+
+
+def _within_noise(wide: pd.DataFrame, run, reference) -> bool:
+    """True when ``run``'s fold-by-fold gap to ``reference`` is under _NOISE standard errors (paired folds)."""
+    gap = wide[run] - wide[reference]
+    error = gap.std(ddof=1) / len(gap) ** 0.5
+    return bool(abs(gap.mean()) <= _NOISE * error)
+
+
+def imputation_facts(scores) -> dict[tuple[str, bool], set[str]]:
+    """Per run (strategy, indicator), the reasons of IMPUTATION_REASONS that are true of it in ``scores``."""
+    wide = _fold_scores(scores)
+    runs = [run for run in wide.columns if run[0] != _COMPLETE]
+    means = wide[runs].mean()
+    best = means.idxmin()
+    facts = {}
+    for strategy, indicator in runs:
+        run = (strategy, indicator)
+        true = set()
+        if run == best:
+            true.add("lowest error")
+        if _within_noise(wide, run, best):
+            true.add("within noise of the best")
+        if _within_noise(wide, run, (_COMPLETE, False)):
+            true.add("within noise of complete data")
+        if indicator and (strategy, False) in means and means[run] < means[(strategy, False)]:
+            true.add("the indicator helps")
+        true.add("uses the other columns" if strategy in ("knn", "iterative") else "cheapest")
+        facts[(str(strategy), bool(indicator))] = true
+    return facts
+
+
+def _imputation_answer(choice) -> tuple[str, bool, set[str]]:
+    """``choice`` as (strategy, indicator, reasons): a dict with those keys, or a triple."""
+    from helpers.framing.decisions import normalise
+
+    if isinstance(choice, dict):
+        missing = [k for k in ("strategy", "indicator", "reasons") if k not in choice]
+        if missing:
+            fail(f"`imputer_choice` has no {missing[0]!r}: give a dict with 'strategy', 'indicator' and 'reasons'.")
+        strategy, indicator, reasons = choice["strategy"], choice["indicator"], choice["reasons"]
+    elif isinstance(choice, (tuple, list)) and len(choice) == 3:
+        strategy, indicator, reasons = choice
+    else:
+        fail("`imputer_choice` should be a dict {'strategy': ..., 'indicator': True/False, 'reasons': {...}}.")
+    strategy = normalise(strategy)
+    if strategy not in ("mean", "median", "knn", "iterative"):
+        fail(f"{strategy!r} is not one of the strategies measured: 'mean', 'median', 'knn', 'iterative' "
+             "(the complete data is the reference, not an option: the gaps exist).")
+    if indicator not in (True, False):  # True, False, 1, 0 and numpy booleans compare equal to them
+        fail(f"'indicator' is {indicator!r}: True (with the missing indicator) or False.")
+    if isinstance(reasons, str):
+        reasons = [reasons]
+    names = {normalise(r): r for r in IMPUTATION_REASONS}
+    unknown = [r for r in reasons if normalise(r) not in names]
+    if unknown:
+        fail(f"{unknown[0]!r} is not one of the printed reasons: pick from {list(IMPUTATION_REASONS)}.")
+    return strategy, bool(indicator), {names[normalise(r)] for r in reasons}
+
+
+@check.exercise(
+    title="pick an imputer, and say why",
+    hint="read the measured table: which runs are within the noise, and which reasons are true of your choice?",
+    wrong=lambda: [
+        ({"strategy": "mean", "indicator": False, "reasons": {"cheapest"}}, _boston_scores()),
+        ({"strategy": "iterative", "indicator": True, "reasons": {"lowest error"}}, _boston_scores()),
+        ({"strategy": "median", "indicator": True, "reasons": {"cheapest"}}, _boston_scores()),
+        ({"strategy": "knn", "indicator": True, "reasons": set()}, _boston_scores()),
+        ({"strategy": "complete data", "indicator": False, "reasons": {"lowest error"}}, _boston_scores()),
+    ],
+)
+def imputer_choice(choice, scores):
+    strategy, indicator, reasons = _imputation_answer(choice)
+    facts = imputation_facts(scores)
+    run = f"{strategy} {'with' if indicator else 'without'} the indicator"
+    true = facts[(strategy, indicator)]
+    if "within noise of the best" not in true:
+        best = next(r for r, f in facts.items() if "lowest error" in f)
+        why = ("the gaps are missing not at random, and a constant fill without the indicator hides that a value "
+               "was missing, the signal the model needed" if strategy in ("mean", "median") and not indicator
+               else "the fold-by-fold comparison shows it measurably worse")
+        fail(f"{run} is beyond the noise of the best run ({best[0]} {'with' if best[1] else 'without'} the indicator): "
+             f"{why}.")
+    if not reasons:
+        fail(f"{run} is a sound choice, but give at least one reason from the printed list.")
+    false = sorted(reasons - true)
+    if false:
+        fail(f"{false[0]!r} is not true of {run} in the measured table ({IMPUTATION_REASONS[false[0]]}); "
+             f"what is true of it: {sorted(true)}.")
+    if not set(reasons) & set(_MEASURED):
+        fail(f"{run} is a sound choice, but {sorted(reasons)} says only what it costs: add what the measurement "
+             f"shows, one of {[r for r in _MEASURED if r in true]}.")
+
+
+def _boston_scores() -> pd.DataFrame:
+    """The per-fold table exercise 7 reads (cached: a few seconds to compute)."""
+    return _boston_scores_cached().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _boston_scores_cached() -> pd.DataFrame:
+    from helpers.data_quality import imputation
+
+    X, y, complete = imputation.boston_with_gaps()
+    return imputation.imputation_scores(X, y, complete=complete)

@@ -194,7 +194,7 @@ def test_decisions_say_why_the_target_and_the_typed_age_are_what_they_are():
     rejects(check.decisions, {"salary": "drop"}, hint="copied exactly")
 
 
-# --- exercise 6: clean penguins ----------------------------------------------------------------------------
+# --- exercise 8: clean penguins ----------------------------------------------------------------------------
 
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 RENAME = {"Species": "species", "Sex": "sex", "Culmen Length (mm)": "bill_length_mm", "Culmen Depth (mm)": "bill_depth_mm",
@@ -231,3 +231,141 @@ def test_penguins_name_dropped_birds_species_and_guessed_sex(penguins_raw):
     rejects(check.penguins, good.dropna(subset=MEASUREMENTS, how="all").assign(sex=lambda f: f["sex"].str.lower()),
             hint="use 'F' and 'M'")
     rejects(check.penguins, penguins_raw.dropna(subset=["Body Mass (g)"]), hint="rename 'Culmen Length (mm)'")
+
+
+# --- exercise 6: keep, cap, drop or investigate ---------------------------------------------------------
+
+from helpers.labchecks import lab02  # noqa: E402  (the exercise's cases and the facts the check reads)
+
+OUTLIER_ANSWERS = {
+    121: ("investigate", {"breaks a rule", "ask the source"}),
+    48: ("investigate", {"breaks a rule", "ask the source"}),
+    7: ("investigate", {"breaks a rule", "ask the source"}),
+    798: ("keep", {"rare but possible", "salary is the target"}),
+    137: ("keep", {"rare but possible", "salary is the target"}),
+    476: ("keep", {"one detector, plausible row"}),
+    415: ("drop", {"a copy"}),
+    "798 as an input": ("cap", {"rare but possible", "extremes pull this model"}),
+}
+
+
+def test_outlier_decisions_accept_pairs_dicts_string_keys_aliases_and_drop_for_impossible_rows():
+    accepts(check.outlier_decisions, OUTLIER_ANSWERS)
+    # drop is as right as investigate for an impossible value; one reason as a bare string, lists of reasons
+    accepts(check.outlier_decisions, {**OUTLIER_ANSWERS, 121: ("drop", "breaks a rule"), 48: ["drop", ["breaks a rule"]]})
+    # string keys ("row 121"), upper case, aliases (remove, clip, flag) and dicts per row
+    styled = {f"row {key}" if isinstance(key, int) else key: {"decision": decision.upper(), "reasons": sorted(reasons)}
+              for key, (decision, reasons) in OUTLIER_ANSWERS.items()}
+    accepts(check.outlier_decisions, styled)
+    aliased = {**OUTLIER_ANSWERS, 415: ("remove", {"a copy"}), 7: ("flag", {"breaks a rule"}),
+               "798 as an input": ("clip", {"extremes pull this model"})}
+    accepts(check.outlier_decisions, aliased)
+    # built from a table, as a learner with pandas might
+    table = pd.DataFrame({"row": [str(k) for k in OUTLIER_ANSWERS], "decision": [d for d, _ in OUTLIER_ANSWERS.values()],
+                          "reasons": [r for _, r in OUTLIER_ANSWERS.values()]})
+    accepts(check.outlier_decisions, {row.row: (row.decision, row.reasons) for row in table.itertuples()})
+
+
+def test_outlier_decisions_name_each_typical_mistake():
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 121: ("cap", {"breaks a rule"})},
+            hint="capping an impossible value replaces an error by a made-up value")
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 48: ("keep", {"breaks a rule"})}, hint="keeps an error")
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 798: ("drop", {"rare but possible"})},
+            hint="dropping a rare but real salary")
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 137: ("cap", {"rare but possible"})}, hint="capping the target")
+    rejects(check.outlier_decisions, {key: ("investigate", {"ask the source"}) for key in OUTLIER_ANSWERS},
+            hint="investigating every flag")
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 476: ("drop", {"one detector, plausible row"})},
+            hint="because one detector flags it")
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 415: ("keep", {"rare but possible"})},
+            hint="counts the same customer twice")
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, "798 as an input": ("keep", {"rare but possible"})},
+            hint="pulls the fitted line")
+    # the right decision for a reason that does not fit the row
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 798: ("keep", {"breaks a rule"})},
+            hint="'breaks a rule' does not apply to this row")
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 798: ("keep", set())}, hint="at least one reason")
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 798: ("winsor", {"rare but possible"})},
+            hint="not an option")
+    rejects(check.outlier_decisions, {k: v for k, v in OUTLIER_ANSWERS.items() if k != 415}, hint="no answer for '415'")
+    rejects(check.outlier_decisions, list(OUTLIER_ANSWERS.values()), hint="make it a dict {row: (decision, reasons)}")
+    rejects(check.outlier_decisions, {**OUTLIER_ANSWERS, 798: "keep"}, hint="give a pair (decision, reasons)")
+
+
+def test_the_exercise_rows_are_what_the_flag_table_says_they_are():
+    """The kinds behind the check match the notebook's flag table: an impossible row breaks a rule, the
+    others are possible and flagged, row 415 is an exact copy of an earlier row."""
+    from helpers.data_quality import outliers
+
+    raw_table = data.load("messy_customers")
+    people = outliers.customer_measurements(raw_table)
+    flags = outliers.flag_table(people, ["age", "salary"], outliers.CUSTOMER_RULES, by="country")
+    assert set(lab02.OUTLIER_CASE_ROWS) <= set(flags.index)
+    for key, kind, accepted, _ in lab02._OUTLIER_ROWS:
+        if not key.isdigit():
+            continue
+        row = int(key)
+        assert (flags.at[row, "kind"] == "impossible") == (kind == "impossible"), key
+        if kind == "impossible":
+            assert set(accepted) <= {"drop", "investigate"}, key
+    assert raw_table.duplicated().at[415] and raw_table.loc[192].equals(raw_table.loc[415])
+    assert flags.at[476, "n_methods"] == 1 and flags.at[476, "isolation"]
+
+
+# --- exercise 7: pick an imputer, and say why -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def imputation_scores():
+    return lab02._boston_scores()
+
+
+def test_imputer_choice_accepts_every_run_within_noise_with_true_reasons(imputation_scores):
+    accepts(check.imputer_choice, {"strategy": "knn", "indicator": True,
+                                   "reasons": {"lowest error", "within noise of complete data", "the indicator helps"}},
+            imputation_scores)
+    accepts(check.imputer_choice, ("iterative", True, ["within noise of complete data", "uses the other columns"]),
+            imputation_scores)
+    accepts(check.imputer_choice, {"strategy": "KNN", "indicator": np.True_, "reasons": "within noise of the best"},
+            imputation_scores)
+    # cheap and no measurably worse: a defensible engineering choice
+    accepts(check.imputer_choice, {"strategy": "Mean", "indicator": 1, "reasons": {"cheapest", "within noise of the best"}},
+            imputation_scores)
+    accepts(check.imputer_choice, ["knn", False, ("within noise of complete data",)], imputation_scores)
+
+
+def test_imputer_choice_names_the_typical_mistakes(imputation_scores):
+    rejects(check.imputer_choice, {"strategy": "mean", "indicator": False, "reasons": {"cheapest"}}, imputation_scores,
+            hint="beyond the noise of the best run")
+    rejects(check.imputer_choice, {"strategy": "median", "indicator": False, "reasons": {"within noise of the best"}},
+            imputation_scores, hint="without the indicator hides that a value was missing")
+    rejects(check.imputer_choice, {"strategy": "iterative", "indicator": True, "reasons": {"lowest error"}},
+            imputation_scores, hint="'lowest error' is not true of iterative")
+    rejects(check.imputer_choice, {"strategy": "knn", "indicator": False, "reasons": {"the indicator helps"}},
+            imputation_scores, hint="'the indicator helps' is not true of knn without the indicator")
+    rejects(check.imputer_choice, {"strategy": "knn", "indicator": True, "reasons": {"cheapest"}}, imputation_scores,
+            hint="'cheapest' is not true of knn")
+    rejects(check.imputer_choice, {"strategy": "median", "indicator": True, "reasons": {"cheapest"}}, imputation_scores,
+            hint="says only what it costs")
+    rejects(check.imputer_choice, {"strategy": "knn", "indicator": True, "reasons": set()}, imputation_scores,
+            hint="at least one reason")
+    rejects(check.imputer_choice, {"strategy": "complete data", "indicator": False, "reasons": {"lowest error"}},
+            imputation_scores, hint="the reference, not an option")
+    rejects(check.imputer_choice, {"strategy": "knn", "indicator": "yes", "reasons": {"lowest error"}}, imputation_scores,
+            hint="True (with the missing indicator) or False")
+    rejects(check.imputer_choice, {"strategy": "knn", "indicator": True, "reasons": {"best"}}, imputation_scores,
+            hint="not one of the printed reasons")
+    rejects(check.imputer_choice, {"strategy": "knn", "reasons": {"lowest error"}}, imputation_scores, hint="no 'indicator'")
+
+
+def test_imputer_choice_reads_the_table_it_is_given(imputation_scores):
+    """The verdict follows the measured table, not a stored answer: in a table where the mean without the
+    indicator were best, it would be the sound choice and knn + indicator would not be 'lowest error'."""
+    doctored = imputation_scores.copy()
+    plain_mean = (doctored["strategy"] == "mean") & ~doctored["indicator"]
+    doctored.loc[plain_mean, "score"] -= 1.0
+    accepts(check.imputer_choice, {"strategy": "mean", "indicator": False, "reasons": {"lowest error"}}, doctored)
+    rejects(check.imputer_choice, {"strategy": "knn", "indicator": True, "reasons": {"lowest error"}}, doctored,
+            hint=["beyond the noise of the best run (mean without the indicator)", "measurably worse"])
+    rejects(check.imputer_choice, {"strategy": "knn", "indicator": True, "reasons": {"lowest error"}},
+            imputation_scores[imputation_scores["strategy"] != "complete data (no gaps)"], hint="no row for the complete data")
