@@ -1,7 +1,7 @@
 """The measured demonstrations of helpers.framing, printed with the machine's load (a benchmark: it never fails).
 
-    .venv/bin/python tests/framing/bench_framing.py            # full budgets (about 3-5 minutes on 2 busy cores)
-    .venv/bin/python tests/framing/bench_framing.py --quick    # smaller budgets, for a sanity check
+    .venv/bin/python tests/benchmarks/bench_framing.py            # full budgets (about 3-5 minutes on 2 busy cores)
+    .venv/bin/python tests/benchmarks/bench_framing.py --quick    # smaller budgets, for a sanity check
 
 Scores and fit counts are seeded and reproducible; seconds depend on the machine and its load.
 """
