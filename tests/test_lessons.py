@@ -700,6 +700,51 @@ def test_03_a_contradicting_output_is_refused(feature_engineering, marker, old, 
         assert_features_lesson(doctored(feature_engineering, marker, old, new))
 
 
+def binning_scores(text: str) -> dict[str, tuple[float, float]]:
+    """One of 03's binning tables: variant -> (RMSE, its spread over the folds)."""
+    rows = re.findall(r"(?m)^(.+?)\s{2,}\d+\s+([\d,.]+)\s+([\d,.]+)\s*$", text)
+    return {name.split(" [")[0]: (float(rmse.replace(",", "")), float(spread.replace(",", ""))) for name, rmse, spread in rows}
+
+
+def assert_binning_lesson(notebook) -> None:
+    """03's binning claims: every binning of the hour beats one slope by far more than the folds vary, the parts of
+    the day beat 6 equal-width or equal-count bins and one bin per hour does best; age bands move the salary error
+    less than the folds vary, though salary bends with age (band means rise, then dip after 65)."""
+    steps = output_text(code_cell(notebook, "parts = day_part(split.X_train"))
+    levels = {part: int(mean) for part, mean in re.findall(r"(?m)^(\w[\w ]*?)\s+\d+\s+(\d+)\s*$", steps)}
+    assert list(levels) == ["night", "morning rush", "midday", "evening rush", "evening"], steps
+    assert max(levels, key=levels.get) == "evening rush" and min(levels, key=levels.get) == "night", steps
+
+    text = output_text(code_cell(notebook, "hour_scores = binning.compare_binning("))
+    hours, ages = text.split("salary from age")
+    hour, age = binning_scores(hours), binning_scores(ages)
+    raw, spread = hour["raw (one slope)"]
+    for variant in ("uniform, 6 bins", "quantile, 6 bins", "parts of the day", "one bin per hour"):
+        assert raw - hour[variant][0] > 2 * spread, f"the text says every binning of the hour pays ({variant}):\n{text}"
+    assert hour["one bin per hour"][0] < hour["parts of the day"][0] <= min(
+        hour["uniform, 6 bins"][0], hour["quantile, 6 bins"][0]), f"the text orders the variants so:\n{text}"
+    raw, spread = age["raw (one slope)"]
+    assert abs(raw - age["age bands"][0]) < spread, f"the text says age bands buy less than the folds vary:\n{text}"
+    means = [float(m.replace(",", "")) for m in re.findall(r"\) ([\d,]+)", text.split("mean salary per age band:")[1])]
+    assert len(means) == 6 and means[0] < means[4] and means[5] < means[4], f"salary rises, then dips after 65:\n{text}"
+    assert "the hour: " in text and "-> worth it" in text and "age: " in text and "binning buys nothing here" in text, text
+
+
+def test_03_stored_outputs_show_when_binning_pays(feature_engineering):
+    assert_binning_lesson(feature_engineering)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ("hour_scores = binning.compare_binning(", "88.8", "105.8"),  # the parts of the day barely help
+    ("hour_scores = binning.compare_binning(", "79.9", "95.9"),  # one bin per hour worse than five parts
+    ("hour_scores = binning.compare_binning(", "16,459.8", "14,459.8"),  # age bands pay
+    ("parts = day_part(split.X_train", "288", "12"),  # no evening rush
+], ids=["hour-bins-buy-little", "per-hour-worse", "age-bands-pay", "no-rush-hour"])
+def test_03_a_contradicting_binning_output_is_refused(feature_engineering, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_binning_lesson(doctored(feature_engineering, marker, old, new))
+
+
 def test_04_stored_outputs_show_what_the_text_says(gradient_descent):
     assert_gradient_descent_lesson(gradient_descent)
 

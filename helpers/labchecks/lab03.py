@@ -117,6 +117,124 @@ def hour_circle(fn):
     check_close(f"the cos part for hours {_HOURS.tolist()}", cos, np.cos(angle))
 
 
+#: The parts of a day (hours), left-closed: [0, 6) night, [6, 10) morning rush, ... (= binning.DAY_PARTS).
+DAY_PART_EDGES = (0, 6, 10, 16, 20, 24)
+DAY_PART_LABELS = ("night", "morning rush", "midday", "evening rush", "evening")
+DAY_PART_HINT = ("a part of the day includes the hour it starts at and excludes the one it ends at ([6, 10) holds 6, "
+                 "not 10): pd.cut(hours, bins=edges, right=False, labels=PARTS) keeps the index of `hours`")
+
+
+def day_part_of(hour: int) -> str:
+    """The label of ``hour`` (0-23) with the left-closed edges :data:`DAY_PART_EDGES`."""
+    return DAY_PART_LABELS[int(np.searchsorted(DAY_PART_EDGES, hour, side="right")) - 1]
+
+
+def hours_probe() -> pd.Series:
+    """Every hour of the day twice, shuffled, under an index that is not 0..n-1 (as the random split's rows are)."""
+    rng = np.random.default_rng(3)
+    hours = np.tile(np.arange(24), 2)
+    rng.shuffle(hours)
+    index = pd.Index(rng.choice(np.arange(100, 10_000), size=hours.size, replace=False))
+    return pd.Series(hours, index=index, name="hour", dtype="int64")
+
+
+def _day_part_slips():
+    """Typical wrong day_part functions (for the check's wrong answers and the variant tests)."""
+    edges, labels = list(DAY_PART_EDGES), list(DAY_PART_LABELS)
+    return {
+        "right-closed": lambda h: pd.cut(h, bins=edges, labels=labels),  # pd.cut's default: (0, 6]
+        "no last edge": lambda h: pd.cut(h, bins=edges[:-1], right=False, labels=labels[:-1]),
+        "codes": lambda h: pd.cut(h, bins=edges, right=False, labels=False),
+        "lost index": lambda h: pd.Series(np.array(labels)[np.digitize(h, edges) - 1]),
+        "off by one": lambda h: pd.Series(np.array(labels)[np.digitize(h, edges[1:-1]) - 1], index=h.index),
+    }
+
+
+def _aligned(result, hours: pd.Series) -> tuple[pd.Series, bool]:
+    """The result's labels in the order of ``hours``, and whether its index is that of ``hours``."""
+    if isinstance(result, pd.Series) and result.index.sort_values().equals(hours.index.sort_values()):
+        return result.reindex(hours.index), True
+    values = result.to_numpy() if isinstance(result, (pd.Series, pd.Index)) else np.asarray(result, dtype=object)
+    return pd.Series(values, index=hours.index), False
+
+
+def _day_part_mistake(got: pd.Series, hours: pd.Series) -> str | None:
+    """Name what is off with the labels ``got`` of ``hours`` (aligned), or None when each is right."""
+    want = hours.map(day_part_of)
+    missing = sorted(set(hours[got.isna()]))
+    if missing == [0] or (missing and min(missing) == 0 and max(missing) < 6):
+        return (f"hour 0 has no part (missing): with bins closed on the right, (0, 6] leaves 0 out. The edges are "
+                "closed on the wrong side: a part starts at its edge, [0, 6) holds 0 (pd.cut(..., right=False)).")
+    if missing and max(missing) == 23:
+        return (f"hours {missing} have no part (missing): the last bin is left open or missing. The last part, "
+                "evening, is [20, 24): the largest hour, 23, must land in it (the last edge is 24).")
+    if missing:
+        return f"hours {missing} have no part (missing): every hour 0-23 falls in exactly one part."
+    numeric = pd.api.types.is_numeric_dtype(got) or (
+        isinstance(got.dtype, pd.CategoricalDtype) and pd.api.types.is_numeric_dtype(got.cat.categories))
+    if numeric or all(isinstance(v, (int, float, np.number)) for v in got):
+        codes = sorted({int(code) for code in got.astype(float)})
+        return (f"day_part returned numbers (bin codes {codes}), not labels: "
+                f"return the part's name, one of {list(DAY_PART_LABELS)} (pd.cut's labels=PARTS, or PARTS[code]).")
+    text = got.astype(object).map(str)
+    unknown = sorted(set(text) - set(DAY_PART_LABELS))
+    if unknown:
+        return f"the labels {unknown[:4]} are not parts of the day: use exactly the labels of PARTS, {list(DAY_PART_LABELS)}."
+    wrong = text != want
+    if not wrong.any():
+        return None
+    position = {label: i for i, label in enumerate(DAY_PART_LABELS)}
+    shift = (text.map(position) - want.map(position)) % len(DAY_PART_LABELS)
+    if wrong.all() and shift.nunique() == 1 and shift.iloc[0] in (1, len(DAY_PART_LABELS) - 1):
+        ahead = "next" if shift.iloc[0] == 1 else "previous"
+        return (f"the labels are off by one: every hour got the {ahead} part's label (hour 0 got "
+                f"{text[hours == 0].iloc[0]!r}, not 'night'). np.digitize counts the bins from 1 when given every edge, "
+                "from 0 when given the inner edges only: check which label bin code 0 gets.")
+    boundary = sorted(set(hours[wrong]))
+    if set(boundary) <= set(DAY_PART_EDGES[1:-1]):
+        hour = boundary[0]
+        return (f"hour {hour} landed in {text[hours == hour].iloc[0]!r}, but it starts the part {day_part_of(hour)!r}: the "
+                "edges are closed on the wrong side. A part includes its first hour and excludes its last edge "
+                "([6, 10) holds 6, not 10): pd.cut(..., right=False), or `hour < edge` against the next edge.")
+    hour = boundary[0]
+    return f"hour {hour} should be {day_part_of(hour)!r}, got {text[hours == hour].iloc[0]!r} (hours {boundary} are off)."
+
+
+@check.exercise(
+    title="the parts of the day",
+    hint=DAY_PART_HINT,
+    wrong=lambda: [(slip,) for slip in _day_part_slips().values()],
+)
+def day_part(fn):
+    check_callable("day_part", fn)
+    probe = hours_probe()
+    given = probe.copy()
+    result = fn(given)
+    if not given.equals(probe):
+        fail("day_part changed the hours it was given: return a new Series and leave `hours` as it is.")
+    if isinstance(result, pd.DataFrame) or np.ndim(result) != 1 or len(result) != len(probe):
+        fail(f"day_part({len(probe)} hours) should return one label per hour ({len(probe)} of them) as a pandas Series; "
+             f"it returned {type(result).__name__} of shape {np.shape(result)}.")
+    got, same_index = _aligned(result, probe)
+    mistake = _day_part_mistake(got, probe)
+    if mistake:
+        fail(f"on the hours 0-23: {mistake}")
+    if not isinstance(result, pd.Series):
+        fail(f"day_part returned a {type(result).__name__}: return a pandas Series with the index of `hours`, so "
+             "that each label stays with its row (the next cell groups the training rows' targets by it).",
+             "pd.cut keeps the index; otherwise pd.Series(labels, index=hours.index)")
+    if not same_index:
+        fail(f"day_part lost the index: its result is numbered {', '.join(map(str, result.index[:3]))}... while `hours` "
+             f"comes shuffled, as the random split's rows do (index {', '.join(map(str, probe.index[:3]))}...). Matched "
+             "by index, the labels land on the wrong rows: build the Series with index=hours.index (pd.cut keeps it).")
+    # What the notebook passes next: the training rows' hours of the random split.
+    hours = bikeshare_split().X_train["hour"]
+    got, same_index = _aligned(fn(hours.copy()), hours)
+    mistake = _day_part_mistake(got, hours)
+    if mistake or not same_index:
+        fail(f"on the training rows' hours (split.X_train['hour']): {mistake or 'the index is lost'}")
+
+
 @lru_cache(maxsize=1)
 def bikeshare_split():
     """Bikeshare features and target, split 60/20/20 at random with seed 42 (as in the notebook)."""

@@ -15,12 +15,15 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from helpers import features
 from helpers.labchecks.lab03 import (
+    DAY_PART_EDGES,
+    DAY_PART_LABELS,
     PIPELINE_CATEGORICAL,
     PIPELINE_NUMERIC,
     _clean_customers,
     _lesson_pipeline,
     bikeshare_split,
     check,
+    day_part_of,
 )
 from variant_harness import accepts, rejects
 
@@ -186,3 +189,83 @@ def test_leaky_columns_names_the_target_the_missed_and_the_innocent():
     rejects(check.leaky_columns, [], hint="is empty")
     rejects(check.leaky_columns, ["casual", "registerd"], hint="not a column of `bikes`")
     rejects(check.leaky_columns, "casual, registered", hint="give a list")
+
+
+# --- exercise 3: the parts of the day ---------------------------------------------------------------
+
+EDGES, PARTS = list(DAY_PART_EDGES), list(DAY_PART_LABELS)
+
+
+def parts_by_loop(hours):
+    labels = []
+    for hour in hours:
+        if hour < 6:
+            labels.append("night")
+        elif hour < 10:
+            labels.append("morning rush")
+        elif hour < 16:
+            labels.append("midday")
+        elif hour < 20:
+            labels.append("evening rush")
+        else:
+            labels.append("evening")
+    return pd.Series(labels, index=hours.index)
+
+
+def parts_by_select(hours):
+    conditions = [hours < 6, hours < 10, hours < 16, hours < 20, hours < 24]
+    return pd.Series(np.select(conditions, PARTS, default="?"), index=hours.index, dtype="string")
+
+
+def parts_by_digitize(hours):
+    codes = np.digitize(hours, EDGES) - 1  # every edge given: bin codes count from 1
+    return pd.Series(np.array(PARTS)[codes], index=hours.index)
+
+
+def parts_by_map(hours):
+    lookup = {hour: PARTS[i] for i, (start, end) in enumerate(zip(EDGES, EDGES[1:])) for hour in range(start, end)}
+    return hours.map(lookup)
+
+
+def test_day_part_accepts_cut_loops_select_digitize_and_lookups():
+    accepts(check.day_part, lambda h: pd.cut(h, bins=EDGES, right=False, labels=PARTS))
+    accepts(check.day_part, lambda h: pd.cut(h, bins=[-1, 5, 9, 15, 19, 23], labels=PARTS))  # right-closed, shifted
+    accepts(check.day_part, parts_by_loop)
+    accepts(check.day_part, parts_by_select)
+    accepts(check.day_part, parts_by_digitize)
+    accepts(check.day_part, parts_by_map)
+    accepts(check.day_part, lambda h: h.apply(day_part_of))
+    accepts(check.day_part, lambda h: parts_by_loop(h).sort_index())  # same rows, other order: matched by index
+
+
+def test_day_part_names_the_wrong_side_the_open_end_codes_and_the_lost_index():
+    rejects(check.day_part, lambda h: pd.cut(h, bins=EDGES, labels=PARTS), hint=["hour 0 has no part", "wrong side"])
+    rejects(check.day_part, lambda h: pd.cut(h, bins=EDGES, labels=PARTS, include_lowest=True),
+            hint=["hour 6 landed in 'night'", "closed on the wrong side"])
+    rejects(check.day_part, lambda h: pd.cut(h, bins=EDGES[:-1], right=False, labels=PARTS[:-1]),
+            hint=["hours [20, 21, 22, 23] have no part", "last bin"])
+    rejects(check.day_part, lambda h: parts_by_loop(h).where(h < 23), hint=["hours [23] have no part", "last bin"])
+    rejects(check.day_part, lambda h: pd.cut(h, bins=EDGES, right=False, labels=False),
+            hint=["bin codes [0, 1, 2, 3, 4]", "not labels"])
+    rejects(check.day_part, lambda h: pd.Series(np.digitize(h, EDGES), index=h.index), hint="bin codes [1, 2, 3, 4, 5]")
+    rejects(check.day_part, lambda h: pd.Series(np.array(PARTS)[np.digitize(h, EDGES[1:-1]) - 1], index=h.index),
+            hint=["off by one", "hour 0 got 'evening'"])
+    rejects(check.day_part, lambda h: parts_by_loop(h).reset_index(drop=True), hint="lost the index")
+    rejects(check.day_part, lambda h: parts_by_loop(h).to_numpy(), hint=["returned a ndarray", "pandas Series"])
+    rejects(check.day_part, lambda h: parts_by_loop(h).str.title(), hint=["'Evening'", "not parts of the day"])
+    rejects(check.day_part, lambda h: parts_by_loop(h).to_frame(), hint="one label per hour")
+
+
+def test_day_part_refuses_to_change_the_hours_it_is_given():
+    def overwrite(hours):
+        hours.iloc[:] = 0
+        return parts_by_loop(hours)
+
+    rejects(check.day_part, overwrite, hint="changed the hours it was given")
+
+
+def test_day_part_feeds_the_training_rows_the_notebook_passes_next():
+    hours = bikeshare_split().X_train["hour"]
+    assert not hours.index.is_monotonic_increasing  # the shuffled order a lost index gets wrong
+    only_the_probe = lambda h: parts_by_loop(h) if len(h) == 48 else pd.Series(PARTS[0], index=h.index)  # noqa: E731
+    rejects(check.day_part, only_the_probe, hint="training rows' hours")
