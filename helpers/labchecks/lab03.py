@@ -120,8 +120,8 @@ def hour_circle(fn):
 #: The parts of a day (hours), left-closed: [0, 6) night, [6, 10) morning rush, ... (= binning.DAY_PARTS).
 DAY_PART_EDGES = (0, 6, 10, 16, 20, 24)
 DAY_PART_LABELS = ("night", "morning rush", "midday", "evening rush", "evening")
-DAY_PART_HINT = ("a part of the day includes the hour it starts at and excludes the one it ends at ([6, 10) holds 6, "
-                 "not 10): pd.cut(hours, bins=edges, right=False, labels=PARTS) keeps the index of `hours`")
+DAY_PART_HINT = ("a part of the day includes the hour it starts at and stops before the next part's first hour "
+                 "([6, 10) holds 6, not 10); return one label of PARTS per hour, in a Series with the index of `hours`")
 
 
 def day_part_of(hour: int) -> str:
@@ -163,7 +163,7 @@ def _day_part_mistake(got: pd.Series, hours: pd.Series) -> str | None:
     want = hours.map(day_part_of)
     missing = sorted(set(hours[got.isna()]))
     if missing == [0] or (missing and min(missing) == 0 and max(missing) < 6):
-        return (f"hour 0 has no part (missing): with bins closed on the right, (0, 6] leaves 0 out. The edges are "
+        return ("hour 0 has no part (missing): with bins closed on the right, (0, 6] leaves 0 out. The edges are "
                 "closed on the wrong side: a part starts at its edge, [0, 6) holds 0 (pd.cut(..., right=False)).")
     if missing and max(missing) == 23:
         return (f"hours {missing} have no part (missing): the last bin is left open or missing. The last part, "
@@ -194,7 +194,7 @@ def _day_part_mistake(got: pd.Series, hours: pd.Series) -> str | None:
     if set(boundary) <= set(DAY_PART_EDGES[1:-1]):
         hour = boundary[0]
         return (f"hour {hour} landed in {text[hours == hour].iloc[0]!r}, but it starts the part {day_part_of(hour)!r}: the "
-                "edges are closed on the wrong side. A part includes its first hour and excludes its last edge "
+                "edges are closed on the wrong side. A part includes its first hour and stops before the next part's "
                 "([6, 10) holds 6, not 10): pd.cut(..., right=False), or `hour < edge` against the next edge.")
     hour = boundary[0]
     return f"hour {hour} should be {day_part_of(hour)!r}, got {text[hours == hour].iloc[0]!r} (hours {boundary} are off)."
