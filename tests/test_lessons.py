@@ -866,3 +866,26 @@ def test_02_stored_outputs_show_the_first_look_the_outliers_and_the_imputation(c
 def test_02_a_contradicting_first_look_outlier_or_imputation_output_is_refused(cleaning_notebook, lesson, marker, old, new):
     with pytest.raises(AssertionError):
         lesson(doctored(cleaning_notebook, marker, old, new))
+
+
+def assert_penguin_pair_lesson(notebook) -> None:
+    """02 § 12: "Alone, every measurement leaves two species close (within 5% of each other) ... bill length
+    *with* bill depth keeps every pair of species about a fifth apart or more"."""
+    text = output_text(code_cell(notebook, "def closest_species("))
+    gaps = {columns: int(gap) for columns, gap in re.findall(r"^(.+?): \w+ and \w+ are the closest, (\d+)% apart$", text,
+                                                              flags=re.MULTILINE)}
+    pair = gaps.pop("bill_length_mm with bill_depth_mm")
+    assert len(gaps) == 4 and max(gaps.values()) <= 5, f"the text says each measurement alone leaves two species close: {gaps}"
+    assert pair >= 18, f"the text says the bill's two measurements keep every pair about a fifth apart: {pair}%"
+
+
+def test_02_stored_output_shows_the_bill_pair_separating_the_penguins(cleaning_notebook):
+    assert_penguin_pair_lesson(cleaning_notebook)
+
+
+@pytest.mark.parametrize("old, new", [("Chinstrap and Gentoo are the closest, 5% apart", "Chinstrap and Gentoo are the closest, 25% apart"),
+                                      ("Adelie and Gentoo are the closest, 20% apart", "Adelie and Gentoo are the closest, 2% apart")],
+                         ids=["one-measurement-suffices", "the-pair-does-not-separate"])
+def test_02_a_contradicting_penguin_pair_output_is_refused(cleaning_notebook, old, new):
+    with pytest.raises(AssertionError, match="the text says"):
+        assert_penguin_pair_lesson(doctored(cleaning_notebook, "def closest_species(", old, new))
