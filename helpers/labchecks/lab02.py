@@ -264,8 +264,77 @@ def _raw_penguins_renamed() -> pd.DataFrame:
     return data.load("penguins_raw").rename(columns=PENGUIN_COLUMNS)
 
 
-# --- exercise 6: keep, cap, drop or investigate ------------------------------------------------------
-#: The decisions of exercise 6 and the reasons a learner may give (key -> meaning), as printed.
+# --- exercise 6: the numbers behind a box plot ---------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _salaries_and_countries() -> tuple[pd.Series, pd.Series]:
+    """The possible salaries and their countries, rows shuffled (seeded): what exercise 6's check feeds."""
+    from helpers.data_quality import outliers
+
+    people = outliers.customer_measurements(_raw_customers())
+    possible = outliers.without_impossible(people, outliers.CUSTOMER_RULES).sample(frac=1.0, random_state=2)
+    return possible["salary"], possible["country"]
+
+
+def _per_group_fences(values: pd.Series, groups: pd.Series) -> pd.Series:
+    from helpers.data_quality import outliers
+
+    return values.groupby(groups).apply(lambda part: outliers.iqr_fences(part)[1])
+
+
+def _q3_plus_iqr(values: pd.Series, groups: pd.Series) -> pd.Series:
+    """A typical mistake: the factor 1.5 forgotten."""
+    quartiles = values.groupby(groups).quantile([0.25, 0.75]).unstack()
+    return quartiles[0.75] + (quartiles[0.75] - quartiles[0.25])
+
+
+@check.exercise(
+    title="the numbers behind a box plot",
+    hint="each country's own quartiles: its upper fence is Q3 + 1.5 x (Q3 - Q1)",
+    wrong=lambda: [
+        (lambda values, groups: pd.Series(values.quantile(0.75) + 1.5 * (values.quantile(0.75) - values.quantile(0.25)),
+                                          index=sorted(groups.dropna().unique())),),
+        (_q3_plus_iqr,),
+        (lambda values, groups: values.groupby(groups).mean() + 3 * values.groupby(groups).std(),),
+        (lambda values, groups: None,),
+    ],
+)
+def upper_fences(fn):
+    check_callable("upper_fences", fn)
+    values, groups = _salaries_and_countries()
+    got = fn(values.copy(), groups.copy())
+    if got is None:
+        fail("upper_fences returned None: did the function forget to `return` the fences?")
+    if isinstance(got, dict):
+        got = pd.Series(got)
+    if not isinstance(got, pd.Series):
+        fail(f"upper_fences returned a {type(got).__name__}: return a pandas Series with one fence per country, "
+             "indexed by the country (groupby gives that index).")
+    expected = _per_group_fences(values, groups)
+    if sorted(map(str, got.index)) != sorted(map(str, expected.index)):
+        fail(f"the fences are indexed by {sorted(map(str, got.index))}; expected one per country, "
+             f"{sorted(expected.index)} (a missing country is no group).")
+    got = got.astype("float64").reindex(expected.index)
+    if got.nunique() == 1:
+        fail("every country gets the same fence: that is the fence of the whole table; compute the quartiles "
+             "per country (group the values by the countries).")
+    wrong = ((got - expected).abs() > 1e-6 * expected.abs()).to_numpy()
+    if wrong.any():
+        country = expected.index[wrong.argmax()]
+        part = values[groups == country]
+        q1, q3 = part.quantile(0.25), part.quantile(0.75)
+        diagnosis = {
+            "Q3 + 1 x IQR: the factor 1.5 is missing": q3 + (q3 - q1),
+            "mean + 3 standard deviations: that is a z-score rule, the box plot uses the quartiles": part.mean() + 3 * part.std(),
+            "mean + 2 standard deviations: that is a z-score rule, the box plot uses the quartiles": part.mean() + 2 * part.std(),
+            "the largest salary: the fence is where the outliers start, not the last point": part.max(),
+        }
+        named = [text for text, value in diagnosis.items() if abs(got[country] - value) <= 1e-6 * abs(value)]
+        why = named[0] if named else "expected Q3 + 1.5 x (Q3 - Q1) of that country's salaries"
+        fail(f"the fence of {country} is {got[country]:,.1f}, but {expected[country]:,.1f} is expected: {why}.")
+
+
+# --- exercise 7: keep, cap, drop or investigate ------------------------------------------------------
+#: The decisions of exercise 7 and the reasons a learner may give (key -> meaning), as printed.
 OUTLIER_OPTIONS = ("keep", "cap", "drop", "investigate")
 OUTLIER_REASONS: dict[str, str] = {
     "breaks a rule": "the value cannot be true (no such date, a birth after the export, older than anyone ever)",
@@ -288,7 +357,7 @@ _OUTLIER_ROWS = (
     ("415", "copy", ("drop",), {"a copy"}),
     ("798 as an input", "input", ("cap",), {"rare but possible", "extremes pull this model"}),
 )
-#: The rows of the raw customer table that exercise 6 shows (row 798 appears twice: as the target, then as an input).
+#: The rows of the raw customer table that exercise 7 shows (row 798 appears twice: as the target, then as an input).
 OUTLIER_CASE_ROWS = [int(key) for key, *_ in _OUTLIER_ROWS if key.isdigit()]
 _OUTLIER_MISTAKES = {
     ("impossible", "keep"): "keeping an impossible value keeps an error in every statistic and in the model",
@@ -324,7 +393,7 @@ def _outlier_exercise():
 
 
 def outlier_reasons_table() -> str:
-    """The decisions and the reasons of exercise 6, as the notebook prints them."""
+    """The decisions and the reasons of exercise 7, as the notebook prints them."""
     lines = [f"decisions: {', '.join(OUTLIER_OPTIONS)}", "reasons:"]
     return "\n".join(lines + [f"  - {key}: {meaning}" for key, meaning in OUTLIER_REASONS.items()])
 
@@ -392,7 +461,7 @@ def _outlier_model_answers() -> dict:
     return {int(key) if key.isdigit() else key: (accepted[0], set(reasons)) for key, _, accepted, reasons in _OUTLIER_ROWS}
 
 
-# --- exercise 7: pick an imputer, and say why ---------------------------------------------------------
+# --- exercise 8: pick an imputer, and say why ---------------------------------------------------------
 #: The reasons a learner may give for an imputation choice (key -> meaning), as printed.
 IMPUTATION_REASONS: dict[str, str] = {
     "lowest error": "the lowest mean RMSE of the eight runs",
@@ -511,7 +580,7 @@ def imputer_choice(choice, scores):
 
 
 def _boston_scores() -> pd.DataFrame:
-    """The per-fold table exercise 7 reads (cached: a few seconds to compute)."""
+    """The per-fold table exercise 8 reads (cached: a few seconds to compute)."""
     return _boston_scores_cached().copy()
 
 

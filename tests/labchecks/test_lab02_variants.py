@@ -194,7 +194,7 @@ def test_decisions_say_why_the_target_and_the_typed_age_are_what_they_are():
     rejects(check.decisions, {"salary": "drop"}, hint="copied exactly")
 
 
-# --- exercise 8: clean penguins ----------------------------------------------------------------------------
+# --- exercise 9: clean penguins ----------------------------------------------------------------------------
 
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 RENAME = {"Species": "species", "Sex": "sex", "Culmen Length (mm)": "bill_length_mm", "Culmen Depth (mm)": "bill_depth_mm",
@@ -233,7 +233,57 @@ def test_penguins_name_dropped_birds_species_and_guessed_sex(penguins_raw):
     rejects(check.penguins, penguins_raw.dropna(subset=["Body Mass (g)"]), hint="rename 'Culmen Length (mm)'")
 
 
-# --- exercise 6: keep, cap, drop or investigate ---------------------------------------------------------
+# --- exercise 6: the numbers behind a box plot -------------------------------------------------------------
+
+
+def fences_with_groupby(values, groups):
+    by_country = values.groupby(groups)
+    q1, q3 = by_country.quantile(0.25), by_country.quantile(0.75)
+    return q3 + 1.5 * (q3 - q1)
+
+
+def fences_with_a_loop_and_numpy(values, groups):
+    fences = {}
+    for country in groups.dropna().unique():
+        salaries = values[groups == country].dropna().to_numpy()
+        q1, q3 = np.percentile(salaries, [25, 75])
+        fences[country] = q3 + 1.5 * (q3 - q1)
+    return fences  # a dict: the check reads it as a Series
+
+
+def fences_with_describe(values, groups):
+    table = pd.DataFrame({"salary": values.astype("float32"), "country": groups})
+    stats = table.groupby("country")["salary"].describe()
+    return (stats["75%"] + 1.5 * (stats["75%"] - stats["25%"])).astype("float64")
+
+
+def test_upper_fences_accept_groupby_loops_numpy_dicts_and_describe():
+    accepts(check.upper_fences, fences_with_groupby)
+    accepts(check.upper_fences, fences_with_a_loop_and_numpy)
+    accepts(check.upper_fences, fences_with_describe)
+    accepts(check.upper_fences, lambda values, groups: values.groupby(groups).apply(
+        lambda s: s.quantile(0.75) + 1.5 * (s.quantile(0.75) - s.quantile(0.25))))
+
+
+def test_upper_fences_name_the_whole_table_the_factor_a_z_rule_and_the_largest_point():
+    def whole_table(values, groups):
+        q1, q3 = values.quantile(0.25), values.quantile(0.75)
+        return pd.Series(q3 + 1.5 * (q3 - q1), index=groups.dropna().unique())
+
+    rejects(check.upper_fences, whole_table, hint="every country gets the same fence")
+    rejects(check.upper_fences, lab02._q3_plus_iqr, hint="the factor 1.5 is missing")
+    rejects(check.upper_fences, lambda v, g: v.groupby(g).mean() + 3 * v.groupby(g).std(), hint="a z-score rule")
+    rejects(check.upper_fences, lambda v, g: v.groupby(g).max(), hint="not the last point")
+    # positions instead of labels: the groups' order no longer matches the salaries (rows are shuffled)
+    rejects(check.upper_fences, lambda v, g: v.groupby(g.sort_index().to_numpy()).quantile(0.75) * 1.0
+            + 1.5 * (v.groupby(g.sort_index().to_numpy()).quantile(0.75) - v.groupby(g.sort_index().to_numpy()).quantile(0.25)),
+            hint="expected Q3 + 1.5 x (Q3 - Q1) of that country's salaries")
+    rejects(check.upper_fences, lambda v, g: fences_with_groupby(v, g).to_numpy(), hint="return a pandas Series")
+    rejects(check.upper_fences, lambda v, g: fences_with_groupby(v, g.fillna("unknown")), hint="a missing country is no group")
+    rejects(check.upper_fences, lambda v, g: None, hint="forget to `return`")
+
+
+# --- exercise 7: keep, cap, drop or investigate ---------------------------------------------------------
 
 from helpers.labchecks import lab02  # noqa: E402  (the exercise's cases and the facts the check reads)
 
@@ -312,7 +362,7 @@ def test_the_exercise_rows_are_what_the_flag_table_says_they_are():
     assert flags.at[476, "n_methods"] == 1 and flags.at[476, "isolation"]
 
 
-# --- exercise 7: pick an imputer, and say why -------------------------------------------------------------
+# --- exercise 8: pick an imputer, and say why -------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
