@@ -600,6 +600,64 @@ def test_10_a_first_model_that_beats_the_rule_is_refused(capstone):
                                         f"{first:.2f}", "1000.00"))
 
 
+# --- 10 § 1: the readiness checklist names the gaps; the flywheel turns fast enough --------------------
+
+
+def assert_readiness_lesson(notebook) -> None:
+    """"The report names the gaps to close before building, missing ones first: nobody has reviewed the use of
+    the customers' data, and nobody on the team has trained a model ... Explaining the scores is set aside";
+    and a hurried draft's contradicted "yes" is named."""
+    draft = output_text(code_cell(notebook, "hurried = ProblemStatement("))
+    assert "`business_metric` says 'yes' but the statement's business metric" in draft, draft
+    text = output_text(code_cell(notebook, "print(ready.report())"))
+    gaps = re.search(r"^gaps to close before building: (.+)$", text, flags=re.MULTILINE)
+    assert gaps, text
+    missing = [g for g in gaps.group(1).split("; ") if g.endswith("(missing)")]
+    assert sorted(missing) == ["people/ml_skills (missing)", "technology/privacy (missing)"], gaps.group(1)
+    assert gaps.group(1).startswith(tuple(missing)), "missing gaps come first"
+    assert re.search(r"^\s+explainability\s+\w+\s+want\s+not needed", text, flags=re.MULTILINE), text
+    assert "skills are short for 'ML platform'" in text, text
+
+
+def assert_flywheel_lesson(notebook) -> None:
+    """"The wheel turns no faster than its labels come back: a week here"; the retraining the learner wrote is a
+    cadence the check accepts (no slower than a month), and the risk is the labels of reviewed flags."""
+    from helpers.labchecks.lab10 import SLOWEST_RETRAIN_DAYS, cadence_days
+
+    text = output_text(code_cell(notebook, "wheel.plot()"))
+    stages = dict(re.findall(r"^\s+(?:\d\. )?(\w+): (.+)$", text, flags=re.MULTILINE))
+    assert "about a week after the payment" in stages["labels"], text
+    days = cadence_days(stages["retrain"])
+    assert days is not None and days <= SLOWEST_RETRAIN_DAYS, stages["retrain"]
+    assert "never labelled" in stages["risk"], stages["risk"]
+
+
+def test_10_the_readiness_report_names_privacy_and_skills_and_sets_explainability_aside(capstone):
+    assert_readiness_lesson(capstone)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("technology/privacy (missing); ", ""),  # the privacy review no longer a gap
+    ("want  not needed", "need  weak      "),  # explainability taken for a need
+], ids=["privacy-not-a-gap", "explainability-needed"])
+def test_10_a_report_that_forgets_a_gap_is_refused(capstone, old, new):
+    with pytest.raises(AssertionError):
+        assert_readiness_lesson(doctored(capstone, "print(ready.report())", old, new))
+
+
+def test_10_the_flywheel_turns_weekly_on_week_old_labels(capstone):
+    assert_flywheel_lesson(capstone)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("6. retrain: every week", "6. retrain: once a year"),
+    ("which arrive about a week after", "which arrive after"),
+], ids=["retrained-yearly", "no-label-delay"])
+def test_10_a_flywheel_too_slow_or_without_a_delay_is_refused(capstone, old, new):
+    with pytest.raises(AssertionError):
+        assert_flywheel_lesson(doctored(capstone, "wheel.plot()", old, new))
+
+
 # --- 03, 04, 05: the figures' text equivalents and the tables back the prose -------------------------
 
 FEATURES = SOLUTIONS / "03_feature_engineering.ipynb"

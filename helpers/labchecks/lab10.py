@@ -1,8 +1,10 @@
-"""Checks for 10_capstone: the review threshold chosen by cost, the daily review load in SQL over the
-lake, the threshold decision of the architecture record, and the monitoring loop of the architecture.
+"""Checks for 10_capstone: the readiness checklist and the flywheel of the problem statement, the review
+threshold chosen by cost, the daily review load in SQL over the lake, the threshold decision of the
+architecture record, and the monitoring loop of the architecture.
 
 Answers are tried on small seeded cases built here (not the notebook's data), so nothing hard-coded
-can pass.
+can pass; the readiness answers and the flywheel are judged against the card-fraud case's findings and
+statement (the worked example of section 1).
 """
 
 from __future__ import annotations
@@ -18,6 +20,232 @@ from helpers.architecture import Architecture, ArchitectureError
 from helpers.checks import LabChecks, check_callable, check_close, check_columns, check_type, fail
 
 check = LabChecks("10_capstone")
+
+
+# --- exercise: is the organisation ready? (section 1) ---------------------------------------------
+
+READINESS_HINT = (
+    "per item, read its finding and ask: how far is it in place (yes / partly / no), how do you know (the "
+    "finding in your words), and would the project fail without it (need) or only be nicer with it (want)?"
+)
+
+#: The card-fraud team's findings for the four items the learner answers: item -> (finding, accepted
+#: levels, None when any level will do, needed?).
+READINESS_FINDINGS: dict[str, tuple[str, tuple[str, ...] | None, bool]] = {
+    "labels": ("Labels come from disputes: the fraud team confirms a dispute about a week after the payment. "
+               "Fraud that the cardholder never notices is never disputed, so it is never labelled.",
+               ("partly",), True),
+    "explainability": ("An analyst reviews every flagged payment and decides, with its details on screen; the "
+                       "model declines nothing by itself, and no customer or regulator is told why a payment "
+                       "was flagged.", None, False),
+    "privacy": ("The payments carry customer and terminal ids; the bank's data-protection officer has not "
+                "reviewed this use of them yet.", ("no",), True),
+    "ml_skills": ("The team: two developers who have called AI services from apps; nobody has trained or "
+                  "deployed a model. The plan uses an ML platform (managed training, tuning, endpoints).",
+                  ("partly", "no"), True),
+}
+
+# Why a level or a need/want is wrong for an item: (item, what was said) -> the reason.
+_READINESS_MISTAKES = {
+    ("labels", "yes"): "fraud that nobody disputes is never labelled, and the rest arrives a week late: the labels "
+                       "are there, but not all of them",
+    ("labels", "no"): "confirmed disputes are labels, a week late: they exist, for part of the fraud",
+    ("labels", "want"): "a supervised model learns from labels: without them there is nothing to train on, a need",
+    ("explainability", "need"): "nobody outside the team must accept the model's decisions: an analyst decides "
+                                "every flagged payment with its details on screen, so explaining the score is "
+                                "nice to have, a want (it would be a need if the model declined payments itself "
+                                "or a regulator asked)",
+    ("privacy", "yes"): "nobody has reviewed the use of the customers' data yet",
+    ("privacy", "partly"): "nobody has reviewed the use of the customers' data yet: not even partly",
+    ("privacy", "want"): "the payments are customers' personal data: the law asks for a review before using them, "
+                         "a need, not a want",
+    ("ml_skills", "yes"): "the ML platform needs data scientists and ML engineers, and nobody on the team has "
+                          "trained a model",
+    ("ml_skills", "want"): "someone must build, evaluate and run the model: the skills are a need",
+}
+
+
+def readiness_findings() -> str:
+    """The four items the learner answers, with the question and the team's finding, as the notebook prints them."""
+    from helpers.framing import readiness
+
+    lines = []
+    for item, (finding, _, _) in READINESS_FINDINGS.items():
+        area, question = readiness.QUESTIONS[item]
+        lines += [f"{item} ({area}): {question}", f"  finding: {finding}"]
+    return "\n".join(lines)
+
+
+def _readiness_model_answers() -> dict:
+    return {
+        "labels": ("partly", "disputes confirmed a week after the payment; undisputed fraud is never labelled", "need"),
+        "explainability": ("partly", "an analyst decides every flagged payment with its details", "want"),
+        "privacy": ("no", "the data-protection officer has not reviewed the use of customer ids", "need"),
+        "ml_skills": ("no", "two app developers, nobody has trained a model", "need"),
+    }
+
+
+def _statement():
+    """The capstone's worked problem statement (card fraud), as the notebook writes it."""
+    from helpers.problem import ProblemStatement
+
+    return ProblemStatement(
+        title="Flag card fraud for review before it is refunded",
+        problem="Fraudulent card payments are noticed only when the cardholder disputes them, days or weeks later.",
+        why="Every missed fraud is refunded in full; the bank pays it, and the customer loses trust in the card.",
+        how="A classifier (supervised learning) scores each payment as it happens, from the amount and the "
+            "customer's and terminal's history; payments above a threshold go to an analyst for review.",
+        business_metric="Refunds of missed fraud plus $5 per review below $1,000 per week",
+        baseline="Today's rule, review every payment above $220, costs about $1,400 per week",
+        data_sources=["card payments table (payment switch)", "chargeback records from the disputes team"],
+        labels="Disputes confirmed by the fraud team, which arrive about a week after the payment.",
+        inputs=["amount", "time of the payment", "customer id and history", "terminal id and history"],
+        bias="Fraud patterns move: a compromised terminal can dominate a month and be absent the next; new "
+             "customers and terminals have no history.",
+    )
+
+
+@check.exercise(
+    title="is the organisation ready",
+    hint=READINESS_HINT,
+    wrong=lambda: [
+        ({**_readiness_model_answers(), "labels": ("yes", "the fraud team confirms disputes", "need")}, _statement()),
+        ({**_readiness_model_answers(), "explainability": ("no", "analysts cannot see why", "need")}, _statement()),
+        ({**_readiness_model_answers(), "privacy": ("no", "not reviewed", "need")}, _statement()),  # evidence too thin
+        ({**_readiness_model_answers(), "privacy": ("no", "the officer has not reviewed it", "want")}, _statement()),
+        ({item: "yes" for item in READINESS_FINDINGS}, _statement()),
+        ({k: v for k, v in _readiness_model_answers().items() if k != "ml_skills"}, _statement()),
+        (list(_readiness_model_answers().values()), _statement()),
+    ],
+)
+def readiness_answers(answers, statement):
+    from helpers.framing import readiness
+    from helpers.problem import ProblemStatement
+
+    check_type("statement", statement, ProblemStatement, "pass the problem statement of section 1: `statement`")
+    if not isinstance(answers, dict):
+        fail(f"`my_answers` is a {type(answers).__name__}: make it a dict {{item: (level, evidence, 'need' or "
+             "'want')} with the four items printed above as keys.", READINESS_HINT)
+    missing = [item for item in READINESS_FINDINGS if item not in answers]
+    if missing:
+        fail(f"`my_answers` has no answer for {missing}: answer each of the four items printed above "
+             f"({', '.join(READINESS_FINDINGS)}).", READINESS_HINT)
+    try:
+        checklist = readiness.Readiness(statement, answers)
+    except (TypeError, ValueError) as error:
+        fail(str(error), READINESS_HINT)
+    for item in READINESS_FINDINGS:
+        found = [p for p in checklist.problems() if p.startswith(f"`{item}`")]
+        if found:
+            fail(found[0], READINESS_HINT)
+    for item, (_, levels, needed) in READINESS_FINDINGS.items():
+        answer = checklist.answers[item]
+        said_need = "need" if answer.needed else "want"
+        if answer.needed != needed:
+            fail(f"`{item}` is marked {said_need!r}: {_READINESS_MISTAKES[(item, said_need)]}.", READINESS_HINT)
+        if levels is not None and answer.level not in levels:
+            fail(f"`{item}` says {answer.level!r}: {_READINESS_MISTAKES[(item, answer.level)]}.", READINESS_HINT)
+
+
+# --- exercise: the flywheel of the capstone (section 1) -------------------------------------------
+
+FLYWHEEL_HINT = (
+    "follow one flagged payment round the loop: who acts on the flag, what that changes for the bank, what it "
+    "records, when its right answer comes back, and when the model learns from it; then ask what could stop that"
+)
+# How often is "how often": a cadence in words or "every N <unit>", in days. None: not a calendar cadence
+# (e.g. "when drift is detected"), which the check leaves alone.
+_UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "night": 1, "week": 7, "fortnight": 14, "month": 30,
+              "quarter": 91, "year": 365}
+_NAMED_CADENCE = {"hourly": 1 / 24, "daily": 1, "nightly": 1, "weekly": 7, "fortnightly": 14, "biweekly": 14,
+                  "monthly": 30, "quarterly": 91, "yearly": 365, "annually": 365}
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "other": 2}
+_EVERY = re.compile(r"\bevery\s+(?:(\d+(?:\.\d+)?|[a-z]+)\s+)?(minute|hour|day|night|week|fortnight|month|quarter|year)s?\b",
+                    re.IGNORECASE)
+_TIMES_A = re.compile(r"\b(once|twice|\d+ times)\s+(?:a|an|per|each)\s+(day|week|month|quarter|year)\b", re.IGNORECASE)
+#: The slowest cadence the card-fraud wheel can afford: its statement says fraud patterns move within a month.
+SLOWEST_RETRAIN_DAYS = 31
+# A risk of the wheel names a part of it: what could stop the labels, the data, the retraining, or bias them.
+_LOOP_WORDS = re.compile(r"label|flag|review|feedback|loop|retrain|bias|drift|disput|miss|data|model|learn|train|"
+                         r"unseen|never|only", re.IGNORECASE)
+
+
+def cadence_days(text: str) -> float | None:
+    """How many days between retrainings ``text`` says ("weekly" -> 7, "every 2 weeks" -> 14, "twice a
+    month" -> 15); None when it names no calendar cadence. The shortest one named wins."""
+    found = [days for word, days in _NAMED_CADENCE.items() if re.search(rf"\b{word}\b", text, re.IGNORECASE)]
+    for count, unit in _EVERY.findall(text):
+        number = _COUNT_WORDS.get(count.lower()) if count and not count[0].isdigit() else float(count or 1)
+        if number is not None:
+            found.append(number * _UNIT_DAYS[unit.lower()])
+    for times, unit in _TIMES_A.findall(text):
+        per = {"once": 1, "twice": 2}.get(times.lower()) or int(times.split()[0])
+        found.append(_UNIT_DAYS[unit.lower()] / per)
+    return min(found) if found else None
+
+
+def _wheel(**stages):
+    """The capstone's wheel: model, data and labels from the statement, the rest as given."""
+    from helpers.framing.flywheel import Flywheel
+
+    wheel = Flywheel.from_statement(_statement())
+    for name, value in stages.items():
+        setattr(wheel, name, value)
+    return wheel
+
+
+def _flywheel_model_stages() -> dict:
+    return {
+        "product": "analysts review the flagged payments before they are refunded, so less fraud is paid out",
+        "usage": "cheaper fraud losses let the bank offer the card to more customers and terminals",
+        "retrain": "every week on the payments whose disputes have arrived; an analyst compares the new model's "
+                   "cost with the old one's",
+        "risk": "labels come only from disputes and reviewed flags: fraud the model misses and nobody disputes "
+                "is never labelled, so the model never learns it",
+    }
+
+
+@check.exercise(
+    title="the flywheel of the capstone",
+    hint=FLYWHEEL_HINT,
+    wrong=lambda: [
+        (_wheel(**{**_flywheel_model_stages(), "retrain": "TBD"}),),
+        (_wheel(**{**_flywheel_model_stages(), "retrain": "retrain it on the new data with the analysts"}),),
+        (_wheel(**{**_flywheel_model_stages(), "retrain": "once a year, when the budget is approved by finance"}),),
+        (_wheel(**{**_flywheel_model_stages(), "risk": "the project could run over its budget and its deadline"}),),
+        (_wheel(**{**_flywheel_model_stages(), "labels": ""}),),
+        (_wheel(),),
+        ("analysts review, then we retrain",),
+    ],
+)
+def flywheel(wheel):
+    from helpers.framing.flywheel import STAGES, Flywheel
+
+    if isinstance(wheel, dict):  # the stages as a dict is a wheel too
+        unknown = [k for k in wheel if k not in (*STAGES, "risk", "title")]
+        if unknown:
+            fail(f"{unknown} are not stages of the flywheel: the stages are {[*STAGES, 'risk']}.", FLYWHEEL_HINT)
+        wheel = Flywheel(**wheel)
+    check_type("wheel", wheel, Flywheel, "start from Flywheel.from_statement(statement) and fill the stages")
+    for name in (*STAGES, "risk"):
+        value = getattr(wheel, name)
+        if value is not None and not isinstance(value, str):
+            fail(f"`wheel.{name}` is a {type(value).__name__} ({value!r}): answer each stage in words, a str.",
+                 FLYWHEEL_HINT)
+    wheel = Flywheel(**{name: getattr(wheel, name) or "" for name in ("title", *STAGES, "risk")})  # trimmed, re-read
+    problems = wheel.problems()
+    if problems:
+        fail(problems[0], FLYWHEEL_HINT)
+    days = cadence_days(wheel.retrain)
+    if days is not None and days > SLOWEST_RETRAIN_DAYS:
+        fail(f"`retrain` turns the wheel every {days:.0f} days: the statement says fraud patterns move within a month "
+             "(a compromised terminal dominates one month and is gone the next), so the model would learn last "
+             "season's fraud. Retrain at least monthly, or when drift is detected.", FLYWHEEL_HINT)
+    if not _LOOP_WORDS.search(wheel.risk):
+        fail(f"`risk` ({wheel.risk!r}) names no part of the loop: a budget or a deadline is a project risk; the "
+             "wheel's risk is what stops or biases it, e.g. labels only for what was flagged or disputed.",
+             FLYWHEEL_HINT)
 
 
 # --- exercise: the review threshold chosen by cost -------------------------------------------------

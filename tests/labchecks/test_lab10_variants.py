@@ -2,12 +2,118 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from helpers import evaluation
-from helpers.labchecks.lab10 import _cheapest_by_count, _pipeline, _with_decision, check
+from helpers.framing import readiness
+from helpers.framing.flywheel import Flywheel
+from helpers.labchecks.lab10 import (_cheapest_by_count, _flywheel_model_stages, _pipeline, _readiness_model_answers,
+                                     _statement, _wheel, _with_decision, cadence_days, check)
+from helpers.problem import ProblemStatement
 from variant_harness import accepts, rejects
+
+# --- is the organisation ready? (section 1) ---------------------------------------------------------------
+
+READY = _readiness_model_answers()
+
+
+def test_readiness_answers_accept_tuples_dicts_answers_and_booleans():
+    accepts(check.readiness_answers, READY, _statement())
+    accepts(check.readiness_answers, {  # dicts, capitals, True / False for the need, another accepted level
+        item: {"level": level.upper(), "evidence": evidence, "needed": need == "need"}
+        for item, (level, evidence, need) in {**READY, "ml_skills": ("partly", "two developers, no model ever trained", "need")}.items()
+    }, _statement())
+    accepts(check.readiness_answers, {  # lists, Answer objects, other items answered too
+        **{item: list(answer) for item, answer in READY.items()},
+        "explainability": readiness.Answer("no", "nobody is told why a payment was flagged", needed=False),
+        "tools": ("yes", "the ML platform with built-in XGBoost", "need"),
+    }, _statement())
+
+
+def test_readiness_answers_name_optimism_wants_taken_for_needs_and_thin_evidence():
+    rejects(check.readiness_answers, {**READY, "labels": ("yes", "the fraud team confirms disputes", "need")},
+            _statement(), hint="never labelled")
+    rejects(check.readiness_answers, {**READY, "labels": ("no", "they arrive a week late", "need")},
+            _statement(), hint="they exist, for part of the fraud")
+    rejects(check.readiness_answers, {**READY, "explainability": ("no", "analysts cannot see why", "need")},
+            _statement(), hint="a want")
+    rejects(check.readiness_answers, {**READY, "privacy": ("partly", "ids are only ids, mostly fine", "need")},
+            _statement(), hint="not even partly")
+    rejects(check.readiness_answers, {**READY, "privacy": ("no", "the officer has not looked", "want")},
+            _statement(), hint="a need, not a want")
+    rejects(check.readiness_answers, {**READY, "ml_skills": ("yes", "our developers can learn it", "need")},
+            _statement(), hint="nobody on the team has trained a model")
+    rejects(check.readiness_answers, {**READY, "privacy": ("no", "not reviewed", "need")}, _statement(),
+            hint="without evidence")
+
+
+def test_readiness_answers_name_a_yes_the_statement_contradicts_and_malformed_answers():
+    vague = ProblemStatement(**{**_statement().to_dict(), "labels": "we will see"})
+    rejects(check.readiness_answers, {**READY, "labels": ("yes", "the fraud team confirms every dispute", "need")},
+            vague, hint="fix the problem statement first")
+    rejects(check.readiness_answers, {**READY, "lables": READY["labels"]}, _statement(), hint="did you mean 'labels'")
+    rejects(check.readiness_answers, {k: v for k, v in READY.items() if k != "privacy"}, _statement(),
+            hint="no answer for ['privacy']")
+    rejects(check.readiness_answers, {**READY, "privacy": ("maybe", "nobody knows yet at all", "need")}, _statement(),
+            hint="use one of")
+    rejects(check.readiness_answers, {**READY, "privacy": ("no", "the officer has not reviewed it", "must have")},
+            _statement(), hint="say 'need'")
+    rejects(check.readiness_answers, list(READY.values()), _statement(), hint="make it a dict")
+
+
+# --- the flywheel (section 1) ---------------------------------------------------------------------------------
+
+STAGES = _flywheel_model_stages()
+
+
+def _assigned():
+    wheel = Flywheel.from_statement(_statement())
+    for name, value in STAGES.items():
+        setattr(wheel, name, value)
+    return wheel
+
+
+def test_flywheel_accepts_assignment_replace_dicts_and_other_cadences():
+    accepts(check.flywheel, _assigned())
+    accepts(check.flywheel, dataclasses.replace(Flywheel.from_statement(_statement()), **{
+        **STAGES, "retrain": "monthly, when an analyst has checked the new model's cost against the old one"}))
+    accepts(check.flywheel, {**Flywheel.from_statement(_statement()).to_dict(), **STAGES,
+                             "retrain": "  whenever the monitor detects drift, checked by the fraud analysts  "})
+    accepts(check.flywheel, _wheel(**{**STAGES, "retrain": "every 2 weeks by the ML engineer, compared on cost",
+                                      "risk": "a wave of fraud at one terminal could dominate the data and bias it"}))
+    accepts(check.flywheel, _wheel(**{**STAGES, "retrain": "twice a month, compared with the deployed model"}))
+
+
+def test_flywheel_names_placeholders_missing_cadences_slow_wheels_and_project_risks():
+    rejects(check.flywheel, _wheel(**{**STAGES, "retrain": "TBD"}), hint="placeholder")
+    rejects(check.flywheel, _wheel(**{**STAGES, "product": "better"}), hint="too short")
+    rejects(check.flywheel, _wheel(**{**STAGES, "retrain": "retrain it on the new data with the analysts"}),
+            hint="does not say how often")
+    rejects(check.flywheel, _wheel(**{**STAGES, "retrain": "once a year, when finance approves the budget"}),
+            hint="fraud patterns move within a month")
+    rejects(check.flywheel, _wheel(**{**STAGES, "retrain": "every quarter, checked by the team lead"}),
+            hint="every 91 days")
+    rejects(check.flywheel, _wheel(**{**STAGES, "risk": "the project could run over its budget and its deadline"}),
+            hint="names no part of the loop")
+    rejects(check.flywheel, _wheel(**{**STAGES, "labels": "the fraud team confirms disputes from cardholders"}),
+            hint="how long the right answers take")
+    rejects(check.flywheel, _wheel(**{**STAGES, "labels": ""}), hint="`labels` is missing")
+
+
+def test_flywheel_names_wrong_types_and_unknown_stages():
+    rejects(check.flywheel, _wheel(**{**STAGES, "retrain": 7}), hint="answer each stage in words")
+    rejects(check.flywheel, {**STAGES, "retraining": "weekly"}, hint="not stages of the flywheel")
+    rejects(check.flywheel, "analysts review, then we retrain", hint="should be a Flywheel")
+
+
+def test_cadence_days_reads_words_counts_and_times():
+    assert [cadence_days(t) for t in ("weekly", "every 2 weeks", "every other week", "twice a month", "once a quarter",
+                                      "every six weeks", "when drift is detected", "daily, or weekly at the latest")] == [
+        7, 14, 14, 15, 91, 42, None, 1]
+
 
 # --- the review threshold ---------------------------------------------------------------------------
 
