@@ -322,6 +322,61 @@ def test_01_a_contradicting_labels_output_is_refused(problem, marker, old, new):
         assert_labels_at_scale_lesson(doctored(problem, marker, old, new))
 
 
+# --- 01 §§ 4 and 6: the rule wins on heat failures, learning on churn; AutoML's returns diminish -----------
+
+def contest(text: str, task: str) -> tuple[int, int, int, int, str]:
+    """One rules_demo contest line: (positives, flagged, rule caught, model caught, winner)."""
+    match = re.search(rf"(?m)^{task} \(.*?, ([\d,]+) positives\), ([\d,]+) rows flagged by each: rule \[.*?\] catches "
+                      rf"(\d+), .*? catches (\d+) -> (\w+)$", text)
+    assert match, f"no contest line for {task!r} in the stored output:\n{text}"
+    *counts, winner = match.groups()
+    return (*(int(c.replace(",", "")) for c in counts), winner)
+
+
+def assert_rules_and_automl_lesson(notebook) -> None:
+    """01 § 4: the datasheet rule "catches every failure in the rows it flags" and the tree, with as many rows
+    flagged, "catches fewer"; on churn the logistic regression beats the analyst's rule. § 6: AutoML "beats the
+    analyst's first model by far and lands close to the hand-tuned forest" within its budget, and each tripling
+    of the budget "buys a smaller gain, or none"."""
+    text = output_text(code_cell(notebook, "contests = rules_demo.contests()"))
+    positives, flagged, rule, model, winner = contest(text, "heat-dissipation failures")
+    assert rule == flagged == positives and model < rule and winner == "rule", text
+    positives, flagged, rule, model, winner = contest(text, "customers who churn")
+    assert model > rule and winner == "learning", text
+
+    text = output_text(code_cell(notebook, "auto = automl_demo.automl("))
+    auc = {name: number(rf"(?m)^{name}.*test AUC ([\d.]+)$", text)
+           for name in ("hand-tuned logistic regression", "hand-tuned random forest", "AutoML")}
+    budget = {name: number(rf"(?m)^{name}.*\(= ([\d.]+) fits on all training rows\)", text)
+              for name in ("hand-tuned random forest", "AutoML")}
+    assert budget["AutoML"] <= budget["hand-tuned random forest"], f"the same budget at most:\n{text}"
+    assert auc["AutoML"] - auc["hand-tuned logistic regression"] > 0.1, f"the text says by far:\n{text}"
+    assert abs(auc["hand-tuned random forest"] - auc["AutoML"]) < 0.05, f"the text says close to the forest:\n{text}"
+
+    text = output_text(code_cell(notebook, "curve = automl_demo.budget_curve("))
+    rows = [(float(fits), float(score)) for fits, score in
+            re.findall(r"(?m)^\s*\d+ candidates,\s+([\d.]+) full fits: test AUC ([\d.]+)", text)]
+    assert len(rows) >= 2, text
+    gains = [later[1] - earlier[1] for earlier, later in zip(rows, rows[1:])]
+    assert all(later[0] >= 2.5 * earlier[0] for earlier, later in zip(rows, rows[1:])), f"each step triples the cost:\n{text}"
+    assert gains[-1] <= 0.01 and all(b <= a + 0.005 for a, b in zip(gains, gains[1:])), f"diminishing returns:\n{text}"
+
+
+def test_01_stored_outputs_show_the_rule_and_learning_each_winning_and_automl_flattening(problem):
+    assert_rules_and_automl_lesson(problem)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ("contests = rules_demo.contests()", "catches 27 -> rule", "catches 30 -> tie"),
+    ("contests = rules_demo.contests()", "catches 344 -> learning", "catches 300 -> rule"),
+    ("auto = automl_demo.automl(", "CV AUC 0.916, test AUC 0.915", "CV AUC 0.916, test AUC 0.760"),
+    ("curve = automl_demo.budget_curve(", "test AUC 0.915 (+0.000)", "test AUC 0.945 (+0.030)"),
+], ids=["tree-ties-the-rule", "churn-rule-wins", "automl-no-better", "budget-still-pays"])
+def test_01_a_contradicting_rules_or_automl_output_is_refused(problem, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_rules_and_automl_lesson(doctored(problem, marker, old, new))
+
+
 # --- 06: error analysis finds the fixable group, and the fix lowers its misses -----------------
 
 EVALUATION = SOLUTIONS / "06_evaluation.ipynb"

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.checks import LabChecks, check_callable, check_close, check_type, fail, learner_frame
+from helpers.framing import buy_or_build, canvas, rules_or_learning
 
 check = LabChecks("01_problem_statement")
 
@@ -128,6 +129,97 @@ def ml_fit(verdicts):
         if _norm(given_verdict) != _norm(verdict):
             fail(f"the verdict for {case!r} does not follow from its red flags: any red flag makes it 'not ML', "
                  "none makes it 'ML'.")
+
+
+# --- decisions judged by helpers.framing: rules or learning, the canvas, buy or build -----------------
+
+def _read_decision(exercise, key, value) -> tuple[str, set[str]] | None:
+    """``value`` as (option, reasons) in the exercise's own words, or None when it cannot be read."""
+    try:
+        return exercise._answer(key, value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _decision_mistake(exercise, mistakes: dict, answers, judgement) -> str | None:
+    """The name of the typical mistake ``answers`` makes: every case it changes answered with its option, and
+    at least one of those cases judged wrong (so a right answer with other reasons is not named)."""
+    wrong = {v.key for v in judgement.wrong}
+    for name, changes in mistakes.items():
+        read = {key: _read_decision(exercise, key, answers[key]) for key in changes}
+        if all(read[key] and read[key][0] == exercise.option(option) for key, (option, _) in changes.items()) \
+                and wrong & set(changes):
+            return name
+    return None
+
+
+def _judge_decision(exercise, mistakes: dict, answers, what: str) -> None:
+    """Judge ``answers`` with the framing library; fail naming the first wrong case and the typical mistake."""
+    check_type(what, answers, dict, "a dict {case: (choice, {reasons})}")
+    try:
+        judgement = exercise.judge(answers)
+    except (TypeError, ValueError) as error:  # an unknown case, option or reason: the library names the closest
+        fail(str(error))
+    if not judgement.ok:
+        mistake = _decision_mistake(exercise, mistakes, answers, judgement)
+        named = f" This is a typical mistake: {mistake}." if mistake else ""
+        fail(f"{judgement.summary().rstrip('.')}.{named}")
+
+
+@check.exercise(
+    title="rules or learning",
+    hint="per case, ask: is the rule already known and exact, or would nobody be able to write it? Are there "
+    "enough past examples with the right answer? Every reason you give must apply to the case.",
+    wrong=lambda: [*((rules_or_learning.mistaken_answers(name),) for name in rules_or_learning.MISTAKES),
+                   ({k: v for k, v in rules_or_learning.EXERCISE.model_answers().items() if k != "vat"},),
+                   ({**rules_or_learning.EXERCISE.model_answers(), "vat": ("rule", set())},),
+                   (list(rules_or_learning.EXERCISE.model_answers().values()),)],
+)
+def rules_or_learning_choices(choices):
+    _judge_decision(rules_or_learning.EXERCISE, rules_or_learning.MISTAKES, choices, "choices")
+
+
+def _read_placement(value) -> set[str] | None:
+    try:
+        return {canvas.block(v) for v in ([value] if isinstance(value, str) else value)}
+    except (TypeError, ValueError):
+        return None
+
+
+@check.exercise(
+    title="the business model canvas",
+    hint="per scenario, ask what its model improves: what customers get, how they are kept, what the business "
+    "does or has, or what it costs and earns? Place it only where a prediction changes that block.",
+    wrong=lambda: [*(({**canvas.model_mapping(), **changes},) for changes in canvas.MISTAKES.values()),
+                   ({k: v for k, v in canvas.model_mapping().items() if k != "churn"},),
+                   ({**canvas.model_mapping(), "churn": "loyalty"},),
+                   ({**canvas.model_mapping(), "churn": []},)],
+)
+def canvas_mapping(mapping):
+    check_type("mapping", mapping, dict, "a dict {scenario: block or [blocks]}")
+    try:
+        judgement = canvas.check_mapping(mapping)
+    except (TypeError, ValueError) as error:  # an unknown scenario or block: the library names the closest
+        fail(str(error))
+    if not judgement.ok:
+        wrong = {v.key for v in judgement.wrong}
+        mistake = next((name for name, changes in canvas.MISTAKES.items()
+                        if wrong & set(changes) and all(_read_placement(mapping[k]) == _read_placement(v)
+                                                        for k, v in changes.items())), None)
+        named = f" This is a typical mistake: {mistake}." if mistake else ""
+        fail(f"{judgement.summary().rstrip('.')}.{named}")
+
+
+@check.exercise(
+    title="buy or build",
+    hint="per case, ask: is the task generic (a service knows it), close to one a pre-trained model knows, or "
+    "specific to the business? How many own labels, which skills, how soon? Every reason must apply.",
+    wrong=lambda: [*((buy_or_build.mistaken_answers(name),) for name in buy_or_build.MISTAKES),
+                   ({k: v for k, v in buy_or_build.EXERCISE.model_answers().items() if k != "xray"},),
+                   ({**buy_or_build.EXERCISE.model_answers(), "xray": ("deep learning", {"few own labels"})},)],
+)
+def buy_or_build_choices(choices):
+    _judge_decision(buy_or_build.EXERCISE, buy_or_build.MISTAKES, choices, "choices")
 
 
 @check.exercise(

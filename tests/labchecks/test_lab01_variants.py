@@ -8,6 +8,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from helpers import data
+from helpers.framing import buy_or_build, canvas, rules_or_learning
 from helpers.labchecks.lab01 import _SOLVED_SCENARIOS, JOB_DESIGNS, JOB_REASONS, TIE_ORDER, check
 from helpers.problem import ProblemStatement
 from variant_harness import accepts, rejects
@@ -60,6 +61,94 @@ def test_ml_fit_names_the_missed_or_extra_flag():
     rejects(check.ml_fit, {**VERDICTS, "card_fraud": ("ML", {"no data"})}, hint="does not have 'no data'")
     rejects(check.ml_fit, {**VERDICTS, "card_fraud": ("not ML", set())}, hint="any red flag makes it 'not ML'")
     rejects(check.ml_fit, {**VERDICTS, "card_fraud": ("maybe", set())}, hint="'ML' or 'not ML'")
+
+
+# --- exercise 3: rules or learning (judged by helpers.framing.rules_or_learning) --------------------------
+
+RULES = rules_or_learning.EXERCISE.model_answers()
+
+
+def test_rules_or_learning_accepts_sets_lists_subsets_aliases_and_dicts():
+    accepts(check.rules_or_learning_choices, RULES)
+    accepts(check.rules_or_learning_choices, {k: [option, sorted(reasons)] for k, (option, reasons) in RULES.items()})
+    accepts(check.rules_or_learning_choices,  # one applying reason each, as a bare string; ML for learning
+            {k: ("ML" if option == "learning" else "Rule", sorted(reasons)[0]) for k, (option, reasons) in RULES.items()})
+    accepts(check.rules_or_learning_choices,  # case, spacing, hyphens and underscores forgiven
+            {k: (f" {option.upper()} ", {r.replace(" ", "_").title() for r in reasons}) for k, (option, reasons) in RULES.items()})
+    accepts(check.rules_or_learning_choices,
+            {k: {"choice": option, "reasons": tuple(reasons)} for k, (option, reasons) in RULES.items()})
+
+
+@pytest.mark.parametrize("name", list(rules_or_learning.MISTAKES))
+def test_rules_or_learning_names_each_typical_mistake(name):
+    case = next(iter(rules_or_learning.MISTAKES[name]))
+    rejects(check.rules_or_learning_choices, rules_or_learning.mistaken_answers(name),
+            hint=[f"typical mistake: {name}", repr(case) if len(rules_or_learning.MISTAKES[name]) == 1 else "cases right"])
+
+
+def test_rules_or_learning_names_a_misfit_reason_a_missing_case_and_a_typo():
+    rejects(check.rules_or_learning_choices, {**RULES, "spam": ("learning", {"known exact rule"})},
+            hint=["'spam'", "'known exact rule' does not apply"])
+    rejects(check.rules_or_learning_choices, {**RULES, "vat": ("rule", set())}, hint="give at least one reason")
+    rejects(check.rules_or_learning_choices, {k: v for k, v in RULES.items() if k != "vat"}, hint="no answer for ['vat']")
+    rejects(check.rules_or_learning_choices, {**RULES, "vat": ("rulez", {"known exact rule"})}, hint="did you mean 'rule'")
+    rejects(check.rules_or_learning_choices, {**RULES, "vat": "rule"}, hint="give a pair (choice, reasons)")
+    rejects(check.rules_or_learning_choices, list(RULES.values()), hint="should be a dict")
+
+
+# --- exercise 4: the business model canvas (judged by helpers.framing.canvas) ------------------------------
+
+PLACED = canvas.model_mapping()
+
+
+def test_canvas_accepts_one_block_lists_every_block_and_short_forms():
+    accepts(check.canvas_mapping, PLACED)
+    accepts(check.canvas_mapping, {s.key: list(s.blocks) for s in canvas.SCENARIOS})  # every block that applies
+    accepts(check.canvas_mapping, {s.key: tuple(b.upper() for b in s.blocks[:2]) for s in canvas.SCENARIOS})
+    accepts(check.canvas_mapping, {**PLACED, "credit_default": "costs", "logos": "Value-Proposition",
+                                   "churn": {"relationships", "revenue"}})
+
+
+@pytest.mark.parametrize("name", list(canvas.MISTAKES))
+def test_canvas_names_each_typical_mistake(name):
+    rejects(check.canvas_mapping, {**PLACED, **canvas.MISTAKES[name]}, hint=f"typical mistake: {name}")
+
+
+def test_canvas_names_the_wrong_block_a_missing_scenario_and_a_typo():
+    rejects(check.canvas_mapping, {**PLACED, "maintenance": "channels"},
+            hint=["'maintenance'", "'channels' is not where this model adds value"])
+    rejects(check.canvas_mapping, {k: v for k, v in PLACED.items() if k != "churn"}, hint="no placement for ['churn']")
+    rejects(check.canvas_mapping, {**PLACED, "churn": "customer relationshps"}, hint="did you mean 'customer relationships'")
+    rejects(check.canvas_mapping, {**PLACED, "churn": []}, hint="at least one block")
+
+
+# --- exercise 5: buy or build (judged by helpers.framing.buy_or_build) ---------------------------------------
+
+PICKS = buy_or_build.EXERCISE.model_answers()
+
+
+def test_buy_or_build_accepts_sets_lists_other_accepted_options_and_aliases():
+    accepts(check.buy_or_build_choices, PICKS)
+    accepts(check.buy_or_build_choices, {k: (option.lower(), sorted(reasons)) for k, (option, reasons) in PICKS.items()})
+    accepts(check.buy_or_build_choices,  # the second accepted option where a case has two; one reason each
+            {c.key: (c.accepted[-1], sorted(c.reasons)[0]) for c in buy_or_build.CASES})
+    accepts(check.buy_or_build_choices, {**PICKS, "weld_defects": ("fine-tuning", {"few own labels"}),
+                                         "churn_scores": ("Auto ML", ["Tabular_Data"]),
+                                         "receipts": ("api", ("generic task",))})
+
+
+@pytest.mark.parametrize("name", list(buy_or_build.MISTAKES))
+def test_buy_or_build_names_each_typical_mistake(name):
+    rejects(check.buy_or_build_choices, buy_or_build.mistaken_answers(name), hint=f"typical mistake: {name}")
+
+
+def test_buy_or_build_names_the_misfit_reason_and_an_unknown_option():
+    rejects(check.buy_or_build_choices, {**PICKS, "xray": ("transfer learning", {"plenty of own labels"})},
+            hint=["'xray'", "'plenty of own labels' does not apply"])
+    rejects(check.buy_or_build_choices, {**PICKS, "xray": ("deep learning", {"few own labels"})},
+            hint="did you mean 'transfer learning'")
+    rejects(check.buy_or_build_choices, {**PICKS, "bank_models": ("framework", {"many models to run"})},
+            hint=["'bank_models'", "need a platform"])
 
 
 # --- exercise 3: cancer rate per eye colour ------------------------------------------------------
