@@ -91,7 +91,7 @@ SCENARIOS: tuple[Scenario, ...] = (
              "01 scenarios", ("key activities", "revenue streams"), "grow revenue",
              "trading is what the firm does, and the gains are its revenue."),
     Scenario("credit_default", "A bank calls credit-card customers likely to default, before they stop paying.",
-             "01 section 6", ("cost structure", "customer relationships", "key activities"), "save cost",
+             "01 section 10", ("cost structure", "customer relationships", "key activities"), "save cost",
              "defaults are a cost; an early call is a customer relationship that prevents part of it."),
     Scenario("card_fraud", "A bank scores every card payment and sends suspicious ones to an analyst.",
              "10 capstone", ("cost structure", "key activities", "value propositions"), "save cost",
