@@ -3,16 +3,23 @@
 ``python -m helpers execute [NN ...]`` runs ``solutions/NN_*.ipynb`` (all when no number is given) in
 SMOKE mode with the ``flywheel`` kernel, as CI does, so the stored outputs are what CI compares
 against. Re-running with the same results leaves the files byte-identical.
+
+Each notebook runs in a fresh, empty Flywheel home (``FLYWHEEL_HOME``, as the tests give every notebook):
+what an author's own ``~/.flywheel`` holds (lake tables, jobs, endpoints from other notebooks) must never
+reach a stored output.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 import nbformat
 
@@ -76,12 +83,28 @@ def execute(path: Path, timeout: int = 900) -> float:
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=False,
     )
-    start = time.perf_counter()
-    client.execute()
-    elapsed = time.perf_counter() - start
+    with fresh_home():
+        start = time.perf_counter()
+        client.execute()
+        elapsed = time.perf_counter() - start
     nbformat.validate(notebook)
     write_atomic(path, nbformat.writes(normalise(notebook)) + "\n", file_mode=None)  # never half a solution
     return elapsed
+
+
+@contextlib.contextmanager
+def fresh_home() -> Iterator[Path]:
+    """Point ``FLYWHEEL_HOME`` at a new empty folder (private, removed afterwards) for the kernels started inside."""
+    previous = os.environ.get("FLYWHEEL_HOME")
+    with tempfile.TemporaryDirectory(prefix="flywheel-execute-") as folder:
+        os.environ["FLYWHEEL_HOME"] = folder
+        try:
+            yield Path(folder)
+        finally:
+            if previous is None:
+                os.environ.pop("FLYWHEEL_HOME", None)
+            else:
+                os.environ["FLYWHEEL_HOME"] = previous
 
 
 def select(solutions: Path, wanted: list[str]) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,22 @@ def test_a_number_selects_its_notebook(course: Path, monkeypatch):
     monkeypatch.setattr(execute, "record_timing", lambda *args: None)
     assert execute.main(["00"], course) == 0
     assert ran == ["00_welcome.ipynb"]
+
+
+def test_each_notebook_runs_in_a_fresh_empty_home_whatever_the_authors_holds(tmp_path: Path, monkeypatch):
+    import nbformat
+
+    own = tmp_path / "my-flywheel"
+    (own / "lake" / "curated" / "customers").mkdir(parents=True)  # another notebook's table
+    monkeypatch.setenv("FLYWHEEL_HOME", str(own))
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(
+        "import os\nhome = os.environ['FLYWHEEL_HOME']\nprint(home != %r, os.path.isdir(home), os.listdir(home))" % str(own)
+    )]
+    path = tmp_path / "solutions" / "99_probe.ipynb"
+    path.parent.mkdir()
+    nbformat.write(notebook, path)
+    execute.execute(path)
+    printed = nbformat.read(path, as_version=4).cells[0].outputs[0]["text"]
+    assert printed == "True True []\n"
+    assert os.environ["FLYWHEEL_HOME"] == str(own)  # the author's setting is back afterwards
