@@ -335,9 +335,10 @@ def contest(text: str, task: str) -> tuple[int, int, int, int, str]:
 
 def assert_rules_and_automl_lesson(notebook) -> None:
     """01 § 4: the datasheet rule "catches every failure in the rows it flags" and the tree, with as many rows
-    flagged, "catches fewer"; on churn the logistic regression beats the analyst's rule. § 6: AutoML "beats the
-    analyst's first model by far and lands close to the hand-tuned forest" within its budget, and each tripling
-    of the budget "buys a smaller gain, or none"."""
+    flagged, "catches fewer"; on churn the logistic regression beats the analyst's rule. § 6: AutoML "clearly
+    beats the analyst's first model and lands close to the hand-tuned forest" within its budget, and "the gains
+    shrink to nothing" as each step triples the fits (the full run's +0.016, +0.018, +0.000 are within the
+    tolerance)."""
     text = output_text(code_cell(notebook, "contests = rules_demo.contests()"))
     positives, flagged, rule, model, winner = contest(text, "heat-dissipation failures")
     assert rule == flagged == positives and model < rule and winner == "rule", text
@@ -350,7 +351,7 @@ def assert_rules_and_automl_lesson(notebook) -> None:
     budget = {name: number(rf"(?m)^{name}.*\(= ([\d.]+) fits on all training rows\)", text)
               for name in ("hand-tuned random forest", "AutoML")}
     assert budget["AutoML"] <= budget["hand-tuned random forest"], f"the same budget at most:\n{text}"
-    assert auc["AutoML"] - auc["hand-tuned logistic regression"] > 0.1, f"the text says by far:\n{text}"
+    assert auc["AutoML"] - auc["hand-tuned logistic regression"] > 0.05, f"the text says clearly beats:\n{text}"
     assert abs(auc["hand-tuned random forest"] - auc["AutoML"]) < 0.05, f"the text says close to the forest:\n{text}"
 
     text = output_text(code_cell(notebook, "curve = automl_demo.budget_curve("))
