@@ -617,6 +617,43 @@ def test_09_a_regret_table_that_does_not_flatten_is_refused(rl_intro):
         assert_regret_lesson(doctored(rl_intro, "print(regret_table(runs)", ucb, flat))
 
 
+# --- 02 § 13: personal data: what identifies, and what a model given sex learns ---------------------------
+
+
+def assert_privacy_lesson(notebook) -> None:
+    """"Country, sex and birth date make 812 of the 978 customers unique; exact age with country still 76. Country
+    with a 10-year age band leaves one row alone ... and 21 rows in groups smaller than 5"; and the salary model
+    given sex predicts women less than identical men, by more than the 8% the table was generated with."""
+    prose = next(c.source for c in notebook.cells if c.cell_type == "markdown"
+                 and c.source.startswith("Country, sex and birth date make"))
+    found = re.search(r"make (\d+) of the \d+ customers unique; exact age with country still (\d+)\..*?leaves "
+                      r"(one|\d+) rows? alone.*?(\d+) rows in groups\s+smaller than 5", prose, flags=re.S)
+    assert found, prose
+    claimed = [1 if n == "one" else int(n) for n in found.groups()]
+    text = output_text(code_cell(notebook, "privacy.k_anonymity(banded, quasi_identifiers)"))
+    unique = dict(re.findall(r"k-anonymity on ([\w, ]+): k = \d+; \d+ groups, (\d+) rows unique", text))
+    measured = [int(unique["country, sex, dob"]), int(unique["country, age"]), int(unique["country, age_band"]),
+                int(number(r"age_band: k = \d+; \d+ groups, \d+ rows unique \(k = 1\), (\d+) rows in groups", text))]
+    assert measured == claimed, f"the text says {claimed}, the output {measured}:\n{text}"
+    gap = output_text(code_cell(notebook, "protected.learned_gap(raw)"))
+    percent = number(r"predicts women ([\d.]+)% less than identical men", gap)
+    assert percent > 8, f"the text says more than the 8% generated: {gap}"
+
+
+def test_02_the_stored_outputs_show_what_identifies_and_the_learned_gap(cleaning_notebook):
+    assert_privacy_lesson(cleaning_notebook)
+
+
+@pytest.mark.parametrize("marker, old, new", [
+    ("privacy.k_anonymity(banded, quasi_identifiers)", "812 rows unique", "12 rows unique"),
+    ("privacy.k_anonymity(banded, quasi_identifiers)", "21 rows in groups", "0 rows in groups"),
+    ("protected.learned_gap(raw)", "% less than identical men", "% more than identical men"),
+], ids=["fewer-unique", "no-small-groups", "no-gap"])
+def test_02_outputs_that_contradict_the_privacy_text_are_refused(cleaning_notebook, marker, old, new):
+    with pytest.raises(AssertionError):
+        assert_privacy_lesson(doctored(cleaning_notebook, marker, old, new))
+
+
 # --- 10: the first model loses to today's rule, the tuned one beats it (sections 5-6) ----------------
 
 CAPSTONE = SOLUTIONS / "10_capstone.ipynb"

@@ -590,3 +590,124 @@ def _boston_scores_cached() -> pd.DataFrame:
 
     X, y, complete = imputation.boston_with_gaps()
     return imputation.imputation_scores(X, y, complete=complete)
+
+
+# --- exercise: personal data for the churn model (section 13) -----------------------------------------------
+
+PRIVACY_HINT = (
+    "for each column ask, in this order: does it name or point at one person? does the churn model need it, or "
+    "is a coarser value enough? does it reveal a protected characteristic?"
+)
+#: What may happen to a column of the customer table before it goes to the churn model's data.
+PRIVACY_OPTIONS = {
+    "feature": "kept as it is, as an input of the model",
+    "pseudonymise": "replaced by a keyed pseudonym, kept to join other tables, never an input",
+    "coarsen": "replaced by a coarser value (an age band), which is the input",
+    "audit only": "kept apart from the model's inputs, to check the model for bias",
+    "drop": "not copied at all",
+}
+_PRIVACY_ALIASES = {"keep": "feature", "input": "feature", "pseudonymize": "pseudonymise", "pseudonym": "pseudonymise",
+                    "band": "coarsen", "age band": "coarsen", "bin": "coarsen", "generalise": "coarsen",
+                    "generalize": "coarsen", "audit": "audit only", "keep aside": "audit only", "remove": "drop",
+                    "delete": "drop"}
+# column -> the decisions that are right (the first is the model answer).
+_PRIVACY_ACCEPTED = {
+    "customer_id": ("pseudonymise",),
+    "name": ("drop",),
+    "title": ("drop",),
+    "sex": ("audit only", "drop"),
+    "dob": ("drop", "coarsen"),
+    "age": ("coarsen",),
+    "country": ("feature",),
+    "salary": ("feature",),
+}
+# (column, wrong decision) -> why; a decision not listed gets the column's general reason.
+_PRIVACY_MISTAKES = {
+    ("customer_id", "feature"): "an identifier carries no signal, only the person: a model could memorise individuals",
+    ("customer_id", "drop"): "the churn labels (who left) are joined to the customers by it: without a key nothing can "
+                             "be joined; keep a keyed pseudonym instead of the id",
+    ("customer_id", "coarsen"): "an id has nothing to coarsen: the labels join on the exact customer; pseudonymise it",
+    ("name", "feature"): "a name identifies the person, and first names proxy sex and origin",
+    ("name", "pseudonymise"): "one join key is enough, the customer id's pseudonym; names are not even unique (two "
+                              "people share one), so a pseudonymised name joins badly and adds nothing",
+    ("title", "feature"): "Mr / Mrs / Ms reveals sex: a proxy smuggles the protected characteristic back in",
+    ("title", "audit only"): "sex itself is kept for the audit; the title adds marital status, which nobody needs",
+    ("sex", "feature"): "sex is a protected characteristic: a model given it learns the table's gender gap and repeats "
+                        "it (measured below); keep it apart to audit the model, or drop it",
+    ("sex", "pseudonymise"): "a pseudonym hides an identity, not a category: two values stay two values, and the "
+                             "model would still learn the gap",
+    ("dob", "feature"): "a birth date with country and sex singles out most customers (k-anonymity 1): the churn "
+                        "model needs an age band, not the day someone was born",
+    ("dob", "pseudonymise"): "a birth date is not a join key, and a pseudonym of it is still unique per person",
+    ("dob", "audit only"): "nothing to audit in a birth date: keep the age band, drop the date",
+    ("age", "feature"): "exact age with country still leaves people unique (k-anonymity 1): a 10-year band serves a "
+                        "churn model as well and hides the person in a group",
+    ("age", "drop"): "age may well predict churn: keep it, coarsened to a band",
+    ("country", "drop"): "the churn model needs it, and it is coarse: each country holds many customers",
+    ("country", "pseudonymise"): "a pseudonym replaces an identity, not a category the model needs to read",
+    ("salary", "drop"): "the purpose needs it (income may predict churn); sensitive means access-controlled, not dropped",
+    ("salary", "pseudonymise"): "a pseudonym replaces an identity, not a number: a pseudonymised salary is useless to "
+                                "the model and still sensitive",
+}
+
+
+def privacy_options_table() -> str:
+    """The decisions of exercise 10 and the columns to decide, as the notebook prints them."""
+    lines = ["decisions:"] + [f"  - {key}: {meaning}" for key, meaning in PRIVACY_OPTIONS.items()]
+    return "\n".join(lines + [f"columns to decide: {', '.join(_PRIVACY_ACCEPTED)}"])
+
+
+def _privacy_model_answers() -> dict[str, str]:
+    return {column: accepted[0] for column, accepted in _PRIVACY_ACCEPTED.items()}
+
+
+def _privacy_option(column, value) -> str:
+    from helpers.framing.decisions import normalise
+
+    if isinstance(value, (tuple, list)) and value:  # (decision, reasons...): the decision is judged
+        value = value[0]
+    if not isinstance(value, str):
+        fail(f"the decision for {column!r} is {value!r}: give one of {list(PRIVACY_OPTIONS)} as a string.")
+    wanted = normalise(value)
+    options = {normalise(o): o for o in PRIVACY_OPTIONS}
+    options.update({normalise(a): o for a, o in _PRIVACY_ALIASES.items()})
+    if wanted not in options:
+        fail(f"{value!r} (for {column!r}) is not a decision: use one of {list(PRIVACY_OPTIONS)}.")
+    return options[wanted]
+
+
+@check.exercise(
+    title="what the churn model may see",
+    hint=PRIVACY_HINT,
+    wrong=lambda: [
+        ({column: "feature" for column in _PRIVACY_ACCEPTED},),
+        ({**_privacy_model_answers(), "customer_id": "drop"},),
+        ({**_privacy_model_answers(), "sex": "feature"},),
+        ({**_privacy_model_answers(), "title": "feature"},),
+        ({**_privacy_model_answers(), "age": "feature"},),
+        ({**_privacy_model_answers(), "name": "pseudonymise"},),
+        ({k: v for k, v in _privacy_model_answers().items() if k != "dob"},),
+        (list(_privacy_model_answers().values()),),
+    ],
+)
+def privacy_decisions(decisions):
+    if isinstance(decisions, pd.Series):
+        decisions = decisions.to_dict()
+    if not isinstance(decisions, dict):
+        fail(f"`privacy_decisions` is a {type(decisions).__name__}: make it a dict {{column: decision}} with the "
+             f"columns printed above as keys, e.g. {{'customer_id': '...', 'name': '...'}}.")
+    unknown = [c for c in decisions if c not in _PRIVACY_ACCEPTED]
+    missing = [c for c in _PRIVACY_ACCEPTED if c not in decisions]
+    if unknown:
+        fail(f"{unknown} are not columns to decide: the columns are {list(_PRIVACY_ACCEPTED)} (first_name, last_name "
+             "follow name; the cleaning flags are dropped).")
+    if missing:
+        fail(f"no decision for {missing}: decide every column printed above.")
+    wrong = []
+    for column, accepted in _PRIVACY_ACCEPTED.items():
+        decision = _privacy_option(column, decisions[column])
+        if decision not in accepted:
+            wrong.append(f"{column}: not {decision!r}: "
+                         + _PRIVACY_MISTAKES.get((column, decision), f"the right decision is among {list(accepted)}") + ".")
+    if wrong:
+        fail(f"{len(wrong)} of {len(_PRIVACY_ACCEPTED)} decisions need another look:\n" + "\n".join(f"  - {w}" for w in wrong))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from helpers import cleaning, data
-from helpers.labchecks.lab02 import DECISIONS, SITUATIONS, check
+from helpers.labchecks.lab02 import DECISIONS, SITUATIONS, _privacy_model_answers, check
 from variant_harness import accepts, rejects
 
 # --- exercise 1: country spellings ---------------------------------------------------------------
@@ -419,3 +419,38 @@ def test_imputer_choice_reads_the_table_it_is_given(imputation_scores):
             hint=["beyond the noise of the best run (mean without the indicator)", "measurably worse"])
     rejects(check.imputer_choice, {"strategy": "knn", "indicator": True, "reasons": {"lowest error"}},
             imputation_scores[imputation_scores["strategy"] != "complete data (no gaps)"], hint="no row for the complete data")
+
+
+# --- exercise 10: what the churn model may see -------------------------------------------------------------
+
+PRIVACY = _privacy_model_answers()
+
+
+def test_privacy_decisions_accept_spellings_series_pairs_and_the_other_right_choices():
+    accepts(check.privacy_decisions, PRIVACY)
+    accepts(check.privacy_decisions, {"customer_id": "Pseudonymize", "name": "remove", "title": "Drop", "sex": "audit",
+                                      "dob": "age band", "age": "band", "country": "keep", "salary": "input"})
+    accepts(check.privacy_decisions, pd.Series({**PRIVACY, "sex": "drop", "dob": "coarsen"}))
+    accepts(check.privacy_decisions, {column: (decision, "the reason, in words") for column, decision in PRIVACY.items()})
+
+
+def test_privacy_decisions_name_identifiers_as_features_lost_join_keys_and_proxies():
+    rejects(check.privacy_decisions, {column: "feature" for column in PRIVACY}, hint="memorise individuals")
+    rejects(check.privacy_decisions, {**PRIVACY, "customer_id": "drop"}, hint="without a key nothing can be joined")
+    rejects(check.privacy_decisions, {**PRIVACY, "name": "pseudonymise"}, hint="one join key is enough")
+    rejects(check.privacy_decisions, {**PRIVACY, "title": "feature"}, hint="reveals sex")
+    rejects(check.privacy_decisions, {**PRIVACY, "sex": "feature"}, hint="learns the table's gender gap")
+
+
+def test_privacy_decisions_name_exact_ages_birth_dates_and_lost_inputs():
+    rejects(check.privacy_decisions, {**PRIVACY, "age": "feature"}, hint="a 10-year band")
+    rejects(check.privacy_decisions, {**PRIVACY, "dob": "feature"}, hint="singles out most customers")
+    rejects(check.privacy_decisions, {**PRIVACY, "salary": "pseudonymise"}, hint="replaces an identity, not a number")
+    rejects(check.privacy_decisions, {**PRIVACY, "country": "drop"}, hint="the churn model needs it")
+
+
+def test_privacy_decisions_name_missing_unknown_and_malformed_answers():
+    rejects(check.privacy_decisions, {k: v for k, v in PRIVACY.items() if k != "dob"}, hint="no decision for ['dob']")
+    rejects(check.privacy_decisions, {**PRIVACY, "first_name": "drop"}, hint="follow name")
+    rejects(check.privacy_decisions, {**PRIVACY, "sex": "hash"}, hint="is not a decision")
+    rejects(check.privacy_decisions, list(PRIVACY.values()), hint="make it a dict")
