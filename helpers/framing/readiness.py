@@ -215,7 +215,7 @@ class Readiness:
         needs = int(counts.drop("not needed", errors="ignore").sum())
         return (f"readiness of '{self.statement.title or '(untitled)'}': {counts.get('ready', 0)} of {needs} needs ready, "
                 f"{counts.get('weak', 0)} weak, {counts.get('missing', 0)} missing; "
-                f"{counts.get('not needed', 0)} wants set aside")
+                f"{_count(int(counts.get('not needed', 0)), 'want')} set aside")
 
     def report(self) -> str:
         """The checklist as text: the summary, one block per area, the gaps to close, and the open problems."""
@@ -236,3 +236,8 @@ class Readiness:
             lines.append(f"open points ({len(problems)}):")
             lines += [f"  - {p}" for p in problems]
         return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 want``, ``2 wants``."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")

@@ -32,7 +32,7 @@ def test_missing_and_weak_needs_are_named_missing_first_and_wants_set_aside():
     table = check.table()
     assert table.loc["explainability", "status"] == "not needed"
     report = check.report()
-    assert "1 wants set aside" in report and "buy before you build" in report
+    assert "1 want set aside" in report and "buy before you build" in report
 
 
 def test_every_unanswered_item_is_listed_with_its_question():
