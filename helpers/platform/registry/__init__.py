@@ -1,0 +1,1 @@
+"""A model registry shaped like SageMaker's: model package groups, versions with metrics, approval status."""
