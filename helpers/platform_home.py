@@ -49,6 +49,8 @@ ENDPOINT_CONFIGS = "endpoint-configs"   # CreateEndpointConfig records, <name>.j
 TRANSFORM_JOBS = "transform-jobs"       # batch transform jobs: <name>/job.json
 LAKE = "lake"                           # helpers.lake: the data lake's buckets
 WRITEUPS = "writeups"                   # a learner's problem statement and architecture
+MODEL_REGISTRY = "model-registry"       # model package groups: <group>/group.json, <group>/versions/<n>/
+PIPELINES = "pipelines"                 # pipelines: <name>/pipeline.json, executions/, cache/
 SECRET_FILE = "endpoint-secret"         # the store's secret token (helpers.platform.serving.access)
 
 
@@ -105,6 +107,16 @@ def lake_root() -> Path:
 def writeups_root() -> Path:
     """``<home>/writeups``: a learner's problem statement and architecture (kept out of the checkout)."""
     return home() / WRITEUPS
+
+
+def model_registry_root() -> Path:
+    """``<home>/model-registry``: one folder per model package group (``helpers.platform.registry``)."""
+    return home() / MODEL_REGISTRY
+
+
+def pipelines_root() -> Path:
+    """``<home>/pipelines``: one folder per pipeline, its executions and step cache (``helpers.platform.pipelines``)."""
+    return home() / PIPELINES
 
 
 def secret_file(base: str | os.PathLike | None = None) -> Path:

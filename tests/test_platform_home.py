@@ -163,6 +163,8 @@ def test_every_folder_is_under_the_configured_home(flywheel_home: Path):
         platform_home.tuning_jobs_root: home / "tuning-jobs",
         platform_home.lake_root: home / "lake",
         platform_home.writeups_root: home / "writeups",
+        platform_home.model_registry_root: home / "model-registry",
+        platform_home.pipelines_root: home / "pipelines",
         platform_home.secret_file: home / "endpoint-secret",
     }
     assert {f.__name__: f() for f in expected} == {f.__name__: path for f, path in expected.items()}
