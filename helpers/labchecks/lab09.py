@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.checks import LabChecks, check_callable, check_close, check_equal, check_type, fail
+from helpers.checks import LabChecks, check_callable, check_close, check_equal, check_shape, check_type, fail
 from helpers.rl.bandits import ucb_scores as reference_ucb_scores
 from helpers.rl.qlearning import q_update as reference_q_update
 
@@ -238,3 +238,108 @@ def q_update(fn):
         changed = np.argwhere(~np.isclose(mine, reference))
         fail(f"for the step (s={s}, a={a}, r={r}, s'={s2}, terminated={terminated}, alpha={alpha}, gamma={gamma}) "
              f"Q differs from the expected update at {[tuple(map(int, i)) for i in changed[:3]]}.")
+
+
+# --- regret matching (section 6, self-play poker) ------------------------------------------------------
+
+# (regrets, what regret matching plays): positive and negative regrets, 2 to 4 actions, none positive.
+_REGRET_CASES = [
+    ([1.0, 3.0], [0.25, 0.75]),
+    ([-1.0, 2.0], [0.0, 1.0]),
+    ([2.0, -1.0, 2.0], [0.5, 0.0, 0.5]),
+    ([0.5, 1.5, -3.0, 2.0], [0.125, 0.375, 0.0, 0.5]),
+    ([1.0, -3.0], [1.0, 0.0]),  # the regrets sum to a negative number, yet one is positive
+    ([-1.0, -2.0], [0.5, 0.5]),  # none positive: uniform
+    ([0.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]),
+]
+
+
+def _regret_slips(regrets: np.ndarray) -> dict[str, np.ndarray]:
+    """What the usual slips of regret matching return for ``regrets``, each with the words that name it."""
+    positive = np.maximum(regrets, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "negative regrets were not clipped: an action with a negative regret gets probability 0, and only "
+            "the positive regrets enter the sum": regrets / regrets.sum(),
+            "returns the regrets themselves, not probabilities: keep the positive part and divide by its sum":
+                regrets,
+            "the sum includes the negative regrets: divide by the sum of the positive regrets only":
+                positive / regrets.sum(),
+            "normalised by the number of actions instead of by the sum of the positive regrets, so the "
+            "probabilities do not sum to 1": positive / len(regrets),
+            "plays uniformly although a regret is positive: decide on the positive regrets' sum, not the sum of "
+            "all regrets": np.full(len(regrets), 1 / len(regrets)),
+        }
+
+
+def _regret_matching_mistake(kind: str):
+    def matching(regrets):
+        regrets = np.asarray(regrets, dtype=float)
+        positive = np.maximum(regrets, 0.0)
+        if kind == "not_clipped":
+            return regrets / regrets.sum() if regrets.sum() != 0 else np.full(len(regrets), 1 / len(regrets))
+        if kind == "no_fallback":
+            return positive / positive.sum()
+        if kind == "by_count":
+            return positive / len(regrets)
+        if kind == "returns_regrets":
+            return regrets
+        if kind == "greedy_fallback":
+            return positive / positive.sum() if positive.sum() > 0 else np.eye(len(regrets))[np.argmax(regrets)]
+        if kind == "raw_sum_decides":
+            return positive / positive.sum() if regrets.sum() > 0 else np.full(len(regrets), 1 / len(regrets))
+        raise ValueError(kind)
+
+    return matching
+
+
+def _mutating_matching(regrets):
+    regrets[regrets < 0] = 0.0  # changes the caller's array
+    total = regrets.sum()
+    return regrets / total if total > 0 else np.full(len(regrets), 1 / len(regrets))
+
+
+@check.exercise(
+    title="regret matching",
+    hint="keep only the positive part of each regret and divide by the sum of those parts; "
+    "when no regret is positive, every action gets the same probability",
+    wrong=lambda: [(_regret_matching_mistake(kind),) for kind in
+                   ("not_clipped", "no_fallback", "by_count", "returns_regrets", "greedy_fallback",
+                    "raw_sum_decides")] + [(_mutating_matching,), (lambda regrets: None,)],
+)
+def regret_matching(fn):
+    check_callable("regret_matching", fn)
+    for regrets, expected in _REGRET_CASES:
+        given = np.array(regrets)
+        name = f"regret_matching(np.array({regrets}))"
+        with np.errstate(divide="ignore", invalid="ignore"):
+            try:
+                got = fn(given)
+            except ZeroDivisionError:
+                fail(f"`{name}` divided by zero: no regret is positive, so their sum is 0. In that case play "
+                     "every action with the same probability, 1 / (number of actions).")
+        if got is None:
+            fail(f"`{name}` returned None: did it forget to `return` the probabilities?")
+        if not np.array_equal(given, regrets):
+            fail(f"`{name}` changed the regrets passed in (now {given.tolist()}): the solver keeps adding to that "
+                 "table, so work on a copy (np.maximum returns a new array).")
+        got = check_shape(name, got, (len(regrets),))
+        if not np.isfinite(got).all():
+            fail(f"`{name}` returned {got.tolist()}: when no regret is positive their sum is 0 and the division "
+                 "by zero gives nan. Fall back to the uniform strategy, 1 / (number of actions) each.")
+        if not np.allclose(got, expected, atol=1e-6):
+            _name_regret_slip(name, got, np.array(regrets), np.array(expected))
+        check_close(name, got, expected)
+
+
+def _name_regret_slip(name: str, got: np.ndarray, regrets: np.ndarray, expected: np.ndarray) -> None:
+    """Fail naming the slip whose output ``got`` matches; return when none does (check_close then fails)."""
+    if (regrets <= 0).all():
+        fail(f"`{name}` returned {np.round(got, 3).tolist()}: no regret is positive, so nothing is known to be "
+             f"better. Play every action with the same probability, {1 / len(regrets):.3g} each.")
+    for slip, output in _regret_slips(regrets).items():
+        if not np.allclose(output, expected) and np.allclose(got, output, equal_nan=True):
+            fail(f"`{name}` returned {np.round(got, 3).tolist()} instead of {np.round(expected, 3).tolist()}: {slip}.")
+    if abs(got.sum() - 1) > 1e-6 or (got < 0).any():
+        fail(f"`{name}` returned {np.round(got, 3).tolist()}, which is not a probability distribution (each >= 0, "
+             f"summing to 1; the sum is {got.sum():.3g}).")

@@ -7,7 +7,8 @@ import random
 
 import numpy as np
 
-from helpers.labchecks.lab09 import USE_CASES, _q_wrong, check
+from helpers.labchecks.lab09 import USE_CASES, _mutating_matching, _q_wrong, _regret_matching_mistake, check
+from helpers.rl.cfr import CFR
 from variant_harness import accepts, rejects
 
 # --- the three types of ML ------------------------------------------------------------------------
@@ -142,3 +143,83 @@ def test_q_update_names_each_classic_mistake():
         return Q
 
     rejects(check.q_update, copy, hint="Update it in place")
+
+
+# --- regret matching ----------------------------------------------------------------------------------------
+
+
+def _rm_maximum(regrets):
+    positive = np.maximum(regrets, 0)
+    total = positive.sum()
+    if total > 0:
+        return positive / total
+    return np.ones(len(regrets)) / len(regrets)
+
+
+def _rm_list_comprehension(regrets):
+    positive = [r if r > 0 else 0.0 for r in regrets]
+    total = sum(positive)
+    return [p / total for p in positive] if total > 0 else [1 / len(regrets) for _ in regrets]
+
+
+def _rm_loops(regrets):
+    n = len(regrets)
+    total = 0.0
+    for r in regrets:
+        if r > 0:
+            total += r
+    strategy = []
+    for r in regrets:
+        strategy.append((max(r, 0.0) / total) if total > 0 else 1.0 / n)
+    return strategy
+
+
+def _rm_float32_clip_where(regrets):
+    positive = np.clip(regrets, 0, None).astype(np.float32)
+    total = positive.sum()
+    return np.where(total > 0, positive / max(total, np.float32(1e-30)), np.float32(1 / len(regrets)))
+
+
+def _rm_copy_then_in_place(regrets):
+    strategy = regrets.copy()  # a copy: changing it in place is fine
+    strategy[strategy < 0] = 0
+    if strategy.sum() == 0:
+        strategy[:] = 1
+    return strategy / strategy.sum()
+
+
+def test_regret_matching_accepts_maximum_lists_loops_float32_and_copies():
+    accepts(check.regret_matching, _rm_maximum)
+    accepts(check.regret_matching, _rm_list_comprehension)
+    accepts(check.regret_matching, _rm_loops)
+    accepts(check.regret_matching, _rm_float32_clip_where)
+    accepts(check.regret_matching, _rm_copy_then_in_place)
+
+
+def test_the_accepted_styles_run_the_solver_the_notebook_runs():
+    """A ✔ never leads to a crash: each style drives CFR as the notebook's next cell does."""
+    for style in (_rm_maximum, _rm_list_comprehension, _rm_loops, _rm_float32_clip_where, _rm_copy_then_in_place):
+        solver = CFR(regret_matching=style).fit(30, checkpoints=[30])
+        assert solver.curve.exploitability[-1] < 0.2
+
+
+def test_regret_matching_names_each_typical_mistake():
+    rejects(check.regret_matching, _regret_matching_mistake("not_clipped"), hint="negative regrets were not clipped")
+    rejects(check.regret_matching, _regret_matching_mistake("no_fallback"), hint=["division by zero", "uniform"])
+    rejects(check.regret_matching, _regret_matching_mistake("by_count"), hint="number of actions instead of")
+    rejects(check.regret_matching, _regret_matching_mistake("returns_regrets"), hint="returns the regrets themselves")
+    rejects(check.regret_matching, _regret_matching_mistake("greedy_fallback"), hint="no regret is positive")
+    rejects(check.regret_matching, _regret_matching_mistake("raw_sum_decides"), hint="not the sum of all regrets")
+    rejects(check.regret_matching, _mutating_matching, hint="changed the regrets passed in")
+    rejects(check.regret_matching, lambda regrets: None, hint="forget to `return`")
+
+    def partly_clipped(regrets):
+        return np.maximum(regrets, 0) / regrets.sum()
+
+    rejects(check.regret_matching, partly_clipped, hint="the sum includes the negative regrets")
+
+    def python_zero_division(regrets):
+        positive = [max(r, 0.0) for r in regrets]
+        return [p / sum(positive) for p in positive]
+
+    rejects(check.regret_matching, python_zero_division, hint="divided by zero")
