@@ -1,1 +1,27 @@
-"""Pipelines shaped like SageMaker Pipelines: parameters, steps, a JSON definition, step caching and executions, run locally."""
+"""Pipelines shaped like SageMaker Pipelines: parameters, steps, a JSON definition, step caching and executions, run locally.
+
+    from helpers.platform.pipelines import (Pipeline, ParameterString, ParameterFloat, ProcessingStep,
+        TrainingStep, ConditionStep, ConditionGreaterThanOrEqualTo, RegisterModel, FailStep, CacheConfig,
+        PropertyFile, JsonGet)
+
+Names load on first use (``helpers.platform.lazy``).
+"""
+
+from __future__ import annotations
+
+from helpers.platform import lazy
+
+__getattr__, __dir__, __all__ = lazy.exports(__name__, {
+    "helpers.platform.pipelines.pipeline": "Pipeline list_pipelines",
+    "helpers.platform.pipelines.parameters": "ParameterString ParameterInteger ParameterFloat ParameterBoolean",
+    "helpers.platform.pipelines.steps": (
+        "ProcessingStep ProcessingInput ProcessingOutput TrainingStep ConditionStep RegisterModel FailStep"),
+    "helpers.platform.pipelines.conditions": (
+        "ConditionEquals ConditionGreaterThan ConditionGreaterThanOrEqualTo ConditionLessThan "
+        "ConditionLessThanOrEqualTo ConditionNot ConditionOr"),
+    "helpers.platform.pipelines.expressions": "PropertyFile JsonGet Join",
+    "helpers.platform.pipelines.caching": "CacheConfig",
+    "helpers.platform.pipelines.execution": (
+        "PipelineExecution describe_pipeline_execution list_pipeline_execution_steps stop_pipeline_execution"),
+    "helpers.platform.pipelines.store": "corrupt_records",
+})

@@ -1,0 +1,501 @@
+"""Pipeline steps, named as SageMaker's: ``ProcessingStep``, ``TrainingStep``, ``ConditionStep``,
+``RegisterModel`` and ``FailStep``.
+
+A step knows its definition entry (``to_request``: Name, Type, Arguments, DependsOn, CacheConfig),
+the steps it needs (those whose properties its arguments read, plus ``depends_on``) and how to run
+locally (``execute``: resolved arguments in, its properties out, shaped like the Describe* answer of
+the job it stands for). ``step.properties.X`` is a run-time reference for later steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from helpers.platform import storage
+from helpers.platform.configs import InputData
+from helpers.platform.errors import FailedStatusError
+from helpers.platform.jobs import now
+from helpers.platform.pipelines import expressions
+from helpers.platform.pipelines.caching import CacheConfig
+from helpers.platform.pipelines.conditions import Condition
+from helpers.platform.pipelines.expressions import Properties, PropertyFile
+from helpers.platform.registry import model_packages, store as registry_store
+from helpers.platform.session import Session
+from helpers.platform_home import private_dir
+
+_STEP_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+LOCAL_PROCESSING_IMAGE = "flywheel-local-python"  # processing runs in this Python, not a container
+
+
+class StepFailed(Exception):
+    """A step ended Failed; the message is its FailureReason."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a running step may need besides its arguments: the pipeline, the execution, the cache key."""
+
+    pipeline_name: str
+    execution_arn: str
+    key: str
+
+
+class Step:
+    """Base of every step. ``depends_on``: steps (or their names) to run first even without a data link."""
+
+    step_type = ""
+    cacheable = False
+
+    def __init__(self, name: str, *, display_name: str | None = None, description: str | None = None,
+                 depends_on: list | None = None, cache_config: CacheConfig | None = None):
+        if not isinstance(name, str) or not _STEP_NAME.match(name):
+            raise ValueError(f"Invalid step name {name!r}: 1 to 64 letters, digits, '-' or '_', e.g. 'TrainModel'.")
+        if cache_config is not None and not self.cacheable:
+            raise ValueError(f"{type(self).__name__} steps are not cached (SageMaker caches processing and training "
+                             "steps): drop cache_config.")
+        self.name = name
+        self.display_name = display_name
+        self.description = description
+        self.depends_on = [getattr(s, "name", s) for s in depends_on or []]
+        self.cache_config = cache_config
+
+    @property
+    def properties(self) -> Properties:
+        """Run-time references to this step's Describe* answer, e.g. ``.ModelArtifacts.S3ModelArtifacts``."""
+        return Properties(self.name)
+
+    def arguments(self, pipeline_name: str) -> dict:
+        """The step's Arguments (may hold parameters and other steps' properties)."""
+        raise NotImplementedError
+
+    def to_request(self, pipeline_name: str) -> dict:
+        """The step's entry in the pipeline definition."""
+        request = {"Name": self.name, "Type": self.step_type,
+                   "Arguments": expressions.to_json(self.arguments(pipeline_name))}
+        for key, value in (("DisplayName", self.display_name), ("Description", self.description)):
+            if value:
+                request[key] = value
+        if self.depends_on:
+            request["DependsOn"] = list(self.depends_on)
+        if self.cache_config is not None:
+            request["CacheConfig"] = self.cache_config.config
+        return request
+
+    def dependencies(self, pipeline_name: str) -> set[str]:
+        """Names of the steps that must succeed before this one runs."""
+        return expressions.step_names(self.arguments(pipeline_name)) | set(self.depends_on)
+
+    def code_identity(self) -> str:
+        """What, besides the arguments, decides the result (a function's source...), for the cache key."""
+        return ""
+
+    def outputs_exist(self, properties: dict) -> bool:
+        """Whether a cached run's outputs are still there to be reused."""
+        return True
+
+    def metadata(self, properties: dict) -> dict:
+        """The step's ``Metadata`` in ListPipelineExecutionSteps."""
+        return {}
+
+    def execute(self, arguments: dict, info: RunInfo) -> dict:
+        """Run with resolved ``arguments``; return the step's properties. Raise to fail the step."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+# ------------------------------------------------------------------------------------- processing
+
+@dataclass
+class ProcessingInput:
+    """An input of a processing step: ``source`` (s3:// URI, local path, or a run-time value)."""
+
+    source: object
+    input_name: str | None = None
+    destination: str | None = None
+
+
+@dataclass
+class ProcessingOutput:
+    """An output of a processing step; ``destination`` defaults to ``s3://<bucket>/<pipeline>/<step>/output/<name>``."""
+
+    output_name: str
+    destination: str | None = None
+    source: str | None = None
+
+
+def _source_hash(code) -> str:
+    if callable(code):
+        try:
+            text = inspect.getsource(code)
+        except (OSError, TypeError):
+            text = f"{code.__module__}:{code.__qualname__}"
+    else:
+        text = Path(code).read_text(encoding="utf-8")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ProcessingStep(Step):
+    """Run a Python function (or a ``.py`` script) on inputs, writing outputs: data preparation, evaluation.
+
+    A function is called ``code(inputs, outputs, **job_arguments)`` with ``inputs`` and ``outputs`` mapping
+    names to local folders (``Path``); a script runs as ``python script.py *job_arguments`` with the folders
+    in ``PROCESSING_INPUT_<NAME>`` / ``PROCESSING_OUTPUT_<NAME>``. Each distinct set of arguments writes under
+    its own ``<hash>`` folder below the output's S3Uri, so a cached result is never overwritten by a run with
+    other inputs; the property ``ProcessingOutputConfig.Outputs["<name>"].S3Output.S3Uri`` is the folder used.
+
+    Args:
+        inputs: ``{"raw": uri_or_parameter}`` or ``[ProcessingInput(source=..., input_name="raw")]``.
+        outputs: ``["train", "test"]`` or ``[ProcessingOutput(output_name="train")]``.
+        job_arguments: keyword arguments of the function (values may be parameters), or a script's argv list.
+        property_files: ``[PropertyFile(name="Evaluation", output_name="evaluation", path="evaluation.json")]``,
+            JSON reports read later with ``JsonGet``.
+    """
+
+    step_type = "Processing"
+    cacheable = True
+
+    def __init__(self, name: str, code: Callable | str, *, inputs=None, outputs=None, job_arguments=None,
+                 property_files: list[PropertyFile] | None = None, sagemaker_session: Session | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if not callable(code) and not (isinstance(code, (str, os.PathLike)) and str(code).endswith(".py")
+                                       and Path(code).is_file()):
+            raise ValueError(f"ProcessingStep {name!r}: code must be a Python function or an existing .py script, "
+                             f"not {code!r}.")
+        self.code = code
+        self.inputs = self._inputs(inputs)
+        self.outputs = [o if isinstance(o, ProcessingOutput) else ProcessingOutput(output_name=o) for o in outputs or []]
+        if callable(code) and job_arguments is not None and not isinstance(job_arguments, dict):
+            raise ValueError(f"ProcessingStep {name!r}: a function takes job_arguments as a dict of keyword arguments.")
+        self.job_arguments = job_arguments if job_arguments is not None else ({} if callable(code) else [])
+        self.property_files = list(property_files or [])
+        outputs_named = {o.output_name for o in self.outputs}
+        for report in self.property_files:
+            if report.output_name not in outputs_named:
+                raise ValueError(f"PropertyFile {report.name!r} is in output {report.output_name!r}, which step "
+                                 f"{name!r} does not declare (outputs: {', '.join(sorted(outputs_named)) or 'none'}).")
+        self.session = sagemaker_session
+
+    @staticmethod
+    def _inputs(inputs) -> list[ProcessingInput]:
+        if isinstance(inputs, dict):
+            return [ProcessingInput(source=source, input_name=name) for name, source in inputs.items()]
+        items = list(inputs or [])
+        for index, item in enumerate(items):
+            if item.input_name is None:
+                item.input_name = f"input-{index + 1}"
+        return items
+
+    def _destination(self, output: ProcessingOutput, pipeline_name: str) -> str:
+        if output.destination:
+            return output.destination
+        bucket = (self.session or Session()).default_bucket()
+        return f"s3://{bucket}/{pipeline_name}/{self.name}/output/{output.output_name}"
+
+    def _entrypoint(self) -> list:
+        if callable(self.code):
+            return ["flywheel-function", f"{self.code.__module__}:{self.code.__qualname__}"]
+        return ["python3", str(Path(self.code).resolve())]
+
+    def arguments(self, pipeline_name: str) -> dict:
+        arguments = self.job_arguments
+        if isinstance(arguments, dict):
+            arguments = [item for key, value in arguments.items() for item in (f"--{key}", value)]
+        return {
+            "ProcessingResources": {"ClusterConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1,
+                                                      "VolumeSizeInGB": 30}},
+            "AppSpecification": {"ImageUri": LOCAL_PROCESSING_IMAGE, "ContainerEntrypoint": self._entrypoint(),
+                                 "ContainerArguments": list(arguments)},
+            "ProcessingInputs": [
+                {"InputName": i.input_name, "AppManaged": False,
+                 "S3Input": {"S3Uri": i.source, "LocalPath": i.destination or f"/opt/ml/processing/input/{i.input_name}",
+                             "S3DataType": "S3Prefix", "S3InputMode": "File"}} for i in self.inputs],
+            "ProcessingOutputConfig": {"Outputs": [
+                {"OutputName": o.output_name, "AppManaged": False,
+                 "S3Output": {"S3Uri": self._destination(o, pipeline_name),
+                              "LocalPath": o.source or f"/opt/ml/processing/output/{o.output_name}",
+                              "S3UploadMode": "EndOfJob"}} for o in self.outputs]},
+        }
+
+    def to_request(self, pipeline_name: str) -> dict:
+        request = super().to_request(pipeline_name)
+        if self.property_files:
+            request["PropertyFiles"] = [report.expr for report in self.property_files]
+        return request
+
+    def code_identity(self) -> str:
+        return _source_hash(self.code)
+
+    def outputs_exist(self, properties: dict) -> bool:
+        return all(storage.s3_to_path(o["S3Output"]["S3Uri"]).is_dir()
+                   for o in properties.get("ProcessingOutputConfig", {}).get("Outputs", []))
+
+    def metadata(self, properties: dict) -> dict:
+        return {"ProcessingJob": {"Arn": properties.get("ProcessingJobArn", "")}}
+
+    def execute(self, arguments: dict, info: RunInfo) -> dict:
+        started = now()
+        inputs = {i["InputName"]: _local_input(i["InputName"], i["S3Input"]["S3Uri"])
+                  for i in arguments["ProcessingInputs"]}
+        outputs_config = arguments["ProcessingOutputConfig"]["Outputs"]
+        outputs = {}
+        for output in outputs_config:
+            uri = f"{output['S3Output']['S3Uri'].rstrip('/')}/{info.key[:16]}"
+            output["S3Output"]["S3Uri"] = uri
+            folder = storage.s3_to_path(uri)
+            if folder.exists():
+                shutil.rmtree(folder)  # a rerun without caching starts from an empty folder
+            outputs[output["OutputName"]] = private_dir(folder)
+        argv = arguments["AppSpecification"]["ContainerArguments"]
+        if callable(self.code):
+            self.code(inputs, outputs, **_keyword_arguments(argv))
+        else:
+            _run_script(Path(self.code), argv, inputs, outputs)
+        job_name = f"pipelines-{info.key[:12]}-{self.name}"[:63]
+        return {
+            "ProcessingJobName": job_name,
+            "ProcessingJobArn": registry_store.arn("processing-job", job_name.lower()),
+            "ProcessingJobStatus": "Completed",
+            "ProcessingInputs": arguments["ProcessingInputs"],
+            "ProcessingOutputConfig": {"Outputs": outputs_config},
+            "AppSpecification": arguments["AppSpecification"],
+            "ProcessingStartTime": started, "ProcessingEndTime": now(),
+            "PropertyFiles": {report.name: _read_report(self.name, report, outputs) for report in self.property_files},
+        }
+
+
+def _local_input(name: str, source) -> Path:
+    if not isinstance(source, (str, os.PathLike)):
+        raise ValueError(f"Input {name!r} is {source!r}: give an s3:// URI or a local path.")
+    path = storage.s3_to_path(source) if str(source).startswith("s3://") else Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"Input {name!r} ({source}) does not exist: upload the data first, e.g. "
+                                "Session().upload_data('data.csv', key_prefix='raw'), and pass its URI.")
+    return path
+
+
+def _keyword_arguments(argv: list) -> dict:
+    return {str(argv[i])[2:]: argv[i + 1] for i in range(0, len(argv) - 1, 2)}
+
+
+def _run_script(script: Path, argv: list, inputs: dict, outputs: dict) -> None:
+    env = dict(os.environ)
+    env.update({f"PROCESSING_INPUT_{k.upper()}": str(v) for k, v in inputs.items()})
+    env.update({f"PROCESSING_OUTPUT_{k.upper()}": str(v) for k, v in outputs.items()})
+    done = subprocess.run([sys.executable, str(script), *map(str, argv)], env=env, capture_output=True,
+                          text=True, cwd=script.parent)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise StepFailed(f"AlgorithmError: {script.name} exited with status {done.returncode}: {last}")
+
+
+def _read_report(step: str, report: PropertyFile, outputs: dict) -> object:
+    path = outputs[report.output_name] / report.path
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StepFailed(f"Step {step!r} declared the property file {report.name!r} but wrote no {report.path} in "
+                         f"its output {report.output_name!r}: write it there (json.dump).") from None
+    except json.JSONDecodeError as error:
+        raise StepFailed(f"Property file {report.name!r} ({report.path}) is not valid JSON: {error}") from None
+
+
+# --------------------------------------------------------------------------------------- training
+
+def _source_dir_hash(trainer) -> str:
+    code = getattr(trainer, "source_code", None)
+    if code is None or not code.source_dir:
+        return ""
+    digest = hashlib.sha256()
+    root = Path(code.source_dir)
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class TrainingStep(Step):
+    """Run a training job of ``model_trainer`` (a ``ModelTrainer``) on ``inputs`` (``InputData``, whose
+    ``data_source`` may be a parameter or another step's output); ``hyperparameters`` here (values may be
+    parameters) override the trainer's. Properties: the DescribeTrainingJob answer
+    (``.ModelArtifacts.S3ModelArtifacts``, ``.FinalMetricDataList["validation:auc"].Value``)."""
+
+    step_type = "Training"
+    cacheable = True
+
+    def __init__(self, name: str, model_trainer, *, inputs: list[InputData] | None = None,
+                 hyperparameters: dict | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        self.model_trainer = model_trainer
+        self.inputs = list(inputs or [])
+        self.hyperparameters = dict(hyperparameters or {})
+
+    def arguments(self, pipeline_name: str) -> dict:
+        trainer = self.model_trainer
+        hyperparameters = {str(k): v if isinstance(v, expressions.Expression) else str(v)
+                           for k, v in {**trainer.hyperparameters, **self.hyperparameters}.items()}
+        return {
+            "AlgorithmSpecification": {"TrainingImage": trainer.training_image,
+                                       "TrainingInputMode": trainer.training_input_mode},
+            "HyperParameters": hyperparameters,
+            "InputDataConfig": [
+                {"ChannelName": c.channel_name,
+                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": c.data_source,
+                                                 "S3DataDistributionType": "FullyReplicated"}},
+                 **({"ContentType": c.content_type} if c.content_type else {})} for c in self.inputs],
+            "OutputDataConfig": {"S3OutputPath": trainer.output_data_config.s3_output_path},
+            "ResourceConfig": {"InstanceType": trainer.compute.instance_type,
+                               "InstanceCount": trainer.compute.instance_count,
+                               "VolumeSizeInGB": trainer.compute.volume_size_in_gb or 30},
+            "StoppingCondition": {"MaxRuntimeInSeconds": trainer.stopping_condition.max_runtime_in_seconds},
+            "RoleArn": trainer.role,
+        }
+
+    def code_identity(self) -> str:
+        return _source_dir_hash(self.model_trainer)
+
+    def outputs_exist(self, properties: dict) -> bool:
+        uri = properties.get("ModelArtifacts", {}).get("S3ModelArtifacts", "")
+        return bool(uri) and storage.s3_to_path(uri).is_file()
+
+    def metadata(self, properties: dict) -> dict:
+        return {"TrainingJob": {"Arn": properties.get("TrainingJobArn", "")}}
+
+    def execute(self, arguments: dict, info: RunInfo) -> dict:
+        channels = [InputData(channel_name=c["ChannelName"], data_source=c["DataSource"]["S3DataSource"]["S3Uri"],
+                              content_type=c.get("ContentType")) for c in arguments["InputDataConfig"]]
+        job = self.model_trainer.start_job(channels or None, hyperparameters=arguments["HyperParameters"])
+        try:
+            job.wait(logs=False)
+        except FailedStatusError as error:
+            raise StepFailed(f"Training job {job.name!r} failed: {error.reason}") from None
+        return json.loads(json.dumps(job.describe(), default=str))
+
+
+# -------------------------------------------------------------------------------------- condition
+
+class ConditionStep(Step):
+    """Evaluate ``conditions`` (all must hold) and run ``if_steps`` when they do, ``else_steps`` otherwise.
+    Property: ``Outcome`` ("True" or "False")."""
+
+    step_type = "Condition"
+
+    def __init__(self, name: str, conditions: list[Condition], *, if_steps: list[Step] | None = None,
+                 else_steps: list[Step] | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if not conditions:
+            raise ValueError(f"ConditionStep {name!r} needs at least one condition, e.g. "
+                             "[ConditionGreaterThanOrEqualTo(left=step.properties..., right=0.8)].")
+        self.conditions = list(conditions)
+        self.if_steps = list(if_steps or [])
+        self.else_steps = list(else_steps or [])
+
+    def branch_steps(self) -> list[Step]:
+        return self.if_steps + self.else_steps
+
+    def arguments(self, pipeline_name: str) -> dict:
+        return {"Conditions": [c.expr for c in self.conditions],
+                "IfSteps": [s.to_request(pipeline_name) for s in self.if_steps],
+                "ElseSteps": [s.to_request(pipeline_name) for s in self.else_steps]}
+
+    def dependencies(self, pipeline_name: str) -> set[str]:
+        inside = {s.name for s in self.branch_steps()}
+        needed = set().union(*(c.step_names() for c in self.conditions)) | set(self.depends_on)
+        for step in self.branch_steps():  # a branch step's inputs must be ready before the branch is chosen
+            needed |= step.dependencies(pipeline_name) - inside - {self.name}
+        return needed
+
+    def metadata(self, properties: dict) -> dict:
+        return {"Condition": {"Outcome": properties.get("Outcome", "")}}
+
+    def evaluate(self, context: expressions.Context) -> bool:
+        return all(c.evaluate(context) for c in self.conditions)
+
+
+# ---------------------------------------------------------------------------------------- register
+
+class RegisterModel(Step):
+    """Register a model version into a model package group (created if missing), as SageMaker's
+    ``RegisterModel`` step; ``approval_status`` may be a parameter. Properties: the DescribeModelPackage
+    answer (``.ModelPackageArn``, ``.ModelPackageVersion``)."""
+
+    step_type = "RegisterModel"
+
+    def __init__(self, name: str, *, model_package_group_name, model_data, image_uri, model_metrics: dict | None = None,
+                 customer_metadata_properties: dict | None = None, approval_status="PendingManualApproval",
+                 model_package_description: str = "", content_types: list[str] | None = None,
+                 response_types: list[str] | None = None, framework: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        self.model_package_group_name = model_package_group_name
+        self.model_data = model_data
+        self.image_uri = image_uri
+        self.model_metrics = model_metrics or {}
+        self.customer_metadata_properties = customer_metadata_properties or {}
+        self.approval_status = approval_status
+        self.model_package_description = model_package_description
+        self.content_types = list(content_types or ["text/csv"])
+        self.response_types = list(response_types or ["text/csv"])
+        self.framework = framework
+
+    def arguments(self, pipeline_name: str) -> dict:
+        container = {"Image": self.image_uri, "ModelDataUrl": self.model_data,
+                     **({"Framework": self.framework} if self.framework else {})}
+        return {"ModelPackageGroupName": self.model_package_group_name,
+                "ModelPackageDescription": self.model_package_description,
+                "InferenceSpecification": {"Containers": [container],
+                                           "SupportedContentTypes": self.content_types,
+                                           "SupportedResponseMIMETypes": self.response_types},
+                "ModelApprovalStatus": self.approval_status,
+                "ModelMetrics": self.model_metrics,
+                "CustomerMetadataProperties": self.customer_metadata_properties}
+
+    def metadata(self, properties: dict) -> dict:
+        return {"RegisterModel": {"Arn": properties.get("ModelPackageArn", "")}}
+
+    def execute(self, arguments: dict, info: RunInfo) -> dict:
+        group = arguments["ModelPackageGroupName"]
+        if group not in registry_store.group_names():
+            model_packages.create_model_package_group(group, f"Created by pipeline {info.pipeline_name}")
+        container = arguments["InferenceSpecification"]["Containers"][0]
+        created = model_packages.create_model_package(
+            group, model_data_url=container["ModelDataUrl"], image_uri=container["Image"],
+            framework=container.get("Framework"), model_metrics=arguments["ModelMetrics"],
+            model_approval_status=arguments["ModelApprovalStatus"],
+            model_package_description=arguments["ModelPackageDescription"],
+            customer_metadata_properties=arguments["CustomerMetadataProperties"],
+            content_types=arguments["InferenceSpecification"]["SupportedContentTypes"],
+            response_types=arguments["InferenceSpecification"]["SupportedResponseMIMETypes"])
+        described = model_packages.describe_model_package(created["ModelPackageArn"])
+        return json.loads(json.dumps(described, default=str))
+
+
+# -------------------------------------------------------------------------------------------- fail
+
+class FailStep(Step):
+    """End the execution as Failed with ``error_message`` (e.g. in a condition's else branch)."""
+
+    step_type = "Fail"
+
+    def __init__(self, name: str, error_message="", **kwargs):
+        super().__init__(name, **kwargs)
+        self.error_message = error_message
+
+    def arguments(self, pipeline_name: str) -> dict:
+        return {"ErrorMessage": self.error_message}
+
+    def metadata(self, properties: dict) -> dict:
+        return {"Fail": {"ErrorMessage": properties.get("ErrorMessage", "")}}
+
+    def execute(self, arguments: dict, info: RunInfo) -> dict:
+        raise StepFailed(str(arguments["ErrorMessage"]) or f"FailStep {self.name!r} was reached.")

@@ -1,0 +1,286 @@
+"""Local pipelines: processing -> training -> condition -> register, executed; the step cache; a failing step
+stopping its execution; the definition's JSON shape; parameters overridden at start; records read back by
+a new process, reconciled after a dead kernel, and named when corrupt.
+
+Training runs a tiny stand-in algorithm (a real job subprocess doing almost nothing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from helpers.platform import FailedStatusError, InputData, ModelTrainer, Session, builtins, list_training_jobs, registry
+from helpers.platform.pipelines import (CacheConfig, ConditionGreaterThanOrEqualTo, FailStep, Join, Pipeline,
+                                        ParameterFloat, ParameterString, ProcessingStep, RegisterModel,
+                                        TrainingStep, describe_pipeline_execution)
+from helpers.platform.pipelines import ConditionStep
+from helpers.platform.records import CorruptRecord
+
+# Scores every model hyperparameter `quality` times the share of positive labels: the test steers the condition.
+TINY_ALGORITHM = '''
+import json
+from pathlib import Path
+
+class Tiny:
+    name = "tiny-algo"
+    image_repository = "tiny-algo"
+    required_channels = frozenset({"train"})
+    supported_channels = frozenset({"train"})
+
+    def validate_hyperparameters(self, hps):
+        return {"quality": float(hps.get("quality", 1.0))}
+
+    def metric_definitions(self):
+        return [{"Name": "train:score", "Regex": "#metrics train:score=([-+0-9.eE]+)"}]
+
+    def train(self, channels, hyperparameters, model_dir, log=print):
+        labels = [float(line.split(",")[0]) for path in sorted(Path(channels["train"]).iterdir())
+                  for line in path.read_text().splitlines()]
+        score = self.validate_hyperparameters(hyperparameters)["quality"] * sum(labels) / len(labels)
+        log(f"#metrics train:score={score}")
+        Path(model_dir, "model.json").write_text(json.dumps({"score": score}))
+'''
+
+CALLS: list[str] = []  # every run of a processing function, to prove the cache skips them
+
+
+def prepare(inputs, outputs, keep):
+    """Keep the first `keep` rows of the raw CSV as the training channel."""
+    CALLS.append("prepare")
+    rows = (inputs["raw"] / "raw.csv").read_text().splitlines()[: int(keep)]
+    (outputs["train"] / "train.csv").write_text("\n".join(rows) + "\n")
+
+
+def broken_prepare(inputs, outputs):
+    CALLS.append("broken")
+    raise ValueError("column 'churn' is missing from raw.csv")
+
+
+@pytest.fixture
+def workspace(flywheel_home, tmp_path, monkeypatch):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "tinyalgo.py").write_text(TINY_ALGORITHM)
+    monkeypatch.syspath_prepend(str(plugins))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv(builtins.ENV, "tiny-algo=tinyalgo:Tiny")
+    (tmp_path / "raw.csv").write_text("1,0.5\n0,1.5\n1,2.5\n1,3.5\n")
+    raw = Session(region="us-east-1").upload_data(tmp_path / "raw.csv", key_prefix="raw")
+    CALLS.clear()
+    return {"raw": raw.rpartition("/")[0], "home": flywheel_home}
+
+
+def build(raw_uri: str, code=prepare, name: str = "churn") -> Pipeline:
+    input_data = ParameterString("InputData", default_value=raw_uri)
+    quality = ParameterFloat("Quality", default_value=0.9)
+    approval = ParameterString("ModelApprovalStatus", default_value="PendingManualApproval")
+    process = ProcessingStep("Prepare", code=code, inputs={"raw": input_data}, outputs=["train"],
+                             job_arguments={"keep": 4} if code is prepare else None,
+                             cache_config=CacheConfig(enable_caching=True, expire_after="PT1H"))
+    trainer = ModelTrainer(training_image="tiny-algo", hyperparameters={"quality": 0.5}, base_job_name="tiny")
+    train = TrainingStep("Train", trainer, hyperparameters={"quality": quality},
+                         inputs=[InputData(channel_name="train", content_type="text/csv",
+                                           data_source=process.properties.ProcessingOutputConfig.Outputs["train"]
+                                           .S3Output.S3Uri)],
+                         cache_config=CacheConfig(enable_caching=True))
+    score = train.properties.FinalMetricDataList["train:score"].Value
+    register = RegisterModel("Register", model_package_group_name="tiny-models", image_uri="tiny-algo",
+                             model_data=train.properties.ModelArtifacts.S3ModelArtifacts, approval_status=approval,
+                             customer_metadata_properties={"score": score})
+    too_weak = FailStep("TooWeak", error_message=Join(on=" ", values=["score below 0.5 with quality", quality]))
+    check = ConditionStep("Check", conditions=[ConditionGreaterThanOrEqualTo(left=score, right=0.5)],
+                          if_steps=[register], else_steps=[too_weak])
+    pipeline = Pipeline(name, parameters=[input_data, quality, approval], steps=[check, train, process])
+    pipeline.upsert()
+    return pipeline
+
+
+def statuses(execution) -> dict:
+    return {s["StepName"]: s["StepStatus"] for s in execution.list_steps()}
+
+
+def test_processing_training_condition_register(workspace):
+    pipeline = build(workspace["raw"])
+    execution = pipeline.start(log=None)
+    execution.wait()
+    assert execution.describe()["PipelineExecutionStatus"] == "Succeeded"
+    steps = execution.list_steps()
+    assert [s["StepName"] for s in steps] == ["Register", "Check", "Train", "Prepare"]  # latest first, as SageMaker
+    assert set(statuses(execution).values()) == {"Succeeded"}
+    by_name = {s["StepName"]: s for s in steps}
+    assert by_name["Check"]["Metadata"] == {"Condition": {"Outcome": "True"}}
+    job = execution.result("Train")
+    assert job["TrainingJobStatus"] == "Completed"
+    package = registry.describe_model_package("tiny-models/1")
+    assert registry.model_data_url(package) == job["ModelArtifacts"]["S3ModelArtifacts"]
+    assert package["ModelApprovalStatus"] == "PendingManualApproval"
+    assert float(package["CustomerMetadataProperties"]["score"]) == pytest.approx(0.9 * 3 / 4)
+    assert by_name["Register"]["Metadata"]["RegisterModel"]["Arn"] == package["ModelPackageArn"]
+    assert CALLS == ["prepare"]
+
+
+def test_a_rerun_with_the_same_arguments_hits_the_cache(workspace):
+    pipeline = build(workspace["raw"])
+    first = pipeline.start(log=None)
+    messages: list[str] = []
+    second = pipeline.start(log=messages.append)
+    by_name = {s["StepName"]: s for s in second.list_steps()}
+    for step in ("Prepare", "Train"):
+        assert by_name[step]["CacheHitResult"] == {"SourcePipelineExecutionArn": first.arn}
+    assert "CacheHitResult" not in by_name["Register"]  # registering is never cached
+    assert any("Step Train: cache hit, reusing the outputs of " + first.arn.rpartition("/")[2] in m for m in messages)
+    assert CALLS == ["prepare"] and len(list_training_jobs()) == 1
+    assert second.result("Train") == first.result("Train")
+    assert [s["ModelPackageVersion"] for s in registry.list_model_packages("tiny-models")] == [1, 2]
+    # Another quality: the processing step is still cached, the training step runs again.
+    third = pipeline.start(parameters={"Quality": 0.8}, log=None)
+    by_name = {s["StepName"]: s for s in third.list_steps()}
+    assert "CacheHitResult" in by_name["Prepare"] and "CacheHitResult" not in by_name["Train"]
+    assert len(list_training_jobs()) == 2
+    assert {"Name": "Quality", "Value": "0.8"} in third.describe()["PipelineParameters"]
+
+
+def test_a_cached_step_whose_outputs_are_gone_runs_again(workspace):
+    pipeline = build(workspace["raw"])
+    first = pipeline.start(log=None)
+    uri = first.result("Prepare")["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
+    from helpers.platform import storage
+    storage.delete(uri + "/train.csv")
+    storage.s3_to_path(uri).rmdir()
+    second = pipeline.start(log=None)
+    assert "CacheHitResult" not in {s["StepName"]: s for s in second.list_steps()}["Prepare"]
+    assert CALLS == ["prepare", "prepare"]
+
+
+def test_a_failing_step_stops_the_execution_with_its_reason(workspace):
+    pipeline = build(workspace["raw"], code=broken_prepare)
+    execution = pipeline.start(log=None)
+    description = execution.describe()
+    assert description["PipelineExecutionStatus"] == "Failed"
+    assert description["FailureReason"] == ("Step 'Prepare' failed: ValueError: column 'churn' is missing "
+                                            "from raw.csv")
+    assert statuses(execution) == {"Prepare": "Failed"}  # Train, Check, Register never started
+    assert list_training_jobs() == []
+    with pytest.raises(FailedStatusError, match="column 'churn' is missing"):
+        execution.wait()
+
+
+def test_the_else_branch_fail_step_ends_the_execution_with_its_message(workspace):
+    execution = build(workspace["raw"]).start(parameters={"Quality": 0.2}, log=None)
+    assert statuses(execution) == {"Prepare": "Succeeded", "Train": "Succeeded", "Check": "Succeeded",
+                                   "TooWeak": "Failed"}
+    step = {s["StepName"]: s for s in execution.list_steps()}["TooWeak"]
+    assert step["Metadata"] == {"Fail": {"ErrorMessage": "score below 0.5 with quality 0.2"}}
+    assert execution.describe()["FailureReason"] == "Step 'TooWeak' failed: score below 0.5 with quality 0.2"
+    with pytest.raises(ValueError, match="No groups yet|not found"):
+        registry.list_model_packages("tiny-models")
+
+
+def test_the_definition_has_sagemakers_shape(workspace):
+    pipeline = build(workspace["raw"])
+    definition = json.loads(pipeline.definition())
+    assert definition["Version"] == "2020-12-01"
+    assert definition["Parameters"] == [
+        {"Name": "InputData", "Type": "String", "DefaultValue": workspace["raw"]},
+        {"Name": "Quality", "Type": "Float", "DefaultValue": 0.9},
+        {"Name": "ModelApprovalStatus", "Type": "String", "DefaultValue": "PendingManualApproval"}]
+    steps = {s["Name"]: s for s in definition["Steps"]}
+    assert [s["Name"] for s in definition["Steps"]] == ["Check", "Train", "Prepare"]  # branches nest in Check
+    assert {s["Type"] for s in definition["Steps"]} == {"Condition", "Training", "Processing"}
+    train = steps["Train"]["Arguments"]
+    assert train["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == {
+        "Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}
+    assert train["HyperParameters"] == {"quality": {"Get": "Parameters.Quality"}}
+    assert steps["Train"]["CacheConfig"] == {"Enabled": True}
+    assert steps["Prepare"]["CacheConfig"] == {"Enabled": True, "ExpireAfter": "PT1H"}
+    assert steps["Prepare"]["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"] == {"Get": "Parameters.InputData"}
+    check = steps["Check"]["Arguments"]
+    assert check["Conditions"] == [{"Type": "GreaterThanOrEqualTo", "LeftValue": {
+        "Get": "Steps.Train.FinalMetricDataList['train:score'].Value"}, "RightValue": 0.5}]
+    assert [s["Name"] for s in check["IfSteps"]] == ["Register"] and check["ElseSteps"][0]["Type"] == "Fail"
+    assert check["ElseSteps"][0]["Arguments"]["ErrorMessage"] == {
+        "Std:Join": {"On": " ", "Values": ["score below 0.5 with quality", {"Get": "Parameters.Quality"}]}}
+    assert check["IfSteps"][0]["Arguments"]["ModelApprovalStatus"] == {"Get": "Parameters.ModelApprovalStatus"}
+    # An explicit dependency shows as DependsOn and orders the run.
+    late = FailStep("Late", error_message="stop here", depends_on=["Other"])
+    other = FailStep("Other", error_message="first")
+    ordered = json.loads(Pipeline("order", steps=[late, other]).definition())["Steps"]
+    assert ordered[0]["DependsOn"] == ["Other"]
+
+
+def test_parameters_are_checked_and_overridden_at_start(workspace):
+    pipeline = build(workspace["raw"])
+    with pytest.raises(TypeError, match="Parameter 'Quality' is a Float: 'high'"):
+        pipeline.start(parameters={"Quality": "high"}, log=None)
+    with pytest.raises(ValueError, match="Unknown pipeline parameter.*'Qualty'.*Quality"):
+        pipeline.start(parameters={"Qualty": 1.0}, log=None)
+    execution = pipeline.start(parameters={"ModelApprovalStatus": "Approved"}, log=None)
+    assert execution.describe()["PipelineExecutionStatus"] == "Succeeded"
+    assert registry.latest_approved_model_package("tiny-models")["ModelPackageVersion"] == 1
+
+
+def test_definition_errors_name_the_fix(workspace):
+    with pytest.raises(ValueError, match="call pipeline.upsert\\(\\) before"):
+        Pipeline("fresh", steps=[FailStep("Stop", error_message="x")]).start(log=None)
+    pipeline = build(workspace["raw"])
+    pipeline.steps[0].conditions[0].right = 0.6
+    with pytest.raises(ValueError, match="changed since its last upsert"):
+        pipeline.start(log=None)
+    dangling = ProcessingStep("Use", code=prepare, inputs={"raw": FailStep("Ghost").properties.Outputs},
+                              outputs=["train"])
+    with pytest.raises(ValueError, match="'Use' depends on 'Ghost', which is not in the pipeline"):
+        Pipeline("bad", steps=[dangling])
+    with pytest.raises(ValueError, match="does not declare: add them to Pipeline\\(parameters"):
+        Pipeline("bad", steps=[FailStep("F", error_message=ParameterString("Why", "x"))])
+    a, b = FailStep("A", depends_on=["B"]), FailStep("B", depends_on=["A"])
+    with pytest.raises(ValueError, match="cycle"):
+        Pipeline("bad", steps=[a, b])
+    with pytest.raises(ValueError, match="expire_after='1 hour' is not an ISO 8601 duration.*PT1H"):
+        CacheConfig(enable_caching=True, expire_after="1 hour")
+
+
+def test_executions_are_read_back_by_a_new_process(workspace):
+    execution = build(workspace["raw"]).start(log=None)
+    code = textwrap.dedent(f"""
+        import json
+        from helpers.platform.pipelines import Pipeline, describe_pipeline_execution, list_pipeline_execution_steps
+        arn = {execution.arn!r}
+        steps = list_pipeline_execution_steps(arn, sort_order="Ascending")
+        print(json.dumps([describe_pipeline_execution(arn)["PipelineExecutionStatus"],
+                          [(s["StepName"], s["StepStatus"]) for s in steps]]))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(done.stdout) == ["Succeeded", [["Prepare", "Succeeded"], ["Train", "Succeeded"],
+                                                     ["Check", "Succeeded"], ["Register", "Succeeded"]]]
+
+
+def test_an_execution_orphaned_by_a_dead_kernel_is_failed(workspace):
+    execution = build(workspace["raw"]).start(log=None)
+    path = next((workspace["home"] / "pipelines" / "churn" / "executions").glob("*/execution.json"))
+    record = json.loads(path.read_text())
+    record["PipelineExecutionStatus"] = "Executing"
+    record["Steps"][-1]["StepStatus"] = "Executing"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    record["FlywheelLocal"].update(Pid=int(dead.stdout), Started=1.0)
+    path.write_text(json.dumps(record))
+    description = describe_pipeline_execution(execution.arn)
+    assert description["PipelineExecutionStatus"] == "Failed"
+    assert "exited before it finished" in description["FailureReason"]
+    assert statuses(execution)["Register"] == "Failed"
+
+
+def test_a_corrupt_execution_record_is_named(workspace):
+    pipeline = build(workspace["raw"])
+    execution = pipeline.start(log=None)
+    path = next((workspace["home"] / "pipelines" / "churn" / "executions").glob("*/execution.json"))
+    path.write_text("")
+    with pytest.raises(CorruptRecord, match=r"execution.json is corrupt: the file is empty.*rm -r"):
+        execution.describe()
+    with pytest.warns(UserWarning, match="execution.json is corrupt"):
+        assert pipeline.list_executions()["PipelineExecutionSummaries"] == []
