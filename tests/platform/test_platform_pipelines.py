@@ -284,3 +284,96 @@ def test_a_corrupt_execution_record_is_named(workspace):
         execution.describe()
     with pytest.warns(UserWarning, match="execution.json is corrupt"):
         assert pipeline.list_executions()["PipelineExecutionSummaries"] == []
+
+
+SCRIPT = '''
+import os, sys
+raw = open(os.path.join(os.environ["PROCESSING_INPUT_RAW"], "raw.csv")).read().splitlines()
+if sys.argv[1:] == ["--fail"]:
+    raise SystemExit("no rows to keep")
+with open(os.path.join(os.environ["PROCESSING_OUTPUT_TRAIN"], "train.csv"), "w") as out:
+    out.write("\\n".join(raw[:2]) + "\\n")
+'''
+
+
+def evaluate(inputs, outputs):
+    rows = (inputs["train"] / "train.csv").read_text().splitlines()
+    report = {"metrics": {"auc": {"value": len(rows) / 4}}}
+    (outputs["evaluation"] / "evaluation.json").write_text(json.dumps(report))
+
+
+def test_a_script_step_and_a_condition_on_a_json_report(workspace, tmp_path):
+    from helpers.platform.pipelines import JsonGet, ParameterFloat, PropertyFile
+
+    script = tmp_path / "prepare.py"
+    script.write_text(SCRIPT)
+    threshold = ParameterFloat("MinAuc", default_value=0.4)
+    prepare_step = ProcessingStep("Prepare", code=str(script), inputs={"raw": workspace["raw"]}, outputs=["train"])
+    report = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
+    evaluate_step = ProcessingStep("Evaluate", code=evaluate, outputs=["evaluation"], property_files=[report],
+                                   inputs={"train": prepare_step.properties.ProcessingOutputConfig.Outputs["train"]
+                                           .S3Output.S3Uri})
+    auc = JsonGet(step_name=evaluate_step.name, property_file=report, json_path="metrics.auc.value")
+    check = ConditionStep("Check", conditions=[ConditionGreaterThanOrEqualTo(left=auc, right=threshold)],
+                          else_steps=[FailStep("Weak", error_message=Join(on=" ", values=["auc", auc]))])
+    pipeline = Pipeline("scripted", parameters=[threshold], steps=[prepare_step, evaluate_step, check])
+    pipeline.upsert()
+    definition = {s["Name"]: s for s in json.loads(pipeline.definition())["Steps"]}
+    assert definition["Evaluate"]["PropertyFiles"] == [
+        {"PropertyFileName": "EvaluationReport", "OutputName": "evaluation", "FilePath": "evaluation.json"}]
+    assert definition["Check"]["Arguments"]["Conditions"][0]["LeftValue"] == {"Std:JsonGet": {
+        "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.EvaluationReport"}, "Path": "metrics.auc.value"}}
+    passed = pipeline.start(log=None)
+    assert passed.describe()["PipelineExecutionStatus"] == "Succeeded"
+    assert passed.result("Evaluate")["PropertyFiles"]["EvaluationReport"] == {"metrics": {"auc": {"value": 0.5}}}
+    failed = pipeline.start(parameters={"MinAuc": 0.9}, log=None)
+    assert failed.describe()["FailureReason"] == "Step 'Weak' failed: auc 0.5"
+
+
+def test_a_failing_script_names_its_last_error_line(workspace, tmp_path):
+    script = tmp_path / "prepare.py"
+    script.write_text(SCRIPT)
+    step = ProcessingStep("Prepare", code=str(script), inputs={"raw": workspace["raw"]}, outputs=["train"],
+                          job_arguments=["--fail"])
+    pipeline = Pipeline("scripted", steps=[step])
+    pipeline.upsert()
+    reason = pipeline.start(log=None).describe()["FailureReason"]
+    assert reason == "Step 'Prepare' failed: AlgorithmError: prepare.py exited with status 1: no rows to keep"
+
+
+def counted(inputs, outputs):
+    CALLS.append("counted")
+    (outputs["out"] / "done.txt").write_text("ok")
+
+
+def test_an_expired_cache_entry_is_not_used(workspace):
+    fresh = ProcessingStep("Count", code=counted, outputs=["out"],
+                           cache_config=CacheConfig(enable_caching=True, expire_after="PT0S"))
+    pipeline = Pipeline("expiring", steps=[fresh])
+    pipeline.upsert()
+    pipeline.start(log=None)
+    second = pipeline.start(log=None)
+    assert "CacheHitResult" not in second.list_steps()[0]
+    assert CALLS == ["counted", "counted"]
+
+
+def stop_running(inputs, outputs):
+    """Stop whichever execution of 'stoppable' is running (as another notebook would)."""
+    from helpers.platform.pipelines import stop_pipeline_execution
+
+    summaries = Pipeline("stoppable").list_executions()["PipelineExecutionSummaries"]
+    stop_pipeline_execution(next(s["PipelineExecutionArn"] for s in summaries
+                                 if s["PipelineExecutionStatus"] == "Executing"))
+
+
+def test_stop_ends_the_execution_before_its_next_step(workspace):
+    first = ProcessingStep("First", code=stop_running, outputs=["out"])
+    later = ProcessingStep("Later", code=counted, outputs=["out"], depends_on=[first])
+    pipeline = Pipeline("stoppable", steps=[later, first])
+    pipeline.upsert()
+    execution = pipeline.start(log=None)
+    description = execution.describe()
+    assert description["PipelineExecutionStatus"] == "Stopped"
+    assert description["FailureReason"] == "Stopped before step 'Later': stop() was called."
+    assert statuses(execution) == {"First": "Succeeded"} and CALLS == []
+    execution.wait()  # a stopped execution is over: wait returns
