@@ -9,6 +9,11 @@ from helpers.explain import salary_gap
 
 
 @pytest.fixture(scope="module")
+def people():
+    return salary_gap.customers()
+
+
+@pytest.fixture(scope="module")
 def findings():
     return salary_gap.find_the_gap()
 
@@ -24,8 +29,7 @@ def _without_the_gap():
     return raw.assign(salary=raw["salary"].mask(women & salary.notna(), raised))
 
 
-def test_the_labels_hold_the_gap():
-    people = salary_gap.customers()
+def test_the_labels_hold_the_gap(people):
     report = salary_gap.label_bias(people)
     shares = people.groupby("sex")["high_salary"].mean()
     assert report.value("DPL") == pytest.approx(shares["M"] - shares["F"])
@@ -65,14 +69,14 @@ def test_the_summary_states_the_figures(findings):
     assert "first_name tells it right" in text
 
 
-def test_without_the_gap_in_the_data_there_is_little_to_find():
-    original = salary_gap.customers()
+def test_without_the_gap_in_the_data_there_is_little_to_find(people):
+    original = people
     fair = salary_gap.customers(_without_the_gap())
     assert salary_gap.label_bias(fair).value("DPL") < salary_gap.label_bias(original).value("DPL") / 2
     carried = salary_gap.gap_carriers(fair, salary_gap.VARIANTS["with sex"])["sex"]
     assert abs(carried) < salary_gap.gap_carriers(original, salary_gap.VARIANTS["with sex"])["sex"] / 2
 
 
-def test_the_salary_is_refused_as_an_input():
+def test_the_salary_is_refused_as_an_input(people):
     with pytest.raises(ValueError, match="the salary is the answer"):
-        salary_gap.predict_high_salary(salary_gap.customers(), ["age", "salary"])
+        salary_gap.predict_high_salary(people, ["age", "salary"])
