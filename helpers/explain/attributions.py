@@ -8,7 +8,7 @@ a classifier (``binary:logistic``), the target's units for a regressor.
 
     from helpers.explain import attributions
     fraud = attributions.card_fraud_model()              # the capstone's XGBoost on the card payments
-    shap = attributions.shap_values(fraud.model, fraud.X_test)
+    shap = attributions.shap_values(fraud.model, fraud.X_test, names=attributions.payment_feature_names())
     shap.additivity_error()                               # base + contributions = margin, to float32 rounding
     shap.importance()                                     # mean |SHAP| per feature, largest first
     print(shap.explain(0, outcome="fraud"))               # one prediction in words, for the business
@@ -32,7 +32,7 @@ import pandas as pd
 
 from helpers import plots
 
-__all__ = ["Attributions", "FraudModel", "shap_values", "shapley_brute_force", "partial_dependence",
+__all__ = ["Attributions", "FraudModel", "payment_feature_names", "shap_values", "shapley_brute_force", "partial_dependence",
            "plot_importance", "plot_partial_dependence", "card_fraud_model", "plots"]
 
 
@@ -331,6 +331,19 @@ def plot_partial_dependence(curves: pd.DataFrame, *, ax=None, ylabel: str = "ave
 
 
 # --- the capstone-like model ---------------------------------------------------------------------------
+
+
+def payment_feature_names(windows=(1, 7, 30)) -> dict[str, str]:
+    """Readable names of ``helpers.transactions.payment_features`` columns, for texts the business reads."""
+    names = {"amount": "amount paid (USD)", "is_night": "paid at night", "is_weekend": "paid at the weekend",
+             "amount_to_customer_mean": "amount / the customer's usual amount"}
+    for w in windows:
+        span = "day" if w == 1 else f"{w} days"
+        names |= {f"customer_count_{w}d": f"customer's payments in the last {span}",
+                  f"customer_mean_amount_{w}d": f"customer's mean amount in the last {span} (USD)",
+                  f"terminal_count_{w}d": f"terminal's payments over {span}",
+                  f"terminal_fraud_share_{w}d": f"terminal's fraud share over {span}"}
+    return names
 
 
 @dataclass

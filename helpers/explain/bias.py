@@ -89,7 +89,7 @@ def _is_threshold(value) -> bool:
 
 
 def _as_list(value, field_name: str) -> list:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) and not isinstance(value, (np.ndarray, pd.Index)):
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray, pd.Index, pd.Series, set)):
         raise BiasConfigError(f"{field_name}={value!r} must be a list of values (e.g. [{value!r}]) or one number "
                               "used as a threshold")
     values = list(value)

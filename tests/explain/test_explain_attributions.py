@@ -77,6 +77,13 @@ def test_global_summary_and_a_prediction_explained(fraud):
         shap.explain(len(fraud.X_test))
 
 
+def test_every_payment_feature_has_a_readable_name(fraud):
+    names = attributions.payment_feature_names()
+    assert set(fraud.X_test.columns) <= set(names)
+    shap = attributions.shap_values(fraud.model, fraud.X_test.iloc[:50], names=names)
+    assert "amount paid (USD)" in shap.importance_text(top=len(names))
+
+
 def test_importance_plot_has_two_cues_and_a_text_equivalent(small):
     import matplotlib.pyplot as plt
 
