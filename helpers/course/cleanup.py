@@ -4,7 +4,8 @@ Endpoints keep running after a notebook finishes or its kernel restarts — on A
 billing. This finds every server process of the local store (registered endpoints, servers whose
 registration was lost, batch-transform servers, the local SageMaker Runtime), by pid and start
 time, and stops it; training and tuning jobs whose notebook died are marked Failed (their training
-process stopped only when pid and start time prove it is theirs); the state file a dead runtime
+process stopped only when pid and start time prove it is theirs), and so are pipeline executions whose
+Python process died; the state file a dead runtime
 router left is removed. Corrupt records are reported by name, with how to remove them, and skipped:
 they never stop the rest. ``--list`` only shows all this and changes nothing.
 """
@@ -20,12 +21,16 @@ RESTART_RUNTIME = ('python -c "from helpers.platform.serving.runtime import use_
 
 
 def corrupt_records() -> list:
-    """Every record of the store that cannot be read (training jobs, tuning jobs, endpoints)."""
+    """Every record of the store that cannot be read (training jobs, tuning jobs, endpoints, model
+    registry, pipelines)."""
     from helpers.platform import jobs
+    from helpers.platform.pipelines import store as pipeline_store
+    from helpers.platform.registry import store as model_registry
     from helpers.platform.serving import registry
     from helpers.platform.tuning import records as tuning_records
 
-    return [*jobs.corrupt_records(), *tuning_records.corrupt_records(), *registry.corrupt_records()]
+    return [*jobs.corrupt_records(), *tuning_records.corrupt_records(), *registry.corrupt_records(),
+            *model_registry.corrupt_records(), *pipeline_store.corrupt_records()]
 
 
 def runtime_report() -> tuple[str, str, str]:
@@ -123,6 +128,7 @@ def _show() -> int:
 
 
 def _clean() -> int:
+    from helpers.platform.pipelines import reconcile_executions
     from helpers.platform.serving.registry import running_resources, stop_resource, store_root
 
     resources = running_resources()
@@ -137,6 +143,8 @@ def _clean() -> int:
             print(f"could not stop {resource}: {error}")
     for name in reconcile_jobs():
         print(f"job {name!r}: the notebook that ran it had exited; marked Failed")
+    for arn in reconcile_executions():
+        print(f"pipeline execution {arn}: the notebook that ran it had exited; marked Failed")
     if remove_stale_runtime_state():
         print("removed the stale state file of the local SageMaker Runtime (it was not running); "
               "the next deploy starts it again")

@@ -377,3 +377,29 @@ def test_stop_ends_the_execution_before_its_next_step(workspace):
     assert description["FailureReason"] == "Stopped before step 'Later': stop() was called."
     assert statuses(execution) == {"First": "Succeeded"} and CALLS == []
     execution.wait()  # a stopped execution is over: wait returns
+
+
+def test_cleanup_fails_orphaned_executions_and_the_doctor_names_corrupt_records(workspace, capsys):
+    from helpers.course import cleanup, doctor
+
+    execution = build(workspace["raw"]).start(log=None)
+    executions = workspace["home"] / "pipelines" / "churn" / "executions"
+    path = next(executions.glob("*/execution.json"))
+    record = json.loads(path.read_text())
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    record.update(PipelineExecutionStatus="Executing")
+    record["FlywheelLocal"].update(Pid=int(dead.stdout), Started=1.0)
+    path.write_text(json.dumps(record))
+    assert cleanup.main([], root=None) == 0
+    assert f"pipeline execution {execution.arn}: the notebook that ran it had exited; marked Failed" in \
+        capsys.readouterr().out
+    assert json.loads(path.read_text())["PipelineExecutionStatus"] == "Failed"
+    assert doctor.check_records().ok
+    package = workspace["home"] / "model-registry" / "tiny-models" / "versions" / "1" / "package.json"
+    package.write_text("[]")
+    path.write_text("{")
+    finding = doctor.check_records()
+    assert not finding.ok and str(package) in finding.detail and str(path) in finding.detail
+    assert "rm -r" in finding.fix
+    assert cleanup.main(["--list"], root=None) == 0
+    assert str(package) in capsys.readouterr().out

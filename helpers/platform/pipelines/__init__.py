@@ -22,6 +22,7 @@ __getattr__, __dir__, __all__ = lazy.exports(__name__, {
     "helpers.platform.pipelines.expressions": "PropertyFile JsonGet Join",
     "helpers.platform.pipelines.caching": "CacheConfig",
     "helpers.platform.pipelines.execution": (
-        "PipelineExecution describe_pipeline_execution list_pipeline_execution_steps stop_pipeline_execution"),
+        "PipelineExecution describe_pipeline_execution list_pipeline_execution_steps stop_pipeline_execution "
+        "reconcile_executions"),
     "helpers.platform.pipelines.store": "corrupt_records",
 })

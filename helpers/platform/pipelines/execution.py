@@ -61,6 +61,28 @@ def read(execution_arn: str) -> dict:
     return _reconcile(name, execution_id, store.read_execution(name, execution_id))
 
 
+def reconcile_executions() -> list[str]:
+    """Read every Executing execution, which marks those whose Python process died Failed (for ``cleanup``).
+
+    Returns the ARNs of the executions that were Executing before and are not any more; corrupt records
+    are left to ``store.corrupt_records``.
+    """
+    from helpers.platform.records import CorruptRecord
+
+    ended = []
+    for name in store.pipeline_names():
+        for execution_id in store.execution_ids(name):
+            try:
+                record = store.read_execution(name, execution_id)
+                if record["PipelineExecutionStatus"] not in ("Executing", "Stopping"):
+                    continue
+                if _reconcile(name, execution_id, record)["PipelineExecutionStatus"] == "Failed":
+                    ended.append(record["PipelineExecutionArn"])
+            except (CorruptRecord, ValueError):
+                continue
+    return ended
+
+
 def _public(record: dict) -> dict:
     out = {k: copy.deepcopy(v) for k, v in record.items() if k not in (store.PRIVATE, "Steps")}
     for key in _EXECUTION_TIMES:
