@@ -31,7 +31,7 @@ import pandas as pd
 
 from helpers.explain import attributions, bias
 
-__all__ = ["HIGH_SALARY", "VARIANTS", "GapFindings", "customers", "label_bias", "predict_high_salary",
+__all__ = ["HIGH_SALARY", "VARIANTS", "GapFindings", "plot_predicted_high", "customers", "label_bias", "predict_high_salary",
            "prediction_bias", "gap_carriers", "proxy_strength", "find_the_gap", "BIAS_CONFIG", "DATA_CONFIG"]
 
 HIGH_SALARY = "high_salary"
@@ -212,3 +212,30 @@ def find_the_gap(frame: pd.DataFrame | None = None, *, seed: int = 0) -> GapFind
     shares = people.groupby("sex")[HIGH_SALARY].mean()
     return GapFindings(len(people), label_report, variants, reports, carriers, proxy_strength(people),
                        {sex: float(shares[sex]) for sex in ("F", "M")})
+
+
+def plot_predicted_high(findings: GapFindings, *, ax=None):
+    """Grouped bars: the share of women and of men with a high salary in the data and as each model
+    predicts it. Two cues for sex: colour (vermillion women, blue men) and hatching (``//`` women),
+    named in the legend; each bar carries its percentage. Text equivalent: ``helpers.plots.in_words(fig)``."""
+    import matplotlib.pyplot as plt
+
+    from helpers import plots
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    groups = ["in the data"] + list(findings.variants.index)
+    women = [findings.high_share["F"]] + list(findings.variants["predicted high, women"])
+    men = [findings.high_share["M"]] + list(findings.variants["predicted high, men"])
+    x = np.arange(len(groups))
+    width = 0.38
+    for offset, shares, label, colour, hatch in [(-width / 2, women, "women", plots.OKABE_ITO["vermillion"], "//"),
+                                                 (width / 2, men, "men", plots.OKABE_ITO["blue"], "")]:
+        bars = ax.bar(x + offset, shares, width, label=label, color=colour, hatch=hatch, edgecolor="white")
+        ax.bar_label(bars, labels=[f"{v:.0%}" for v in shares], fontsize="small")
+    ax.set_xticks(x, [g.replace(", ", ",\n") for g in groups], fontsize="small")
+    ax.set_ylabel("share with a high salary")
+    ax.set_ylim(0, 1)
+    ax.set_title("High salary (above the country's median): the data and each model's predictions")
+    ax.legend(loc="upper right", fontsize="small")
+    return ax.figure

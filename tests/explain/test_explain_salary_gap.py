@@ -80,3 +80,16 @@ def test_without_the_gap_in_the_data_there_is_little_to_find(people):
 def test_the_salary_is_refused_as_an_input(people):
     with pytest.raises(ValueError, match="the salary is the answer"):
         salary_gap.predict_high_salary(people, ["age", "salary"])
+
+
+def test_the_plot_has_two_cues_and_says_its_figures(findings):
+    import matplotlib.pyplot as plt
+
+    from helpers import plots
+
+    fig = salary_gap.plot_predicted_high(findings)
+    words = plots.in_words(fig)
+    assert "Legend: women, men" in words and "(hatched //)" in words
+    assert f"{findings.high_share['F']:.3g} at" in words
+    assert f"{findings.variants.loc['with sex', 'predicted high, men']:.3g} at" in words
+    plt.close(fig)
