@@ -133,3 +133,27 @@ def test_bad_inputs_name_the_fix(small):
         attributions.shapley_brute_force(model, X, max_features=3)
     with pytest.raises(ValueError, match=r"features \['e'\] are not columns"):
         attributions.partial_dependence(model, X, ["e"])
+
+
+def test_sampled_shapley_is_exact_for_an_additive_model_and_converges_otherwise(small):
+    model, X = small
+    rows, background = X.dropna().iloc[:3], X.dropna().sample(20, random_state=0)
+    weights = np.array([1.0, -2.0, 0.5, 3.0])
+
+    def linear(frame):
+        return frame.to_numpy() @ weights
+
+    expected = (rows.to_numpy() - background.to_numpy().mean(axis=0)) * weights   # phi_i = w_i (x_i - E[x_i])
+    np.testing.assert_allclose(attributions.sampled_shapley(linear, rows, background, permutations=3), expected, atol=1e-9)
+    np.testing.assert_allclose(attributions.interventional_brute_force(linear, rows.iloc[0], background), expected[0],
+                               atol=1e-9)
+
+    def margin(frame):
+        return model.predict(frame, output_margin=True)
+
+    exact = pd.DataFrame([attributions.interventional_brute_force(margin, r, background) for _, r in rows.iterrows()],
+                         index=rows.index)
+    few = attributions.sampled_shapley(margin, rows, background, permutations=5)
+    many = attributions.sampled_shapley(margin, rows, background, permutations=100)
+    np.testing.assert_allclose(many.sum(axis=1), margin(rows) - margin(background).mean(), atol=1e-6)  # efficiency
+    assert (many - exact).abs().to_numpy().mean() < (few - exact).abs().to_numpy().mean()
