@@ -32,7 +32,7 @@ import pandas as pd
 from helpers.explain import attributions, bias
 
 __all__ = ["HIGH_SALARY", "VARIANTS", "GapFindings", "plot_predicted_high", "customers", "label_bias", "predict_high_salary",
-           "prediction_bias", "gap_carriers", "proxy_strength", "find_the_gap", "BIAS_CONFIG", "DATA_CONFIG"]
+           "prediction_bias", "lookalike_features", "gap_carriers", "proxy_strength", "find_the_gap", "BIAS_CONFIG", "DATA_CONFIG"]
 
 HIGH_SALARY = "high_salary"
 CATEGORICAL = ("country", "sex", "first_name", "title")
@@ -114,17 +114,26 @@ def predict_high_salary(people: pd.DataFrame, features: Sequence[str], *, folds:
     return cross_val_predict(_model(seed), X, people[HIGH_SALARY], cv=list(split)).astype("int64")
 
 
-SHOWN = ("DPPL", "DI", "AD", "RD", "SD", "TE", "CDDPL")
+SHOWN = ("DPPL", "DI", "AD", "RD", "SD", "TE", "CDDPL", "FT")
+
+
+def lookalike_features(people: pd.DataFrame) -> pd.DataFrame:
+    """Numeric features for the flip test: age in years and the country one-hot x 100, so that a
+    woman's nearest men are always from her own country, then the closest in age."""
+    countries = pd.get_dummies(people["country"].astype(str), dtype="float64") * 100
+    return pd.concat([people[["age"]], countries], axis=1)
 
 
 def prediction_bias(people: pd.DataFrame, variants: Mapping[str, Sequence[str]] = VARIANTS, *,
                     seed: int = 0) -> tuple[pd.DataFrame, dict[str, bias.BiasReport]]:
     """Per model variant: accuracy, the share predicted high for women and for men, and Clarify's
-    post-training metrics (women: d). Returns (table with one row per variant, the full reports)."""
+    post-training metrics (women: d; the flip test FT compares each woman with the 5 men of her country
+    closest in age). Returns (table with one row per variant, the full reports)."""
     rows, reports = {}, {}
     for name, features in variants.items():
         predicted = predict_high_salary(people, features, seed=seed)
-        report = bias.post_training_bias(people, predicted, DATA_CONFIG, BIAS_CONFIG)
+        report = bias.post_training_bias(people, predicted, DATA_CONFIG, BIAS_CONFIG,
+                                         features=lookalike_features(people))
         women = people["sex"].eq("F").to_numpy()
         rows[name] = {"inputs": ", ".join(features),
                       "accuracy": float((predicted == people[HIGH_SALARY].to_numpy()).mean()),
@@ -193,7 +202,7 @@ class GapFindings:
         for name, row in v.iterrows():
             lines.append(f"Model {name}: accuracy {row['accuracy']:.3f}; predicted high for {row['predicted high, women']:.1%} "
                          f"of women and {row['predicted high, men']:.1%} of men (DPPL {row['DPPL']:+.3f}, DI {row['DI']:.3f}, "
-                         f"recall difference {row['RD']:+.3f}).")
+                         f"recall difference {row['RD']:+.3f}, flip test {row['FT']:+.3f}).")
         for name, carried in self.carriers.iterrows():
             top = carried.abs().idxmax()
             lines.append(f"What carries the gap in '{name}': {top} ({carried[top]:+.3f} of {carried.sum():+.3f} log-odds).")

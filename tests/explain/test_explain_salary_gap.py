@@ -44,6 +44,8 @@ def test_a_model_given_sex_repeats_the_gap_and_one_without_it_does_not(findings)
     data_gap = findings.label_report.value("DPL")
     assert v.loc["with sex", "DPPL"] > data_gap               # thresholding a score widens the labels' gap
     assert v.loc["with sex", "DI"] < 0.8                      # below the four-fifths line
+    # Women refused where the men of their country closest in age are accepted, net of the reverse.
+    assert v.loc["with sex", "FT"] > 0.1 > v.loc["without sex", "FT"]
     assert abs(v.loc["without sex", "DPPL"]) < data_gap / 2
     # Blind to sex, the model still errs by sex: the labels differ, its predictions do not.
     assert v.loc["without sex", "RD"] < v.loc["with sex", "RD"]
