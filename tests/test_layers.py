@@ -290,7 +290,8 @@ def test_a_private_name_taken_from_another_package_is_found(tmp_path):
     assert private_crossings(package) == {"pkg.b -> pkg.a.one._secret"}
 
 
-LAZY_PACKAGES = ("helpers.platform", "helpers.platform.tuning", "helpers.platform.serving")
+LAZY_PACKAGES = ("helpers.platform", "helpers.platform.tuning", "helpers.platform.serving",
+                 "helpers.platform.pipelines", "helpers.platform.registry")
 
 
 def test_every_lazy_name_of_the_platform_resolves():

@@ -32,6 +32,8 @@ __getattr__, __dir__, __all__ = lazy.exports(__name__, {
     "helpers.platform.errors": "FailedStatusError StoppedError InputDataError",
     "helpers.platform.tuning.tuner": "HyperparameterTuner",
     "helpers.platform.tuning.parameters": "ContinuousParameter IntegerParameter CategoricalParameter",
+    "helpers.platform.registry": None,
+    "helpers.platform.pipelines": None,
     "helpers.platform.serving": (
         "ModelBuilder Model Endpoint EndpointConfig ProductionVariant DataCaptureConfig InvokeEndpointOutput "
         "Transformer describe_transform_job DefaultModelMonitor DatasetFormat MonitoringReport list_endpoints "

@@ -38,6 +38,15 @@ TWINS = {
     "helpers.platform.serving.endpoint:list_endpoints": "helpers.platform.aws.serving:list_endpoints",
     "helpers.platform.serving.endpoint:describe_endpoint": "helpers.platform.aws.serving:describe_endpoint",
     "helpers.platform.serving.endpoint:delete_endpoint": "helpers.platform.aws.serving:delete_all",
+    "helpers.platform.registry.model_packages:create_model_package_group": "helpers.platform.aws.registry:create_model_package_group",
+    "helpers.platform.registry.model_packages:describe_model_package_group": "helpers.platform.aws.registry:describe_model_package_group",
+    "helpers.platform.registry.model_packages:list_model_package_groups": "helpers.platform.aws.registry:list_model_package_groups",
+    "helpers.platform.registry.model_packages:delete_model_package_group": "helpers.platform.aws.registry:delete_model_package_group",
+    "helpers.platform.registry.model_packages:create_model_package": "helpers.platform.aws.registry:create_model_package",
+    "helpers.platform.registry.model_packages:describe_model_package": "helpers.platform.aws.registry:describe_model_package",
+    "helpers.platform.registry.model_packages:list_model_packages": "helpers.platform.aws.registry:list_model_packages",
+    "helpers.platform.registry.model_packages:update_model_package": "helpers.platform.aws.registry:update_model_package",
+    "helpers.platform.registry.model_packages:delete_model_package": "helpers.platform.aws.registry:delete_model_package",
 }
 
 

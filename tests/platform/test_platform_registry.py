@@ -114,3 +114,19 @@ def test_records_are_private(group, flywheel_home):
     folder = flywheel_home / "model-registry" / group
     assert folder.stat().st_mode & 0o077 == 0
     assert (folder / "versions" / "1" / "package.json").stat().st_mode & 0o077 == 0
+
+
+def test_the_sagemaker_backend_sends_the_same_calls_to_sagemakers_registry(flywheel_home, tmp_path, monkeypatch):
+    from aws_support import mock_aws_account
+
+    with mock_aws_account(tmp_path, monkeypatch):
+        monkeypatch.setenv("FLYWHEEL_BACKEND", "sagemaker")
+        registry.create_model_package_group("churn-models", "churn classifiers")
+        arns = [register("churn-models", n) for n in (1, 2)]
+        assert arns[1].startswith("arn:aws:sagemaker:us-east-1:123456789012:model-package/churn-models/2")
+        registry.update_model_package(arns[0], "Approved", approval_description="first usable model")
+        latest = registry.latest_approved_model_package("churn-models")
+        assert (latest["ModelPackageVersion"], latest["ModelPackageArn"]) == (1, arns[0])
+        assert registry.model_data_url(latest) == "s3://models/churn-models/v1/model.tar.gz"
+        assert [s["ModelPackageVersion"] for s in registry.list_model_packages("churn-models")] == [1, 2]
+        assert not (flywheel_home / "model-registry").exists()  # nothing went to the local store

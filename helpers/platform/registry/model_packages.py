@@ -9,7 +9,10 @@ artifact, image, metrics and a ModelApprovalStatus a reviewer changes.
     update_model_package(package["ModelPackageArn"], "Approved", approval_description="beats v2 on AUC")
     latest_approved_model_package("churn-models")["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
 
-Records live in ``<home>/model-registry`` (``registry.store``) and survive a kernel restart.
+Records live in ``<home>/model-registry`` (``registry.store``) and survive a kernel restart. With the
+``sagemaker`` backend each call goes to SageMaker's model registry instead (``helpers.platform.aws.registry``,
+listed in ``backend.TWINS``); ``latest_approved_model_package`` and ``model_data_url`` are built on the
+others, so they follow the backend too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import copy
 
 from helpers.platform import records
+from helpers.platform.backend import dispatches
 from helpers.platform.jobs import now, parse_time
 from helpers.platform.registry import store
 from helpers.platform.registry.store import APPROVAL_STATUSES
@@ -41,6 +45,7 @@ def _check_status(status: str) -> str:
 
 # ------------------------------------------------------------------------------------------ groups
 
+@dispatches
 def create_model_package_group(model_package_group_name: str, model_package_group_description: str = "") -> dict:
     """CreateModelPackageGroup: ``{"ModelPackageGroupArn": ...}``; an existing name is refused."""
     name = store.check_group_name(model_package_group_name)
@@ -54,11 +59,13 @@ def create_model_package_group(model_package_group_name: str, model_package_grou
     return {"ModelPackageGroupArn": record["ModelPackageGroupArn"]}
 
 
+@dispatches
 def describe_model_package_group(model_package_group_name: str) -> dict:
     """DescribeModelPackageGroup (ValueError naming the groups that exist if it is unknown)."""
     return _public(store.read_group(model_package_group_name))
 
 
+@dispatches
 def list_model_package_groups(name_contains: str | None = None, sort_order: str = "Ascending") -> list[dict]:
     """ModelPackageGroupSummaryList, by creation time; a corrupt group is warned about and skipped."""
     names = [n for n in store.group_names() if not name_contains or name_contains in n]
@@ -68,6 +75,7 @@ def list_model_package_groups(name_contains: str | None = None, sort_order: str 
     return summaries
 
 
+@dispatches
 def delete_model_package_group(model_package_group_name: str) -> None:
     """DeleteModelPackageGroup: refused while the group holds versions, as SageMaker does."""
     store.read_group(model_package_group_name)
@@ -83,6 +91,7 @@ def delete_model_package_group(model_package_group_name: str) -> None:
 
 # ---------------------------------------------------------------------------------------- versions
 
+@dispatches
 def create_model_package(model_package_group_name: str, *, model_data_url: str, image_uri: str,
                          framework: str | None = None, model_metrics: dict | None = None,
                          model_approval_status: str = "PendingManualApproval",
@@ -133,6 +142,7 @@ def _locate(model_package_arn: str) -> tuple[str, int]:
     return store.check_group_name(group), int(version)
 
 
+@dispatches
 def describe_model_package(model_package_name: str) -> dict:
     """DescribeModelPackage of a version, by its ARN or ``"<group>/<version>"``."""
     group, version = _locate(model_package_name)
@@ -140,6 +150,7 @@ def describe_model_package(model_package_name: str) -> dict:
     return _public(store.read_package(group, version))
 
 
+@dispatches
 def list_model_packages(model_package_group_name: str, model_approval_status: str | None = None,
                         sort_order: str = "Ascending") -> list[dict]:
     """ModelPackageSummaryList of a group, by version (``sort_order`` "Ascending" or "Descending"),
@@ -159,6 +170,7 @@ def list_model_packages(model_package_group_name: str, model_approval_status: st
     return summaries
 
 
+@dispatches
 def update_model_package(model_package_arn: str, model_approval_status: str,
                          approval_description: str | None = None) -> dict:
     """UpdateModelPackage: set a version's ModelApprovalStatus (with a reason); ``{"ModelPackageArn": ...}``."""
@@ -173,6 +185,7 @@ def update_model_package(model_package_arn: str, model_approval_status: str,
     return {"ModelPackageArn": record["ModelPackageArn"]}
 
 
+@dispatches
 def delete_model_package(model_package_name: str) -> None:
     """DeleteModelPackage: remove one version (its number is not reused while later ones exist)."""
     import shutil
