@@ -403,3 +403,10 @@ def test_cleanup_fails_orphaned_executions_and_the_doctor_names_corrupt_records(
     assert "rm -r" in finding.fix
     assert cleanup.main(["--list"], root=None) == 0
     assert str(package) in capsys.readouterr().out
+
+
+def test_the_sagemaker_backend_is_refused_with_the_fix(workspace, monkeypatch):
+    pipeline = build(workspace["raw"])
+    monkeypatch.setenv("FLYWHEEL_BACKEND", "sagemaker")
+    with pytest.raises(NotImplementedError, match="use_backend\\('local'\\)"):
+        pipeline.start(log=None)

@@ -19,6 +19,7 @@ import shutil
 from typing import Callable
 
 from helpers.platform import records
+from helpers.platform.backend import current_backend
 from helpers.platform.jobs import now, parse_time
 from helpers.platform.pipelines import execution, graph, store
 from helpers.platform.pipelines.parameters import Parameter, values_for
@@ -77,6 +78,10 @@ class Pipeline:
         The pipeline must have been upserted with this very definition (as on SageMaker, an execution runs
         the stored definition): otherwise a ValueError says to call ``upsert()``.
         """
+        if current_backend() != "local":
+            raise NotImplementedError(
+                "Pipelines run on the local backend only: call use_backend('local') before start(). (On SageMaker, "
+                "the same definition() runs with the SDK's sagemaker.mlops.workflow Pipeline; no twin is wired here.)")
         try:
             stored = store.read_pipeline(self.name)["PipelineDefinition"]
         except ValueError:

@@ -465,7 +465,9 @@ class RegisterModel(Step):
 
     def execute(self, arguments: dict, info: RunInfo) -> dict:
         group = arguments["ModelPackageGroupName"]
-        if group not in registry_store.group_names():
+        try:
+            model_packages.describe_model_package_group(group)
+        except ValueError:  # SageMaker's RegisterModel step creates a missing group too
             model_packages.create_model_package_group(group, f"Created by pipeline {info.pipeline_name}")
         container = arguments["InferenceSpecification"]["Containers"][0]
         created = model_packages.create_model_package(
