@@ -1040,3 +1040,48 @@ def test_02_stored_output_shows_the_bill_pair_separating_the_penguins(cleaning_n
 def test_02_a_contradicting_penguin_pair_output_is_refused(cleaning_notebook, old, new):
     with pytest.raises(AssertionError, match="the text says"):
         assert_penguin_pair_lesson(doctored(cleaning_notebook, "def closest_species(", old, new))
+
+
+# --- 08 § 10: autoscaling and serverless, each winning its own kind of day -------------------------------
+
+
+def scaling_costs(notebook) -> dict[tuple[str, str], tuple[float, int]]:
+    """08's comparison table: (day, option) -> (cost in dollars, requests lost)."""
+    text = output_text(code_cell(notebook, "comparison = pd.concat("))
+    rows, day = {}, None
+    for line in text.splitlines():
+        found = re.match(r"^(\w+)?\s+(always-on|autoscaled|serverless)\s+\S+\s+\S+\s+([\d.]+)\s+(\d+)\s+\d+\s*$", line)
+        if found:
+            day = found.group(1) or day
+            rows[(day, found.group(2))] = (float(found.group(3)), int(found.group(4)))
+    assert len(rows) == 9, f"three days, three options:\n{text}"
+    return rows
+
+
+def assert_scaling_lesson(notebook) -> None:
+    """"Steady traffic: one always-on instance is the cheapest"; "spiky traffic: autoscaling wins ... for about half
+    the instance-hours", paid for by requests dropped during the advert; "sparse traffic: serverless, by far"."""
+    costs = scaling_costs(notebook)
+    cheapest = {day: min(("always-on", "autoscaled", "serverless"), key=lambda option: costs[(day, option)][0])
+                for day in ("steady", "spiky", "sparse")}
+    assert cheapest == {"steady": "always-on", "spiky": "autoscaled", "sparse": "serverless"}, costs
+    assert costs[("spiky", "autoscaled")][0] < 0.6 * costs[("spiky", "always-on")][0], f"about half: {costs}"
+    assert costs[("spiky", "autoscaled")][1] > 0 == costs[("spiky", "always-on")][1], f"the advert drops requests: {costs}"
+    assert costs[("sparse", "serverless")][0] < 0.01 * costs[("sparse", "always-on")][0], f"by far: {costs}"
+    day = output_text(code_cell(notebook, "scaling.plot_day("))
+    assert re.search(r"drops requests in \d+ minutes, 20:\d\d to 20:\d\d", day), f"during the 20:00 advert:\n{day}"
+
+
+def test_08_stored_outputs_show_each_option_winning_its_own_day(deployment):
+    assert_scaling_lesson(deployment)
+
+
+def test_08_a_contradicting_scaling_output_is_refused(deployment):
+    text = output_text(code_cell(deployment, "comparison = pd.concat("))
+    spiky_always_on = next(line for line in text.splitlines() if line.startswith("spiky"))
+    cheap = re.sub(r"(\s)([\d.]+)(\s+0\s+0\s*)$", lambda m: f"{m.group(1)}{1.0:.4f}{m.group(3)}", spiky_always_on)
+    assert cheap != spiky_always_on
+    with pytest.raises(AssertionError):
+        assert_scaling_lesson(doctored(deployment, "comparison = pd.concat(", spiky_always_on, cheap))
+    with pytest.raises(AssertionError):
+        assert_scaling_lesson(doctored(deployment, "scaling.plot_day(", ", 20:00 to", ", 12:00 to"))

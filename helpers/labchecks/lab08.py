@@ -1,6 +1,7 @@
 """Checks for 08_deployment: the CSV body of one request, reading a linear-learner answer, predicting a table
 of customers through boto3 (against a stand-in endpoint answered in-process), naming the drifted feature of a
-monitoring report, and the cost of an endpoint left running."""
+monitoring report, the cost of an endpoint left running, and choosing always-on, autoscaled, serverless or
+batch for four scenarios (with reasons from a printed list)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.checks import LabChecks, check_callable, check_close, check_equal, check_type, fail
+from helpers.scaling.decisions import OPTIONS, REASONS, SCENARIOS
 
 check = LabChecks("08_deployment")
 
@@ -419,3 +421,102 @@ def endpoint_cost(fn):
                 fail(f"{call} is {float(got):g}, but {expected:g} dollars are expected: {slip}.")
         # Rounded to the cent is a fine answer for dollars.
         check_close(call, got, expected, rtol=1e-6, atol=0.005)
+
+
+# --- exercise: always-on, autoscaled, serverless or batch? -------------------------------------------
+
+_RIGHT = {  # scenario -> (option, the reason that decides it, reasons that are false of the scenario)
+    "HR assistant": ("serverless", "idle", {"steady", "swings", "instant", "offline"}),
+    "card payments": ("always-on", "steady", {"idle", "swings", "wait-ok", "offline"}),
+    "shop recommendations": ("autoscaled", "swings", {"idle", "steady", "wait-ok", "offline"}),
+    "nightly churn scores": ("batch transform", "offline", {"steady", "swings", "instant"}),
+}
+_WHY_NOT = {  # (scenario, a wrong option) -> what the measured day or the scenario says against it
+    ("HR assistant", "always-on"): "an always-on instance bills 24 hours a day for a few minutes of work "
+                                   "(the sparse day of the comparison: dollars against a fraction of a cent serverless)",
+    ("HR assistant", "autoscaled"): "autoscaling never goes below MinCapacity (at least one instance, billed all day "
+                                    "while the endpoint sits idle)",
+    ("HR assistant", "batch transform"): "staff wait for the answer to their question: a batch job scores files",
+    ("card payments", "serverless"): "a cold start would hold a payment for seconds, and at 900 requests a minute "
+                                     "all day, paying per request costs more than a busy instance (the steady day)",
+    ("card payments", "autoscaled"): "steady traffic leaves autoscaling nothing to follow, and its target keeps "
+                                     "headroom you pay for (the steady day of the comparison: more instance-hours than always-on)",
+    ("card payments", "batch transform"): "the payment waits for the answer: a batch job answers hours later",
+    ("shop recommendations", "always-on"): "a fleet sized for the advert's peak bills that peak all day (the spiky "
+                                           "day of the comparison: the dearest option)",
+    ("shop recommendations", "serverless"): "cold starts after the quiet night, and at thousands of requests a "
+                                            "minute paying per request costs more than instances kept near their target",
+    ("shop recommendations", "batch transform"): "shoppers wait for their recommendations: a batch job answers hours later",
+}
+_NO_ENDPOINT = ("nobody waits for these answers, so no endpoint needs to run at all: a batch transform job bills "
+                "only while it scores the file (section 5)")
+
+
+def _decision(scenario: str, entry) -> tuple[str, set[str]]:
+    """(option, reasons) from a tuple, a list, or a dict with 'option' and 'reasons'."""
+    if isinstance(entry, pd.Series):
+        entry = entry.to_dict()
+    if isinstance(entry, dict):
+        missing = [key for key in ("option", "reasons") if key not in entry]
+        if missing:
+            fail(f"the decision for {scenario!r} is a dict without {missing[0]!r}: give "
+                 "{'option': ..., 'reasons': [...]} or a pair (option, [reasons])")
+        option, reasons = entry["option"], entry["reasons"]
+    elif isinstance(entry, (tuple, list)) and len(entry) == 2:
+        option, reasons = entry
+    else:
+        fail(f"the decision for {scenario!r} is {entry!r}: give a pair (option, [reasons]), e.g. "
+             f"({OPTIONS[0]!r}, ['...'])")
+    if not isinstance(option, str):
+        fail(f"the option for {scenario!r} is {option!r}: one of the printed options, as a string")
+    reasons = [reasons] if isinstance(reasons, str) else list(reasons)
+    return option.strip().lower(), {str(reason).strip().lower() for reason in reasons}
+
+
+def _decisions(answer) -> dict[str, tuple[str, set[str]]]:
+    if isinstance(answer, pd.DataFrame):
+        answer = {name: row for name, row in answer.iterrows()}
+    check_type("decisions", answer, dict, hint="a dict keyed by the scenario names of SCENARIOS")
+    unknown = [name for name in answer if name not in SCENARIOS]
+    if unknown:
+        fail(f"`decisions` has {unknown[0]!r}, which is not a scenario: the keys are the printed scenario names, "
+             + ", ".join(repr(name) for name in SCENARIOS))
+    for name in SCENARIOS:
+        if name not in answer:
+            fail(f"`decisions` has no entry for {name!r}: decide all {len(SCENARIOS)} scenarios")
+    return {name: _decision(name, answer[name]) for name in SCENARIOS}
+
+
+@check.exercise(
+    title="always-on, autoscaled, serverless or batch",
+    hint="for each scenario ask how the traffic moves over a day and who waits for the answer",
+    wrong=lambda: [
+        ({name: ("always-on", [why]) for name, (_, why, _) in _RIGHT.items()},),  # always-on everywhere
+        ({name: ("autoscaled", [why]) for name, (_, why, _) in _RIGHT.items()},),  # autoscaled everywhere
+        ({**{name: (option, [why]) for name, (option, why, _) in _RIGHT.items()},
+          "card payments": ("serverless", ["steady"])},),
+        ({name: (option, []) for name, (option, _, _) in _RIGHT.items()},),  # no reasons
+        ({name: (option, [why, "steady"]) for name, (option, why, _) in _RIGHT.items()},),  # a false reason
+    ],
+)
+def scaling_decisions(answer):
+    decided = _decisions(answer)
+    for name, (option, reasons) in decided.items():
+        if option not in OPTIONS:
+            fail(f"{option!r} for {name!r} is not one of the options: " + ", ".join(repr(o) for o in OPTIONS))
+        unknown = sorted(reasons - set(REASONS))
+        if unknown:
+            fail(f"reason {unknown[0]!r} for {name!r} is not in the printed list: use its keys, "
+                 + ", ".join(repr(key) for key in REASONS))
+    for name, (option, reasons) in decided.items():
+        right, decisive, false = _RIGHT[name]
+        if option != right:
+            fail(f"{option!r} for {name!r}: " + _WHY_NOT.get((name, option), _NO_ENDPOINT))
+        if not reasons:
+            fail(f"no reasons for {name!r}: pick the facts of the scenario that decide it from REASONS")
+        wrong = sorted(reasons & false)
+        if wrong:
+            fail(f"reason {wrong[0]!r} ({REASONS[wrong[0]]}) is not true of {name!r}: reread its description")
+        if decisive not in reasons:
+            fail(f"the reasons for {name!r} ({', '.join(sorted(reasons))}) miss the fact that decides it: what does "
+                 "its traffic look like over a day, and who waits for the answer?")

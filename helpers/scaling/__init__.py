@@ -12,6 +12,7 @@ Configure it with the very dicts boto3's ``application-autoscaling`` client take
     print(day.summary())
 """
 
+from helpers.scaling import decisions
 from helpers.scaling.compare import ApplicationAutoScaling, compare_options, plot_day
 from helpers.scaling.policy import (DEFAULT_COOLDOWN_SECONDS, PREDEFINED_METRIC, SCALABLE_DIMENSION, SERVICE_NAMESPACE,
                                     ScalableTarget, ScalingConfigError, TargetTrackingPolicy, scalable_target,
@@ -20,7 +21,7 @@ from helpers.scaling.serverless import MEMORY_SIZES_MB, ServerlessDay, serverles
 from helpers.scaling.simulate import DEFAULT_CAPACITY, DEFAULT_PRICE_PER_HOUR, DayResult, fixed_fleet, simulate_day
 from helpers.scaling.traffic import MINUTES_PER_DAY, PROFILES, daily_traffic, profile
 
-__all__ = ["ApplicationAutoScaling", "compare_options", "plot_day", "DEFAULT_COOLDOWN_SECONDS", "PREDEFINED_METRIC",
+__all__ = ["decisions", "ApplicationAutoScaling", "compare_options", "plot_day", "DEFAULT_COOLDOWN_SECONDS", "PREDEFINED_METRIC",
            "SCALABLE_DIMENSION", "SERVICE_NAMESPACE", "ScalableTarget", "ScalingConfigError", "TargetTrackingPolicy",
            "scalable_target", "scaling_policy", "MEMORY_SIZES_MB", "ServerlessDay", "serverless_day", "DEFAULT_CAPACITY",
            "DEFAULT_PRICE_PER_HOUR", "DayResult", "fixed_fleet", "simulate_day", "MINUTES_PER_DAY", "PROFILES",

@@ -42,8 +42,9 @@ class ServerlessDay:
 
     def summary(self) -> str:
         share = 100 * self.throttled / self.requests if self.requests else 0.0
+        starts = f"{self.cold_starts} cold start{'' if self.cold_starts == 1 else 's'}"
         return (f"{self.name}: {self.gb_seconds:,.0f} GB-seconds, ${self.cost:.2f} (compute ${self.compute_cost:.2f}, "
-                f"data ${self.data_cost:.2f}); {self.cold_starts} cold starts of ~{self.cold_start_seconds:g} s; "
+                f"data ${self.data_cost:.2f}); {starts} of ~{self.cold_start_seconds:g} s; "
                 f"{self.throttled:,} of {self.requests:,} requests throttled ({share:.2f}%)")
 
 

@@ -207,3 +207,54 @@ def test_endpoint_cost_names_instances_hours_office_hours_and_months():
     rejects(check.endpoint_cost, lambda price, n, days: price * n * days, hint="24 billed hours")
     rejects(check.endpoint_cost, lambda price, n, days: price * n * days * 8, hint="not office hours")
     rejects(check.endpoint_cost, lambda price, n, days: price * n * 24 * 30, hint="not a fixed month")
+
+
+# --- always-on, autoscaled, serverless or batch ------------------------------------------------------
+
+RIGHT = {"HR assistant": ("serverless", ["idle", "wait-ok"]), "card payments": ("always-on", ["steady", "instant"]),
+         "shop recommendations": ("autoscaled", ["swings", "instant"]), "nightly churn scores": ("batch transform", ["offline"])}
+
+
+def with_entry(name, entry):
+    return {**RIGHT, name: entry}
+
+
+def test_scaling_decisions_accepts_pairs_dicts_tables_and_loose_spelling():
+    accepts(check.scaling_decisions, RIGHT)
+    accepts(check.scaling_decisions, {name: {"option": option, "reasons": set(reasons)} for name, (option, reasons) in RIGHT.items()})
+    accepts(check.scaling_decisions, pd.DataFrame({"option": [o for o, _ in RIGHT.values()],
+                                                   "reasons": [r for _, r in RIGHT.values()]}, index=list(RIGHT)))
+    accepts(check.scaling_decisions, {name: [option.upper(), tuple(reasons)] for name, (option, reasons) in RIGHT.items()})
+    # One decisive reason is enough; a single reason may be a string; order of the scenarios does not matter.
+    accepts(check.scaling_decisions, dict(reversed([(name, (option, reasons[0])) for name, (option, reasons) in RIGHT.items()])))
+
+
+def test_scaling_decisions_names_each_wrong_choice_by_its_cost_or_its_user():
+    rejects(check.scaling_decisions, with_entry("HR assistant", ("always-on", ["idle"])), hint="bills 24 hours a day")
+    rejects(check.scaling_decisions, with_entry("HR assistant", ("autoscaled", ["idle"])), hint="never goes below MinCapacity")
+    rejects(check.scaling_decisions, with_entry("card payments", ("serverless", ["steady"])), hint="cold start")
+    rejects(check.scaling_decisions, with_entry("card payments", ("autoscaled", ["steady"])), hint="nothing to follow")
+    rejects(check.scaling_decisions, with_entry("shop recommendations", ("always-on", ["swings"])),
+            hint="sized for the advert's peak")
+    rejects(check.scaling_decisions, with_entry("shop recommendations", ("serverless", ["swings"])), hint="cold starts")
+    rejects(check.scaling_decisions, with_entry("nightly churn scores", ("serverless", ["offline"])),
+            hint="nobody waits for these answers")
+    rejects(check.scaling_decisions, with_entry("HR assistant", ("batch transform", ["idle"])), hint="staff wait")
+
+
+def test_scaling_decisions_names_false_missing_and_unknown_reasons():
+    rejects(check.scaling_decisions, with_entry("card payments", ("always-on", ["steady", "idle"])),
+            hint="'idle' (the endpoint would sit idle most of the day) is not true of 'card payments'")
+    rejects(check.scaling_decisions, with_entry("shop recommendations", ("autoscaled", ["instant"])),
+            hint="miss the fact that decides it")
+    rejects(check.scaling_decisions, with_entry("HR assistant", ("serverless", [])), hint="no reasons")
+    rejects(check.scaling_decisions, with_entry("HR assistant", ("serverless", ["cheap"])), hint="not in the printed list")
+
+
+def test_scaling_decisions_names_shapes_it_cannot_read():
+    rejects(check.scaling_decisions, {name: RIGHT[name] for name in list(RIGHT)[:3]}, hint="decide all 4 scenarios")
+    rejects(check.scaling_decisions, {**RIGHT, "HR bot": RIGHT["HR assistant"]}, hint="not a scenario")
+    rejects(check.scaling_decisions, with_entry("HR assistant", ("lambda", ["idle"])), hint="not one of the options")
+    rejects(check.scaling_decisions, with_entry("HR assistant", "serverless"), hint="give a pair (option, [reasons])")
+    rejects(check.scaling_decisions, with_entry("HR assistant", {"option": "serverless"}), hint="without 'reasons'")
+    rejects(check.scaling_decisions, list(RIGHT.items()), hint="a dict keyed by the scenario names")
