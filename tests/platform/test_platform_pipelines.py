@@ -42,7 +42,10 @@ class Tiny:
     def train(self, channels, hyperparameters, model_dir, log=print):
         labels = [float(line.split(",")[0]) for path in sorted(Path(channels["train"]).iterdir())
                   for line in path.read_text().splitlines()]
-        score = self.validate_hyperparameters(hyperparameters)["quality"] * sum(labels) / len(labels)
+        quality = self.validate_hyperparameters(hyperparameters)["quality"]
+        if quality < 0:
+            raise ValueError("quality must not be negative")
+        score = quality * sum(labels) / len(labels)
         log(f"#metrics train:score={score}")
         Path(model_dir, "model.json").write_text(json.dumps({"score": score}))
 '''
@@ -410,3 +413,12 @@ def test_the_sagemaker_backend_is_refused_with_the_fix(workspace, monkeypatch):
     monkeypatch.setenv("FLYWHEEL_BACKEND", "sagemaker")
     with pytest.raises(NotImplementedError, match="use_backend\\('local'\\)"):
         pipeline.start(log=None)
+
+
+def test_a_failed_training_job_fails_its_step_with_the_jobs_reason(workspace):
+    execution = build(workspace["raw"]).start(parameters={"Quality": -1.0}, log=None)
+    assert statuses(execution) == {"Prepare": "Succeeded", "Train": "Failed"}
+    reason = execution.describe()["FailureReason"]
+    job = list_training_jobs()[0]["TrainingJobName"]
+    assert reason.startswith(f"Step 'Train' failed: Training job {job!r} failed: ")
+    assert "quality must not be negative" in reason
