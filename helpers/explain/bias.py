@@ -110,15 +110,17 @@ def _need_column(frame: pd.DataFrame, column: str, field_name: str) -> pd.Series
     return series
 
 
-def _select(series: pd.Series, values_or_threshold, field_name: str) -> np.ndarray:
-    """Boolean mask: value in the list, or value > the threshold. Refuses a selection that matches nothing."""
+def _select(series: pd.Series, values_or_threshold, field_name: str, *, may_be_empty: bool = False) -> np.ndarray:
+    """Boolean mask: value in the list, or value > the threshold. Refuses a selection that matches nothing
+    (a typo, most often), unless ``may_be_empty`` (a model may predict no positive at all) and the values
+    are of the column's type."""
     if _is_threshold(values_or_threshold):
         if not pd.api.types.is_numeric_dtype(series):
             raise BiasConfigError(f"{field_name}={values_or_threshold!r} is a threshold but column {series.name!r} "
                                   f"is not numeric ({series.dtype}): give a list of its values instead, e.g. "
                                   f"{[_plain(series.iloc[0])]!r}")
         mask = series.to_numpy(dtype="float64") > values_or_threshold
-        if not mask.any():
+        if not mask.any() and not may_be_empty:
             raise BiasConfigError(f"{field_name}={values_or_threshold!r}: no value of {series.name!r} is above it "
                                   f"(its maximum is {_plain(series.max())!r}); lower the threshold")
         return mask
@@ -127,6 +129,8 @@ def _select(series: pd.Series, values_or_threshold, field_name: str) -> np.ndarr
     if not mask.any():
         present = [_plain(v) for v in sorted(pd.unique(series), key=str)[:10]]
         hint = _type_hint(values, present)
+        if may_be_empty and "another type" not in hint:
+            return mask
         raise BiasConfigError(f"{field_name}={values!r} matches no row of column {series.name!r}; its values are "
                               f"{present!r}{hint}")
     return mask
@@ -611,7 +615,8 @@ def _predicted_positive(predicted, frame, data_config, config, predicted_config)
             raise BiasConfigError("probability_threshold is set but the predictions are not probabilities in [0, 1]: "
                                   "pass probabilities, or leave probability_threshold out for predicted labels")
         return series.to_numpy() > threshold
-    return _positive(series, config, "label_values_or_threshold (applied to the predictions)")
+    return _select(series, config.label_values_or_threshold, "label_values_or_threshold (applied to the predictions)",
+                   may_be_empty=True)
 
 
 def post_training_bias(frame: pd.DataFrame, predicted_label, data_config: DataConfig, bias_config: BiasConfig,

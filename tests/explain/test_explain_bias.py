@@ -154,6 +154,15 @@ def test_each_facet_value_in_turn_and_thresholds(people):
     assert above_default > 0
 
 
+def test_a_model_may_predict_no_positive_but_not_in_another_type(people):
+    frame, _ = people
+    data = bias.DataConfig(label="income")
+    none_positive = bias.post_training_bias(frame, np.zeros(len(frame), int), data, _config(), methods=["DPPL", "DI"])
+    assert none_positive.value("DPPL") == 0.0 and none_positive.value("DI") == 0.0      # 0/0 is 0, as in Clarify
+    with pytest.raises(bias.BiasConfigError, match=r"applied to the predictions.*another type: did you mean \['1'\]"):
+        bias.post_training_bias(frame, np.where(frame["income"] == 1, "1", "0"), data, _config(label_values_or_threshold=[1]))
+
+
 def test_probabilities_become_labels_above_the_threshold(people):
     frame, predicted = people
     probabilities = np.where(predicted == 1, 0.7, 0.2)
