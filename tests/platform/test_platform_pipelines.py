@@ -422,3 +422,57 @@ def test_a_failed_training_job_fails_its_step_with_the_jobs_reason(workspace):
     job = list_training_jobs()[0]["TrainingJobName"]
     assert reason.startswith(f"Step 'Train' failed: Training job {job!r} failed: ")
     assert reason.endswith("AlgorithmError: ValueError: quality must not be negative")
+
+
+def champion_pipeline(raw_uri: str) -> Pipeline:
+    """Register the new model Approved only when its score beats the approved one's (BaselineScore)."""
+    from helpers.platform.pipelines import ConditionGreaterThan
+
+    input_data = ParameterString("InputData", default_value=raw_uri)
+    quality = ParameterFloat("Quality", default_value=0.9)
+    baseline = ParameterFloat("BaselineScore", default_value=0.0)
+    trainer = ModelTrainer(training_image="tiny-algo", base_job_name="tiny")
+    train = TrainingStep("Train", trainer, hyperparameters={"quality": quality},
+                         inputs=[InputData(channel_name="train", data_source=input_data)])
+    score = train.properties.FinalMetricDataList["train:score"].Value
+    approve = RegisterModel("RegisterApproved", model_package_group_name="champions", image_uri="tiny-algo",
+                            model_data=train.properties.ModelArtifacts.S3ModelArtifacts, approval_status="Approved",
+                            customer_metadata_properties={"score": score})
+    beats = ConditionStep("BeatsCurrent", conditions=[ConditionGreaterThan(left=score, right=baseline)],
+                          if_steps=[approve])
+    pipeline = Pipeline("champion", parameters=[input_data, quality, baseline], steps=[train, beats])
+    pipeline.upsert()
+    return pipeline
+
+
+def test_drift_retrains_and_only_a_better_model_is_approved(workspace):
+    from types import SimpleNamespace
+
+    from helpers.platform.pipelines import baseline_metric, retrain_if_drifted
+
+    pipeline = champion_pipeline(workspace["raw"])
+    calm = SimpleNamespace(violations=[], drifted_features=[])
+    drifted = SimpleNamespace(violations=[{"feature_name": "tenure", "description": "tenure drifted (KS 0.4)"}],
+                              drifted_features=["tenure"])
+    messages: list[str] = []
+    assert retrain_if_drifted(calm, pipeline, log=messages.append) is None
+    assert "nothing retrained" in messages[-1] and pipeline.list_executions()["PipelineExecutionSummaries"] == []
+
+    assert baseline_metric("champions", "score", default=0.0) == 0.0  # no approved model yet: anything beats it
+    first = retrain_if_drifted(drifted, pipeline, parameters={"BaselineScore": 0.0}, log=messages.append)
+    assert "Retraining: tenure drifted (KS 0.4); feature 'tenure' drifted" in messages
+    assert first.describe()["PipelineExecutionStatus"] == "Succeeded"
+    champion = baseline_metric("champions", "score")
+    assert champion == pytest.approx(0.9 * 3 / 4)
+
+    worse = retrain_if_drifted(drifted, pipeline, parameters={"BaselineScore": champion, "Quality": 0.5}, log=None)
+    assert {s["StepName"]: s for s in worse.list_steps()}["BeatsCurrent"]["Metadata"] == {
+        "Condition": {"Outcome": "False"}}
+    assert registry.latest_approved_model_package("champions")["ModelPackageVersion"] == 1
+
+    better = retrain_if_drifted(drifted, pipeline, parameters={"BaselineScore": champion, "Quality": 1.0}, log=None)
+    assert better.describe()["PipelineExecutionStatus"] == "Succeeded"
+    assert registry.latest_approved_model_package("champions")["ModelPackageVersion"] == 2
+    assert baseline_metric("champions", "score") == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="has no metric 'auc' \\(it has: score\\)"):
+        baseline_metric("champions", "auc")

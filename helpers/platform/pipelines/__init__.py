@@ -25,4 +25,5 @@ __getattr__, __dir__, __all__ = lazy.exports(__name__, {
         "PipelineExecution describe_pipeline_execution list_pipeline_execution_steps stop_pipeline_execution "
         "reconcile_executions"),
     "helpers.platform.pipelines.store": "corrupt_records",
+    "helpers.platform.pipelines.retraining": "baseline_metric drift_found retrain_if_drifted",
 })
