@@ -617,6 +617,47 @@ def test_09_a_regret_table_that_does_not_flatten_is_refused(rl_intro):
         assert_regret_lesson(doctored(rl_intro, "print(regret_table(runs)", ucb, flat))
 
 
+# --- 09 § 6: self-play poker: CFR's exploitability falls towards 0 and the game value is -1/18 -----------
+
+CFR_MARKER = "print(convergence_in_words(solver_plus.curve"
+
+
+def cfr_runs(notebook) -> dict[str, tuple[float, float, float]]:
+    """09's convergence lines: run name -> (first exploitability, last exploitability, game value for player 1)."""
+    text = output_text(code_cell(notebook, CFR_MARKER))
+    runs = re.findall(r"^(.+?): exploitability of the average strategy fell from ([\d.e+-]+) chips per hand after 1 "
+                      r"iteration to ([\d.e+-]+) after [\d,]+; game value for player 1 (-?[\d.]+)", text, flags=re.MULTILINE)
+    assert len(runs) == 2, f"one line for CFR with the learner's function, one for CFR+:\n{text}"
+    return {name: (float(first), float(last), float(value)) for name, first, last, value in runs}
+
+
+def assert_cfr_lesson(notebook) -> None:
+    """"Both curves fall by orders of magnitude ..., CFR+ far faster"; "the game value lands on -1/18"; the learned
+    alpha lies in [0, 1/3]."""
+    runs = cfr_runs(notebook)
+    assert all(last < first / 50 for first, last, _ in runs.values()), f"orders of magnitude: {runs}"
+    (_, cfr_last, _), (_, plus_last, _) = runs.values()
+    assert plus_last < cfr_last / 10, f"CFR+ far faster: {runs}"
+    assert all(abs(value + 1 / 18) < 1e-3 for *_, value in runs.values()), f"the game value is -1/18: {runs}"
+    alpha = output_text(code_cell(notebook, "alpha learned"))
+    assert "inside [0, 1/3]: True" in alpha, f"the learned strategy is in the equilibrium family:\n{alpha}"
+
+
+def test_09_stored_cfr_output_shows_exploitability_falling_and_the_game_value(rl_intro):
+    assert_cfr_lesson(rl_intro)
+
+
+@pytest.mark.parametrize("field", [1, 2, 3], ids=["no-fall", "cfr-plus-not-faster", "wrong-game-value"])
+def test_09_a_contradicting_cfr_output_is_refused(rl_intro, field):
+    text = output_text(code_cell(rl_intro, CFR_MARKER))
+    line = [line for line in text.splitlines() if "exploitability" in line][0 if field != 2 else 1]
+    numbers = re.findall(r"(?:fell from |to |player 1 )(-?[\d.e+-]+)", line)
+    old = {1: f"to {numbers[1]}", 2: f"to {numbers[1]}", 3: f"player 1 {numbers[2]}"}[field]
+    new = {1: "to 0.4000", 2: "to 0.0500", 3: "player 1 -0.0455"}[field]
+    with pytest.raises(AssertionError):
+        assert_cfr_lesson(doctored(rl_intro, CFR_MARKER, old, new))
+
+
 # --- 02 § 13: personal data: what identifies, and what a model given sex learns ---------------------------
 
 

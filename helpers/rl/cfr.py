@@ -242,11 +242,16 @@ def convergence_in_words(curve: Curve, name: str = "CFR") -> str:
     if len(curve.iterations) == 0:
         return f"{name}: not run yet."
     first, last = 0, len(curve.iterations) - 1
-    return (f"{name}: exploitability of the average strategy fell from {curve.exploitability[first]:.3f} chips "
+    return (f"{name}: exploitability of the average strategy fell from {_chips(curve.exploitability[first])} chips "
             f"per hand after {curve.iterations[first]:,} iteration{'s' if curve.iterations[first] > 1 else ''} to "
-            f"{curve.exploitability[last]:.4f} after {curve.iterations[last]:,}; game value for player 1 "
+            f"{_chips(curve.exploitability[last])} after {curve.iterations[last]:,}; game value for player 1 "
             f"{curve.game_value[last]:.4f} (theory -1/18 = {kuhn.GAME_VALUE:.4f}, off by "
             f"{abs(curve.game_value[last] - kuhn.GAME_VALUE):.4f}).")
+
+
+def _chips(amount: float) -> str:
+    """Four decimals, or two significant digits in scientific notation below 0.001 (where 0.0000 would hide it)."""
+    return f"{amount:.4f}" if abs(amount) >= 1e-3 or amount == 0 else f"{amount:.1e}"
 
 
 def strategy_table(strategy: np.ndarray, decimals: int = 2):

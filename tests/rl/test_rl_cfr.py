@@ -238,10 +238,11 @@ def test_default_checkpoints_cover_the_start_and_a_log_grid():
 # --- text equivalents and the figure --------------------------------------------------------------------
 
 
-def test_the_words_and_the_table_state_the_figures_numbers(vanilla):
+def test_the_words_and_the_table_state_the_figures_numbers(vanilla, plus):
     text = convergence_in_words(vanilla.curve, name="vanilla CFR")
     assert text.startswith("vanilla CFR: exploitability of the average strategy fell from 0.458")
     assert f"{vanilla.curve.exploitability[-1]:.4f} after 1,000" in text and "-1/18 = -0.0556" in text
+    assert f"to {plus.curve.exploitability[-1]:.1e} after 1,000" in convergence_in_words(plus.curve)  # not 0.0000
     assert convergence_in_words(CFR().curve) == "CFR: not run yet."
     table = strategy_table(kuhn.equilibrium(0.2))
     assert table.loc["K", "P(bet or call)"] == 0.6 and table.loc["K", "at this alpha"] == 0.6
