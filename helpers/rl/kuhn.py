@@ -131,8 +131,8 @@ def validate_strategy(strategy: np.ndarray, name: str = "strategy") -> np.ndarra
         raise ValueError(f"{name} must have shape {expected} (one row of pass/bet probabilities per information "
                          f"set in INFO_SETS), got shape {array.shape}.")
     if not np.isfinite(array).all() or (array < -1e-12).any():
-        raise ValueError(f"{name} must hold probabilities >= 0; rows {np.flatnonzero(~(array >= -1e-12).all(1)).tolist()} "
-                         "have negative or NaN entries.")
+        rows = [INFO_SETS[i] for i in np.flatnonzero(~(array >= -1e-12).all(axis=1))]
+        raise ValueError(f"{name} must hold probabilities >= 0; rows {rows} have negative or NaN entries.")
     bad = np.flatnonzero(np.abs(array.sum(axis=1) - 1.0) > 1e-6)
     if bad.size:
         raise ValueError(f"each row of {name} must sum to 1; rows {[INFO_SETS[i] for i in bad]} sum to "
