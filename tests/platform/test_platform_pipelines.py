@@ -476,3 +476,20 @@ def test_drift_retrains_and_only_a_better_model_is_approved(workspace):
     assert baseline_metric("champions", "score") == pytest.approx(0.75)
     with pytest.raises(ValueError, match="has no metric 'auc' \\(it has: score\\)"):
         baseline_metric("champions", "auc")
+
+
+def interrupted(inputs, outputs):
+    raise KeyboardInterrupt
+
+
+def test_interrupting_the_notebook_stops_the_execution_and_its_step(workspace):
+    pipeline = Pipeline("interrupted", steps=[ProcessingStep("Slow", code=interrupted, outputs=["out"])])
+    pipeline.upsert()
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.start(log=None)
+    arn = pipeline.list_executions()["PipelineExecutionSummaries"][0]["PipelineExecutionArn"]
+    description = describe_pipeline_execution(arn)
+    assert (description["PipelineExecutionStatus"], description["FailureReason"]) == (
+        "Stopped", "Interrupted (KeyboardInterrupt in the notebook).")
+    from helpers.platform.pipelines import PipelineExecution
+    assert statuses(PipelineExecution(arn)) == {"Slow": "Stopped"}

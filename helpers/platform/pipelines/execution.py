@@ -281,6 +281,11 @@ def start(pipeline_name: str, pipeline_arn: str, steps: list[Step], parameters: 
         if run.run_steps(steps):
             run.finish("Succeeded")
     except BaseException as error:  # Ctrl-C in the notebook: the record must not stay Executing
-        run.finish("Stopped" if isinstance(error, KeyboardInterrupt) else "Failed", _reason(error))
+        interrupted = isinstance(error, KeyboardInterrupt)
+        reason = "Interrupted (KeyboardInterrupt in the notebook)." if interrupted else _reason(error)
+        for entry in record["Steps"]:
+            if entry["StepStatus"] == "Executing":
+                entry.update(StepStatus="Stopped" if interrupted else "Failed", EndTime=now(), FailureReason=reason)
+        run.finish("Stopped" if interrupted else "Failed", reason)
         raise
     return PipelineExecution(arn)
