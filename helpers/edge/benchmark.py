@@ -89,7 +89,8 @@ def measure(models: Mapping[str, object], exported: Mapping[str, Mapping[str, by
     """One row per model and runtime (:data:`COLUMNS`), measured on ``split``'s test rows.
 
     ``operators``: the pipeline's steps, or the ONNX node types in graph order (each once).
-    ``size_bytes``: the pickle for scikit-learn, the .onnx file otherwise. ``max_probability_diff``:
+    ``size_bytes``: the pickle for scikit-learn (it also carries the training state: an MLP's optimizer
+    moments and loss curve), the .onnx file otherwise. ``max_probability_diff``:
     the largest absolute difference from scikit-learn's probability of any class; ``agreement``: the
     share of test rows whose predicted label equals scikit-learn's.
     """
@@ -101,36 +102,38 @@ def measure(models: Mapping[str, object], exported: Mapping[str, Mapping[str, by
     records = []
     with threadpool_limits(limits=1):
         for name, model in models.items():
-            reference = model.predict_proba(split.X_test)
             steps = " -> ".join(type(step).__name__ for _, step in getattr(model, "steps", [("", model)]))
-            records.append(_record(name, SKLEARN, steps, model.predict_proba, len(pickle.dumps(model)), 0, reference,
-                                   model.classes_, split, row_repeats, batch_repeats, warmup))
+            runtimes = [(SKLEARN, steps, model.predict_proba, len(pickle.dumps(model)), 0)]
             for runtime in (FLOAT32, *QUANTIZED):
                 onnx_bytes = exported[name][runtime]
-                edge = EdgeModel(onnx_bytes)
-                records.append(_record(name, runtime, ", ".join(operators(onnx_bytes)), edge.predict_proba, len(onnx_bytes), quantized_nodes(onnx_bytes),
-                                       reference, model.classes_, split, row_repeats, batch_repeats, warmup))
+                runtimes.append((runtime, ", ".join(operators(onnx_bytes)), EdgeModel(onnx_bytes).predict_proba,
+                                 len(onnx_bytes), quantized_nodes(onnx_bytes)))
+            reference = model.predict_proba(split.X_test)
+            for runtime, ops, predict_proba, size, n_quantized in runtimes:
+                records.append({"model": name, "runtime": runtime, "operators": ops, "size_bytes": size,
+                                "quantized_nodes": n_quantized,
+                                **_timings(predict_proba, split.X_test, row_repeats, batch_repeats, warmup),
+                                **_scores(predict_proba(split.X_test), reference, model.classes_, split.y_test)})
     return pd.DataFrame.from_records(records, columns=list(COLUMNS))
 
 
-def _record(name, runtime, ops, predict_proba, size, n_quantized, reference, classes, split, row_repeats, batch_repeats,
-            warmup) -> dict:
+def _timings(predict_proba, X: np.ndarray, row_repeats: int, batch_repeats: int, warmup: int) -> dict:
+    row = row_latency(predict_proba, X, repeats=row_repeats, warmup=warmup)
+    batch = batch_latency(predict_proba, X, repeats=batch_repeats, warmup=min(warmup, 3))
+    return {"row_median_us": row.median_us, "row_p99_us": row.p99_us, "batch_rows": len(X),
+            "batch_median_ms": batch.median_us / 1e3, "batch_p99_ms": batch.p99_us / 1e3}
+
+
+def _scores(probabilities, reference: np.ndarray, classes, y_true: np.ndarray) -> dict:
+    """Accuracy and AUC against the truth; the largest probability difference and label agreement with ``reference``."""
     from sklearn.metrics import accuracy_score, roc_auc_score
 
-    probabilities = np.asarray(predict_proba(split.X_test), dtype=np.float64)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
     labels = np.asarray(classes)[probabilities.argmax(axis=1)]
     reference_labels = np.asarray(classes)[reference.argmax(axis=1)]
-    row = row_latency(predict_proba, split.X_test, repeats=row_repeats, warmup=warmup)
-    batch = batch_latency(predict_proba, split.X_test, repeats=batch_repeats, warmup=min(warmup, 3))
-    return {
-        "model": name, "runtime": runtime, "operators": ops, "size_bytes": int(size), "quantized_nodes": int(n_quantized),
-        "row_median_us": row.median_us, "row_p99_us": row.p99_us, "batch_rows": len(split.X_test),
-        "batch_median_ms": batch.median_us / 1e3, "batch_p99_ms": batch.p99_us / 1e3,
-        "accuracy": float(accuracy_score(split.y_test, labels)),
-        "auc": float(roc_auc_score(split.y_test, probabilities[:, 1])),
-        "max_probability_diff": float(np.abs(probabilities - reference).max()),
-        "agreement": float(np.mean(labels == reference_labels)),
-    }
+    return {"accuracy": float(accuracy_score(y_true, labels)), "auc": float(roc_auc_score(y_true, probabilities[:, 1])),
+            "max_probability_diff": float(np.abs(probabilities - reference).max()),
+            "agreement": float(np.mean(labels == reference_labels))}
 
 
 def summary(table: pd.DataFrame) -> str:

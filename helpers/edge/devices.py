@@ -17,8 +17,8 @@ SERVICES: dict[str, dict[str, object]] = {
             "NVIDIA Jetson or a Raspberry Pi, or an OS/architecture/accelerator triple): operator fusion, "
             "memory layout and kernels chosen for that CPU, GPU or NPU, where ONNX Runtime here picks kernels "
             "for the CPU it happens to run on",
-            "takes the model in its own framework (PyTorch, TensorFlow, MXNet, ONNX, XGBoost, TFLite) with the "
-            "input shape declared up front (DataInputConfig), as this lesson fixes [N, 8] float32 at export",
+            "takes the model in its own framework (PyTorch, TensorFlow, MXNet, ONNX, XGBoost, TFLite, among others) "
+            "with the input shape declared up front (DataInputConfig), as this lesson fixes [N, 8] float32 at export",
             "a small runtime (the Deep Learning Runtime, DLR) to load the compiled artefact on the device, "
             "instead of a full framework",
             "a compilation job (CreateCompilationJob) whose output is an artefact in S3 that SageMaker "
@@ -37,6 +37,8 @@ SERVICES: dict[str, dict[str, object]] = {
             "sends results and a sample of inputs to the cloud (through AWS IoT Core) when connected, so the "
             "fleet can be monitored and the model retrained, as notebook 08 monitors an endpoint",
             "manages the device's identity and permissions (certificates, a role per device group)",
+            "fleet-wide model management is Greengrass's job now: SageMaker Edge Manager, which did it before, "
+            "was discontinued on 26 April 2024 (AWS's notice on the Greengrass Edge Manager component page)",
         ),
         "here": "save() writes one .onnx file and EdgeModel loads it in one process: no fleet, no updates",
     },

@@ -13,8 +13,9 @@ from helpers.plots import PALETTE, legend_below
 from helpers.plots import in_words as _figure_in_words
 
 HATCHES = ("", "//", "..", "xx", "\\\\")
-PANELS = (("size_bytes", "model file (kB)", 1e-3, "{:.1f}"),
-          ("row_median_us", "one row, median (µs)", 1.0, "{:.0f}"))
+# (table column, title, y label, scale to the label's unit, bar label format)
+PANELS = (("size_bytes", "Model file size", "model file (kB)", 1e-3, "{:.1f}"),
+          ("row_median_us", "Latency of one row (median)", "one row, median (µs)", 1.0, "{:.0f}"))
 
 
 def plot_comparison(table: pd.DataFrame, axes=None):
@@ -33,7 +34,7 @@ def plot_comparison(table: pd.DataFrame, axes=None):
     models = list(dict.fromkeys(table["model"]))
     runtimes = list(dict.fromkeys(table["runtime"]))
     width = 0.8 / len(runtimes)
-    for ax, (column, label, scale, fmt) in zip(axes, PANELS):
+    for ax, (column, title, label, scale, fmt) in zip(axes, PANELS):
         for i, runtime in enumerate(runtimes):
             rows = table[table["runtime"] == runtime].set_index("model").reindex(models)
             values = rows[column].to_numpy(dtype=float) * scale
@@ -43,7 +44,7 @@ def plot_comparison(table: pd.DataFrame, axes=None):
             ax.bar_label(bars, labels=[fmt.format(value) for value in values], fontsize="x-small", padding=1)
         ax.set_xticks(np.arange(len(models)), models)
         ax.set_ylabel(label)
-        ax.set_title(label.split(" (")[0].capitalize() + " by runtime")
+        ax.set_title(title)
         ax.margins(y=0.15)
     legend_below(axes[0], ncols=len(runtimes))
     return axes[0].figure

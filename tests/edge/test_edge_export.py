@@ -116,6 +116,13 @@ def test_a_model_skl2onnx_cannot_convert_names_the_step_and_the_way_out(split):
         edge.to_onnx(model)
 
 
+def test_a_regressor_is_refused_with_the_classifier_contract(split):
+    from sklearn.linear_model import LinearRegression
+
+    with pytest.raises(TypeError, match="not a classifier with predict_proba.*end the pipeline in a classifier"):
+        edge.to_onnx(make_pipeline(StandardScaler(), LinearRegression()).fit(split.X_train, split.y_train))
+
+
 def test_an_unfitted_model_is_refused_before_conversion():
     with pytest.raises(ValueError, match=r"not fitted: call \.fit"):
         edge.to_onnx(make_pipeline(StandardScaler(), LogisticRegression()))
