@@ -34,6 +34,7 @@ def test_the_table_compares_each_runtime_with_sklearn(table):
     assert (sk["max_probability_diff"] == 0).all() and (sk["agreement"] == 1).all()
     onnx = table[table["runtime"] == edge.FLOAT32]
     assert (onnx["max_probability_diff"] <= edge.PROBABILITY_ATOL).all()
+    assert table["row_agreement"].between(0.99, 1).all()
     assert table.set_index(["model", "runtime"]).loc[("MLP", edge.INT8), "quantized_nodes"] == 3
 
 
