@@ -148,3 +148,11 @@ def test_bad_bytes_options_and_file_names_are_refused(exported, tmp_path):
 def test_the_feature_names_stored_in_the_file_are_the_training_columns(exported):
     metadata = {prop.key: prop.value for prop in onnx.load_model_from_string(exported["MLP"][edge.INT8]).metadata_props}
     assert json.loads(metadata["feature_names"]) == list(edge.FEATURES)
+
+
+@pytest.mark.parametrize(("runtime", "dtype"), [(edge.INT8, onnx.TensorProto.INT8), (edge.UINT8, onnx.TensorProto.UINT8)])
+def test_each_quantized_variant_stores_its_weights_in_its_8_bit_type(exported, runtime, dtype):
+    weights = [tensor for tensor in onnx.load_model_from_string(exported["MLP"][runtime]).graph.initializer
+               if tensor.name.endswith("_quantized")]
+    assert len(weights) == 3 and {tensor.data_type for tensor in weights} == {dtype}
+    assert sum(np.prod(tensor.dims) for tensor in weights) == 8 * 64 + 64 * 64 + 64  # every MatMul weight, 1 byte each
