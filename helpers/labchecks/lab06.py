@@ -1,6 +1,7 @@
 """Checks for 06_evaluation: precision and recall from a confusion matrix, the cost of a threshold,
 the cheapest threshold, error analysis (a miss table by group, the fixable group), RMSE and MAE by
-hand, k-fold cross-validation by hand, and reading learning curves.
+hand, k-fold cross-validation by hand, reading learning curves, and what to do about a measured bias
+(judged against the figures the notebook measured, so a different dataset can call for another action).
 
 The function answers are compared with :mod:`helpers.evaluation` and scikit-learn on small seeded
 cases that differ from the notebook's data, so nothing hard-coded can pass.
@@ -649,13 +650,13 @@ _WRONG_FIX = {
 }
 
 
-def _choice(value, options, what: str) -> str:
+def _choice(value, options, what: str, *, name: str = "error_analysis") -> str:
     """The option ``value`` names, whatever its case or spacing; fails naming the options otherwise."""
     text = " ".join(str(value).strip().lower().split())
     for option in options:
         if text == " ".join(str(option).lower().split()):
             return option
-    fail(f"`error_analysis[{what!r}]` is {value!r}: answer with one of the printed options, {list(options)}.")
+    fail(f"`{name}[{what!r}]` is {value!r}: answer with one of the printed options, {list(options)}.")
 
 
 @check.exercise(
@@ -700,3 +701,144 @@ def error_analysis(answer, missed, groups):
     fix = _choice(answer["fix"], FIXES, "fix")
     if fix != FIX:
         fail(f"the fix: {_WRONG_FIX[fix]}")
+
+
+# --- exercise: what to do about the bias ---------------------------------------------------------
+
+FOUR_FIFTHS = (0.8, 1.25)  # disparate impact inside this band passes the four-fifths rule
+SMALL_COST = 0.02  # an accuracy loss below 2 points is small for this decision
+STRONG_PROXY = 0.9  # a column that tells sex right for 90% of people stands in for it
+
+ACTIONS = (
+    "drop sex and its proxies, then measure again",
+    "keep sex and document the gap",
+    "reweigh or relabel the training data",
+    "stop: use no model for this decision",
+)
+REASONS = (
+    "the model with sex widens the gap of the labels",
+    "the model with sex does not widen the gap of the labels",
+    "without sex, disparate impact passes the four-fifths rule",
+    "without sex, disparate impact still fails the four-fifths rule",
+    "dropping sex costs little accuracy",
+    "a remaining column is a strong proxy for sex",
+    "the model with sex is more accurate, so it is the fairer one",
+)
+BIAS_HINT = (
+    "read the figures: does the model with sex predict a wider gap than the labels hold, does the model "
+    "without sex pass the four-fifths rule (0.8 <= DI <= 1.25), what does that cost in accuracy, and is "
+    "there a column that tells sex anyway?"
+)
+
+
+def bias_figures(findings) -> dict[str, float | str]:
+    """The measured figures the decision rests on, from ``salary_gap.find_the_gap()``'s findings."""
+    variants = findings.variants
+    proxies = findings.proxies.drop(index=["sex"], errors="ignore")["overall"]
+    return {
+        "DPL (labels)": float(findings.label_report.value("DPL")),
+        "DPPL with sex": float(variants.loc["with sex", "DPPL"]),
+        "DI with sex": float(variants.loc["with sex", "DI"]),
+        "DI without sex": float(variants.loc["without sex", "DI"]),
+        "accuracy with sex": float(variants.loc["with sex", "accuracy"]),
+        "accuracy without sex": float(variants.loc["without sex", "accuracy"]),
+        "strongest proxy": str(proxies.idxmax()),
+        "proxy accuracy": float(proxies.max()),
+    }
+
+
+def _truths(figures: dict) -> dict[str, tuple[bool, str]]:
+    """Each reason of REASONS: whether the figures support it, and the figure that says so."""
+    widens = figures["DPPL with sex"] > figures["DPL (labels)"]
+    gap = f"DPPL {figures['DPPL with sex']:+.3f} with sex against DPL {figures['DPL (labels)']:+.3f} in the labels"
+    low, high = FOUR_FIFTHS
+    passes = low <= figures["DI without sex"] <= high
+    di = f"DI without sex is {figures['DI without sex']:.3f} (the rule: {low} to {high})"
+    cost = figures["accuracy with sex"] - figures["accuracy without sex"]
+    acc = f"accuracy {figures['accuracy with sex']:.3f} with sex, {figures['accuracy without sex']:.3f} without"
+    proxy = figures["proxy accuracy"] >= STRONG_PROXY
+    prox = f"{figures['strongest proxy']} tells sex right for {figures['proxy accuracy']:.1%} of people"
+    return {
+        REASONS[0]: (widens, gap),
+        REASONS[1]: (not widens, gap),
+        REASONS[2]: (passes, di),
+        REASONS[3]: (not passes, di),
+        REASONS[4]: (cost < SMALL_COST, acc),
+        REASONS[5]: (proxy, prox),
+        REASONS[6]: (False, "accuracy measures agreement with labels that carry the gap, not fairness; " + acc),
+    }
+
+
+def decide_bias(figures: dict) -> tuple[str, tuple[str, ...]]:
+    """The action the figures call for and the reasons it needs (the reference the check judges by)."""
+    truths = _truths(figures)
+    if truths[REASONS[3]][0]:
+        return ACTIONS[2], (REASONS[3],)
+    if truths[REASONS[1]][0]:
+        return ACTIONS[1], (REASONS[1],)
+    needed = (REASONS[0], REASONS[2]) + ((REASONS[5],) if truths[REASONS[5]][0] else ())
+    return ACTIONS[0], needed
+
+
+_WRONG_ACTION = {
+    ACTIONS[0]: "dropping sex does not level the model here, or the model does not widen the gap: read DI "
+                "without sex and DPPL against DPL.",
+    ACTIONS[1]: "keeping sex keeps a model that predicts a wider gap than the labels hold: the model makes "
+                "the bias worse, and documenting it does not undo it.",
+    ACTIONS[2]: "reweighing or relabelling is for a gap the model keeps without sex; here dropping sex "
+                "already passes the four-fifths rule, the simpler fix.",
+    ACTIONS[3]: "stopping throws away a fix the figures show works: a model without sex passes the "
+                "four-fifths rule at little cost. Stop when no fix levels the model.",
+}
+
+
+def _reasons(value) -> list[str]:
+    """The answer's reasons as printed options (a single string counts as one reason)."""
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple, set)) else None
+    if not items:
+        fail("`bias_decision['reasons']` should be a list of reasons copied from the printed list.")
+    return [_choice(item, REASONS, "reasons", name="bias_decision") for item in items]
+
+
+@check.exercise(
+    title="what to do about the bias",
+    hint=BIAS_HINT,
+    wrong=lambda: [
+        ({"action": ACTIONS[1], "reasons": [REASONS[6]]}, _FIGURES_EXAMPLE),
+        ({"action": ACTIONS[0], "reasons": [REASONS[0], REASONS[2]]}, _FIGURES_EXAMPLE),
+        ({"action": ACTIONS[0], "reasons": [REASONS[0], REASONS[2], REASONS[5], REASONS[3]]}, _FIGURES_EXAMPLE),
+        ({"action": ACTIONS[3], "reasons": [REASONS[0]]}, _FIGURES_EXAMPLE),
+        ({"action": ACTIONS[0], "reasons": [REASONS[0], REASONS[2], REASONS[5]]},
+         {**_FIGURES_EXAMPLE, "DI without sex": 0.7}),
+        ({"action": ACTIONS[0]}, _FIGURES_EXAMPLE),
+    ],
+)
+def bias_decision(answer, figures):
+    """``answer``: {"action": one of ACTIONS, "reasons": a list of REASONS}; ``figures``: bias_figures()."""
+    check_type("bias_decision", answer, dict)
+    absent = [key for key in ("action", "reasons") if key not in answer]
+    if absent:
+        fail(f"`bias_decision` has no entry for {', '.join(map(repr, absent))}: give the action and its reasons.")
+    action = _choice(answer["action"], ACTIONS, "action", name="bias_decision")
+    truths = _truths(figures)
+    reasons = _reasons(answer["reasons"])
+    for reason in reasons:
+        true, figure = truths[reason]
+        if not true:
+            fail(f"the reason {reason!r} is not what the figures say: {figure}.", BIAS_HINT)
+    expected, needed = decide_bias(figures)
+    if action != expected:
+        fail(f"the action: {_WRONG_ACTION[action]}", BIAS_HINT)
+    missing = [reason for reason in needed if reason not in reasons]
+    if missing:
+        why = truths[missing[0]][1]
+        extra = " Dropping sex alone leaves its stand-in in the model." if missing[0] == REASONS[5] else ""
+        fail(f"the action is right, but a reason it rests on is missing: {missing[0]!r} ({why}).{extra}", BIAS_HINT)
+
+
+# H16's measured figures on the shipped customers (salary_gap.find_the_gap()), for the wrong answers above.
+_FIGURES_EXAMPLE = {
+    "DPL (labels)": 0.130, "DPPL with sex": 0.230, "DI with sex": 0.668, "DI without sex": 1.020,
+    "accuracy with sex": 0.693, "accuracy without sex": 0.685, "strongest proxy": "first_name",
+    "proxy accuracy": 0.982,
+}

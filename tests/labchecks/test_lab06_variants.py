@@ -398,3 +398,46 @@ def test_k_fold_scores_names_overlaps_leaks_unpaired_shuffles_and_shuffled_folds
     rejects(check.k_fold_scores, shuffled_together, hint="not consecutive")
     rejects(check.k_fold_scores, positions_as_labels, hint=["KeyError", "X.loc[tr]"])
     rejects(check.k_fold_scores, root_mean_squared_error_scores, hint="model.score")
+
+
+# --- exercise 9: what to do about the bias --------------------------------------------------------
+# Judged against the figures passed in: the same answer is right on one dataset and wrong on another.
+
+from helpers.labchecks.lab06 import ACTIONS, REASONS, _FIGURES_EXAMPLE  # noqa: E402
+
+FIGURES = _FIGURES_EXAMPLE
+DROP = {"action": ACTIONS[0], "reasons": [REASONS[0], REASONS[2], REASONS[5]]}
+STILL_BIASED = {**FIGURES, "DI without sex": 0.71}
+NO_WIDENING = {**FIGURES, "DPPL with sex": 0.10, "DI with sex": 0.85}
+
+
+def test_bias_decision_accepts_lists_tuples_sets_case_and_extra_true_reasons():
+    accepts(check.bias_decision, DROP, FIGURES)
+    accepts(check.bias_decision, {"reasons": tuple(reversed(DROP["reasons"])) + (REASONS[4],),
+                                  "action": ACTIONS[0].upper()}, FIGURES)
+    accepts(check.bias_decision, {"action": "  Drop sex and its proxies,  then measure again ",
+                                  "reasons": {r.capitalize() for r in DROP["reasons"]}}, FIGURES)
+
+
+def test_bias_decision_follows_the_figures_to_another_action():
+    accepts(check.bias_decision, {"action": ACTIONS[2], "reasons": [REASONS[3], REASONS[0]]}, STILL_BIASED)
+    accepts(check.bias_decision, {"action": ACTIONS[1], "reasons": [REASONS[1]]}, NO_WIDENING)
+    rejects(check.bias_decision, DROP, STILL_BIASED, hint="DI without sex is 0.710")
+    rejects(check.bias_decision, {"action": ACTIONS[0], "reasons": [REASONS[3]]}, STILL_BIASED,
+            hint="dropping sex does not level the model")
+
+
+def test_bias_decision_names_keeping_stopping_the_accuracy_myth_and_the_forgotten_proxy():
+    rejects(check.bias_decision, {"action": ACTIONS[1], "reasons": [REASONS[0]]}, FIGURES, hint="makes the bias worse")
+    rejects(check.bias_decision, {"action": ACTIONS[3], "reasons": [REASONS[0], REASONS[2]]}, FIGURES,
+            hint="throws away a fix")
+    rejects(check.bias_decision, {"action": ACTIONS[2], "reasons": [REASONS[0]]}, FIGURES,
+            hint="already passes the four-fifths rule")
+    rejects(check.bias_decision, {**DROP, "reasons": DROP["reasons"] + [REASONS[6]]}, FIGURES, hint="not fairness")
+    rejects(check.bias_decision, {**DROP, "reasons": [REASONS[0], REASONS[2]]}, FIGURES,
+            hint="leaves its stand-in")
+    rejects(check.bias_decision, {**DROP, "reasons": DROP["reasons"] + [REASONS[1]]}, FIGURES,
+            hint="DPPL +0.230 with sex")
+    rejects(check.bias_decision, {**DROP, "action": "remove the column"}, FIGURES, hint="one of the printed options")
+    rejects(check.bias_decision, {"action": ACTIONS[0]}, FIGURES, hint="no entry for 'reasons'")
+    rejects(check.bias_decision, {**DROP, "reasons": []}, FIGURES, hint="list of reasons")
