@@ -1126,3 +1126,59 @@ def test_08_a_contradicting_scaling_output_is_refused(deployment):
         assert_scaling_lesson(doctored(deployment, "comparison = pd.concat(", spiky_always_on, cheap))
     with pytest.raises(AssertionError):
         assert_scaling_lesson(doctored(deployment, "scaling.plot_day(", ", 20:00 to", ", 12:00 to"))
+
+
+# --- 08: the edge, ONNX and quantization (section 11) ----------------------------------------------
+
+EDGE_TABLE_MARKER = 'stable = ["model", "runtime", "size_bytes"'
+
+
+def edge_rows(notebook) -> dict[tuple[str, str], dict[str, float]]:
+    """08's stable edge table: (model, runtime) -> its sizes and scores (timings are left out: they vary)."""
+    text = output_text(code_cell(notebook, EDGE_TABLE_MARKER))
+    columns = ("size_bytes", "quantized_nodes", "accuracy", "auc", "max_probability_diff", "agreement", "row_agreement")
+    found = re.findall(r"^\s*(logistic regression|MLP)\s+(scikit-learn|ONNX float32|ONNX int8|ONNX uint8)"
+                       r"((?:\s+[\d.]+){7})\s*$", text, flags=re.MULTILINE)
+    rows = {(model, runtime): dict(zip(columns, map(float, values.split()))) for model, runtime, values in found}
+    assert len(rows) == 8, f"two models in four runtimes:\n{text}"
+    return rows
+
+
+def assert_edge_lesson(notebook) -> None:
+    """08 § 11's claims: the ONNX float32 file gives scikit-learn's answers; int8 makes the MLP's file about 2.2
+    times smaller with accuracy and AUC barely moving and labels agreeing on more than 99% of rows; the logistic
+    regression does not shrink; ONNX Runtime scores a row several times faster than scikit-learn."""
+    rows = edge_rows(notebook)
+    for model in ("logistic regression", "MLP"):
+        sklearn, onnx = rows[(model, "scikit-learn")], rows[(model, "ONNX float32")]
+        assert onnx["max_probability_diff"] == 0 and onnx["agreement"] == onnx["row_agreement"] == 1, onnx
+        assert (onnx["accuracy"], onnx["auc"]) == (sklearn["accuracy"], sklearn["auc"]), (model, sklearn, onnx)
+    mlp, int8 = rows[("MLP", "ONNX float32")], rows[("MLP", "ONNX int8")]
+    assert 2.0 <= mlp["size_bytes"] / int8["size_bytes"] <= 2.5, f"about 2.2 times smaller: {mlp} {int8}"
+    assert int8["quantized_nodes"] == 3, f"the MLP's three weight matrices: {int8}"
+    assert abs(int8["accuracy"] - mlp["accuracy"]) <= 0.005 and abs(int8["auc"] - mlp["auc"]) <= 0.005, int8
+    assert min(int8["agreement"], int8["row_agreement"]) > 0.99 and 0 < int8["max_probability_diff"] < 0.05, int8
+    logistic = rows[("logistic regression", "ONNX int8")]
+    assert logistic["size_bytes"] >= rows[("logistic regression", "ONNX float32")]["size_bytes"], logistic
+    assert logistic["quantized_nodes"] == 0, logistic
+    text = output_text(code_cell(notebook, EDGE_TABLE_MARKER))
+    assert "at least 3x faster than scikit-learn, for both models: True" in text, text
+
+
+def test_08_stored_outputs_show_onnx_exact_and_int8_smaller_at_kept_accuracy(deployment):
+    assert_edge_lesson(deployment)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("MLP    ONNX int8        9333", "MLP    ONNX int8       19333"),
+    ("MLP ONNX float32       20925                0    0.9711 0.8124                 0.000",
+     "MLP ONNX float32       20925                0    0.9711 0.8124                 0.120"),
+    ("MLP    ONNX int8        9333                3    0.9711 0.8125",
+     "MLP    ONNX int8        9333                3    0.9111 0.8125"),
+    ("logistic regression    ONNX int8         815                0",
+     "logistic regression    ONNX int8         215                0"),
+    ("for both models: True", "for both models: False"),
+], ids=["int8-not-smaller", "onnx-not-exact", "accuracy-lost", "linear-shrinks", "not-faster"])
+def test_08_a_contradicting_edge_output_is_refused(deployment, old, new):
+    with pytest.raises(AssertionError):
+        assert_edge_lesson(doctored(deployment, EDGE_TABLE_MARKER, old, new))

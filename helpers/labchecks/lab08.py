@@ -1,7 +1,8 @@
 """Checks for 08_deployment: the CSV body of one request, reading a linear-learner answer, predicting a table
 of customers through boto3 (against a stand-in endpoint answered in-process), naming the drifted feature of a
 monitoring report, the cost of an endpoint left running, and choosing always-on, autoscaled, serverless or
-batch for four scenarios (with reasons from a printed list)."""
+batch for four scenarios (with reasons from a printed list), and comparing a quantized edge model with the
+model it replaces (label agreement, worst probability difference)."""
 
 from __future__ import annotations
 
@@ -520,3 +521,120 @@ def scaling_decisions(answer):
         if decisive not in reasons:
             fail(f"the reasons for {name!r} ({', '.join(sorted(reasons))}) miss the fact that decides it: what does "
                  "its traffic look like over a day, and who waits for the answer?")
+
+
+# --- exercise: does the device agree with the model it replaces? ---------------------------------
+
+_EDGE_ROWS = 40  # test rows per comparison: enough for a share like 0.925 to tell a count from a share
+_EDGE_FEATURES = 8  # the maintenance matrix's columns (helpers.edge.FEATURES)
+
+
+class _StandIn:
+    """A fitted classifier as the notebook passes it (a scikit-learn pipeline or an ``edge.EdgeModel``):
+    ``predict_proba(X)`` -> ``[N, 2]``, ``predict(X)`` -> ``[N]`` labels, both row by row, so scoring the rows
+    one call each gives what one call on all of them gives. A row is known by its last column (tool wear)."""
+
+    def __init__(self, p_failure: dict[float, float], dtype=np.float64):
+        self._p_failure, self._dtype = p_failure, dtype
+
+    def predict_proba(self, X) -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != _EDGE_FEATURES:
+            raise ValueError(f"predict_proba takes a 2-D array [N, {_EDGE_FEATURES}], got shape {X.shape}: "
+                             "for one row pass X[i:i + 1]")
+        p = np.array([self._p_failure[float(row[-1])] for row in X])
+        return np.column_stack([1 - p, p]).astype(self._dtype)
+
+    def predict(self, X) -> np.ndarray:
+        return self.predict_proba(X).argmax(axis=1)
+
+
+def _edge_case(seed: int, flips: int, shift: float) -> tuple[_StandIn, _StandIn, np.ndarray, float, float]:
+    """(reference, candidate, X, agreement, worst): ``flips`` rows change label; the largest probability
+    change is ``shift`` (its sign says which model is higher), the others are smaller."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(_EDGE_ROWS, _EDGE_FEATURES)).astype(np.float32)
+    X[:, -1] = np.arange(_EDGE_ROWS, dtype=np.float32) * 2.0  # tool wear: a distinct value per row
+    p = np.where(np.arange(_EDGE_ROWS) % 5 == 0, rng.uniform(0.6, 0.9, _EDGE_ROWS), rng.uniform(0.02, 0.3, _EDGE_ROWS))
+    q = np.clip(p + rng.uniform(-0.02, 0.02, _EDGE_ROWS), 0.001, 0.999)
+    flipped = rng.choice(np.flatnonzero(np.arange(_EDGE_ROWS) % 5 != 0), size=flips, replace=False)
+    q[flipped] = 0.55  # from below 0.3 to above 0.5: a changed label, a change of 0.25..0.53
+    big = int(np.flatnonzero(np.arange(_EDGE_ROWS) % 5 == 0)[1])
+    q[big] = p[big] + shift  # the largest change of all, of the given sign
+    wear = [float(w) for w in X[:, -1]]
+    reference = _StandIn(dict(zip(wear, p)))
+    candidate = _StandIn(dict(zip(wear, q.astype(np.float32).astype(float))), dtype=np.float32)  # like ONNX
+    expected, got = reference.predict_proba(X).astype(float), candidate.predict_proba(X).astype(float)
+    agreement = float(np.mean(expected.argmax(axis=1) == got.argmax(axis=1)))
+    return reference, candidate, X, agreement, float(np.abs(expected - got).max())
+
+
+def _edge_cases():
+    same = _edge_case(5, flips=0, shift=0.0)
+    identical = (same[0], same[0], same[2], 1.0, 0.0)  # a model against itself
+    # the flips raise the candidate's probability by 0.25..0.53; a drop of 0.6 (which flips a label too) is larger
+    return [identical, _edge_case(1, flips=3, shift=-0.6), _edge_case(2, flips=2, shift=0.0)]
+
+
+def _pair(answer) -> tuple[float, float]:
+    if isinstance(answer, dict):
+        fail("`compare_models` returned a dict: return a pair (agreement, worst), e.g. `return agreement, worst`")
+    if not isinstance(answer, (tuple, list, np.ndarray)) or len(answer) != 2:
+        fail(f"`compare_models` returned {answer!r}: return a pair (agreement, worst)")
+    try:
+        return float(answer[0]), float(answer[1])
+    except (TypeError, ValueError):
+        fail(f"`compare_models` returned {answer!r}: agreement and worst are two numbers")
+
+
+@check.exercise(
+    title="does the device agree with the model it replaces",
+    hint="labels: the class with the highest probability in each row; agreement: the share of rows whose labels "
+         "are equal; worst: the largest absolute probability difference over all rows and classes",
+    wrong=lambda: [
+        (lambda r, c, X: (float(np.mean(r.predict(X) == c.predict(X)) * len(X)),
+                          float(np.abs(r.predict_proba(X) - c.predict_proba(X)).max())),),  # a count
+        (lambda r, c, X: (float(np.mean(r.predict(X) == c.predict(X))),
+                          float((r.predict_proba(X)[:, 1] - c.predict_proba(X)[:, 1]).max())),),  # signed
+        (lambda r, c, X: (float(np.mean(r.predict(X) == c.predict(X))),
+                          float(np.abs(r.predict_proba(X) - c.predict_proba(X)).mean())),),  # the mean
+        (lambda r, c, X: (float(np.mean(r.predict(X) != c.predict(X))),
+                          float(np.abs(r.predict_proba(X) - c.predict_proba(X)).max())),),  # disagreement
+    ],
+)
+def compare_models(fn):
+    check_callable("compare_models", fn)
+    for reference, candidate, X, agreement, worst in _edge_cases():
+        got_agreement, got_worst = _pair(fn(reference, candidate, X.copy()))
+        _judge_agreement(got_agreement, agreement, X)
+        _judge_worst(got_worst, worst, reference, candidate, X)
+
+
+def _judge_agreement(got: float, agreement: float, X: np.ndarray) -> None:
+    if np.isclose(got, agreement, atol=1e-6):
+        return
+    n = len(X)
+    if np.isclose(got, agreement * n):
+        fail(f"agreement is {got:g}, a count of rows: divide by the {n} rows for a share between 0 and 1")
+    if np.isclose(got, agreement * 100):
+        fail(f"agreement is {got:g}, a percentage: return a share between 0 and 1 ({agreement:g}), "
+             "and format it as a percentage when you print it")
+    if np.isclose(got, 1 - agreement):
+        fail(f"agreement is {got:g}, the share of rows whose labels differ: count the rows whose labels are equal")
+    fail(f"agreement is {got:g} on {n} rows where {agreement:g} of the labels agree: a row's label is the class "
+         "with the highest probability (argmax over the classes, axis=1), compared row by row between the models")
+
+
+def _judge_worst(got: float, worst: float, reference, candidate, X: np.ndarray) -> None:
+    if np.isclose(got, worst, atol=1e-6):
+        return
+    diff = reference.predict_proba(X).astype(float) - candidate.predict_proba(X).astype(float)
+    if np.isclose(got, diff[:, 1].max()) or np.isclose(got, (-diff[:, 1]).max()) or got < 0:
+        fail(f"worst is {got:g}, a signed difference: take the absolute value before the maximum, or a model "
+             f"that is lower by {worst:g} hides (the worst here is {worst:g})")
+    if np.isclose(got, np.abs(diff).mean()) or np.isclose(got, np.abs(diff).sum(axis=1).mean()) \
+            or np.isclose(got, np.abs(diff[:, 1]).mean()):
+        fail(f"worst is {got:g}, an average: the worst difference is the maximum of the absolute differences "
+             f"({worst:g} here)")
+    fail(f"worst is {got:g}, but the largest absolute difference between the two models' probabilities, over all "
+         f"rows and classes, is {worst:g}")

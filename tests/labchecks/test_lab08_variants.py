@@ -258,3 +258,81 @@ def test_scaling_decisions_names_shapes_it_cannot_read():
     rejects(check.scaling_decisions, with_entry("HR assistant", "serverless"), hint="give a pair (option, [reasons])")
     rejects(check.scaling_decisions, with_entry("HR assistant", {"option": "serverless"}), hint="without 'reasons'")
     rejects(check.scaling_decisions, list(RIGHT.items()), hint="a dict keyed by the scenario names")
+
+
+# --- does the device agree with the model it replaces? ------------------------------------------------
+
+
+def test_compare_models_accepts_numpy_predict_loops_pandas_and_float32():
+    def with_numpy(reference, candidate, X):
+        expected, got = reference.predict_proba(X), candidate.predict_proba(X)
+        return float(np.mean(expected.argmax(axis=1) == got.argmax(axis=1))), float(np.abs(expected - got).max())
+
+    def with_predict(reference, candidate, X):  # predict() gives the labels; a list as the pair
+        agreement = (reference.predict(X) == candidate.predict(X)).mean()
+        return [agreement, np.max(np.abs(reference.predict_proba(X) - candidate.predict_proba(X)))]
+
+    def row_by_row(reference, candidate, X):  # as a device scores readings: one call per row
+        same, worst = 0, 0.0
+        for i in range(len(X)):
+            a, b = reference.predict_proba(X[i:i + 1])[0], candidate.predict_proba(X[i:i + 1])[0]
+            same += int(a.argmax() == b.argmax())
+            worst = max(worst, *(abs(x - y) for x, y in zip(a, b)))
+        return same / len(X), worst
+
+    def with_pandas_and_a_threshold(reference, candidate, X):  # two classes: P(failure) > 0.5 is the argmax
+        frame = pd.DataFrame({"ref": reference.predict_proba(X)[:, 1], "cand": candidate.predict_proba(X)[:, 1]})
+        return ((frame["ref"] > 0.5) == (frame["cand"] > 0.5)).mean(), (frame["ref"] - frame["cand"]).abs().max()
+
+    def in_float32(reference, candidate, X):
+        expected = reference.predict_proba(X).astype(np.float32)
+        got = candidate.predict_proba(X).astype(np.float32)
+        return np.float32(np.mean(np.argmax(expected, 1) == np.argmax(got, 1))), np.float32(np.abs(expected - got).max())
+
+    for style in (with_numpy, with_predict, row_by_row, with_pandas_and_a_threshold, in_float32):
+        accepts(check.compare_models, style)
+
+
+def _labels_agree(reference, candidate, X):
+    return np.mean(reference.predict(X) == candidate.predict(X))
+
+
+def _abs_diff(reference, candidate, X):
+    return np.abs(reference.predict_proba(X).astype(float) - candidate.predict_proba(X))
+
+
+def test_compare_models_names_counts_percentages_disagreement_and_the_wrong_axis():
+    rejects(check.compare_models, lambda r, c, X: (_labels_agree(r, c, X) * len(X), _abs_diff(r, c, X).max()),
+            hint="a count of rows")
+    rejects(check.compare_models, lambda r, c, X: (100 * _labels_agree(r, c, X), _abs_diff(r, c, X).max()),
+            hint="a percentage")
+    rejects(check.compare_models, lambda r, c, X: (1 - _labels_agree(r, c, X), _abs_diff(r, c, X).max()),
+            hint="whose labels differ")
+    rejects(check.compare_models,
+            lambda r, c, X: (np.mean(r.predict_proba(X).argmax(axis=0) == c.predict_proba(X).argmax(axis=0)),
+                             _abs_diff(r, c, X).max()),
+            hint="axis=1")
+
+
+def test_compare_models_names_signed_and_averaged_differences():
+    rejects(check.compare_models,
+            lambda r, c, X: (_labels_agree(r, c, X), (r.predict_proba(X)[:, 1] - c.predict_proba(X)[:, 1]).max()),
+            hint="a signed difference")
+    rejects(check.compare_models,  # P(failure) only: with both columns the signed maximum is the absolute one
+            lambda r, c, X: (_labels_agree(r, c, X), (c.predict_proba(X)[:, 1] - r.predict_proba(X)[:, 1]).max()),
+            hint="absolute value before the maximum")
+    rejects(check.compare_models, lambda r, c, X: (_labels_agree(r, c, X), _abs_diff(r, c, X).mean()),
+            hint="an average")
+    rejects(check.compare_models, lambda r, c, X: (_labels_agree(r, c, X), _abs_diff(r, c, X)[:, 1].mean()),
+            hint="an average")
+
+
+def test_compare_models_names_shapes_it_cannot_read():
+    rejects(check.compare_models,
+            lambda r, c, X: {"agreement": _labels_agree(r, c, X), "worst": _abs_diff(r, c, X).max()},
+            hint="return a pair (agreement, worst)")
+    rejects(check.compare_models, lambda r, c, X: _labels_agree(r, c, X), hint="return a pair")
+    rejects(check.compare_models, lambda r, c, X: (_labels_agree(r, c, X), "worst"), hint="two numbers")
+    rejects(check.compare_models,  # a row passed as a 1-D array: what ONNX Runtime refuses too
+            lambda r, c, X: (np.mean([r.predict_proba(x).argmax() == c.predict_proba(x).argmax() for x in X]), 0.0),
+            hint="for one row pass X[i:i + 1]")
