@@ -516,6 +516,86 @@ def test_06_a_contradicting_bias_variance_output_is_refused(evaluation_notebook,
         assert_bias_variance_lesson(doctored(evaluation_notebook, "bias_variance.bias_variance_table(", old, new))
 
 
+# --- 06: SHAP on the fraud model; the salary gap widened by the model and levelled without sex -----
+
+
+def assert_attribution_lesson(notebook) -> None:
+    """06 § 11's claims on SHAP: base value + parts = the model's log-odds (float32 rounding over every
+    row); the model leans most on the terminal's traffic over 30 days, the amount paid counts less; the
+    average probability of fraud "steps up about six-fold near $200"."""
+    text = output_text(code_cell(notebook, "print(fraud_shap.importance_text())"))
+    ranked = re.findall(r"^\s+(.+?): ([\d.]+) \(", text, re.MULTILINE)
+    assert len(ranked) >= 5, f"no importance list in the stored output:\n{text}"
+    sizes = [float(size) for _, size in ranked]
+    assert sizes == sorted(sizes, reverse=True), f"the importance list is not largest first:\n{text}"
+    names = [name for name, _ in ranked]
+    assert names[0] == "terminal's payments over 30 days", f"the text says the terminal's traffic leads:\n{text}"
+    assert "amount paid (USD)" in names[1:], f"the text says the amount paid counts, but less:\n{text}"
+
+    text = output_text(code_cell(notebook, "fraud_shap.additivity_error()"))
+    found = re.search(r"base ([-+][\d.]+) \+ parts ([-+][\d.]+) = ([-+][\d.]+), the model's log-odds ([-+][\d.]+); "
+                      r"largest error over all [\d,]+ rows: ([\d.e+-]+)", text)
+    assert found, f"no additivity line in the stored output:\n{text}"
+    base, parts, total, margin, largest = map(float, found.groups())
+    assert abs(base + parts - total) < 2e-3 and abs(total - margin) < 1e-3, f"base + parts != the output:\n{text}"
+    assert largest < 1e-4, f"the text says the error is float32 rounding:\n{text}"
+
+    text = output_text(code_cell(notebook, "attributions.partial_dependence("))
+    curve = [tuple(map(float, row)) for row in re.findall(r"^\s*([\d.]+)\s+([\d.]+)\s*$", text, re.MULTILINE)]
+    assert len(curve) >= 4, f"no partial dependence table in the stored output:\n{text}"
+    low, high = curve[0][1], curve[-1][1]
+    assert 4 <= high / low <= 9, f"the text says about six-fold: {curve}"
+    step = next(value for value, prediction in curve if prediction >= high)
+    assert 150 <= step <= 320, f"the text says the step is near $200: {curve}"
+
+
+def bias_rows(text: str) -> dict[str, tuple[float, ...]]:
+    """06's variants table: model -> (accuracy, predicted high women, men, DPPL, DI)."""
+    rows = re.findall(r"^(with sex|without sex|without sex, with first name|without sex, with title)\s+"
+                      r"([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(-?[\d.]+)\s+([\d.]+)\s*$", text, re.MULTILINE)
+    return {name: tuple(map(float, rest)) for name, *rest in rows}
+
+
+def assert_salary_gap_lesson(notebook) -> None:
+    """06 § 11's claims on the salary gap: "the model with sex does not just repeat the gap of its labels,
+    it widens it" (DPPL above DPL, DI below four-fifths); "without sex, the model passes the four-fifths
+    rule for less than one point of accuracy"; "the first name tells sex almost perfectly"."""
+    text = output_text(code_cell(notebook, "findings = salary_gap.find_the_gap()"))
+    dpl = number(r"DPL\s+(-?[\d.]+)\s+Difference in Positive Proportions in Labels", text)
+    rows = bias_rows(text)
+    assert {"with sex", "without sex"} <= set(rows), f"no variants table in the stored output:\n{text}"
+    accuracy, _, _, dppl, di = rows["with sex"]
+    assert dppl > dpl > 0 and di < 0.8, f"the text says the model with sex widens the gap: DPL {dpl}, {rows}"
+    accuracy_without, _, _, _, di_without = rows["without sex"]
+    assert 0.8 <= di_without <= 1.25, f"the text says without sex the model passes four-fifths: {rows}"
+    assert accuracy - accuracy_without < 0.01, f"the text says it costs less than one point of accuracy: {rows}"
+    first_name = number(r"^first_name\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s*$", "\n".join(
+        line for line in text.splitlines() if line.startswith("first_name")))
+    assert first_name >= 0.95, f"the text says the first name tells sex almost perfectly: {first_name}"
+
+
+@pytest.mark.parametrize("check_lesson", [assert_attribution_lesson, assert_salary_gap_lesson])
+def test_06_stored_outputs_show_the_explainability_and_bias_lessons(evaluation_notebook, check_lesson):
+    check_lesson(evaluation_notebook)
+
+
+@pytest.mark.parametrize("check_lesson, marker, old, new", [
+    (assert_attribution_lesson, "print(fraud_shap.importance_text())", "terminal's payments over 30 days: 0.85",
+     "amount paid (USD): 0.85"),  # another feature leads
+    (assert_attribution_lesson, "fraud_shap.additivity_error()", "log-odds +0.9991", "log-odds +1.4991"),
+    (assert_attribution_lesson, "fraud_shap.additivity_error()", "9.5e-06", "2.3e-01"),
+    (assert_attribution_lesson, "attributions.partial_dependence(", "0.0064", "0.0014"),  # no step
+    (assert_salary_gap_lesson, "findings = salary_gap.find_the_gap()", "0.230  0.668", "0.110  0.868"),
+    (assert_salary_gap_lesson, "findings = salary_gap.find_the_gap()", "-0.012  1.020", "-0.212  0.700"),
+    (assert_salary_gap_lesson, "findings = salary_gap.find_the_gap()", "0.685", "0.605"),
+    (assert_salary_gap_lesson, "findings = salary_gap.find_the_gap()", "0.982    0.982", "0.982    0.682"),
+], ids=["top-feature-moves", "parts-miss-output", "additivity-error", "no-amount-step", "no-widening",
+        "not-levelled", "dear-to-drop", "weak-proxy"])
+def test_06_a_contradicting_explainability_or_bias_output_is_refused(evaluation_notebook, check_lesson, marker, old, new):
+    with pytest.raises(AssertionError):
+        check_lesson(doctored(evaluation_notebook, marker, old, new))
+
+
 # --- 02: cleaning reveals missing values -----------------------------------------------------------
 
 CLEANING = SOLUTIONS / "02_data_cleaning.ipynb"
