@@ -1262,3 +1262,43 @@ def test_08_stored_outputs_show_onnx_exact_and_int8_smaller_at_kept_accuracy(dep
 def test_08_a_contradicting_edge_output_is_refused(deployment, old, new):
     with pytest.raises(AssertionError):
         assert_edge_lesson(doctored(deployment, EDGE_TABLE_MARKER, old, new))
+
+
+# --- 10 · Retrain on drift: "a new version is approved only if it beats the approved one by the margin" ----------
+
+CAPSTONE = SOLUTIONS / "10_capstone.ipynb"
+APPROVAL_MARGIN = 0.005  # 10's MARGIN: "a new version must beat the approved one's AUC by MARGIN"
+
+
+def assert_retraining_lesson(notebook) -> None:
+    """Every registered version is Approved exactly when it beat the then-approved AUC by the margin (the first
+    one: when nothing was approved); the stored run shows both decisions, and the holdout step cached."""
+    text = output_text(code_cell(notebook, "# replay the registry's history"))
+    rows = re.findall(r"^version (\d+): AUC ([\d.]+) against (nothing|[\d.]+) -> your rule: (\w+); "
+                      r"the pipeline registered it (\w+)$", text, flags=re.MULTILINE)
+    assert len(rows) >= 3, text
+    for version, auc, against, yours, registered in rows:
+        assert registered == yours, f"version {version}: the rule and the pipeline disagree\n{text}"
+        if against == "nothing":
+            assert registered == "Approved", f"the first version has nothing to beat\n{text}"
+            continue
+        gap = float(auc) - (float(against) + APPROVAL_MARGIN)  # printed to 3 decimals: within 1e-3 either way
+        if abs(gap) > 1e-3:
+            assert registered == ("Approved" if gap > 0 else "Rejected"), (
+                f"version {version} (AUC {auc} against {against}) was {registered}\n{text}")
+    assert {row[4] for row in rows[1:]} == {"Approved", "Rejected"}, f"the text shows a retrain approved and one rejected\n{text}"
+    steps = output_text(code_cell(notebook, "second = retrain_if_drifted("))
+    assert re.search(r"^Holdout\s+Succeeded\s+True", steps, flags=re.MULTILINE), steps
+    assert re.search(r"^BeatsApproved\s+Succeeded\s+False\s+True", steps, flags=re.MULTILINE), steps
+
+
+def test_10_retrained_model_is_approved_only_when_it_beats_the_approved_one():
+    capstone = nbformat.read(CAPSTONE, as_version=4)
+    assert_retraining_lesson(capstone)
+    marker = "# replay the registry's history"
+    with pytest.raises(AssertionError):
+        assert_retraining_lesson(doctored(capstone, marker, "your rule: Rejected; the pipeline registered it Rejected",
+                                          "your rule: Approved; the pipeline registered it Approved"))
+    with pytest.raises(AssertionError):
+        assert_retraining_lesson(doctored(capstone, "second = retrain_if_drifted(", "Holdout           Succeeded       True",
+                                          "Holdout           Succeeded      False"))

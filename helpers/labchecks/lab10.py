@@ -509,3 +509,64 @@ def monitoring_loop(architecture):
     problems = architecture.problems()
     if problems:
         fail(f"the architecture is not complete yet: {problems[0]}", LOOP_HINT)
+
+
+# --- exercise: approve a retrained model only if it beats the approved one (retrain on drift) ------
+
+APPROVAL_HINT = (
+    "the first model (approved_auc None) has nothing to beat: approve it; a later one is approved only when "
+    "candidate_auc >= approved_auc + margin, otherwise rejected; return the words 'Approved' or 'Rejected'"
+)
+
+#: (candidate_auc, approved_auc, margin) -> the status the rule gives.
+_APPROVAL_CASES = [
+    ((0.70, None, 0.005), "Approved"),   # the first model: nothing to beat
+    ((0.60, None, 0.01), "Approved"),
+    ((0.80, 0.75, 0.005), "Approved"),   # clearly better
+    ((0.755, 0.75, 0.005), "Approved"),  # better by exactly the margin
+    ((0.752, 0.75, 0.005), "Rejected"),  # better, but by less than the margin: noise
+    ((0.75, 0.75, 0.0), "Approved"),     # no margin asked: a tie does not make it worse
+    ((0.74, 0.75, 0.005), "Rejected"),   # worse
+    ((0.70, 0.75, 0.0), "Rejected"),
+]
+
+
+@check.exercise(
+    title="approve only if it beats the current model",
+    hint=APPROVAL_HINT,
+    wrong=lambda: [
+        (lambda new, approved, margin: "Approved" if new > approved else "Rejected",),  # crashes on None
+        (lambda new, approved, margin: "Approved" if approved is None or new > approved else "Rejected",),  # no margin
+        (lambda new, approved, margin: "Approved" if approved is None or new >= approved - margin else "Rejected",),
+        (lambda new, approved, margin: approved is None or new >= approved + margin,),  # a bool, not a status
+        (lambda new, approved, margin: "Rejected" if approved is None or new < approved + margin else "Approved",),
+    ],
+)
+def approval_status(fn):
+    check_callable("approval_status", fn)
+    for (candidate, approved, margin), expected in _APPROVAL_CASES:
+        try:
+            got = fn(candidate, approved, margin)
+        except TypeError as error:
+            if approved is None:
+                fail(f"approval_status({candidate}, None, {margin}) raised TypeError ({error}): when no version is "
+                     "approved yet (approved_auc is None) there is nothing to beat; handle that first.", APPROVAL_HINT)
+            raise
+        if isinstance(got, (bool, np.bool_)):
+            fail(f"approval_status returned {got!r}: return the registry's status, the word 'Approved' or "
+                 "'Rejected', not True or False.", APPROVAL_HINT)
+        status = str(got).strip().capitalize() if isinstance(got, str) else got
+        if status == expected:
+            continue
+        if approved is None:
+            why = "when nothing is approved yet (approved_auc is None) the first model has nothing to beat: approve it"
+        elif expected == "Rejected" and candidate > approved:
+            why = (f"{candidate} beats {approved} by less than the margin {margin}: a gain within the noise is not worth "
+                   "a deployment, so reject it (compare with approved_auc + margin)")
+        elif expected == "Rejected":
+            why = f"{candidate} is worse than the approved {approved}: it must be rejected"
+        else:
+            why = (f"{candidate} is at least {approved} + margin {margin}: better by the margin (or more) must be "
+                   "approved, >= not >")
+        fail(f"approval_status({candidate}, {approved}, {margin}) returned {got!r}, expected {expected!r}: {why}.",
+             APPROVAL_HINT)
