@@ -1267,28 +1267,31 @@ def test_08_a_contradicting_edge_output_is_refused(deployment, old, new):
 # --- 10 · Retrain on drift: "a new version is approved only if it beats the approved one by the margin" ----------
 
 CAPSTONE = SOLUTIONS / "10_capstone.ipynb"
-APPROVAL_MARGIN = 0.005  # 10's MARGIN: "a new version must beat the approved one's AUC by MARGIN"
+APPROVAL_MARGIN = 20.0  # 10's MARGIN, US dollars: "a new version must cost MARGIN less than the approved one"
 
 
 def assert_retraining_lesson(notebook) -> None:
-    """Every registered version is Approved exactly when it beat the then-approved AUC by the margin (the first
-    one: when nothing was approved); the stored run shows both decisions, and the holdout step cached."""
+    """Every registered version is Approved exactly when its holdout cost (dollars) is at most the then-approved
+    cost minus the margin (the first one: when nothing was approved); the stored run shows both decisions, the
+    evaluation step ran and the holdout step cached."""
     text = output_text(code_cell(notebook, "# replay the registry's history"))
-    rows = re.findall(r"^version (\d+): AUC ([\d.]+) against (nothing|[\d.]+) -> your rule: (\w+); "
-                      r"the pipeline registered it (\w+)$", text, flags=re.MULTILINE)
+    rows = re.findall(r"^version (\d+): cost \$([\d,.]+) \(AUC [\d.]+\) against (nothing|\$[\d,.]+) -> your rule: "
+                      r"(\w+); the pipeline registered it (\w+)$", text, flags=re.MULTILINE)
     assert len(rows) >= 3, text
-    for version, auc, against, yours, registered in rows:
+    dollars = lambda printed: float(printed.lstrip("$").replace(",", ""))
+    for version, cost, against, yours, registered in rows:
         assert registered == yours, f"version {version}: the rule and the pipeline disagree\n{text}"
         if against == "nothing":
             assert registered == "Approved", f"the first version has nothing to beat\n{text}"
             continue
-        gap = float(auc) - (float(against) + APPROVAL_MARGIN)  # printed to 3 decimals: within 1e-3 either way
-        if abs(gap) > 1e-3:
-            assert registered == ("Approved" if gap > 0 else "Rejected"), (
-                f"version {version} (AUC {auc} against {against}) was {registered}\n{text}")
+        saving = dollars(against) - APPROVAL_MARGIN - dollars(cost)  # printed to cents: within 1 cent either way
+        if abs(saving) > 0.01:
+            assert registered == ("Approved" if saving > 0 else "Rejected"), (
+                f"version {version} (cost {cost} against {against}) was {registered}\n{text}")
     assert {row[4] for row in rows[1:]} == {"Approved", "Rejected"}, f"the text shows a retrain approved and one rejected\n{text}"
     steps = output_text(code_cell(notebook, "second = retrain_if_drifted("))
     assert re.search(r"^Holdout\s+Succeeded\s+True", steps, flags=re.MULTILINE), steps
+    assert re.search(r"^Evaluate\s+Succeeded\s+False", steps, flags=re.MULTILINE), steps
     assert re.search(r"^BeatsApproved\s+Succeeded\s+False\s+True", steps, flags=re.MULTILINE), steps
 
 
@@ -1302,3 +1305,5 @@ def test_10_retrained_model_is_approved_only_when_it_beats_the_approved_one():
     with pytest.raises(AssertionError):
         assert_retraining_lesson(doctored(capstone, "second = retrain_if_drifted(", "Holdout           Succeeded       True",
                                           "Holdout           Succeeded      False"))
+    with pytest.raises(AssertionError):  # the cost judged by the pipeline no longer beats the approved one's
+        assert_retraining_lesson(doctored(capstone, marker, ") against nothing", ") against $0.00"))

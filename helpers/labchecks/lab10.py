@@ -514,20 +514,22 @@ def monitoring_loop(architecture):
 # --- exercise: approve a retrained model only if it beats the approved one (retrain on drift) ------
 
 APPROVAL_HINT = (
-    "the first model (approved_auc None) has nothing to beat: approve it; a later one is approved only when "
-    "candidate_auc >= approved_auc + margin, otherwise rejected; return the words 'Approved' or 'Rejected'"
+    "the cost is in dollars, so lower is better; the first model (approved_cost None) has nothing to beat: approve "
+    "it; a later one is approved only when candidate_cost <= approved_cost - margin, otherwise rejected; return "
+    "the words 'Approved' or 'Rejected'"
 )
 
-#: (candidate_auc, approved_auc, margin) -> the status the rule gives.
+#: (candidate_cost, approved_cost, margin) in US dollars -> the status the rule gives.
 _APPROVAL_CASES = [
-    ((0.70, None, 0.005), "Approved"),   # the first model: nothing to beat
-    ((0.60, None, 0.01), "Approved"),
-    ((0.80, 0.75, 0.005), "Approved"),   # clearly better
-    ((0.755, 0.75, 0.005), "Approved"),  # better by exactly the margin
-    ((0.752, 0.75, 0.005), "Rejected"),  # better, but by less than the margin: noise
-    ((0.75, 0.75, 0.0), "Approved"),     # no margin asked: a tie does not make it worse
-    ((0.74, 0.75, 0.005), "Rejected"),   # worse
-    ((0.70, 0.75, 0.0), "Rejected"),
+    ((1200.0, None, 20.0), "Approved"),   # the first model: nothing to beat
+    ((3000.0, None, 50.0), "Approved"),
+    ((1010.0, 1000.0, 20.0), "Rejected"),  # dearer, though within the margin: adding the margin would pass it
+    ((900.0, 1000.0, 20.0), "Approved"),  # clearly cheaper
+    ((980.0, 1000.0, 20.0), "Approved"),  # cheaper by exactly the margin
+    ((990.0, 1000.0, 20.0), "Rejected"),  # cheaper, but by less than the margin: noise
+    ((1000.0, 1000.0, 0.0), "Approved"),  # no margin asked: a tie does not make it worse
+    ((1100.0, 1000.0, 20.0), "Rejected"),  # dearer
+    ((1100.0, 1000.0, 0.0), "Rejected"),
 ]
 
 
@@ -535,11 +537,12 @@ _APPROVAL_CASES = [
     title="approve only if it beats the current model",
     hint=APPROVAL_HINT,
     wrong=lambda: [
-        (lambda new, approved, margin: "Approved" if new > approved else "Rejected",),  # crashes on None
-        (lambda new, approved, margin: "Approved" if approved is None or new > approved else "Rejected",),  # no margin
-        (lambda new, approved, margin: "Approved" if approved is None or new >= approved - margin else "Rejected",),
-        (lambda new, approved, margin: approved is None or new >= approved + margin,),  # a bool, not a status
-        (lambda new, approved, margin: "Rejected" if approved is None or new < approved + margin else "Approved",),
+        (lambda new, approved, margin: "Approved" if new < approved else "Rejected",),  # crashes on None
+        (lambda new, approved, margin: "Approved" if approved is None or new < approved else "Rejected",),  # no margin
+        (lambda new, approved, margin: "Approved" if approved is None or new <= approved + margin else "Rejected",),
+        (lambda new, approved, margin: "Approved" if approved is None or new >= approved + margin else "Rejected",),
+        (lambda new, approved, margin: approved is None or new <= approved - margin,),  # a bool, not a status
+        (lambda new, approved, margin: "Rejected" if approved is None or new > approved - margin else "Approved",),
     ],
 )
 def approval_status(fn):
@@ -550,7 +553,7 @@ def approval_status(fn):
         except TypeError as error:
             if approved is None:
                 fail(f"approval_status({candidate}, None, {margin}) raised TypeError ({error}): when no version is "
-                     "approved yet (approved_auc is None) there is nothing to beat; handle that first.", APPROVAL_HINT)
+                     "approved yet (approved_cost is None) there is nothing to beat; handle that first.", APPROVAL_HINT)
             raise
         if isinstance(got, (bool, np.bool_)):
             fail(f"approval_status returned {got!r}: return the registry's status, the word 'Approved' or "
@@ -559,14 +562,18 @@ def approval_status(fn):
         if status == expected:
             continue
         if approved is None:
-            why = "when nothing is approved yet (approved_auc is None) the first model has nothing to beat: approve it"
+            why = "when nothing is approved yet (approved_cost is None) the first model has nothing to beat: approve it"
         elif expected == "Rejected" and candidate > approved:
-            why = (f"{candidate} beats {approved} by less than the margin {margin}: a gain within the noise is not worth "
-                   "a deployment, so reject it (compare with approved_auc + margin)")
+            why = (f"${candidate:,.2f} costs more than the approved ${approved:,.2f}: a cost is lower-is-better (not "
+                   "higher-is-better like an AUC), and the margin is subtracted from the approved cost, not added")
         elif expected == "Rejected":
-            why = f"{candidate} is worse than the approved {approved}: it must be rejected"
+            why = (f"${candidate:,.2f} saves less than the margin ${margin:,.2f} on ${approved:,.2f}: a saving within "
+                   "the noise is not worth a deployment, so reject it (compare with approved_cost - margin)")
+        elif candidate < approved:
+            why = (f"${candidate:,.2f} is at least the margin ${margin:,.2f} cheaper than ${approved:,.2f}: cheaper by "
+                   "the margin (or more) must be approved, <= not <; a cost is lower-is-better")
         else:
-            why = (f"{candidate} is at least {approved} + margin {margin}: better by the margin (or more) must be "
-                   "approved, >= not >")
+            why = (f"${candidate:,.2f} ties the approved ${approved:,.2f} with no margin asked: a tie does not make it "
+                   "worse, so approve it (<= not <)")
         fail(f"approval_status({candidate}, {approved}, {margin}) returned {got!r}, expected {expected!r}: {why}.",
              APPROVAL_HINT)

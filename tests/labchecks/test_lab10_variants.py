@@ -218,38 +218,40 @@ def test_monitoring_loop_names_missing_monitors_inputs_and_actions():
 # --- approve only if it beats the current model (retrain on drift) ----------------------------------------------
 
 
-def test_approval_status_accepts_ifs_a_ternary_a_difference_and_numpy():
-    def with_ifs(candidate_auc, approved_auc, margin):
-        if approved_auc is None:
+def test_approval_status_accepts_ifs_a_ternary_a_saving_and_numpy():
+    def with_ifs(candidate_cost, approved_cost, margin):
+        if approved_cost is None:
             return "Approved"
-        if candidate_auc >= approved_auc + margin:
+        if candidate_cost <= approved_cost - margin:
             return "Approved"
         return "Rejected"
 
-    def by_difference(new, current, margin):
-        better = current is None or new - current >= margin - 1e-12
-        return "Approved" if better else "Rejected"
+    def by_saving(new, current, margin):
+        cheaper = current is None or current - new >= margin - 1e-9
+        return "Approved" if cheaper else "Rejected"
 
     def with_numpy(new, current, margin):
-        baseline = -np.inf if current is None else np.float32(current) + np.float32(margin)
-        return ["Rejected", "Approved"][int(np.float32(new) >= baseline)]
+        ceiling = np.inf if current is None else np.float32(current) - np.float32(margin)
+        return ["Rejected", "Approved"][int(np.float32(new) <= ceiling)]
 
     accepts(check.approval_status, with_ifs)
-    accepts(check.approval_status, lambda n, a, m: "Approved" if a is None or n >= a + m else "Rejected")
-    accepts(check.approval_status, by_difference)
+    accepts(check.approval_status, lambda n, a, m: "Approved" if a is None or n <= a - m else "Rejected")
+    accepts(check.approval_status, by_saving)
     accepts(check.approval_status, with_numpy)
-    accepts(check.approval_status, lambda n, a, m: "approved" if a is None or n >= a + m else "rejected")  # any case
+    accepts(check.approval_status, lambda n, a, m: "approved" if a is None or n + m <= a else "rejected")  # any case
 
 
-def test_approval_status_names_the_first_model_the_margin_booleans_and_strict_comparison():
-    rejects(check.approval_status, lambda n, a, m: "Approved" if n > a else "Rejected",
+def test_approval_status_names_direction_first_model_margin_booleans_and_strict_comparison():
+    rejects(check.approval_status, lambda n, a, m: "Approved" if a is None or n >= a + m else "Rejected",
+            hint="lower-is-better")  # higher-is-better, as for an AUC
+    rejects(check.approval_status, lambda n, a, m: "Approved" if n <= a - m else "Rejected",
             hint="nothing to beat")  # crashes on None
-    rejects(check.approval_status, lambda n, a, m: "Rejected" if a is None or n < a + m else "Approved",
+    rejects(check.approval_status, lambda n, a, m: "Rejected" if a is None or n > a - m else "Approved",
             hint="the first model has nothing to beat")
-    rejects(check.approval_status, lambda n, a, m: "Approved" if a is None or n > a else "Rejected",
-            hint="less than the margin")
-    rejects(check.approval_status, lambda n, a, m: "Approved" if a is None or n >= a - m else "Rejected",
-            hint="less than the margin")  # the margin subtracted: a slightly worse model would pass
-    rejects(check.approval_status, lambda n, a, m: a is None or n >= a + m, hint="not True or False")
-    rejects(check.approval_status, lambda n, a, m: "Approved" if a is None or n > a + m else "Rejected",
-            hint=">= not >")
+    rejects(check.approval_status, lambda n, a, m: "Approved" if a is None or n < a else "Rejected",
+            hint="saves less than the margin")  # no margin
+    rejects(check.approval_status, lambda n, a, m: "Approved" if a is None or n <= a + m else "Rejected",
+            hint="subtracted from the approved cost, not added")  # a slightly dearer model would pass
+    rejects(check.approval_status, lambda n, a, m: a is None or n <= a - m, hint="not True or False")
+    rejects(check.approval_status, lambda n, a, m: "Approved" if a is None or n < a - m else "Rejected",
+            hint="<= not <")
