@@ -94,12 +94,7 @@ def figures_in_words(on: bool | None = True, shell=None) -> bool:
 
     plots.describe_figures(on)  # widgets that render their own PNG follow it too
     on = plots.figures_described()
-    if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return False
-        shell = get_ipython()
+    shell = _running_shell(shell)
     if shell is None:
         return False
     from matplotlib.figure import Figure
@@ -165,13 +160,19 @@ def show_exercise_errors_as_one_line(shell=None) -> bool:
     """
     from helpers.checks import CheckFailed
 
-    if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return False
-        shell = get_ipython()
+    shell = _running_shell(shell)
     if shell is None:
         return False
     shell.set_custom_exc((NotImplementedError, CheckFailed), _exercise_error_display)
     return True
+
+
+def _running_shell(shell=None):
+    """``shell`` when given, else the running IPython shell; None in plain Python or without IPython."""
+    if shell is not None:
+        return shell
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
