@@ -28,12 +28,12 @@ from helpers.platform import records
 from helpers.platform.backend import dispatches
 from helpers.platform.errors import FailedStatusError, StoppedError, TimeoutExceededError
 from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
+from helpers.platform.validation import RESOURCE_NAME
 from helpers.platform_home import jobs_root, private_dir
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 PRIVATE = "FlywheelLocal"  # bookkeeping in job.json that DescribeTrainingJob does not have
 _TIME_FIELDS = ("CreationTime", "TrainingStartTime", "TrainingEndTime", "LastModifiedTime")
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 #: Seconds two start times of one process may differ by (psutil's create_time, read in two processes).
 START_TIME_TOLERANCE = 1.0
@@ -79,7 +79,7 @@ def reserve_name(base_job_name: str) -> str:
 
 def check_base_name(base_job_name: str) -> str:
     candidate = base_job_name.replace("_", "-")
-    if not _NAME.match(candidate[:48] or "x"):
+    if not RESOURCE_NAME.match(candidate[:48] or "x"):
         raise ValueError(f"Invalid base_job_name {base_job_name!r}: use letters, digits and hyphens "
                          "(it must start with a letter or digit), e.g. 'churn-linear-learner'.")
     return candidate
@@ -93,7 +93,7 @@ def write_record(name: str, record: dict) -> None:
 
 def load_record(name: str) -> dict:
     """``job.json`` as stored (not reconciled): ValueError if there is none, CorruptRecord if unusable."""
-    if not isinstance(name, str) or not _NAME.match(name):  # e.g. "../x" from a hostile tuning record
+    if not isinstance(name, str) or not RESOURCE_NAME.match(name):  # e.g. "../x" from a hostile tuning record
         raise ValueError(f"{name!r} is not a training job name: 1 to 63 letters, digits and hyphens.")
     return records.read_named(jobs_root(), name, "job.json", JOB_SCHEMA, name_key="TrainingJobName",
                               kind="Training job", known_label="Recent jobs", none_yet="No jobs have run yet.")

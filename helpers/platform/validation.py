@@ -15,6 +15,9 @@ from pathlib import Path
 from helpers.platform.errors import InputDataError
 
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9.\-_]{1,64}$")
+#: What SageMaker accepts as the name of a job, endpoint, variant, pipeline or model package group: up to 63
+#: letters, digits and hyphens, starting and ending with a letter or digit.
+RESOURCE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 
 def load_hyperparameters(hyperparameters) -> dict:

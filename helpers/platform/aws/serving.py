@@ -26,10 +26,10 @@ from helpers.platform.backend import default_region
 from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform.serving.model_builder import ModelBuilder, default_name, job_name_of
 from helpers.platform.serving.registry import check_name
+from helpers.platform.validation import RESOURCE_NAME
 
 ROLE_PATTERN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/\S+$")
 INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9][a-z0-9\-]*\.[a-z0-9]+$")
-VARIANT_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 
 # ------------------------------------------------------------------------------------- clients
@@ -87,7 +87,7 @@ def check_count(count: Any) -> int:
 
 
 def check_variant(name: str) -> str:
-    if not isinstance(name, str) or not VARIANT_PATTERN.match(name):
+    if not isinstance(name, str) or not RESOURCE_NAME.match(name):
         raise ValueError(f"variant_name={name!r} is not valid: use 1-63 letters, digits and hyphens "
                          "(e.g. 'AllTraffic').")
     return name

@@ -8,13 +8,13 @@ Records survive a kernel restart; every read is checked against a schema, so a d
 
 from __future__ import annotations
 
-import re
 import warnings
 from datetime import datetime
 from pathlib import Path
 
 from helpers.platform import records
 from helpers.platform.records import LIST, OBJECT, STR, field
+from helpers.platform.validation import RESOURCE_NAME
 from helpers.platform_home import pipelines_root, private_dir
 
 PIPELINE_FILE = "pipeline.json"
@@ -23,7 +23,6 @@ STOP_FILE = "stop-requested"
 EXECUTIONS = "executions"
 CACHE = "cache"
 PRIVATE = "FlywheelLocal"
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 #: PipelineExecutionStatus and StepStatus values, as SageMaker spells them.
 EXECUTION_STATUSES = ("Executing", "Stopping", "Stopped", "Failed", "Succeeded")
@@ -62,7 +61,7 @@ CACHE_SCHEMA = {
 
 def check_name(name: str) -> str:
     """``name`` if it is a valid pipeline name, else a ValueError with the fix."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not RESOURCE_NAME.match(name):
         raise ValueError(f"Invalid pipeline name {name!r}: 1 to 63 letters, digits and hyphens, starting with a "
                          "letter or digit, e.g. 'churn-training'.")
     return name

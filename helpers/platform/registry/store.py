@@ -8,18 +8,17 @@ file is a :class:`~helpers.platform.records.CorruptRecord` naming the folder to 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from helpers.platform import records
 from helpers.platform.backend import LOCAL_ACCOUNT_ID, default_region
 from helpers.platform.records import INT, OBJECT, STR, field
+from helpers.platform.validation import RESOURCE_NAME
 from helpers.platform_home import model_registry_root, private_dir
 
 GROUP_FILE = "group.json"
 PACKAGE_FILE = "package.json"
 VERSIONS = "versions"
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 #: ModelApprovalStatus values, as SageMaker spells them.
 APPROVAL_STATUSES = ("PendingManualApproval", "Approved", "Rejected")
@@ -49,7 +48,7 @@ PACKAGE_SCHEMA = {
 
 def check_group_name(name: str) -> str:
     """``name`` if SageMaker would accept it as a model package group name, else a ValueError with the fix."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not RESOURCE_NAME.match(name):
         raise ValueError(f"Invalid model package group name {name!r}: 1 to 63 letters, digits and hyphens, "
                          "starting with a letter or digit, e.g. 'churn-models'.")
     return name

@@ -22,7 +22,6 @@ endpoint with a corrupt one is skipped by :func:`list_endpoints` with a warning 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -33,9 +32,9 @@ from helpers.platform.backend import default_region
 from helpers.platform.records import INT, LIST, NULL, NUMBER, OBJECT, STR, CorruptRecord, field
 from helpers.platform.serving import processes
 from helpers.platform.serving.errors import LOCAL_ACCOUNT
+from helpers.platform.validation import RESOURCE_NAME
 from helpers.platform_home import TRANSFORM_JOBS, endpoints_root, private_dir, store
 
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 #: What the readers of each file rely on; other keys are free.
 ENDPOINT_SCHEMA = {
@@ -76,7 +75,7 @@ def store_root() -> Path:
 
 
 def check_name(name: str, what: str = "endpoint") -> str:
-    if not isinstance(name, str) or not NAME_PATTERN.match(name) or len(name) > 63:
+    if not isinstance(name, str) or not RESOURCE_NAME.match(name) or len(name) > 63:
         raise ValueError(
             f"{what} name {name!r} is not valid: use 1-63 letters, digits and hyphens, starting and "
             f"ending with a letter or digit (e.g. 'churn-model-1').")
@@ -135,7 +134,7 @@ def write_record(name: str, record: dict) -> None:
 
 
 def names() -> list[str]:
-    return [name for name in records.folders_holding(endpoints_root(), "endpoint.json") if NAME_PATTERN.match(name)]
+    return [name for name in records.folders_holding(endpoints_root(), "endpoint.json") if RESOURCE_NAME.match(name)]
 
 
 def check_files(name: str) -> dict | None:
@@ -311,7 +310,7 @@ def stop_resource(resource: RunningResource) -> bool:
     An endpoint whose records are corrupt only has its server stopped (found by its command line, pid
     and start time): its folder is kept for the user to look at, and reported by ``cleanup``.
     """
-    if resource.kind == "endpoint" and NAME_PATTERN.match(resource.name) and endpoint_dir(resource.name).exists() \
+    if resource.kind == "endpoint" and RESOURCE_NAME.match(resource.name) and endpoint_dir(resource.name).exists() \
             and not is_corrupt(resource.name):
         return delete_endpoint(resource.name)
     for ref, _, _ in processes.find_servers(store_root()):

@@ -33,8 +33,9 @@ import psutil
 from helpers.platform.serving import errors
 from helpers.platform.serving.access import SECRET_HEADER, Guard, clip, store_secret
 from helpers.platform.serving.app import read_body
-from helpers.platform.serving.registry import NAME_PATTERN, EndpointNotFound, describe_endpoint, names, read_json
+from helpers.platform.serving.registry import EndpointNotFound, describe_endpoint, names, read_json
 from helpers.platform.serving.upstream import Pool, UpstreamError
+from helpers.platform.validation import RESOURCE_NAME
 from helpers.platform_home import endpoints_root, runtime_dir, write_atomic
 
 log = logging.getLogger("flywheel.runtime")
@@ -120,7 +121,7 @@ class RuntimeApp:
                 f"{scope['method']} {clip(path)} is not allowed: invocations are POST requests with a body.", 405))
             return
         name = path[len(_PREFIX):-len(_SUFFIX)]
-        state = self._lookup(name) if NAME_PATTERN.match(name) else None
+        state = self._lookup(name) if RESOURCE_NAME.match(name) else None
         if state is None or state.get("Status") != "InService":
             await _respond(send, *self._not_serving(name))
             return
@@ -160,7 +161,7 @@ class RuntimeApp:
 def _names(root: Path) -> list[str]:
     if not root.exists():
         return []
-    return sorted(p.name for p in root.iterdir() if NAME_PATTERN.match(p.name) and (p / "endpoint.json").exists())
+    return sorted(p.name for p in root.iterdir() if RESOURCE_NAME.match(p.name) and (p / "endpoint.json").exists())
 
 
 async def _respond(send, status, headers, body):
