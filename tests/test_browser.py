@@ -387,13 +387,16 @@ def rl_widget_notebook(course: Path) -> str:
 
 
 def measure_widget(page, box) -> dict:
-    """Scroll the widget to the top of the notebook, then measure it (a picture still loading is waited for)."""
+    """Scroll the widget to the top of the notebook, then measure it (a picture still loading or not yet laid
+    out is waited for, up to 15 s)."""
     box.evaluate("(b) => b.scrollIntoView({block: 'start'})")
     deadline = time.monotonic() + 15
     while True:
         found = box.evaluate(MEASURE_WIDGET)
         image = found["image"]
-        if (image and image["complete"] and image["naturalWidth"] > 0) or time.monotonic() > deadline:
+        # A redrawn picture is a new <img>: loaded (naturalWidth) a moment before it is laid out (width).
+        drawn = image and image["complete"] and image["naturalWidth"] > 0 and image["width"] > 0
+        if drawn or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
 
