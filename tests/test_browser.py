@@ -3,7 +3,9 @@
 Starts JupyterLab on 127.0.0.1 (a random token, free port) over a temporary copy of labs/ and
 solutions/, opens a lab and runs it all (it must stop at its first TODO), then runs the
 gradient-descent solution and moves its learning-rate slider (the plot must be redrawn), and shows
-notebook 09's widgets at 1280x800 (pictures at their own size, controls and picture on one screen).
+notebook 09's widgets at 1280x800 (pictures at their own size, controls and picture on one screen), and
+checks what a screen reader meets with describe_figures on (alt text, captions, the Mermaid diagram's title).
+One server and one browser for all (each start costs seconds of CPU).
 Screenshots go to test-artifacts/browser/. Needs /usr/bin/chromium; never runs `playwright install`.
 """
 
@@ -458,3 +460,59 @@ def test_rl_widgets_are_sharp_and_whole_at_1280x800(jupyterlab: str, course: Pat
         probe = " ".join(cells.nth(3).locator(".jp-OutputArea-output").all_inner_texts())
     assert re.search(r"pulls 1 axis 0\.0 10\.0", probe), f"after one pull the bandit's axis should span 0-10 pulls: {probe}"
     print(f"screenshots: {ARTIFACTS}/rl09-stepper-1280x800.png, {ARTIFACTS}/rl09-bandit-1280x800.png")
+
+
+# --- figures in words (describe_figures=True), as a screen reader meets them ------------------------
+
+DESCRIBE_CELLS = [
+    "from helpers.course.notebook import setup\nsetup('04_linear_regression_gd', describe_figures=True)",
+    "import matplotlib.pyplot as plt\n"
+    "plt.plot([0, 1, 2], [3.0, 1.0, 2.0], label='loss')\nplt.title('Loss by epoch')\nplt.legend()\nplt.show()",
+    "from helpers.architecture import Architecture\n"
+    "arch = Architecture(title='Fraud review')\n"
+    "arch.add_component('lake', 'Data lake', kind='data')\n"
+    "arch.add_component('training', 'Training job', kind='training')\n"
+    "arch.add_component('endpoint', 'Endpoint', kind='serving')\n"
+    "arch.add_component('monitor', 'Model Monitor', kind='monitoring')\n"
+    "arch.add_flow('lake', 'training', 'payments')\n"
+    "arch.add_flow('training', 'endpoint', 'model')\n"
+    "arch.add_flow('endpoint', 'monitor', 'traffic')\n"
+    "arch.decide('Threshold', 'flag scores >= 0.3', 'cheapest on validation')\n"
+    "from IPython.display import Markdown\n"
+    "Markdown('```mermaid\\n' + arch.to_mermaid() + '\\n```')",
+]
+
+
+
+
+def describe_figures_notebook(course: Path) -> str:
+    """A scratch notebook of DESCRIBE_CELLS in the course's copy, with the course's kernel (no kernel dialog)."""
+    kernel = nbformat.read(course / GD_SOLUTION, as_version=4).metadata.kernelspec
+    notebook_ = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in DESCRIBE_CELLS],
+                                         metadata={"kernelspec": kernel})
+    nbformat.write(notebook_, course / "figures_in_words.ipynb")
+    return "figures_in_words.ipynb"
+
+
+def test_a_screen_reader_gets_alt_text_and_words_for_a_figure_and_the_architecture(jupyterlab: str, course: Path,
+                                                                                   page):
+    """With describe_figures on, a figure is an <img> with alt text and a caption in words (JupyterLab's own
+    image renderer sets no alt), and the architecture's Mermaid diagram carries its title and description."""
+    path = describe_figures_notebook(course)
+    with screenshot_on_failure(page, "figures-in-words"):
+        open_notebook(page, jupyterlab, path)
+        menu(page, "Run", "Run All Cells")
+        cells = notebook(page).locator(".jp-CodeCell")
+        cells.nth(2).locator(".jp-OutputArea-output svg, .jp-OutputArea-output img").first.wait_for(timeout=90_000)
+        wait_until_run_finished(page)
+        screenshot(page, "figures-in-words")
+    figure = cells.nth(1).locator(".jp-OutputArea-output")
+    images = figure.locator("img")
+    assert images.count() == 1  # the picture once (the HTML), not the PNG again
+    assert images.first.get_attribute("alt") == "Figure: Loss by epoch. Described in words below."
+    assert images.first.evaluate("img => img.naturalWidth") > 100  # the PNG itself renders
+    caption = figure.locator("figcaption").inner_text()
+    assert 'line "loss": 3 points (0, 3), (1, 1), (2, 2)' in caption
+    diagram = cells.nth(2).locator(".jp-OutputArea-output figure")
+    assert diagram.locator("img").first.get_attribute("alt") == "Fraud review"
+    assert diagram.locator("figcaption").inner_text().startswith("4 components: Data lake (data);")
