@@ -1,7 +1,9 @@
 """Every exercise's variant suite accepts at least three valid styles and rejects a mistake by name.
 
-The suites are run once more in a child pytest that records each ``accepts`` / ``rejects`` call
-(``variant_harness.RECORD``); the count is what the suites actually did, not what their source says.
+The suites run in a child pytest that records each ``accepts`` / ``rejects`` call
+(``variant_harness.RECORD``); the count is what the suites actually did, not what their source says. In a
+session that collects this test, the suites run only here (conftest.py deselects them from the session),
+so a failing suite fails this test, which names the failing tests.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ def test_every_exercise_has_three_valid_styles_and_a_named_mistake(tmp_path: Pat
     suites = sorted(str(p.relative_to(ROOT)) for p in HERE.glob("test_lab[0-9][0-9]_variants.py"))
     env = {**os.environ, RECORD: str(record)}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly",
-         *suites],
+        [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-p", "no:xdist",
+         "-p", "no:randomly", *suites],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
-    assert run.returncode == 0, f"the variant suites fail:\n{run.stdout[-3000:]}"
+    failed = [line for line in run.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    assert run.returncode == 0, "the variant suites fail:\n" + "\n".join(failed or [run.stdout[-3000:]])
     calls = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
     # Only the course's labs: a test elsewhere (tests/test_checks.py) may have registered a LabChecks of its
     # own in this process, and the registry is global.
