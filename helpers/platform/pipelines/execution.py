@@ -236,7 +236,8 @@ class Run:
                 self.log(f"Step {step.name}: cache hit, reusing the outputs of "
                          f"{hit['SourcePipelineExecutionArn'].rpartition('/')[2]} (same arguments)")
                 return hit["Properties"]
-        properties = step.execute(arguments, RunInfo(self.pipeline_name, self.arn, key))
+        job_dir = store.executions_dir(self.pipeline_name) / self.execution_id / "steps" / step.name
+        properties = step.execute(arguments, RunInfo(self.pipeline_name, self.arn, key, job_dir))
         if caching:
             store.write_cache(self.pipeline_name, key, {"StepName": step.name, "Key": key, "CreationTime": now(),
                                                         "SourcePipelineExecutionArn": self.arn,

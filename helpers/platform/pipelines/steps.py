@@ -15,8 +15,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -29,6 +27,7 @@ from helpers.platform.pipelines import expressions
 from helpers.platform.pipelines.caching import CacheConfig
 from helpers.platform.pipelines.conditions import Condition
 from helpers.platform.pipelines.expressions import Properties, PropertyFile
+from helpers.platform.pipelines.processing import PREFIX, ScriptFailed, check_local_path, run_script
 from helpers.platform.registry import model_packages, store as registry_store
 from helpers.platform.session import Session
 from helpers.platform_home import private_dir
@@ -48,6 +47,7 @@ class RunInfo:
     pipeline_name: str
     execution_arn: str
     key: str
+    job_dir: Path  # the step's own folder in this execution (a processing job's /opt/ml tree, logs)
 
 
 class Step:
@@ -117,22 +117,84 @@ class Step:
 
 # ------------------------------------------------------------------------------------- processing
 
+def _given(value):
+    """None for an absent field (the SDK v3 shapes mark one with an ``Unassigned`` object)."""
+    return None if value is None or type(value).__name__ == "Unassigned" else value
+
+
+def _field(shape, key: str):
+    return _given(shape.get(key) if isinstance(shape, dict) else getattr(shape, key, None))
+
+
 @dataclass
 class ProcessingInput:
-    """An input of a processing step: ``source`` (s3:// URI, local path, or a run-time value)."""
+    """An input of a processing step: ``source`` (s3:// URI, local path, or a run-time value) copied to
+    ``destination`` (its LocalPath, under ``/opt/ml/processing/``; default ``/opt/ml/processing/input/<name>``).
 
-    source: object
+    The SDK v3 shape works too: ``ProcessingInput(input_name="raw", s3_input=ProcessingS3Input(s3_uri=...,
+    s3_data_type="S3Prefix", local_path="/opt/ml/processing/input"))`` (or ``sagemaker.core.shapes``' own).
+    """
+
+    source: object = None
     input_name: str | None = None
     destination: str | None = None
+    s3_input: object = None
+
+    def __post_init__(self):
+        if self.s3_input is not None:
+            self.source = self.source if self.source is not None else _field(self.s3_input, "s3_uri")
+            self.destination = self.destination or _field(self.s3_input, "local_path")
+        if self.source is None:
+            raise ValueError(f"ProcessingInput {self.input_name!r} needs a source: an s3:// URI, a local path or a "
+                             "parameter, e.g. ProcessingInput(source=input_data, destination='/opt/ml/processing/input').")
+        if self.destination is not None:
+            self.destination = check_local_path(self.destination, f"ProcessingInput {self.input_name!r} destination")
 
 
 @dataclass
 class ProcessingOutput:
-    """An output of a processing step; ``destination`` defaults to ``s3://<bucket>/<pipeline>/<step>/output/<name>``."""
+    """An output of a processing step: the script writes into ``source`` (its LocalPath, under
+    ``/opt/ml/processing/``; default ``/opt/ml/processing/output/<name>``), uploaded at the end of the job to
+    ``destination`` (default ``s3://<bucket>/<pipeline>/<step>/output/<name>``).
+
+    The SDK v3 shape works too: ``ProcessingOutput(output_name="train", s3_output=ProcessingS3Output(s3_uri=...,
+    s3_upload_mode="EndOfJob", local_path="/opt/ml/processing/train"))``.
+    """
 
     output_name: str
     destination: str | None = None
     source: str | None = None
+    s3_output: object = None
+
+    def __post_init__(self):
+        if self.s3_output is not None:
+            self.destination = self.destination or _field(self.s3_output, "s3_uri")
+            self.source = self.source or _field(self.s3_output, "local_path")
+        if self.source is not None:
+            self.source = check_local_path(self.source, f"ProcessingOutput {self.output_name!r} source")
+
+
+def _processing_input(item, index: int) -> ProcessingInput:
+    if isinstance(item, ProcessingInput):
+        found = item
+    elif hasattr(item, "s3_input") or isinstance(item, dict):  # sagemaker.core.shapes.ProcessingInput or a dict
+        found = ProcessingInput(input_name=_field(item, "input_name"), s3_input=_field(item, "s3_input"))
+    else:
+        raise ValueError(f"Processing input {item!r}: give ProcessingInput(source=..., destination=...) or a dict "
+                         "{name: source}.")
+    found.input_name = found.input_name or f"input-{index + 1}"
+    return found
+
+
+def _processing_output(item) -> ProcessingOutput:
+    if isinstance(item, ProcessingOutput):
+        return item
+    if isinstance(item, str):
+        return ProcessingOutput(output_name=item)
+    if hasattr(item, "s3_output") or isinstance(item, dict):  # sagemaker.core.shapes.ProcessingOutput or a dict
+        return ProcessingOutput(output_name=_field(item, "output_name"), s3_output=_field(item, "s3_output"))
+    raise ValueError(f"Processing output {item!r}: give an output name or ProcessingOutput(output_name=..., "
+                     "source='/opt/ml/processing/<folder>').")
 
 
 def _source_hash(code) -> str:
@@ -147,17 +209,27 @@ def _source_hash(code) -> str:
 
 
 class ProcessingStep(Step):
-    """Run a Python function (or a ``.py`` script) on inputs, writing outputs: data preparation, evaluation.
+    """Run a ``.py`` script (or, locally only, a Python function) on inputs, writing outputs: data
+    preparation, evaluation.
 
-    A function is called ``code(inputs, outputs, **job_arguments)`` with ``inputs`` and ``outputs`` mapping
-    names to local folders (``Path``); a script runs as ``python script.py *job_arguments`` with the folders
-    in ``PROCESSING_INPUT_<NAME>`` / ``PROCESSING_OUTPUT_<NAME>``. Each distinct set of arguments writes under
-    its own ``<hash>`` folder below the output's S3Uri, so a cached result is never overwritten by a run with
-    other inputs; the property ``ProcessingOutputConfig.Outputs["<name>"].S3Output.S3Uri`` is the folder used.
+    A script runs on SageMaker's processing contract: each input is copied to its LocalPath
+    (``ProcessingInput.destination``, default ``/opt/ml/processing/input/<name>``), the script writes into each
+    output's LocalPath (``ProcessingOutput.source``, default ``/opt/ml/processing/output/<name>``), and runs as
+    ``python3 script.py *job_arguments``. Locally the tree lives in the execution's folder and the script's
+    ``/opt/ml/processing`` literals point there (``helpers.platform.pipelines.processing`` says how and why), so
+    a script written for SageMaker runs unchanged.
+
+    A function is the local convenience SageMaker has no counterpart for (it runs only scripts in containers):
+    it is called ``code(inputs, outputs, **job_arguments)`` with ``inputs`` and ``outputs`` mapping names to
+    local folders (``Path``), and ``local_only`` is True, so the sagemaker backend refuses it.
+
+    Each distinct set of arguments writes under its own ``<hash>`` folder below the output's S3Uri, so a cached
+    result is never overwritten by a run with other inputs; the property
+    ``ProcessingOutputConfig.Outputs["<name>"].S3Output.S3Uri`` is the folder used.
 
     Args:
-        inputs: ``{"raw": uri_or_parameter}`` or ``[ProcessingInput(source=..., input_name="raw")]``.
-        outputs: ``["train", "test"]`` or ``[ProcessingOutput(output_name="train")]``.
+        inputs: ``{"raw": uri_or_parameter}`` or ``[ProcessingInput(source=..., destination="/opt/ml/processing/input")]``.
+        outputs: ``["train", "test"]`` or ``[ProcessingOutput(output_name="train", source="/opt/ml/processing/train")]``.
         job_arguments: keyword arguments of the function (values may be parameters), or a script's argv list.
         property_files: ``[PropertyFile(name="Evaluation", output_name="evaluation", path="evaluation.json")]``,
             JSON reports read later with ``JsonGet``.
@@ -175,7 +247,8 @@ class ProcessingStep(Step):
                              f"not {code!r}.")
         self.code = code
         self.inputs = self._inputs(inputs)
-        self.outputs = [o if isinstance(o, ProcessingOutput) else ProcessingOutput(output_name=o) for o in outputs or []]
+        self.outputs = [_processing_output(o) for o in outputs or []]
+        _check_unique(name, [i.input_name for i in self.inputs], [o.output_name for o in self.outputs])
         if callable(code) and job_arguments is not None and not isinstance(job_arguments, dict):
             raise ValueError(f"ProcessingStep {name!r}: a function takes job_arguments as a dict of keyword arguments.")
         self.job_arguments = job_arguments if job_arguments is not None else ({} if callable(code) else [])
@@ -191,11 +264,12 @@ class ProcessingStep(Step):
     def _inputs(inputs) -> list[ProcessingInput]:
         if isinstance(inputs, dict):
             return [ProcessingInput(source=source, input_name=name) for name, source in inputs.items()]
-        items = list(inputs or [])
-        for index, item in enumerate(items):
-            if item.input_name is None:
-                item.input_name = f"input-{index + 1}"
-        return items
+        return [_processing_input(item, index) for index, item in enumerate(inputs or [])]
+
+    @property
+    def local_only(self) -> bool:
+        """True for a function step: SageMaker runs scripts in containers, never a Python function of this kernel."""
+        return callable(self.code)
 
     def _destination(self, output: ProcessingOutput, pipeline_name: str) -> str:
         if output.destination:
@@ -219,12 +293,12 @@ class ProcessingStep(Step):
                                  "ContainerArguments": list(arguments)},
             "ProcessingInputs": [
                 {"InputName": i.input_name, "AppManaged": False,
-                 "S3Input": {"S3Uri": i.source, "LocalPath": i.destination or f"/opt/ml/processing/input/{i.input_name}",
+                 "S3Input": {"S3Uri": i.source, "LocalPath": i.destination or f"{PREFIX}/input/{i.input_name}",
                              "S3DataType": "S3Prefix", "S3InputMode": "File"}} for i in self.inputs],
             "ProcessingOutputConfig": {"Outputs": [
                 {"OutputName": o.output_name, "AppManaged": False,
                  "S3Output": {"S3Uri": self._destination(o, pipeline_name),
-                              "LocalPath": o.source or f"/opt/ml/processing/output/{o.output_name}",
+                              "LocalPath": o.source or f"{PREFIX}/output/{o.output_name}",
                               "S3UploadMode": "EndOfJob"}} for o in self.outputs]},
         }
 
@@ -246,22 +320,24 @@ class ProcessingStep(Step):
 
     def execute(self, arguments: dict, info: RunInfo) -> dict:
         started = now()
-        inputs = {i["InputName"]: _local_input(i["InputName"], i["S3Input"]["S3Uri"])
+        inputs = {i["InputName"]: (_local_input(i["InputName"], i["S3Input"]["S3Uri"]), i["S3Input"]["LocalPath"])
                   for i in arguments["ProcessingInputs"]}
         outputs_config = arguments["ProcessingOutputConfig"]["Outputs"]
         outputs = {}
         for output in outputs_config:
             uri = f"{output['S3Output']['S3Uri'].rstrip('/')}/{info.key[:16]}"
             output["S3Output"]["S3Uri"] = uri
-            folder = storage.s3_to_path(uri)
-            if folder.exists():
-                shutil.rmtree(folder)  # a rerun without caching starts from an empty folder
-            outputs[output["OutputName"]] = private_dir(folder)
+            outputs[output["OutputName"]] = (storage.s3_to_path(uri), output["S3Output"]["LocalPath"])
         argv = arguments["AppSpecification"]["ContainerArguments"]
         if callable(self.code):
-            self.code(inputs, outputs, **_keyword_arguments(argv))
+            folders = {name: _empty_folder(folder) for name, (folder, _) in outputs.items()}
+            self.code({name: path for name, (path, _) in inputs.items()}, folders, **_keyword_arguments(argv))
         else:
-            _run_script(Path(self.code), argv, inputs, outputs)
+            try:
+                run_script(info.job_dir, Path(self.code), argv, inputs, outputs, dict(os.environ))
+            except ScriptFailed as error:
+                raise StepFailed(str(error)) from None
+        folders = {name: folder for name, (folder, _) in outputs.items()}
         job_name = f"pipelines-{info.key[:12]}-{self.name}"[:63]
         return {
             "ProcessingJobName": job_name,
@@ -271,7 +347,7 @@ class ProcessingStep(Step):
             "ProcessingOutputConfig": {"Outputs": outputs_config},
             "AppSpecification": arguments["AppSpecification"],
             "ProcessingStartTime": started, "ProcessingEndTime": now(),
-            "PropertyFiles": {report.name: _read_report(self.name, report, outputs) for report in self.property_files},
+            "PropertyFiles": {report.name: _read_report(self.name, report, folders) for report in self.property_files},
         }
 
 
@@ -289,15 +365,18 @@ def _keyword_arguments(argv: list) -> dict:
     return {str(argv[i])[2:]: argv[i + 1] for i in range(0, len(argv) - 1, 2)}
 
 
-def _run_script(script: Path, argv: list, inputs: dict, outputs: dict) -> None:
-    env = dict(os.environ)
-    env.update({f"PROCESSING_INPUT_{k.upper()}": str(v) for k, v in inputs.items()})
-    env.update({f"PROCESSING_OUTPUT_{k.upper()}": str(v) for k, v in outputs.items()})
-    done = subprocess.run([sys.executable, str(script), *map(str, argv)], env=env, capture_output=True,
-                          text=True, cwd=script.parent)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        raise StepFailed(f"AlgorithmError: {script.name} exited with status {done.returncode}: {last}")
+def _empty_folder(folder: Path) -> Path:
+    if folder.exists():
+        shutil.rmtree(folder)  # a rerun without caching starts from an empty folder
+    return private_dir(folder)
+
+
+def _check_unique(step: str, input_names: list, output_names: list) -> None:
+    for kind, names in (("input", input_names), ("output", output_names)):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"ProcessingStep {step!r} names {kind} {', '.join(map(repr, twice))} twice: each "
+                             f"{kind} needs its own {kind}_name.")
 
 
 def _read_report(step: str, report: PropertyFile, outputs: dict) -> object:

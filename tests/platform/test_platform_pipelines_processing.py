@@ -1,0 +1,186 @@
+"""Processing scripts run on SageMaker's processing contract: scripts in the style of the public examples
+(census ``preprocessing.py``: argparse and ``os.path.join("/opt/ml/processing/input", ...)``; abalone
+``evaluation.py``: ``model.tar.gz`` extracted into the working directory, f-strings on a ``base_dir``) run
+unchanged; what the mapping cannot see fails with a reason that says so; LocalPaths outside the contract
+and duplicate names are refused; the SDK v3 ``s3_input``/``s3_output`` shapes are accepted."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from helpers.platform import Session, storage
+from helpers.platform.pipelines import (ConditionLessThanOrEqualTo, ConditionStep, FailStep, JsonGet, Pipeline,
+                                        ProcessingInput, ProcessingOutput, ProcessingStep, PropertyFile)
+from helpers.platform.pipelines.processing import rewrite_source
+
+PREPROCESS = '''
+import argparse
+import os
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--train-test-split-ratio", type=float, default=0.3)
+    args, _ = parser.parse_known_args()
+    input_data_path = os.path.join("/opt/ml/processing/input", "raw.csv")
+    rows = open(input_data_path).read().splitlines()
+    split = int(len(rows) * (1 - args.train_test_split_ratio))
+    base_dir = "/opt/ml/processing"
+    with open(f"{base_dir}/train/train.csv", "w") as out:
+        out.write("\\n".join(rows[:split]) + "\\n")
+    with open(os.path.join("/opt/ml/processing/test", "test.csv"), "w") as out:
+        out.write("\\n".join(rows[split:]) + "\\n")
+'''
+
+EVALUATE = '''
+import json
+import pathlib
+import tarfile
+
+if __name__ == "__main__":
+    model_path = f"/opt/ml/processing/model/model.tar.gz"
+    with tarfile.open(model_path) as tar:
+        tar.extractall(path=".")
+    model = json.load(open("model.json"))
+    test_path = "/opt/ml/processing/test/test.csv"
+    labels = [float(line.split(",")[0]) for line in open(test_path).read().splitlines()]
+    mse = sum((y - model["bias"]) ** 2 for y in labels) / len(labels)
+    report_dict = {"regression_metrics": {"mse": {"value": mse}}}
+    output_dir = "/opt/ml/processing/evaluation"
+    pathlib.Path(output_dir).mkdir(parents=True, exist_ok=True)
+    with open(f"{output_dir}/evaluation.json", "w") as f:
+        f.write(json.dumps(report_dict))
+'''
+
+
+@pytest.fixture
+def data(flywheel_home, tmp_path):
+    session = Session(region="us-east-1")
+    (tmp_path / "raw.csv").write_text("1,0.5\n3,1.5\n2,2.5\n4,3.5\n")
+    model = io.BytesIO()
+    with tarfile.open(fileobj=model, mode="w:gz") as tar:
+        body = json.dumps({"bias": 3.0}).encode()
+        member = tarfile.TarInfo("model.json")
+        member.size = len(body)
+        tar.addfile(member, io.BytesIO(body))
+    (tmp_path / "model.tar.gz").write_bytes(model.getvalue())
+    scripts = tmp_path / "code"
+    scripts.mkdir()
+    (scripts / "preprocessing.py").write_text(PREPROCESS)
+    (scripts / "evaluation.py").write_text(EVALUATE)
+    return {"raw": session.upload_data(tmp_path / "raw.csv", key_prefix="abalone/raw"),
+            "model": session.upload_data(tmp_path / "model.tar.gz", key_prefix="abalone/model"),
+            "scripts": scripts, "home": flywheel_home}
+
+
+def abalone(data, max_mse: float = 1.0) -> Pipeline:
+    prefix = "/opt/ml/processing"
+    process = ProcessingStep(
+        "Preprocess", code=str(data["scripts"] / "preprocessing.py"),
+        inputs=[ProcessingInput(source=data["raw"], destination=f"{prefix}/input")],
+        outputs=[ProcessingOutput(output_name="train", source=f"{prefix}/train"),
+                 ProcessingOutput(output_name="test", source=f"{prefix}/test")],
+        job_arguments=["--train-test-split-ratio", "0.5"])
+    report = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
+    evaluate = ProcessingStep(
+        "Evaluate", code=str(data["scripts"] / "evaluation.py"), property_files=[report],
+        inputs=[ProcessingInput(source=data["model"], destination=f"{prefix}/model"),
+                ProcessingInput(source=process.properties.ProcessingOutputConfig.Outputs["test"].S3Output.S3Uri,
+                                destination=f"{prefix}/test")],
+        outputs=[ProcessingOutput(output_name="evaluation", source=f"{prefix}/evaluation")])
+    mse = JsonGet(step_name=evaluate.name, property_file=report, json_path="regression_metrics.mse.value")
+    check = ConditionStep("CheckMse", conditions=[ConditionLessThanOrEqualTo(left=mse, right=max_mse)],
+                          else_steps=[FailStep("TooHigh", error_message="mse too high")])
+    pipeline = Pipeline("abalone", steps=[process, evaluate, check])
+    pipeline.upsert()
+    return pipeline
+
+
+def test_scripts_written_for_sagemaker_run_unchanged(data):
+    before = (data["scripts"] / "preprocessing.py").read_text()
+    execution = abalone(data).start(log=None)
+    assert execution.describe()["PipelineExecutionStatus"] == "Succeeded", execution.describe()
+    outputs = {o["OutputName"]: o["S3Output"]["S3Uri"]
+               for o in execution.result("Preprocess")["ProcessingOutputConfig"]["Outputs"]}
+    assert storage.s3_to_path(outputs["train"] + "/train.csv").read_text() == "1,0.5\n3,1.5\n"
+    assert storage.s3_to_path(outputs["test"] + "/test.csv").read_text() == "2,2.5\n4,3.5\n"
+    # labels 2 and 4 against a bias of 3: mse 1
+    assert execution.result("Evaluate")["PropertyFiles"]["EvaluationReport"] == {
+        "regression_metrics": {"mse": {"value": 1.0}}}
+    assert (data["scripts"] / "preprocessing.py").read_text() == before  # the user's script is never edited
+    job = next((data["home"] / "pipelines" / "abalone" / "executions").glob("*/steps/Evaluate"))
+    copy = (job / "opt/ml/processing/input/code/evaluation.py").read_text()
+    assert '"/opt/ml/processing' not in copy and str(job / "opt/ml/processing/model/model.tar.gz") in copy
+    assert (job / "work" / "model.json").is_file()  # extractall(path=".") lands in the job's working folder
+    assert not (data["scripts"] / "model.json").exists()
+
+
+def test_a_path_the_mapping_cannot_see_fails_with_the_reason_and_uploads_nothing(data):
+    script = data["scripts"] / "pieces.py"
+    script.write_text('import os\nbase = "/opt/ml" + "/processing"\nopen(os.path.join(base, "input", "raw.csv"))\n')
+    step = ProcessingStep("Pieces", code=str(script), inputs=[ProcessingInput(source=data["raw"], destination=
+                                                                               "/opt/ml/processing/input")],
+                          outputs=["out"])
+    pipeline = Pipeline("pieces", steps=[step])
+    pipeline.upsert()
+    reason = pipeline.start(log=None).describe()["FailureReason"]
+    assert reason.startswith("Step 'Pieces' failed: AlgorithmError: pieces.py exited with status 1: "
+                             "FileNotFoundError: ")
+    assert "/opt/ml/processing/input/raw.csv" in reason and "only string literals" in reason
+    default_bucket = Session(region="us-east-1").default_bucket()
+    assert not storage.s3_to_path(f"s3://{default_bucket}/pieces/Pieces/output/out").exists()
+
+
+def test_local_paths_outside_the_contract_and_duplicate_names_are_refused(data):
+    with pytest.raises(ValueError, match="'train' source '/tmp/train' must be a folder under /opt/ml/processing/"):
+        ProcessingOutput(output_name="train", source="/tmp/train")
+    with pytest.raises(ValueError, match="destination '/opt/ml/processing/input/code' must be a folder under"):
+        ProcessingInput(source=data["raw"], input_name="raw", destination="/opt/ml/processing/input/code")
+    with pytest.raises(ValueError, match="names output 'train' twice"):
+        ProcessingStep("Twice", code=str(data["scripts"] / "preprocessing.py"), outputs=["train", "train"])
+    with pytest.raises(ValueError, match="needs a source"):
+        ProcessingInput(input_name="raw")
+
+
+def test_the_sdk_v3_input_and_output_shapes_are_accepted(data):
+    unassigned = type("Unassigned", (), {})()  # how sagemaker.core.shapes marks an absent field
+    step = ProcessingStep(
+        "Preprocess", code=str(data["scripts"] / "preprocessing.py"),
+        inputs=[SimpleNamespace(input_name="raw", s3_input=SimpleNamespace(
+            s3_uri=data["raw"], s3_data_type="S3Prefix", local_path="/opt/ml/processing/input")),
+                SimpleNamespace(input_name="extra", s3_input=SimpleNamespace(s3_uri=data["model"],
+                                                                             local_path=unassigned))],
+        outputs=[ProcessingOutput(output_name="train", s3_output=SimpleNamespace(
+            s3_uri="s3://bucket/abalone/train", s3_upload_mode="EndOfJob", local_path="/opt/ml/processing/train")),
+                 {"output_name": "test", "s3_output": {"s3_uri": "s3://bucket/abalone/test",
+                                                       "local_path": "/opt/ml/processing/test"}}])
+    arguments = step.to_request("abalone")["Arguments"]
+    assert [(i["InputName"], i["S3Input"]["S3Uri"], i["S3Input"]["LocalPath"])
+            for i in arguments["ProcessingInputs"]] == [
+        ("raw", data["raw"], "/opt/ml/processing/input"),
+        ("extra", data["model"], "/opt/ml/processing/input/extra")]
+    assert [(o["OutputName"], o["S3Output"]["S3Uri"], o["S3Output"]["LocalPath"])
+            for o in arguments["ProcessingOutputConfig"]["Outputs"]] == [
+        ("train", "s3://bucket/abalone/train", "/opt/ml/processing/train"),
+        ("test", "s3://bucket/abalone/test", "/opt/ml/processing/test")]
+    assert step.local_only is False
+    assert ProcessingStep("Function", code=test_the_sdk_v3_input_and_output_shapes_are_accepted).local_only is True
+
+
+def test_only_string_literals_are_rewritten(tmp_path):
+    source = ('# reads /opt/ml/processing/input\n'
+              'BASE = "/opt/ml/processing"  # /opt/ml/processing stays in comments\n'
+              "TEXT = '''first line\n/opt/ml/processing/train'''\n"
+              'path = f"/opt/ml/processing/{BASE}/x"; raw = rb"/opt/ml/processing"\n')
+    rewritten = rewrite_source(source, Path("/jobs/1/opt/ml/processing"))
+    assert rewritten == ('# reads /opt/ml/processing/input\n'
+                         'BASE = "/jobs/1/opt/ml/processing"  # /opt/ml/processing stays in comments\n'
+                         "TEXT = '''first line\n/jobs/1/opt/ml/processing/train'''\n"
+                         'path = f"/jobs/1/opt/ml/processing/{BASE}/x"; raw = rb"/jobs/1/opt/ml/processing"\n')
+    with pytest.raises(ValueError, match="quote, backslash or brace"):
+        rewrite_source(source, tmp_path / "we{ird}")
