@@ -20,10 +20,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from helpers.algorithms.errors import HyperparameterError as RefusedHyperparameters
 from helpers.platform import builtins, jobs, opt_ml, records, runner, storage, validation
 from helpers.platform.backend import Twin
 from helpers.platform.configs import Compute, InputData, OutputDataConfig, SourceCode, StoppingCondition
-from helpers.platform.errors import InputDataError
+from helpers.platform.errors import HyperparameterError, InputDataError
 from helpers.platform.metrics import normalise
 from helpers.platform.session import Session
 from helpers.platform.validation import load_hyperparameters
@@ -184,7 +185,12 @@ class ModelTrainer(Twin):
         when ``logs=True``; raise ``FailedStatusError`` (with ``.description``) if it fails.
         ``dry_run=True`` only validates. Returns None, as the SDK does: the job is
         ``trainer.latest_training_job`` (``_latest_training_job`` in the SDK)."""
-        job = self.start_job(input_data_config, dry_run=dry_run)
+        try:
+            job = self.start_job(input_data_config, dry_run=dry_run)
+        except HyperparameterError as error:  # the job exists and failed, as on SageMaker
+            if error.description:
+                self._latest_training_job = jobs.TrainingJob(error.description["TrainingJobName"])
+            raise
         if job is None:
             return None
         self._latest_training_job = job
@@ -223,15 +229,23 @@ class ModelTrainer(Twin):
         """Validate, prepare and launch one job without waiting; returns its TrainingJob.
 
         ``hyperparameters`` override the trainer's for this job only (how a tuner launches trials).
+        Hyperparameters a built-in algorithm refuses make a job that fails at once, as SageMaker's does
+        minutes later, and raise ``HyperparameterError`` (a ``FailedStatusError`` with that job's
+        description; with ``dry_run``, no job and an empty description).
         """
         channels = self.channels(input_data_config)
         values = dict(self.hyperparameters)
         values.update(hyperparameters or {})
         string_hps = {str(k): opt_ml.safe_serialize(v) for k, v in values.items()}
-        algorithm = None
+        algorithm = refused = None
         if self._algorithm is not None:
             algorithm = builtins.load(self._algorithm)
-            algorithm.validate_hyperparameters(string_hps)  # HyperparameterError before any job exists
+            try:
+                algorithm.validate_hyperparameters(string_hps)
+            except RefusedHyperparameters as exc:
+                if dry_run:
+                    raise HyperparameterError(str(exc)) from None
+                refused = str(exc)
             validation.check_algorithm_channels(self._algorithm, algorithm, [c.channel_name for c in channels])
         sources = self._resolve_sources(channels)
         if dry_run:
@@ -298,6 +312,9 @@ class ModelTrainer(Twin):
         run = runner.LocalRun(name, record, command, env, cwd, tree.model_dir, tree.output_data_dir,
                               tree.failure_file, metric_definitions, label=self._algorithm or "training")
         run.transition("Starting")
+        if refused is not None:  # the check SageMaker's container makes once started, made without starting
+            run.fail(f"ClientError: {refused}")
+            raise HyperparameterError(refused, jobs.TrainingJob(name).describe())
         try:
             run.transition("Downloading")
             self._materialise(tree, string_hps, sources, by_name)

@@ -371,10 +371,13 @@ def fake_trainer(**hyperparameters) -> ModelTrainer:
     ({"epochs": 500}, "from 1 to 50"),
 ])
 def test_bad_hyperparameters_fail_before_any_job_starts(workspace, hyperparameters, words):
-    with pytest.raises(HyperparameterError, match=words):
+    with pytest.raises(HyperparameterError, match=words) as info:
         fake_trainer(**hyperparameters).train(input_data_config=train_channel(workspace["train"]))
-    assert list_training_jobs() == []
-    assert not jobs.jobs_root().exists() or not any(jobs.jobs_root().iterdir())
+    # The job exists and failed with SageMaker's ClientError, but never started: no process, no log.
+    (summary,) = list_training_jobs()
+    assert summary["TrainingJobStatus"] == "Failed"
+    assert describe_training_job(summary["TrainingJobName"])["FailureReason"] == f"ClientError: {info.value}"
+    assert not (jobs.job_dir(summary["TrainingJobName"]) / "logs.txt").exists()
 
 
 def test_missing_unknown_and_empty_channels_fail_before_any_job(workspace):

@@ -12,10 +12,11 @@ tests run it against moto.
 
 from __future__ import annotations
 
+from helpers.algorithms.errors import HyperparameterError as RefusedHyperparameters
 from helpers.platform import builtins
 from helpers.platform.aws.sdk import client, sdk_session, to_sdk
 from helpers.platform.backend import default_region
-from helpers.platform.errors import FailedStatusError
+from helpers.platform.errors import FailedStatusError, HyperparameterError
 from helpers.platform.metrics import normalise
 from helpers.platform.validation import check_algorithm_channels, load_hyperparameters, merge_channels
 
@@ -141,7 +142,10 @@ class SageMakerModelTrainer:
             return  # not implemented locally: SageMaker will validate
         from helpers.platform.opt_ml import safe_serialize
 
-        algorithm.validate_hyperparameters({k: safe_serialize(v) for k, v in self.hyperparameters.items()})
+        try:
+            algorithm.validate_hyperparameters({k: safe_serialize(v) for k, v in self.hyperparameters.items()})
+        except RefusedHyperparameters as exc:  # a FailedStatusError, as SageMaker's failed job; none was sent
+            raise HyperparameterError(str(exc)) from None
         check_algorithm_channels(self._algorithm, algorithm, [c.channel_name for c in channels])
 
     def train(self, input_data_config=None, wait: bool = True, logs: bool = True, dry_run: bool = False):
