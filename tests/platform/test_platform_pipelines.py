@@ -350,15 +350,43 @@ def counted(inputs, outputs):
     (outputs["out"] / "done.txt").write_text("ok")
 
 
-def test_an_expired_cache_entry_is_not_used(workspace):
-    fresh = ProcessingStep("Count", code=counted, outputs=["out"],
-                           cache_config=CacheConfig(enable_caching=True, expire_after="PT0S"))
-    pipeline = Pipeline("expiring", steps=[fresh])
+def test_an_expired_cache_entry_is_a_miss_and_is_pruned_when_the_pipeline_runs(workspace, monkeypatch):
+    from helpers.platform.pipelines import caching
+
+    clock = {"now": caching.wall_clock()}
+    monkeypatch.setattr(caching, "wall_clock", lambda: clock["now"])
+    hourly = ProcessingStep("Count", code=counted, outputs=["out"],
+                            cache_config=CacheConfig(enable_caching=True, expire_after="PT1H"))
+    forever = ProcessingStep("Keep", code=counted, outputs=["out"], cache_config=CacheConfig(enable_caching=True))
+    pipeline = Pipeline("expiring", steps=[hourly, forever])
     pipeline.upsert()
-    pipeline.start(log=None)
+    cache = workspace["home"] / "pipelines" / "expiring" / "cache"
+    first = pipeline.start(log=None)
+    assert CALLS == ["counted", "counted"] and len(list(cache.glob("*.json"))) == 2
+    clock["now"] += 3599  # just inside the hour: both hit
     second = pipeline.start(log=None)
-    assert "CacheHitResult" not in second.list_steps()[0]
-    assert CALLS == ["counted", "counted"]
+    assert all(s["CacheHitResult"] == {"SourcePipelineExecutionArn": first.arn} for s in second.list_steps())
+    clock["now"] += 2  # past it: Count's entry is pruned before the run and the step runs again; Keep's stays
+    messages: list[str] = []
+    third = pipeline.start(log=messages.append)
+    assert "Step cache: removed 1 entry older than their step's expire_after" in messages
+    by_name = {s["StepName"]: s for s in third.list_steps()}
+    assert "CacheHitResult" not in by_name["Count"] and "CacheHitResult" in by_name["Keep"]
+    assert CALLS == ["counted", "counted", "counted"]
+    entries = {json.loads(p.read_text())["StepName"]: json.loads(p.read_text()) for p in cache.glob("*.json")}
+    assert entries["Count"]["SourcePipelineExecutionArn"] == third.arn  # the fresh entry replaced the pruned one
+    assert entries["Keep"]["SourcePipelineExecutionArn"] == first.arn
+
+
+def test_cache_durations_are_iso_8601():
+    from helpers.platform.pipelines.caching import duration_seconds
+
+    assert duration_seconds("PT1H") == 3600 and duration_seconds("P30D") == 30 * 86400
+    assert duration_seconds("p1dt12h") == 36 * 3600  # lower case, as the SDK's own example 'p30d'
+    assert duration_seconds("PT0.5S") == 0.5
+    for bad in ("30D", "P", "PT", "P1H", "1 hour", "", None, 3600):
+        with pytest.raises(ValueError, match="is not an ISO 8601 duration: write e.g. 'PT1H'"):
+            CacheConfig(enable_caching=True, expire_after=bad) if bad is not None else duration_seconds(bad)
 
 
 def stop_running(inputs, outputs):

@@ -1,8 +1,10 @@
 """Step caching, as SageMaker's ``CacheConfig(enable_caching=True, expire_after="PT1H")``.
 
-A cacheable step (processing, training) whose resolved arguments (and code) match a previous
-successful run of the same step in the same pipeline, newer than ``expire_after``, is not run again:
-the execution reuses that run's properties and outputs and says so (``CacheHitResult``).
+A cacheable step (processing, training, transform, tuning) whose resolved arguments (and code) match a
+previous successful run of the same step in the same pipeline, newer than ``expire_after``, is not run
+again: the execution reuses that run's properties and outputs and says so (``CacheHitResult``). An entry
+older than its step's ``expire_after`` is a miss, and is removed when the pipeline next runs (the data the
+step wrote stays, as with ``Pipeline.delete``); without ``expire_after`` an entry never expires.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass
+from datetime import datetime
 
 _DURATION = re.compile(r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
-                       r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+                       r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE)
+# Case-insensitive, as the SDK's own example 'p30d' is.
 _SECONDS = (365 * 86400, 30 * 86400, 7 * 86400, 86400, 3600, 60, 1)
 
 
@@ -47,7 +52,21 @@ class CacheConfig:
         return entry
 
     def max_age(self) -> float | None:
+        """Seconds an entry stays usable; None: forever."""
         return None if self.expire_after is None else duration_seconds(self.expire_after)
+
+    def expired(self, created: object, at: float) -> bool:
+        """Whether an entry written at ``created`` (a datetime; anything else counts as expired) is too old at
+        ``at`` (seconds since the epoch)."""
+        max_age = self.max_age()
+        if max_age is None:
+            return False
+        return not isinstance(created, datetime) or at - created.timestamp() > max_age
+
+
+def wall_clock() -> float:
+    """Seconds since the epoch (a function of its own so tests can move time instead of waiting)."""
+    return time.time()
 
 
 def cache_key(step_name: str, step_type: str, arguments: dict, code: str) -> str:

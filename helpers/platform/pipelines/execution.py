@@ -12,11 +12,13 @@ from __future__ import annotations
 import copy
 import os
 import time
+from datetime import datetime, timezone
 from typing import Callable
 
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.jobs import now, parse_time, process_alive, process_started
 from helpers.platform.pipelines import expressions, graph, store
+from helpers.platform.pipelines import caching
 from helpers.platform.pipelines.caching import cache_key
 from helpers.platform.pipelines.expressions import Context
 from helpers.platform.pipelines.steps import ConditionStep, FailStep, RunInfo, Step, StepFailed
@@ -228,8 +230,8 @@ class Run:
             return {"Outcome": str(step.evaluate(self.context))}
         arguments = expressions.resolve(step.arguments(self.pipeline_name), self.context)
         key = cache_key(step.name, step.step_type, arguments, step.code_identity())
-        caching = step.cache_config is not None and step.cache_config.enable_caching
-        if caching:
+        use_cache = step.cache_config is not None and step.cache_config.enable_caching
+        if use_cache:
             hit = self._cached(step, key)
             if hit is not None:
                 entry["CacheHitResult"] = {"SourcePipelineExecutionArn": hit["SourcePipelineExecutionArn"]}
@@ -238,8 +240,9 @@ class Run:
                 return hit["Properties"]
         job_dir = store.executions_dir(self.pipeline_name) / self.execution_id / "steps" / step.name
         properties = step.execute(arguments, RunInfo(self.pipeline_name, self.arn, key, job_dir))
-        if caching:
-            store.write_cache(self.pipeline_name, key, {"StepName": step.name, "Key": key, "CreationTime": now(),
+        if use_cache:
+            created = datetime.fromtimestamp(caching.wall_clock(), timezone.utc).isoformat()
+            store.write_cache(self.pipeline_name, key, {"StepName": step.name, "Key": key, "CreationTime": created,
                                                         "SourcePipelineExecutionArn": self.arn,
                                                         "Properties": properties})
         return properties
@@ -248,11 +251,27 @@ class Run:
         entry = store.read_cache(self.pipeline_name, key)
         if entry is None or not step.outputs_exist(entry["Properties"]):
             return None
-        max_age = step.cache_config.max_age()
-        created = parse_time(entry["CreationTime"])
-        if max_age is not None and (not hasattr(created, "timestamp") or time.time() - created.timestamp() > max_age):
+        if step.cache_config.expired(parse_time(entry["CreationTime"]), caching.wall_clock()):
             return None
         return entry
+
+
+def prune_cache(pipeline_name: str, steps: list[Step]) -> int:
+    """Remove the cache entries older than their step's ``expire_after``; returns how many went.
+
+    Entries of steps without ``expire_after``, or no longer in the pipeline, stay (they never expire; a later
+    definition may use them again).
+    """
+    configs = {step.name: step.cache_config for step, _ in graph.all_steps(steps)
+               if step.cache_config is not None and step.cache_config.expire_after is not None}
+    at = caching.wall_clock()
+    removed = 0
+    for entry in store.cache_entries(pipeline_name):
+        config = configs.get(entry["StepName"])
+        if config is not None and config.expired(parse_time(entry["CreationTime"]), at):
+            store.remove_cache(pipeline_name, entry["Key"])
+            removed += 1
+    return removed
 
 
 def _reason(error: BaseException) -> str:
@@ -278,6 +297,9 @@ def start(pipeline_name: str, pipeline_arn: str, steps: list[Step], parameters: 
     run = Run(pipeline_name, execution_id, record, parameters, log)
     run.save()
     log(f"Pipeline execution {execution_id} started")
+    pruned = prune_cache(pipeline_name, steps)
+    if pruned:
+        log(f"Step cache: removed {pruned} entr{'y' if pruned == 1 else 'ies'} older than their step's expire_after")
     try:
         if run.run_steps(steps):
             run.finish("Succeeded")

@@ -156,6 +156,17 @@ def write_cache(pipeline: str, key: str, entry: dict) -> None:
     records.write_record(folder / f"{key}.json", entry, prefix=".cache-")
 
 
+def cache_entries(pipeline: str) -> list[dict]:
+    """Every readable cache entry of ``pipeline`` (a damaged one is warned about and skipped)."""
+    folder = pipeline_dir(pipeline) / CACHE
+    keys = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    return [entry for entry in (read_cache(pipeline, key) for key in keys) if entry is not None]
+
+
+def remove_cache(pipeline: str, key: str) -> None:
+    cache_path(pipeline, key).unlink(missing_ok=True)
+
+
 def corrupt_records() -> list[records.CorruptRecord]:
     """Every pipeline or execution record that cannot be read (for ``cleanup`` and the doctor)."""
     found = records.corrupt_among(pipeline_names(), read_pipeline)
