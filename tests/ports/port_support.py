@@ -1,0 +1,163 @@
+"""Run a public SageMaker example notebook's code cells on the local platform, with a declared list of
+textual changes, so the difference from the published notebook is visible and counted.
+
+A port is the notebook's code cells, stored as they were published in ``data/<name>.py`` (percent
+format: one ``# %% cell N`` line before each cell, N its index in the .ipynb), plus a list of ``Change``
+objects. Each change replaces text that must occur in the cells exactly ``count`` times, so a change
+that no longer matches (the stored source was edited, or a substitution went stale) fails loudly
+instead of silently running different code. The kinds say why the text differs:
+
+- ``import``: an SDK import becomes its ``helpers.platform`` name (the one change the kit promises);
+- ``data``: where data comes from (a download becomes local data of the same shape and format);
+- ``smoke``: a size shrunk so the port runs in seconds (epochs, rows, instance counts);
+- ``shell``: a notebook shell or magic line (``!pip install``, ``%matplotlib``) with no meaning in a script;
+- ``workaround``: anything else. Each names the issue item whose fix will remove it; the totals are
+  printed by test_workarounds_are_counted_and_listed and listed in README.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+KINDS = ("import", "data", "smoke", "shell", "workaround")
+CELL_MARK = re.compile(r"^# %% cell (\d+)$", re.MULTILINE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """Replace ``old`` by ``new`` (``old`` must occur exactly ``count`` times in the stored cells).
+
+    ``why`` is required for a workaround: the issue item (e.g. "issue 21 item 1") whose fix removes it.
+    """
+
+    kind: str
+    old: str
+    new: str
+    why: str = ""
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Change kind {self.kind!r} is not one of {KINDS}")
+        if self.kind == "workaround" and not self.why:
+            raise ValueError(f"the workaround replacing {self.old[:40]!r} must say which issue item removes it")
+
+
+@dataclasses.dataclass(frozen=True)
+class Port:
+    """One public notebook: where it was published and how this copy differs from it."""
+
+    name: str
+    repo: str
+    path: str
+    commit: str
+    changes: tuple[Change, ...]
+    smoke: str  # what the smoke sizes are, in words
+
+    @property
+    def cells_file(self) -> Path:
+        return DATA / f"{self.name}.py"
+
+    def cells(self) -> dict[int, str]:
+        """The stored code cells, by their index in the published .ipynb."""
+        text = self.cells_file.read_text(encoding="utf-8")
+        marks = list(CELL_MARK.finditer(text))
+        if not marks:
+            raise ValueError(f"{self.cells_file} has no '# %% cell N' line")
+        ends = [m.start() for m in marks[1:]] + [len(text)]
+        return {int(m.group(1)): text[m.end():end].strip("\n") + "\n" for m, end in zip(marks, ends)}
+
+    def source(self) -> str:
+        return "".join(f"# %% cell {i}\n{cell}" for i, cell in self.cells().items())
+
+    def script(self) -> str:
+        """The stored cells with every change applied; refuses a change whose text does not match."""
+        text = self.source()
+        for change in self.changes:
+            found = text.count(change.old)
+            if found != change.count:
+                raise AssertionError(
+                    f"{self.name}: the {change.kind} change of {change.old[:60]!r} expects {change.count} "
+                    f"occurrence(s) in {self.cells_file.name}, found {found}: update the change or the cells")
+            text = text.replace(change.old, change.new)
+        return text
+
+    def count(self, kind: str) -> int:
+        return sum(c.count for c in self.changes if c.kind == kind)
+
+    def workarounds(self) -> list[Change]:
+        return [c for c in self.changes if c.kind == "workaround"]
+
+
+def run(port: Port, workdir: Path, env: dict | None = None) -> dict:
+    """Execute the port's script in a fresh namespace with ``workdir`` as the current folder (where
+    the notebook's relative paths land) and ``PORT_DATA`` set to ``workdir``; returns the namespace."""
+    namespace: dict = {"__name__": f"port_{port.name}"}
+    code = compile(port.script(), f"<port {port.name}>", "exec")
+    with pytest.MonkeyPatch.context() as patch, contextlib.chdir(workdir):
+        patch.setenv("PORT_DATA", str(workdir))
+        for key, value in (env or {}).items():
+            patch.setenv(key, value)
+        exec(code, namespace)  # noqa: S102 - the port's own stored cells, by design
+    return namespace
+
+
+def xfail_until(reason: str):
+    """Mark a port blocked on a colleague's feature: it must fail now, and XPASS fails the run when
+    the feature lands, so the mark gets removed."""
+    return pytest.mark.xfail(strict=True, reason=f"needs {reason}")
+
+
+# --- local data of the same shape and format as the notebooks' downloads (seeded, tiny) -------------
+
+CHURN_FEATURES = 69  # the churn notebooks' one-hot encoded table: label first, then 69 columns
+
+
+def churn_table(rows: int, seed: int = 0):
+    """A churn-like table: column 0 the 0/1 label, then ``CHURN_FEATURES`` numeric columns; shape
+    (rows, 1 + CHURN_FEATURES), float64."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, CHURN_FEATURES))
+    y = (x[:, 0] - 0.5 * x[:, 1] + 0.3 * rng.normal(size=rows) > 0).astype(float)
+    return np.column_stack([y, x])
+
+
+def write_churn_validation(path: str | os.PathLike, rows: int = 30) -> Path:
+    """``validation.csv`` as the churn notebooks store it: no header, label first."""
+    import numpy as np
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savetxt(path, churn_table(rows, seed=1), delimiter=",", fmt="%.6g")
+    return path
+
+
+def write_xgboost_pickle_model(path: str | os.PathLike, rounds: int = 5) -> Path:
+    """A ``model.tar.gz`` holding ``xgboost-model``, a pickled Booster trained on ``churn_table``:
+    the format SageMaker's XGBoost 0.90 container writes (and the examples ship)."""
+    import io
+    import pickle
+    import tarfile
+
+    import xgboost
+
+    table = churn_table(200)
+    booster = xgboost.train({"objective": "binary:logistic", "max_depth": 2},
+                            xgboost.DMatrix(table[:, 1:], label=table[:, 0]), num_boost_round=rounds)
+    payload = pickle.dumps(booster)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo("xgboost-model")
+        info.size = len(payload)
+        tar.addfile(info, io.BytesIO(payload))
+    return path
