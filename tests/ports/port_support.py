@@ -161,3 +161,57 @@ def write_xgboost_pickle_model(path: str | os.PathLike, rounds: int = 5) -> Path
         info.size = len(payload)
         tar.addfile(info, io.BytesIO(payload))
     return path
+
+
+def mnist_sets(n_train: int = 200, n_valid: int = 50, n_test: int = 50, seed: int = 0):
+    """MNIST as ``mnist.pkl.gz`` holds it: three (images, labels) pairs, images float32 (n, 784) in
+    [0, 1] (28x28 pixels, row by row), labels int64 (n,) in 0..9. Ten noisy class prototypes, so
+    clusters and classifiers have something to find."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    prototypes = (rng.random((10, 784)) < 0.2).astype(np.float32)
+
+    def one(n: int):
+        labels = rng.integers(0, 10, size=n).astype(np.int64)
+        noise = rng.normal(scale=0.15, size=(n, 784)).astype(np.float32)
+        return np.clip(prototypes[labels] + noise, 0, 1).astype(np.float32), labels
+
+    return one(n_train), one(n_valid), one(n_test)
+
+
+def write_mnist_pkl_gz(path: str | os.PathLike = "mnist.pkl.gz", **sizes) -> Path:
+    """Write ``mnist_sets(**sizes)`` where the notebooks download ``mnist.pkl.gz`` (gzip of a pickle)."""
+    import gzip
+    import pickle
+
+    path = Path(path)
+    with gzip.open(path, "wb") as f:
+        pickle.dump(mnist_sets(**sizes), f)
+    return path
+
+
+# --- changes every SDK v2 notebook needs ------------------------------------------------------------
+
+V2 = "SDK v2 API, removed in SDK v3 (the installed sagemaker 3.27 fails the same way on AWS); not in issue 21"
+
+
+def v2_imports(count_import_sagemaker: int, get_execution_role: bool = True) -> tuple[Change, ...]:
+    """``import sagemaker`` -> the kit's platform module under the same name (its v3 names are at the
+    same places: sagemaker.Session, sagemaker.get_execution_role)."""
+    changes = [Change("import", "import sagemaker\n", "import helpers.platform as sagemaker\n",
+                      count=count_import_sagemaker)]
+    if get_execution_role:
+        changes.append(Change("import", "from sagemaker import get_execution_role",
+                              "from helpers.platform import get_execution_role"))
+    return tuple(changes)
+
+
+def v2_serializers() -> tuple[Change, ...]:
+    """The v2 serializer modules moved to sagemaker.core in v3 (same classes)."""
+    return (Change("import", "from sagemaker.serializers import", "from sagemaker.core.serializers import"),
+            Change("import", "from sagemaker.deserializers import", "from sagemaker.core.deserializers import"))
+
+
+SHELL_TIME = Change("shell", "%%time\n", "", count=1)
+SHELL_MATPLOTLIB = Change("shell", "%matplotlib inline\n", "")
