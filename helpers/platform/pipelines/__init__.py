@@ -2,7 +2,7 @@
 
     from helpers.platform.pipelines import (Pipeline, ParameterString, ParameterFloat, ProcessingStep,
         TrainingStep, ConditionStep, ConditionGreaterThanOrEqualTo, RegisterModel, FailStep, CacheConfig,
-        PropertyFile, JsonGet)
+        StepRetryPolicy, SageMakerJobStepRetryPolicy, PropertyFile, JsonGet)
 
 Names load on first use (``helpers.platform.lazy``).
 """
@@ -21,6 +21,8 @@ __getattr__, __dir__, __all__ = lazy.exports(__name__, {
         "ConditionLessThanOrEqualTo ConditionNot ConditionOr"),
     "helpers.platform.pipelines.expressions": "PropertyFile JsonGet Join",
     "helpers.platform.pipelines.caching": "CacheConfig",
+    "helpers.platform.pipelines.retry": (
+        "StepRetryPolicy SageMakerJobStepRetryPolicy StepExceptionTypeEnum SageMakerJobExceptionTypeEnum"),
     "helpers.platform.pipelines.execution": (
         "PipelineExecution describe_pipeline_execution list_pipeline_execution_steps stop_pipeline_execution "
         "reconcile_executions"),

@@ -18,7 +18,7 @@ from typing import Callable
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.jobs import now, parse_time, process_alive, process_started
 from helpers.platform.pipelines import expressions, graph, store
-from helpers.platform.pipelines import caching
+from helpers.platform.pipelines import caching, retry
 from helpers.platform.pipelines.caching import cache_key
 from helpers.platform.pipelines.expressions import Context
 from helpers.platform.pipelines.steps import ConditionStep, FailStep, RunInfo, Step, StepFailed
@@ -239,13 +239,31 @@ class Run:
                          f"{hit['SourcePipelineExecutionArn'].rpartition('/')[2]} (same arguments)")
                 return hit["Properties"]
         job_dir = store.executions_dir(self.pipeline_name) / self.execution_id / "steps" / step.name
-        properties = step.execute(arguments, RunInfo(self.pipeline_name, self.arn, key, job_dir))
+        properties = self._attempts(step, entry, arguments, RunInfo(self.pipeline_name, self.arn, key, job_dir))
         if use_cache:
             created = datetime.fromtimestamp(caching.wall_clock(), timezone.utc).isoformat()
             store.write_cache(self.pipeline_name, key, {"StepName": step.name, "Key": key, "CreationTime": created,
                                                         "SourcePipelineExecutionArn": self.arn,
                                                         "Properties": properties})
         return properties
+
+    def _attempts(self, step: Step, entry: dict, arguments: dict, info: RunInfo) -> dict:
+        """Run ``step``, retrying a failure that one of its retry policies covers (``retry`` module)."""
+        first = caching.wall_clock()
+        retries = 0
+        while True:
+            try:
+                return step.execute(copy.deepcopy(arguments), info)  # execute may fill in its copy
+            except StepFailed as error:
+                retries += 1
+                policy = retry.matching(step.retry_policies, error.exception_type)
+                if policy is None or not policy.allows(retries, caching.wall_clock() - first):
+                    raise
+                wait = policy.delay(retries)
+                entry["AttemptCount"] = retries + 1
+                self.save()
+                self.log(f"Step {step.name}: {error.exception_type}: {error}; retry {retries} in {wait:g} s")
+                retry.pause(wait)
 
     def _cached(self, step: Step, key: str) -> dict | None:
         entry = store.read_cache(self.pipeline_name, key)

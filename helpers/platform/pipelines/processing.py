@@ -44,8 +44,17 @@ CODE_DIR = f"{PREFIX}/input/code"
 _UNSAFE_IN_LITERAL = set("\"'\\{}\n")  # a local root holding these would break the rewritten literals
 
 
+INTERNAL_ERROR = "SageMaker.JOB_INTERNAL_ERROR"
+SERVICE_FAULT = "Step.SERVICE_FAULT"
+
+
 class ScriptFailed(RuntimeError):
-    """The script exited non-zero; the message is the step's FailureReason."""
+    """The job failed; the message is the step's FailureReason, ``exception_type`` the retry type it stands for
+    (None: the script's own error, never retried)."""
+
+    def __init__(self, message: str, exception_type: str | None = None):
+        super().__init__(message)
+        self.exception_type = exception_type
 
 
 def check_local_path(path: str, what: str) -> str:
@@ -102,6 +111,34 @@ def run_script(job_dir: Path, script: Path, argv: list, inputs: dict[str, tuple[
     ``inputs``: ``{name: (local source, LocalPath)}``; ``outputs``: ``{name: (target folder, LocalPath)}``.
     Returns the rewritten copy of the script. Raises :class:`ScriptFailed` with the last line of stderr.
     """
+    try:
+        root, copy = _prepare(job_dir, script, inputs, outputs)
+    except OSError as error:
+        raise ScriptFailed(f"InternalServerError: could not stage the job's inputs in {job_dir}: {error}",
+                           SERVICE_FAULT) from None
+    work = private_dir(job_dir / "work")
+    done = subprocess.run([sys.executable, str(copy), *(rewrite_argument(a, root) for a in argv)], env=env,
+                          capture_output=True, text=True, cwd=work)
+    write_private_text(job_dir / "stdout.log", done.stdout)
+    write_private_text(job_dir / "stderr.log", done.stderr)
+    if done.returncode < 0:  # killed from outside (out of memory, the machine): an instance failure on SageMaker
+        raise ScriptFailed(f"InternalServerError: {script.name} was killed by signal {-done.returncode}",
+                           INTERNAL_ERROR)
+    if done.returncode != 0:
+        raise ScriptFailed(_failure(script.name, done.returncode, done.stderr, root))
+    try:
+        for target, container_path in outputs.values():
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(local_folder(root, container_path), target)
+            make_tree_private(target)
+    except OSError as error:
+        raise ScriptFailed(f"InternalServerError: could not upload the job's outputs: {error}", SERVICE_FAULT) from None
+    return copy
+
+
+def _prepare(job_dir: Path, script: Path, inputs: dict, outputs: dict) -> tuple[Path, Path]:
+    """Build the job's tree: inputs copied, output folders made, the rewritten script. ``(root, script copy)``."""
     if job_dir.exists():
         shutil.rmtree(job_dir)  # a retry or a rerun starts from a clean tree, as a new container would
     root = private_dir(job_dir / "opt" / "ml" / "processing")
@@ -110,19 +147,7 @@ def run_script(job_dir: Path, script: Path, argv: list, inputs: dict[str, tuple[
         private_dir(local_folder(root, container_path))  # SageMaker creates each output's LocalPath
     copy = private_dir(local_folder(root, CODE_DIR)) / script.name
     write_private_text(copy, rewrite_source(script.read_text(encoding="utf-8"), root))
-    work = private_dir(job_dir / "work")
-    done = subprocess.run([sys.executable, str(copy), *(rewrite_argument(a, root) for a in argv)], env=env,
-                          capture_output=True, text=True, cwd=work)
-    write_private_text(job_dir / "stdout.log", done.stdout)
-    write_private_text(job_dir / "stderr.log", done.stderr)
-    if done.returncode != 0:
-        raise ScriptFailed(_failure(script.name, done.returncode, done.stderr, root))
-    for target, container_path in outputs.values():
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(local_folder(root, container_path), target)
-        make_tree_private(target)
-    return copy
+    return root, copy
 
 
 def _failure(name: str, status: int, stderr: str, root: Path) -> str:

@@ -23,7 +23,7 @@ from helpers.platform import storage
 from helpers.platform.configs import InputData
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.jobs import now
-from helpers.platform.pipelines import expressions
+from helpers.platform.pipelines import expressions, retry
 from helpers.platform.pipelines.caching import CacheConfig
 from helpers.platform.pipelines.conditions import Condition
 from helpers.platform.pipelines.expressions import Properties, PropertyFile
@@ -37,7 +37,12 @@ LOCAL_PROCESSING_IMAGE = "flywheel-local-python"  # processing runs in this Pyth
 
 
 class StepFailed(Exception):
-    """A step ended Failed; the message is its FailureReason."""
+    """A step ended Failed; the message is its FailureReason, ``exception_type`` the retry policies' name for
+    the failure (``retry`` module; None: the step's own error, never retried)."""
+
+    def __init__(self, message: str, exception_type: str | None = None):
+        super().__init__(message)
+        self.exception_type = exception_type
 
 
 @dataclass(frozen=True)
@@ -54,15 +59,21 @@ class Step:
     """Base of every step. ``depends_on``: steps (or their names) to run first even without a data link."""
 
     step_type = ""
-    cacheable = False
+    cacheable = False   # SageMaker caches (and retries) only the steps that run jobs
+    local_only = False  # True when SageMaker could not run this step as written (a Python function)
 
     def __init__(self, name: str, *, display_name: str | None = None, description: str | None = None,
-                 depends_on: list | None = None, cache_config: CacheConfig | None = None):
+                 depends_on: list | None = None, cache_config: CacheConfig | None = None,
+                 retry_policies: list | None = None):
         if not isinstance(name, str) or not _STEP_NAME.match(name):
             raise ValueError(f"Invalid step name {name!r}: 1 to 64 letters, digits, '-' or '_', e.g. 'TrainModel'.")
         if cache_config is not None and not self.cacheable:
             raise ValueError(f"{type(self).__name__} steps are not cached (SageMaker caches processing and training "
                              "steps): drop cache_config.")
+        if retry_policies and not self.cacheable:
+            raise ValueError(f"{type(self).__name__} steps take no retry_policies (SageMaker retries the steps that "
+                             "run jobs: processing, training, transform, tuning): drop retry_policies.")
+        self.retry_policies = retry.policies(name, retry_policies)
         self.name = name
         self.display_name = display_name
         self.description = description
@@ -89,6 +100,8 @@ class Step:
             request["DependsOn"] = list(self.depends_on)
         if self.cache_config is not None:
             request["CacheConfig"] = self.cache_config.config
+        if self.retry_policies:
+            request["RetryPolicies"] = [policy.to_request() for policy in self.retry_policies]
         return request
 
     def dependencies(self, pipeline_name: str) -> set[str]:
@@ -336,7 +349,7 @@ class ProcessingStep(Step):
             try:
                 run_script(info.job_dir, Path(self.code), argv, inputs, outputs, dict(os.environ))
             except ScriptFailed as error:
-                raise StepFailed(str(error)) from None
+                raise StepFailed(str(error), error.exception_type) from None
         folders = {name: folder for name, (folder, _) in outputs.items()}
         job_name = f"pipelines-{info.key[:12]}-{self.name}"[:63]
         return {
@@ -458,8 +471,13 @@ class TrainingStep(Step):
         try:
             job.wait(logs=False)
         except FailedStatusError as error:
-            raise StepFailed(f"Training job {job.name!r} failed: {error.reason}") from None
+            raise StepFailed(f"Training job {job.name!r} failed: {error.reason}", job_failure_type(error.reason)) from None
         return json.loads(json.dumps(job.describe(), default=str))
+
+
+def job_failure_type(reason: str) -> str | None:
+    """The retry type of a local job's FailureReason: a process killed by a signal is an internal error."""
+    return retry.SageMakerJobExceptionTypeEnum.INTERNAL_ERROR.value if "killed by SIG" in str(reason) else None
 
 
 # -------------------------------------------------------------------------------------- condition
