@@ -23,6 +23,7 @@ _chosen: str | None = None
 #: happens only when the ``sagemaker`` backend is chosen and the name is used.
 TWINS = {
     "helpers.platform.session:Session": "helpers.platform.aws.sdk:sdk_session",
+    "helpers.platform.session:get_execution_role": "helpers.platform.aws.sdk:get_execution_role",
     "helpers.platform.trainer:ModelTrainer": "helpers.platform.aws.training:SageMakerModelTrainer",
     "helpers.platform.jobs:describe_training_job": "helpers.platform.aws.training:describe_training_job",
     "helpers.platform.jobs:list_training_jobs": "helpers.platform.aws.training:list_training_jobs",
@@ -47,6 +48,12 @@ TWINS = {
     "helpers.platform.registry.model_packages:list_model_packages": "helpers.platform.aws.registry:list_model_packages",
     "helpers.platform.registry.model_packages:update_model_package": "helpers.platform.aws.registry:update_model_package",
     "helpers.platform.registry.model_packages:delete_model_package": "helpers.platform.aws.registry:delete_model_package",
+    "helpers.platform.pipelines.pipeline:Pipeline.upsert": "helpers.platform.aws.pipelines:upsert",
+    "helpers.platform.pipelines.pipeline:Pipeline.describe": "helpers.platform.aws.pipelines:describe",
+    "helpers.platform.pipelines.pipeline:Pipeline.start": "helpers.platform.aws.pipelines:start",
+    "helpers.platform.pipelines.pipeline:Pipeline.list_executions": "helpers.platform.aws.pipelines:list_executions",
+    "helpers.platform.pipelines.pipeline:Pipeline.delete": "helpers.platform.aws.pipelines:delete",
+    "helpers.platform.pipelines.pipeline:list_pipelines": "helpers.platform.aws.pipelines:list_pipelines",
 }
 
 
@@ -74,9 +81,10 @@ def current_backend() -> str:
 
 
 def load(import_string: str):
-    """The object an import string ``"package.module:attribute"`` names."""
+    """The object an import string ``"package.module:attribute"`` names (``"module:Class.method"`` too: a
+    method dispatches like a function, its twin receiving the local object first)."""
     module, _, attribute = import_string.partition(":")
-    return getattr(importlib.import_module(module), attribute)
+    return functools.reduce(getattr, attribute.split("."), importlib.import_module(module))
 
 
 def sagemaker_twin(local: str):

@@ -10,6 +10,9 @@ Locally ``start`` runs the steps in this process, in dependency order, before it
 returns at once; ``wait()`` works either way). The definition, executions and step cache are kept in
 ``<home>/pipelines/<name>`` and read back after a kernel restart; to run the pipeline again after one,
 rebuild the ``Pipeline`` object (its steps hold your functions and trainers) and ``start`` it.
+
+With ``use_backend("sagemaker")`` the same calls go to SageMaker Pipelines (``helpers.platform.aws.pipelines``:
+``upsert`` sends this definition, scripts uploaded to S3; ``start`` returns at once).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import shutil
 from typing import Callable
 
 from helpers.platform import records
-from helpers.platform.backend import current_backend
+from helpers.platform.backend import dispatches
 from helpers.platform.jobs import now, parse_time
 from helpers.platform.pipelines import execution, graph, store
 from helpers.platform.pipelines.parameters import Parameter, values_for
@@ -54,6 +57,7 @@ class Pipeline:
                            "PipelineExperimentConfig": None,
                            "Steps": [s.to_request(self.name) for s in self.steps]}, indent=2)
 
+    @dispatches
     def upsert(self, role_arn: str | None = None, description: str | None = None) -> dict:
         """Create the pipeline or replace its definition: ``{"PipelineArn": ...}``."""
         try:
@@ -66,11 +70,13 @@ class Pipeline:
                               "CreationTime": created, "LastModifiedTime": now()})
         return {"PipelineArn": self.arn}
 
+    @dispatches
     def describe(self) -> dict:
         """DescribePipeline (after ``upsert``)."""
         record = store.read_pipeline(self.name)
         return {k: parse_time(v) if k.endswith("Time") else v for k, v in record.items()}
 
+    @dispatches
     def start(self, parameters: dict | None = None, execution_display_name: str | None = None,
               log: Callable[[str], None] | None = print) -> execution.PipelineExecution:
         """Run an execution with ``parameters`` overriding the defaults; returns it when it has ended.
@@ -78,10 +84,6 @@ class Pipeline:
         The pipeline must have been upserted with this very definition (as on SageMaker, an execution runs
         the stored definition): otherwise a ValueError says to call ``upsert()``.
         """
-        if current_backend() != "local":
-            raise NotImplementedError(
-                "Pipelines run on the local backend only: call use_backend('local') before start(). (On SageMaker, "
-                "the same definition() runs with the SDK's sagemaker.mlops.workflow Pipeline; no twin is wired here.)")
         try:
             stored = store.read_pipeline(self.name)["PipelineDefinition"]
         except ValueError:
@@ -94,6 +96,7 @@ class Pipeline:
         return execution.start(self.name, self.arn, self.steps, values, execution_display_name,
                                log or (lambda _message: None))
 
+    @dispatches
     def list_executions(self, sort_order: str = "Descending") -> dict:
         """``{"PipelineExecutionSummaries": [...]}``, newest first by default (a corrupt one is skipped with a warning)."""
         ids = store.execution_ids(self.name)
@@ -109,6 +112,7 @@ class Pipeline:
                        reverse=sort_order == "Descending")
         return {"PipelineExecutionSummaries": summaries}
 
+    @dispatches
     def delete(self) -> dict:
         """DeletePipeline: its definition, executions and step cache (the data its steps wrote stays)."""
         store.read_pipeline(self.name)
@@ -119,6 +123,7 @@ class Pipeline:
         return f"Pipeline(name={self.name!r}, steps={[s.name for s in self.steps]})"
 
 
+@dispatches
 def list_pipelines() -> list[dict]:
     """PipelineSummaries of the upserted pipelines (a corrupt one is skipped with a warning)."""
     found = records.readable(store.pipeline_names(), store.read_pipeline)

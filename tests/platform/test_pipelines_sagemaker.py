@@ -1,0 +1,211 @@
+"""Pipelines on the sagemaker backend (helpers.platform.aws.pipelines), against moto, and botocore's Stubber for
+the calls moto 5.2 lacks (ListPipelineExecutionSteps): the definition SageMaker stores is the local one with the
+script moved to S3, a function step and a local-only image are refused before any request, and an execution
+answers in the local execution's shape."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from helpers.platform import FailedStatusError, use_backend
+from helpers.platform.pipelines import (ConditionGreaterThanOrEqualTo, ConditionStep, FailStep, ParameterFloat,
+                                        ParameterString, Pipeline, ProcessingStep, RegisterModel, list_pipelines)
+
+REGION = "us-east-1"
+SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+BUCKET = "sagemaker-us-east-1-123456789012"  # the SDK's default bucket in moto's account
+SCRIPT = "import pandas as pd\npd.read_csv('/opt/ml/processing/input/raw/raw.csv').to_csv('/opt/ml/processing/train/train.csv')\n"
+
+
+class SklearnProcessingStep(ProcessingStep):
+    """A script step on SageMaker's scikit-learn image (ProcessingStep has no image argument yet)."""
+
+    def arguments(self, pipeline_name: str) -> dict:
+        arguments = super().arguments(pipeline_name)
+        arguments["AppSpecification"]["ImageUri"] = SKLEARN
+        return arguments
+
+
+def prepare(inputs, outputs):
+    """A function step: runs only in this Python."""
+
+
+def build(tmp_path, step_class=SklearnProcessingStep, code=None, name="churn") -> Pipeline:
+    """Prepare (script) -> Check (Quality >= 0.5) -> Register, else Fail."""
+    script = tmp_path / "prep.py"
+    if not script.exists():
+        script.write_text(SCRIPT)
+    input_data = ParameterString("InputData", default_value="s3://data/raw/")
+    quality = ParameterFloat("Quality", default_value=0.9)
+    process = step_class("Prepare", code=code or str(script), inputs={"raw": input_data},
+                         outputs=[{"output_name": "train", "s3_output": {
+                             "s3_uri": "s3://data/prepared/train", "local_path": "/opt/ml/processing/train"}}])
+    register = RegisterModel("Register", model_package_group_name="churn-models", image_uri=XGBOOST,
+                             model_data="s3://models/churn/model.tar.gz")
+    check = ConditionStep("Check", conditions=[ConditionGreaterThanOrEqualTo(left=quality, right=0.5)],
+                          if_steps=[register], else_steps=[FailStep("TooWeak", error_message="quality too low")],
+                          depends_on=[process])
+    return Pipeline(name, parameters=[input_data, quality], steps=[process, check])
+
+
+@pytest.fixture
+def aws(flywheel_home, tmp_path, monkeypatch):
+    from aws_support import mock_aws_account
+
+    with mock_aws_account(tmp_path, monkeypatch) as account:
+        use_backend("sagemaker")
+        yield account
+
+
+def _with_code_in_s3(local: dict, uri: str) -> dict:
+    """``local``'s definition as SageMaker should store it: Prepare runs its script from the ``code`` input."""
+    expected = json.loads(json.dumps(local))
+    arguments = expected["Steps"][0]["Arguments"]
+    arguments["AppSpecification"]["ContainerEntrypoint"][-1] = "/opt/ml/processing/input/code/prep.py"
+    arguments["ProcessingInputs"].append({"InputName": "code", "AppManaged": False, "S3Input": {
+        "S3Uri": uri, "LocalPath": "/opt/ml/processing/input/code", "S3DataType": "S3Prefix", "S3InputMode": "File"}})
+    return expected
+
+
+def _code_uri(definition: str) -> str:
+    inputs = json.loads(definition)["Steps"][0]["Arguments"]["ProcessingInputs"]
+    return next(i["S3Input"]["S3Uri"] for i in inputs if i["InputName"] == "code")
+
+
+def test_upsert_sends_the_local_definition_with_the_script_in_s3(aws, tmp_path, flywheel_home):
+    pipeline = build(tmp_path)
+    local = json.loads(pipeline.definition())
+    assert pipeline.upsert(role_arn=aws["role"])["PipelineArn"].endswith(":pipeline/churn")
+    stored = pipeline.describe()
+    uri = _code_uri(stored["PipelineDefinition"])
+    assert uri.startswith(f"s3://{BUCKET}/churn/code/") and uri.endswith("/prep.py")
+    assert json.loads(stored["PipelineDefinition"]) == _with_code_in_s3(local, uri)
+    assert stored["RoleArn"] == aws["role"]
+    key = uri.removeprefix(f"s3://{BUCKET}/")
+    assert aws["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read().decode() == SCRIPT
+
+    # a changed script is a new code URI, sent by UpdatePipeline (the name exists)
+    (tmp_path / "prep.py").write_text(SCRIPT + "print('done')\n")
+    pipeline.upsert(role_arn=aws["role"], description="prints when done")
+    stored = pipeline.describe()
+    assert _code_uri(stored["PipelineDefinition"]) != uri and stored["PipelineDescription"] == "prints when done"
+    assert [p["PipelineName"] for p in list_pipelines()] == ["churn"]
+    assert pipeline.delete()["PipelineArn"] == stored["PipelineArn"]
+    assert list_pipelines() == []
+    assert not (flywheel_home / "pipelines").exists()  # nothing went to the local store
+
+
+def test_start_sends_the_parameters_and_returns_an_execution(aws, tmp_path):
+    pipeline = build(tmp_path)
+    with pytest.raises(ValueError, match="does not exist in SageMaker yet: call pipeline.upsert"):
+        pipeline.start(log=None)
+    pipeline.upsert(role_arn=aws["role"])
+    with pytest.raises(ValueError, match="Unknown pipeline parameter.*'Qualty'.*declares InputData, Quality"):
+        pipeline.start(parameters={"Qualty": 0.2}, log=None)
+    with pytest.raises(TypeError, match="'Quality' is a Float"):
+        pipeline.start(parameters={"Quality": "high"}, log=None)
+    messages = []
+    execution = pipeline.start(parameters={"Quality": 0.2}, execution_display_name="low-quality", log=messages.append)
+    assert messages == [f"Pipeline execution {execution.arn.rpartition('/')[2]} started on SageMaker"]
+    sent = aws["sagemaker"].list_pipeline_parameters_for_execution(PipelineExecutionArn=execution.arn)
+    assert sent["PipelineParameters"] == [{"Name": "Quality", "Value": "0.2"}]  # the defaults stay SageMaker's
+    described = execution.describe()
+    assert described["PipelineExecutionDisplayName"] == "low-quality" and "ResponseMetadata" not in described
+    assert execution.status == "Succeeded"  # moto ends executions at once
+    execution.wait(delay=0)
+    summaries = pipeline.list_executions()["PipelineExecutionSummaries"]
+    assert [s["PipelineExecutionArn"] for s in summaries] == [execution.arn]
+
+    (tmp_path / "prep.py").write_text(SCRIPT + "# edited\n")
+    with pytest.raises(ValueError, match="changed since its last upsert"):
+        pipeline.start(log=None)
+
+
+def test_a_function_step_is_refused_before_any_request(aws, tmp_path):
+    pipeline = build(tmp_path, step_class=ProcessingStep, code=prepare)
+    for call in (lambda: pipeline.upsert(role_arn=aws["role"]), lambda: pipeline.start(log=None)):
+        with pytest.raises(ValueError, match="'Prepare' runs the Python function prepare.*SageMaker runs scripts "
+                                             "in containers.*/opt/ml/processing/input/"):
+            call()
+    assert aws["sagemaker"].list_pipelines()["PipelineSummaries"] == []
+    assert aws["s3"].list_buckets()["Buckets"] == []  # not even the default bucket was made
+
+
+def test_a_local_image_or_a_local_input_is_refused_with_the_fix(aws, tmp_path):
+    pipeline = build(tmp_path, step_class=ProcessingStep)
+    with pytest.raises(ValueError, match=f"'Prepare' runs the image 'flywheel-local-python'.*ECR.*"
+                                         f"image_uris.retrieve\\('sklearn', 'us-east-1', version='1.2-1'\\) = '{SKLEARN}'"):
+        pipeline.upsert(role_arn=aws["role"])
+    pipeline = build(tmp_path, name="local-input")
+    pipeline.parameters[0].default_value = str(tmp_path / "raw.csv")
+    pipeline.steps[0].inputs[0].source = str(tmp_path / "raw.csv")
+    with pytest.raises(ValueError, match="input 'raw' is .*raw.csv.*upload it first.*Session\\(\\).upload_data"):
+        pipeline.upsert(role_arn=aws["role"])
+    with pytest.raises(ValueError, match="upsert\\(role_arn='arn:aws:iam::"):
+        build(tmp_path).upsert()
+    assert aws["sagemaker"].list_pipelines()["PipelineSummaries"] == []
+
+
+# ------------------------------------------------------------------- an execution, in the local shape
+
+def _members(shape_name: str) -> set[str]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return set(model.shape_for(shape_name).members)
+
+
+def _stubbed(aws, *responses):
+    from botocore.stub import Stubber
+
+    from helpers.platform.aws.pipelines import SageMakerPipelineExecution
+
+    sagemaker = aws["sagemaker"]
+    stubber = Stubber(sagemaker)
+    for method, response in responses:
+        stubber.add_response(method, response)
+    stubber.activate()
+    arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/churn/execution/abc123"
+    return SageMakerPipelineExecution(arn, sagemaker), stubber, arn
+
+
+def _local_execution(flywheel_home):
+    """A local execution of a one-step pipeline that fails, for the shape of its answers."""
+    use_backend("local")
+    pipeline = Pipeline("shape", steps=[FailStep("Stop", error_message="quality too low")])
+    pipeline.upsert()
+    execution = pipeline.start(log=None)
+    answers = execution.describe(), execution.list_steps()
+    use_backend("sagemaker")
+    return answers
+
+
+def test_an_execution_answers_in_the_local_shape(aws, flywheel_home):
+    local_description, local_steps = _local_execution(flywheel_home)
+    # every field the local platform answers is one SageMaker's API has (so code reading one reads both)
+    # (the local record also lists its parameters, which SageMaker answers in ListPipelineParametersForExecution)
+    assert set(local_description) - {"PipelineParameters"} <= _members("DescribePipelineExecutionResponse")
+    assert set().union(*local_steps) <= _members("PipelineExecutionStep")
+    now = datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
+    steps = [{"StepName": "Check", "StepStatus": "Succeeded", "StartTime": now, "EndTime": now, "AttemptCount": 1,
+              "Metadata": {"Condition": {"Outcome": "False"}}},
+             {"StepName": "Prepare", "StepStatus": "Failed", "StartTime": now, "EndTime": now, "AttemptCount": 1,
+              "FailureReason": "ClientError: AlgorithmError: prep.py exited with status 1",
+              "Metadata": {"ProcessingJob": {"Arn": "arn:aws:sagemaker:us-east-1:123456789012:processing-job/p"}}}]
+    description = {"PipelineExecutionArn": "x", "PipelineExecutionStatus": "Failed",
+                   "FailureReason": "Step failure: One or multiple steps failed."}
+    execution, stubber, arn = _stubbed(aws, ("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps}),
+                                       ("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps}),
+                                       ("describe_pipeline_execution", {**description, "PipelineExecutionStatus": "Executing"}),
+                                       ("describe_pipeline_execution", description))
+    assert execution.list_steps() == steps
+    assert execution.result("Check") == {"Outcome": "False"}
+    with pytest.raises(FailedStatusError, match="PipelineExecution.*Failed.*One or multiple steps failed") as failed:
+        execution.wait(delay=0)
+    assert failed.value.description["PipelineExecutionStatus"] == "Failed"
+    stubber.assert_no_pending_responses()
+    assert local_description["PipelineExecutionStatus"] == "Failed" and local_steps[0]["StepStatus"] == "Failed"
