@@ -5,7 +5,9 @@ and functions reach their twin through ``helpers.platform.backend.TWINS``.
 - :mod:`~helpers.platform.aws.sdk`: the SDK's Session, and our config dataclasses -> the SDK's;
 - :mod:`~helpers.platform.aws.training`: ``ModelTrainer`` and training jobs;
 - :mod:`~helpers.platform.aws.tuning`: ``HyperparameterTuner`` and tuning jobs;
-- :mod:`~helpers.platform.aws.serving`: ``ModelBuilder``, ``Endpoint`` and the endpoint functions.
+- :mod:`~helpers.platform.aws.serving`: ``ModelBuilder``, ``Endpoint`` and the endpoint functions;
+- :mod:`~helpers.platform.aws.registry`: the model registry's functions;
+- :mod:`~helpers.platform.aws.pipelines`: ``Pipeline``'s upsert/start/describe/delete and its executions.
 
 Needs AWS credentials, a region and an execution role; tests run it against moto.
 """
