@@ -1,4 +1,4 @@
-"""``use_backend``: choose the backend, and point boto3's sagemaker-runtime client at it.
+"""``use_backend``: choose the backend, and point boto3's S3, SageMaker and Runtime clients at it.
 
 Above both :mod:`~helpers.platform.backend` (the choice) and the serving runtime (the redirect), so
 neither has to import the other.
@@ -12,10 +12,22 @@ from helpers.platform.serving import runtime
 
 def use_backend(name: str) -> str:
     """Pick the backend for trainers, sessions, tuners and endpoints created from now on:
-    ``"local"`` (boto3's sagemaker-runtime client then reaches the local router) or ``"sagemaker"``."""
+    ``"local"`` or ``"sagemaker"``.
+
+    ``"local"`` also points boto3's ``s3``, ``sagemaker`` and ``sagemaker-runtime`` clients at the local
+    router (``AWS_ENDPOINT_URL_S3`` / ``_SAGEMAKER`` / ``_SAGEMAKER_RUNTIME``) and starts it (about
+    0.7 s the first time), so a client created now works before any deploy; ``"sagemaker"`` removes
+    those variables, so new clients reach AWS."""
     chosen = backend.choose(name)
-    if chosen == "local":
-        runtime.use_local_runtime()
+    point_boto3(chosen, start=True)
+    return chosen
+
+
+def point_boto3(name: str | None = None, start: bool | str = "background") -> None:
+    """Point boto3 at the backend ``name`` (default: the current one) without choosing it: what the
+    course's ``setup()`` calls, starting the router in the background (``start``, see
+    :func:`~helpers.platform.serving.runtime.use_local_runtime`)."""
+    if (name or backend.current_backend()) == "local":
+        runtime.use_local_runtime(start=start)
     else:
         runtime.clear_local_runtime()
-    return chosen

@@ -149,7 +149,7 @@ class Guard:
             if hmac.compare_digest(supplied, self.secret):
                 return path
         elif self._has_prefix(path):
-            return path[self._prefix_length:]
+            return path[self._prefix_length:] or "/"  # "/<secret>" alone: boto3's S3 ListBuckets
         elif path == "/ping":
             return path
         await _respond(send, *errors.aws_error(403, "AccessDeniedException", (
@@ -160,10 +160,13 @@ class Guard:
 
     def _has_prefix(self, path: str) -> bool:
         candidate = path[1:self._prefix_length].encode("utf-8", "replace")
-        return (path[self._prefix_length:self._prefix_length + 1] == "/"
+        return (path[self._prefix_length:self._prefix_length + 1] in ("/", "")
                 and hmac.compare_digest(candidate, self.secret))
 
 
 async def _respond(send, status: int, headers: list, body: bytes) -> None:
+    # a refusal leaves the request's body unread: close, so the next request on this connection
+    # (boto3 keeps connections alive) is not parsed from its bytes
+    headers = [*headers, (b"connection", b"close")]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -11,7 +11,13 @@ Only the store's owner gets through: the router checks the Host, the Origin and 
 :mod:`~helpers.platform.serving.access` describes, and passes the secret on to the endpoint server.
 Only ``POST`` is an invocation (405 otherwise, as the endpoint answers).
 
-The router stops by itself once no endpoint has existed for a minute; ``deploy`` starts it again.
+The same URL answers boto3's S3 and SageMaker clients (``AWS_ENDPOINT_URL_S3`` / ``_SAGEMAKER``): a
+request signed for "s3" goes to :mod:`~helpers.platform.serving.s3_api`, one naming an
+``X-Amz-Target`` to :mod:`~helpers.platform.serving.control_api`, after the same owner checks.
+
+The router stops by itself once, for a minute, no endpoint has existed and no process that pointed
+boto3 at it (``use_local_runtime``: the notebook's kernel) has been alive; ``deploy`` and
+``use_backend("local")`` start it again.
 It prefers a fixed port derived from the store path, so its URL stays the same across restarts.
 """
 
@@ -22,6 +28,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import sys
 import threading
@@ -42,6 +49,9 @@ log = logging.getLogger("flywheel.runtime")
 IDLE_EXIT_SECONDS = 60.0
 _FORWARD = (b"content-type", b"accept")
 _PREFIX, _SUFFIX = "/endpoints/", "/invocations"
+# the service of a SigV4 credential scope (Authorization header, or X-Amz-Credential of a presigned URL)
+_SIGNED_FOR = re.compile(rb"Credential=[^/&]+(?:/|%2F)\d{8}(?:/|%2F)[^/&%]+(?:/|%2F)([a-z0-9-]+)(?:/|%2F)aws4_request",
+                         re.IGNORECASE)
 
 
 def preferred_port(store: Path) -> int:
@@ -59,6 +69,25 @@ class RuntimeApp:
         self._secret_header = (SECRET_HEADER.encode(), secret.encode())
         self.pool = Pool()
         self._states: dict[str, tuple[int, dict | None]] = {}
+        self._s3 = self._control = None  # made on first use: the Runtime alone starts faster
+
+    def _api_for(self, scope: dict, headers: dict):
+        """The S3 or SageMaker API a request is for, or None for the Runtime (InvokeEndpoint): boto3 signs
+        S3 calls for "s3" (header, or query of a presigned URL); SageMaker's JSON calls name X-Amz-Target."""
+        signed = _SIGNED_FOR.search(headers.get(b"authorization", b"") or scope.get("query_string", b""))
+        if signed is not None and signed.group(1) == b"s3":
+            if self._s3 is None:
+                from helpers.platform.serving.s3_api import S3Api
+
+                self._s3 = S3Api()
+            return self._s3
+        if b"x-amz-target" in headers:
+            if self._control is None:
+                from helpers.platform.serving.control_api import ControlApi
+
+                self._control = ControlApi()
+            return self._control
+        return None
 
     def _lookup(self, name: str) -> dict | None:
         """The endpoint server's own state (port, status), re-read when its file changes."""
@@ -110,6 +139,10 @@ class RuntimeApp:
                 return
         if path == "/ping":
             await _respond(send, 200, [(b"content-type", b"text/plain"), (b"content-length", b"0")], b"")
+            return
+        api = self._api_for(scope, headers)
+        if api is not None:  # boto3's S3 or SageMaker client (AWS_ENDPOINT_URL_S3 / _SAGEMAKER)
+            await api(scope, path, headers, receive, send)
             return
         if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
             await _respond(send, *errors.validation_error(
@@ -169,22 +202,50 @@ async def _respond(send, status, headers, body):
     await send({"type": "http.response.body", "body": body})
 
 
-def _watch(root: Path, server) -> None:
+def clients_dir(state_dir: Path) -> Path:
+    """Where processes that point boto3 here (``use_local_runtime``) leave ``<pid>.json``: the router
+    stays up while one of them lives, so a learner's S3 client never loses it between deploys."""
+    return state_dir / "clients"
+
+
+def register_client(state_dir: Path, pid: int, create_time: float) -> None:
+    """Keep the router up while process ``pid`` (started at psutil's ``create_time``) lives."""
+    from helpers.platform_home import private_dir
+
+    folder = private_dir(clients_dir(state_dir))
+    write_atomic(folder / f"{pid}.json", json.dumps({"Pid": pid, "PidCreateTime": create_time}))
+
+
+def _live_clients(state_dir: Path) -> int:
+    """How many registered client processes still run (the files of ended ones are removed)."""
+    from helpers.platform.serving.processes import ProcessRef, is_alive
+
+    live = 0
+    for file in clients_dir(state_dir).glob("*.json"):
+        if is_alive(ProcessRef.from_dict(read_json(file))):
+            live += 1
+        else:
+            file.unlink(missing_ok=True)
+    return live
+
+
+def _watch(root: Path, state_dir: Path, server) -> None:
     idle_since = None
     while not server.should_exit:
         time.sleep(1.0)
-        if _names(root):
+        if _names(root) or _live_clients(state_dir):
             idle_since = None
             continue
         idle_since = idle_since or time.monotonic()
         if time.monotonic() - idle_since > IDLE_EXIT_SECONDS or not root.parent.exists():
-            log.warning("no endpoint left: stopping the local runtime")
+            log.warning("no endpoint and no client process left: stopping the local runtime")
             server.should_exit = True
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     store = Path(argv[0])
+    os.environ["FLYWHEEL_HOME"] = str(store)  # the S3 and SageMaker APIs read this store, whoever started us
     port = int(argv[argv.index("--port") + 1]) if "--port" in argv else preferred_port(store)
     root = endpoints_root(store)
     state_dir = runtime_dir(store)
@@ -209,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             (state_dir / "runtime.json").unlink(missing_ok=True)
 
     server = serve(RuntimeApp(root, store_secret(store), forget_state), sock)
-    threading.Thread(target=_watch, args=(root, server), daemon=True).start()
+    threading.Thread(target=_watch, args=(root, state_dir, server), daemon=True).start()
     state = {"Pid": os.getpid(), "PidCreateTime": psutil.Process().create_time(), "Port": port,
              "Url": f"http://127.0.0.1:{port}"}
     write_atomic(state_dir / "runtime.json", json.dumps(state))

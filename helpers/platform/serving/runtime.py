@@ -1,9 +1,12 @@
-"""Point boto3 at the local SageMaker Runtime, and keep that runtime (the router) running.
+"""Point boto3 at the local platform (the router), and keep that router running.
 
 ``use_local_runtime()`` is what the platform calls for the local backend: it sets
-``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`` to the router's URL, plus fake credentials and a region
-when none are set, so ``boto3.client("sagemaker-runtime").invoke_endpoint(...)`` — and the SDK's
-``Endpoint.invoke`` — reach local endpoints unchanged. ``deploy`` starts the router when needed.
+``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, ``AWS_ENDPOINT_URL_SAGEMAKER`` and ``AWS_ENDPOINT_URL_S3``
+to the router's URL, plus fake credentials and a region when none are set, so plain boto3 clients
+(``sagemaker-runtime``, ``sagemaker``, ``s3``) — and the SDK's ``Endpoint.invoke`` — reach the
+local endpoints, records and object store unchanged, whenever the client was created.
+``use_backend("local")`` starts the router, the course's ``setup()`` starts it in the background,
+``deploy`` when needed; it then stays up while that process (the kernel) lives or an endpoint exists.
 
 The URL carries the store's secret as its path (``http://127.0.0.1:PORT/<secret>``): botocore joins
 it with the operation's path, so boto3 sends ``/<secret>/endpoints/<name>/invocations`` and the
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import urllib.request
+import warnings
 from contextlib import contextmanager
 
 from helpers.platform.serving import processes
@@ -28,6 +33,8 @@ from helpers.platform.serving.router import preferred_port
 from helpers.platform_home import runtime_dir
 
 ENV_URL = "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
+#: Every boto3 service the router answers: SageMaker Runtime, the SageMaker control plane, S3.
+ENV_URLS = (ENV_URL, "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3")
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "flywheel-local",
     "AWS_SECRET_ACCESS_KEY": "flywheel-local-secret",
@@ -104,9 +111,10 @@ def ensure_runtime(timeout: float = 30.0) -> str:
     if state is None:
         with start_lock():
             state = runtime_state() or _start_runtime(timeout)
-    current = os.environ.get(ENV_URL, "")
-    if current.startswith("http://127.0.0.1:") and current != boto3_url(state["Url"]):
-        os.environ[ENV_URL] = boto3_url(state["Url"])
+    for key in ENV_URLS:  # a router that had to take another port: follow it
+        current = os.environ.get(key, "")
+        if current.startswith("http://127.0.0.1:") and current != boto3_url(state["Url"]):
+            os.environ[key] = boto3_url(state["Url"])
     return state["Url"]
 
 
@@ -141,21 +149,52 @@ def stop_runtime() -> bool:
     return processes.stop(processes.ProcessRef.from_dict(state))
 
 
-def use_local_runtime(start: bool = False) -> str:
-    """Send boto3's SageMaker Runtime calls to the local runtime; return the URL boto3 is given
-    (the router's, with the store's secret as its path: pass it as ``endpoint_url`` if you like).
+def use_local_runtime(start: bool | str = False) -> str:
+    """Send boto3's SageMaker Runtime, SageMaker and S3 calls to the local router; return the URL boto3
+    is given (the router's, with the store's secret as its path: pass it as ``endpoint_url`` if you like).
 
-    Sets ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``; sets fake credentials and ``us-east-1`` only
-    where none are configured. ``start=True`` also starts the router now (``deploy`` does it anyway).
+    Sets ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, ``AWS_ENDPOINT_URL_SAGEMAKER`` and
+    ``AWS_ENDPOINT_URL_S3`` (boto3 reads them when a client is created, so clients made before the
+    first deploy reach the router too); sets fake credentials and ``us-east-1`` only where none are
+    configured. ``start=True`` also starts the router now and waits until it answers (about 0.7 s
+    the first time, nothing once it runs); ``start="background"`` starts it without waiting;
+    ``False`` leaves that to ``deploy``. Either start keeps the router up while this process lives.
     """
-    url = boto3_url(ensure_runtime() if start else runtime_url())
-    os.environ[ENV_URL] = url
+    if start:
+        _register_this_process()
+    if start == "background":
+        threading.Thread(target=_ensure_quietly, name="flywheel-runtime-start", daemon=True).start()
+        url = boto3_url(runtime_url())
+    else:
+        url = boto3_url(ensure_runtime() if start else runtime_url())
+    for key in ENV_URLS:
+        os.environ[key] = url
     for key, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(key, value)
     return url
 
 
+def _register_this_process() -> None:
+    """Keep the router up while this process (a notebook kernel) lives: its boto3 clients may call at
+    any time, endpoint or not."""
+    import psutil
+
+    from helpers.platform.serving.router import register_client
+
+    register_client(runtime_dir(), os.getpid(), psutil.Process().create_time())
+
+
+def _ensure_quietly() -> None:
+    try:
+        ensure_runtime()
+    except Exception as error:  # noqa: BLE001 - a background start must not print a thread traceback
+        warnings.warn(f"the local SageMaker/S3 router did not start ({error}): boto3 calls will say "
+                      "'Could not connect'; use_local_runtime(start=True) tries again and shows why.",
+                      RuntimeWarning, stacklevel=1)
+
+
 def clear_local_runtime() -> None:
-    """Undo :func:`use_local_runtime`'s URL (for switching to the real SageMaker backend)."""
-    if os.environ.get(ENV_URL, "").startswith("http://127.0.0.1:"):
-        del os.environ[ENV_URL]
+    """Undo :func:`use_local_runtime`'s URLs (for switching to the real SageMaker backend)."""
+    for key in ENV_URLS:
+        if os.environ.get(key, "").startswith("http://127.0.0.1:"):
+            del os.environ[key]
