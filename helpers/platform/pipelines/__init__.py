@@ -1,8 +1,8 @@
 """Pipelines shaped like SageMaker Pipelines: parameters, steps, a JSON definition, step caching and executions, run locally.
 
     from helpers.platform.pipelines import (Pipeline, ParameterString, ParameterFloat, ProcessingStep,
-        TrainingStep, ConditionStep, ConditionGreaterThanOrEqualTo, RegisterModel, FailStep, CacheConfig,
-        StepRetryPolicy, SageMakerJobStepRetryPolicy, PropertyFile, JsonGet)
+        TrainingStep, TransformStep, TransformInput, TuningStep, ConditionStep, ConditionGreaterThanOrEqualTo,
+        RegisterModel, FailStep, CacheConfig, StepRetryPolicy, SageMakerJobStepRetryPolicy, PropertyFile, JsonGet)
 
 Names load on first use (``helpers.platform.lazy``).
 """
@@ -20,6 +20,7 @@ __getattr__, __dir__, __all__ = lazy.exports(__name__, {
         "ConditionEquals ConditionGreaterThan ConditionGreaterThanOrEqualTo ConditionLessThan "
         "ConditionLessThanOrEqualTo ConditionNot ConditionOr"),
     "helpers.platform.pipelines.expressions": "PropertyFile JsonGet Join",
+    "helpers.platform.pipelines.job_steps": "TransformStep TransformInput TuningStep",
     "helpers.platform.pipelines.caching": "CacheConfig",
     "helpers.platform.pipelines.retry": (
         "StepRetryPolicy SageMakerJobStepRetryPolicy StepExceptionTypeEnum SageMakerJobExceptionTypeEnum"),

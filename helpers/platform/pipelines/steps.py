@@ -405,7 +405,7 @@ def _read_report(step: str, report: PropertyFile, outputs: dict) -> object:
 
 # --------------------------------------------------------------------------------------- training
 
-def _source_dir_hash(trainer) -> str:
+def source_dir_hash(trainer) -> str:
     code = getattr(trainer, "source_code", None)
     if code is None or not code.source_dir:
         return ""
@@ -455,7 +455,7 @@ class TrainingStep(Step):
         }
 
     def code_identity(self) -> str:
-        return _source_dir_hash(self.model_trainer)
+        return source_dir_hash(self.model_trainer)
 
     def outputs_exist(self, properties: dict) -> bool:
         uri = properties.get("ModelArtifacts", {}).get("S3ModelArtifacts", "")
