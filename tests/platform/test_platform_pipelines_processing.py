@@ -1,5 +1,5 @@
 """Processing scripts run on SageMaker's processing contract: scripts in the style of the public examples
-(census ``preprocessing.py``: argparse and ``os.path.join("/opt/ml/processing/input", ...)``; abalone
+(census ``preprocessing.py``: argparse, defaults and arguments naming /opt/ml/processing paths; abalone
 ``evaluation.py``: ``model.tar.gz`` extracted into the working directory, f-strings on a ``base_dir``) run
 unchanged; what the mapping cannot see fails with a reason that says so; LocalPaths outside the contract
 and duplicate names are refused; the SDK v3 ``s3_input``/``s3_output`` shapes are accepted."""
@@ -26,12 +26,13 @@ import os
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--train-test-split-ratio", type=float, default=0.3)
+    parser.add_argument("--input-dir", default="/opt/ml/processing/somewhere-else")
+    parser.add_argument("--train-dir", default="/opt/ml/processing/train")
     args, _ = parser.parse_known_args()
-    input_data_path = os.path.join("/opt/ml/processing/input", "raw.csv")
+    input_data_path = os.path.join(args.input_dir, "raw.csv")
     rows = open(input_data_path).read().splitlines()
     split = int(len(rows) * (1 - args.train_test_split_ratio))
-    base_dir = "/opt/ml/processing"
-    with open(f"{base_dir}/train/train.csv", "w") as out:
+    with open(f"{args.train_dir}/train.csv", "w") as out:
         out.write("\\n".join(rows[:split]) + "\\n")
     with open(os.path.join("/opt/ml/processing/test", "test.csv"), "w") as out:
         out.write("\\n".join(rows[split:]) + "\\n")
@@ -85,7 +86,7 @@ def abalone(data, max_mse: float = 1.0) -> Pipeline:
         inputs=[ProcessingInput(source=data["raw"], destination=f"{prefix}/input")],
         outputs=[ProcessingOutput(output_name="train", source=f"{prefix}/train"),
                  ProcessingOutput(output_name="test", source=f"{prefix}/test")],
-        job_arguments=["--train-test-split-ratio", "0.5"])
+        job_arguments=["--train-test-split-ratio", "0.5", "--input-dir", f"{prefix}/input"])
     report = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
     evaluate = ProcessingStep(
         "Evaluate", code=str(data["scripts"] / "evaluation.py"), property_files=[report],

@@ -1,7 +1,7 @@
 """Pipeline steps, named as SageMaker's: ``ProcessingStep``, ``TrainingStep``, ``ConditionStep``,
-``RegisterModel`` and ``FailStep``.
+``RegisterModel`` and ``FailStep`` (``TransformStep`` and ``TuningStep`` are in ``job_steps``).
 
-A step knows its definition entry (``to_request``: Name, Type, Arguments, DependsOn, CacheConfig),
+A step knows its definition entry (``to_request``: Name, Type, Arguments, DependsOn, CacheConfig, RetryPolicies),
 the steps it needs (those whose properties its arguments read, plus ``depends_on``) and how to run
 locally (``execute``: resolved arguments in, its properties out, shaped like the Describe* answer of
 the job it stands for). ``step.properties.X`` is a run-time reference for later steps.
