@@ -34,6 +34,7 @@ from helpers.algorithms import payloads
 from helpers.algorithms.base import Algorithm, Log
 from helpers.algorithms.channels import Table, check_class_labels, read_channel
 from helpers.algorithms.errors import DataFormatError, HyperparameterError
+from helpers.algorithms.xgb_formats import load_booster
 
 __all__ = ["XGBoost", "XGBModel", "MODEL_FILE"]
 
@@ -287,16 +288,11 @@ class XGBoost(Algorithm):
     # ----------------------------------------------------------------------------------- inference
 
     def load(self, model_dir: Path) -> XGBModel:
+        """The model in ``model_dir``: its ``xgboost-model`` (else its only file, as SageMaker's image takes
+        it) in any format SageMaker's XGBoost wrote: JSON, UBJSON, legacy binary, pickled Booster."""
         import json
 
-        import xgboost as xgb
-
-        path = Path(model_dir) / MODEL_FILE
-        if not path.is_file():
-            present = ", ".join(sorted(p.name for p in Path(model_dir).iterdir())) if Path(model_dir).is_dir() else "nothing"
-            raise FileNotFoundError(f"No {MODEL_FILE} in {str(model_dir)!r} (found: {present}): this is not an xgboost model.")
-        booster = xgb.Booster()
-        booster.load_model(bytearray(path.read_bytes()))
+        booster = load_booster(_model_file(Path(model_dir)))
         booster.set_param("nthread", 1)  # as SageMaker's image: one thread per worker
         objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
         return XGBModel(booster, booster.num_features(), objective)
@@ -321,6 +317,17 @@ class XGBoost(Algorithm):
         else:
             text = ",".join(repr(v) for v in scores)
         return text.encode("utf-8"), mime
+
+
+def _model_file(model_dir: Path) -> Path:
+    path = model_dir / MODEL_FILE
+    if path.is_file():
+        return path
+    files = sorted(p for p in model_dir.iterdir() if p.is_file()) if model_dir.is_dir() else []
+    if len(files) == 1:
+        return files[0]
+    present = ", ".join(p.name for p in files) or "nothing"
+    raise FileNotFoundError(f"No {MODEL_FILE} in {str(model_dir)!r} (found: {present}): this is not an xgboost model.")
 
 
 def xgboost_params(hps: dict[str, Any]) -> dict[str, Any]:
