@@ -23,17 +23,18 @@ from helpers.platform import lazy
 __getattr__, __dir__, __all__ = lazy.exports(__name__, {
     "helpers.platform.trainer": "ModelTrainer",
     "helpers.platform.configs": "InputData SourceCode Compute StoppingCondition OutputDataConfig MetricDefinition",
-    "helpers.platform.session": "Session",
+    "helpers.platform.session": "Session get_execution_role",
     "helpers.platform.image_uris": None,
     "helpers.platform.switch": "use_backend",
     "helpers.platform.backend": "current_backend",
     "helpers.platform.storage": "store",
     "helpers.platform.jobs": "TrainingJob list_training_jobs describe_training_job",
-    "helpers.platform.errors": "FailedStatusError StoppedError InputDataError",
+    "helpers.platform.errors": "FailedStatusError StoppedError InputDataError IgnoredArgumentWarning",
     "helpers.platform.tuning.tuner": "HyperparameterTuner",
     "helpers.platform.tuning.parameters": "ContinuousParameter IntegerParameter CategoricalParameter",
     "helpers.platform.registry": None,
     "helpers.platform.pipelines": None,
+    "helpers.platform.serving.inference_spec": "InferenceSpec SchemaBuilder",
     "helpers.platform.serving": (
         "ModelBuilder Model Endpoint EndpointConfig ProductionVariant DataCaptureConfig InvokeEndpointOutput "
         "Transformer describe_transform_job DefaultModelMonitor DatasetFormat MonitoringReport list_endpoints "

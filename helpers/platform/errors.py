@@ -135,3 +135,18 @@ class HyperparameterError(FailedStatusError, algorithm_errors.HyperparameterErro
 
 class InputDataError(ValueError):
     """A channel is missing, unknown, or points at no data. Raised before the job starts."""
+
+
+class IgnoredArgumentWarning(UserWarning):
+    """An SDK argument the local backend accepts (so the same cell runs on both backends) but does
+    not act on. Silence it with ``warnings.filterwarnings("ignore", category=IgnoredArgumentWarning)``."""
+
+
+def warn_ignored(owner: str, names, why: str = "it has no local meaning") -> None:
+    """One IgnoredArgumentWarning naming the SDK arguments ``owner`` received and will not use."""
+    import warnings
+
+    names = sorted(names)
+    if names:
+        warnings.warn(f"{owner}: {', '.join(names)} accepted but not used ({why}).", IgnoredArgumentWarning,
+                      stacklevel=3)

@@ -9,14 +9,34 @@ from functools import lru_cache
 from helpers.platform.backend import default_region
 
 
-def sdk_session(region: str | None = None, default_bucket: str | None = None,
-                default_bucket_prefix: str | None = None):
-    """The SDK's Session for ``region`` (what ``helpers.platform.Session()`` returns on this backend).
+def sdk_session(boto_session=None, sagemaker_client=None, sagemaker_runtime_client=None,
+                sagemaker_featurestore_runtime_client=None, default_bucket: str | None = None,
+                sagemaker_config: dict | None = None, settings=None, sagemaker_metrics_client=None,
+                default_bucket_prefix: str | None = None, region: str | None = None):
+    """The SDK's Session (what ``helpers.platform.Session(...)`` returns on this backend), same arguments.
 
-    One per settings: building an SDK Session validates the SDK's config file against its JSON schema,
-    which takes seconds, and every SDK ModelTrainer made without a session would build another.
+    One per settings when no boto session or client is given: building an SDK Session validates the
+    SDK's config file against its JSON schema, which takes seconds, and every SDK ModelTrainer made
+    without a session would build another.
     """
-    return _cached_session(region or default_region(), default_bucket, default_bucket_prefix)
+    clients = dict(sagemaker_client=sagemaker_client, sagemaker_runtime_client=sagemaker_runtime_client,
+                   sagemaker_featurestore_runtime_client=sagemaker_featurestore_runtime_client,
+                   sagemaker_config=sagemaker_config, settings=settings, sagemaker_metrics_client=sagemaker_metrics_client)
+    if boto_session is None and all(value is None for value in clients.values()):
+        return _cached_session(region or default_region(), default_bucket, default_bucket_prefix)
+    import boto3
+    from sagemaker.core.helper.session_helper import Session
+
+    return Session(boto_session=boto_session or boto3.Session(region_name=region or default_region()),
+                   default_bucket=default_bucket, default_bucket_prefix=default_bucket_prefix,
+                   **{name: value for name, value in clients.items() if value is not None})
+
+
+def get_execution_role(sagemaker_session=None, use_default: bool = False) -> str:
+    """The SDK's ``get_execution_role`` (the twin of ``helpers.platform.get_execution_role``)."""
+    from sagemaker.core.helper.session_helper import get_execution_role as sdk_get_execution_role
+
+    return sdk_get_execution_role(sagemaker_session=sagemaker_session or sdk_session(), use_default=use_default)
 
 
 @lru_cache(maxsize=8)

@@ -14,6 +14,7 @@ from helpers.platform.aws.training import SageMakerModelTrainer
 from helpers.platform.metrics import normalise
 from helpers.platform.tuning import validation
 from helpers.platform.tuning.parameters import CategoricalParameter
+from helpers.platform.tuning.tuner import Description
 
 
 class SageMakerHyperparameterTuner:
@@ -75,10 +76,10 @@ class SageMakerHyperparameterTuner:
         self._sdk.tune(inputs=inputs, job_name=job_name, wait=wait)
         return None
 
-    def describe(self) -> dict:
-        """DescribeHyperParameterTuningJob (a dict, as boto3 returns it)."""
+    def describe(self) -> Description:
+        """DescribeHyperParameterTuningJob (boto3's dict, with the SDK resource's snake_case attributes too)."""
         self._sdk._ensure_last_tuning_job()
-        return describe_hyper_parameter_tuning_job(self._sdk.latest_tuning_job.hyper_parameter_tuning_job_name)
+        return Description(describe_hyper_parameter_tuning_job(self._sdk.latest_tuning_job.hyper_parameter_tuning_job_name))
 
     def best_training_job(self) -> str:
         return self._sdk.best_training_job()

@@ -156,6 +156,7 @@ class Endpoint(Twin, Named):
     endpoint_status = described("EndpointStatus", "Creating, InService, Failed... (str).")
     endpoint_arn = described("EndpointArn", "The endpoint's ARN (str).")
     production_variants = described("ProductionVariants", "One dict per variant: name, weight, model...")
+    endpoint_config_name = described("EndpointConfigName", "The endpoint configuration it runs (str).")
 
     @property
     def failure_reason(self) -> str | None:

@@ -7,13 +7,15 @@
     builder = ModelBuilder(model_path="s3://bucket/.../model.tar.gz",
                            image_uri=image_uris.retrieve("linear-learner", "us-east-1"))
     builder = ModelBuilder(model=fitted_sklearn_estimator)     # or an in-memory model with .predict
+    builder = ModelBuilder(model_path=folder, inference_spec=MySpec(),   # or SDK v3's custom serving
+                           schema_builder=SchemaBuilder(sample_input, sample_output))
     model = builder.build(model_name="churn-ll")                # CreateModel
     endpoint = builder.deploy(endpoint_name="churn", instance_type="ml.m5.large",
                               initial_instance_count=1,
                               data_capture_config=DataCaptureConfig(sampling_percentage=100))
 
-Which handlers serve the model: a built-in algorithm's (known from the training job or the image
-URI), else the script's ``inference.py`` (``source_code=SourceCode(source_dir=..., entry_script=...)``,
+Which handlers serve the model: an ``InferenceSpec``'s (with its SchemaBuilder), else a built-in
+algorithm's (known from the training job or the image URI), else the script's ``inference.py`` (``source_code=SourceCode(source_dir=..., entry_script=...)``,
 a ``code/inference.py`` inside the artifact, or the training job's source folder), else the framework
 defaults (``model.joblib`` + ``model.predict``).
 
@@ -24,14 +26,17 @@ The artifact's sha256 comes from the training job's ``job.json``; for an artifac
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from helpers.platform.backend import Twin
+from helpers.platform.errors import warn_ignored
 from helpers.platform.serving.artifacts import pack_dir, sha256_of
 from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform.serving.registry import check_name
@@ -40,6 +45,34 @@ from helpers.platform.serving.resources import (DataCaptureConfig, EndpointConfi
                                                 models_root, write_model)
 
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+
+# S3's HTTPS object URLs: virtual-hosted (https://<bucket>.s3[.-]<region>.amazonaws.com/<key>) and
+# path-style (https://s3[.-]<region>.amazonaws.com/<bucket>/<key>), region optional (the legacy global form).
+_VIRTUAL_HOSTED = re.compile(r"^https://(?P<bucket>[a-z0-9][a-z0-9.-]*)\.s3(?:[.-](?P<region>[a-z0-9-]+))?"
+                             r"\.amazonaws\.com(?:\.cn)?/(?P<key>.+)$")
+_PATH_STYLE = re.compile(r"^https://s3(?:[.-](?P<region>[a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?/"
+                         r"(?P<bucket>[^/]+)/(?P<key>.+)$")
+
+
+def s3_uri_of(url: str) -> str:
+    """An S3 object URL as the ``s3://bucket/key`` URI it names (an ``s3://`` URI is returned as it is).
+
+    SageMaker accepts model data as either; the local store is addressed by ``s3://`` URIs. Keys are
+    percent-decoded, as S3 decodes them.
+    """
+    text = str(url)
+    if text.startswith("s3://"):
+        return text
+    match = _VIRTUAL_HOSTED.match(text) or _PATH_STYLE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not an S3 object URL: give s3://<bucket>/<key>, "
+                         f"https://<bucket>.s3.<region>.amazonaws.com/<key> or "
+                         f"https://s3.<region>.amazonaws.com/<bucket>/<key>.")
+    return f"s3://{match['bucket']}/{urllib.parse.unquote(match['key'].split('?', 1)[0])}"
+
+
+def _is_s3(value) -> bool:
+    return isinstance(value, str) and value.startswith(("s3://", "https://"))
 
 
 def _job_record(job_name: str) -> dict | None:
@@ -100,52 +133,84 @@ class ModelBuilder(Twin):
         s3_model_data_url: same as an S3 ``model_path`` (the SDK's name for it).
         image_uri: the inference image; a built-in algorithm's image selects its handlers.
         source_code: ``SourceCode(source_dir=..., entry_script="inference.py")`` for script mode.
+        inference_spec: an ``InferenceSpec`` (``load(model_dir)``, ``invoke(input, model)``) serving the
+            model instead (``helpers.platform.serving.inference_spec``); needs ``schema_builder``.
+        schema_builder: ``SchemaBuilder(sample_input, sample_output)``: the wire formats of an
+            ``inference_spec`` or of an in-memory ``model`` (then served by its ``predict``).
         env_vars: environment of the serving process.
+        model_server, mode, log_level, ...: the SDK's container choices; accepted with an
+            ``IgnoredArgumentWarning`` (one local server process serves every model).
     """
 
     model: Any = None
     model_path: str | None = None
-    s3_model_data_url: str | None = None
+    inference_spec: Any = None
+    schema_builder: Any = None
+    modelbuilder_list: list | None = None
+    role_arn: str | None = None
+    sagemaker_session: Any = None
     image_uri: str | None = None
+    s3_model_data_url: str | None = None
     source_code: Any = None
     env_vars: dict = field(default_factory=dict)
-    role_arn: str | None = None
-    instance_type: str | None = None
-    content_type: str | None = None
-    accept_type: str | None = None
-    sagemaker_session: Any = None
-    compute: Any = None
-    # SDK arguments with no local meaning: accepted, so the same cell runs on both backends
-    mode: Any = None
+    # SDK arguments with no local meaning: accepted with an IgnoredArgumentWarning, so the same cell
+    # runs on both backends
     model_server: Any = None
     model_metadata: dict | None = None
-    network: Any = None
     log_level: int | None = None
+    content_type: str | None = None
+    accept_type: str | None = None
+    compute: Any = None
+    network: Any = None
+    instance_type: str | None = None
+    mode: Any = None
+    shared_libs: list | None = None
     dependencies: dict | None = None
-    # SDK arguments the local platform cannot honour: refused with the alternative
-    schema_builder: Any = None
-    inference_spec: Any = None
+    image_config: dict | None = None
     built_model: Model | None = field(default=None, init=False)
 
+    _IGNORED = ("model_server", "model_metadata", "log_level", "content_type", "accept_type", "network", "mode",
+                "shared_libs", "dependencies", "image_config")
+
     def __post_init__(self) -> None:
-        if self.inference_spec is not None or self.schema_builder is not None:
+        if self.modelbuilder_list:
             raise NotImplementedError(
-                "inference_spec / schema_builder are not supported by the local platform: put model_fn, "
-                "input_fn, predict_fn and output_fn in an inference.py and pass "
-                "source_code=SourceCode(source_dir=..., entry_script='inference.py').")
+                "modelbuilder_list (several models behind one endpoint as inference components) is not "
+                "supported locally: deploy each ModelBuilder to its own endpoint, or put the models as "
+                "variants of one EndpointConfig (ProductionVariant(...)).")
+        warn_ignored("ModelBuilder", [name for name in self._IGNORED if getattr(self, name) not in (None, [], {})],
+                     "one local server process serves every model")
+        if self.inference_spec is None and self.schema_builder is not None and not self._in_memory_model():
+            warn_ignored("ModelBuilder", ["schema_builder"],
+                         "it chooses the wire formats of an inference_spec or an in-memory model only")
         if self.instance_type is None and self.compute is not None:
             self.instance_type = getattr(self.compute, "instance_type", None)
 
+    def _in_memory_model(self) -> bool:
+        """A model object to pickle (not a trainer, a job, or an artifact's name or URI)."""
+        return self.model is not None and not isinstance(self.model, (str, dict)) and not job_name_of(self.model)
+
     # ----------------------------------------------------------------------------------- build
-    def build(self, model_name: str | None = None, **_ignored) -> Model:
-        """Record the model (``CreateModel``): artifact + checksum, algorithm or inference code."""
+    def build(self, model_name: str | None = None, mode: Any = None, role_arn: str | None = None,
+              sagemaker_session: Any = None, region: str | None = None, reuse_resources: bool = False,
+              tags: list | None = None) -> Model:
+        """Record the model (``CreateModel``): artifact + checksum, algorithm or inference code.
+
+        ``role_arn`` and ``sagemaker_session`` replace the constructor's; ``mode``, ``region``,
+        ``reuse_resources`` and ``tags`` are accepted with an ``IgnoredArgumentWarning``.
+        """
+        warn_ignored("ModelBuilder.build", [name for name, value in (
+            ("mode", mode), ("region", region), ("reuse_resources", reuse_resources), ("tags", tags))
+            if value not in (None, False, [])], "the local model record has no tags, region or reuse")
+        self.role_arn = role_arn or self.role_arn
+        self.sagemaker_session = sagemaker_session or self.sagemaker_session
         job = None
-        artifact_uri = self.s3_model_data_url
+        artifact_uri = s3_uri_of(self.s3_model_data_url) if self.s3_model_data_url else None
         local_artifact: Path | None = None
         estimator = None
         if self.model is not None:
-            if isinstance(self.model, str) and self.model.startswith("s3://"):
-                artifact_uri = self.model
+            if _is_s3(self.model):
+                artifact_uri = s3_uri_of(self.model)
             elif isinstance(self.model, str) or job_name_of(self.model):
                 job_name = self.model if isinstance(self.model, str) else job_name_of(self.model)
                 job = _job_record(job_name)
@@ -157,15 +222,16 @@ class ModelBuilder(Twin):
                         f"no training job named {job_name!r} in the local store. Pass a ModelTrainer after "
                         f".train(), a job name (recent: {', '.join(existing) or 'none yet'}), or "
                         f"model_path='s3://.../model.tar.gz'.")
-            elif hasattr(self.model, "predict"):
+            elif hasattr(self.model, "predict") or (self.schema_builder is not None and callable(self.model)) \
+                    or self.inference_spec is not None:
                 estimator = self.model
             else:
                 raise TypeError(
                     f"ModelBuilder(model=...) got a {type(self.model).__name__}: give a ModelTrainer, a training "
                     f"job name, an s3://.../model.tar.gz URI, or a fitted model with a .predict method.")
         if self.model_path is not None:
-            if str(self.model_path).startswith("s3://"):
-                artifact_uri = str(self.model_path)
+            if _is_s3(str(self.model_path)):
+                artifact_uri = s3_uri_of(str(self.model_path))
             else:
                 local_artifact = Path(self.model_path).expanduser()
                 if not local_artifact.exists():
@@ -178,11 +244,13 @@ class ModelBuilder(Twin):
             artifact_uri = job["ModelArtifacts"]["S3ModelArtifacts"]
         elif artifact_uri is not None:
             job = _job_for_artifact(artifact_uri)
-        if artifact_uri is None and local_artifact is None and estimator is None:
+        if artifact_uri is None and local_artifact is None and estimator is None and self.inference_spec is None:
             raise ValueError("nothing to build: pass model= (a ModelTrainer, a job name or a fitted model) "
                              "or model_path='s3://.../model.tar.gz'.")
 
         algorithm, image = self._algorithm(job)
+        if self.inference_spec is not None or (estimator is not None and self.schema_builder is not None):
+            algorithm = None  # the spec (or the pickled model) serves, even a built-in's artifact
         base = algorithm or (job or {}).get("TrainingJobName") or "model"
         model_name = check_name(model_name or default_name(base), "model")
         folder = models_root() / model_name
@@ -193,11 +261,15 @@ class ModelBuilder(Twin):
         from helpers.platform import storage
 
         sha_source = "training job"
-        if estimator is not None:
+        if artifact_uri is None and local_artifact is None:
+            # A fitted model goes in as model.joblib: the framework default loads it, and an
+            # InferenceSpec's load(model_dir) finds it there. With a SchemaBuilder and no spec, the
+            # model travels in the code's serve.pkl instead (as the SDK does), so the folder is empty.
             staging = Path(tempfile.mkdtemp(prefix="flywheel-model-"))
             import joblib
 
-            joblib.dump(estimator, staging / "model.joblib")
+            if estimator is not None and (self.inference_spec is not None or self.schema_builder is None):
+                joblib.dump(estimator, staging / "model.joblib")
             artifact_path = folder / "model.tar.gz"
             sha = pack_dir(staging, artifact_path)
             shutil.rmtree(staging, ignore_errors=True)
@@ -218,13 +290,26 @@ class ModelBuilder(Twin):
             if not sha:
                 sha, sha_source = sha256_of(artifact_path), "build"
 
-        code_dir, entry = self._code(job, folder)
+        code_dir, entry = self._spec_code(folder, estimator) or self._code(job, folder)
         local = {"Algorithm": algorithm, "ArtifactPath": str(artifact_path), "Sha256": sha,
                  "Sha256Source": sha_source, "CodeDir": str(code_dir) if code_dir else None,
                  "EntryScript": entry, "TrainingJobName": (job or {}).get("TrainingJobName")}
         self.built_model = write_model(model_name, image or SKLEARN_IMAGE, artifact_uri, self.env_vars, local,
                                        self.role_arn)
         return self.built_model
+
+    def _spec_code(self, folder: Path, estimator: Any) -> tuple[Path, str] | None:
+        """The handlers of an InferenceSpec, or of an in-memory model with a SchemaBuilder (the SDK
+        pickles that model and calls it, or its ``predict``), written into the model record."""
+        from helpers.platform.serving.inference_spec import NativeModelSpec, write_spec_code
+
+        if self.inference_spec is not None:
+            if self.source_code is not None:
+                raise ValueError("give inference_spec or source_code, not both: both say how the model is served.")
+            return write_spec_code(folder / "code", self.inference_spec, self.schema_builder)
+        if estimator is not None and self.schema_builder is not None:
+            return write_spec_code(folder / "code", NativeModelSpec(estimator), self.schema_builder)
+        return None
 
     def _algorithm(self, job: dict | None) -> tuple[str | None, str | None]:
         """(algorithm name or None for script mode, image URI)."""
@@ -274,26 +359,50 @@ class ModelBuilder(Twin):
     # ---------------------------------------------------------------------------------- deploy
     def deploy(self, endpoint_name: str | None = None, initial_instance_count: int = 1,
                instance_type: str | None = None, wait: bool = True, update_endpoint: bool = False,
-               container_timeout_in_seconds: int = 300, data_capture_config: DataCaptureConfig | None = None,
+               container_timeout_in_seconds: int = 300, inference_config: Any = None,
+               custom_orchestrator_instance_type: str | None = None,
+               custom_orchestrator_initial_instance_count: int | None = None, reuse_resources: bool = False,
+               use_recommendation: bool | None = None, recommendation: Any = None, recommendation_index: int = 0,
+               recommendation_spec_name: str | None = None, auto_approve: bool = False, role: str | None = None,
+               model_name: str | None = None, endpoint_config_name: str | None = None,
+               data_capture_config: DataCaptureConfig | None = None,
                invocation_timeout_seconds: float | None = None, variant_name: str = "AllTraffic",
-               **_ignored) -> Endpoint:
+               **sdk_options) -> Endpoint:
         """Start a local endpoint serving the built model (``CreateEndpointConfig`` + ``CreateEndpoint``).
 
         ``instance_type`` and ``initial_instance_count`` are recorded (one local process serves
-        the endpoint); ``invocation_timeout_seconds`` (local only) lowers SageMaker's 60 s limit.
+        the endpoint); ``model_name`` and ``role`` are used when ``build()`` has not run yet;
+        ``endpoint_config_name`` names the configuration (default: the endpoint's name);
+        ``invocation_timeout_seconds`` (local only) lowers SageMaker's 60 s limit. The SDK's serverless,
+        async, recommendation and orchestrator options are accepted with an ``IgnoredArgumentWarning``.
         """
-        model = self.built_model or self.build()
+        ignored = [name for name, value in (
+            ("inference_config", inference_config), ("custom_orchestrator_instance_type", custom_orchestrator_instance_type),
+            ("custom_orchestrator_initial_instance_count", custom_orchestrator_initial_instance_count),
+            ("reuse_resources", reuse_resources), ("use_recommendation", use_recommendation),
+            ("recommendation", recommendation), ("recommendation_index", recommendation_index),
+            ("recommendation_spec_name", recommendation_spec_name), ("auto_approve", auto_approve))
+            if value not in (None, False, 0)]
+        warn_ignored("ModelBuilder.deploy", ignored + list(sdk_options),
+                     "a local endpoint is one real-time server process")
+        self.role_arn = self.role_arn or role
+        model = self.built_model or self.build(model_name=model_name)
         endpoint_name = check_name(endpoint_name or model.model_name)
         config = EndpointConfig.create(
-            endpoint_config_name=endpoint_name,
+            endpoint_config_name=endpoint_config_name or endpoint_name,
             production_variants=[ProductionVariant(
                 variant_name=variant_name, model_name=model.model_name,
                 initial_instance_count=int(initial_instance_count or 1),
                 instance_type=instance_type or self.instance_type or "ml.m5.large")],
             data_capture_config=data_capture_config if data_capture_config and data_capture_config.enable_capture else None)
-        return Endpoint.create(endpoint_name, config.endpoint_config_name, wait=wait,
-                               invocation_timeout_seconds=invocation_timeout_seconds,
-                               startup_timeout_seconds=float(container_timeout_in_seconds), replace=update_endpoint)
+        endpoint = Endpoint.create(endpoint_name, config.endpoint_config_name, wait=wait,
+                                   invocation_timeout_seconds=invocation_timeout_seconds,
+                                   startup_timeout_seconds=float(container_timeout_in_seconds), replace=update_endpoint)
+        if self.schema_builder is None or (self.inference_spec is None and not self._in_memory_model()):
+            return endpoint
+        from helpers.platform.serving.inference_spec import SchemaEndpoint
+
+        return SchemaEndpoint(endpoint.endpoint_name, self.schema_builder)
 
 
 def describe_model(model_name: str) -> dict:

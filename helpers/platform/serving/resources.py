@@ -237,5 +237,22 @@ class EndpointConfig:
                              f"EndpointConfig.create(endpoint_config_name=..., production_variants=[...]).")
         return cls(endpoint_config_name, record["ProductionVariants"], record.get("DataCaptureConfig"))
 
+    def describe(self) -> dict:
+        """``DescribeEndpointConfig``: name, ARN, variants, data capture, creation time."""
+        record = read_json(configs_root() / f"{check_name(self.endpoint_config_name, 'endpoint config')}.json")
+        if record is None:
+            raise ValueError(f"Could not find endpoint configuration \"{self.endpoint_config_name}\": it was "
+                             f"deleted or never created (EndpointConfig.create(...) or ModelBuilder.deploy()).")
+        return record
+
+    def refresh(self) -> "EndpointConfig":
+        """Re-read the record (the SDK resource's ``refresh``)."""
+        current = type(self).get(self.endpoint_config_name)
+        self.production_variants, self.data_capture_config = current.production_variants, current.data_capture_config
+        return self
+
+    endpoint_config_arn = described("EndpointConfigArn", "The endpoint configuration's ARN (str).")
+    creation_time = described("CreationTime", "When it was created (ISO 8601 str, UTC).")
+
     def delete(self) -> None:
         (configs_root() / f"{self.endpoint_config_name}.json").unlink(missing_ok=True)

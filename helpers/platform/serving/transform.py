@@ -28,7 +28,7 @@ import http.client
 import re
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.platform.serving import processes
@@ -88,6 +88,7 @@ class Transformer:
     sagemaker_session: object = None
     tags: list | None = None
     latest_transform_job: str | None = None
+    _default_output_path: bool = field(default=False, init=False, repr=False)
 
     def transform(self, data: str, data_type: str = "S3Prefix", content_type: str | None = None,
                   compression_type: str | None = None, split_type: str | None = None,
@@ -130,11 +131,15 @@ class Transformer:
         stamp = time.strftime("%Y-%m-%d-%H-%M-%S", time.gmtime()) + f"-{int(time.time() * 1000) % 1000:03d}"
         job_name = check_name(job_name or f"{base[:63 - len(stamp) - 1]}-{stamp}", "transform job")
         output_path = self.output_path
-        if output_path is None:  # the SDK's default: the session's bucket, under the job name
+        if output_path is None or self._default_output_path:
+            # the SDK's default: the session's bucket, under the job name; kept in output_path as the
+            # SDK does, and chosen afresh for the next job (so a second run does not overwrite the first)
             from helpers.platform.session import Session
 
             output_path = f"s3://{(self.sagemaker_session or Session()).default_bucket()}/{job_name}"
+            self._default_output_path = True
         storage.parse_s3_uri(output_path)
+        self.output_path = output_path
         folder = transform_jobs_root() / job_name
         if (folder / "job.json").exists():
             raise ValueError(f"a transform job named {job_name!r} exists already: pick another job_name.")

@@ -27,6 +27,7 @@ so a tuning job repeats; each trial gets ``cores / max_parallel_jobs`` OpenMP th
 from __future__ import annotations
 
 import copy
+import re
 
 from helpers.platform import builtins, jobs
 from helpers.platform.backend import Twin
@@ -45,6 +46,38 @@ _SDK_ONLY = ("tags", "warm_start_config", "completion_criteria_config", "model_t
 # The objective rules of the built-in containers are part of the request's validation (both backends).
 xgboost_objective_metric = validation.xgboost_objective_metric
 CONTAINER_TUNING_RULES = validation.CONTAINER_TUNING_RULES
+
+
+def _snake(pascal: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", pascal).lower()
+
+
+def _with_attributes(value):
+    if isinstance(value, dict) and not isinstance(value, Description):
+        return Description(value)
+    if isinstance(value, list):
+        return [_with_attributes(item) for item in value]
+    return value
+
+
+class Description(dict):
+    """A Describe* answer read both ways: as boto3's dict (``d["BestTrainingJob"]["TrainingJobName"]``)
+    and with the snake_case attributes of SDK v3's resource objects
+    (``d.best_training_job.training_job_name``), nested dicts and lists included."""
+
+    def __getattr__(self, name: str):
+        if not name.startswith("_"):
+            for key, value in self.items():
+                if isinstance(key, str) and _snake(key) == name:
+                    return _with_attributes(value)
+        fields = ", ".join(sorted(_snake(k) for k in self if isinstance(k, str)))
+        raise AttributeError(f"{name!r} is not in this description (it has: {fields}).")
+
+    def __getitem__(self, key):
+        return _with_attributes(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return _with_attributes(super().get(key, default))
 
 
 class HyperparameterTuner(Twin):
@@ -255,10 +288,11 @@ class HyperparameterTuner(Twin):
         if self.latest_tuning_job is None:
             raise ValueError("No tuning job available: call tuner.tune(inputs=[...]) first.")
 
-    def describe(self) -> dict:
-        """DescribeHyperParameterTuningJob of the latest tuning job (a dict, as boto3 returns it)."""
+    def describe(self) -> Description:
+        """DescribeHyperParameterTuningJob of the latest tuning job: the dict boto3 returns, whose fields
+        also read as SDK v3's ``HyperParameterTuningJob`` attributes (``.best_training_job.training_job_name``)."""
         self._ensure_last_tuning_job()
-        return self.latest_tuning_job.describe()
+        return Description(self.latest_tuning_job.describe())
 
     def wait(self) -> None:
         self._ensure_last_tuning_job()

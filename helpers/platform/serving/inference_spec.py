@@ -1,0 +1,353 @@
+"""SDK v3's custom serving path: an ``InferenceSpec`` (how to load and call the model) and a
+``SchemaBuilder`` (sample input and output, which pick the wire formats), served locally::
+
+    class MySpec(InferenceSpec):                 # sagemaker.serve's InferenceSpec works as well
+        def load(self, model_dir):               # the unpacked model folder (str)
+            return joblib.load(os.path.join(model_dir, "model.joblib"))
+        def invoke(self, input_object, model):   # the deserialized request -> the prediction
+            return model.predict(input_object)
+
+    builder = ModelBuilder(model_path=folder, inference_spec=MySpec(),
+                           schema_builder=SchemaBuilder(sample_input=X[:2], sample_output=y[:2]))
+    endpoint = builder.deploy(endpoint_name="custom")
+    endpoint.predict(X[:5])                      # an ndarray, since sample_output is one
+
+As the SDK does, ``build()`` pickles the spec and the schema with cloudpickle into the model's code
+(``serve.pkl``, so a spec class defined in the notebook travels by value) next to an ``inference.py``
+whose handlers mirror the SDK's TorchServe handler: deserialize with the schema's input
+deserializer, ``preprocess`` (when it returns something), ``invoke``, ``postprocess`` (likewise),
+serialize with the schema's output serializer.
+
+Wire formats by sample type, as ``sagemaker.serve.SchemaBuilder`` picks them: numpy array ->
+``application/x-npy``; DataFrame -> ``text/csv``; bytes -> raw bytes; torch tensor -> ``tensor/pt``
+(npy bytes); str -> ``text/plain`` (answered with Accept ``application/json``, the SDK's choice);
+anything JSON can hold -> ``application/json``. One local difference: DataFrames travel with their
+header row, so their columns survive the trip (the SDK drops the header when sending).
+"""
+
+from __future__ import annotations
+
+import abc
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helpers.platform.serving.endpoint import Endpoint
+from helpers.platform_home import private_dir
+
+SERVE_PICKLE = "serve.pkl"
+ENTRY_SCRIPT = "inference.py"
+_SCRIPT = '''"""Written by ModelBuilder.build(): serves the InferenceSpec and SchemaBuilder pickled in serve.pkl."""
+from helpers.platform.serving.inference_spec import spec_handlers
+
+model_fn, input_fn, predict_fn, output_fn = spec_handlers(__file__)
+'''
+
+
+class InferenceSpec(abc.ABC):
+    """How a model is loaded and called (``sagemaker.serve.spec.inference_spec.InferenceSpec``).
+
+    Subclass it and define ``load(model_dir)`` and ``invoke(input_object, model)``; optionally
+    ``preprocess(input_data)`` / ``postprocess(predictions)``, whose result replaces the data unless
+    it is None.
+    """
+
+    @abc.abstractmethod
+    def load(self, model_dir: str):
+        """Load the model from ``model_dir`` (the unpacked model artifact) and return it."""
+
+    @abc.abstractmethod
+    def invoke(self, input_object: object, model: object):
+        """The prediction for ``input_object`` (the deserialized request)."""
+
+    def preprocess(self, input_data: object):
+        """Transform the deserialized request before ``invoke``; None keeps it as it is."""
+
+    def postprocess(self, predictions: object):
+        """Transform ``invoke``'s result before it is serialized; None keeps it as it is."""
+
+    def prepare(self, *args, **kwargs):
+        """SDK hook run before ``build`` uploads the model; the local backend does not call it."""
+
+    def get_model(self):
+        """SDK hook naming a Hugging Face model; not used locally."""
+
+
+# ------------------------------------------------------------------------------------ codecs
+def _read(stream) -> bytes:
+    return stream.read() if hasattr(stream, "read") else bytes(stream)
+
+
+def _to_numpy(data) -> np.ndarray:
+    if hasattr(data, "detach"):  # a torch tensor
+        data = data.detach().cpu().numpy()
+    return np.asarray(data)
+
+
+def _npy(data) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, _to_numpy(data), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _jsonable(value):
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    if hasattr(value, "to_dict"):  # pandas
+        return value.to_dict(orient="list") if hasattr(value, "columns") else value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable: return lists, dicts, numbers or "
+                    f"strings, or give SchemaBuilder a sample of the type you return.")
+
+
+class Codec:
+    """One wire format: ``serialize(data) -> bytes`` under ``CONTENT_TYPE``; ``deserialize(stream,
+    content_type)`` back to the sample's type, asked for with ``ACCEPT`` (the SDK's (de)serializer API)."""
+
+    def __init__(self, kind: str, content_type: str, accept: str | None = None):
+        self.kind, self.CONTENT_TYPE, self.ACCEPT = kind, content_type, accept or content_type
+
+    def serialize(self, data) -> bytes:
+        if self.kind in ("npy", "torch"):
+            return _npy(data)
+        if self.kind == "csv":
+            import pandas as pd
+
+            frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(_to_numpy(data))
+            return frame.to_csv(index=False).encode("utf-8")
+        if self.kind == "bytes":
+            if isinstance(data, str) and Path(data).is_file():  # the SDK's DataSerializer reads a path
+                return Path(data).read_bytes()
+            return bytes(data)
+        if self.kind == "text":
+            return str(data).encode("utf-8")
+        return json.dumps(data, default=_jsonable).encode("utf-8")
+
+    def deserialize(self, stream, content_type: str | None = None):
+        body = _read(stream)
+        if self.kind == "npy":
+            return np.load(io.BytesIO(body), allow_pickle=False)
+        if self.kind == "torch":
+            import torch
+
+            return torch.from_numpy(np.load(io.BytesIO(body), allow_pickle=False))
+        if self.kind == "csv":
+            import pandas as pd
+
+            return pd.read_csv(io.BytesIO(body))
+        if self.kind == "bytes":
+            return body
+        if self.kind == "text":
+            return body.decode("utf-8")
+        return json.loads(body)
+
+    def __repr__(self) -> str:
+        return f"Codec({self.kind!r}, content_type={self.CONTENT_TYPE!r}, accept={self.ACCEPT!r})"
+
+
+def _is_torch_tensor(value) -> bool:
+    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def codec_for(sample, role: str) -> Codec:
+    """The wire format ``sagemaker.serve.SchemaBuilder`` picks for a sample (``role``: input/output)."""
+    import pandas as pd
+
+    if isinstance(sample, np.ndarray):
+        return Codec("npy", "application/x-npy")
+    if isinstance(sample, pd.DataFrame):
+        return Codec("csv", "text/csv")
+    if isinstance(sample, (bytes, bytearray)) or (role == "input" and isinstance(sample, str) and Path(sample).is_file()):
+        return Codec("bytes", "file-path/raw-bytes", "*/*")
+    if _is_torch_tensor(sample):
+        return Codec("torch", "tensor/pt")
+    if isinstance(sample, str):
+        return Codec("text", "text/plain", "application/json")
+    try:
+        json.dumps(sample)
+    except (TypeError, ValueError):
+        raise ValueError(f"SchemaBuilder cannot pick a wire format for a sample {role} of type "
+                         f"{type(sample).__name__}: give a numpy array, DataFrame, torch tensor, bytes, str or "
+                         f"JSON-able value (lists, dicts, numbers), or pass {role}_translator=... with "
+                         f"serialize/deserialize methods.") from None
+    return Codec("json", "application/json")
+
+
+class SchemaBuilder:
+    """Sample input and output of a model, from which the wire formats follow
+    (``sagemaker.serve.builder.schema_builder.SchemaBuilder``: same arguments and attributes).
+
+    Args:
+        sample_input: a request as the model takes it (array, DataFrame, list, dict, str, bytes, tensor).
+        sample_output: an answer as the model gives it; ``predict`` returns this type.
+        input_translator / output_translator: objects with ``serialize(payload, content_type)`` and
+            ``deserialize(stream, content_type)`` (the SDK's ``CustomPayloadTranslator``), for other formats.
+    """
+
+    def __init__(self, sample_input, sample_output, input_translator=None, output_translator=None):
+        self.sample_input, self.sample_output = sample_input, sample_output
+        if input_translator is not None:
+            self.custom_input_translator = input_translator
+        else:
+            self.input_serializer = self.input_deserializer = codec_for(sample_input, "input")
+        if output_translator is not None:
+            self.custom_output_translator = output_translator
+        else:
+            self.output_serializer = self.output_deserializer = codec_for(sample_output, "output")
+
+    def __repr__(self) -> str:
+        return f"SchemaBuilder(input={type(self.sample_input).__name__}, output={type(self.sample_output).__name__})"
+
+
+# ------------------------------------------------------------------------------- client side
+def request_of(schema, data) -> tuple[bytes, str, str]:
+    """(body, content type, accept) of a request carrying ``data``, as the SDK's predictor sends it."""
+    translator = getattr(schema, "custom_input_translator", None)
+    if translator is not None:
+        content_type = getattr(translator, "CONTENT_TYPE", None) or "application/octet-stream"
+        body = translator.serialize(data, content_type)
+    else:
+        content_type = schema.input_serializer.CONTENT_TYPE
+        body = schema.input_serializer.serialize(data)
+    body = body.read() if hasattr(body, "read") else body
+    output = getattr(schema, "custom_output_translator", None)
+    accept = (getattr(output, "ACCEPT", None) or "*/*") if output is not None else schema.output_deserializer.ACCEPT
+    return (body.encode("utf-8") if isinstance(body, str) else bytes(body)), content_type, accept
+
+
+def answer_of(schema, body: bytes, content_type: str | None):
+    """The response body as the sample output's type."""
+    translator = getattr(schema, "custom_output_translator", None)
+    if translator is not None:
+        return translator.deserialize(io.BytesIO(body), content_type)
+    return schema.output_deserializer.deserialize(io.BytesIO(body), content_type)
+
+
+class SchemaEndpoint(Endpoint):
+    """The endpoint ``ModelBuilder.deploy()`` returns for a model with a SchemaBuilder: ``predict``
+    sends the data in the sample input's format and returns the sample output's type."""
+
+    def __init__(self, endpoint_name: str, schema_builder=None):
+        super().__init__(endpoint_name)
+        self.schema_builder = schema_builder
+
+    def predict(self, data: Any, accept: str | None = None, content_type: str | None = None,
+                target_variant: str | None = None) -> Any:
+        """``data`` like the SchemaBuilder's ``sample_input`` -> an answer like its ``sample_output``."""
+        if self.schema_builder is None:
+            return super().predict(data, accept=accept, content_type=content_type, target_variant=target_variant)
+        body, sent_type, wanted = request_of(self.schema_builder, data)
+        answer = self.invoke(body, content_type=content_type or sent_type, accept=accept or wanted,
+                             target_variant=target_variant)
+        return answer_of(self.schema_builder, answer.body.read(), answer.content_type)
+
+
+# ------------------------------------------------------------------------------- server side
+def _module_of(thing):
+    """The user's module defining ``thing``'s class, to pickle by value: the server process cannot
+    import a notebook's or a test's module by name (``__main__`` travels by value anyway)."""
+    import sys
+    import sysconfig
+
+    name = type(thing).__module__
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if module is None or name == "__main__" or name.split(".")[0] in ("helpers", "sagemaker") or path is None:
+        return None
+    installed = {sysconfig.get_paths()[key] for key in ("purelib", "platlib", "stdlib")}
+    return None if any(Path(path).is_relative_to(root) for root in installed) else module
+
+
+class NativeModelSpec(InferenceSpec):
+    """What the SDK serves for ``ModelBuilder(model=<in-memory model>, schema_builder=...)``: the
+    pickled model itself, called if callable, else through its ``predict``."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def load(self, model_dir: str):
+        return self.model
+
+    def invoke(self, input_object, model):
+        return model(input_object) if callable(model) else model.predict(input_object)
+
+
+def write_spec_code(folder: Path, inference_spec, schema_builder) -> tuple[Path, str]:
+    """Pickle (spec, schema) into ``folder`` with the ``inference.py`` that serves them; return
+    (folder, entry script). The spec class travels by value when it was defined in the notebook."""
+    import cloudpickle
+
+    for method in ("load", "invoke"):
+        if not callable(getattr(inference_spec, method, None)):
+            raise TypeError(f"inference_spec={type(inference_spec).__name__} has no {method}() method: subclass "
+                            f"InferenceSpec and define load(self, model_dir) and invoke(self, input_object, model).")
+    if schema_builder is None:
+        raise ValueError("inference_spec needs schema_builder=SchemaBuilder(sample_input, sample_output): the "
+                         "samples choose how requests and answers are encoded.")
+    private_dir(folder)
+    things = (inference_spec, schema_builder, getattr(inference_spec, "model", None))
+    by_value = [m for m in {_module_of(thing) for thing in things if thing is not None} if m is not None]
+    try:
+        for module in by_value:
+            cloudpickle.register_pickle_by_value(module)
+        payload = cloudpickle.dumps((inference_spec, schema_builder))
+    except Exception as error:
+        raise TypeError(f"cannot pickle the inference_spec ({type(inference_spec).__name__}) and schema_builder "
+                        f"for the server: {error}. Keep open files, locks and clients out of their attributes "
+                        f"(create them in load()).") from error
+    finally:
+        for module in by_value:
+            cloudpickle.unregister_pickle_by_value(module)
+    (folder / SERVE_PICKLE).write_bytes(payload)
+    (folder / ENTRY_SCRIPT).write_text(_SCRIPT, encoding="utf-8")
+    for path in (folder / SERVE_PICKLE, folder / ENTRY_SCRIPT):
+        path.chmod(0o600)
+    return folder, ENTRY_SCRIPT
+
+
+def spec_handlers(script: str):
+    """``model_fn, input_fn, predict_fn, output_fn`` serving the ``serve.pkl`` beside ``script``."""
+    import cloudpickle
+
+    with open(Path(script).parent / SERVE_PICKLE, "rb") as file:
+        spec, schema = cloudpickle.load(file)
+
+    def model_fn(model_dir: str):
+        return spec.load(model_dir)
+
+    def input_fn(body: bytes, content_type: str):
+        translator = getattr(schema, "custom_input_translator", None)
+        expected = getattr(getattr(schema, "input_deserializer", None), "CONTENT_TYPE", None)
+        try:
+            if translator is not None:
+                data = translator.deserialize(io.BytesIO(body), content_type)
+            else:
+                data = schema.input_deserializer.deserialize(io.BytesIO(body), content_type)
+        except Exception as error:
+            raise ValueError(f"the request body could not be read as the SchemaBuilder's sample input"
+                             f"{f' ({expected})' if expected else ''}: {error}. Send it with "
+                             f"endpoint.predict(data) or Content-Type {expected or 'of the input translator'}.") from error
+        processed = getattr(spec, "preprocess", lambda _: None)(data)
+        return data if processed is None else processed
+
+    def predict_fn(data, model):
+        return spec.invoke(data, model)
+
+    def output_fn(prediction, accept: str):
+        processed = getattr(spec, "postprocess", lambda _: None)(prediction)
+        prediction = prediction if processed is None else processed
+        translator = getattr(schema, "custom_output_translator", None)
+        if translator is not None:
+            content_type = getattr(translator, "CONTENT_TYPE", None) or "application/octet-stream"
+            body = translator.serialize(prediction, content_type)
+        else:
+            content_type = schema.output_serializer.CONTENT_TYPE
+            body = schema.output_serializer.serialize(prediction)
+        body = body.read() if hasattr(body, "read") else body
+        return (body.encode("utf-8") if isinstance(body, str) else bytes(body)), content_type
+
+    return model_fn, input_fn, predict_fn, output_fn

@@ -1,0 +1,328 @@
+"""SDK v3's custom serving path locally: ModelBuilder(inference_spec=..., schema_builder=...), the
+wire formats the SchemaBuilder's samples pick, and the hosting names notebooks call on the result
+(Endpoint.endpoint_config_name, EndpointConfig.describe(), Session.delete_*, Transformer.output_path)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import warnings
+
+import botocore.exceptions
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.platform import IgnoredArgumentWarning, InferenceSpec, ModelBuilder, SchemaBuilder, Session
+from helpers.platform.serving import EndpointConfig, Model, Transformer
+from helpers.platform.serving.inference_spec import codec_for, spec_handlers, write_spec_code
+from serving_support import write_script_model
+
+WEIGHTS = np.array([0.5, -1.0, 2.0, 0.25])
+
+
+class LinearSpec(InferenceSpec):
+    """Loads weights.npy; preprocess scales by 2, postprocess rounds: both must run on the server."""
+
+    def load(self, model_dir):
+        return np.load(os.path.join(model_dir, "weights.npy"))
+
+    def preprocess(self, input_data):
+        return np.asarray(input_data, dtype=float) * 2
+
+    def invoke(self, input_object, model):
+        return input_object @ model
+
+    def postprocess(self, predictions):
+        return np.round(predictions, 3)
+
+
+def expected(rows) -> np.ndarray:
+    return np.round((np.asarray(rows, dtype=float) * 2) @ WEIGHTS, 3)
+
+
+@pytest.fixture(scope="module")
+def weights_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spec-model")
+    np.save(folder / "weights.npy", WEIGHTS)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def spec_endpoint(home, weights_dir):
+    sample = np.array([[1.0, 2.0, 3.0, 4.0]])
+    builder = ModelBuilder(model_path=str(weights_dir), inference_spec=LinearSpec(),
+                           schema_builder=SchemaBuilder(sample, np.array([1.0])))
+    endpoint = builder.deploy(endpoint_name="spec-ep")
+    yield endpoint
+    endpoint.delete()
+
+
+# ------------------------------------------------------------------- the SDK's v3 example, ported
+def test_v3_inference_spec_example_runs_with_only_imports_changed(home):
+    """aws/sagemaker-python-sdk v3-examples/inference-examples/inference-spec-example.ipynb at commit
+    3203e4996219799e7fcad214c7925ffd8594da1f, cell by cell. Changed: the imports (helpers.platform
+    instead of sagemaker.serve / sagemaker.core.resources) and nothing else."""
+    import uuid
+
+    import torch
+    import torch.nn as nn
+
+    from helpers.platform import EndpointConfig, InferenceSpec, ModelBuilder, SchemaBuilder  # noqa: F811
+
+    class ModelServer:  # sagemaker.serve.utils.types.ModelServer: only its name is used
+        TORCHSERVE = "TORCHSERVE"
+
+    class SimpleModel(nn.Module):
+        """A simple neural network for classification."""
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return torch.softmax(self.linear(x), dim=1)
+
+    pytorch_model = SimpleModel()
+    model_path = tempfile.mkdtemp()
+    sample_input = torch.tensor([[0.1, 0.2, 0.3, 0.4]], dtype=torch.float32)
+    traced_model = torch.jit.trace(pytorch_model, sample_input)
+    model_file = os.path.join(model_path, "model.pth")
+    torch.jit.save(traced_model, model_file)
+
+    class SimpleModelSpec(InferenceSpec):
+        """Custom InferenceSpec for our simple PyTorch model."""
+
+        def load(self, model_dir: str):
+            model = SimpleModel()
+            model_path = os.path.join(model_dir, "model.pth")
+            if os.path.exists(model_path):
+                model = torch.jit.load(model_path, map_location='cpu')
+            model.eval()
+            return model
+
+        def invoke(self, input_object: object, model: object):
+            if isinstance(input_object, list):
+                input_tensor = torch.tensor(input_object, dtype=torch.float32)
+            else:
+                input_tensor = torch.tensor([[0.1, 0.2, 0.3, 0.4]], dtype=torch.float32)
+            with torch.no_grad():
+                predictions = model(input_tensor)
+            return predictions.tolist()
+
+    sample_input = [[0.1, 0.2, 0.3, 0.4]]
+    sample_output = [[0.9, 0.1]]
+    schema_builder = SchemaBuilder(sample_input, sample_output)
+
+    MODEL_NAME_PREFIX = "custom-spec-model"
+    ENDPOINT_NAME_PREFIX = "custom-spec-endpoint"
+    unique_id = str(uuid.uuid4())[:8]
+    model_name = f"{MODEL_NAME_PREFIX}-{unique_id}"
+    endpoint_name = f"{ENDPOINT_NAME_PREFIX}-{unique_id}"
+    inference_spec = SimpleModelSpec()
+    with pytest.warns(IgnoredArgumentWarning, match="model_server"):  # one server process serves it locally
+        model_builder = ModelBuilder(
+            inference_spec=inference_spec,
+            model_path=model_path,
+            model_server=ModelServer.TORCHSERVE,
+            schema_builder=schema_builder
+        )
+
+    core_model = model_builder.build(model_name=model_name)
+    assert core_model.model_name == model_name
+    core_endpoint = model_builder.deploy(endpoint_name=endpoint_name)
+    assert core_endpoint.endpoint_name == endpoint_name
+
+    test_data_1 = [[0.1, 0.2, 0.3, 0.4]]
+    result_1 = core_endpoint.invoke(body=json.dumps(test_data_1), content_type="application/json")
+    prediction_1 = json.loads(result_1.body.read().decode('utf-8'))
+    test_data_2 = [[0.1, 0.2, 0.3, 0.4], [0.5, 0.6, 0.7, 0.8], [0.2, 0.3, 0.4, 0.5]]
+    result_2 = core_endpoint.invoke(body=json.dumps(test_data_2), content_type="application/json")
+    prediction_2 = json.loads(result_2.body.read().decode('utf-8'))
+    with torch.no_grad():
+        local = pytorch_model(torch.tensor(test_data_2)).tolist()
+    assert np.allclose(prediction_1, local[:1], atol=1e-6) and np.allclose(prediction_2, local, atol=1e-6)
+    assert core_endpoint.predict(test_data_2) == prediction_2  # the sample output's type: a list
+
+    core_endpoint_config = EndpointConfig.get(endpoint_config_name=core_endpoint.endpoint_name)
+    core_model.delete()
+    core_endpoint.delete()
+    core_endpoint_config.delete()
+    import shutil
+    shutil.rmtree(model_path)
+    with pytest.raises(ValueError, match="Could not find endpoint configuration"):
+        core_endpoint_config.describe()
+
+
+# ------------------------------------------------------------------------- a spec on a server
+def test_spec_endpoint_predict_returns_the_sample_outputs_type_after_pre_and_postprocess(spec_endpoint):
+    rows = np.array([[1.0, 0.0, 0.5, 2.0], [0.1, 0.2, 0.3, 0.4]])
+    answer = spec_endpoint.predict(rows)
+    assert isinstance(answer, np.ndarray) and np.array_equal(answer, expected(rows))
+    raw = spec_endpoint.invoke(_npy(rows), content_type="application/x-npy")
+    assert raw.content_type == "application/x-npy"
+    assert np.array_equal(np.load(io.BytesIO(raw.body.read())), expected(rows))
+
+
+def test_spec_endpoint_refuses_a_body_in_another_format_naming_the_one_it_reads(spec_endpoint):
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        spec_endpoint.invoke(json.dumps([[1, 2, 3, 4]]), content_type="application/json")
+    message = str(caught.value)
+    assert "400" in message and "application/x-npy" in message and "sample input" in message
+
+
+def test_endpoint_names_its_config_and_the_config_describes_itself(spec_endpoint):
+    assert spec_endpoint.endpoint_config_name == "spec-ep"
+    config = EndpointConfig.get("spec-ep")
+    description = config.describe()
+    assert description["EndpointConfigName"] == "spec-ep"
+    assert description["ProductionVariants"][0]["ModelName"] == spec_endpoint.production_variants[0]["ModelName"]
+    assert config.endpoint_config_arn.endswith(":endpoint-config/spec-ep")
+
+
+def test_in_memory_model_with_a_schema_is_served_by_its_predict_and_session_deletes_it_all(home):
+    from sklearn.linear_model import LinearRegression
+
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    model = LinearRegression().fit(X, X @ WEIGHTS)
+    endpoint = ModelBuilder(model=model, schema_builder=SchemaBuilder(X[:2], X[:2] @ WEIGHTS)).deploy(
+        endpoint_name="native-ep", endpoint_config_name="native-config")
+    model_name = endpoint.production_variants[0]["ModelName"]
+    try:
+        assert endpoint.endpoint_config_name == "native-config"
+        assert np.allclose(endpoint.predict(X[:5]), model.predict(X[:5]))
+        assert Session().wait_for_endpoint("native-ep")["EndpointStatus"] == "InService"
+    finally:
+        session = Session()
+        session.delete_endpoint("native-ep")
+        session.delete_endpoint_config("native-config")
+        session.delete_model(model_name)
+    with pytest.raises(ValueError, match="Could not find endpoint configuration"):
+        EndpointConfig.get("native-config")
+    assert model_name not in [m.model_name for m in Model.get_all()]
+
+
+# ---------------------------------------------------------------------- wire formats, in-process
+SAMPLES = {
+    "ndarray": np.array([[1.0, 2.0]]),
+    "DataFrame": pd.DataFrame({"a": [1.5], "b": [2.5]}),
+    "bytes": b"\x00\x01raw",
+    "str": "some text",
+    "list": [[0.1, 0.2]],
+    "dict": {"instances": [1, 2]},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_schema_builder_picks_the_sdks_content_types(kind):
+    """Against the installed SDK's own SchemaBuilder: same Content-Type for the input, same Accept for
+    the output, for every sample type it detects."""
+    from sagemaker.serve.builder.schema_builder import SchemaBuilder as SdkSchemaBuilder
+
+    sample = SAMPLES[kind]
+    ours, theirs = SchemaBuilder(sample, sample), SdkSchemaBuilder(sample, sample)
+    assert ours.input_serializer.CONTENT_TYPE == theirs.input_serializer.CONTENT_TYPE
+    assert ours.output_deserializer.ACCEPT == theirs.output_deserializer.ACCEPT
+
+
+def test_schema_builder_picks_tensor_pt_for_a_torch_sample_and_round_trips_it(tmp_path):
+    import torch
+
+    sample = torch.tensor([[1.0, 2.0]])
+    schema = SchemaBuilder(sample, sample)
+    assert schema.input_serializer.CONTENT_TYPE == "tensor/pt" and schema.output_deserializer.ACCEPT == "tensor/pt"
+    back = schema.input_deserializer.deserialize(io.BytesIO(schema.input_serializer.serialize(sample)))
+    assert isinstance(back, torch.Tensor) and torch.equal(back, sample)
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_the_served_handlers_round_trip_each_sample_type(kind, tmp_path):
+    """Client serializer -> server input_fn -> spec -> output_fn -> client deserializer gives back the
+    sample's type (DataFrames keep their columns)."""
+    from helpers.platform.serving.inference_spec import answer_of, request_of
+
+    class Echo(InferenceSpec):
+        def load(self, model_dir):
+            return None
+
+        def invoke(self, input_object, model):
+            return input_object
+
+    sample = SAMPLES[kind]
+    schema = SchemaBuilder(sample, sample)
+    folder, entry = write_spec_code(tmp_path / "code", Echo(), schema)
+    model_fn, input_fn, predict_fn, output_fn = spec_handlers(str(folder / entry))
+    body, content_type, accept = request_of(schema, sample)
+    out_body, out_type = output_fn(predict_fn(input_fn(body, content_type), model_fn(str(tmp_path))), accept)
+    back = answer_of(schema, out_body, out_type)
+    if isinstance(sample, pd.DataFrame):
+        pd.testing.assert_frame_equal(back, sample)
+    elif isinstance(sample, np.ndarray):
+        assert np.array_equal(back, sample)
+    else:
+        assert back == sample and type(back) is type(sample)
+
+
+def test_a_sample_no_format_fits_is_refused_naming_the_fix():
+    with pytest.raises(ValueError, match="input_translator"):
+        SchemaBuilder(object(), [1])
+
+
+def test_a_spec_without_a_schema_or_with_source_code_is_refused(weights_dir, home):
+    from helpers.platform.configs import SourceCode
+
+    with pytest.raises(ValueError, match="schema_builder=SchemaBuilder"):
+        ModelBuilder(model_path=str(weights_dir), inference_spec=LinearSpec()).build(model_name="no-schema")
+    with pytest.raises(ValueError, match="not both"):
+        ModelBuilder(model_path=str(weights_dir), inference_spec=LinearSpec(), schema_builder=SchemaBuilder([1], [1]),
+                     source_code=SourceCode(source_dir=str(weights_dir))).build(model_name="two-ways")
+
+
+# --------------------------------------------------------------- ignored SDK arguments are named
+def test_sdk_arguments_with_no_local_meaning_warn_naming_them(weights_dir, home):
+    with pytest.warns(IgnoredArgumentWarning, match="log_level, mode"):
+        ModelBuilder(model_path=str(weights_dir), mode="IN_PROCESS", log_level=20)
+    with pytest.warns(IgnoredArgumentWarning, match="schema_builder"):
+        ModelBuilder(model_path=str(weights_dir), schema_builder=SchemaBuilder([1], [1]))
+    with pytest.warns(IgnoredArgumentWarning, match="tags"):
+        ModelBuilder(model_path=str(weights_dir), inference_spec=LinearSpec(), schema_builder=SchemaBuilder(
+            np.zeros((1, 4)), np.zeros(1))).build(model_name="tagged", tags=[{"Key": "k", "Value": "v"}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # arguments the kit uses do not warn
+        ModelBuilder(model_path=str(weights_dir), inference_spec=LinearSpec(), role_arn=Session().expand_role("r"),
+                     schema_builder=SchemaBuilder(np.zeros((1, 4)), np.zeros(1)))
+    with pytest.raises(NotImplementedError, match="variants of one EndpointConfig"):
+        ModelBuilder(modelbuilder_list=[ModelBuilder(model_path=str(weights_dir))])
+
+
+# ------------------------------------------------------------------------ batch transform output
+def test_transformer_output_path_is_set_after_transform_and_fresh_for_the_next_job(home, tmp_path):
+    model_dir, code_dir = write_script_model(tmp_path / "script")
+    from helpers.platform.configs import SourceCode
+
+    model = ModelBuilder(model_path=str(model_dir), source_code=SourceCode(
+        source_dir=str(code_dir), entry_script="inference.py")).build(model_name="batch-model")
+    session = Session()
+    data = session.upload_data(_csv(tmp_path / "in.csv"), key_prefix="batch/in")
+    transformer = Transformer(model_name=model.model_name, accept="application/json")
+    assert transformer.output_path is None
+    first = transformer.transform(data, content_type="text/csv", split_type="Line", logs=False)
+    assert transformer.output_path == first["TransformOutput"]["S3OutputPath"]
+    assert transformer.output_path == f"s3://{session.default_bucket()}/{first['TransformJobName']}"
+    second = transformer.transform(data, content_type="text/csv", split_type="Line", logs=False)
+    assert transformer.output_path.endswith(second["TransformJobName"]) and first != second
+    chosen = Transformer(model_name=model.model_name, output_path="s3://bucket-x/out")
+    chosen.transform(data, content_type="text/csv", split_type="Line", logs=False)
+    assert chosen.output_path == "s3://bucket-x/out"
+
+
+def _npy(array) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _csv(path):
+    path.write_text("1,2,3,4\n0.5,0.5,0.5,0.5\n")
+    return str(path)
