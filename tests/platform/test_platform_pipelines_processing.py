@@ -117,8 +117,10 @@ def test_scripts_written_for_sagemaker_run_unchanged(data):
     job = next((data["home"] / "pipelines" / "abalone" / "executions").glob("*/steps/Evaluate"))
     copy = (job / "opt/ml/processing/input/code/evaluation.py").read_text()
     assert '"/opt/ml/processing' not in copy and str(job / "opt/ml/processing/model/model.tar.gz") in copy
-    assert (job / "work" / "model.json").is_file()  # extractall(path=".") lands in the job's working folder
-    assert not (data["scripts"] / "model.json").exists()
+    assert not (data["scripts"] / "model.json").exists()  # extractall(path=".") lands in the job's own folder
+    # After success the job keeps the script's copy and its logs; the data is in the store.
+    assert sorted(str(p.relative_to(job)) for p in job.rglob("*") if p.is_file()) == [
+        "opt/ml/processing/input/code/evaluation.py", "stderr.log", "stdout.log"]
 
 
 def test_a_path_the_mapping_cannot_see_fails_with_the_reason_and_uploads_nothing(data):
@@ -135,6 +137,9 @@ def test_a_path_the_mapping_cannot_see_fails_with_the_reason_and_uploads_nothing
     assert "/opt/ml/processing/input/raw.csv" in reason and "only string literals" in reason
     default_bucket = Session(region="us-east-1").default_bucket()
     assert not storage.s3_to_path(f"s3://{default_bucket}/pieces/Pieces/output/out").exists()
+    job = next((data["home"] / "pipelines" / "pieces" / "executions").glob("*/steps/Pieces"))
+    assert (job / "opt/ml/processing/input/raw.csv").is_file()  # a failed job keeps its tree to look into
+    assert "FileNotFoundError" in (job / "stderr.log").read_text()
 
 
 def test_local_paths_outside_the_contract_and_duplicate_names_are_refused(data):

@@ -25,6 +25,8 @@ written in a module the script imports; such a run fails, and its reason says so
 
 The process's working directory is the job's ``work/`` folder (``tar.extractall(path=".")`` lands
 there); outputs are copied to their S3 folder only when the script exits 0 (``S3UploadMode EndOfJob``).
+Then the job folder keeps the script's copy and its ``stdout.log``/``stderr.log``; a failed job keeps
+its whole tree to look into.
 """
 
 from __future__ import annotations
@@ -134,7 +136,22 @@ def run_script(job_dir: Path, script: Path, argv: list, inputs: dict[str, tuple[
             make_tree_private(target)
     except OSError as error:
         raise ScriptFailed(f"InternalServerError: could not upload the job's outputs: {error}", SERVICE_FAULT) from None
+    _tidy(job_dir, root)
     return copy
+
+
+def _tidy(job_dir: Path, root: Path) -> None:
+    """After success keep only the script's copy and its logs: the data is in the store already, and a
+    container's disk is gone after its job too (a failed job keeps its tree, to look into)."""
+    shutil.rmtree(job_dir / "work", ignore_errors=True)
+    code = local_folder(root, CODE_DIR)
+    for path in sorted(root.rglob("*"), reverse=True):  # children before their folders
+        if path == code or code in path.parents or path in code.parents:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            path.rmdir()
+        else:
+            path.unlink()
 
 
 def _prepare(job_dir: Path, script: Path, inputs: dict, outputs: dict) -> tuple[Path, Path]:
