@@ -190,3 +190,14 @@ def test_only_string_literals_are_rewritten(tmp_path):
                          'path = f"/jobs/1/opt/ml/processing/{BASE}/x"; raw = rb"/jobs/1/opt/ml/processing"\n')
     with pytest.raises(ValueError, match="quote, backslash or brace"):
         rewrite_source(source, tmp_path / "we{ird}")
+    broken = 'open("/opt/ml/processing/input/x.csv")\ndef f(:\n'
+    assert rewrite_source(broken + "(", Path("/jobs/1")) == broken + "("  # left for Python to report
+
+
+def test_a_script_with_a_syntax_error_fails_with_pythons_message(data):
+    script = data["scripts"] / "typo.py"
+    script.write_text('print("/opt/ml/processing/input")\nif True\n    pass\n')
+    pipeline = Pipeline("typo", steps=[ProcessingStep("Typo", code=str(script))])
+    pipeline.upsert()
+    assert pipeline.start(log=None).describe()["FailureReason"] == (
+        "Step 'Typo' failed: AlgorithmError: typo.py exited with status 1: SyntaxError: expected ':'")

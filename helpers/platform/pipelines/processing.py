@@ -80,7 +80,10 @@ def rewrite_source(source: str, root: Path) -> str:
         raise ValueError(f"The job folder {local!r} holds a quote, backslash or brace, which cannot go into the "
                          "script's string literals: set FLYWHEEL_HOME to a plainer path.")
     kinds = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}  # 3.12 splits f-strings
-    tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type in kinds]
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type in kinds]
+    except (tokenize.TokenError, SyntaxError):
+        return source  # unchanged: Python then names the syntax error, as it would on SageMaker
     lines = source.splitlines(keepends=True)
     # Replace from the last token back, so earlier positions stay valid.
     for token in reversed(tokens):
