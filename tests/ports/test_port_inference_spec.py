@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from port_support import Change, Port, run, xfail_until
+from port_support import Change, Port, run
 
 PORT = Port(
     name="inference_spec",
@@ -13,13 +13,16 @@ PORT = Port(
     changes=(
         Change("import", "from sagemaker.serve.model_builder import ModelBuilder",
                "from helpers.platform import ModelBuilder"),
+        Change("import", "from sagemaker.serve.spec.inference_spec import InferenceSpec",
+               "from helpers.platform import InferenceSpec"),
+        Change("import", "from sagemaker.serve.builder.schema_builder import SchemaBuilder",
+               "from helpers.platform import SchemaBuilder"),
         Change("import", "from sagemaker.core.resources import EndpointConfig",
                "from helpers.platform import EndpointConfig"),
     ),
 )
 
 
-@xfail_until("issue 21 item 5: ModelBuilder(inference_spec=..., schema_builder=...) (task G)")
 def test_inference_spec_notebook_runs_with_only_its_imports_changed(port_home):
     ns = run(PORT, port_home)
     single, batch = ns["prediction_1"], ns["prediction_2"]

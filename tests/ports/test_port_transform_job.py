@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from port_support import Change, Port, run, write_churn_validation, write_xgboost_pickle_model, xfail_until
+from port_support import Change, Port, run, write_churn_validation, write_xgboost_pickle_model
 
 PORT = Port(
     name="transform_job",
@@ -34,8 +34,6 @@ PORT = Port(
 )
 
 
-@xfail_until("issue 21 items 2 (boto3 S3 upload_file, task E), 3 (https://<bucket>.s3-<region>.amazonaws.com "
-             "model URL, task G) and 6 (pickled XGBoost booster, task F)")
 def test_transform_job_notebook_runs_with_only_imports_and_data_changed(port_home):
     ns = run(PORT, port_home)
     out = ns["transformer"].output_path
