@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from helpers.platform import FailedStatusError, use_backend
+from helpers.platform import FailedStatusError, backend
 from helpers.platform.pipelines import (ConditionGreaterThanOrEqualTo, ConditionStep, FailStep, ParameterFloat,
                                         ParameterString, Pipeline, ProcessingStep, RegisterModel, list_pipelines)
 
@@ -18,7 +18,8 @@ REGION = "us-east-1"
 SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 BUCKET = "sagemaker-us-east-1-123456789012"  # the SDK's default bucket in moto's account
-SCRIPT = "import pandas as pd\npd.read_csv('/opt/ml/processing/input/raw/raw.csv').to_csv('/opt/ml/processing/train/train.csv')\n"
+SCRIPT = ("import pandas as pd\n"
+          "pd.read_csv('/opt/ml/processing/input/raw/raw.csv').to_csv('/opt/ml/processing/train/train.csv')\n")
 
 
 class SklearnProcessingStep(ProcessingStep):
@@ -52,13 +53,26 @@ def build(tmp_path, step_class=SklearnProcessingStep, code=None, name="churn") -
     return Pipeline(name, parameters=[input_data, quality], steps=[process, check])
 
 
-@pytest.fixture
-def aws(flywheel_home, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def account(tmp_path_factory):
+    """One fake AWS account for the module: the SDK Session it builds takes seconds (tests use their own names)."""
     from aws_support import mock_aws_account
 
-    with mock_aws_account(tmp_path, monkeypatch) as account:
-        use_backend("sagemaker")
-        yield account
+    with pytest.MonkeyPatch.context() as monkeypatch, \
+            mock_aws_account(tmp_path_factory.mktemp("aws"), monkeypatch) as fake:
+        yield fake
+
+
+@pytest.fixture
+def aws(account, flywheel_home):
+    # backend.choose, not use_backend: that one also points boto3 at the local router (and starts it)
+    backend.choose("sagemaker")
+    yield account
+    backend._chosen = None
+
+
+def _pipeline_names() -> list[str]:
+    return [p["PipelineName"] for p in list_pipelines()]
 
 
 def _with_code_in_s3(local: dict, uri: str) -> dict:
@@ -93,14 +107,14 @@ def test_upsert_sends_the_local_definition_with_the_script_in_s3(aws, tmp_path, 
     pipeline.upsert(role_arn=aws["role"], description="prints when done")
     stored = pipeline.describe()
     assert _code_uri(stored["PipelineDefinition"]) != uri and stored["PipelineDescription"] == "prints when done"
-    assert [p["PipelineName"] for p in list_pipelines()] == ["churn"]
+    assert "churn" in _pipeline_names()
     assert pipeline.delete()["PipelineArn"] == stored["PipelineArn"]
-    assert list_pipelines() == []
+    assert "churn" not in _pipeline_names()
     assert not (flywheel_home / "pipelines").exists()  # nothing went to the local store
 
 
 def test_start_sends_the_parameters_and_returns_an_execution(aws, tmp_path):
-    pipeline = build(tmp_path)
+    pipeline = build(tmp_path, name="started")
     with pytest.raises(ValueError, match="does not exist in SageMaker yet: call pipeline.upsert"):
         pipeline.start(log=None)
     pipeline.upsert(role_arn=aws["role"])
@@ -125,20 +139,25 @@ def test_start_sends_the_parameters_and_returns_an_execution(aws, tmp_path):
         pipeline.start(log=None)
 
 
-def test_a_function_step_is_refused_before_any_request(aws, tmp_path):
-    pipeline = build(tmp_path, step_class=ProcessingStep, code=prepare)
+def test_a_function_step_is_refused_before_any_request(aws, tmp_path, monkeypatch):
+    from helpers.platform.aws import pipelines as twin
+
+    def no_request(*args, **kwargs):
+        raise AssertionError("a request was about to be made")
+
+    monkeypatch.setattr(twin, "client", no_request)
+    monkeypatch.setattr(twin, "sdk_session", no_request)  # not even for the default bucket
+    pipeline = build(tmp_path, step_class=ProcessingStep, code=prepare, name="function-step")
     for call in (lambda: pipeline.upsert(role_arn=aws["role"]), lambda: pipeline.start(log=None)):
         with pytest.raises(ValueError, match="'Prepare' runs the Python function prepare.*SageMaker runs scripts "
                                              "in containers.*/opt/ml/processing/input/"):
             call()
-    assert aws["sagemaker"].list_pipelines()["PipelineSummaries"] == []
-    assert aws["s3"].list_buckets()["Buckets"] == []  # not even the default bucket was made
 
 
 def test_a_local_image_or_a_local_input_is_refused_with_the_fix(aws, tmp_path):
-    pipeline = build(tmp_path, step_class=ProcessingStep)
-    with pytest.raises(ValueError, match=f"'Prepare' runs the image 'flywheel-local-python'.*ECR.*"
-                                         f"image_uris.retrieve\\('sklearn', 'us-east-1', version='1.2-1'\\) = '{SKLEARN}'"):
+    pipeline = build(tmp_path, step_class=ProcessingStep, name="local-image")
+    with pytest.raises(ValueError, match=f"'Prepare' runs the image 'flywheel-local-python'.*ECR.*image_uris"
+                                         f".retrieve\\('sklearn', 'us-east-1', version='1.2-1'\\) = '{SKLEARN}'"):
         pipeline.upsert(role_arn=aws["role"])
     pipeline = build(tmp_path, name="local-input")
     pipeline.parameters[0].default_value = str(tmp_path / "raw.csv")
@@ -146,8 +165,34 @@ def test_a_local_image_or_a_local_input_is_refused_with_the_fix(aws, tmp_path):
     with pytest.raises(ValueError, match="input 'raw' is .*raw.csv.*upload it first.*Session\\(\\).upload_data"):
         pipeline.upsert(role_arn=aws["role"])
     with pytest.raises(ValueError, match="upsert\\(role_arn='arn:aws:iam::"):
-        build(tmp_path).upsert()
-    assert aws["sagemaker"].list_pipelines()["PipelineSummaries"] == []
+        build(tmp_path, name="no-role").upsert()
+    assert not {"local-image", "local-input", "no-role"} & set(_pipeline_names())
+
+
+def test_a_training_pipeline_goes_as_it_is_and_script_mode_is_refused(aws, tmp_path):
+    from helpers.platform import InputData, ModelTrainer, SourceCode
+    from helpers.platform.pipelines import TrainingStep
+
+    def pipeline_of(trainer, name="train-only"):
+        channel = InputData(channel_name="train", data_source="s3://data/train/")
+        return Pipeline(name, steps=[TrainingStep("Train", trainer, inputs=[channel])])
+
+    pipeline = pipeline_of(ModelTrainer(training_image=XGBOOST, role=aws["role"], hyperparameters={"num_round": 3}))
+    pipeline.upsert(role_arn=aws["role"])
+    assert json.loads(pipeline.describe()["PipelineDefinition"]) == json.loads(pipeline.definition())  # no script
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.py").write_text("print('training')\n")
+    backend.choose("local")  # (the sagemaker backend's ModelTrainer takes seconds to build: the SDK's)
+    script_mode = ModelTrainer(training_image=SKLEARN, role=aws["role"],
+                               source_code=SourceCode(source_dir=str(tmp_path / "src"), entry_script="train.py"))
+    local_trainer = ModelTrainer(training_image="xgboost", hyperparameters={"num_round": 3})
+    backend.choose("sagemaker")
+    with pytest.raises(ValueError, match="TrainingStep 'Train' trains your script.*does not upload the code"):
+        pipeline_of(script_mode, "script-mode").upsert(role_arn=aws["role"])
+    with pytest.raises(ValueError, match="runs the image 'xgboost'.*training_image=image_uris.retrieve\\('xgboost', 'us-east-1'"):
+        pipeline_of(local_trainer, "local-trainer").upsert(role_arn=aws["role"])
+    assert "train-only" in _pipeline_names() and not {"script-mode", "local-trainer"} & set(_pipeline_names())
 
 
 # ------------------------------------------------------------------- an execution, in the local shape
@@ -175,12 +220,12 @@ def _stubbed(aws, *responses):
 
 def _local_execution(flywheel_home):
     """A local execution of a one-step pipeline that fails, for the shape of its answers."""
-    use_backend("local")
+    backend.choose("local")
     pipeline = Pipeline("shape", steps=[FailStep("Stop", error_message="quality too low")])
     pipeline.upsert()
     execution = pipeline.start(log=None)
     answers = execution.describe(), execution.list_steps()
-    use_backend("sagemaker")
+    backend.choose("sagemaker")
     return answers
 
 
@@ -198,12 +243,15 @@ def test_an_execution_answers_in_the_local_shape(aws, flywheel_home):
               "Metadata": {"ProcessingJob": {"Arn": "arn:aws:sagemaker:us-east-1:123456789012:processing-job/p"}}}]
     description = {"PipelineExecutionArn": "x", "PipelineExecutionStatus": "Failed",
                    "FailureReason": "Step failure: One or multiple steps failed."}
-    execution, stubber, arn = _stubbed(aws, ("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps}),
-                                       ("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps}),
-                                       ("describe_pipeline_execution", {**description, "PipelineExecutionStatus": "Executing"}),
+    listed = ("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps})
+    execution, stubber, arn = _stubbed(aws, listed, listed, listed,
+                                       ("describe_pipeline_execution",
+                                        {**description, "PipelineExecutionStatus": "Executing"}),
                                        ("describe_pipeline_execution", description))
     assert execution.list_steps() == steps
     assert execution.result("Check") == {"Outcome": "False"}
+    with pytest.raises(ValueError, match="'Prepare' has no result in this execution \\(steps with one: Check\\)"):
+        execution.result("Prepare")
     with pytest.raises(FailedStatusError, match="PipelineExecution.*Failed.*One or multiple steps failed") as failed:
         execution.wait(delay=0)
     assert failed.value.description["PipelineExecutionStatus"] == "Failed"

@@ -66,12 +66,11 @@ def _check_s3(step: str, what: str, uri) -> None:
                      "s3:// URI it returns.")
 
 
-def _check_image(step: str, image, region: str) -> None:
+def _check_image(step: str, image, fix: Callable[[], str]) -> None:
     if _is_value(image) or ECR_IMAGE.match(str(image)):
         return
     raise ValueError(f"Step {step!r} runs the image {image!r}, which exists only on this machine: SageMaker pulls "
-                     f"images from ECR. For a scikit-learn/pandas script use the SageMaker scikit-learn image, "
-                     f"image_uris.retrieve('sklearn', {region!r}, version='1.2-1') = {_sklearn_image(region)!r}.")
+                     f"images from ECR. {fix()}")
 
 
 def _function_refused(step_name: str, function: str) -> ValueError:
@@ -90,12 +89,19 @@ def _every_step(steps: list):
 
 
 def refuse_local_only(pipeline) -> None:
-    """A ValueError naming the first step SageMaker cannot run (a function step), before any request or upload
-    (building the definition may already ask AWS for the default bucket)."""
+    """A ValueError naming the first step SageMaker cannot run, before any request or upload (building the
+    definition may already ask AWS for the default bucket): a function step, or script-mode training, whose
+    code the definition does not carry (it has no ``sagemaker_submit_directory``)."""
     for step in _every_step(pipeline.steps):
         code = getattr(step, "code", None)
         if getattr(step, "local_only", callable(code)):
             raise _function_refused(step.name, getattr(code, "__qualname__", repr(code)))
+        if getattr(getattr(step, "model_trainer", None), "source_code", None) is not None:
+            raise ValueError(
+                f"TrainingStep {step.name!r} trains your script (source_code=...), which this pipeline cannot send "
+                "to SageMaker yet: its definition does not upload the code. Train a built-in algorithm in the "
+                "pipeline (training_image=image_uris.retrieve('xgboost', ...)), or run the script as a training job "
+                "with ModelTrainer.train() and register its model.")
 
 
 def _check_processing(step: dict, region: str) -> None:
@@ -103,7 +109,9 @@ def _check_processing(step: dict, region: str) -> None:
     entrypoint = arguments["AppSpecification"].get("ContainerEntrypoint") or []
     if entrypoint[:1] == [FUNCTION_ENTRYPOINT]:
         raise _function_refused(name, entrypoint[1] if len(entrypoint) > 1 else "")
-    _check_image(name, arguments["AppSpecification"]["ImageUri"], region)
+    _check_image(name, arguments["AppSpecification"]["ImageUri"],
+                 lambda: f"For a scikit-learn/pandas script use the SageMaker scikit-learn image, image_uris.retrieve("
+                 f"'sklearn', {region!r}, version='1.2-1') = {_sklearn_image(region)!r}.")
     for item in arguments.get("ProcessingInputs", []):
         _check_s3(name, f"input {item['InputName']!r}", item["S3Input"]["S3Uri"])
     for item in arguments.get("ProcessingOutputConfig", {}).get("Outputs", []):
@@ -112,7 +120,9 @@ def _check_processing(step: dict, region: str) -> None:
 
 def _check_training(step: dict, region: str) -> None:
     name, arguments = step["Name"], step["Arguments"]
-    _check_image(name, arguments["AlgorithmSpecification"]["TrainingImage"], region)
+    _check_image(name, arguments["AlgorithmSpecification"]["TrainingImage"],
+                 lambda: f"Give its ModelTrainer the ECR URI, e.g. training_image=image_uris.retrieve('xgboost', "
+                 f"{region!r}, version='1.7-1').")
     for channel in arguments.get("InputDataConfig", []):
         _check_s3(name, f"channel {channel['ChannelName']!r}", channel["DataSource"]["S3DataSource"]["S3Uri"])
     _check_s3(name, "the output path", arguments["OutputDataConfig"]["S3OutputPath"])
