@@ -113,6 +113,28 @@ def test_expire_after_mins_bounds_retries_by_time(clock, tmp_path):
     assert the_step(execution)["AttemptCount"] == 3
 
 
+def test_stop_during_the_wait_ends_the_step_and_the_execution_stopped(clock, tmp_path, monkeypatch):
+    from helpers.platform.pipelines import stop_pipeline_execution
+
+    policy = SageMakerJobStepRetryPolicy(failure_reason_types=[INTERNAL], interval_seconds=600, max_attempts=5)
+    pipeline, counter = flaky_pipeline(tmp_path, kills=99, policies=[policy])
+
+    def stop_instead_of_waiting(seconds):  # as another notebook calling stop() during the wait
+        clock["waits"].append(seconds)
+        running = [s for s in pipeline.list_executions()["PipelineExecutionSummaries"]
+                   if s["PipelineExecutionStatus"] == "Executing"]
+        stop_pipeline_execution(running[0]["PipelineExecutionArn"])
+
+    monkeypatch.setattr(retry, "pause", stop_instead_of_waiting)
+    execution = pipeline.start(log=None)
+    description = execution.describe()
+    assert description["PipelineExecutionStatus"] == "Stopped"
+    assert description["FailureReason"] == ("Stopped while retrying step 'Flaky' (last failure: InternalServerError: "
+                                            "flaky.py was killed by signal 9): stop() was called.")
+    assert the_step(execution)["StepStatus"] == "Stopped" and counter.read_text() == "1"
+    assert clock["waits"] == [600]
+
+
 def test_the_steps_own_errors_and_uncovered_types_are_not_retried(clock, tmp_path):
     covered = SageMakerJobStepRetryPolicy(failure_reason_types=[INTERNAL], max_attempts=5)
     pipeline, counter = flaky_pipeline(tmp_path, kills="error", policies=[covered])

@@ -24,6 +24,10 @@ from helpers.platform.pipelines.expressions import Context
 from helpers.platform.pipelines.steps import ConditionStep, FailStep, RunInfo, Step, StepFailed
 
 _STEP_TIMES = ("StartTime", "EndTime")
+
+
+class StopDuringRetries(Exception):
+    """stop() was called while a step waited to retry: the step and the execution end Stopped."""
 _EXECUTION_TIMES = ("CreationTime", "LastModifiedTime")
 
 
@@ -209,6 +213,10 @@ class Run:
         self.save()
         try:
             properties = self._properties(step, entry)
+        except StopDuringRetries as stop:
+            entry.update(StepStatus="Stopped", EndTime=now(), FailureReason=str(stop))
+            self.finish("Stopped", str(stop))
+            return False
         except Exception as error:  # noqa: BLE001 - any error of a step is its failure reason
             reason = _reason(error)
             entry.update(StepStatus="Failed", EndTime=now(), FailureReason=reason)
@@ -260,10 +268,17 @@ class Run:
                 if policy is None or not policy.allows(retries, caching.wall_clock() - first):
                     raise
                 wait = policy.delay(retries)
+                self._check_stop(step, error)
                 entry["AttemptCount"] = retries + 1
                 self.save()
                 self.log(f"Step {step.name}: {error.exception_type}: {error}; retry {retries} in {wait:g} s")
                 retry.pause(wait)
+                self._check_stop(step, error)  # stop() called during the wait
+
+    def _check_stop(self, step: Step, error: StepFailed) -> None:
+        if store.stop_requested(self.pipeline_name, self.execution_id):
+            raise StopDuringRetries(f"Stopped while retrying step {step.name!r} (last failure: {error}): stop() "
+                                    "was called.")
 
     def _cached(self, step: Step, key: str) -> dict | None:
         entry = store.read_cache(self.pipeline_name, key)
