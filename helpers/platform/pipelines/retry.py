@@ -7,7 +7,8 @@ In the definition each is ``{"BackoffRate", "IntervalSeconds", "MaxAttempts" | "
 "ExceptionType": [...]}`` on the step's ``RetryPolicies``, as the SDK writes it. A failure of a matching
 type is retried after ``interval_seconds * backoff_rate ** (retry - 1)`` seconds, at most ``max_attempts``
 times (retries, on top of the first attempt), or while less than ``expire_after_mins`` have passed since
-the step's first attempt; ``AttemptCount`` in the step's record counts them.
+the step's first attempt; ``AttemptCount`` in the step's record counts them, and ``stop()`` during a
+wait ends the step Stopped.
 
 Which local failures have which type (a failure of the step's own code, ``AlgorithmError``, is never
 retried, as on SageMaker):
