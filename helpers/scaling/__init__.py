@@ -18,11 +18,13 @@ from helpers.scaling.policy import (DEFAULT_COOLDOWN_SECONDS, PREDEFINED_METRIC,
                                     ScalableTarget, ScalingConfigError, TargetTrackingPolicy, scalable_target,
                                     scaling_policy)
 from helpers.scaling.serverless import MEMORY_SIZES_MB, ServerlessDay, serverless_day
-from helpers.scaling.simulate import DEFAULT_CAPACITY, DEFAULT_PRICE_PER_HOUR, DayResult, fixed_fleet, simulate_day
+from helpers.scaling.simulate import (DEFAULT_CAPACITY, DEFAULT_PRICE_PER_HOUR, INVOCATION_TIMEOUT_SECONDS, MEASURED,
+                                      DayResult, fixed_fleet, queue_day, simulate_day)
 from helpers.scaling.traffic import MINUTES_PER_DAY, PROFILES, daily_traffic, profile
 
 __all__ = ["decisions", "ApplicationAutoScaling", "compare_options", "plot_day", "DEFAULT_COOLDOWN_SECONDS", "PREDEFINED_METRIC",
            "SCALABLE_DIMENSION", "SERVICE_NAMESPACE", "ScalableTarget", "ScalingConfigError", "TargetTrackingPolicy",
            "scalable_target", "scaling_policy", "MEMORY_SIZES_MB", "ServerlessDay", "serverless_day", "DEFAULT_CAPACITY",
-           "DEFAULT_PRICE_PER_HOUR", "DayResult", "fixed_fleet", "simulate_day", "MINUTES_PER_DAY", "PROFILES",
+           "DEFAULT_PRICE_PER_HOUR", "INVOCATION_TIMEOUT_SECONDS", "MEASURED", "DayResult", "fixed_fleet", "queue_day",
+           "simulate_day", "MINUTES_PER_DAY", "PROFILES",
            "daily_traffic", "profile"]

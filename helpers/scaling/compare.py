@@ -53,8 +53,8 @@ def compare_options(traffic, target: ScalableTarget, policy: TargetTrackingPolic
                     startup_minutes: int = 5, **serverless: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Always-on sized for the day's peak, autoscaled by ``policy``, and serverless, on the same traffic.
 
-    Returns a table (one row per option: instance-hours or GB-seconds, cost in dollars, requests dropped
-    or throttled, cold starts) and the results by option name.
+    Returns a table (one row per option: instance-hours or GB-seconds, cost in dollars, requests lost:
+    failed after queueing past the invocation timeout, or throttled; cold starts) and the results by option name.
     """
     requests = np.asarray(traffic)
     peak = max(1, math.ceil(int(requests.max()) / capacity_per_instance))
@@ -73,7 +73,7 @@ def compare_options(traffic, target: ScalableTarget, policy: TargetTrackingPolic
                          "lost requests": day.throttled, "cold starts": day.cold_starts})
         else:
             rows.append({"option": option, "instance-hours": day.instance_hours, "GB-seconds": np.nan,
-                         "cost ($)": day.cost, "lost requests": day.dropped, "cold starts": 0})
+                         "cost ($)": day.cost, "lost requests": day.failed, "cold starts": 0})
     return pd.DataFrame(rows).set_index("option"), days
 
 

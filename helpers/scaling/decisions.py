@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+from helpers.scaling.traffic import PROFILES, per_second
+
 __all__ = ["OPTIONS", "REASONS", "SCENARIOS", "menu"]
 
 OPTIONS = ("always-on", "autoscaled", "serverless", "batch transform")
@@ -17,13 +19,15 @@ REASONS = {
     "offline": "nobody waits for the answers: they are needed by the morning",
 }
 
+_STEADY, _SHOP = PROFILES["steady"], PROFILES["spiky"]
 SCENARIOS = {
     "HR assistant": "Staff ask an internal HR model a question now and then: about 300 requests a day, in office "
                     "hours, none at night. A few seconds' wait on the first question of the morning is fine.",
-    "card payments": "Every card payment is scored for fraud: about 900 requests a minute, day and night, each "
-                     "answer needed within 100 ms (the payment waits for it).",
-    "shop recommendations": "A shop's recommendations: 150 requests a minute at night, 3,000 in the afternoon, and an "
-                            "advert at 20:00 that triples the traffic for 20 minutes; answers within 100 ms.",
+    "card payments": f"Every card payment is scored for fraud: about {per_second((_STEADY['night'] + _STEADY['evening']) / 2)}, "
+                     "day and night, each answer needed within 100 ms (the payment waits for it).",
+    "shop recommendations": f"A shop's recommendations: {per_second(_SHOP['night'])} at night, "
+                            f"{per_second(_SHOP['evening']).split(' requests')[0]} in the afternoon, and an advert at "
+                            "20:00 that triples the traffic for 20 minutes; answers within 100 ms.",
     "nightly churn scores": "Every night, a churn score for each of 2 million customers, which the call centre "
                             "reads in the morning.",
 }

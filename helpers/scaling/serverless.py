@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.scaling.simulate import _as_traffic
+from helpers.scaling.simulate import SECONDS_PER_REQUEST, _as_traffic
 
 __all__ = ["MEMORY_SIZES_MB", "PRICE_PER_GB_SECOND", "PRICE_PER_GB_PROCESSED", "ServerlessDay", "serverless_day"]
 
@@ -48,13 +48,15 @@ class ServerlessDay:
                 f"{self.throttled:,} of {self.requests:,} requests throttled ({share:.2f}%)")
 
 
-def serverless_day(traffic, *, memory_mb: int = 2048, seconds_per_request: float = 0.1, max_concurrency: int = 20,
-                   kb_per_request: float = 2.0, idle_minutes: int = 10, cold_start_seconds: float = 5.0,
+def serverless_day(traffic, *, memory_mb: int = 2048, seconds_per_request: float = SECONDS_PER_REQUEST,
+                   max_concurrency: int = 20, kb_per_request: float = 2.0, idle_minutes: int = 10,
+                   cold_start_seconds: float = 5.0,
                    price_per_gb_second: float = PRICE_PER_GB_SECOND,
                    price_per_gb_processed: float = PRICE_PER_GB_PROCESSED) -> ServerlessDay:
     """Bill ``traffic`` (requests per minute, shape (n,)) on a serverless endpoint of ``memory_mb``.
 
-    ``seconds_per_request`` is the billed compute time of one request; ``kb_per_request`` the request and
+    ``seconds_per_request`` is the billed compute time of one request (default: the measured
+    :data:`~helpers.scaling.simulate.SECONDS_PER_REQUEST`); ``kb_per_request`` the request and
     response together. A minute with requests after ``idle_minutes`` or more without any (or the day's
     first) starts cold: an assumption, AWS does not publish when it reclaims an idle container.
     """

@@ -1,8 +1,8 @@
 """A day of target-tracking autoscaling, minute by minute, as Application Auto Scaling and CloudWatch do it.
 
-Each minute: instances that finished starting go into service; the minute's requests are served up to
-``capacity_per_instance`` per in-service instance and the rest are dropped (a real-time endpoint answers
-them with errors or timeouts); the metric ``InvocationsPerInstance`` is the minute's requests divided by
+Each minute: instances that finished starting go into service; the minute's requests join the queue of
+those still waiting, and the instances in service answer up to ``capacity_per_instance`` each, oldest
+first (see :func:`queue_day`); the metric ``InvocationsPerInstance`` is the minute's requests divided by
 the in-service instances. Target tracking's two CloudWatch alarms then judge the minute:
 
 - scale out after ``scale_out_after`` consecutive minutes above ``TargetValue`` (AWS: 3 of 3 datapoints),
@@ -12,8 +12,15 @@ the in-service instances. Target tracking's two CloudWatch alarms then judge the
   ``ceil(requests / TargetValue)``, at least ``MinCapacity``, once ``ScaleInCooldown`` has passed since the
   previous scale-in and ``ScaleOutCooldown`` since the previous scale-out; removed instances stop at once.
 
-Simplifications, stated: one datapoint per minute, no warm-up metric exclusion, and a scale-out during
-its cooldown is not allowed (AWS allows a larger one).
+Requests over capacity wait in a queue carried to the next minute; a request that would wait longer than
+SageMaker's 60 s invocation timeout fails (the caller gets a timeout error) and leaves the queue.
+
+One instance's capacity, :data:`DEFAULT_CAPACITY`, is a measured figure, not a guess: see :data:`MEASURED`.
+
+Simplifications, stated: one datapoint per minute, no warm-up metric exclusion, a scale-out during its
+cooldown is not allowed (AWS allows a larger one); one queue for the variant (an ideal load balancer),
+its length changing evenly within a minute; a request that times out costs no capacity; the queue left
+at the day's end is not counted.
 """
 
 from __future__ import annotations
@@ -26,18 +33,37 @@ import pandas as pd
 
 from helpers.scaling.policy import ScalableTarget, TargetTrackingPolicy, ScalingConfigError
 
-__all__ = ["DEFAULT_CAPACITY", "DEFAULT_PRICE_PER_HOUR", "DayResult", "simulate_day", "fixed_fleet"]
+__all__ = ["DEFAULT_CAPACITY", "DEFAULT_PRICE_PER_HOUR", "INVOCATION_TIMEOUT_SECONDS", "MEASURED",
+           "SECONDS_PER_REQUEST", "DayResult", "queue_day", "simulate_day", "fixed_fleet"]
 
-DEFAULT_CAPACITY = 1200  # requests per minute one ml.m5.large serves (2 workers x 10 per second; an assumption)
+# One instance's capacity, measured (not assumed) by tests/benchmarks/bench_instances.py: the course's XGBoost
+# endpoint answering one customer (a 1-row CSV) per request, closed loop at concurrency 16, served by two worker
+# processes (an ml.m5.large has 2 vCPUs) on the course's 2-core VM, the load generator on the same cores. The
+# machine was shared with other work: three runs gave 1,370, 1,623 and 3,591 requests a second; this is their
+# median (a dedicated machine does better: re-measure yours).
+MEASURED = {
+    "benchmark": "tests/benchmarks/bench_instances.py",
+    "machine": "a 2-core VM (AMD EPYC) shared with other work, load average 4.5-8.5 during the run",
+    "model": "XGBoost 1.7-1, notebook 07's settings, one customer per request",
+    "workers": 2,
+    "requests_per_second": 1623.0,  # the median round of 10, the median of three runs
+    "p95_ms": 19.7,
+    "measured": "2026-12-07",
+}
+DEFAULT_CAPACITY = round(MEASURED["requests_per_second"] * 60)  # requests per minute one instance answers
+# What one request costs a worker, in seconds: what serverless inference bills as its compute time.
+SECONDS_PER_REQUEST = MEASURED["workers"] / MEASURED["requests_per_second"]
 DEFAULT_PRICE_PER_HOUR = 0.115  # dollars per ml.m5.large instance-hour (us-east-1 list price, an assumption)
+INVOCATION_TIMEOUT_SECONDS = 60  # SageMaker answers an invocation the model has not answered by then with an error
 SCALE_IN_RATIO = 0.9  # target tracking's low alarm sits at 90% of the target
 
 
 @dataclass
 class DayResult:
-    """A simulated day. ``minutes`` has one row per minute: requests, in_service, billed (launched,
-    including starting instances), invocations_per_instance, served, dropped. ``activities`` lists
-    (minute, from, to) for every scaling activity."""
+    """A simulated day. ``minutes`` has one row per minute: requests (arrived), in_service, billed
+    (launched, including starting instances), invocations_per_instance, served, queued (still waiting at
+    the minute's end), failed (waited past the invocation timeout) and wait_seconds (the mean queue wait
+    of the minute's answered requests). ``activities`` lists (minute, from, to) for every scaling activity."""
 
     name: str
     minutes: pd.DataFrame
@@ -54,17 +80,32 @@ class DayResult:
         return self.instance_hours * self.price_per_hour
 
     @property
-    def dropped(self) -> int:
-        return int(self.minutes["dropped"].sum())
+    def failed(self) -> int:
+        """Requests that waited past the invocation timeout."""
+        return int(self.minutes["failed"].sum())
+
+    @property
+    def mean_wait_seconds(self) -> float:
+        """Mean queue wait of an answered request over the day, in seconds."""
+        served = self.minutes["served"]
+        return float((self.minutes["wait_seconds"] * served).sum() / served.sum()) if served.sum() else 0.0
+
+    @property
+    def max_wait_seconds(self) -> float:
+        """The longest minute's mean queue wait, in seconds."""
+        return float(self.minutes["wait_seconds"].max())
 
     def summary(self) -> str:
         """The day in one line of numbers (the text equivalent of its figure)."""
         total = int(self.minutes["requests"].sum())
-        share = 100 * self.dropped / total if total else 0.0
+        share = 100 * self.failed / total if total else 0.0
         counts = self.minutes["in_service"]
+        queued = int((self.minutes["queued"] > 0).sum())
+        waits = (f"requests queued in {queued} minute{'' if queued == 1 else 's'} (a minute's mean wait up to "
+                 f"{self.max_wait_seconds:.0f} s)" if queued else "no request queued")
         return (f"{self.name}: {self.instance_hours:.1f} instance-hours, ${self.cost:.2f}; {counts.min()}-{counts.max()} "
-                f"instances in service; {len(self.activities)} scaling activities; {self.dropped:,} of {total:,} "
-                f"requests dropped ({share:.2f}%)")
+                f"instances in service; {len(self.activities)} scaling activities; {waits}; {self.failed:,} of "
+                f"{total:,} requests failed, waiting past {INVOCATION_TIMEOUT_SECONDS} s ({share:.2f}%)")
 
 
 def _as_traffic(traffic) -> np.ndarray:
@@ -80,14 +121,54 @@ def _minutes(seconds: int) -> int:
     return math.ceil(seconds / 60)
 
 
+def queue_day(requests, capacity, *, timeout_seconds: float = INVOCATION_TIMEOUT_SECONDS) -> pd.DataFrame:
+    """Serve ``requests`` (arrived per minute, shape (n,)) with ``capacity`` (answers per minute, shape (n,)).
+
+    First come, first served: each minute answers up to its capacity from the queue carried over and then
+    the minute's arrivals. What is left waits for the next minute, but a queue longer than
+    ``capacity * timeout_seconds / 60`` means its last requests would wait past the timeout at this rate:
+    those fail now. The mean wait of a minute follows Little's law: the queue's mean length over the
+    minute (its start and end averaged) divided by the requests answered, in seconds.
+
+    Returns a frame with one row per minute: served, queued (at the minute's end), failed, wait_seconds.
+    """
+    arrived = _as_traffic(requests)
+    rates = np.asarray(capacity, dtype=np.int64)
+    if rates.shape != arrived.shape or np.any(rates < 0) or timeout_seconds <= 0:
+        raise ValueError("capacity needs one count per minute of the traffic (>= 0), and timeout_seconds > 0")
+    served, queued, failed = (np.zeros(len(arrived), dtype=np.int64) for _ in range(3))
+    wait = np.zeros(len(arrived))
+    backlog = 0
+    for minute, (count, rate) in enumerate(zip(arrived.tolist(), rates.tolist())):
+        waiting = backlog + count
+        served[minute] = min(waiting, rate)
+        left = waiting - served[minute]
+        failed[minute] = max(0, left - math.floor(rate * timeout_seconds / 60))
+        queued[minute] = left - failed[minute]
+        if served[minute]:
+            wait[minute] = 60 * (backlog + queued[minute]) / 2 / served[minute]
+        backlog = int(queued[minute])
+    return pd.DataFrame({"served": served, "queued": queued, "failed": failed, "wait_seconds": wait})
+
+
+def _frame(requests: np.ndarray, in_service, billed, capacity_per_instance: int, timeout_seconds: float) -> pd.DataFrame:
+    in_service = np.asarray(in_service, dtype=np.int64)
+    queue = queue_day(requests, in_service * capacity_per_instance, timeout_seconds=timeout_seconds)
+    frame = pd.DataFrame({"minute": np.arange(len(requests)), "requests": requests, "in_service": in_service,
+                          "billed": np.asarray(billed, dtype=np.int64), "invocations_per_instance": requests / in_service})
+    return pd.concat([frame, queue], axis=1)
+
+
 def simulate_day(target: ScalableTarget, policy: TargetTrackingPolicy, traffic, *,
                  capacity_per_instance: int = DEFAULT_CAPACITY, price_per_hour: float = DEFAULT_PRICE_PER_HOUR,
                  startup_minutes: int = 5, scale_out_after: int = 3, scale_in_after: int = 15,
-                 initial: int | None = None, name: str = "autoscaled") -> DayResult:
+                 initial: int | None = None, timeout_seconds: float = INVOCATION_TIMEOUT_SECONDS,
+                 name: str = "autoscaled") -> DayResult:
     """Simulate ``traffic`` (requests per minute, shape (n,)) on a variant scaled by ``policy``.
 
     The day starts with ``initial`` instances in service (default ``MinCapacity``). Capacity is in requests
-    per minute per instance; the price in dollars per instance-hour.
+    per minute per instance (default: the measured :data:`DEFAULT_CAPACITY`); the price in dollars per
+    instance-hour; requests queue for at most ``timeout_seconds``.
     """
     if policy.resource_id != target.resource_id:
         raise ScalingConfigError(f"the policy is for {policy.resource_id!r} but the target is {target.resource_id!r}: "
@@ -107,9 +188,8 @@ def simulate_day(target: ScalableTarget, policy: TargetTrackingPolicy, traffic, 
         ready = sum(1 for at in starting if at <= minute)
         in_service += ready
         starting = [at for at in starting if at > minute]
-        served = min(int(arriving), in_service * capacity_per_instance)
         metric = arriving / in_service
-        rows.append((minute, int(arriving), in_service, in_service + len(starting), metric, served, int(arriving) - served))
+        rows.append((in_service, in_service + len(starting)))
 
         high = high + 1 if metric > policy.target_value else 0
         low = low + 1 if metric < SCALE_IN_RATIO * policy.target_value else 0
@@ -131,20 +211,19 @@ def simulate_day(target: ScalableTarget, policy: TargetTrackingPolicy, traffic, 
                 in_service -= cut - from_starting
                 activities.append((minute, desired, new))
                 last_in = minute
-    frame = pd.DataFrame(rows, columns=["minute", "requests", "in_service", "billed", "invocations_per_instance",
-                                        "served", "dropped"])
+    # The scaling decisions read arrivals only (the metric counts invocations), so the queue is served after.
+    in_service_by_minute, billed = zip(*rows)
+    frame = _frame(requests, in_service_by_minute, billed, capacity_per_instance, timeout_seconds)
     return DayResult(name, frame, price_per_hour, activities)
 
 
 def fixed_fleet(count: int, traffic, *, capacity_per_instance: int = DEFAULT_CAPACITY,
-                price_per_hour: float = DEFAULT_PRICE_PER_HOUR, name: str | None = None) -> DayResult:
+                price_per_hour: float = DEFAULT_PRICE_PER_HOUR, timeout_seconds: float = INVOCATION_TIMEOUT_SECONDS,
+                name: str | None = None) -> DayResult:
     """An always-on endpoint of ``count`` instances on ``traffic`` (requests per minute): no scaling at all."""
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
         raise ValueError(f"count must be a whole number of instances >= 1, not {count!r}")
     requests = _as_traffic(traffic)
-    capacity = int(count) * capacity_per_instance
-    served = np.minimum(requests, capacity)
-    frame = pd.DataFrame({"minute": np.arange(len(requests)), "requests": requests, "in_service": int(count),
-                          "billed": int(count), "invocations_per_instance": requests / count, "served": served,
-                          "dropped": requests - served})
+    fleet = np.full(len(requests), int(count))
+    frame = _frame(requests, fleet, fleet, capacity_per_instance, timeout_seconds)
     return DayResult(name or f"always-on, {count} instance{'s' if count > 1 else ''}", frame, price_per_hour)

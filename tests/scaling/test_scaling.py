@@ -142,8 +142,11 @@ def test_new_instances_serve_after_the_start_up_delay_but_bill_from_launch():
     result = day([250] * 10, startup_minutes=3)
     assert result.minutes["in_service"].tolist() == [1] * 6 + [3] * 4  # launched at minute 2, serving at 2 + 1 + 3
     assert result.minutes["billed"].tolist() == [1] * 3 + [3] * 7
-    # Capacity 200 per instance: 50 requests dropped in each of the six minutes on one instance.
-    assert result.dropped == 6 * 50
+    # Capacity 200 per instance: one instance leaves 50 more waiting each minute. The queue holds what one
+    # minute of capacity answers within the 60 s timeout (200): beyond that, 50 fail in minutes 4 and 5.
+    assert result.minutes["queued"].tolist() == [50, 100, 150, 200, 200, 200, 0, 0, 0, 0]
+    assert result.minutes["failed"].tolist() == [0] * 4 + [50, 50] + [0] * 4 and result.failed == 100
+    assert result.minutes["served"].iloc[6] == 200 + 250  # three instances clear the queue and the minute
 
 
 def test_scale_out_cooldown_blocks_a_second_scale_out():
@@ -175,7 +178,7 @@ def test_scale_in_cooldown_delays_the_next_scale_in():
 
 def test_min_and_max_capacity_bound_the_count():
     flood = day([5000] * 30, max_capacity=4)
-    assert flood.minutes["in_service"].max() == 4 and flood.dropped > 0
+    assert flood.minutes["in_service"].max() == 4 and flood.failed > 0
     quiet = day([0] * 60, min_capacity=2, initial=4)
     assert quiet.minutes["in_service"].min() == 2
 
@@ -216,6 +219,41 @@ def test_serverless_throttles_beyond_max_concurrency_and_refuses_unknown_memory(
         scaling.serverless_day([1], memory_mb=1000)
 
 
+# --- over capacity: queued, then failed past SageMaker's 60 s invocation timeout -----------------------
+
+
+def test_a_burst_within_a_minute_of_capacity_waits_and_is_answered_not_lost():
+    queue = scaling.queue_day([300, 0, 0], [200, 200, 200])
+    assert queue["served"].tolist() == [200, 100, 0] and queue["failed"].sum() == 0
+    assert queue["queued"].tolist() == [100, 0, 0]
+    # Little's law: the queue averages (0 + 100) / 2 over minute 0, for 200 answers: 15 s each;
+    # over minute 1, (100 + 0) / 2 for 100 answers: 30 s.
+    assert queue["wait_seconds"].tolist() == pytest.approx([15.0, 30.0, 0.0])
+
+
+def test_requests_that_would_wait_past_the_timeout_fail_and_leave_the_queue():
+    queue = scaling.queue_day([700, 0], [200, 200])  # 500 left: 200 fit in the next minute, 300 fail
+    assert queue["failed"].tolist() == [300, 0] and queue["queued"].tolist() == [200, 0]
+    assert queue["served"].sum() + queue["failed"].sum() == 700
+    shorter = scaling.queue_day([700, 0], [200, 200], timeout_seconds=30)  # a queue of 100 is 30 s of waiting
+    assert shorter["failed"].tolist() == [400, 0] and shorter["queued"].tolist() == [100, 0]
+    with pytest.raises(ValueError, match="one count per minute"):
+        scaling.queue_day([1, 2], [200])
+
+
+def test_an_always_on_fleet_queues_a_short_spike_instead_of_losing_it():
+    fleet = scaling.fixed_fleet(1, [100, 260, 100, 100], capacity_per_instance=200)
+    assert fleet.failed == 0 and fleet.minutes["queued"].tolist() == [0, 60, 0, 0]
+    assert fleet.mean_wait_seconds > 0 and fleet.max_wait_seconds == pytest.approx(60 * 30 / 160)
+    assert "queued in 1 minute " in fleet.summary() and "0 of 560 requests failed" in fleet.summary()
+
+
+def test_the_default_capacity_is_the_benchmarks_measured_figure():
+    measured = scaling.MEASURED
+    assert scaling.DEFAULT_CAPACITY == round(measured["requests_per_second"] * 60)
+    assert "bench_instances.py" in measured["benchmark"] and measured["machine"]
+
+
 # --- the day of the lesson ------------------------------------------------------------------------------
 
 
@@ -230,7 +268,8 @@ def test_traffic_is_seeded_and_the_simulation_deterministic():
 
 def lesson_policy():
     target = scaling.scalable_target(**target_request(MaxCapacity=8))
-    return target, scaling.scaling_policy(**policy_request(600, scale_in=600, scale_out=120))
+    # the notebook's policy: a target of half the measured capacity of one instance
+    return target, scaling.scaling_policy(**policy_request(scaling.DEFAULT_CAPACITY / 2, scale_in=600, scale_out=120))
 
 
 def test_each_option_wins_its_own_kind_of_day():
@@ -244,9 +283,9 @@ def test_each_option_wins_its_own_kind_of_day():
 def test_the_spike_costs_autoscaling_requests_while_instances_start():
     target, policy = lesson_policy()
     table, days = scaling.compare_options(scaling.profile("spiky"), target, policy)
-    dropped_minutes = days["autoscaled"].minutes.query("dropped > 0")["minute"]
+    failed_minutes = days["autoscaled"].minutes.query("failed > 0")["minute"]
     assert table.loc["always-on", "lost requests"] == 0 and table.loc["autoscaled", "lost requests"] > 0
-    assert dropped_minutes.between(20 * 60, 20 * 60 + 20).all()  # only while the advert's spike lasts
+    assert failed_minutes.between(20 * 60, 20 * 60 + 20).all()  # only while the advert's spike lasts
     assert math.isclose(table.loc["autoscaled", "instance-hours"], days["autoscaled"].instance_hours)
 
 
