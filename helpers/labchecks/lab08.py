@@ -438,7 +438,7 @@ _WHY_NOT = {  # (scenario, a wrong option) -> what the measured day or the scena
     ("HR assistant", "autoscaled"): "autoscaling never goes below MinCapacity (at least one instance, billed all day "
                                     "while the endpoint sits idle)",
     ("HR assistant", "batch transform"): "staff wait for the answer to their question: a batch job scores files",
-    ("card payments", "serverless"): "a cold start would hold a payment for seconds, and at 900 requests a minute "
+    ("card payments", "serverless"): "a cold start would hold a payment for seconds, and with requests every moment "
                                      "all day, paying per request costs more than a busy instance (the steady day)",
     ("card payments", "autoscaled"): "steady traffic leaves autoscaling nothing to follow, and its target keeps "
                                      "headroom you pay for (the steady day of the comparison: more instance-hours than always-on)",
