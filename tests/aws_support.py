@@ -27,8 +27,10 @@ def mock_aws_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str
                        "SAGEMAKER_VALIDATE_ROLE": "false", "SAGEMAKER_USER_CONFIG_OVERRIDE": str(config),
                        **env}.items():
         monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
-        monkeypatch.delenv(key, raising=False)
+    for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER",
+                "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"):
+        monkeypatch.setenv(key, "")  # recorded, so a use_backend("local") inside the test is undone
+        monkeypatch.delenv(key)
     from helpers.platform.aws import sdk as aws_sdk
 
     aws_sdk.forget_sessions()  # SDK sessions hold clients made under another mock

@@ -107,10 +107,11 @@ def owner_headers(headers: dict | None = None) -> dict:
 def isolate(patch, home: str | Path) -> None:
     """Point a ``pytest.MonkeyPatch`` at a fresh store; register the variables ``use_local_runtime``
     sets, so undoing the patch restores them (no runtime URL leaks into later tests)."""
-    from helpers.platform.serving.runtime import ENV_URL, FAKE_CREDENTIALS
+    from helpers.platform.serving.runtime import ENV_URLS, FAKE_CREDENTIALS
 
     patch.setenv("FLYWHEEL_HOME", str(home))
-    patch.setenv(ENV_URL, "http://127.0.0.1:9")  # replaced by use_local_runtime(); restored on undo
+    for key in ENV_URLS:  # replaced by use_local_runtime(); restored on undo
+        patch.setenv(key, "http://127.0.0.1:9")
     for key, value in FAKE_CREDENTIALS.items():
         patch.setenv(key, value)
 

@@ -104,15 +104,22 @@ def stop(ref: ProcessRef | None, timeout: float = 10.0) -> bool:
     try:
         process = psutil.Process(ref.pid)
         process.terminate()
-        try:
-            process.wait(timeout)
-        except psutil.TimeoutExpired:
+        if not wait_until(lambda: _ended(process), timeout):
             process.kill()
-            process.wait(5)
+            wait_until(lambda: _ended(process), 5)
     except psutil.NoSuchProcess:
         pass
     _reap(ref)
     return True
+
+
+def _ended(process: psutil.Process) -> bool:
+    """Gone, or a zombie: it has ended, and its parent (maybe another process, e.g. the kernel that
+    deployed an endpoint the router deletes) has yet to reap it. psutil's wait() would wait for that."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def _reap(ref: ProcessRef | None) -> None:

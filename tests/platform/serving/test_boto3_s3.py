@@ -26,8 +26,7 @@ def s3(tmp_path_factory):
 
     from helpers.platform import use_backend
 
-    others = {key: "http://127.0.0.1:9" for key in ENV_URLS}  # restored at the end, as isolate() does
-    with module_store(tmp_path_factory, "boto3-s3", **others):
+    with module_store(tmp_path_factory, "boto3-s3"):
         runtime.use_local_runtime()  # the variables only, as before any deploy
         assert runtime.runtime_state() is None
         client = boto3.client("s3")
