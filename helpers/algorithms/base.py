@@ -25,6 +25,7 @@ import numpy as np
 
 from helpers.algorithms import hyperparameters as hp
 from helpers.algorithms import payloads
+from helpers.algorithms.channels import CSV, RECORDIO, Channel, resolve_content_type
 from helpers.algorithms.errors import DataFormatError
 
 __all__ = ["Algorithm", "METRIC_VALUE_REGEX", "write_model", "read_model"]
@@ -50,9 +51,13 @@ class Algorithm:
     supported_channels: ClassVar[frozenset[str]] = frozenset({"train"})
     #: Every metric name ``fit`` may log (SageMaker's standard names, ``channel:metric``).
     metric_names: ClassVar[tuple[str, ...]] = ()
+    #: Training content types SageMaker documents for the algorithm, and the one it assumes for a channel
+    #: given without ContentType (protobuf for the built-ins). Empty: not checked here.
+    training_content_types: ClassVar[tuple[str, ...]] = (RECORDIO, CSV)
+    default_training_content_type: ClassVar[str] = RECORDIO
     #: Request content types ``input_fn`` reads; response types ``output_fn`` writes.
-    content_types: ClassVar[tuple[str, ...]] = (payloads.CSV, payloads.JSON, payloads.JSONLINES)
-    accepts: ClassVar[tuple[str, ...]] = (payloads.JSON, payloads.JSONLINES)
+    content_types: ClassVar[tuple[str, ...]] = (payloads.CSV, payloads.JSON, payloads.JSONLINES, payloads.RECORDIO)
+    accepts: ClassVar[tuple[str, ...]] = (payloads.JSON, payloads.JSONLINES, payloads.RECORDIO)
     default_accept: ClassVar[str] = payloads.JSON
     json_key: ClassVar[str] = "predictions"
     csv_fields: ClassVar[tuple[str, ...]] = ()
@@ -73,8 +78,13 @@ class Algorithm:
         return [{"Name": name, "Regex": f"#metrics {re.escape(name)}={METRIC_VALUE_REGEX}"} for name in self.metric_names]
 
     def train(self, channels: Mapping[str, Path], hyperparameters: Mapping[str, Any], model_dir: Path,
-              log: Log = print) -> None:
-        """Validate, read the channels, fit, and write the model files into ``model_dir``."""
+              log: Log = print, content_types: Mapping[str, str | None] | None = None) -> None:
+        """Validate, read the channels, fit, and write the model files into ``model_dir``.
+
+        ``content_types``: each channel's ContentType as a training job has it (None or missing: the
+        job gave none, so SageMaker's default applies). Left out (a direct call, not a job), the
+        files decide: RecordIO-framed files are protobuf, anything else CSV.
+        """
         hps = self.validate_hyperparameters(hyperparameters)
         channels = {str(k): Path(v) for k, v in dict(channels).items()}
         unknown = sorted(set(channels) - self.supported_channels)
@@ -90,7 +100,19 @@ class Algorithm:
                 )
         model_dir = Path(model_dir)
         model_dir.mkdir(parents=True, exist_ok=True)
-        self.fit(channels, hps, model_dir, log)
+        self.fit(self._typed(channels, content_types), hps, model_dir, log)
+
+    def _typed(self, channels: dict[str, Path], content_types: Mapping[str, str | None] | None) -> dict[str, Channel]:
+        """Each channel with the content type it is read as (SageMaker's default when a job gave none)."""
+        if content_types is None:
+            return {name: Channel(path) for name, path in channels.items()}
+        if not self.training_content_types:
+            return {name: Channel(path, content_types.get(name) or self.default_training_content_type)
+                    for name, path in channels.items()}
+        return {name: Channel(path, resolve_content_type(name, content_types.get(name), algorithm=self.name,
+                                                         default=self.default_training_content_type,
+                                                         supported=self.training_content_types))
+                for name, path in channels.items()}
 
     def fit(self, channels: dict[str, Path], hps: dict[str, Any], model_dir: Path, log: Log) -> None:
         raise NotImplementedError

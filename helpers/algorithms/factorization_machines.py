@@ -10,21 +10,18 @@ with a bias ``w0``, linear weights ``w`` (feature_dim,) and factors ``v`` (featu
 the second form costs O(non-zeros x num_factors). Regressors return ``y(x)`` as the score; binary
 classifiers return ``sigmoid(y(x))`` and the label ``1`` when the score is at least 0.5 (as SageMaker).
 
-Training data (channels ``train``, required, and ``test``, optional). SageMaker trains FM on
-recordIO-protobuf only; that format is not available locally, so a channel holds either
+Training data (channels ``train``, required, and ``test``, optional): RecordIO-protobuf, as on
+SageMaker, whose FM trains on nothing else: a training job refuses CSV (even with
+``content_type="text/csv"``) with SageMaker's reason. Write it with
+``helpers.platform.recordio.write_spmatrix_to_sparse_tensor(f, x, labels=y)`` (sparse) or
+``write_numpy_to_dense_tensor``. Direct calls of ``train`` without content types (tests, library
+use) also read JSON Lines (the Record as JSON, :func:`to_jsonlines`) and CSV, label first.
 
-* JSON Lines, one record per line, the protobuf Record as JSON: the label and the features, sparse
-  or dense (``{"label": 4.0, "features": {"keys": [12, 960], "shape": [2625], "values": [1, 1]}}``,
-  ``{"label": 1, "features": [0, 1.5, ...]}``; ``"data": {"features": ...}`` is read too); or
-* CSV, label first, no header, ``feature_dim`` dense feature columns (fine for small data only).
-
-Use :func:`to_jsonlines` to write the sparse form and :func:`to_json_request` for requests.
-
-Inference (SageMaker: application/json and recordIO-protobuf in, JSON / JSON Lines out; CSV is not
-available for FM): ``application/json`` ``{"instances": [{"data": {"features": {"keys": [...],
-"shape": [N], "values": [...]}}}, {"features": [...]}]}`` and ``application/jsonlines`` with one such
-record per line. Responses: ``{"predictions": [{"score": 0.4, "predicted_label": 0}]}`` (regressor:
-``{"score": 3.7}``).
+Inference (SageMaker: application/json and recordIO-protobuf in, JSON / JSON Lines / protobuf out;
+CSV is not available for FM): ``application/json`` ``{"instances": [{"data": {"features": {"keys": [...],
+"shape": [N], "values": [...]}}}, {"features": [...]}]}``, ``application/jsonlines`` with one such
+record per line, and ``application/x-recordio-protobuf``. Responses: ``{"predictions": [{"score": 0.4,
+"predicted_label": 0}]}`` (regressor: ``{"score": 3.7}``).
 
 Metrics: ``train:rmse`` / ``train:binary_classification_cross_entropy`` per epoch (mean over the
 epoch's mini-batches); on the test channel ``test:rmse``, or ``test:binary_classification_accuracy``,
@@ -52,7 +49,8 @@ import scipy.sparse as sp
 from helpers.algorithms import hyperparameters as hp
 from helpers.algorithms import payloads
 from helpers.algorithms.base import Algorithm, Log, read_model, write_model
-from helpers.algorithms.channels import channel_files, check_class_labels, read_channel, split_label
+from helpers.algorithms.channels import (RECORDIO, Channel, channel_files, check_class_labels, read_channel,
+                                        read_sparse_channel, split_label)
 from helpers.algorithms.errors import DataFormatError, HyperparameterError, InferenceError
 
 __all__ = ["FactorizationMachines", "FMModel", "to_jsonlines", "to_json_request", "parse_records",
@@ -187,10 +185,12 @@ def parse_records(body: bytes | str, content_type: str | None) -> sp.csr_matrix:
     ``{"data": {"features": ...}}`` or a bare list. InferenceError 415 / 400 otherwise.
     """
     mime, _ = payloads.parse_media_type(content_type)
+    if mime == payloads.RECORDIO:
+        return payloads.protobuf_sparse(body)
     if mime not in (payloads.JSON, payloads.JSONLINES):
         raise InferenceError(
             f"Content type {mime or 'text/csv'!r} is not supported by factorization-machines (SageMaker's FM takes no "
-            f"CSV). Supported content types: application/json, application/jsonlines; send "
+            f"CSV). Supported content types: application/json, application/jsonlines, {payloads.RECORDIO}; send "
             f'{{"instances": [{{"data": {{"features": {{"keys": [...], "shape": [feature_dim], "values": [...]}}}}}}]}}.', 415)
     text = payloads.request_text(body, mime, "send at least one record of features")
     if mime == payloads.JSON:
@@ -277,9 +277,12 @@ def _is_jsonlines(path: Path) -> bool:
     return head.startswith("{")
 
 
-def read_fm_channel(channel: str, directory: Path, feature_dim: int, binary: bool, algorithm: str) -> tuple[sp.csr_matrix, np.ndarray]:
-    """(features CSR (n, feature_dim), labels (n,)) of a channel of JSON Lines or CSV files."""
+def read_fm_channel(channel: str, directory: Path | Channel, feature_dim: int, binary: bool, algorithm: str) -> tuple[sp.csr_matrix, np.ndarray]:
+    """(features CSR (n, feature_dim), labels (n,)) of a channel: RecordIO-protobuf (a training job's
+    only format, as on SageMaker) or, for direct calls without a content type, JSON Lines or CSV."""
     files = channel_files(channel, directory)
+    if getattr(directory, "content_type", None) == RECORDIO or _is_protobuf(files[0]):
+        return _read_protobuf(channel, directory, feature_dim, binary)
     kinds = {path: _is_jsonlines(path) for path in files}
     if all(not is_json for is_json in kinds.values()):
         table = read_channel(channel, directory)
@@ -318,6 +321,25 @@ def read_fm_channel(channel: str, directory: Path, feature_dim: int, binary: boo
         raise DataFormatError(f"Channel {channel!r} is empty: its {len(files)} file(s) hold no records "
                               f"({', '.join(p.name for p in files[:5])}). Write one JSON record per line.")
     return _stack(rows, lambda r: f"Record {r + 1}"), np.asarray(labels, dtype=np.float64)
+
+
+def _is_protobuf(path: Path) -> bool:
+    from helpers.algorithms import recordio
+
+    with path.open("rb") as handle:
+        return recordio.is_recordio(handle.read(4))
+
+
+def _read_protobuf(channel: str, directory: Path | Channel, feature_dim: int, binary: bool) -> tuple[sp.csr_matrix, np.ndarray]:
+    x, table = read_sparse_channel(channel, directory)
+    if x.shape[1] != feature_dim:
+        raise DataFormatError(f"{table.where(0)}: {x.shape[1]} features, but feature_dim={feature_dim}. Fix the sparse "
+                              f"shape (write_spmatrix_to_sparse_tensor writes x.shape[1]) or set feature_dim={x.shape[1]}.")
+    if table.labels is None:
+        raise DataFormatError(f"{table.where(0)} has no label: factorization-machines trains on labelled records, "
+                              f"write_spmatrix_to_sparse_tensor(f, x, labels=y).")
+    y = check_class_labels(table, table.labels, 2).astype(np.float64) if binary else table.labels
+    return x, y
 
 
 def _label(item: Any, binary: bool) -> float:
@@ -388,8 +410,10 @@ class FactorizationMachines(Algorithm):
     metric_names = ("train:rmse", "train:binary_classification_cross_entropy", "test:rmse",
                     "test:binary_classification_accuracy", "test:binary_classification_cross_entropy",
                     "test:binary_f_beta")
-    content_types = (payloads.JSON, payloads.JSONLINES)
-    accepts = (payloads.JSON, payloads.JSONLINES)
+    content_types = (payloads.JSON, payloads.JSONLINES, payloads.RECORDIO)
+    accepts = (payloads.JSON, payloads.JSONLINES, payloads.RECORDIO)
+    #: SageMaker's FM trains on recordIO-protobuf (Float32 tensors) only
+    training_content_types = (RECORDIO,)
 
     def check_hyperparameters(self, values: dict[str, Any]) -> None:
         for term in TERMS:

@@ -157,7 +157,7 @@ class KMeans(Algorithm):
     hyperparameters = HYPERPARAMETERS
     supported_channels = frozenset({"train", "test"})
     metric_names = ("test:msd", "test:ssd", "train:msd", "train:ssd")
-    accepts = (payloads.JSON, payloads.JSONLINES, payloads.CSV)
+    accepts = (payloads.JSON, payloads.JSONLINES, payloads.CSV, payloads.RECORDIO)
     csv_fields = ("closest_cluster", "distance_to_cluster")
 
     def fit(self, channels: dict[str, Path], hps: dict[str, Any], model_dir: Path, log: Log) -> None:

@@ -9,9 +9,13 @@ Requests (features only, no label):
   and ``{"instances": [{"data": {"features": {"values": [...]}}}]}``.
 * ``application/jsonlines``: one ``{"features": [...]}`` (or ``{"data": {"features": {"values": [...]}}}``,
   or a bare list) per line.
+* ``application/x-recordio-protobuf``: RecordIO-framed ``Record`` messages, dense or sparse
+  ``features["values"]`` (:mod:`helpers.algorithms.recordio`; labels are ignored).
 
 Responses: ``application/json`` wraps the records under a key (``{"predictions": [...]}``),
-``application/jsonlines`` writes one record per line, ``text/csv`` one line per record.
+``application/jsonlines`` writes one record per line, ``text/csv`` one line per record,
+``application/x-recordio-protobuf`` one Record per answer with each field under ``label[name]``
+(float32), as SageMaker's built-ins answer.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import orjson
 
+from helpers.algorithms import recordio
 from helpers.algorithms.errors import InferenceError
 from helpers.algorithms.numbers import parse_float
 
-__all__ = ["parse_media_type", "parse_features", "negotiate_accept", "encode", "check_features"]
+__all__ = ["parse_media_type", "parse_features", "negotiate_accept", "encode", "check_features", "protobuf_rows"]
 
 CSV, JSON, JSONLINES = "text/csv", "application/json", "application/jsonlines"
+RECORDIO = recordio.CONTENT_TYPE
 _JSONLINES_ALIASES = {"application/jsonlines", "application/jsonl", "application/x-jsonlines"}
 
 
@@ -45,6 +51,8 @@ def parse_media_type(value: str | None) -> tuple[str, dict[str, str]]:
     mime = head.strip().lower()
     if mime in _JSONLINES_ALIASES:
         mime = JSONLINES
+    elif mime == "application/x-recordio":  # SageMaker's older name for the same format
+        mime = RECORDIO
     return mime, out
 
 
@@ -65,6 +73,8 @@ def parse_features(body: bytes | str, content_type: str | None, supported: Seque
         raise InferenceError(
             f"Content type {mime!r} is not supported by this algorithm. Supported content types: "
             f"{', '.join(supported)}.", 415)
+    if mime == RECORDIO:
+        return protobuf_rows(body)
     text = request_text(body, mime, "send at least one record of features")
     if mime == CSV:
         rows = _csv_rows(text)
@@ -81,6 +91,58 @@ def parse_features(body: bytes | str, content_type: str | None, supported: Seque
     if int(label_size):
         matrix = matrix[:, int(label_size):]
     return matrix
+
+
+def _protobuf_batch(body: bytes | str) -> recordio.Batch:
+    """The records of a RecordIO-protobuf request (labels ignored); InferenceError 400 names the bad one."""
+    if isinstance(body, str):
+        raise InferenceError(f"A {RECORDIO} request body is binary: send the bytes write_numpy_to_dense_tensor wrote.", 400)
+    data = bytes(body)
+    if not data:
+        raise InferenceError("The request body is empty: send at least one record of features.", 400)
+    try:
+        batch = recordio.decode_batch(data, labels="ignore")
+    except recordio.RecordIOError as exc:
+        raise InferenceError(f"{exc} Write the request with write_numpy_to_dense_tensor(buffer, x.astype('float32')).", 400) from None
+    if not len(batch):
+        raise InferenceError("The request body holds no records: send at least one record of features.", 400)
+    return batch
+
+
+def protobuf_rows(body: bytes | str) -> np.ndarray:
+    """A RecordIO-protobuf request as a float64 matrix (n_records, n_features); sparse rows made dense."""
+    batch = _protobuf_batch(body)
+    width = int(batch.widths[0])
+    bad = np.flatnonzero(batch.widths != width)
+    if bad.size:
+        raise InferenceError(f"Record {int(bad[0]) + 1} has {int(batch.widths[bad[0]])} features but record 1 has {width}: "
+                             f"every record needs the same features.", 400)
+    matrix = np.zeros((len(batch), width))
+    for r, (keys, values) in enumerate(batch.rows):
+        if keys is None:
+            matrix[r] = values
+        else:
+            matrix[r, keys] = values
+    return matrix
+
+
+def protobuf_sparse(body: bytes | str):
+    """A RecordIO-protobuf request as a CSR matrix (n_records, n_features), for sparse models."""
+    import scipy.sparse as sp
+
+    batch = _protobuf_batch(body)
+    width = int(batch.widths[0])
+    bad = np.flatnonzero(batch.widths != width)
+    if bad.size:
+        raise InferenceError(f"Record {int(bad[0]) + 1} has {int(batch.widths[bad[0]])} features but record 1 has {width}: "
+                             f"every record needs the same shape.", 400)
+    indices = [np.arange(v.size) if k is None else k for k, v in batch.rows]
+    counts = [v.size for _, v in batch.rows]
+    indptr = np.concatenate(([0], np.cumsum(counts)))
+    data = np.concatenate([v for _, v in batch.rows]) if counts else np.zeros(0)
+    x = sp.csr_matrix((data, np.concatenate(indices), indptr), shape=(len(batch), width))
+    x.sum_duplicates()
+    return x
 
 
 def _one_csv_row(body: bytes | str) -> np.ndarray | None:
@@ -293,6 +355,8 @@ def encode(records: list[dict[str, Any]], mime: str, *, json_key: str = "predict
                         for record in records)
     if mime == CSV:
         return ("\n".join(",".join(_csv_cell(record[field]) for field in csv_fields) for record in records) + "\n").encode("utf-8")
+    if mime == RECORDIO:
+        return recordio.encode_answers(records)
     raise InferenceError(f"Cannot encode a response as {mime!r}.", 406)  # pragma: no cover - negotiate_accept guards
 
 

@@ -225,7 +225,7 @@ class RandomCutForest(Algorithm):
     hyperparameters = HYPERPARAMETERS
     supported_channels = frozenset({"train", "test"})
     metric_names = ("test:accuracy", "test:precision", "test:recall", "test:f1")
-    accepts = (payloads.JSON, payloads.JSONLINES)
+    accepts = (payloads.JSON, payloads.JSONLINES, payloads.RECORDIO)
     json_key = "scores"
 
     def fit(self, channels: dict[str, Path], hps: dict[str, Any], model_dir: Path, log: Log) -> None:

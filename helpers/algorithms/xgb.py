@@ -205,6 +205,9 @@ class XGBoost(Algorithm):
     content_types = (payloads.CSV,)
     accepts = (payloads.CSV, payloads.JSON, payloads.JSONLINES)
     default_accept = payloads.CSV
+    #: SageMaker XGBoost's training formats; a channel without ContentType is read as libsvm, as on SageMaker
+    training_content_types = ("text/libsvm", payloads.CSV, payloads.RECORDIO, "application/x-parquet")
+    default_training_content_type = "text/libsvm"
 
     def check_hyperparameters(self, values: dict[str, Any]) -> None:
         objective = values["objective"]
@@ -272,6 +275,11 @@ class XGBoost(Algorithm):
         import xgboost as xgb
 
         table = read_channel(channel, path)
+        if table.labels is not None or table.content_type == payloads.RECORDIO:  # protobuf: features and label apart
+            if table.labels is None:
+                raise DataFormatError(f"{table.where(0)} has no label: write_numpy_to_dense_tensor(f, x, labels=y).")
+            _check_labels(table, table.labels, hps)
+            return xgb.DMatrix(table.values, label=table.labels), table.n_columns
         first_feature = 2 if hps["csv_weights"] == 1 else 1
         if table.n_columns <= first_feature:
             layout = "label, weight, features" if first_feature == 2 else "label, features"

@@ -10,6 +10,7 @@ Kept light on imports: everything here is paid on every job start.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import traceback
@@ -61,9 +62,15 @@ def train() -> int:
         if name in LEAN_IMPORTS:
             _import_without(*LEAN_IMPORTS[name])
         hyperparameters = tree.read_config("hyperparameters.json")
-        channels = {channel: tree.channel_dir(channel) for channel in tree.read_config("inputdataconfig.json")}
+        config = tree.read_config("inputdataconfig.json")
+        channels = {channel: tree.channel_dir(channel) for channel in config}
         algorithm = builtins.load(name)
-        algorithm.train(channels, hyperparameters, tree.model_dir, log=_log)
+        # ContentType as the job has it (absent: SageMaker's default for the algorithm applies); an
+        # algorithm registered with the older four-argument train() reads its channels its own way
+        extra = {}
+        if "content_types" in inspect.signature(algorithm.train).parameters:
+            extra["content_types"] = {channel: entry.get("ContentType") for channel, entry in config.items()}
+        algorithm.train(channels, hyperparameters, tree.model_dir, log=_log, **extra)
     except Exception as exc:  # the job's one place that turns errors into a FailureReason
         if _is_client_error(exc):
             reason = f"ClientError: {exc}"

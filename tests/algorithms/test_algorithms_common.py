@@ -3,6 +3,7 @@ training-data checks, inference request/response handling, metric definitions, m
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -15,7 +16,7 @@ from helpers import algorithms
 from helpers.algorithms import channels as ch
 from helpers.algorithms import hyperparameters as hp
 from helpers.algorithms import metrics as m
-from helpers.algorithms import payloads
+from helpers.algorithms import payloads, recordio
 from helpers.algorithms.errors import DataFormatError, HyperparameterError, InferenceError
 
 ALGORITHMS = ["linear-learner", "xgboost", "kmeans", "pca", "knn"]
@@ -289,6 +290,13 @@ def test_files_with_different_column_counts_and_binary_files_are_refused(tmp_pat
 # ------------------------------------------------------------------------------------- inference
 
 
+def _protobuf_body(x):
+    """Float64 tensors: the same numbers as the CSV body, so the answers match exactly."""
+    buffer = io.BytesIO()
+    recordio.write_numpy_to_dense_tensor(buffer, np.asarray(x, dtype=np.float64))
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize("name", ALGORITHMS)
 def test_round_trip_in_every_supported_request_format(tmp_path, name):
     model_dir, _ = train_small(name, tmp_path)
@@ -299,6 +307,7 @@ def test_round_trip_in_every_supported_request_format(tmp_path, name):
         "text/csv": csv_body(x),
         "application/json": json.dumps({"instances": [{"features": list(map(float, r))} for r in x]}).encode(),
         "application/jsonlines": "\n".join(json.dumps({"features": list(map(float, r))}) for r in x).encode(),
+        "application/x-recordio-protobuf": _protobuf_body(x),
     }
     answers = []
     for content_type in algo.content_types:
@@ -319,7 +328,7 @@ INFERENCE_ERRORS = {
     "missing value": (b"1,,3", "text/csv", None, 400, r"Record 1, feature 2 is '': the model needs finite numbers"),
     "too many features": (b"0,1,2,3", "text/csv", None, 400, r"must have 3 features \(the model's feature_dim\), got 4\. Send the features only, without the label column"),
     "too few features": (b"1,2", "text/csv", None, 400, r"must have 3 features \(the model's feature_dim\), got 2"),
-    "unsupported accept": (b"1,2,3", "text/csv", "application/x-recordio-protobuf", 406, r"Accept type 'application/x-recordio-protobuf' is not supported"),
+    "unsupported accept": (b"1,2,3", "text/csv", "application/x-npy", 406, r"Accept type 'application/x-npy' is not supported"),
 }
 
 

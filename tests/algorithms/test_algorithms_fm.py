@@ -3,6 +3,7 @@ and the quality bar: on the MovieLens-shaped ratings, FM beats the user/item-bia
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -15,6 +16,7 @@ import scipy.sparse as sp
 from algorithm_support import metrics, train as train_algorithm
 from helpers import data
 from helpers.algorithms.errors import DataFormatError, HyperparameterError, InferenceError
+from helpers.algorithms.recordio import write_spmatrix_to_sparse_tensor
 from helpers.algorithms.factorization_machines import (FactorizationMachines, FMModel, one_hot_rows, parse_records,
                                                        to_json_request, to_jsonlines)
 
@@ -357,7 +359,8 @@ def test_runs_as_a_local_training_job_and_fails_with_file_and_row(registered, tm
 
     x, y = planted(300, seed=2)
     session = Session(region="us-east-1")
-    uri = session.upload_data(write(tmp_path / "train", to_jsonlines(x, y)), key_prefix="fm/train")
+    # SageMaker's FM trains on RecordIO-protobuf only, its default content type: no content_type needed
+    uri = session.upload_data(write_protobuf(tmp_path / "train", x, y), key_prefix="fm/train")
     image = image_uris.retrieve("factorization-machines", "us-east-1")
     hps = {"feature_dim": 50, "num_factors": 2, "predictor_type": "regressor", "epochs": 2}
     trainer = ModelTrainer(training_image=image, hyperparameters=hps)
@@ -367,9 +370,27 @@ def test_runs_as_a_local_training_job_and_fails_with_file_and_row(registered, tm
     assert {m["MetricName"] for m in described["FinalMetricDataList"]} == {"train:rmse"}
     assert storage.s3_to_path(described["ModelArtifacts"]["S3ModelArtifacts"]).is_file()
 
-    bad = write(tmp_path / "bad", to_jsonlines(x[:3], y[:3]) + '{"label": 1, "features": {"keys": [99], "shape": [50], "values": [1]}}\n')
+    bad = write_protobuf(tmp_path / "bad", x[:3], y[:3])
+    wide = io.BytesIO()
+    write_spmatrix_to_sparse_tensor(wide, sp.csr_matrix(np.ones((1, 51), dtype=np.float32)), np.ones(1, dtype=np.float32))
+    with (bad / "part-0.pbr").open("ab") as handle:
+        handle.write(wide.getvalue())  # record 4: 51 features where the others have 50
     bad_uri = session.upload_data(bad, key_prefix="fm/bad")
     with pytest.raises(FailedStatusError) as info:
         ModelTrainer(training_image=image, hyperparameters=hps).train(
             input_data_config=[InputData(channel_name="train", data_source=bad_uri)], logs=False)
-    assert "part-0.jsonl" in info.value.failure_reason and "row 4" in info.value.failure_reason
+    assert "part-0.pbr" in info.value.failure_reason and "record 4" in info.value.failure_reason
+
+    csv_uri = session.upload_data(write(tmp_path / "csv", "1,0,1\n"), key_prefix="fm/csv")
+    with pytest.raises(FailedStatusError) as info:  # SageMaker's FM refuses CSV for training
+        ModelTrainer(training_image=image, hyperparameters=hps).train(
+            input_data_config=[InputData(channel_name="train", data_source=csv_uri, content_type="text/csv")], logs=False)
+    assert "'text/csv'" in info.value.failure_reason and "write_numpy_to_dense_tensor" in info.value.failure_reason
+
+
+def write_protobuf(directory, x, y):
+    """A channel of one RecordIO-protobuf file of sparse float32 records with labels."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / "part-0.pbr").open("wb") as handle:
+        write_spmatrix_to_sparse_tensor(handle, sp.csr_matrix(x, dtype=np.float32), np.asarray(y, dtype=np.float32))
+    return directory

@@ -288,9 +288,10 @@ def test_runs_as_a_local_training_job_and_fails_with_file_and_row(registered, tm
 
     x, y = sensor_stream(600, 6)
     session = Session(region="us-east-1")
-    inputs = [InputData(channel_name="train", data_source=session.upload_data(write_csv(tmp_path / "train", x), key_prefix="rcf/train")),
+    inputs = [InputData(channel_name="train", data_source=session.upload_data(write_csv(tmp_path / "train", x), key_prefix="rcf/train"),
+                        content_type="text/csv"),
               InputData(channel_name="test", data_source=session.upload_data(
-                  write_csv(tmp_path / "test", np.column_stack([y, x])), key_prefix="rcf/test"))]
+                  write_csv(tmp_path / "test", np.column_stack([y, x])), key_prefix="rcf/test"), content_type="text/csv")]
     image = image_uris.retrieve("randomcutforest", "us-east-1")
     trainer = ModelTrainer(training_image=image, hyperparameters={"feature_dim": 3, "num_trees": 50})
     trainer.train(input_data_config=inputs, logs=False)
@@ -304,5 +305,5 @@ def test_runs_as_a_local_training_job_and_fails_with_file_and_row(registered, tm
     bad = session.upload_data(tmp_path / "bad", key_prefix="rcf/bad")
     with pytest.raises(FailedStatusError) as info:
         ModelTrainer(training_image=image, hyperparameters={"feature_dim": 3}).train(
-            input_data_config=[InputData(channel_name="train", data_source=bad)], logs=False)
+            input_data_config=[InputData(channel_name="train", data_source=bad, content_type="text/csv")], logs=False)
     assert "readings.csv" in info.value.failure_reason and "row 2" in info.value.failure_reason

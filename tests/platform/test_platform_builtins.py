@@ -107,7 +107,7 @@ def test_xgboost_reports_a_header_row_with_file_and_row(data, tmp_path):
     trainer = ModelTrainer(training_image=image_uris.retrieve("xgboost", "us-east-1", version="1.7-1"),
                            hyperparameters={"num_round": 2})
     with pytest.raises(FailedStatusError) as info:
-        trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri)], logs=False)
+        trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri, content_type="text/csv")], logs=False)
     reason = info.value.failure_reason
     assert reason.startswith("ClientError: ")
     assert "with_header.csv" in reason and "row 1" in reason

@@ -171,7 +171,7 @@ def test_a_training_job_deploy_and_capture_leave_nothing_readable_by_others(tmp_
     image = image_uris.retrieve("linear-learner", "us-east-1")
     trainer = ModelTrainer(training_image=image, hyperparameters={
         "predictor_type": "binary_classifier", "feature_dim": 4, "epochs": 1})
-    trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri)], logs=False)
+    trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri, content_type="text/csv")], logs=False)
     artifact = trainer.latest_training_job.describe()["ModelArtifacts"]["S3ModelArtifacts"]
     # script mode copies the learner's folder (modes included) into the job
     source = tmp_path / "src"

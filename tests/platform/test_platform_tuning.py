@@ -359,8 +359,10 @@ def test_a_built_in_algorithm_gets_the_tuning_objective(workspace):
     np.savetxt(workspace["dir"] / "t.csv", rows[:200], delimiter=",", fmt="%.5f")
     np.savetxt(workspace["dir"] / "v.csv", rows[200:], delimiter=",", fmt="%.5f")
     session = Session(region="us-east-1")
-    inputs = [InputData(channel_name="train", data_source=session.upload_data(workspace["dir"] / "t.csv", key_prefix="ll/t")),
-              InputData(channel_name="validation", data_source=session.upload_data(workspace["dir"] / "v.csv", key_prefix="ll/v"))]
+    inputs = [InputData(channel_name="train", data_source=session.upload_data(workspace["dir"] / "t.csv", key_prefix="ll/t"),
+                        content_type="text/csv"),
+              InputData(channel_name="validation", data_source=session.upload_data(workspace["dir"] / "v.csv", key_prefix="ll/v"),
+                        content_type="text/csv")]
     trainer = ModelTrainer(training_image="linear-learner", base_job_name="ll",
                            hyperparameters={"predictor_type": "binary_classifier", "feature_dim": 3, "epochs": 3})
     tuner = HyperparameterTuner(trainer, "validation:binary_classification_accuracy",

@@ -139,6 +139,9 @@ class DeepAR(Algorithm):
     metric_names = ("train:final_loss", "test:RMSE", "test:mean_wQuantileLoss")
     content_types = (payloads.JSON, payloads.JSONLINES)
     accepts = (payloads.JSON, payloads.JSONLINES)
+    #: JSON Lines (SageMaker also reads Parquet, not read locally); the series reader checks the files
+    training_content_types = ()
+    default_training_content_type = payloads.JSONLINES
 
     # ------------------------------------------------------------------------------------ training
 

@@ -85,7 +85,7 @@ def trainer(home, tmp_path_factory):
                            hyperparameters={"predictor_type": "binary_classifier", "feature_dim": FEATURE_DIM,
                                             "epochs": 2},
                            base_job_name="serving-ll")
-    trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri)], wait=True, logs=False)
+    trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri, content_type="text/csv")], wait=True, logs=False)
     return trainer
 
 
