@@ -221,3 +221,24 @@ V1 = "SDK v1 API, removed in SDK v2 and v3 (fails on AWS with any current SDK); 
 MNIST_DOWNLOAD = Change(
     "data", 'urllib.request.urlretrieve("http://deeplearning.net/data/mnist/mnist.pkl.gz", "mnist.pkl.gz")',
     'import port_support; port_support.write_mnist_pkl_gz("mnist.pkl.gz")')
+
+PANDAS = "pandas 1.0 removed DataFrame.as_matrix (to_numpy since 0.24): the notebook predates it; not the kit"
+
+
+def write_nyc_taxi_csv(path: str | os.PathLike = "nyc_taxi.csv", rows: int = 10320, seed: int = 0) -> Path:
+    """NAB's ``nyc_taxi.csv``: columns ``timestamp`` ("2014-07-01 00:00:00", every 30 minutes) and
+    ``value`` (passengers per half hour, int): a daily and a weekly cycle, noise, and a few anomalies
+    (a spike and two dips at the places the notebook zooms into, around rows 6000, 9000 and 10000)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(rows)
+    value = 15000 + 8000 * np.sin(2 * np.pi * (t % 48) / 48 - 2) + 2000 * np.sin(2 * np.pi * t / 336)
+    value += rng.normal(scale=600, size=rows)
+    for start, factor in ((5960, 1.9), (8990, 0.3), (10010, 0.4)):
+        value[start:start + 12] *= factor
+    frame = pd.DataFrame({"timestamp": pd.date_range("2014-07-01", periods=rows, freq="30min")
+                          .strftime("%Y-%m-%d %H:%M:%S"), "value": np.maximum(value, 0).round().astype(int)})
+    frame.to_csv(path, index=False)
+    return Path(path)
