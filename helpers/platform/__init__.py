@@ -28,6 +28,7 @@ __getattr__, __dir__, __all__ = lazy.exports(__name__, {
     "helpers.platform.switch": "use_backend",
     "helpers.platform.backend": "current_backend",
     "helpers.platform.storage": "store",
+    "helpers.platform.recordio": "write_numpy_to_dense_tensor write_spmatrix_to_sparse_tensor read_records",
     "helpers.platform.jobs": "TrainingJob list_training_jobs describe_training_job",
     "helpers.platform.errors": "FailedStatusError StoppedError InputDataError IgnoredArgumentWarning",
     "helpers.platform.tuning.tuner": "HyperparameterTuner",
