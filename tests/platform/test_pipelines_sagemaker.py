@@ -80,6 +80,7 @@ def _with_code_in_s3(local: dict, uri: str) -> dict:
     expected = json.loads(json.dumps(local))
     arguments = expected["Steps"][0]["Arguments"]
     arguments["AppSpecification"]["ContainerEntrypoint"][-1] = "/opt/ml/processing/input/code/prep.py"
+    assert arguments["AppSpecification"].pop("ContainerArguments") == []  # SageMaker wants none rather than []
     arguments["ProcessingInputs"].append({"InputName": "code", "AppManaged": False, "S3Input": {
         "S3Uri": uri, "LocalPath": "/opt/ml/processing/input/code", "S3DataType": "S3Prefix", "S3InputMode": "File"}})
     return expected
@@ -111,6 +112,52 @@ def test_upsert_sends_the_local_definition_with_the_script_in_s3(aws, tmp_path, 
     assert pipeline.delete()["PipelineArn"] == stored["PipelineArn"]
     assert "churn" not in _pipeline_names()
     assert not (flywheel_home / "pipelines").exists()  # nothing went to the local store
+
+
+EXPRESSIONS = {"Get", "Std:Join", "Std:JsonGet"}
+REQUESTS = {"Processing": ("CreateProcessingJob", "ProcessingJobName"),
+            "Training": ("CreateTrainingJob", "TrainingJobName"), "RegisterModel": ("CreateModelPackage", None)}
+
+
+def _resolved(value):
+    """``value`` with every run-time expression replaced by a string, as SageMaker resolves them before the call."""
+    if isinstance(value, dict):
+        if len(value) == 1 and set(value) <= EXPRESSIONS:
+            return "s3://bucket/resolved-at-run-time"
+        return {k: _resolved(v) for k, v in value.items()}
+    return [_resolved(v) for v in value] if isinstance(value, list) else value
+
+
+def _valid_requests(pipeline, role: str) -> set[str]:
+    """The types of the stored definition's steps whose run-time request (CreateProcessingJob...) passes botocore's
+    validation of that API (an AssertionError names a step whose request does not)."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    checked = set()
+    for step in _each(json.loads(pipeline.describe()["PipelineDefinition"])["Steps"]):
+        if step["Type"] not in REQUESTS:
+            continue
+        operation, name_field = REQUESTS[step["Type"]]
+        request = {**_resolved(step["Arguments"]), **({name_field: "job", "RoleArn": role} if name_field else {})}
+        report = ParamValidator().validate(request, model.operation_model(operation).input_shape)
+        assert not report.has_errors(), (step["Name"], report.generate_report())
+        checked.add(step["Type"])
+    return checked
+
+
+def test_each_step_sent_is_a_request_its_api_accepts(aws, tmp_path):
+    pipeline = build(tmp_path, name="valid")
+    pipeline.upsert(role_arn=aws["role"])
+    assert _valid_requests(pipeline, aws["role"]) == {"Processing", "RegisterModel"}
+    pipeline.delete()
+
+
+def _each(steps):
+    for step in steps:
+        yield step
+        yield from _each(step["Arguments"].get("IfSteps", []) + step["Arguments"].get("ElseSteps", []))
 
 
 def test_start_sends_the_parameters_and_returns_an_execution(aws, tmp_path):
@@ -180,6 +227,7 @@ def test_a_training_pipeline_goes_as_it_is_and_script_mode_is_refused(aws, tmp_p
     pipeline = pipeline_of(ModelTrainer(training_image=XGBOOST, role=aws["role"], hyperparameters={"num_round": 3}))
     pipeline.upsert(role_arn=aws["role"])
     assert json.loads(pipeline.describe()["PipelineDefinition"]) == json.loads(pipeline.definition())  # no script
+    assert _valid_requests(pipeline, aws["role"]) == {"Training"}
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "train.py").write_text("print('training')\n")
@@ -190,7 +238,8 @@ def test_a_training_pipeline_goes_as_it_is_and_script_mode_is_refused(aws, tmp_p
     backend.choose("sagemaker")
     with pytest.raises(ValueError, match="TrainingStep 'Train' trains your script.*does not upload the code"):
         pipeline_of(script_mode, "script-mode").upsert(role_arn=aws["role"])
-    with pytest.raises(ValueError, match="runs the image 'xgboost'.*training_image=image_uris.retrieve\\('xgboost', 'us-east-1'"):
+    with pytest.raises(ValueError, match="runs the image 'xgboost'.*training_image=image_uris"
+                                         "\\.retrieve\\('xgboost', 'us-east-1'"):
         pipeline_of(local_trainer, "local-trainer").upsert(role_arn=aws["role"])
     assert "train-only" in _pipeline_names() and not {"script-mode", "local-trainer"} & set(_pipeline_names())
 

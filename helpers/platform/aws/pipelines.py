@@ -5,9 +5,10 @@ With ``use_backend("sagemaker")``, ``pipeline.upsert(role_arn=...)`` sends ``pip
 ``StartPipelineExecution`` and returns a :class:`SageMakerPipelineExecution` with the local execution's
 methods, backed by ``DescribePipelineExecution`` and ``ListPipelineExecutionSteps``.
 
-The definition goes as the local one, with one change the SDK makes too: a processing step's ``.py``
+The definition goes as the local one, with the changes the SDK makes too: a processing step's ``.py``
 script is uploaded to ``s3://<default bucket>/<pipeline>/code/<sha256>/<script>`` and mounted as the
-input named ``code`` at ``/opt/ml/processing/input/code``, where the entrypoint runs it. What SageMaker
+input named ``code`` at ``/opt/ml/processing/input/code``, where the entrypoint runs it; an empty
+``ContainerArguments`` is left out (CreateProcessingJob refuses an empty list). What SageMaker
 cannot run is refused before anything is sent: a step whose code is a Python function, an image that is
 not in ECR (the local processing image), an input that is a local path.
 
@@ -164,6 +165,13 @@ def _with_code(step: dict, pipeline_name: str, prefix: Callable[[], str],
         return
 
 
+def _drop_empty_arguments(step: dict) -> None:
+    """CreateProcessingJob refuses an empty ContainerArguments list (at least one item): the SDK leaves it out."""
+    specification = step["Arguments"]["AppSpecification"]
+    if specification.get("ContainerArguments") == []:
+        del specification["ContainerArguments"]
+
+
 def _each_step(steps: list[dict]):
     """Every step of a definition, including those in a condition's branches."""
     for step in steps:
@@ -191,6 +199,7 @@ def sagemaker_definition(definition: str, pipeline_name: str, prefix: Callable[[
     for step in steps:
         if step["Type"] == "Processing":
             _with_code(step, pipeline_name, prefix, upload)
+            _drop_empty_arguments(step)
     return json.dumps(document, indent=2)
 
 
