@@ -151,6 +151,10 @@ def build(builder, model_name: str | None = None) -> RemoteModel:
         raise NotImplementedError(
             "script mode (source_code=...) is not deployed to SageMaker by this kit yet: deploy a built-in "
             "algorithm's model, or use the SageMaker SDK's ModelBuilder directly for an inference.py.")
+    if builder.inference_spec is not None or builder.schema_builder is not None:
+        raise NotImplementedError(
+            "inference_spec / schema_builder are served locally only by this kit: on SageMaker, build with the "
+            "SDK's own sagemaker.serve.ModelBuilder (same arguments), which packs them into its model server.")
     if builder.model is not None and not isinstance(builder.model, str) and hasattr(builder.model, "predict") \
             and _job_name(builder) is None:
         raise ValueError("an in-memory model cannot be deployed to SageMaker: it needs a model.tar.gz in S3. "

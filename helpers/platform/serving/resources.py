@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from helpers.platform.errors import warn_ignored
 from helpers.platform.serving.capture import CaptureSettings
 from helpers.platform.serving.registry import arn, check_name, now_iso, read_json, write_json
 from helpers.platform_home import endpoint_configs_root as configs_root
@@ -52,11 +54,27 @@ class Model(Named):
     model_name: str
 
     @classmethod
-    def get_all(cls) -> list["Model"]:
+    def get_all(cls, sort_by: str | None = None, sort_order: str | None = None, name_contains: str | None = None,
+                creation_time_before=None, creation_time_after=None, session: Any = None,
+                region: str | None = None) -> list["Model"]:
+        """Every model record, as ``ListModels``: by name (default) or ``sort_by="CreationTime"``,
+        ``sort_order`` "Ascending"/"Descending"; ``name_contains`` and the creation-time bounds
+        (datetimes) filter. ``session``/``region`` are accepted with an IgnoredArgumentWarning."""
+        warn_ignored("Model.get_all", [n for n, v in (("session", session), ("region", region)) if v is not None],
+                     "the local store has one account and region")
         root = models_root()
         if not root.exists():
             return []
-        return [cls(p.name) for p in sorted(root.iterdir()) if (p / "model.json").exists()]
+        records = [record for p in sorted(root.iterdir()) if (record := read_json(p / "model.json")) is not None]
+        if name_contains:
+            records = [r for r in records if name_contains.lower() in r["ModelName"].lower()]
+        records = [r for r in records if _created_within(r, creation_time_after, creation_time_before)]
+        key = "CreationTime" if sort_by == "CreationTime" else "ModelName"
+        if sort_by not in (None, "Name", "CreationTime") or sort_order not in (None, "Ascending", "Descending"):
+            raise ValueError(f"sort_by={sort_by!r}, sort_order={sort_order!r}: use sort_by 'Name' or 'CreationTime' "
+                             f"and sort_order 'Ascending' or 'Descending'.")
+        records.sort(key=lambda r: r[key], reverse=sort_order == "Descending")
+        return [cls(r["ModelName"]) for r in records]
 
     @property
     def folder(self) -> Path:
@@ -79,6 +97,18 @@ class Model(Named):
 
     def __repr__(self) -> str:
         return f"Model(model_name={self.model_name!r})"
+
+
+def _created_within(record: dict, after, before) -> bool:
+    """Whether the record's CreationTime is after ``after`` and before ``before`` (datetimes or None)."""
+    if after is None and before is None:
+        return True
+    created = datetime.fromisoformat(str(record["CreationTime"]).replace("Z", "+00:00"))
+
+    def comparable(bound):
+        return bound if bound.tzinfo is not None else bound.replace(tzinfo=timezone.utc)
+
+    return (after is None or created > comparable(after)) and (before is None or created < comparable(before))
 
 
 def write_model(model_name: str, image: str, model_data_url: str | None, environment: dict,
@@ -206,7 +236,23 @@ class EndpointConfig:
 
     @classmethod
     def create(cls, endpoint_config_name: str, production_variants: list[ProductionVariant],
-               data_capture_config: DataCaptureConfig | None = None) -> "EndpointConfig":
+               data_capture_config: DataCaptureConfig | None = None, tags: list | None = None,
+               kms_key_id: str | None = None, async_inference_config: Any = None, explainer_config: Any = None,
+               shadow_production_variants: list | None = None, execution_role_arn: str | None = None,
+               vpc_config: Any = None, enable_network_isolation: bool | None = None, metrics_config: Any = None,
+               session: Any = None, region: str | None = None) -> "EndpointConfig":
+        """``CreateEndpointConfig``: the variants (weights, instance settings) and data capture.
+
+        The SDK's other settings (KMS, async and explainer configs, shadow variants, VPC, role, tags,
+        session, region) are accepted with an IgnoredArgumentWarning: a local endpoint is one
+        real-time server that serves its variants only."""
+        warn_ignored("EndpointConfig.create", [name for name, value in (
+            ("tags", tags), ("kms_key_id", kms_key_id), ("async_inference_config", async_inference_config),
+            ("explainer_config", explainer_config), ("shadow_production_variants", shadow_production_variants),
+            ("execution_role_arn", execution_role_arn), ("vpc_config", vpc_config),
+            ("enable_network_isolation", enable_network_isolation), ("metrics_config", metrics_config),
+            ("session", session), ("region", region)) if value is not None],
+            "a local endpoint is one real-time server serving its production variants")
         check_name(endpoint_config_name, "endpoint config")
         if not production_variants:
             raise ValueError("production_variants is empty: give at least one ProductionVariant(...).")
@@ -230,7 +276,9 @@ class EndpointConfig:
         return config
 
     @classmethod
-    def get(cls, endpoint_config_name: str) -> "EndpointConfig":
+    def get(cls, endpoint_config_name: str, session: Any = None, region: str | None = None) -> "EndpointConfig":
+        warn_ignored("EndpointConfig.get", [n for n, v in (("session", session), ("region", region)) if v is not None],
+                     "the local store has one account and region")
         record = read_json(configs_root() / f"{check_name(endpoint_config_name, 'endpoint config')}.json")
         if record is None:
             raise ValueError(f"Could not find endpoint configuration \"{endpoint_config_name}\": create it with "

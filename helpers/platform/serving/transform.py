@@ -95,12 +95,17 @@ class Transformer:
                   job_name: str | None = None, input_filter: str | None = None,
                   output_filter: str | None = None, join_source: str | None = None,
                   model_client_config: dict | None = None, wait: bool = True, logs: bool = True,
-                  **_ignored) -> dict:
+                  **sdk_options) -> dict:
         """Run the job to completion (locally it always waits); return DescribeTransformJob.
 
         ``model_client_config={"InvocationsTimeoutInSeconds": 600}`` bounds each request (SageMaker's
-        default 600 s, at most 3600 s).
+        default 600 s, at most 3600 s). The SDK's ``experiment_config`` and ``batch_data_capture_config``
+        are accepted with an IgnoredArgumentWarning.
         """
+        from helpers.platform.errors import warn_ignored
+
+        warn_ignored("Transformer.transform", [k for k, v in sdk_options.items() if v is not None],
+                     "local batch jobs record no experiment and capture no data")
         from helpers.platform import storage
 
         strategy = self.strategy or "MultiRecord"

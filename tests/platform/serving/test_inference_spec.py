@@ -326,3 +326,36 @@ def _npy(array) -> bytes:
 def _csv(path):
     path.write_text("1,2,3,4\n0.5,0.5,0.5,0.5\n")
     return str(path)
+
+
+def test_model_get_all_sorts_and_filters_as_list_models(weights_dir, home):
+    import datetime
+
+    spec = dict(model_path=str(weights_dir), inference_spec=LinearSpec(),
+                schema_builder=SchemaBuilder(np.zeros((1, 4)), np.zeros(1)))
+    before = datetime.datetime.now(datetime.timezone.utc)
+    for name in ("listed-b", "listed-a", "other-c"):
+        ModelBuilder(**spec).build(model_name=name)
+    assert [m.model_name for m in Model.get_all(name_contains="LISTED")] == ["listed-a", "listed-b"]
+    newest_first = [m.model_name for m in Model.get_all(sort_by="CreationTime", sort_order="Descending",
+                                                         creation_time_after=before)]
+    assert newest_first == ["other-c", "listed-a", "listed-b"]
+    assert Model.get_all(creation_time_before=before.replace(tzinfo=None) - datetime.timedelta(days=1)) == []
+    with pytest.raises(ValueError, match="sort_by 'Name' or 'CreationTime'"):
+        Model.get_all(sort_by="Size")
+    with pytest.warns(IgnoredArgumentWarning, match="region"):
+        Model.get_all(region="eu-west-1")
+
+
+def test_endpoint_config_and_transform_settings_with_no_local_meaning_warn(weights_dir, home, tmp_path):
+    from helpers.platform.serving import ProductionVariant
+
+    model = ModelBuilder(model_path=str(weights_dir), inference_spec=LinearSpec(),
+                         schema_builder=SchemaBuilder(np.zeros((1, 4)), np.zeros(1))).build(model_name="warned")
+    with pytest.warns(IgnoredArgumentWarning, match="kms_key_id, tags"):
+        EndpointConfig.create("warned-config", [ProductionVariant("AllTraffic", model.model_name)],
+                              tags=[{"Key": "team", "Value": "a"}], kms_key_id="alias/x")
+    with pytest.warns(IgnoredArgumentWarning, match="session"):
+        EndpointConfig.get("warned-config", session=Session())
+    with pytest.warns(IgnoredArgumentWarning, match="experiment_config"), pytest.raises(FileNotFoundError):
+        Transformer(model_name=model.model_name).transform("s3://empty-bucket/none", experiment_config={"RunName": "r"})
