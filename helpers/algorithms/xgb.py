@@ -7,15 +7,18 @@ round's model is kept), ``csv_weights`` (1: the column after the label holds ins
 extra ones: accuracy, balanced_accuracy, f1 (macro), f1_binary, f1_macro, mse, precision,
 precision_macro, precision_micro, r2, recall, recall_macro, recall_micro.
 
-Channels: ``train`` (required) and ``validation`` (optional); CSV, label first, no header.
+Channels: ``train`` (required) and ``validation`` (optional): ``text/libsvm`` (SageMaker's default, read by
+:mod:`helpers.algorithms.libsvm`: label first, ``index:value`` pairs as XGBoost reads them, absent features
+missing) or CSV (label first, no header).
 Metrics: every round logs ``#metrics train:<metric>=...`` and ``#metrics validation:<metric>=...``
 as XGBoost evaluates them (``train:rmse``, ``validation:auc``...), and ``#progress epoch=<round>/<num_round>``.
 
-The model file is ``xgboost-model`` (XGBoost's JSON model format).
-Inference reads ``text/csv`` (SageMaker's image also reads text/libsvm and recordIO-protobuf; not
-here) and answers ``text/csv`` by default: the scores joined by commas on one line (one line per
-record when ``SAGEMAKER_BATCH`` is set, as in batch transform; a multi:softprob record's class
-probabilities are comma-separated on its own line). ``application/json`` gives
+The model file is ``xgboost-model`` (XGBoost's JSON model format); serving also loads the formats older
+SageMaker XGBoost images wrote (:mod:`helpers.algorithms.xgb_formats`: UBJSON, legacy binary, pickle).
+Inference reads ``text/csv`` and ``text/libsvm`` (or ``text/x-libsvm``; the label each line starts with
+is ignored, absent features are missing) and answers ``text/csv`` by default: the scores joined by
+commas on one line (one line per record when ``SAGEMAKER_BATCH`` is set, as in batch transform; a
+multi:softprob record's class probabilities are comma-separated on its own line). ``application/json`` gives
 ``{"predictions": [{"score": 0.43}, ...]}``, ``application/jsonlines`` one ``{"score": ...}`` per line.
 """
 
@@ -30,10 +33,10 @@ import numpy as np
 
 from helpers.algorithms import hyperparameters as hp
 from helpers.algorithms import metrics as m
-from helpers.algorithms import payloads
+from helpers.algorithms import libsvm, payloads
 from helpers.algorithms.base import Algorithm, Log
-from helpers.algorithms.channels import Table, check_class_labels, read_channel
-from helpers.algorithms.errors import DataFormatError, HyperparameterError
+from helpers.algorithms.channels import Table, channel_files, check_class_labels, read_channel
+from helpers.algorithms.errors import DataFormatError, HyperparameterError, InferenceError
 from helpers.algorithms.xgb_formats import load_booster
 
 __all__ = ["XGBoost", "XGBModel", "MODEL_FILE"]
@@ -202,7 +205,7 @@ class XGBoost(Algorithm):
     hyperparameters = HYPERPARAMETERS
     supported_channels = frozenset({"train", "validation"})
     metric_names = tuple(f"{channel}:{metric}" for channel in ("train", "validation") for metric in ALL_METRICS)
-    content_types = (payloads.CSV,)
+    content_types = (payloads.CSV, *libsvm.CONTENT_TYPES)
     accepts = (payloads.CSV, payloads.JSON, payloads.JSONLINES)
     default_accept = payloads.CSV
     #: SageMaker XGBoost's training formats; a channel without ContentType is read as libsvm, as on SageMaker
@@ -242,7 +245,7 @@ class XGBoost(Algorithm):
         train = self._dmatrix("train", channels["train"], hps)
         evals = [(train[0], "train")]
         if "validation" in channels:
-            validation = self._dmatrix("validation", channels["validation"], hps)
+            validation = self._dmatrix("validation", channels["validation"], hps, width=train[1])
             if validation[1] != train[1]:
                 raise DataFormatError(
                     f"Channel 'validation' has {validation[1]} feature columns but 'train' has {train[1]}: both need "
@@ -271,9 +274,13 @@ class XGBoost(Algorithm):
         # XGBoost's JSON model format, written by hand: the file keeps SageMaker's extension-less name.
         (Path(model_dir) / MODEL_FILE).write_bytes(bytes(booster.save_raw(raw_format="json")))
 
-    def _dmatrix(self, channel: str, path: Path, hps: dict[str, Any]):
+    def _dmatrix(self, channel: str, path: Path, hps: dict[str, Any], width: int | None = None):
+        """(DMatrix, feature count) of a channel; ``width``: the train channel's, for a libsvm validation
+        channel whose highest index is lower (its absent columns are missing)."""
         import xgboost as xgb
 
+        if _is_libsvm(channel, path):
+            return _libsvm_dmatrix(channel, path, hps, width)
         table = read_channel(channel, path)
         if table.labels is not None or table.content_type == payloads.RECORDIO:  # protobuf: features and label apart
             if table.labels is None:
@@ -305,6 +312,35 @@ class XGBoost(Algorithm):
         objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
         return XGBModel(booster, booster.num_features(), objective)
 
+    def input_fn(self, body: bytes, content_type: str):
+        """CSV as every built-in reads it; libsvm as a CSR matrix (absent features stay missing)."""
+        if payloads.parse_media_type(content_type)[0] in libsvm.CONTENT_TYPES:
+            return libsvm.parse_request(body)
+        return super().input_fn(body, content_type)
+
+    def predict_fn(self, features: Any, model: XGBModel) -> list[dict[str, Any]]:
+        if _is_sparse(features):
+            return self._predict_sparse(features, model)
+        return super().predict_fn(features, model)
+
+    @property
+    def served_predict_fn(self) -> Callable[[Any, Any], list[dict[str, Any]]]:
+        # input_fn's dense arrays come from payloads.parse_features: only their width is left to check
+        return self._served_predict
+
+    def _served_predict(self, features: Any, model: XGBModel) -> list[dict[str, Any]]:
+        if _is_sparse(features):
+            return self._predict_sparse(features, model)
+        return self._predict_parsed(features, model)
+
+    def _predict_sparse(self, features: Any, model: XGBModel) -> list[dict[str, Any]]:
+        beyond = libsvm.row_beyond(features, model.feature_dim)
+        if beyond is not None:
+            row, index = beyond
+            raise InferenceError(f"Record {row + 1} has feature index {index}, but the model has {model.feature_dim} "
+                                 f"features (indices 0 to {model.feature_dim - 1}).", 400)
+        return self.predict(libsvm.with_width(features, model.feature_dim), model)
+
     def predict(self, features: np.ndarray, model: XGBModel) -> list[dict[str, Any]]:
         import xgboost as xgb
 
@@ -325,6 +361,34 @@ class XGBoost(Algorithm):
         else:
             text = ",".join(repr(v) for v in scores)
         return text.encode("utf-8"), mime
+
+
+def _is_sparse(features: Any) -> bool:
+    return getattr(features, "format", None) == "csr"  # scipy's CSR; numpy arrays have no .format
+
+
+def _is_libsvm(channel: str, path: Path) -> bool:
+    """A channel read as libsvm: its content type says so, or it has none (an in-process call) and its
+    first record reads as libsvm."""
+    content_type = getattr(path, "content_type", None)
+    if content_type:
+        return payloads.parse_media_type(content_type)[0] in libsvm.CONTENT_TYPES
+    return libsvm.looks_like_libsvm(channel_files(channel, path))
+
+
+def _libsvm_dmatrix(channel: str, path: Path, hps: dict[str, Any], width: int | None):
+    import xgboost as xgb
+
+    rows = libsvm.read_files(channel, channel_files(channel, path))
+    width = width or rows.width
+    beyond = libsvm.row_beyond(rows.features, width)
+    if beyond is not None:
+        row, index = beyond
+        raise DataFormatError(
+            f"{rows.where(row)}: feature index {index}, but the highest index in channel 'train' is {width - 1}: the "
+            f"model has {width} features and cannot use it (XGBoost refuses it too). Give 'train' the same features.")
+    _check_labels(rows, rows.labels, hps)
+    return xgb.DMatrix(libsvm.with_width(rows.features, width), label=rows.labels, weight=rows.weights), width
 
 
 def _model_file(model_dir: Path) -> Path:

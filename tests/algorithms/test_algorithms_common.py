@@ -308,7 +308,9 @@ def test_round_trip_in_every_supported_request_format(tmp_path, name):
         "application/json": json.dumps({"instances": [{"features": list(map(float, r))} for r in x]}).encode(),
         "application/jsonlines": "\n".join(json.dumps({"features": list(map(float, r))}) for r in x).encode(),
         "application/x-recordio-protobuf": _protobuf_body(x),
+        "text/libsvm": "".join("0 " + " ".join(f"{j}:{float(v)!r}" for j, v in enumerate(r)) + "\n" for r in x).encode(),
     }
+    bodies["text/x-libsvm"] = bodies["text/libsvm"]
     answers = []
     for content_type in algo.content_types:
         body, mime = invoke(name, model, bodies[content_type], content_type, algo.default_accept)

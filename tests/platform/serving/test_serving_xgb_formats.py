@@ -58,3 +58,10 @@ def test_a_batch_transform_runs_a_legacy_binary_model(endpoint):
         "s3://old-xgb/in", content_type="text/csv", split_type="Line", logs=False)
     got = np.array(storage.get_bytes("s3://old-xgb/out/rows.csv.out").decode().split(), dtype=float)
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_an_endpoint_answers_a_libsvm_request(endpoint):
+    rows, want = rows_and_predictions(VARIANTS["legacy"])
+    body = "".join("0 " + " ".join(f"{j}:{float(v)!r}" for j, v in enumerate(row)) + "\n" for row in rows[:3])
+    answer = endpoint.invoke(body.encode(), content_type="text/libsvm", accept="text/csv", target_variant="legacy")
+    np.testing.assert_allclose(np.array(answer.body.read().decode().split(","), dtype=float), want[:3], rtol=1e-5)
