@@ -242,3 +242,23 @@ def write_nyc_taxi_csv(path: str | os.PathLike = "nyc_taxi.csv", rows: int = 103
                           .strftime("%Y-%m-%d %H:%M:%S"), "value": np.maximum(value, 0).round().astype(int)})
     frame.to_csv(path, index=False)
     return Path(path)
+
+
+def write_covtype_gz(path: str | os.PathLike = "covtype.data.gz", rows: int = 2000, seed: int = 0) -> Path:
+    """UCI covtype as ``covtype.data.gz``: gzip of CSV rows of 55 integers, no header: 10 measurements
+    (elevation in metres first), 4 wilderness-area and 40 soil-type one-hot columns, then the cover
+    type 1..7, which follows elevation bands as in the real set."""
+    import gzip
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    elevation = rng.integers(1859, 3859, size=rows)
+    measures = np.column_stack([elevation] + [rng.integers(0, 360, size=rows) for _ in range(9)])
+    area = np.eye(4, dtype=int)[rng.integers(0, 4, size=rows)]
+    soil = np.eye(40, dtype=int)[rng.integers(0, 40, size=rows)]
+    cover = np.clip((elevation - 1859) // 286 + 1, 1, 7)
+    table = np.column_stack([measures, area, soil, cover])
+    with gzip.open(path, "wt") as f:
+        np.savetxt(f, table, delimiter=",", fmt="%d")
+    return Path(path)
