@@ -262,3 +262,25 @@ def write_covtype_gz(path: str | os.PathLike = "covtype.data.gz", rows: int = 20
     with gzip.open(path, "wt") as f:
         np.savetxt(f, table, delimiter=",", fmt="%d")
     return Path(path)
+
+
+class V1RealTimePredictor:
+    """SDK v1's ``sagemaker.predictor.RealTimePredictor`` as DeepAR's notebook subclasses it: bytes
+    in, bytes out, through a plain boto3 ``sagemaker-runtime`` client (what v1 called). Stands in for
+    the removed class (a counted workaround), and exercises boto3's runtime path on the local platform."""
+
+    def __init__(self, endpoint, sagemaker_session=None, serializer=None, deserializer=None,
+                 content_type=None, accept=None):
+        import boto3
+
+        self.endpoint, self.content_type, self.accept = endpoint, content_type, accept
+        self.sagemaker_session = sagemaker_session
+        self._runtime = boto3.client("sagemaker-runtime")
+
+    def predict(self, data: bytes) -> bytes:
+        request = {"EndpointName": self.endpoint, "Body": data}
+        if self.content_type:
+            request["ContentType"] = self.content_type
+        if self.accept:
+            request["Accept"] = self.accept
+        return self._runtime.invoke_endpoint(**request)["Body"].read()
