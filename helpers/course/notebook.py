@@ -52,7 +52,11 @@ def seed_everything(seed: int = SEED) -> None:
 
 
 def setup(notebook_id: str, seed: int = SEED, *, describe_figures: bool | None = None) -> None:
-    """Seed every generator, set quiet display defaults and print the notebook's time estimate.
+    """Seed every generator, set quiet display defaults, point boto3 at the backend and print the
+    notebook's time estimate.
+
+    On the local backend boto3's ``s3``, ``sagemaker`` and ``sagemaker-runtime`` clients then reach the
+    local platform, and its router starts in the background (see ``helpers.platform.switch.point_boto3``).
 
     ``describe_figures=True`` (or the environment variable ``FLYWHEEL_DESCRIBE_FIGURES=1``, which
     ``None`` reads) shows every matplotlib figure with alt text and a description in words, for a
@@ -75,6 +79,9 @@ def setup(notebook_id: str, seed: int = SEED, *, describe_figures: bool | None =
         pass
     show_exercise_errors_as_one_line()
     figures_in_words(describe_figures)
+    from helpers.platform.switch import point_boto3
+
+    point_boto3()  # boto3 clients of this notebook, whenever made, reach the local platform (router started)
     day, entry = notebook_entry(notebook_id)
     mode = " · SMOKE mode (fast pass)" if smoke_mode() else ""
     print(f"Day {day} · {entry['title']} · about {entry['learner_minutes']} min{mode}")

@@ -50,8 +50,10 @@ class ProcessRef:
         return cls(pid, float(created))
 
 
-def spawn(module: str, args: list[str], log_path: Path, env: dict | None = None) -> ProcessRef:
-    """Start ``python -m module args...`` detached, output appended to ``log_path``."""
+def spawn(module: str, args: list[str], log_path: Path, env: dict | None = None,
+          pass_fds: tuple[int, ...] = ()) -> ProcessRef:
+    """Start ``python -m module args...`` detached, output appended to ``log_path``; ``pass_fds``: open
+    descriptors the child inherits (a listening socket)."""
     private_dir(log_path.parent)
     full_env = {**os.environ, **(env or {})}
     full_env.setdefault("OMP_NUM_THREADS", "1")  # 2 cores shared with the notebook and tests
@@ -59,7 +61,7 @@ def spawn(module: str, args: list[str], log_path: Path, env: dict | None = None)
     with open_private(log_path, "ab") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", module, *args], stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, env=full_env,
+            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, pass_fds=pass_fds, env=full_env,
             umask=PRIVATE_UMASK)
     _children[child.pid] = child
     try:

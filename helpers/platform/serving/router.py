@@ -15,9 +15,9 @@ The same URL answers boto3's S3 and SageMaker clients (``AWS_ENDPOINT_URL_S3`` /
 request signed for "s3" goes to :mod:`~helpers.platform.serving.s3_api`, one naming an
 ``X-Amz-Target`` to :mod:`~helpers.platform.serving.control_api`, after the same owner checks.
 
-The router stops by itself once, for a minute, no endpoint has existed and no process that pointed
-boto3 at it (``use_local_runtime``: the notebook's kernel) has been alive; ``deploy`` and
-``use_backend("local")`` start it again.
+The router stops by itself once, for 15 seconds, no endpoint has existed and no process that pointed
+boto3 at it (``use_local_runtime``: the notebook's kernel) has been alive; ``deploy``,
+``use_backend("local")`` and the course's ``setup()`` start it again.
 It prefers a fixed port derived from the store path, so its URL stays the same across restarts.
 """
 
@@ -46,7 +46,7 @@ from helpers.platform.validation import RESOURCE_NAME
 from helpers.platform_home import endpoints_root, runtime_dir, write_atomic
 
 log = logging.getLogger("flywheel.runtime")
-IDLE_EXIT_SECONDS = 60.0
+IDLE_EXIT_SECONDS = 15.0  # every process that starts the router registers, so this only bridges a kernel restart
 _FORWARD = (b"content-type", b"accept")
 _PREFIX, _SUFFIX = "/endpoints/", "/invocations"
 # the service of a SigV4 credential scope (Authorization header, or X-Amz-Credential of a presigned URL)
@@ -242,6 +242,19 @@ def _watch(root: Path, state_dir: Path, server) -> None:
             server.should_exit = True
 
 
+def listen(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:``port`` (0: any free port); OSError when the port is taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     store = Path(argv[0])
@@ -251,14 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     state_dir = runtime_dir(store)
     state_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-        sock.listen(2048)
-    except OSError as error:
-        log.error("port %s is taken (%s)", port, error)
-        return 3
+    if "--fd" in argv:  # the starter bound it: connections made while we start wait in its queue
+        sock = socket.socket(fileno=int(argv[argv.index("--fd") + 1]))
+    else:
+        try:
+            sock = listen(port)
+        except OSError as error:
+            log.error("port %s is taken (%s)", port, error)
+            return 3
     port = sock.getsockname()[1]
 
     from helpers.platform.serving.protocol import serve

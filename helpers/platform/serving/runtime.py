@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
 import urllib.request
-import warnings
 from contextlib import contextmanager
 
 from helpers.platform.serving import processes
@@ -104,13 +102,14 @@ def start_lock():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def ensure_runtime(timeout: float = 30.0) -> str:
+def ensure_runtime(timeout: float = 30.0, wait: bool = True) -> str:
     """Start the router unless it runs; return its URL, without the secret (and keep the env
-    variable in step)."""
+    variables in step). ``wait=False`` returns once the router's socket listens (a few
+    milliseconds): requests made meanwhile wait in its queue until the router takes them."""
     state = runtime_state()
     if state is None:
         with start_lock():
-            state = runtime_state() or _start_runtime(timeout)
+            state = runtime_state() or _start_runtime(timeout, wait)
     for key in ENV_URLS:  # a router that had to take another port: follow it
         current = os.environ.get(key, "")
         if current.startswith("http://127.0.0.1:") and current != boto3_url(state["Url"]):
@@ -118,29 +117,37 @@ def ensure_runtime(timeout: float = 30.0) -> str:
     return state["Url"]
 
 
-def _start_runtime(timeout: float) -> dict:
-    """Start the router (its preferred port, else any free one) and wait until it answers /ping."""
-    state = None
+#: Seconds to wait for a router that another process is starting on the preferred port.
+STARTING_ELSEWHERE_SECONDS = 3.0
+
+
+def _start_runtime(timeout: float, wait: bool = True) -> dict:
+    """Start the router on a socket bound here (its preferred port, else any free one) and handed
+    over, so no connection is refused while it starts; with ``wait``, return once it answers /ping."""
+    from helpers.platform.serving.router import listen
+
     store = store_root()
     log = runtime_dir() / "router.log"
-    for port in (preferred_port(store), 0):
-        old = read_json(state_file())
-        ref = processes.spawn("helpers.platform.serving.router", [str(store), "--port", str(port)], log)
-
-        def ready():
-            current = read_json(state_file())
-            return (current is not None and current != old and current.get("Pid") == ref.pid) \
-                or not processes.is_alive(ref)
-
-        processes.wait_until(ready, timeout)
-        state = runtime_state()
-        if state is not None and state.get("Pid") == ref.pid:
-            break
+    try:
+        sock = listen(preferred_port(store))
+    except OSError:  # taken: by a router another process is starting? Else by some other program
+        if processes.wait_until(lambda: runtime_state() is not None, min(timeout, STARTING_ELSEWHERE_SECONDS)):
+            return runtime_state()
+        sock = listen(0)
+    port = sock.getsockname()[1]
+    with sock:  # the child holds its own copy
+        ref = processes.spawn("helpers.platform.serving.router", [str(store), "--fd", str(sock.fileno())], log,
+                              pass_fds=(sock.fileno(),))
+    url = f"http://127.0.0.1:{port}"
+    if not wait:
+        return {**ref.to_dict(), "Port": port, "Url": url}
+    processes.wait_until(lambda: (read_json(state_file()) or {}).get("Pid") == ref.pid
+                         or not processes.is_alive(ref), timeout)
+    state = runtime_state()
+    if state is None or state.get("Pid") != ref.pid:
         processes.stop(ref)
-        state = None
-    if state is None:
         raise RuntimeError(f"the local SageMaker Runtime did not start; see {log}")
-    processes.wait_until(lambda: _ping(state["Url"]), timeout)
+    processes.wait_until(lambda: _ping(url), timeout)
     return state
 
 
@@ -157,16 +164,14 @@ def use_local_runtime(start: bool | str = False) -> str:
     ``AWS_ENDPOINT_URL_S3`` (boto3 reads them when a client is created, so clients made before the
     first deploy reach the router too); sets fake credentials and ``us-east-1`` only where none are
     configured. ``start=True`` also starts the router now and waits until it answers (about 0.7 s
-    the first time, nothing once it runs); ``start="background"`` starts it without waiting;
-    ``False`` leaves that to ``deploy``. Either start keeps the router up while this process lives.
+    the first time, nothing once it runs); ``start="background"`` binds its socket here, hands it
+    over and returns (milliseconds): a call made while the router starts waits in the socket's queue,
+    never "Could not connect". ``False`` leaves the start to ``deploy``. Either start keeps the router
+    up while this process lives.
     """
     if start:
         _register_this_process()
-    if start == "background":
-        threading.Thread(target=_ensure_quietly, name="flywheel-runtime-start", daemon=True).start()
-        url = boto3_url(runtime_url())
-    else:
-        url = boto3_url(ensure_runtime() if start else runtime_url())
+    url = boto3_url(ensure_runtime(wait=start != "background") if start else runtime_url())
     for key in ENV_URLS:
         os.environ[key] = url
     for key, value in FAKE_CREDENTIALS.items():
@@ -182,15 +187,6 @@ def _register_this_process() -> None:
     from helpers.platform.serving.router import register_client
 
     register_client(runtime_dir(), os.getpid(), psutil.Process().create_time())
-
-
-def _ensure_quietly() -> None:
-    try:
-        ensure_runtime()
-    except Exception as error:  # noqa: BLE001 - a background start must not print a thread traceback
-        warnings.warn(f"the local SageMaker/S3 router did not start ({error}): boto3 calls will say "
-                      "'Could not connect'; use_local_runtime(start=True) tries again and shows why.",
-                      RuntimeWarning, stacklevel=1)
 
 
 def clear_local_runtime() -> None:

@@ -198,3 +198,51 @@ def test_a_client_without_the_secret_gets_403_on_every_s3_route(s3):
         assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert s3.get_object(Bucket=BUCKET, Key="secret.txt")["Body"].read() == b"mine"
     assert "planted.txt" not in keys([s3.list_objects_v2(Bucket=BUCKET)])
+
+
+def test_setup_points_boto3_at_a_router_started_in_the_background(tmp_path, monkeypatch):
+    """The course's setup() (point_boto3): the variables at once, the router without blocking the cell."""
+    import time
+
+    import boto3
+
+    from helpers.platform.serving.registry import stop_all
+    from helpers.platform.switch import point_boto3
+    from serving_support import isolate
+
+    isolate(monkeypatch, tmp_path / "fresh-home")
+    monkeypatch.setattr(backend, "_chosen", None)
+    monkeypatch.delenv("FLYWHEEL_BACKEND", raising=False)
+    try:
+        started = time.monotonic()
+        point_boto3()
+        assert time.monotonic() - started < 0.5  # the router's start (~0.7 s) is not waited for
+        from botocore.config import Config
+
+        # made at once, as the next cell would; one attempt: the call itself must find the router
+        client = boto3.client("s3", config=Config(retries={"total_max_attempts": 1}))
+        assert client.meta.endpoint_url == os.environ["AWS_ENDPOINT_URL_S3"].rstrip("/")
+        assert os.environ["AWS_ENDPOINT_URL_S3"].startswith("http://127.0.0.1:")
+        client.create_bucket(Bucket="first-cell")  # waits in the socket's queue while the router starts
+        assert [b["Name"] for b in client.list_buckets()["Buckets"]] == ["first-cell"]
+    finally:
+        stop_all()
+
+
+def test_the_router_counts_only_live_client_processes(tmp_path):
+    """The router stays while a registered process lives; an ended one's file is removed."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    from helpers.platform.serving import router
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended_started = psutil.Process(ended.pid).create_time()
+    ended.wait()
+    router.register_client(tmp_path, ended.pid, ended_started)
+    assert router._live_clients(tmp_path) == 0
+    assert list(router.clients_dir(tmp_path).iterdir()) == []
+    router.register_client(tmp_path, os.getpid(), psutil.Process().create_time())
+    assert router._live_clients(tmp_path) == 1
