@@ -15,11 +15,11 @@ def use_backend(name: str) -> str:
     ``"local"`` or ``"sagemaker"``.
 
     ``"local"`` also points boto3's ``s3``, ``sagemaker`` and ``sagemaker-runtime`` clients at the local
-    router (``AWS_ENDPOINT_URL_S3`` / ``_SAGEMAKER`` / ``_SAGEMAKER_RUNTIME``) and starts it (about
-    0.7 s the first time), so a client created now works before any deploy; ``"sagemaker"`` removes
-    those variables, so new clients reach AWS."""
+    router (``AWS_ENDPOINT_URL_S3`` / ``_SAGEMAKER`` / ``_SAGEMAKER_RUNTIME``) and starts it (its socket
+    listens at once; a first call waits the ~0.7 s the router takes to start), so a client created now
+    works before any deploy; ``"sagemaker"`` removes those variables, so new clients reach AWS."""
     chosen = backend.choose(name)
-    point_boto3(chosen, start=True)
+    point_boto3(chosen)
     return chosen
 
 
