@@ -179,6 +179,7 @@ def test_endpoint_names_its_config_and_the_config_describes_itself(spec_endpoint
     assert description["EndpointConfigName"] == "spec-ep"
     assert description["ProductionVariants"][0]["ModelName"] == spec_endpoint.production_variants[0]["ModelName"]
     assert config.endpoint_config_arn.endswith(":endpoint-config/spec-ep")
+    assert config.refresh() is config and config.production_variants == description["ProductionVariants"]
 
 
 def test_in_memory_model_with_a_schema_is_served_by_its_predict_and_session_deletes_it_all(home):
@@ -359,3 +360,33 @@ def test_endpoint_config_and_transform_settings_with_no_local_meaning_warn(weigh
         EndpointConfig.get("warned-config", session=Session())
     with pytest.warns(IgnoredArgumentWarning, match="experiment_config"), pytest.raises(FileNotFoundError):
         Transformer(model_name=model.model_name).transform("s3://empty-bucket/none", experiment_config={"RunName": "r"})
+
+
+def test_an_in_memory_model_given_with_a_spec_is_what_load_finds_in_model_dir(home, tmp_path):
+    """ModelBuilder(model=obj, inference_spec=..., schema_builder=...): obj goes into the artifact as
+    model.joblib, so the spec's load(model_dir) reads it; the handlers run it as the server would."""
+    import tarfile
+
+    import joblib
+    from sklearn.linear_model import LinearRegression
+
+    class JoblibSpec(InferenceSpec):
+        def load(self, model_dir):
+            return joblib.load(os.path.join(model_dir, "model.joblib"))
+
+        def invoke(self, input_object, model):
+            return model.predict(input_object)
+
+    X = np.random.default_rng(1).normal(size=(20, 4))
+    model = LinearRegression().fit(X, X @ WEIGHTS)
+    built = ModelBuilder(model=model, inference_spec=JoblibSpec(),
+                         schema_builder=SchemaBuilder(X[:1], np.zeros(1))).build(model_name="obj-and-spec")
+    local = built.describe()["Local"]
+    assert local["Algorithm"] is None and local["EntryScript"] == "inference.py"
+    with tarfile.open(local["ArtifactPath"]) as archive:
+        archive.extractall(tmp_path / "model", filter="data")
+    model_fn, input_fn, predict_fn, output_fn = spec_handlers(os.path.join(local["CodeDir"], "inference.py"))
+    body, content_type = output_fn(predict_fn(input_fn(_npy(X[:3]), "application/x-npy"),
+                                              model_fn(str(tmp_path / "model"))), "application/x-npy")
+    assert content_type == "application/x-npy"
+    assert np.allclose(np.load(io.BytesIO(body)), model.predict(X[:3]))
