@@ -1205,7 +1205,7 @@ def test_08_a_contradicting_scaling_output_is_refused(deployment):
     with pytest.raises(AssertionError):
         assert_scaling_lesson(doctored(deployment, "comparison = pd.concat(", spiky_always_on, cheap))
     with pytest.raises(AssertionError):
-        assert_scaling_lesson(doctored(deployment, "scaling.plot_day(", ", 20:00 to", ", 12:00 to"))
+        assert_scaling_lesson(doctored(deployment, "scaling.plot_day(", ", 20:0", ", 12:0"))
 
 
 # --- 08: the edge, ONNX and quantization (section 11) ----------------------------------------------
