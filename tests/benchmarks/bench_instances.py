@@ -3,7 +3,8 @@
     python tests/benchmarks/bench_instances.py [--rounds 12] [--requests 3000]
 
 Prints a table (it asserts nothing; pytest does not collect it) and the figure the autoscaling
-simulation takes as one instance's capacity (``helpers.scaling.simulate.MEASURED``).
+simulation takes as one instance's capacity (``helpers.scaling.simulate.MEASURED``: XGBoost, 1 row,
+2 workers; copy it there with the load average of the run).
 
 Two endpoints, each deployed as the course deploys them (no data capture, so only serving is timed):
 
@@ -186,6 +187,9 @@ def main() -> int:
             routed = table[(model, count, "1 via router")][0]
             print(f"  {model:<8} {count:>3} row{'s' if count > 1 else ' '}: {two / one:4.2f}x; "
                   f"1 worker via the router / direct: {routed / one:4.2f}x")
+    rate, _, p95 = table[("xgboost", 1, "2")][:3]
+    print(f"\nhelpers.scaling.simulate.MEASURED (one instance = 2 workers, XGBoost, 1 row): requests_per_second="
+          f"{rate:.0f}, p95_ms={p95:.1f} -> DEFAULT_CAPACITY {round(rate * 60):,} requests a minute")
     return 0
 
 
