@@ -237,6 +237,7 @@ def _booster_of(obj: Any) -> _PickledBooster | None:
 def _from_pickle(data: bytes):
     import xgboost as xgb
 
+    # Runs code, like any unpickling: only ever called on the learner's own model file (module docstring).
     found = _booster_of(_Unpickler(io.BytesIO(data)).load())
     if found is None:
         raise ValueError("the pickle holds no xgboost Booster or XGBModel")
