@@ -2,7 +2,9 @@
 and the fix.
 
 * :class:`HyperparameterError`: a hyperparameter is unknown, of the wrong type, out of range, or a
-  required one is missing (the job fails before it starts, as on SageMaker).
+  required one is missing. A training job refused for it fails at once with ``ClientError: ...``, and
+  ``ModelTrainer.train`` raises ``helpers.platform.errors.HyperparameterError``, which is this class and
+  a ``FailedStatusError`` both (what code written for SageMaker catches).
 * :class:`DataFormatError`: a training channel is missing, empty, or holds rows SageMaker's CSV format
   does not allow (header, NaN, wrong column count, text); the message names the channel, the file and
   the 1-based row.
