@@ -27,6 +27,8 @@ MIRRORS = {
     "helpers.platform.serving.model_builder:ModelBuilder": "sagemaker.serve.model_builder:ModelBuilder",
     "helpers.platform.serving.inference_spec:InferenceSpec": "sagemaker.serve.spec.inference_spec:InferenceSpec",
     "helpers.platform.serving.inference_spec:SchemaBuilder": "sagemaker.serve.builder.schema_builder:SchemaBuilder",
+    "helpers.platform.serving.inference_spec:CustomPayloadTranslator":
+        "sagemaker.serve.marshalling.custom_payload_translator:CustomPayloadTranslator",
     "helpers.platform.serving.transform:Transformer": "sagemaker.core.transformer:Transformer",
     "helpers.platform.serving.endpoint:Endpoint": "sagemaker.core.resources:Endpoint",
     "helpers.platform.serving.resources:EndpointConfig": "sagemaker.core.resources:EndpointConfig",

@@ -76,6 +76,40 @@ class InferenceSpec(abc.ABC):
         """SDK hook naming a Hugging Face model; not used locally."""
 
 
+class CustomPayloadTranslator(abc.ABC):
+    """Your own wire format for SchemaBuilder's ``input_translator`` / ``output_translator``
+    (``sagemaker.serve.marshalling.custom_payload_translator.CustomPayloadTranslator``).
+
+    Define ``serialize_payload_to_bytes(payload) -> bytes`` and ``deserialize_payload_from_stream(stream)``;
+    ``content_type`` / ``accept_type`` are the MIME types sent (default ``application/custom``).
+    """
+
+    def __init__(self, content_type: str = "application/custom", accept_type: str = "application/custom") -> None:
+        self._content_type, self._accept_type = content_type, accept_type
+
+    @abc.abstractmethod
+    def serialize_payload_to_bytes(self, payload: object) -> bytes:
+        """``payload`` -> the request (or response) body."""
+
+    @abc.abstractmethod
+    def deserialize_payload_from_stream(self, stream) -> object:
+        """A readable stream of the body -> the payload."""
+
+    def serialize(self, payload: object, content_type: str = "application/custom") -> bytes:
+        return self.serialize_payload_to_bytes(payload)
+
+    def deserialize(self, stream, content_type: str = "application/custom") -> object:
+        return self.deserialize_payload_from_stream(stream)
+
+    @property
+    def CONTENT_TYPE(self) -> str:  # noqa: N802 - the SDK's name
+        return self._content_type
+
+    @property
+    def ACCEPT(self) -> str:  # noqa: N802 - the SDK's name
+        return self._accept_type
+
+
 # ------------------------------------------------------------------------------------ codecs
 def _read(stream) -> bytes:
     return stream.read() if hasattr(stream, "read") else bytes(stream)
@@ -289,7 +323,9 @@ def write_spec_code(folder: Path, inference_spec, schema_builder) -> tuple[Path,
         raise ValueError("inference_spec needs schema_builder=SchemaBuilder(sample_input, sample_output): the "
                          "samples choose how requests and answers are encoded.")
     private_dir(folder)
-    things = (inference_spec, schema_builder, getattr(inference_spec, "model", None))
+    things = (inference_spec, schema_builder, getattr(inference_spec, "model", None),
+              getattr(schema_builder, "custom_input_translator", None),
+              getattr(schema_builder, "custom_output_translator", None))
     by_value = [m for m in {_module_of(thing) for thing in things if thing is not None} if m is not None]
     try:
         for module in by_value:

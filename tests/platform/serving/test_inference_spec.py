@@ -265,6 +265,36 @@ def test_the_served_handlers_round_trip_each_sample_type(kind, tmp_path):
         assert back == sample and type(back) is type(sample)
 
 
+def test_custom_translators_carry_their_own_format_both_ways(tmp_path):
+    """SchemaBuilder(..., input_translator=, output_translator=): the SDK's CustomPayloadTranslator API."""
+    from helpers.platform import CustomPayloadTranslator
+    from helpers.platform.serving.inference_spec import answer_of, request_of
+
+    class Pipe(CustomPayloadTranslator):  # "a|b|c" <-> ["a", "b", "c"]
+        def serialize_payload_to_bytes(self, payload):
+            return "|".join(payload).encode()
+
+        def deserialize_payload_from_stream(self, stream):
+            return stream.read().decode().split("|")
+
+    class Upper(InferenceSpec):
+        def load(self, model_dir):
+            return str.upper
+
+        def invoke(self, input_object, model):
+            return [model(word) for word in input_object]
+
+    schema = SchemaBuilder(["a"], ["A"], input_translator=Pipe("text/x-pipe", "text/x-pipe"),
+                           output_translator=Pipe("text/x-pipe", "text/x-pipe"))
+    folder, entry = write_spec_code(tmp_path / "code", Upper(), schema)
+    model_fn, input_fn, predict_fn, output_fn = spec_handlers(str(folder / entry))
+    body, content_type, accept = request_of(schema, ["x", "yz"])
+    assert (body, content_type, accept) == (b"x|yz", "text/x-pipe", "text/x-pipe")
+    out_body, out_type = output_fn(predict_fn(input_fn(body, content_type), model_fn(str(tmp_path))), accept)
+    assert (out_body, out_type) == (b"X|YZ", "text/x-pipe")
+    assert answer_of(schema, out_body, out_type) == ["X", "YZ"]
+
+
 def test_a_sample_no_format_fits_is_refused_naming_the_fix():
     with pytest.raises(ValueError, match="input_translator"):
         SchemaBuilder(object(), [1])
