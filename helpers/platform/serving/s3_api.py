@@ -217,7 +217,14 @@ class S3Api:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         bucket, _, key = path.lstrip("/").partition("/")
         try:
-            answer = await self._route(method, bucket, key, query, headers, receive, send)
+            try:
+                answer = await self._route(method, bucket, key, query, headers, receive, send)
+            except (NotADirectoryError, FileExistsError):
+                raise S3Error(400, "InvalidArgument", (
+                    f"a part of key {clip(key)!r} is already an object: the local store keeps objects as files, "
+                    "so 'a' and 'a/b' cannot both exist. Pick another key.")) from None
+            except OSError as error:  # a full disk, a file removed meanwhile...
+                raise S3Error(500, "InternalError", f"the local store could not do it: {error}") from None
         except S3Error as error:
             answer = error_answer(error, head=method == "HEAD")
             if method in ("PUT", "POST"):  # its body may be unread: the next request must not parse it

@@ -246,3 +246,30 @@ def test_the_router_counts_only_live_client_processes(tmp_path):
     assert list(router.clients_dir(tmp_path).iterdir()) == []
     router.register_client(tmp_path, os.getpid(), psutil.Process().create_time())
     assert router._live_clients(tmp_path) == 1
+
+
+def test_a_key_below_an_existing_object_is_refused_with_the_reason(s3):
+    from botocore.exceptions import ClientError
+
+    s3.put_object(Bucket=BUCKET, Key="nested/file", Body=b"1")
+    with pytest.raises(ClientError) as caught:
+        s3.put_object(Bucket=BUCKET, Key="nested/file/below", Body=b"2")
+    assert caught.value.response["Error"]["Code"] == "InvalidArgument"
+    assert "'a' and 'a/b' cannot both exist" in caught.value.response["Error"]["Message"]
+    assert s3.get_object(Bucket=BUCKET, Key="nested/file")["Body"].read() == b"1"
+
+
+@pytest.mark.parametrize("headers, status", [({"Origin": "http://evil.example"}, 403),
+                                             ({"Host": "evil.example"}, 421)])
+def test_web_pages_are_refused_on_the_s3_routes_even_with_the_secret(s3, headers, status):
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ["AWS_ENDPOINT_URL_S3"])
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.request("GET", f"{url.path}/{BUCKET}?list-type=2", headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/s3/aws4_request", **headers})
+        assert connection.getresponse().status == status
+    finally:
+        connection.close()
