@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import linecache
 import os
 import re
 from pathlib import Path
@@ -100,7 +101,10 @@ def run(port: Port, workdir: Path, env: dict | None = None) -> dict:
     """Execute the port's script in a fresh namespace with ``workdir`` as the current folder (where
     the notebook's relative paths land) and ``PORT_DATA`` set to ``workdir``; returns the namespace."""
     namespace: dict = {"__name__": f"port_{port.name}"}
-    code = compile(port.script(), f"<port {port.name}>", "exec")
+    script, filename = port.script(), f"<port {port.name}>"
+    # so a failing line shows in the traceback, with the cell marks above it
+    linecache.cache[filename] = (len(script), None, script.splitlines(True), filename)
+    code = compile(script, filename, "exec")
     with pytest.MonkeyPatch.context() as patch, contextlib.chdir(workdir):
         patch.setenv("PORT_DATA", str(workdir))
         for key, value in (env or {}).items():
@@ -284,3 +288,49 @@ class V1RealTimePredictor:
         if self.accept:
             request["Accept"] = self.accept
         return self._runtime.invoke_endpoint(**request)["Body"].read()
+
+
+def write_bank_additional(path: str | os.PathLike = "bank-additional/bank-additional-full.csv", rows: int = 600,
+                          seed: int = 0) -> Path:
+    """UCI bank marketing's ``bank-additional-full.csv``: ';'-separated, quoted strings, the 21 columns
+    of the real file (10 categorical, 10 numeric, ``y`` yes/no), ``pdays`` 999 for "never contacted".
+    ``y`` depends on ``poutcome``, ``age`` and ``campaign``, so a model has something to learn."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    pick = lambda values: rng.choice(values, size=rows)  # noqa: E731
+    frame = pd.DataFrame({
+        "age": rng.integers(18, 90, size=rows),
+        "job": pick(["admin.", "blue-collar", "technician", "services", "management", "retired", "student",
+                     "unemployed"]),
+        "marital": pick(["married", "single", "divorced"]),
+        "education": pick(["basic.4y", "high.school", "university.degree", "unknown"]),
+        "default": pick(["no", "unknown"]), "housing": pick(["no", "yes"]), "loan": pick(["no", "yes"]),
+        "contact": pick(["cellular", "telephone"]), "month": pick(["may", "jun", "jul", "nov"]),
+        "day_of_week": pick(["mon", "tue", "wed", "thu", "fri"]),
+        "duration": rng.integers(0, 1500, size=rows), "campaign": rng.integers(1, 10, size=rows),
+        "pdays": np.where(rng.random(rows) < 0.9, 999, rng.integers(0, 27, size=rows)),
+        "previous": rng.integers(0, 3, size=rows), "poutcome": pick(["nonexistent", "failure", "success"]),
+        "emp.var.rate": rng.normal(0, 1.5, size=rows).round(1), "cons.price.idx": rng.normal(93.5, 0.5, size=rows).round(3),
+        "cons.conf.idx": rng.normal(-40, 4, size=rows).round(1), "euribor3m": rng.uniform(0.6, 5, size=rows).round(3),
+        "nr.employed": rng.normal(5167, 70, size=rows).round(1),
+    })
+    odds = -2 + 2.5 * (frame["poutcome"] == "success") + 0.03 * (frame["age"] - 40) - 0.2 * frame["campaign"]
+    frame["y"] = np.where(rng.random(rows) < 1 / (1 + np.exp(-odds)), "yes", "no")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, sep=";", index=False, quoting=2)  # csv.QUOTE_NONNUMERIC, as UCI's file
+    return path
+
+
+NUMPY = "numpy 2.4 removed in1d (isin since 1.13): the notebook predates it; not the kit"
+
+NP_SPLIT = ("pandas 3 removed DataFrame.swapaxes, so np.split of a DataFrame returns arrays, not frames; "
+            "not the kit")
+
+
+def split_frame(frame, cuts):
+    """What ``np.split(frame, cuts)`` returned before pandas 3: row slices of the DataFrame."""
+    edges = [0, *cuts, len(frame)]
+    return [frame.iloc[a:b] for a, b in zip(edges, edges[1:])]

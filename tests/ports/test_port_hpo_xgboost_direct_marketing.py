@@ -1,0 +1,73 @@
+"""Port: XGBoost hyperparameter tuning on bank marketing (aws/amazon-sagemaker-examples, SDK v1): CSV
+channels, the legacy xgboost:latest image, boto3's control plane describing the tuning job."""
+
+from __future__ import annotations
+
+from port_support import NP_SPLIT, NUMPY, V1, V2, Change, Port, run, v2_imports, xfail_until
+
+PANDAS2 = "pandas 2 made get_dummies columns bool (written True/False to CSV, which no XGBoost reads); not the kit"
+
+PORT = Port(
+    name="hpo_xgboost_direct_marketing",
+    repo="aws/amazon-sagemaker-examples",
+    path="hyperparameter_tuning/xgboost_direct_marketing/hpo_xgboost_direct_marketing_sagemaker_python_sdk.ipynb",
+    commit="0a3ff73d15b8aaea9e2a3443104fa9027fedf6cd",
+    smoke="600 customers instead of 41,188; 3 trials instead of 20; 10 boosting rounds instead of 100",
+    changes=(
+        *v2_imports(count_import_sagemaker=1, get_execution_role=False),
+        Change("import", "from sagemaker.tuner import IntegerParameter, CategoricalParameter, ContinuousParameter, "
+               "HyperparameterTuner", "from helpers.platform import IntegerParameter, CategoricalParameter, "
+               "ContinuousParameter, HyperparameterTuner"),
+        Change("data", "!wget -N https://archive.ics.uci.edu/ml/machine-learning-databases/00222/bank-additional.zip\n"
+               "!unzip -o bank-additional.zip",
+               'import port_support; port_support.write_bank_additional("bank-additional/bank-additional-full.csv")'),
+        Change("smoke", "num_round=100", "num_round=10"),
+        Change("smoke", "max_jobs=20", "max_jobs=3"),
+        Change("workaround", "np.in1d(", "np.isin(", why=NUMPY),
+        Change("workaround", "train_data, validation_data, test_data = np.split(",
+               "import port_support\ntrain_data, validation_data, test_data = port_support.split_frame(", why=NP_SPLIT),
+        Change("workaround", "pd.get_dummies(data)", "pd.get_dummies(data, dtype=int)", why=PANDAS2),
+        Change("workaround", """xgb = sagemaker.estimator.Estimator(containers[region],
+                                    role, 
+                                    train_instance_count=1, 
+                                    train_instance_type='ml.m4.xlarge',
+                                    output_path='s3://{}/{}/output'.format(bucket, prefix),
+                                    sagemaker_session=sess)
+
+xgb.set_hyperparameters(eval_metric='auc',""", """xgb = sagemaker.ModelTrainer(training_image=containers[region],
+                                    role=role,
+                                    compute=sagemaker.Compute(instance_count=1, instance_type='ml.m4.xlarge'),
+                                    output_data_config=sagemaker.OutputDataConfig(
+                                        s3_output_path='s3://{}/{}/output'.format(bucket, prefix)),
+                                    sagemaker_session=sess,
+                                    hyperparameters=dict(eval_metric='auc',""",
+               why=V1 + " (Estimator(train_instance_count=...), set_hyperparameters)"),
+        Change("workaround", "                        tweedie_variance_power=1.4)",
+               "                        tweedie_variance_power=1.4))", why=V1 + " (the same call's closing bracket)"),
+        Change("workaround", """s3_input_train = sagemaker.s3_input(s3_data='s3://{}/{}/train'.format(bucket, prefix), content_type='csv')
+s3_input_validation = sagemaker.s3_input(s3_data='s3://{}/{}/validation/'.format(bucket, prefix), content_type='csv')
+
+tuner.fit({'train': s3_input_train, 'validation': s3_input_validation})""",
+               """s3_input_train = sagemaker.InputData(channel_name='train', data_source='s3://{}/{}/train'.format(bucket, prefix), content_type='csv')
+s3_input_validation = sagemaker.InputData(channel_name='validation', data_source='s3://{}/{}/validation/'.format(bucket, prefix), content_type='csv')
+
+tuner.tune(inputs=[s3_input_train, s3_input_validation])""", why=V1 + " (sagemaker.s3_input); " + V2 + ": tuner.fit"),
+        Change("workaround", "tuner.latest_tuning_job.job_name", "tuner.latest_tuning_job.name",
+               why=V2 + ": _TuningJob.job_name"),
+    ),
+)
+
+
+@xfail_until("XGBoost's content-type alias 'csv' accepted as SageMaker's container accepts it "
+             "(sagemaker-xgboost-container data_utils.get_content_type: 'csv', 'text/csv', 'libsvm', "
+             "'text/x-libsvm', case-insensitive): issue 21 item 4, task D's strictness refuses 'csv'")
+def test_hpo_xgboost_direct_marketing_notebook_runs(port_home):
+    ns = run(PORT, port_home)
+    import boto3
+
+    described = boto3.client("sagemaker").describe_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=ns["tuner"].latest_tuning_job.name)
+    assert described["HyperParameterTuningJobStatus"] == "Completed"
+    assert described["TrainingJobStatusCounters"]["Completed"] == 3
+    best = described["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]
+    assert best["MetricName"] == "validation:auc" and 0 <= best["Value"] <= 1
