@@ -55,14 +55,14 @@ _PATH_STYLE = re.compile(r"^https://s3(?:[.-](?P<region>[a-z0-9-]+))?\.amazonaws
 
 
 def s3_uri_of(url: str) -> str:
-    """An S3 object URL as the ``s3://bucket/key`` URI it names (an ``s3://`` URI is returned as it is).
+    """An S3 object URL as the ``s3://bucket/key`` URI it names (any other text is returned as it is).
 
     SageMaker accepts model data as either; the local store is addressed by ``s3://`` URIs. Keys are
     percent-decoded, as S3 decodes them.
     """
     text = str(url)
-    if text.startswith("s3://"):
-        return text
+    if not text.startswith("https://"):
+        return text  # s3:// as it is; anything else is refused by the store's parser, naming the rule
     match = _VIRTUAL_HOSTED.match(text) or _PATH_STYLE.match(text)
     if match is None:
         raise ValueError(f"{text!r} is not an S3 object URL: give s3://<bucket>/<key>, "
