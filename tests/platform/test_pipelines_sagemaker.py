@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 
 import pytest
 
@@ -75,10 +76,11 @@ def _pipeline_names() -> list[str]:
     return [p["PipelineName"] for p in list_pipelines()]
 
 
-def _with_code_in_s3(local: dict, uri: str) -> dict:
+def _with_code_in_s3(local: dict, uri: str, role: str) -> dict:
     """``local``'s definition as SageMaker should store it: Prepare runs its script from the ``code`` input."""
     expected = json.loads(json.dumps(local))
     arguments = expected["Steps"][0]["Arguments"]
+    arguments["RoleArn"] = role  # CreateProcessingJob needs one: the pipeline's
     arguments["AppSpecification"]["ContainerEntrypoint"][-1] = "/opt/ml/processing/input/code/prep.py"
     assert arguments["AppSpecification"].pop("ContainerArguments") == []  # SageMaker wants none rather than []
     arguments["ProcessingInputs"].append({"InputName": "code", "AppManaged": False, "S3Input": {
@@ -98,7 +100,7 @@ def test_upsert_sends_the_local_definition_with_the_script_in_s3(aws, tmp_path, 
     stored = pipeline.describe()
     uri = _code_uri(stored["PipelineDefinition"])
     assert uri.startswith(f"s3://{BUCKET}/churn/code/") and uri.endswith("/prep.py")
-    assert json.loads(stored["PipelineDefinition"]) == _with_code_in_s3(local, uri)
+    assert json.loads(stored["PipelineDefinition"]) == _with_code_in_s3(local, uri, aws["role"])
     assert stored["RoleArn"] == aws["role"]
     key = uri.removeprefix(f"s3://{BUCKET}/")
     assert aws["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read().decode() == SCRIPT
@@ -128,7 +130,7 @@ def _resolved(value):
     return [_resolved(v) for v in value] if isinstance(value, list) else value
 
 
-def _valid_requests(pipeline, role: str) -> set[str]:
+def _valid_requests(pipeline) -> set[str]:
     """The types of the stored definition's steps whose run-time request (CreateProcessingJob...) passes botocore's
     validation of that API (an AssertionError names a step whose request does not)."""
     import botocore.session
@@ -140,7 +142,7 @@ def _valid_requests(pipeline, role: str) -> set[str]:
         if step["Type"] not in REQUESTS:
             continue
         operation, name_field = REQUESTS[step["Type"]]
-        request = {**_resolved(step["Arguments"]), **({name_field: "job", "RoleArn": role} if name_field else {})}
+        request = {**_resolved(step["Arguments"]), **({name_field: "job"} if name_field else {})}
         report = ParamValidator().validate(request, model.operation_model(operation).input_shape)
         assert not report.has_errors(), (step["Name"], report.generate_report())
         checked.add(step["Type"])
@@ -150,7 +152,7 @@ def _valid_requests(pipeline, role: str) -> set[str]:
 def test_each_step_sent_is_a_request_its_api_accepts(aws, tmp_path):
     pipeline = build(tmp_path, name="valid")
     pipeline.upsert(role_arn=aws["role"])
-    assert _valid_requests(pipeline, aws["role"]) == {"Processing", "RegisterModel"}
+    assert _valid_requests(pipeline) == {"Processing", "RegisterModel"}
     pipeline.delete()
 
 
@@ -158,6 +160,37 @@ def _each(steps):
     for step in steps:
         yield step
         yield from _each(step["Arguments"].get("IfSteps", []) + step["Arguments"].get("ElseSteps", []))
+
+
+@pytest.mark.skipif(os.environ.get("FLYWHEEL_FULL") != "1",
+                    reason="the SDK's own ScriptProcessor and pipeline take ~10 s to build: set FLYWHEEL_FULL=1")
+def test_the_script_goes_where_the_sdk_puts_it(aws, tmp_path):
+    """The SDK v3's own ProcessingStep for the same script: same entrypoint, code input, S3 URI and role."""
+    from sagemaker.core.processing import ScriptProcessor
+    from sagemaker.core.shapes import ProcessingInput
+    from sagemaker.core.workflow.pipeline_context import PipelineSession
+    from sagemaker.mlops.workflow.pipeline import Pipeline as SDKPipeline
+    from sagemaker.mlops.workflow.steps import ProcessingStep as SDKProcessingStep
+
+    ours = build(tmp_path, name="parity")
+    ours.upsert(role_arn=aws["role"])
+    session = PipelineSession()
+    processor = ScriptProcessor(image_uri=SKLEARN, command=["python3"], role=aws["role"], instance_count=1,
+                                instance_type="ml.m5.xlarge", sagemaker_session=session)
+    step_args = processor.run(code=str(tmp_path / "prep.py"), inputs=[ProcessingInput(
+        input_name="raw", s3_input={"s3_uri": "s3://data/raw/", "local_path": "/opt/ml/processing/input/raw",
+                                    "s3_data_type": "S3Prefix", "s3_input_mode": "File"})])
+    sdk = SDKPipeline(name="parity", steps=[SDKProcessingStep(name="Prepare", step_args=step_args)],
+                      sagemaker_session=session)
+
+    def essentials(definition: str) -> tuple:
+        arguments = json.loads(definition)["Steps"][0]["Arguments"]
+        code = [{k: i[k] for k in ("InputName",)} | {k: i["S3Input"][k] for k in ("S3Uri", "LocalPath")}
+                for i in arguments["ProcessingInputs"] if i["InputName"] == "code"]
+        return arguments["AppSpecification"]["ContainerEntrypoint"], code, arguments["RoleArn"]
+
+    assert essentials(ours.describe()["PipelineDefinition"]) == essentials(sdk.definition())
+    ours.delete()
 
 
 def test_start_sends_the_parameters_and_returns_an_execution(aws, tmp_path):
@@ -227,7 +260,7 @@ def test_a_training_pipeline_goes_as_it_is_and_script_mode_is_refused(aws, tmp_p
     pipeline = pipeline_of(ModelTrainer(training_image=XGBOOST, role=aws["role"], hyperparameters={"num_round": 3}))
     pipeline.upsert(role_arn=aws["role"])
     assert json.loads(pipeline.describe()["PipelineDefinition"]) == json.loads(pipeline.definition())  # no script
-    assert _valid_requests(pipeline, aws["role"]) == {"Training"}
+    assert _valid_requests(pipeline) == {"Training"}
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "train.py").write_text("print('training')\n")

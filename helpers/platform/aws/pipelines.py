@@ -20,7 +20,6 @@ pipelines package.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import posixpath
 import re
@@ -138,10 +137,13 @@ def _local_script(argument) -> Path | None:
 
 
 def code_uri(prefix: str, pipeline_name: str, script: Path) -> str:
-    """Where a step's script goes, as the SDK puts it: ``<prefix>/<pipeline>/code/<sha256 of the file>/<name>``.
+    """Where a step's script goes, where the SDK puts it: ``<prefix>/<pipeline>/code/<hash>/<name>``, the hash
+    being the SDK's own (SHA-256 of the script's path and bytes).
 
     The same file always gets the same URI, so an unchanged definition stays unchanged."""
-    digest = hashlib.sha256(script.read_bytes()).hexdigest()
+    from sagemaker.core.workflow.utilities import get_processing_code_hash
+
+    digest = get_processing_code_hash(str(script), None, [])
     return f"{prefix.rstrip('/')}/{pipeline_name}/code/{digest}/{script.name}"
 
 
@@ -182,10 +184,11 @@ def _each_step(steps: list[dict]):
 
 
 def sagemaker_definition(definition: str, pipeline_name: str, prefix: Callable[[], str], region: str,
-                         upload: Callable[[Path, str], None] | None = None) -> str:
+                         role_arn: str, upload: Callable[[Path, str], None] | None = None) -> str:
     """The local ``definition`` (JSON) as SageMaker runs it: every step checked first, then each processing
     step's script moved under ``prefix()`` (``s3://bucket[/key prefix]``, asked only when there is a script),
-    by ``upload(path, uri)`` if given.
+    by ``upload(path, uri)`` if given, and each job step without a role given ``role_arn`` (CreateProcessingJob
+    and CreateTrainingJob need one; the SDK writes the processor's or trainer's).
 
     Raises ValueError naming the step and the fix when a step cannot run on SageMaker; nothing is uploaded then.
     """
@@ -200,6 +203,8 @@ def sagemaker_definition(definition: str, pipeline_name: str, prefix: Callable[[
         if step["Type"] == "Processing":
             _with_code(step, pipeline_name, prefix, upload)
             _drop_empty_arguments(step)
+        if step["Type"] in ("Processing", "Training") and not step["Arguments"].get("RoleArn"):
+            step["Arguments"]["RoleArn"] = role_arn
     return json.dumps(document, indent=2)
 
 
@@ -225,13 +230,13 @@ def _uploader(pipeline) -> Callable[[Path, str], None]:
     return upload
 
 
-def _definition_for(pipeline, upload: bool) -> str:
+def _definition_for(pipeline, role_arn: str, upload: bool) -> str:
     refuse_local_only(pipeline)
     given = getattr(pipeline, "sagemaker_session", None)
     region = getattr(given, "boto_region_name", None) or default_region()
     # the SDK session (seconds to build, and it may create the default bucket) only when a script needs it
     return sagemaker_definition(pipeline.definition(), pipeline.name, lambda: _code_prefix(_session(pipeline)),
-                                region, _uploader(pipeline) if upload else None)
+                                region, role_arn, _uploader(pipeline) if upload else None)
 
 
 # ------------------------------------------------------------------------------------ Pipeline's methods
@@ -245,7 +250,7 @@ def upsert(pipeline, role_arn: str | None = None, description: str | None = None
     if not role_arn:
         raise ValueError(f"Pipeline {pipeline.name!r}: SageMaker runs the steps as an IAM role: pass "
                          "upsert(role_arn='arn:aws:iam::<account>:role/<SageMaker execution role>').")
-    arguments = {"PipelineName": pipeline.name, "PipelineDefinition": _definition_for(pipeline, upload=True),
+    arguments = {"PipelineName": pipeline.name, "PipelineDefinition": _definition_for(pipeline, role_arn, upload=True),
                  "RoleArn": role_arn, **({"PipelineDescription": description} if description else {})}
     sagemaker = client()
     try:
@@ -284,17 +289,18 @@ def start(pipeline, parameters: dict | None = None, execution_display_name: str 
     """
     from botocore.exceptions import ClientError
 
+    refuse_local_only(pipeline)
     values = _parameters(pipeline, parameters)
-    expected = _definition_for(pipeline, upload=False)
     sagemaker = client()
     try:
-        stored = sagemaker.describe_pipeline(PipelineName=pipeline.name)["PipelineDefinition"]
+        stored = sagemaker.describe_pipeline(PipelineName=pipeline.name)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") not in ("ResourceNotFound", "ValidationException"):
             raise
         raise ValueError(f"Pipeline {pipeline.name!r} does not exist in SageMaker yet: call "
                          "pipeline.upsert(role_arn=...) before start().") from None
-    if json.loads(stored) != json.loads(expected):
+    expected = _definition_for(pipeline, stored["RoleArn"], upload=False)
+    if json.loads(stored["PipelineDefinition"]) != json.loads(expected):
         raise ValueError(f"Pipeline {pipeline.name!r} changed since its last upsert(): call "
                          "pipeline.upsert(role_arn=...) again so the stored definition is the one that runs.")
     arguments = {"PipelineName": pipeline.name, "PipelineParameters": values,
