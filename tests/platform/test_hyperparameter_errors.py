@@ -109,3 +109,19 @@ def test_without_the_sdk_loaded_nothing_imports_it(root):
             "e = E('bad'); assert type(e) is E and isinstance(e, ValueError)\n"
             "assert not [m for m in sys.modules if m.startswith('sagemaker')], 'the SDK was imported'\n")
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
+
+
+def test_on_the_sagemaker_backend_the_sdks_except_clause_catches_it_and_nothing_is_sent(tmp_path, monkeypatch,
+                                                                                       flywheel_home):
+    from aws_support import mock_aws_account
+
+    with mock_aws_account(tmp_path, monkeypatch) as aws:
+        monkeypatch.setenv("FLYWHEEL_BACKEND", "sagemaker")
+        from sagemaker.core.utils.exceptions import FailedStatusError as SDKFailedStatusError
+
+        trainer = ModelTrainer(training_image=image_uris.retrieve("xgboost", "us-east-1", version="1.7-1"),
+                               role=aws["role"], hyperparameters={"num_round": 0})
+        with pytest.raises(SDKFailedStatusError) as info:
+            trainer.train(input_data_config=[InputData(channel_name="train", data_source="s3://b/k")], wait=False)
+        assert info.value.reason.startswith("ClientError: Hyperparameter 'num_round'")
+        assert aws["sagemaker"].list_training_jobs()["TrainingJobSummaries"] == []
