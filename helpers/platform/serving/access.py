@@ -10,9 +10,10 @@ Three checks, in :class:`Guard`, before any route runs:
 * **The store's secret**: a random token created once per store (``<FLYWHEEL_HOME>/endpoint-secret``,
   mode 0600, in the 0700 home). The kit's own clients send it in the ``x-flywheel-secret`` header;
   boto3 carries it as a path prefix, because ``use_local_runtime()`` puts it in
-  ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`` (``http://127.0.0.1:PORT/<secret>``: botocore joins the
-  endpoint URL's path with the operation's, ``/<secret>/endpoints/<name>/invocations``). That
-  variable lives only in the owner's processes (``/proc/<pid>/environ`` is owner-only), so other
+  ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`` (and ``_S3``, ``_SAGEMAKER``: ``http://127.0.0.1:PORT/<secret>``;
+  botocore joins the endpoint URL's path with the operation's, ``/<secret>/endpoints/<name>/invocations``,
+  ``/<secret>/<bucket>/<key>``, or ``/<secret>`` alone for S3's ListBuckets). Those
+  variables live only in the owner's processes (``/proc/<pid>/environ`` is owner-only), so other
   users of the machine get 403. It is compared in constant time.
 
 ``GET /ping`` stays open to anyone on loopback (SageMaker's container contract: a health check that

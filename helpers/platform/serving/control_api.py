@@ -51,10 +51,6 @@ def _jsonable(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def _not_found(code: str, message: str) -> ApiError:
-    return ApiError(code, message)
-
-
 def _name(params: dict, key: str) -> str:
     value = params.get(key)
     if not isinstance(value, str) or not value:
@@ -91,7 +87,7 @@ def describe_training_job(params: dict) -> dict:
     try:
         return jobs.public_view(jobs.read_record(name))
     except ValueError:
-        raise _not_found("ValidationException", f"Requested resource not found: training job {clip(name)!r} "
+        raise ApiError("ValidationException", f"Requested resource not found: training job {clip(name)!r} "
                          "is not in the local store (list_training_jobs() shows those there are).") from None
 
 
@@ -119,7 +115,7 @@ def describe_tuning_job(params: dict) -> dict:
     try:
         return tuning.public_view(tuning.read(name))
     except ValueError:
-        raise _not_found("ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {clip(name)} "
+        raise ApiError("ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {clip(name)} "
                          "in the local store.") from None
 
 
@@ -150,7 +146,7 @@ def describe_model(params: dict) -> dict:
     try:
         return resources.Model(name).describe()
     except ValueError as error:
-        raise _not_found("ValidationException", str(error)) from None
+        raise ApiError("ValidationException", str(error)) from None
 
 
 def list_models(params: dict) -> dict:
@@ -170,7 +166,7 @@ def describe_endpoint_config(params: dict) -> dict:
     try:
         resources.EndpointConfig.get(name)  # checks the name, says which exist
     except ValueError as error:
-        raise _not_found("ValidationException", str(error)) from None
+        raise ApiError("ValidationException", str(error)) from None
     return registry.read_json(endpoint_configs_root() / f"{name}.json")
 
 
@@ -195,7 +191,7 @@ def describe_endpoint(params: dict) -> dict:
     try:
         return registry.describe_endpoint(name)
     except ValueError as error:  # EndpointNotFound, a bad name
-        raise _not_found("ValidationException", str(error)) from None
+        raise ApiError("ValidationException", str(error)) from None
 
 
 def list_endpoints(params: dict) -> dict:
@@ -219,7 +215,7 @@ def describe_transform_job(params: dict) -> dict:
     try:
         return describe(name)
     except ValueError:
-        raise _not_found("ValidationException", f"Could not find requested job with name {clip(name)} in the "
+        raise ApiError("ValidationException", f"Could not find requested job with name {clip(name)} in the "
                          "local store.") from None
 
 

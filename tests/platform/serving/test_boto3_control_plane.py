@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from helpers.platform import backend
+from helpers.platform import backend, storage
 from helpers.platform.serving import runtime
 from serving_support import module_store, script_score, write_script_model
 
@@ -33,6 +33,7 @@ def local(tmp_path_factory):
     from helpers.platform import (ContinuousParameter, HyperparameterTuner, InputData, ModelTrainer, Session,
                                   SourceCode, use_backend)
     from helpers.platform.serving import ModelBuilder
+    from helpers.platform.serving.transform import Transformer
 
     with module_store(tmp_path_factory, "boto3-control") as folder:
         runtime.use_local_runtime()  # the variables only, as before any deploy
@@ -49,9 +50,16 @@ def local(tmp_path_factory):
             tuner = HyperparameterTuner(trainer, "score", {"x": ContinuousParameter(0, 1)}, max_jobs=1)
             tuner.tune(inputs=[InputData(channel_name="train", data_source=data)], job_name="control-tuning")
             model_dir, code_dir = write_script_model(folder / "model")
-            ModelBuilder(model_path=str(model_dir), source_code=SourceCode(
-                source_dir=str(code_dir), entry_script="inference.py")).deploy(endpoint_name="control-ep")
-            yield {"sagemaker": sagemaker, "runtime": invoker, "tuning": "control-tuning"}
+            builder = ModelBuilder(model_path=str(model_dir), source_code=SourceCode(
+                source_dir=str(code_dir), entry_script="inference.py"))
+            builder.build(model_name="control-model")
+            builder.deploy(endpoint_name="control-ep")
+            storage.put_bytes("s3://control/batch/rows.csv", b"1,2,3,4\n0,0,0,1\n")
+            Transformer(model_name="control-model", output_path="s3://control/batch-out").transform(
+                "s3://control/batch/", content_type="text/csv", split_type="Line", job_name="control-transform",
+                logs=False)
+            yield {"sagemaker": sagemaker, "runtime": invoker, "tuning": "control-tuning",
+                   "transform": "control-transform"}
         finally:
             backend._chosen = None
 
@@ -116,6 +124,14 @@ def test_models_configs_and_endpoints_are_described_listed_and_paged(local):
                  lambda: sm.describe_transform_job(TransformJobName="no-such-job"),
                  lambda: sm.delete_endpoint(EndpointName="no-such-ep")):
         assert error_of(call)["Code"] == "ValidationException"
+
+
+def test_transform_jobs_are_described_and_listed(local):
+    sm = local["sagemaker"]
+    described = sm.describe_transform_job(TransformJobName=local["transform"])
+    assert described["TransformJobStatus"] == "Completed" and described["ModelName"] == "control-model"
+    listed = sm.list_transform_jobs(StatusEquals="Completed")["TransformJobSummaries"]
+    assert [j["TransformJobName"] for j in listed] == [local["transform"]]
 
 
 def test_an_operation_the_kit_does_not_implement_is_named_with_what_to_use(local):
