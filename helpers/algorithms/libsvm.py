@@ -78,37 +78,47 @@ def _explain(text: str) -> str:
     return "it is not label index:value ..."
 
 
+def _record(number: int, content: str) -> tuple[float, str | None, list[int], list[float]]:
+    """Line ``number``'s label, weight (its text, None when absent), indices and values."""
+    match = _LINE.fullmatch(content)
+    if match is None:
+        raise _Problem(number, f"{content[:60]!r} is not libsvm: {_explain(content)}. Write lines like {_EXAMPLE}",
+                       content)
+    label, weight = float(match["label"]), match["weight"]
+    if not math.isfinite(label):
+        raise _Problem(number, f"the label is {match['label']!r}: give a finite number")
+    if weight is not None and not (math.isfinite(float(weight)) and float(weight) >= 0):
+        raise _Problem(number, f"the instance weight (after 'label:') is {weight!r}: give a number >= 0")
+    pairs = _PAIR.findall(match["pairs"])
+    row = [int(index) for index, _ in pairs]
+    if len(set(row)) != len(row):
+        repeated = next(index for index in row if row.count(index) > 1)
+        raise _Problem(number, f"index {repeated} appears twice; give each feature once")
+    cells = [float(value) for _, value in pairs]
+    bad = next((pairs[i][1] for i, v in enumerate(cells) if not math.isfinite(v)), None)
+    if bad is not None:
+        raise _Problem(number, f"value {bad!r} is not a finite number; leave a missing feature out of the line")
+    return label, weight, row, cells
+
+
+def _records(text: str):
+    """(line number, stripped content) of each line that holds a record (comments and blanks skipped)."""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        content = raw.split("#", 1)[0].strip()
+        if content:
+            yield number, content
+
+
 def _parse(text: str):
     """(labels, weights or None, indptr, indices, values, line numbers) of libsvm ``text``."""
     labels, weights, indptr, indices, values, lines = [], [], [0], [], [], []
     weighted: dict[bool, int] = {}  # has a weight -> first line that has (or lacks) one
-    for number, raw in enumerate(text.splitlines(), start=1):
-        content = raw.split("#", 1)[0].strip()
-        if not content:
-            continue
-        match = _LINE.fullmatch(content)
-        if match is None:
-            raise _Problem(number, f"{content[:60]!r} is not libsvm: {_explain(content)}. Write lines like {_EXAMPLE}",
-                           content)
-        label, weight = float(match["label"]), match["weight"]
-        if not math.isfinite(label):
-            raise _Problem(number, f"the label is {match['label']!r}: give a finite number")
+    for number, content in _records(text):
+        label, weight, row, cells = _record(number, content)
         weighted.setdefault(weight is not None, number)
         if len(weighted) > 1:  # XGBoost's reader then packs the weights it found onto the first rows
             raise _Problem(number, f"line {weighted[True]} gives an instance weight (label:weight) and line "
                                    f"{weighted[False]} does not: give every line a weight, or none")
-        if weight is not None:
-            if not (math.isfinite(float(weight)) and float(weight) >= 0):
-                raise _Problem(number, f"the instance weight (after 'label:') is {weight!r}: give a number >= 0")
-        pairs = _PAIR.findall(match["pairs"])
-        row = [int(index) for index, _ in pairs]
-        if len(set(row)) != len(row):
-            repeated = next(index for index in row if row.count(index) > 1)
-            raise _Problem(number, f"index {repeated} appears twice; give each feature once")
-        cells = [float(value) for _, value in pairs]
-        bad = next((pairs[i][1] for i, v in enumerate(cells) if not math.isfinite(v)), None)
-        if bad is not None:
-            raise _Problem(number, f"value {bad!r} is not a finite number; leave a missing feature out of the line")
         labels.append(label)
         weights.append(float(weight) if weight is not None else 1.0)
         indices.extend(row)
@@ -127,32 +137,42 @@ def _csr(indptr, indices, values, rows: int, width: int):
     return matrix
 
 
+def _read_file(channel: str, path: Path):
+    """:func:`_parse` of one channel file, its problems as DataFormatError naming the file and line."""
+    where = f"Channel {channel!r}, file {path.name!r}"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(f"{where} is not UTF-8 text (byte {exc.start}): libsvm is text, e.g. {_EXAMPLE}.") from None
+    try:
+        return _parse(text)
+    except _Problem as problem:
+        if "," in problem.text and ":" not in problem.text:
+            raise DataFormatError(
+                f"{where}, line {problem.line} looks like CSV, but the channel's content type is text/libsvm (what "
+                f"SageMaker's XGBoost assumes when InputData has no content_type). Fix: InputData(..., "
+                f"content_type='text/csv') for CSV, label first.") from None
+        raise DataFormatError(f"{where}, line {problem.line}: {problem}.") from None
+
+
 def read_files(channel: str, files: Iterable[Path]) -> Rows:
     """Every record of a channel's libsvm ``files``; DataFormatError names the file and line."""
     files = list(files)
     labels, weights, indptr, indices, values, row_file, row_line = [], [], [0], [], [], [], []
+    weighted_file: Path | None = None  # the first file with records decides: weights in every file, or none
     any_weight = False
     for position, path in enumerate(files):
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DataFormatError(f"Channel {channel!r}, file {path.name!r} is not UTF-8 text (byte {exc.start}): "
-                                  f"libsvm is text, e.g. {_EXAMPLE}.") from None
-        try:
-            f_labels, f_weights, f_indptr, f_indices, f_values, f_lines = _parse(text)
-        except _Problem as problem:
-            if "," in problem.text and ":" not in problem.text:
-                raise DataFormatError(
-                    f"Channel {channel!r}, file {path.name!r}, line {problem.line} looks like CSV, but the channel's "
-                    f"content type is text/libsvm (what SageMaker's XGBoost assumes when InputData has no "
-                    f"content_type). Fix: InputData(..., content_type='text/csv') for CSV, label first.") from None
-            raise DataFormatError(f"Channel {channel!r}, file {path.name!r}, line {problem.line}: {problem}.") from None
-        if position and (f_weights is not None) != any_weight:
-            raise DataFormatError(f"Channel {channel!r}: file {path.name!r} {'gives' if f_weights else 'lacks'} instance "
-                                  f"weights (label:weight) but {files[0].name!r} {'lacks' if f_weights else 'gives'} "
-                                  f"them: give every line a weight, or none.")
-        any_weight = f_weights is not None
-        weights.extend(f_weights if f_weights is not None else [1.0] * len(f_labels))
+        f_labels, f_weights, f_indptr, f_indices, f_values, f_lines = _read_file(channel, path)
+        if not f_labels:
+            continue
+        if weighted_file is None:
+            weighted_file, any_weight = path, f_weights is not None
+        elif (f_weights is not None) != any_weight:
+            raise DataFormatError(
+                f"Channel {channel!r}: file {path.name!r} {'gives' if f_weights else 'lacks'} instance weights "
+                f"(label:weight) but {weighted_file.name!r} {'lacks' if f_weights else 'gives'} them: give every "
+                f"line a weight, or none.")
+        weights.extend(f_weights or [1.0] * len(f_labels))
         indptr.extend(p + len(indices) for p in f_indptr[1:])
         labels.extend(f_labels)
         indices.extend(f_indices)
@@ -175,17 +195,18 @@ def parse_request(body: bytes | str):
     except UnicodeDecodeError as exc:
         raise InferenceError(f"A libsvm request is UTF-8 text; byte {exc.start} is not. Send lines like {_EXAMPLE}.",
                              400) from None
-    try:
-        labels, _, indptr, indices, values, lines = _parse(text)
-    except _Problem as problem:
-        raise InferenceError(f"libsvm request, line {problem.line}: {problem}.", 400) from None
-    if not labels:
-        raise InferenceError(f"The libsvm request holds no records: send one per line, e.g. {_EXAMPLE}.", 400)
-    for number, first in zip(lines, (line.split()[0] for line in text.splitlines() if line.split("#", 1)[0].strip())):
+    for number, content in _records(text):
+        first = content.split()[0]
         if ":" in first:  # XGBoost would read it as label:weight and drop that feature without a word
             raise InferenceError(
                 f"libsvm request, line {number} starts with {first!r}: a libsvm line starts with its label (any "
                 f"number, ignored when predicting), then index:value pairs, e.g. '0 {first} ...'.", 400)
+    try:
+        labels, _, indptr, indices, values, _ = _parse(text)
+    except _Problem as problem:
+        raise InferenceError(f"libsvm request, line {problem.line}: {problem}.", 400) from None
+    if not labels:
+        raise InferenceError(f"The libsvm request holds no records: send one per line, e.g. {_EXAMPLE}.", 400)
     return _csr(indptr, indices, values, len(labels), max(indices) + 1 if indices else 1)
 
 

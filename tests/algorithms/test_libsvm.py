@@ -125,3 +125,13 @@ def test_a_training_job_reads_a_text_libsvm_channel(flywheel_home, tmp_path):
     described = trainer.latest_training_job.describe()
     assert described["TrainingJobStatus"] == "Completed"
     assert any(m["MetricName"] == "train:logloss" for m in described["FinalMetricDataList"])
+
+
+def test_files_of_one_channel_give_weights_in_all_or_none(tmp_path, xgboost):
+    folder = channel(tmp_path, "train", "1:2 0:1\n0:1 0:2\n", file="a.libsvm")
+    (folder / "b.libsvm").write_text("# no records\n")
+    (folder / "c.libsvm").write_text("1 0:3\n")
+    with pytest.raises(DataFormatError, match="Channel 'train': file 'c.libsvm' lacks instance weights "
+                                              "\\(label:weight\\) but 'a.libsvm' gives them"):
+        xgboost.train({"train": folder}, HPS, tmp_path / "model", log=lambda _: None,
+                      content_types={"train": "text/libsvm"})
