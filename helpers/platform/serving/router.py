@@ -74,8 +74,9 @@ class RuntimeApp:
     def _api_for(self, scope: dict, headers: dict):
         """The S3 or SageMaker API a request is for, or None for the Runtime (InvokeEndpoint): boto3 signs
         S3 calls for "s3" (header, or query of a presigned URL); SageMaker's JSON calls name X-Amz-Target."""
-        signed = _SIGNED_FOR.search(headers.get(b"authorization", b"") or scope.get("query_string", b""))
-        if signed is not None and signed.group(1) == b"s3":
+        query = scope.get("query_string", b"")
+        signed = _SIGNED_FOR.search(headers.get(b"authorization", b"") or query)
+        if (signed is not None and signed.group(1) == b"s3") or b"AWSAccessKeyId=" in query:  # V2: presigned
             if self._s3 is None:
                 from helpers.platform.serving.s3_api import S3Api
 

@@ -46,6 +46,10 @@ MAX_XML_BYTES = 2 * 1024 * 1024  # a DeleteObjects / CompleteMultipartUpload bod
 CHUNK = 1 << 20                  # bytes per message when sending an object
 _LIST_PARAMETERS = {"list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after",
                     "encoding-type", "marker", "fetch-owner", "x-id"}
+# a presigned URL's own parameters (SigV2 and SigV4): the signature, not the operation
+_SIGNATURE_PARAMETERS = {"AWSAccessKeyId", "Signature", "Expires", "X-Amz-Algorithm", "X-Amz-Credential",
+                         "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature",
+                         "X-Amz-Security-Token"}
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -214,7 +218,9 @@ class S3Api:
 
     async def __call__(self, scope: dict, path: str, headers: dict, receive, send) -> None:
         method = scope["method"]
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        query = {name: value for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+                                                         keep_blank_values=True)
+                 if name not in _SIGNATURE_PARAMETERS}
         bucket, _, key = path.lstrip("/").partition("/")
         try:
             try:

@@ -273,3 +273,17 @@ def test_web_pages_are_refused_on_the_s3_routes_even_with_the_secret(s3, headers
         assert connection.getresponse().status == status
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("signature", ["s3", "s3v4"])  # boto3's default for presigning, and SigV4
+def test_a_presigned_get_url_downloads_the_object(s3, signature):
+    import urllib.request
+
+    import boto3
+    from botocore.config import Config
+
+    s3.put_object(Bucket=BUCKET, Key="shared/report.csv", Body=b"x,y\n")
+    url = boto3.client("s3", config=Config(signature_version=signature)).generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "shared/report.csv"})
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        assert answer.read() == b"x,y\n"
