@@ -287,3 +287,22 @@ def test_a_presigned_get_url_downloads_the_object(s3, signature):
         "get_object", Params={"Bucket": BUCKET, "Key": "shared/report.csv"})
     with urllib.request.urlopen(url, timeout=10) as answer:
         assert answer.read() == b"x,y\n"
+
+
+def test_an_aws_chunked_body_is_refused_not_stored_with_its_framing(s3):
+    """botocore frames uploads as aws-chunked over HTTPS only; another client might over HTTP."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ["AWS_ENDPOINT_URL_S3"])
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    body = b"3\r\nabc\r\n0\r\n\r\n"
+    try:
+        connection.request("PUT", f"{url.path}/{BUCKET}/chunked.txt", body=body, headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/s3/aws4_request",
+            "Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": "3"})
+        answer = connection.getresponse()
+        assert answer.status == 400 and b"aws-chunked" in answer.read()
+    finally:
+        connection.close()
+    assert "chunked.txt" not in keys([s3.list_objects_v2(Bucket=BUCKET)])
