@@ -74,6 +74,25 @@ def test_each_builtin_answers_through_its_handlers(all_builtins, name):
     assert caught.value.response["OriginalStatusCode"] == 400
 
 
+@pytest.mark.parametrize("name", ["linear-learner", "kmeans", "pca", "knn"])
+def test_recordio_protobuf_requests_and_answers_pass_through_the_endpoint(all_builtins, name):
+    """Issue 21 item 1: Content-Type and Accept application/x-recordio-protobuf reach the container and back."""
+    import io
+
+    from helpers.platform.recordio import read_records, write_numpy_to_dense_tensor
+
+    buffer = io.BytesIO()
+    write_numpy_to_dense_tensor(buffer, np.array([[0.1, -0.2, 0.3, 0.4], [1.0, 0.5, -0.5, 0.0]], dtype=np.float32))
+    protobuf = "application/x-recordio-protobuf"
+    answer = all_builtins.invoke(buffer.getvalue(), content_type=protobuf, accept=protobuf, target_variant=name)
+    assert answer.content_type == protobuf
+    records = read_records(io.BytesIO(answer.body.read()))
+    as_json = json.loads(all_builtins.invoke(buffer.getvalue(), content_type=protobuf, accept="application/json",
+                                             target_variant=name).body.read())
+    expected = next(iter(as_json.values()))
+    assert [sorted(r.label) for r in records] == [sorted(e) for e in expected]
+
+
 @pytest.fixture(scope="module")
 def trainer(home, tmp_path_factory):
     features, labels = make_classification(200, seed=4)
