@@ -35,7 +35,7 @@ __getattr__, __dir__, __all__ = lazy.exports(__name__, {
     "helpers.platform.tuning.parameters": "ContinuousParameter IntegerParameter CategoricalParameter",
     "helpers.platform.registry": None,
     "helpers.platform.pipelines": None,
-    "helpers.platform.serving.inference_spec": "InferenceSpec SchemaBuilder CustomPayloadTranslator",
+    "helpers.platform.serving.inference_spec": "InferenceSpec SchemaBuilder CustomPayloadTranslator Mode ModelServer",
     "helpers.platform.serving": (
         "ModelBuilder Model Endpoint EndpointConfig ProductionVariant DataCaptureConfig InvokeEndpointOutput "
         "Transformer describe_transform_job DefaultModelMonitor DatasetFormat MonitoringReport list_endpoints "

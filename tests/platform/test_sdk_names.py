@@ -30,6 +30,7 @@ MIRRORS = {
     "helpers.platform.serving.inference_spec:CustomPayloadTranslator":
         "sagemaker.serve.marshalling.custom_payload_translator:CustomPayloadTranslator",
     "helpers.platform.serving.transform:Transformer": "sagemaker.core.transformer:Transformer",
+    "helpers.platform.serving.inference_spec:LocalEndpoint": "sagemaker.serve.local_resources:LocalEndpoint",
     "helpers.platform.serving.endpoint:Endpoint": "sagemaker.core.resources:Endpoint",
     "helpers.platform.serving.resources:EndpointConfig": "sagemaker.core.resources:EndpointConfig",
     "helpers.platform.serving.resources:Model": "sagemaker.core.resources:Model",
@@ -39,6 +40,13 @@ MIRRORS = {
 KNOWN_GAPS = {
     # KMS and AMI choices of the batch instances (serving/transform.py is another task's file)
     "Transformer.__init__": {"output_kms_key", "volume_kms_key", "transform_ami_version"},
+    # the SDK's LocalEndpoint is made by ModelBuilder.deploy_local() from its container internals
+    "LocalEndpoint.__init__": {"endpoint_config_name", "local_session", "local_model", "in_process_mode",
+                               "local_container_mode_obj", "in_process_mode_obj", "model_server", "secret_key",
+                               "serializer", "deserializer", "container_config"},
+    "LocalEndpoint.create": {"local_session", "local_model", "in_process_mode", "local_container_mode_obj",
+                             "in_process_mode_obj", "model_server", "secret_key", "serializer", "deserializer",
+                             "container_config"},
     # serving/endpoint.py belongs to another task: session/region/tags of the resource API
     "Endpoint.create": {"deployment_config", "tags", "session", "region"},
     "Endpoint.get_all": {"sort_by", "sort_order", "name_contains", "creation_time_before", "creation_time_after",

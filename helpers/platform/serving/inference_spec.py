@@ -30,6 +30,7 @@ from __future__ import annotations
 import abc
 import io
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,40 @@ import numpy as np
 
 from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform_home import private_dir
+
+class Mode(Enum):
+    """Where the SDK runs a model (``sagemaker.serve.mode.function_pointers.Mode``, same names and
+    values). Locally every mode is one local server process; ``deploy_local`` needs ``IN_PROCESS`` or
+    ``LOCAL_CONTAINER``, as in the SDK."""
+
+    def __str__(self):
+        return str(self.name)
+
+    IN_PROCESS = 1
+    LOCAL_CONTAINER = 2
+    SAGEMAKER_ENDPOINT = 3
+
+
+class ModelServer(Enum):
+    """The SDK's model servers (``sagemaker.serve.utils.types.ModelServer``, same names and values).
+    Accepted by ``ModelBuilder(model_server=...)``; locally the kit's own server serves every model."""
+
+    def __str__(self):
+        return str(self.name)
+
+    TORCHSERVE = 1
+    MMS = 2
+    TENSORFLOW_SERVING = 3
+    DJL_SERVING = 4
+    TRITON = 5
+    TGI = 6
+    TEI = 7
+    SMD = 8
+    VLLM = 9
+    SGLANG = 10
+    VLLM_OMNI = 11
+    LLAMACPP = 12
+
 
 SERVE_PICKLE = "serve.pkl"
 ENTRY_SCRIPT = "inference.py"
@@ -275,9 +310,57 @@ class SchemaEndpoint(Endpoint):
         if self.schema_builder is None:
             return super().predict(data, accept=accept, content_type=content_type, target_variant=target_variant)
         body, sent_type, wanted = request_of(self.schema_builder, data)
-        answer = self.invoke(body, content_type=content_type or sent_type, accept=accept or wanted,
-                             target_variant=target_variant)
+        answer = Endpoint.invoke(self, body, content_type=content_type or sent_type, accept=accept or wanted,
+                                 target_variant=target_variant)
         return answer_of(self.schema_builder, answer.body.read(), answer.content_type)
+
+
+def mode_name(mode) -> str | None:
+    """``Mode.IN_PROCESS`` (ours or the SDK's enum) or a string -> ``"IN_PROCESS"``."""
+    return None if mode is None else str(getattr(mode, "name", mode)).upper()
+
+
+class _LocalServer:
+    """The handle the SDK's LocalEndpoint keeps (``in_process_mode_obj`` / ``local_container_mode_obj``)."""
+
+    def __init__(self, endpoint: "LocalEndpoint"):
+        self._endpoint = endpoint
+
+    def destroy_server(self) -> None:
+        """Stop the local endpoint (its model and endpoint config stay, as with ``delete()``)."""
+        self._endpoint.delete()
+
+
+class LocalEndpoint(SchemaEndpoint):
+    """What ``ModelBuilder.deploy_local()`` returns (``sagemaker.serve.local_resources.LocalEndpoint``):
+    ``invoke`` takes the payload itself, sends it in the SchemaBuilder's format, and its answer's
+    ``body`` is already deserialized (the sample output's type)."""
+
+    def __init__(self, endpoint_name: str, schema_builder=None, mode=None):
+        super().__init__(endpoint_name, schema_builder)
+        handle = _LocalServer(self)
+        self.in_process_mode = mode_name(mode) == "IN_PROCESS"
+        self.in_process_mode_obj = handle if self.in_process_mode else None
+        self.local_container_mode_obj = None if self.in_process_mode else handle
+
+    def invoke(self, body: Any, content_type: str = "application/json", accept: str = "application/json",
+               **kwargs):
+        """``body`` (an object like the sample input) -> ``InvokeEndpointOutput`` whose ``body`` is the
+        deserialized answer. Without a SchemaBuilder the payload goes as JSON, as in the SDK."""
+        from helpers.platform.errors import warn_ignored
+        from helpers.platform.serving.endpoint import InvokeEndpointOutput
+
+        warn_ignored("LocalEndpoint.invoke", [k for k, v in kwargs.items() if v is not None],
+                     "a local endpoint takes the payload, content type and accept only")
+        schema = self.schema_builder or SchemaBuilder({}, {})  # JSON both ways
+        data, sent_type, wanted = request_of(schema, body)
+        answer = Endpoint.invoke(self, data, content_type=sent_type, accept=wanted)
+        return InvokeEndpointOutput(body=answer_of(schema, answer.body.read(), answer.content_type),
+                                    content_type=answer.content_type)
+
+    def predict(self, data: Any, accept: str | None = None, content_type: str | None = None,
+                target_variant: str | None = None) -> Any:
+        return super().predict(data, accept=accept, content_type=content_type, target_variant=target_variant)
 
 
 # ------------------------------------------------------------------------------- server side

@@ -138,7 +138,9 @@ class ModelBuilder(Twin):
         schema_builder: ``SchemaBuilder(sample_input, sample_output)``: the wire formats of an
             ``inference_spec`` or of an in-memory ``model`` (then served by its ``predict``).
         env_vars: environment of the serving process.
-        model_server, mode, log_level, ...: the SDK's container choices; accepted with an
+        mode: ``Mode.IN_PROCESS`` / ``Mode.LOCAL_CONTAINER`` allow ``deploy_local()`` (as in the SDK);
+            every mode runs as one local server process.
+        model_server, log_level, ...: the SDK's container choices; accepted with an
             ``IgnoredArgumentWarning`` (one local server process serves every model).
     """
 
@@ -169,7 +171,7 @@ class ModelBuilder(Twin):
     image_config: dict | None = None
     built_model: Model | None = field(default=None, init=False)
 
-    _IGNORED = ("model_server", "model_metadata", "log_level", "content_type", "accept_type", "network", "mode",
+    _IGNORED = ("model_server", "model_metadata", "log_level", "content_type", "accept_type", "network",
                 "shared_libs", "dependencies", "image_config")
 
     def __post_init__(self) -> None:
@@ -403,6 +405,21 @@ class ModelBuilder(Twin):
         from helpers.platform.serving.inference_spec import SchemaEndpoint
 
         return SchemaEndpoint(endpoint.endpoint_name, self.schema_builder)
+
+
+    def deploy_local(self, endpoint_name: str = "endpoint", container_timeout_in_seconds: int = 300,
+                     **kwargs) -> Endpoint:
+        """The SDK's local test deployment (``mode=Mode.IN_PROCESS`` or ``Mode.LOCAL_CONTAINER``, as there):
+        a local endpoint whose ``invoke(payload)`` answers with the deserialized result (``LocalEndpoint``).
+        Locally both modes are the same local server process."""
+        from helpers.platform.serving.inference_spec import LocalEndpoint, mode_name
+
+        if mode_name(self.mode) not in ("IN_PROCESS", "LOCAL_CONTAINER"):
+            raise ValueError(f"deploy_local() only supports LOCAL_CONTAINER and IN_PROCESS modes, got {self.mode}: "
+                             f"build with ModelBuilder(..., mode=Mode.IN_PROCESS), or call deploy().")
+        endpoint = self.deploy(endpoint_name=endpoint_name, container_timeout_in_seconds=container_timeout_in_seconds,
+                               **kwargs)
+        return LocalEndpoint(endpoint.endpoint_name, self.schema_builder, self.mode)
 
 
 def describe_model(model_name: str) -> dict:

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from helpers.platform import IgnoredArgumentWarning, InferenceSpec, ModelBuilder, SchemaBuilder, Session
-from helpers.platform.serving import EndpointConfig, Model, Transformer
+from helpers.platform.serving import EndpointConfig, Model, Transformer, list_endpoints
 from helpers.platform.serving.inference_spec import codec_for, spec_handlers, write_spec_code
 from serving_support import write_script_model
 
@@ -70,10 +70,7 @@ def test_v3_inference_spec_example_runs_with_only_imports_changed(home):
     import torch
     import torch.nn as nn
 
-    from helpers.platform import EndpointConfig, InferenceSpec, ModelBuilder, SchemaBuilder  # noqa: F811
-
-    class ModelServer:  # sagemaker.serve.utils.types.ModelServer: only its name is used
-        TORCHSERVE = "TORCHSERVE"
+    from helpers.platform import EndpointConfig, InferenceSpec, ModelBuilder, ModelServer, SchemaBuilder  # noqa: F811
 
     class SimpleModel(nn.Module):
         """A simple neural network for classification."""
@@ -153,6 +150,82 @@ def test_v3_inference_spec_example_runs_with_only_imports_changed(home):
     shutil.rmtree(model_path)
     with pytest.raises(ValueError, match="Could not find endpoint configuration"):
         core_endpoint_config.describe()
+
+
+def test_v3_in_process_mode_example_runs_with_only_imports_changed(home):
+    """aws/sagemaker-python-sdk v3-examples/inference-examples/in-process-mode-example.ipynb at commit
+    3203e4996219799e7fcad214c7925ffd8594da1f, cell by cell (the 100-request timing loop cut to 10).
+    Changed: the imports (helpers.platform instead of sagemaker.serve...)."""
+    import time
+    import uuid
+
+    from helpers.platform import InferenceSpec, Mode, ModelBuilder, SchemaBuilder  # noqa: F811
+
+    class MathInferenceSpec(InferenceSpec):
+        """Simple math operations for IN_PROCESS testing."""
+
+        def load(self, model_dir: str):
+            return {"operation": "multiply", "factor": 2.0}
+
+        def invoke(self, input_object, model):
+            if isinstance(input_object, dict) and "numbers" in input_object:
+                numbers = input_object["numbers"]
+            elif isinstance(input_object, list):
+                numbers = input_object
+            else:
+                numbers = [float(input_object)]
+            factor = model["factor"]
+            result = [num * factor for num in numbers]
+            return {"result": result, "operation": f"multiply by {factor}"}
+
+    sample_input = {"numbers": [1.0, 2.0, 3.0]}
+    sample_output = {"result": [2.0, 4.0, 6.0], "operation": "multiply by 2.0"}
+    schema_builder = SchemaBuilder(sample_input, sample_output)
+
+    MODEL_NAME_PREFIX = "inprocess-math-model"
+    ENDPOINT_NAME_PREFIX = "inprocess-math-endpoint"
+    unique_id = str(uuid.uuid4())[:8]
+    model_name = f"{MODEL_NAME_PREFIX}-{unique_id}"
+    endpoint_name = f"{ENDPOINT_NAME_PREFIX}-{unique_id}"
+    inference_spec = MathInferenceSpec()
+    model_builder = ModelBuilder(
+        inference_spec=inference_spec,
+        schema_builder=schema_builder,
+        mode=Mode.IN_PROCESS  # This is the key difference!
+    )
+    core_model = model_builder.build(model_name=model_name)
+    assert core_model.model_name == model_name
+    local_endpoint = model_builder.deploy_local(endpoint_name=endpoint_name)
+    assert local_endpoint.endpoint_name == endpoint_name
+
+    result_1 = local_endpoint.invoke(body={"numbers": [1.0, 2.0, 3.0]}, content_type="application/json")
+    assert result_1.body == {"result": [2.0, 4.0, 6.0], "operation": "multiply by 2.0"}
+    result_2 = local_endpoint.invoke(body={"numbers": [10.5, 20.3, 30.7, 40.1]}, content_type="application/json")
+    assert result_2.body["result"] == [21.0, 40.6, 61.4, 80.2]
+    result_3 = local_endpoint.invoke(body=[5.0], content_type="application/json")
+    assert result_3.body["result"] == [10.0]
+
+    start_time = time.time()
+    num_requests = 10
+    for i in range(num_requests):
+        test_data = {"numbers": [i, i+1, i+2]}
+        result = local_endpoint.invoke(body=test_data, content_type="application/json")
+    assert result.body["result"] == [18.0, 20.0, 22.0] and time.time() - start_time < 30
+
+    if local_endpoint and hasattr(local_endpoint, 'in_process_mode_obj'):
+        if local_endpoint.in_process_mode_obj:
+            local_endpoint.in_process_mode_obj.destroy_server()
+    assert endpoint_name not in [e["EndpointName"] for e in list_endpoints()]
+
+
+def test_deploy_local_needs_a_local_mode_as_in_the_sdk(weights_dir, home):
+    from helpers.platform import Mode
+
+    builder = ModelBuilder(model_path=str(weights_dir), inference_spec=LinearSpec(),
+                           schema_builder=SchemaBuilder(np.zeros((1, 4)), np.zeros(1)))
+    with pytest.raises(ValueError, match="mode=Mode.IN_PROCESS"):
+        builder.deploy_local(endpoint_name="not-local")
+    assert Mode.LOCAL_CONTAINER.value == 2 and str(Mode.IN_PROCESS) == "IN_PROCESS"
 
 
 # ------------------------------------------------------------------------- a spec on a server
@@ -312,8 +385,8 @@ def test_a_spec_without_a_schema_or_with_source_code_is_refused(weights_dir, hom
 
 # --------------------------------------------------------------- ignored SDK arguments are named
 def test_sdk_arguments_with_no_local_meaning_warn_naming_them(weights_dir, home):
-    with pytest.warns(IgnoredArgumentWarning, match="log_level, mode"):
-        ModelBuilder(model_path=str(weights_dir), mode="IN_PROCESS", log_level=20)
+    with pytest.warns(IgnoredArgumentWarning, match="log_level, model_server"):
+        ModelBuilder(model_path=str(weights_dir), model_server="TRITON", log_level=20)
     with pytest.warns(IgnoredArgumentWarning, match="schema_builder"):
         ModelBuilder(model_path=str(weights_dir), schema_builder=SchemaBuilder([1], [1]))
     with pytest.warns(IgnoredArgumentWarning, match="tags"):
