@@ -118,7 +118,9 @@ def test_upsert_sends_the_local_definition_with_the_script_in_s3(aws, tmp_path, 
 
 EXPRESSIONS = {"Get", "Std:Join", "Std:JsonGet"}
 REQUESTS = {"Processing": ("CreateProcessingJob", "ProcessingJobName"),
-            "Training": ("CreateTrainingJob", "TrainingJobName"), "RegisterModel": ("CreateModelPackage", None)}
+            "Training": ("CreateTrainingJob", "TrainingJobName"), "RegisterModel": ("CreateModelPackage", None),
+            "Tuning": ("CreateHyperParameterTuningJob", "HyperParameterTuningJobName"),
+            "Transform": ("CreateTransformJob", "TransformJobName")}
 
 
 def _resolved(value):
@@ -160,6 +162,35 @@ def _each(steps):
     for step in steps:
         yield step
         yield from _each(step["Arguments"].get("IfSteps", []) + step["Arguments"].get("ElseSteps", []))
+
+
+def test_tuning_and_transform_steps_go_as_requests_their_apis_accept(aws):
+    from helpers.platform import (ContinuousParameter, HyperparameterTuner, InputData, ModelTrainer, OutputDataConfig,
+                                  Transformer)
+    from helpers.platform.pipelines import TrainingStep, TransformInput, TransformStep, TuningStep
+
+    backend.choose("local")  # (the sagemaker backend's trainer and tuner are the SDK's: seconds to build)
+    trainer = ModelTrainer(training_image=XGBOOST, hyperparameters={"num_round": 3, "objective": "binary:logistic"},
+                           output_data_config=OutputDataConfig(s3_output_path="s3://models/tuning/"))
+    tuner = HyperparameterTuner(trainer, "validation:auc", {"eta": ContinuousParameter(0.1, 0.5)}, max_jobs=2)
+    backend.choose("sagemaker")
+    tune = TuningStep("Tune", tuner, inputs=[InputData(channel_name="train", data_source="s3://data/train/"),
+                                             InputData(channel_name="validation", data_source="s3://data/valid/")])
+    score = TransformStep("Score", Transformer(model_name="churn-model", output_path="s3://data/scored/"),
+                          TransformInput(data="s3://data/batch/", content_type="text/csv"), depends_on=[tune])
+    pipeline = Pipeline("tune-and-score", steps=[tune, score])
+    pipeline.upsert(role_arn=aws["role"])
+    assert _valid_requests(pipeline) == {"Tuning", "Transform"}
+    stored = json.loads(pipeline.describe()["PipelineDefinition"])["Steps"]
+    assert stored[0]["Arguments"]["TrainingJobDefinition"]["RoleArn"] == aws["role"]  # not the local made-up one
+    pipeline.delete()
+
+    backend.choose("local")
+    local_output = ModelTrainer(training_image=XGBOOST, hyperparameters={"num_round": 3})
+    backend.choose("sagemaker")
+    with pytest.raises(ValueError, match="'Train': the output path is 's3://sagemaker-us-east-1-000000000000/.*local "
+                                         "platform's default bucket.*after use_backend\\('sagemaker'\\)"):
+        Pipeline("local-bucket", steps=[TrainingStep("Train", local_output)]).upsert(role_arn=aws["role"])
 
 
 @pytest.mark.skipif(os.environ.get("FLYWHEEL_FULL") != "1",

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from helpers.platform.aws.sdk import client, sdk_session
-from helpers.platform.backend import default_region
+from helpers.platform.backend import LOCAL_ACCOUNT_ID, default_region
 from helpers.platform.errors import FailedStatusError
 
 CODE_INPUT = "code"
@@ -58,7 +58,16 @@ def _is_value(source) -> bool:
     return isinstance(source, dict)
 
 
+def _local_only(value) -> bool:
+    """An ARN or bucket of the local platform's made-up account (its default bucket, its role)."""
+    return isinstance(value, str) and (f":{LOCAL_ACCOUNT_ID}:" in value or f"-{LOCAL_ACCOUNT_ID}/" in value + "/")
+
+
 def _check_s3(step: str, what: str, uri) -> None:
+    if _local_only(uri):
+        raise ValueError(f"Step {step!r}: {what} is {uri!r}, in the local platform's default bucket, which is not "
+                         "in your AWS account: build the step's trainer or transformer after use_backend('sagemaker') "
+                         "(its default bucket is then yours), or give an s3:// path of yours.")
     if _is_value(uri) or str(uri).startswith("s3://"):
         return
     raise ValueError(f"Step {step!r}: {what} is {uri!r}, a path on this machine that SageMaker cannot read: "
@@ -96,10 +105,11 @@ def refuse_local_only(pipeline) -> None:
         code = getattr(step, "code", None)
         if getattr(step, "local_only", callable(code)):
             raise _function_refused(step.name, getattr(code, "__qualname__", repr(code)))
-        if getattr(getattr(step, "model_trainer", None), "source_code", None) is not None:
+        trainer = getattr(step, "model_trainer", None) or getattr(getattr(step, "tuner", None), "model_trainer", None)
+        if getattr(trainer, "source_code", None) is not None:
             raise ValueError(
-                f"TrainingStep {step.name!r} trains your script (source_code=...), which this pipeline cannot send "
-                "to SageMaker yet: its definition does not upload the code. Train a built-in algorithm in the "
+                f"{type(step).__name__} {step.name!r} trains your script (source_code=...), which this pipeline cannot "
+                "send to SageMaker yet: its definition does not upload the code. Train a built-in algorithm in the "
                 "pipeline (training_image=image_uris.retrieve('xgboost', ...)), or run the script as a training job "
                 "with ModelTrainer.train() and register its model.")
 
@@ -118,14 +128,27 @@ def _check_processing(step: dict, region: str) -> None:
         _check_s3(name, f"output {item['OutputName']!r}", item["S3Output"]["S3Uri"])
 
 
-def _check_training(step: dict, region: str) -> None:
-    name, arguments = step["Name"], step["Arguments"]
-    _check_image(name, arguments["AlgorithmSpecification"]["TrainingImage"],
+def _check_training(name: str, job: dict, region: str) -> None:
+    """A training job's request (a Training step's Arguments, a Tuning step's TrainingJobDefinition)."""
+    _check_image(name, job["AlgorithmSpecification"]["TrainingImage"],
                  lambda: f"Give its ModelTrainer the ECR URI, e.g. training_image=image_uris.retrieve('xgboost', "
                  f"{region!r}, version='1.7-1').")
-    for channel in arguments.get("InputDataConfig", []):
+    for channel in job.get("InputDataConfig", []):
         _check_s3(name, f"channel {channel['ChannelName']!r}", channel["DataSource"]["S3DataSource"]["S3Uri"])
-    _check_s3(name, "the output path", arguments["OutputDataConfig"]["S3OutputPath"])
+    _check_s3(name, "the output path", job["OutputDataConfig"]["S3OutputPath"])
+
+
+def _check_transform(name: str, job: dict) -> None:
+    _check_s3(name, "the transform input", job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"])
+    _check_s3(name, "the transform output", job["TransformOutput"]["S3OutputPath"])
+
+
+def _job_requests(step: dict) -> list[tuple[str, dict]]:
+    """``(kind, request)`` of the jobs a step starts, as its definition holds them (edited in place)."""
+    arguments = step["Arguments"]
+    return {"Processing": [("processing", arguments)], "Training": [("training", arguments)],
+            "Tuning": [("training", arguments.get("TrainingJobDefinition", {}))],
+            "Transform": [("transform", arguments)]}.get(step["Type"], [])
 
 
 def _local_script(argument) -> Path | None:
@@ -187,24 +210,29 @@ def sagemaker_definition(definition: str, pipeline_name: str, prefix: Callable[[
                          role_arn: str, upload: Callable[[Path, str], None] | None = None) -> str:
     """The local ``definition`` (JSON) as SageMaker runs it: every step checked first, then each processing
     step's script moved under ``prefix()`` (``s3://bucket[/key prefix]``, asked only when there is a script),
-    by ``upload(path, uri)`` if given, and each job step without a role given ``role_arn`` (CreateProcessingJob
-    and CreateTrainingJob need one; the SDK writes the processor's or trainer's).
+    by ``upload(path, uri)`` if given, and each job step without a role (or with the local platform's made-up
+    one) given ``role_arn`` (CreateProcessingJob and CreateTrainingJob need one; the SDK writes the processor's
+    or trainer's).
 
     Raises ValueError naming the step and the fix when a step cannot run on SageMaker; nothing is uploaded then.
     """
     document = copy.deepcopy(json.loads(definition))
     steps = list(_each_step(document["Steps"]))
     for step in steps:
-        if step["Type"] == "Processing":
-            _check_processing(step, region)
-        elif step["Type"] == "Training":
-            _check_training(step, region)
+        for kind, job in _job_requests(step):
+            if kind == "processing":
+                _check_processing(step, region)
+            elif kind == "training":
+                _check_training(step["Name"], job, region)
+            else:
+                _check_transform(step["Name"], job)
     for step in steps:
         if step["Type"] == "Processing":
             _with_code(step, pipeline_name, prefix, upload)
             _drop_empty_arguments(step)
-        if step["Type"] in ("Processing", "Training") and not step["Arguments"].get("RoleArn"):
-            step["Arguments"]["RoleArn"] = role_arn
+        for kind, job in _job_requests(step):
+            if kind != "transform" and (not job.get("RoleArn") or _local_only(job["RoleArn"])):
+                job["RoleArn"] = role_arn
     return json.dumps(document, indent=2)
 
 
@@ -390,6 +418,9 @@ class SageMakerPipelineExecution:
             return {"Outcome": metadata["Condition"].get("Outcome", "")}
         for kind, call, argument in (("TrainingJob", "describe_training_job", "TrainingJobName"),
                                      ("ProcessingJob", "describe_processing_job", "ProcessingJobName"),
+                                     ("TuningJob", "describe_hyper_parameter_tuning_job",
+                                      "HyperParameterTuningJobName"),
+                                     ("TransformJob", "describe_transform_job", "TransformJobName"),
                                      ("RegisterModel", "describe_model_package", "ModelPackageName")):
             if kind in metadata:
                 arn = metadata[kind]["Arn"]
