@@ -7,7 +7,9 @@ algorithm from ``helpers.algorithms``; a framework image with ``source_code=Sour
 your script with SageMaker's ``SM_*`` environment (script mode).
 
 Everything that can be checked before a job starts is checked first (hyperparameters against the
-algorithm's schema, channels present and non-empty), so a typo costs no job. The job itself runs
+algorithm's schema, channels present and non-empty), so a typo costs no running job: bad channels
+make none, refused hyperparameters a job that is Failed at once with SageMaker's ``ClientError`` (what
+SageMaker's container would report minutes later) and a ``FailedStatusError``. The job itself runs
 in its own process (``helpers.platform.runner``); with the ``sagemaker`` backend the same
 constructor returns its twin (``helpers.platform.backend.TWINS``), which drives the real SDK.
 """
