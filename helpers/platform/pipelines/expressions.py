@@ -41,6 +41,11 @@ class Expression:
     def parameter_names(self) -> set[str]:
         return set()
 
+    def to_string(self) -> "Join":
+        """This value as text at run time, as the SDK's ``to_string()``: a field that takes strings only (a
+        processing script's ``job_arguments``) needs it for an Integer or Float parameter."""
+        return Join(on="", values=[self])
+
     def __str__(self) -> str:
         # str() of a run-time value would freeze a placeholder into a path: say what to do instead.
         raise TypeError(f"{self!r} has no value until the pipeline runs, so it cannot be made into a string: "

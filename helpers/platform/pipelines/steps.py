@@ -246,14 +246,24 @@ class ProcessingStep(Step):
         job_arguments: keyword arguments of the function (values may be parameters), or a script's argv list.
         property_files: ``[PropertyFile(name="Evaluation", output_name="evaluation", path="evaluation.json")]``,
             JSON reports read later with ``JsonGet``.
+        image_uri: the container SageMaker runs a script in, as the SDK's ``ScriptProcessor(image_uri=...)``
+            carries it, e.g. ``image_uris.retrieve("sklearn", region, version="1.2-1")`` (pandas, scikit-learn).
+            Locally the script runs in this Python whatever the image (there are no containers), so its libraries
+            must be installed here too; without one the definition names the local image, which the sagemaker
+            backend refuses.
     """
 
     step_type = "Processing"
     cacheable = True
 
     def __init__(self, name: str, code: Callable | str, *, inputs=None, outputs=None, job_arguments=None,
-                 property_files: list[PropertyFile] | None = None, sagemaker_session: Session | None = None, **kwargs):
+                 property_files: list[PropertyFile] | None = None, sagemaker_session: Session | None = None,
+                 image_uri: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
+        if callable(code) and image_uri is not None:
+            raise ValueError(f"ProcessingStep {name!r}: a function runs in this Python, never in an image: drop "
+                             "image_uri, or write the step as a .py script and pass code='script.py'.")
+        self.image_uri = image_uri
         if not callable(code) and not (isinstance(code, (str, os.PathLike)) and str(code).endswith(".py")
                                        and Path(code).is_file()):
             raise ValueError(f"ProcessingStep {name!r}: code must be a Python function or an existing .py script, "
@@ -302,7 +312,7 @@ class ProcessingStep(Step):
         return {
             "ProcessingResources": {"ClusterConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1,
                                                       "VolumeSizeInGB": 30}},
-            "AppSpecification": {"ImageUri": LOCAL_PROCESSING_IMAGE, "ContainerEntrypoint": self._entrypoint(),
+            "AppSpecification": {"ImageUri": self.image_uri or LOCAL_PROCESSING_IMAGE, "ContainerEntrypoint": self._entrypoint(),
                                  "ContainerArguments": list(arguments)},
             "ProcessingInputs": [
                 {"InputName": i.input_name, "AppManaged": False,
