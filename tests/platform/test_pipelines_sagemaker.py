@@ -267,8 +267,9 @@ def test_a_function_step_is_refused_before_any_request(aws, tmp_path, monkeypatc
 
 def test_a_local_image_or_a_local_input_is_refused_with_the_fix(aws, tmp_path):
     pipeline = build(tmp_path, step_class=ProcessingStep, name="local-image")
-    with pytest.raises(ValueError, match=f"'Prepare' runs the image 'flywheel-local-python'.*ECR.*image_uris"
-                                         f".retrieve\\('sklearn', 'us-east-1', version='1.2-1'\\) = '{SKLEARN}'"):
+    with pytest.raises(ValueError, match=f"'Prepare' runs the image 'flywheel-local-python'.*ECR.*image_uri="
+                                         f"image_uris.retrieve\\('sklearn', 'us-east-1', version='1.2-1'\\)\\) "
+                                         f"\\(= '{SKLEARN}'\\)"):
         pipeline.upsert(role_arn=aws["role"])
     pipeline = build(tmp_path, name="local-input")
     pipeline.parameters[0].default_value = str(tmp_path / "raw.csv")

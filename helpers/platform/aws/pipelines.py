@@ -6,11 +6,14 @@ With ``use_backend("sagemaker")``, ``pipeline.upsert(role_arn=...)`` sends ``pip
 methods, backed by ``DescribePipelineExecution`` and ``ListPipelineExecutionSteps``.
 
 The definition goes as the local one, with the changes the SDK makes too: a processing step's ``.py``
-script is uploaded to ``s3://<default bucket>/<pipeline>/code/<sha256>/<script>`` and mounted as the
-input named ``code`` at ``/opt/ml/processing/input/code``, where the entrypoint runs it; an empty
-``ContainerArguments`` is left out (CreateProcessingJob refuses an empty list). What SageMaker
-cannot run is refused before anything is sent: a step whose code is a Python function, an image that is
-not in ECR (the local processing image), an input that is a local path.
+script is uploaded to ``s3://<default bucket>/<pipeline>/code/<the SDK's code hash>/<script>`` and
+mounted as the input named ``code`` at ``/opt/ml/processing/input/code``, where the entrypoint runs it;
+an empty ``ContainerArguments`` is left out (CreateProcessingJob refuses an empty list); a job step
+(processing, training, tuning) without a role, or with the local platform's made-up one, runs as the
+pipeline's role. What SageMaker cannot run is refused before anything is sent: a step whose code is a
+Python function, script-mode training (its code is not in the definition), an image that is not in ECR
+(the local processing image), a local path or the local platform's default bucket as a job's input or
+output.
 
 These functions receive the local ``Pipeline`` as their first argument (``helpers.platform.backend``
 dispatches its methods here) and use only its public attributes: this layer does not import the
@@ -120,8 +123,9 @@ def _check_processing(step: dict, region: str) -> None:
     if entrypoint[:1] == [FUNCTION_ENTRYPOINT]:
         raise _function_refused(name, entrypoint[1] if len(entrypoint) > 1 else "")
     _check_image(name, arguments["AppSpecification"]["ImageUri"],
-                 lambda: f"For a scikit-learn/pandas script use the SageMaker scikit-learn image, image_uris.retrieve("
-                 f"'sklearn', {region!r}, version='1.2-1') = {_sklearn_image(region)!r}.")
+                 lambda: f"For a scikit-learn/pandas script give the step SageMaker's scikit-learn image, "
+                 f"ProcessingStep(..., image_uri=image_uris.retrieve('sklearn', {region!r}, version='1.2-1')) "
+                 f"(= {_sklearn_image(region)!r}).")
     for item in arguments.get("ProcessingInputs", []):
         _check_s3(name, f"input {item['InputName']!r}", item["S3Input"]["S3Uri"])
     for item in arguments.get("ProcessingOutputConfig", {}).get("Outputs", []):
