@@ -180,7 +180,7 @@ class TuningStep(Step):
         return source_dir_hash(self.tuner.model_trainer)
 
     def outputs_exist(self, properties: dict) -> bool:
-        from helpers.platform import describe_training_job
+        from helpers.platform.jobs import describe_training_job
 
         best = properties.get("BestTrainingJob", {}).get("TrainingJobName")
         try:
