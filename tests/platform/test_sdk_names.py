@@ -173,14 +173,17 @@ def test_session_arguments_it_cannot_use_warn_by_name(flywheel_home, tmp_path):
 def test_sagemaker_backend_session_and_role_are_the_sdks(tmp_path, monkeypatch, flywheel_home):
     import boto3
 
-    with mock_aws_account(tmp_path, monkeypatch):
+    with mock_aws_account(tmp_path, monkeypatch) as account:
         monkeypatch.setenv("FLYWHEEL_BACKEND", "sagemaker")
-        session = Session(boto_session=boto3.Session(region_name="us-west-2"))
+        # a notebook instance's credentials: the execution role, assumed
+        credentials = boto3.client("sts").assume_role(RoleArn=account["role"], RoleSessionName="nb")["Credentials"]
+        assumed = boto3.Session(aws_access_key_id=credentials["AccessKeyId"], region_name="us-west-2",
+                                aws_secret_access_key=credentials["SecretAccessKey"],
+                                aws_session_token=credentials["SessionToken"])
+        session = Session(boto_session=assumed)
         assert type(session).__module__ == "sagemaker.core.helper.session_helper"
-        assert session.boto_region_name == "us-west-2"
-        from helpers.platform.backend import sagemaker_twin
-
-        assert sagemaker_twin("helpers.platform.session:get_execution_role").__module__ == "helpers.platform.aws.sdk"
+        assert session.boto_region_name == "us-west-2" and session.boto_session is assumed
+        assert get_execution_role(sagemaker_session=session) == account["role"]
 
 
 # ------------------------------------------------------------------------------ tuner.describe()
