@@ -339,8 +339,9 @@ def test_only_the_aws_layer_imports_the_sagemaker_sdk():
 
 # ----------------------------------------------------------------------------------- the tests' own layout
 
-#: Folders of tests/ that hold no unit tests of a helpers package: benchmarks and browser settings.
-NOT_MIRRORS = {"benchmarks", "browser"}
+#: Folders of tests/ that hold no unit tests of a helpers package: benchmarks, browser settings, and the
+#: ported public SageMaker notebooks (acceptance runs of the whole platform).
+NOT_MIRRORS = {"benchmarks", "browser", "ports"}
 
 
 def layout_problems(tests_dir: Path, package_dir: Path) -> list[str]:
