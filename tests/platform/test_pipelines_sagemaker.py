@@ -23,29 +23,20 @@ SCRIPT = ("import pandas as pd\n"
           "pd.read_csv('/opt/ml/processing/input/raw/raw.csv').to_csv('/opt/ml/processing/train/train.csv')\n")
 
 
-class SklearnProcessingStep(ProcessingStep):
-    """A script step on SageMaker's scikit-learn image (ProcessingStep has no image argument yet)."""
-
-    def arguments(self, pipeline_name: str) -> dict:
-        arguments = super().arguments(pipeline_name)
-        arguments["AppSpecification"]["ImageUri"] = SKLEARN
-        return arguments
-
-
 def prepare(inputs, outputs):
     """A function step: runs only in this Python."""
 
 
-def build(tmp_path, step_class=SklearnProcessingStep, code=None, name="churn") -> Pipeline:
-    """Prepare (script) -> Check (Quality >= 0.5) -> Register, else Fail."""
+def build(tmp_path, image_uri=SKLEARN, code=None, name="churn") -> Pipeline:
+    """Prepare (script on ``image_uri``) -> Check (Quality >= 0.5) -> Register, else Fail."""
     script = tmp_path / "prep.py"
     if not script.exists():
         script.write_text(SCRIPT)
     input_data = ParameterString("InputData", default_value="s3://data/raw/")
     quality = ParameterFloat("Quality", default_value=0.9)
-    process = step_class("Prepare", code=code or str(script), inputs={"raw": input_data},
-                         outputs=[{"output_name": "train", "s3_output": {
-                             "s3_uri": "s3://data/prepared/train", "local_path": "/opt/ml/processing/train"}}])
+    process = ProcessingStep("Prepare", code=code or str(script), inputs={"raw": input_data}, image_uri=image_uri,
+                             outputs=[{"output_name": "train", "s3_output": {
+                                 "s3_uri": "s3://data/prepared/train", "local_path": "/opt/ml/processing/train"}}])
     register = RegisterModel("Register", model_package_group_name="churn-models", image_uri=XGBOOST,
                              model_data="s3://models/churn/model.tar.gz")
     check = ConditionStep("Check", conditions=[ConditionGreaterThanOrEqualTo(left=quality, right=0.5)],
@@ -258,7 +249,7 @@ def test_a_function_step_is_refused_before_any_request(aws, tmp_path, monkeypatc
 
     monkeypatch.setattr(twin, "client", no_request)
     monkeypatch.setattr(twin, "sdk_session", no_request)  # not even for the default bucket
-    pipeline = build(tmp_path, step_class=ProcessingStep, code=prepare, name="function-step")
+    pipeline = build(tmp_path, image_uri=None, code=prepare, name="function-step")
     for call in (lambda: pipeline.upsert(role_arn=aws["role"]), lambda: pipeline.start(log=None)):
         with pytest.raises(ValueError, match="'Prepare' runs the Python function prepare.*SageMaker runs scripts "
                                              "in containers.*/opt/ml/processing/input/"):
@@ -266,7 +257,7 @@ def test_a_function_step_is_refused_before_any_request(aws, tmp_path, monkeypatc
 
 
 def test_a_local_image_or_a_local_input_is_refused_with_the_fix(aws, tmp_path):
-    pipeline = build(tmp_path, step_class=ProcessingStep, name="local-image")
+    pipeline = build(tmp_path, image_uri=None, name="local-image")
     with pytest.raises(ValueError, match=f"'Prepare' runs the image 'flywheel-local-python'.*ECR.*image_uri="
                                          f"image_uris.retrieve\\('sklearn', 'us-east-1', version='1.2-1'\\)\\) "
                                          f"\\(= '{SKLEARN}'\\)"):
