@@ -23,11 +23,11 @@ def use_backend(name: str) -> str:
     return chosen
 
 
-def point_boto3(name: str | None = None, start: bool | str = "background") -> None:
+def point_boto3(name: str | None = None) -> None:
     """Point boto3 at the backend ``name`` (default: the current one) without choosing it: what the
-    course's ``setup()`` calls, starting the router in the background (``start``, see
-    :func:`~helpers.platform.serving.runtime.use_local_runtime`)."""
+    course's ``setup()`` calls. Locally the router starts without blocking (its socket listens at
+    once), see :func:`~helpers.platform.serving.runtime.use_local_runtime`."""
     if (name or backend.current_backend()) == "local":
-        runtime.use_local_runtime(start=start)
+        runtime.use_local_runtime(start=True, wait=False)
     else:
         runtime.clear_local_runtime()

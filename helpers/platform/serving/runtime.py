@@ -5,8 +5,8 @@
 to the router's URL, plus fake credentials and a region when none are set, so plain boto3 clients
 (``sagemaker-runtime``, ``sagemaker``, ``s3``) — and the SDK's ``Endpoint.invoke`` — reach the
 local endpoints, records and object store unchanged, whenever the client was created.
-``use_backend("local")`` starts the router, the course's ``setup()`` starts it in the background,
-``deploy`` when needed; it then stays up while that process (the kernel) lives or an endpoint exists.
+``use_backend("local")`` and the course's ``setup()`` start the router without waiting for it, ``deploy``
+when needed; it then stays up while that process (the kernel) lives or an endpoint exists.
 
 The URL carries the store's secret as its path (``http://127.0.0.1:PORT/<secret>``): botocore joins
 it with the operation's path, so boto3 sends ``/<secret>/endpoints/<name>/invocations`` and the
@@ -156,22 +156,21 @@ def stop_runtime() -> bool:
     return processes.stop(processes.ProcessRef.from_dict(state))
 
 
-def use_local_runtime(start: bool | str = False) -> str:
+def use_local_runtime(start: bool = False, wait: bool = True) -> str:
     """Send boto3's SageMaker Runtime, SageMaker and S3 calls to the local router; return the URL boto3
     is given (the router's, with the store's secret as its path: pass it as ``endpoint_url`` if you like).
 
     Sets ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, ``AWS_ENDPOINT_URL_SAGEMAKER`` and
     ``AWS_ENDPOINT_URL_S3`` (boto3 reads them when a client is created, so clients made before the
     first deploy reach the router too); sets fake credentials and ``us-east-1`` only where none are
-    configured. ``start=True`` also starts the router now and waits until it answers (about 0.7 s
-    the first time, nothing once it runs); ``start="background"`` binds its socket here, hands it
-    over and returns (milliseconds): a call made while the router starts waits in the socket's queue,
-    never "Could not connect". ``False`` leaves the start to ``deploy``. Either start keeps the router
-    up while this process lives.
+    configured. ``start=True`` also starts the router unless it runs, and keeps it up while this
+    process lives; with ``wait`` it returns once the router answers (about 0.7 s for a start),
+    without, once its socket listens (milliseconds): a call made meanwhile waits in the socket's
+    queue, never "Could not connect". ``start=False`` leaves the start to ``deploy``.
     """
     if start:
         _register_this_process()
-    url = boto3_url(ensure_runtime(wait=start != "background") if start else runtime_url())
+    url = boto3_url(ensure_runtime(wait=wait) if start else runtime_url())
     for key in ENV_URLS:
         os.environ[key] = url
     for key, value in FAKE_CREDENTIALS.items():
