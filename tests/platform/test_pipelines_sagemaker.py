@@ -316,8 +316,8 @@ def _stubbed(aws, *responses):
 
     sagemaker = aws["sagemaker"]
     stubber = Stubber(sagemaker)
-    for method, response in responses:
-        stubber.add_response(method, response)
+    for method, response, *expected in responses:
+        stubber.add_response(method, response, *expected)
     stubber.activate()
     arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/churn/execution/abc123"
     return SageMakerPipelineExecution(arn, sagemaker), stubber, arn
@@ -341,22 +341,33 @@ def test_an_execution_answers_in_the_local_shape(aws, flywheel_home):
     assert set(local_description) - {"PipelineParameters"} <= _members("DescribePipelineExecutionResponse")
     assert set().union(*local_steps) <= _members("PipelineExecutionStep")
     now = datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
+    job_arn = "arn:aws:sagemaker:us-east-1:123456789012:processing-job/pipelines-abc-prepare"
     steps = [{"StepName": "Check", "StepStatus": "Succeeded", "StartTime": now, "EndTime": now, "AttemptCount": 1,
               "Metadata": {"Condition": {"Outcome": "False"}}},
-             {"StepName": "Prepare", "StepStatus": "Failed", "StartTime": now, "EndTime": now, "AttemptCount": 1,
-              "FailureReason": "ClientError: AlgorithmError: prep.py exited with status 1",
-              "Metadata": {"ProcessingJob": {"Arn": "arn:aws:sagemaker:us-east-1:123456789012:processing-job/p"}}}]
+             {"StepName": "Train", "StepStatus": "Failed", "StartTime": now, "EndTime": now, "AttemptCount": 1,
+              "FailureReason": "ClientError: AlgorithmError: train.csv is empty", "Metadata": {}},
+             {"StepName": "Prepare", "StepStatus": "Succeeded", "StartTime": now, "EndTime": now, "AttemptCount": 1,
+              "Metadata": {"ProcessingJob": {"Arn": job_arn}}}]
+    job = {"ProcessingJobName": "pipelines-abc-prepare", "ProcessingJobArn": job_arn, "CreationTime": now,
+           "ProcessingJobStatus": "Completed", "AppSpecification": {"ImageUri": SKLEARN},
+           "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                                                     "VolumeSizeInGB": 30}}}
     description = {"PipelineExecutionArn": "x", "PipelineExecutionStatus": "Failed",
                    "FailureReason": "Step failure: One or multiple steps failed."}
     listed = ("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps})
-    execution, stubber, arn = _stubbed(aws, listed, listed, listed,
+    execution, stubber, arn = _stubbed(aws, listed, listed, listed, listed,
+                                       ("describe_processing_job", job, {"ProcessingJobName": "pipelines-abc-prepare"}),
+                                       ("stop_pipeline_execution", {"PipelineExecutionArn": "x"}),
                                        ("describe_pipeline_execution",
-                                        {**description, "PipelineExecutionStatus": "Executing"}),
+                                        {**description, "PipelineExecutionStatus": "Stopping"}),
                                        ("describe_pipeline_execution", description))
     assert execution.list_steps() == steps
     assert execution.result("Check") == {"Outcome": "False"}
-    with pytest.raises(ValueError, match="'Prepare' has no result in this execution \\(steps with one: Check\\)"):
-        execution.result("Prepare")
+    with pytest.raises(ValueError, match="'Train' has no result in this execution \\(steps with one: Check, "
+                                         "Prepare\\)"):
+        execution.result("Train")
+    assert execution.result("Prepare") == job  # its job's DescribeProcessingJob
+    execution.stop()
     with pytest.raises(FailedStatusError, match="PipelineExecution.*Failed.*One or multiple steps failed") as failed:
         execution.wait(delay=0)
     assert failed.value.description["PipelineExecutionStatus"] == "Failed"
