@@ -47,13 +47,6 @@ KNOWN_GAPS = {
     "LocalEndpoint.create": {"local_session", "local_model", "in_process_mode", "local_container_mode_obj",
                              "in_process_mode_obj", "model_server", "secret_key", "serializer", "deserializer",
                              "container_config"},
-    # serving/endpoint.py belongs to another task: session/region/tags of the resource API
-    "Endpoint.create": {"deployment_config", "tags", "session", "region"},
-    "Endpoint.get_all": {"sort_by", "sort_order", "name_contains", "creation_time_before", "creation_time_after",
-                         "last_modified_time_before", "last_modified_time_after", "status_equals", "session",
-                         "region"},
-    "Endpoint.invoke": {"target_model", "target_container_hostname", "enable_explanations",
-                        "inference_component_name", "session_id", "session", "region"},
 }
 
 

@@ -257,6 +257,8 @@ class SageMakerModelBuilder(ModelBuilder):
 class RemoteEndpoint(Endpoint):
     """A SageMaker endpoint with the local ``Endpoint``'s surface (``invoke``, ``predict``, ``delete``...)."""
 
+    _serves_locally = False
+
     def __init__(self, endpoint_name: str, sagemaker_session: Any = None):
         super().__init__(endpoint_name)
         self.sagemaker_session = sagemaker_session

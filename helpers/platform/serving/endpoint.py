@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import urllib.error
@@ -19,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.platform.backend import Twin, dispatches
+from helpers.platform.errors import warn_ignored
 from helpers.platform.serving import processes, registry
 from helpers.platform.serving.access import auth_headers, store_secret
 from helpers.platform.serving.capture import capture_files
 from helpers.platform.serving.payload import parse_response, to_request_body
-from helpers.platform.serving.resources import DataCaptureConfig, EndpointConfig, Model, Named, described
+from helpers.platform.serving.resources import (DataCaptureConfig, EndpointConfig, Model, Named, created_within,
+                                                described)
 from helpers.platform_home import private_dir, write_private_text
 
 DEFAULT_TIMEOUT_ENV = "FLYWHEEL_INVOCATION_TIMEOUT_SECONDS"
@@ -64,6 +67,9 @@ class Endpoint(Twin, Named):
     On the ``sagemaker`` backend, ``Endpoint(name)`` / ``Endpoint.get(name)`` is the AWS endpoint of
     that name (its twin in ``helpers.platform.backend.TWINS``)."""
 
+    #: False on the SageMaker twin, which sends invoke()'s multi-model and component targets to AWS.
+    _serves_locally = True
+
     def __init__(self, endpoint_name: str):
         self.endpoint_name = registry.check_name(endpoint_name)
 
@@ -71,7 +77,8 @@ class Endpoint(Twin, Named):
     @classmethod
     def create(cls, endpoint_name: str, endpoint_config_name: str, wait: bool = True,
                invocation_timeout_seconds: float | None = None, startup_timeout_seconds: float = 120.0,
-               replace: bool = False) -> "Endpoint":
+               replace: bool = False, deployment_config: Any = None, tags: list | None = None,
+               session: Any = None, region: str | None = None) -> "Endpoint":
         """Start a server for the endpoint configuration's variants (``CreateEndpoint``).
 
         Args:
@@ -79,7 +86,11 @@ class Endpoint(Twin, Named):
                 ``FLYWHEEL_INVOCATION_TIMEOUT_SECONDS`` sets the default.
             startup_timeout_seconds: longest the server may take to load the models.
             replace: stop and replace an existing endpoint of that name (like ``UpdateEndpoint``).
+            deployment_config, tags, session, region: the SDK's; accepted with an IgnoredArgumentWarning.
         """
+        warn_ignored("Endpoint.create", [n for n, v in (("deployment_config", deployment_config), ("tags", tags),
+                                                        ("session", session), ("region", region)) if v is not None],
+                     "a local endpoint starts at once, in the local store's one account and region")
         registry.check_name(endpoint_name)
         config = EndpointConfig.get(endpoint_config_name)
         if registry.read_record(endpoint_name) is not None:
@@ -142,8 +153,26 @@ class Endpoint(Twin, Named):
         return endpoint
 
     @classmethod
-    def get_all(cls) -> list["Endpoint"]:
-        return [cls(summary["EndpointName"]) for summary in list_endpoints()]
+    def get_all(cls, sort_by: str | None = None, sort_order: str | None = None, name_contains: str | None = None,
+                creation_time_before=None, creation_time_after=None, last_modified_time_before=None,
+                last_modified_time_after=None, status_equals: str | None = None, session: Any = None,
+                region: str | None = None) -> list["Endpoint"]:
+        """Every local endpoint, as ``ListEndpoints``: newest first unless ``sort_by`` ("Name",
+        "CreationTime", "Status") / ``sort_order``; filtered by name, status and time bounds (datetimes)."""
+        warn_ignored("Endpoint.get_all", [n for n, v in (("session", session), ("region", region)) if v is not None],
+                     "the local store has one account and region")
+        keys = {None: "CreationTime", "CreationTime": "CreationTime", "Name": "EndpointName", "Status": "EndpointStatus"}
+        if sort_by not in keys or sort_order not in (None, "Ascending", "Descending"):
+            raise ValueError(f"sort_by={sort_by!r}, sort_order={sort_order!r}: use sort_by 'Name', 'CreationTime' or "
+                             f"'Status' and sort_order 'Ascending' or 'Descending'.")
+        summaries = [s for s in registry.list_endpoints()
+                     if (not name_contains or name_contains.lower() in s["EndpointName"].lower())
+                     and (status_equals is None or s["EndpointStatus"] == status_equals)
+                     and created_within(s, creation_time_after, creation_time_before)
+                     and created_within(s, last_modified_time_after, last_modified_time_before, "LastModifiedTime")]
+        descending = sort_order == "Descending" or (sort_order is None and sort_by in (None, "CreationTime"))
+        summaries.sort(key=lambda s: s.get(keys[sort_by]) or "", reverse=descending)
+        return [cls(summary["EndpointName"]) for summary in summaries]
 
     def describe(self) -> dict:
         """``DescribeEndpoint``: status (checked against the server process), variants, capture."""
@@ -229,12 +258,26 @@ class Endpoint(Twin, Named):
 
     def invoke(self, body: bytes | str, content_type: str | None = None, accept: str | None = None,
                custom_attributes: str | None = None, target_variant: str | None = None,
-               inference_id: str | None = None) -> InvokeEndpointOutput:
-        """``InvokeEndpoint``: raises ``botocore.exceptions.ClientError`` (``ModelError``, ...) as AWS does."""
+               target_model: str | None = None, target_container_hostname: str | None = None,
+               inference_id: str | None = None, enable_explanations: str | None = None,
+               inference_component_name: str | None = None, session_id: str | None = None,
+               session: Any = None, region: str | None = None) -> InvokeEndpointOutput:
+        """``InvokeEndpoint``: raises ``botocore.exceptions.ClientError`` (``ModelError``, ...) as AWS does.
+
+        Multi-model, multi-container, explainer, inference-component and stateful-session targets
+        (and ``session``/``region``) are accepted with an IgnoredArgumentWarning: one local server
+        serves the endpoint's variants."""
+        targets = (("TargetModel", target_model), ("TargetContainerHostname", target_container_hostname),
+                   ("EnableExplanations", enable_explanations), ("InferenceComponentName", inference_component_name),
+                   ("SessionId", session_id))
+        unused = [n for n, v in (("session", session), ("region", region)) if v is not None]
+        if self._serves_locally:
+            unused += [re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower() for key, value in targets if value is not None]
+        warn_ignored("Endpoint.invoke", unused, "one local server serves the endpoint's variants")
         args: dict[str, Any] = {"EndpointName": self.endpoint_name, "Body": body}
         for key, value in (("ContentType", content_type), ("Accept", accept),
                            ("CustomAttributes", custom_attributes), ("TargetVariant", target_variant),
-                           ("InferenceId", inference_id)):
+                           ("InferenceId", inference_id), *targets):
             if value is not None:
                 args[key] = value
         answer = self._runtime_client().invoke_endpoint(**args)

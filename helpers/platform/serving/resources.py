@@ -68,7 +68,7 @@ class Model(Named):
         records = [record for p in sorted(root.iterdir()) if (record := read_json(p / "model.json")) is not None]
         if name_contains:
             records = [r for r in records if name_contains.lower() in r["ModelName"].lower()]
-        records = [r for r in records if _created_within(r, creation_time_after, creation_time_before)]
+        records = [r for r in records if created_within(r, creation_time_after, creation_time_before)]
         key = "CreationTime" if sort_by == "CreationTime" else "ModelName"
         if sort_by not in (None, "Name", "CreationTime") or sort_order not in (None, "Ascending", "Descending"):
             raise ValueError(f"sort_by={sort_by!r}, sort_order={sort_order!r}: use sort_by 'Name' or 'CreationTime' "
@@ -99,11 +99,12 @@ class Model(Named):
         return f"Model(model_name={self.model_name!r})"
 
 
-def _created_within(record: dict, after, before) -> bool:
-    """Whether the record's CreationTime is after ``after`` and before ``before`` (datetimes or None)."""
+def created_within(record: dict, after, before, key: str = "CreationTime") -> bool:
+    """Whether the record's ``key`` time (ISO 8601) is after ``after`` and before ``before`` (datetimes
+    or None; a naive datetime is taken as UTC), as the List* calls' time filters."""
     if after is None and before is None:
         return True
-    created = datetime.fromisoformat(str(record["CreationTime"]).replace("Z", "+00:00"))
+    created = datetime.fromisoformat(str(record.get(key) or record["CreationTime"]).replace("Z", "+00:00"))
 
     def comparable(bound):
         return bound if bound.tzinfo is not None else bound.replace(tzinfo=timezone.utc)

@@ -493,3 +493,23 @@ def test_an_in_memory_model_given_with_a_spec_is_what_load_finds_in_model_dir(ho
                                               model_fn(str(tmp_path / "model"))), "application/x-npy")
     assert content_type == "application/x-npy"
     assert np.allclose(np.load(io.BytesIO(body)), model.predict(X[:3]))
+
+
+def test_endpoint_resource_api_takes_the_sdks_arguments(spec_endpoint, home):
+    """Endpoint.get_all filters and sorts as ListEndpoints; invoke's targets with no local meaning warn
+    by name (and still answer); create's tags/session/region warn."""
+    from helpers.platform.serving import Endpoint
+
+    rows = np.array([[1.0, 0.0, 0.5, 2.0]])
+    assert [e.endpoint_name for e in Endpoint.get_all(name_contains="SPEC-", status_equals="InService")] == ["spec-ep"]
+    assert Endpoint.get_all(name_contains="spec-ep", status_equals="Failed") == []
+    names = [e.endpoint_name for e in Endpoint.get_all(sort_by="Name", sort_order="Ascending")]
+    assert names == sorted(names) and "spec-ep" in names
+    with pytest.raises(ValueError, match="sort_by 'Name', 'CreationTime' or 'Status'"):
+        Endpoint.get_all(sort_by="Size")
+    with pytest.warns(IgnoredArgumentWarning, match="inference_component_name, target_model"):
+        answer = spec_endpoint.invoke(_npy(rows), content_type="application/x-npy", target_model="m.tar.gz",
+                                      inference_component_name="ic")
+    assert np.array_equal(np.load(io.BytesIO(answer.body.read())), expected(rows))
+    with pytest.warns(IgnoredArgumentWarning, match="region, tags"), pytest.raises(ValueError, match="already existing"):
+        Endpoint.create("spec-ep", "spec-ep", tags=[{"Key": "k", "Value": "v"}], region="us-east-1")
