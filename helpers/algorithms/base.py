@@ -55,6 +55,8 @@ class Algorithm:
     #: given without ContentType (protobuf for the built-ins). Empty: not checked here.
     training_content_types: ClassVar[tuple[str, ...]] = (RECORDIO, CSV)
     default_training_content_type: ClassVar[str] = RECORDIO
+    #: Other names the algorithm's container takes for a training content type (lower case) -> the type.
+    content_type_aliases: ClassVar[dict[str, str]] = {}
     #: Request content types ``input_fn`` reads; response types ``output_fn`` writes.
     content_types: ClassVar[tuple[str, ...]] = (payloads.CSV, payloads.JSON, payloads.JSONLINES, payloads.RECORDIO)
     accepts: ClassVar[tuple[str, ...]] = (payloads.JSON, payloads.JSONLINES, payloads.RECORDIO)
@@ -111,7 +113,8 @@ class Algorithm:
                     for name, path in channels.items()}
         return {name: Channel(path, resolve_content_type(name, content_types.get(name), algorithm=self.name,
                                                          default=self.default_training_content_type,
-                                                         supported=self.training_content_types))
+                                                         supported=self.training_content_types,
+                                                         aliases=self.content_type_aliases))
                 for name, path in channels.items()}
 
     def fit(self, channels: dict[str, Path], hps: dict[str, Any], model_dir: Path, log: Log) -> None:

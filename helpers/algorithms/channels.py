@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -63,10 +63,12 @@ def _media_type(content_type: str | None) -> str:
 
 
 def resolve_content_type(channel: str, given: str | None, *, algorithm: str, default: str,
-                         supported: Sequence[str]) -> str:
-    """The content type a channel is read as: ``given`` or, when a job gave none, SageMaker's
-    ``default`` for the algorithm; DataFormatError when the algorithm cannot train on it."""
+                         supported: Sequence[str], aliases: Mapping[str, str] | None = None) -> str:
+    """The content type a channel is read as: ``given`` (case-insensitive; ``aliases`` maps the short
+    names an algorithm's container also takes, e.g. XGBoost's ``csv``) or, when a job gave none,
+    SageMaker's ``default`` for the algorithm; DataFormatError when the algorithm cannot train on it."""
     mime = _media_type(given) or default
+    mime = (aliases or {}).get(mime, mime)
     if mime == "application/x-recordio":  # SageMaker's older name for the same format
         mime = RECORDIO
     if mime not in supported:

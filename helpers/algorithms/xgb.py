@@ -211,6 +211,9 @@ class XGBoost(Algorithm):
     #: SageMaker XGBoost's training formats; a channel without ContentType is read as libsvm, as on SageMaker
     training_content_types = ("text/libsvm", payloads.CSV, payloads.RECORDIO, "application/x-parquet")
     default_training_content_type = "text/libsvm"
+    #: the short names sagemaker-xgboost-container's data_utils.get_content_type also takes (case-insensitive)
+    content_type_aliases = {"libsvm": "text/libsvm", "text/x-libsvm": "text/libsvm", "csv": payloads.CSV,
+                            "parquet": "application/x-parquet", "recordio-protobuf": payloads.RECORDIO}
 
     def check_hyperparameters(self, values: dict[str, Any]) -> None:
         objective = values["objective"]

@@ -240,6 +240,27 @@ def test_fm_refuses_csv_even_when_named(tmp_path):
             tmp_path / "m", content_types={"train": "text/csv"})
 
 
+@pytest.mark.parametrize("given, read_as", [("csv", "text/csv"), ("CSV", "text/csv"), ("Text/CSV", "text/csv"),
+                                             ("text/x-libsvm", "text/libsvm"), ("libsvm", "text/libsvm"),
+                                             (None, "text/libsvm"), ("recordio-protobuf", "application/x-recordio-protobuf")])
+def test_xgboost_takes_the_content_type_names_its_container_takes(given, read_as):
+    # sagemaker-xgboost-container, data_utils.get_content_type: case-insensitive, short names too
+    xgb = algorithms.get("xgboost")
+    assert ch.resolve_content_type("train", given, algorithm="xgboost", default=xgb.default_training_content_type,
+                                   supported=xgb.training_content_types, aliases=xgb.content_type_aliases) == read_as
+    with pytest.raises(DataFormatError, match=r"xgboost does not train on content type 'application/json'"):
+        ch.resolve_content_type("train", "application/json", algorithm="xgboost", default="text/libsvm",
+                                supported=xgb.training_content_types, aliases=xgb.content_type_aliases)
+
+
+def test_xgboost_job_channel_named_csv_trains(tmp_path):
+    x, y = _data(40)
+    lines = []
+    algorithms.get("xgboost").train({"train": channel(tmp_path, "train", x, y)}, {"num_round": "2", "objective": "binary:logistic"},
+                                    tmp_path / "m", log=lines.append, content_types={"train": "csv"})
+    assert (tmp_path / "m" / "xgboost-model").is_file()
+
+
 def test_protobuf_named_csv_is_refused_by_file(tmp_path):
     x, y = _data(20)
     with pytest.raises(DataFormatError, match=r"file 'part-0.pbr' is RecordIO-protobuf, but the channel's content type is text/csv"):
