@@ -108,9 +108,18 @@ def _object_path(bucket: str, key: str) -> Path:
         raise S3Error(400, "InvalidArgument", str(error), Key=clip(key)) from None
 
 
+def _marker_or_object(bucket: str, key: str) -> Path | None:
+    """None for a folder marker ("data/"), which a store of files cannot hold: it is simply missing, as
+    tools probing for one expect; else the object's file (the bucket checked either way)."""
+    if key.endswith("/"):
+        _bucket_dir(bucket)
+        return None
+    return _object_path(bucket, key)
+
+
 def _existing(bucket: str, key: str) -> Path:
-    path = _object_path(bucket, key)
-    if not path.is_file():
+    path = _marker_or_object(bucket, key)
+    if path is None or not path.is_file():
         raise S3Error(404, "NoSuchKey", f"The specified key does not exist: s3://{bucket}/{clip(key)}. List the "
                       f"keys there are with list_objects_v2(Bucket={bucket!r}, Prefix=...).", Key=clip(key))
     return path
@@ -426,8 +435,8 @@ class S3Api:
                     return None
 
     def delete_object(self, bucket: str, key: str):
-        path = _object_path(bucket, key)
-        if path.is_file():
+        path = _marker_or_object(bucket, key)
+        if path is not None and path.is_file():
             path.unlink()
             _remove_empty_parents(path, storage.root() / bucket)
         return 204, _headers(b"application/xml", 0), b""  # S3 answers 204 for a missing key too

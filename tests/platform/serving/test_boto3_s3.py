@@ -306,3 +306,18 @@ def test_an_aws_chunked_body_is_refused_not_stored_with_its_framing(s3):
     finally:
         connection.close()
     assert "chunked.txt" not in keys([s3.list_objects_v2(Bucket=BUCKET)])
+
+
+def test_a_folder_marker_is_missing_as_tools_probing_for_one_expect(s3):
+    """Folder markers ("data/") cannot exist in a store of files: probes get 404, a delete is a no-op."""
+    from botocore.exceptions import ClientError
+
+    s3.put_object(Bucket=BUCKET, Key="marked/inside.csv", Body=b"1")
+    with pytest.raises(ClientError) as caught:
+        s3.head_object(Bucket=BUCKET, Key="marked/")
+    assert caught.value.response["Error"]["Code"] == "404"
+    s3.delete_object(Bucket=BUCKET, Key="marked/")
+    assert s3.get_object(Bucket=BUCKET, Key="marked/inside.csv")["Body"].read() == b"1"
+    with pytest.raises(ClientError) as caught:
+        s3.put_object(Bucket=BUCKET, Key="marked/", Body=b"")
+    assert "folder markers" in caught.value.response["Error"]["Message"]
