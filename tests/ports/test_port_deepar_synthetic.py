@@ -12,13 +12,13 @@ PORT = Port(
     repo="aws/amazon-sagemaker-examples",
     path="introduction_to_amazon_algorithms/deepar_synthetic/deepar_synthetic.ipynb",
     commit="0f357370017192dde6cc363ab36f81d5a44cf64a",
-    smoke="20 series instead of 200 (400 hours each, as published), 1 epoch instead of 20, 2 layers of 10 cells "
+    smoke="10 series instead of 200 (400 hours each, as published), 1 epoch instead of 20, 2 layers of 10 cells "
           "instead of 3 of 40",
     changes=(
         *v2_imports(count_import_sagemaker=1),
         Change("shell", "!conda install -y s3fs\n", "# s3fs is installed with the kit\n"),
         Change("data", "bucket = '<your_s3_bucket_name_here>'", "bucket = sagemaker.Session().default_bucket()"),
-        Change("smoke", "num_ts = 200", "num_ts = 20"),
+        Change("smoke", "num_ts = 200", "num_ts = 10"),
         Change("smoke", '"epochs": "20"', '"epochs": "1"'),
         Change("smoke", '"num_cells": "40",\n    "num_layers": "3",', '"num_cells": "10",\n    "num_layers": "2",'),
         Change("workaround", """from sagemaker.amazon.amazon_estimator import get_image_uri

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from port_support import (MNIST_DOWNLOAD, SHELL_MATPLOTLIB, SHELL_TIME, V1, V2, Change, Port, mnist_sets, run,
-                          v2_imports, xfail_until)
+                          v2_imports)
 
 PORT = Port(
     name="factorization_machines_mnist",
@@ -55,7 +55,6 @@ fm.train(input_data_config=[sagemaker.InputData(channel_name='train', data_sourc
 )
 
 
-@xfail_until("issue 21 item 1 (RecordIO-protobuf training for factorization machines, task D)")
 def test_factorization_machines_mnist_notebook_runs(port_home):
     ns = run(PORT, port_home)
     _, _, (test_images, test_labels) = mnist_sets()

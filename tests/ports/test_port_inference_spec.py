@@ -17,6 +17,8 @@ PORT = Port(
                "from helpers.platform import InferenceSpec"),
         Change("import", "from sagemaker.serve.builder.schema_builder import SchemaBuilder",
                "from helpers.platform import SchemaBuilder"),
+        Change("import", "from sagemaker.serve.utils.types import ModelServer",
+               "from helpers.platform import ModelServer"),
         Change("import", "from sagemaker.core.resources import EndpointConfig",
                "from helpers.platform import EndpointConfig"),
     ),

@@ -4,7 +4,7 @@ hyperparameter deep-dive (eight more training jobs), is not ported."""
 
 from __future__ import annotations
 
-from port_support import V1, V2, Change, Port, run, v2_imports, v2_serializers, xfail_until
+from port_support import V1, V2, Change, Port, run, v2_imports, v2_serializers
 
 PORT = Port(
     name="k_nearest_neighbors_covtype",
@@ -60,7 +60,6 @@ PORT = Port(
 )
 
 
-@xfail_until("issue 21 item 1 (RecordIO-protobuf train and test channels for k-NN, task D)")
 def test_k_nearest_neighbors_covtype_part1_runs(port_home):
     ns = run(PORT, port_home)
     assert ns["predictions"].shape == ns["test_labels"].shape

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from port_support import (MNIST_DOWNLOAD, SHELL_MATPLOTLIB, V1, V2, Change, Port, mnist_sets, run, v2_imports,
-                          xfail_until)
+from port_support import MNIST_DOWNLOAD, SHELL_MATPLOTLIB, V1, V2, Change, Port, mnist_sets, run, v2_imports
 
 PORT = Port(
     name="kmeans_mnist",
@@ -58,7 +57,6 @@ kmeans.train(input_data_config=[sagemaker.InputData(channel_name='train', data_s
 )
 
 
-@xfail_until("issue 21 item 1 (RecordIO-protobuf training, requests and answers for k-means, task D)")
 def test_kmeans_mnist_notebook_runs(port_home):
     ns = run(PORT, port_home)
     _, (valid_images, _), _ = mnist_sets()

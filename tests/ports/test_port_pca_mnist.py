@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from port_support import (SHELL_MATPLOTLIB, V2, Change, Port, mnist_sets, run, v2_imports,
-                          v2_serializers, xfail_until)
+                          v2_serializers)
 
 PORT = Port(
     name="pca_mnist",
@@ -53,7 +53,6 @@ pca.train(input_data_config=[sagemaker.InputData(channel_name="train", data_sour
 )
 
 
-@xfail_until("issue 21 item 1 (RecordIO-protobuf: helpers.platform.recordio and PCA training on it, task D)")
 def test_pca_mnist_notebook_runs(port_home):
     ns = run(PORT, port_home)
     (images, _), _, _ = mnist_sets()
