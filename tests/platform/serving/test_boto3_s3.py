@@ -321,3 +321,19 @@ def test_a_folder_marker_is_missing_as_tools_probing_for_one_expect(s3):
     with pytest.raises(ClientError) as caught:
         s3.put_object(Bucket=BUCKET, Key="marked/", Body=b"")
     assert "folder markers" in caught.value.response["Error"]["Message"]
+
+
+def test_pandas_reads_and_writes_s3_uris_through_the_same_variables(s3):
+    """``pd.read_csv("s3://...")`` (s3fs on botocore) is the other way notebooks touch S3."""
+    pytest.importorskip("s3fs")
+    import warnings
+
+    import pandas as pd
+
+    s3.put_object(Bucket=BUCKET, Key="frames/in.csv", Body=b"a,b\n1,2\n3,4\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas' notice about the installed s3fs version
+        frame = pd.read_csv(f"s3://{BUCKET}/frames/in.csv")
+        frame.assign(c=frame.a + frame.b).to_csv(f"s3://{BUCKET}/frames/out.csv", index=False)
+    assert frame.to_dict("list") == {"a": [1, 3], "b": [2, 4]}
+    assert s3.get_object(Bucket=BUCKET, Key="frames/out.csv")["Body"].read() == b"a,b,c\n1,2,3\n3,4,7\n"
