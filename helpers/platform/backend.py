@@ -54,6 +54,11 @@ TWINS = {
     "helpers.platform.pipelines.pipeline:Pipeline.list_executions": "helpers.platform.aws.pipelines:list_executions",
     "helpers.platform.pipelines.pipeline:Pipeline.delete": "helpers.platform.aws.pipelines:delete",
     "helpers.platform.pipelines.pipeline:list_pipelines": "helpers.platform.aws.pipelines:list_pipelines",
+    "helpers.platform.pipelines.execution:describe_pipeline_execution":
+        "helpers.platform.aws.pipelines:describe_pipeline_execution",
+    "helpers.platform.pipelines.execution:list_pipeline_execution_steps":
+        "helpers.platform.aws.pipelines:list_pipeline_execution_steps",
+    "helpers.platform.pipelines.execution:stop_pipeline_execution": "helpers.platform.aws.pipelines:stop_pipeline_execution",
 }
 
 

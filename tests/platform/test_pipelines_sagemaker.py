@@ -13,7 +13,8 @@ import pytest
 
 from helpers.platform import FailedStatusError, backend
 from helpers.platform.pipelines import (ConditionGreaterThanOrEqualTo, ConditionStep, FailStep, ParameterFloat,
-                                        ParameterString, Pipeline, ProcessingStep, RegisterModel, list_pipelines)
+                                        ParameterString, Pipeline, ProcessingStep, RegisterModel,
+                                        describe_pipeline_execution, list_pipelines)
 
 REGION = "us-east-1"
 SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
@@ -232,6 +233,7 @@ def test_start_sends_the_parameters_and_returns_an_execution(aws, tmp_path):
     described = execution.describe()
     assert described["PipelineExecutionDisplayName"] == "low-quality" and "ResponseMetadata" not in described
     assert execution.status == "Succeeded"  # moto ends executions at once
+    assert describe_pipeline_execution(execution.arn)["PipelineExecutionDisplayName"] == "low-quality"  # the ARN's
     execution.wait(delay=0)
     summaries = pipeline.list_executions()["PipelineExecutionSummaries"]
     assert [s["PipelineExecutionArn"] for s in summaries] == [execution.arn]

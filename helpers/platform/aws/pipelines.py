@@ -364,6 +364,21 @@ def list_pipelines() -> list[dict]:
 
 # ------------------------------------------------------------------------------------------- executions
 
+def describe_pipeline_execution(pipeline_execution_arn: str) -> dict:
+    """DescribePipelineExecution."""
+    return SageMakerPipelineExecution(pipeline_execution_arn).describe()
+
+
+def list_pipeline_execution_steps(pipeline_execution_arn: str, sort_order: str = "Descending") -> list[dict]:
+    """ListPipelineExecutionSteps (the latest first by default)."""
+    return SageMakerPipelineExecution(pipeline_execution_arn).list_steps(sort_order)
+
+
+def stop_pipeline_execution(pipeline_execution_arn: str) -> None:
+    """StopPipelineExecution."""
+    SageMakerPipelineExecution(pipeline_execution_arn).stop()
+
+
 class SageMakerPipelineExecution:
     """What ``pipeline.start()`` returns on the sagemaker backend: the local ``PipelineExecution``'s
     methods (``describe()``, ``list_steps()``, ``wait()``, ``stop()``, ``result(step_name)``) and ``status``,

@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
+from helpers.platform.backend import dispatches
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.jobs import now, parse_time, process_alive, process_started
 from helpers.platform.pipelines import expressions, graph, store
@@ -97,11 +98,13 @@ def _public(record: dict) -> dict:
     return out
 
 
+@dispatches
 def describe_pipeline_execution(pipeline_execution_arn: str) -> dict:
     """DescribePipelineExecution (works from any process reading the same FLYWHEEL_HOME)."""
     return _public(read(pipeline_execution_arn))
 
 
+@dispatches
 def list_pipeline_execution_steps(pipeline_execution_arn: str, sort_order: str = "Descending") -> list[dict]:
     """PipelineExecutionSteps: one entry per step that started ("Descending": the latest first, as SageMaker)."""
     steps = copy.deepcopy(read(pipeline_execution_arn)["Steps"])
@@ -112,6 +115,7 @@ def list_pipeline_execution_steps(pipeline_execution_arn: str, sort_order: str =
     return steps[::-1] if sort_order == "Descending" else steps
 
 
+@dispatches
 def stop_pipeline_execution(pipeline_execution_arn: str) -> None:
     """StopPipelineExecution: the running execution stops before its next step (status Stopped)."""
     name, execution_id = locate(pipeline_execution_arn)
