@@ -38,8 +38,6 @@ MIRRORS = {
 
 #: "<name>.<method>" -> SDK parameters we do not take, and why. Keep it short: close a gap a notebook hits.
 KNOWN_GAPS = {
-    # KMS and AMI choices of the batch instances (serving/transform.py is another task's file)
-    "Transformer.__init__": {"output_kms_key", "volume_kms_key", "transform_ami_version"},
     # the SDK's LocalEndpoint is made by ModelBuilder.deploy_local() from its container internals
     "LocalEndpoint.__init__": {"endpoint_config_name", "local_session", "local_model", "in_process_mode",
                                "local_container_mode_obj", "in_process_mode_obj", "model_server", "secret_key",

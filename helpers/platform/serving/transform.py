@@ -74,21 +74,31 @@ def _apply(selector, record: bytes) -> bytes:
 class Transformer:
     """A batch transform over the records of S3 objects (SDK v3 ``sagemaker.core.transformer.Transformer``)."""
 
+    # the SDK's order, so positional arguments mean the same
     model_name: str
     instance_count: int = 1
     instance_type: str = "ml.m5.large"
     strategy: str | None = None            # "MultiRecord" (default) or "SingleRecord"
     assemble_with: str | None = None       # "Line" or "None"
     output_path: str | None = None
+    output_kms_key: str | None = None      # accepted with an IgnoredArgumentWarning (no encryption locally)
     accept: str | None = None
     max_concurrent_transforms: int | None = None
     max_payload: int | None = None         # MB per request (SageMaker default 6)
+    tags: list | None = None
     env: dict | None = None
     base_transform_job_name: str | None = None
     sagemaker_session: object = None
-    tags: list | None = None
+    volume_kms_key: str | None = None      # accepted with an IgnoredArgumentWarning
+    transform_ami_version: str | None = None  # accepted with an IgnoredArgumentWarning (no instance locally)
     latest_transform_job: str | None = None
     _default_output_path: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from helpers.platform.errors import warn_ignored
+
+        warn_ignored("Transformer", [n for n in ("output_kms_key", "volume_kms_key", "transform_ami_version")
+                                     if getattr(self, n) is not None], "a local batch job runs on no instance")
 
     def transform(self, data: str, data_type: str = "S3Prefix", content_type: str | None = None,
                   compression_type: str | None = None, split_type: str | None = None,

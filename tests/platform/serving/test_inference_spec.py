@@ -461,6 +461,10 @@ def test_endpoint_config_and_transform_settings_with_no_local_meaning_warn(weigh
                               tags=[{"Key": "team", "Value": "a"}], kms_key_id="alias/x")
     with pytest.warns(IgnoredArgumentWarning, match="session"):
         EndpointConfig.get("warned-config", session=Session())
+    with pytest.warns(IgnoredArgumentWarning, match="output_kms_key, transform_ami_version"):
+        positional = Transformer(model.model_name, 2, "ml.c5.xlarge", "SingleRecord", "Line", "s3://b/out", "alias/k",
+                                 transform_ami_version="al2-ami-sagemaker-batch-gpu-470")
+    assert (positional.output_path, positional.accept) == ("s3://b/out", None)  # the SDK's positional order
     with pytest.warns(IgnoredArgumentWarning, match="experiment_config"), pytest.raises(FileNotFoundError):
         Transformer(model_name=model.model_name).transform("s3://empty-bucket/none", experiment_config={"RunName": "r"})
 
