@@ -56,6 +56,29 @@ def test_dense_record_bytes_are_the_wire_format_of_record_proto():
     assert list(record.features["values"].int32_tensor.values) == [3, -1]
 
 
+# Request bodies from SageMaker's XGBoost container's own unit tests (aws/sagemaker-xgboost-container,
+# test/unit/test_encoder.py, test_recordio_protobuf_to_dmatrix): int32, float64 and sparse int32 records.
+CONTAINER_FIXTURES = [
+    (b'\n#\xd7\xce\x13\x00\x00\x00\n\x11\n\x06values\x12\x07:\x05\n\x03*\x06\t\x00', None, [42, 6, 9], 3),
+    (b'\n#\xd7\xce(\x00\x00\x00\n&\n\x06values\x12\x1c\x1a\x1a\n\x18\x00\x00\x00'
+     b'\x00\x00\x00E@\x00\x00\x00\x00\x00\x00\x18@\x00\x00\x00\x00\x00\x00"@', None, [42.0, 6.0, 9.0], 3),
+    (b'\n#\xd7\xce\x19\x00\x00\x00\n\x17\n\x06values\x12\r:\x0b\n\x02\x01\x01\x12'
+     b'\x02\x00\x05\x1a\x01\x06\x00\x00\x00', [0, 5], [1, 1], 6),
+]
+
+
+@pytest.mark.parametrize("data, keys, values, width", CONTAINER_FIXTURES)
+def test_sagemakers_own_request_bytes_decode(data, keys, values, width):
+    batch = recordio.decode_batch(data)
+    (row_keys, row_values), = batch.rows
+    assert (None if row_keys is None else row_keys.tolist(), row_values.tolist(), int(batch.widths[0])) == (keys, values, width)
+    if keys is None:  # and the kit writes the same bytes for the same numbers
+        dtype = np.float64 if isinstance(values[0], float) else np.int64
+        buffer = io.BytesIO()
+        write_numpy_to_dense_tensor(buffer, np.array([values], dtype=dtype))
+        assert buffer.getvalue() == data
+
+
 def test_framing_matches_the_sagemaker_sdks_own_recordio_writer_and_reader():
     sdk = pytest.importorskip("sagemaker.core.serializers.utils")
     for payload in (b"", b"a", b"abcde", bytes(range(8))):  # every padding amount
