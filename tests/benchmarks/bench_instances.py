@@ -21,7 +21,10 @@ scored at once), closed-loop at concurrency 16:
   calls): what a router spreading requests over workers costs per request, on the same cores;
 * **2 workers** — the same server plus a second server process of the same endpoint (same config and
   model, its own port), each sent half the requests by its own client process at concurrency 8, at the
-  same time: an ideal spread, with no router in between (a router adds its own CPU per request).
+  same time: an ideal spread, with no router in between (a router adds its own CPU per request);
+* **2 via router** — one client at concurrency 16 through a copy of the local runtime router that sends
+  each invocation to the two servers in turn (round robin: under an even closed loop the same as least
+  outstanding requests): what spreading through boto3's door would give, router CPU included.
 
 Everything runs on this machine: the clients and the servers share its cores, as they would if the
 router spread the work. Rounds alternate 1 and 2 workers (reverse order every other round) so the rest of
@@ -47,6 +50,32 @@ import numpy as np
 
 CONCURRENCY = 16
 ROWS = (1, 100)
+SPREADING_ROUTER = """
+import itertools, socket, sys
+from pathlib import Path
+
+from helpers.platform.serving.access import store_secret
+from helpers.platform.serving.protocol import serve
+from helpers.platform.serving.router import RuntimeApp
+from helpers.platform_home import endpoints_root
+
+store, port = Path(sys.argv[1]), int(sys.argv[2])
+ports = {name: itertools.cycle(int(p) for p in spec.split(",")) for name, spec in
+         (arg.split("=") for arg in sys.argv[3:])}
+
+
+class Spreading(RuntimeApp):
+    def _lookup(self, name):
+        state = super()._lookup(name)
+        return None if state is None else {**state, "Port": next(ports[name])}
+
+
+sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.bind(("127.0.0.1", port))
+sock.listen(2048)
+serve(Spreading(endpoints_root(store), store_secret(store)), sock).run(sockets=[sock])
+"""
 
 
 def _client(url: str, body: bytes, concurrency: int, requests: int) -> tuple[int, float, np.ndarray, int]:
@@ -86,6 +115,33 @@ def second_server(endpoint_folder: Path, work: Path, name: str) -> tuple[subproc
                                if (folder / "failure").exists() else f"the second {name} server did not start")
         time.sleep(0.1)
     return process, json.loads((folder / "server.json").read_text())["Url"]
+
+
+def spreading_router(work: Path, servers: dict[str, list[str]]) -> tuple[subprocess.Popen, str]:
+    """Start the runtime router's app, changed to send each endpoint's invocations to its servers in turn."""
+    import socket
+    import urllib.request
+
+    (work / "spreading_router.py").write_text(SPREADING_ROUTER)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ports = [f"{name}={','.join(url.rsplit(':', 1)[1] for url in urls)}" for name, urls in servers.items()]
+    process = subprocess.Popen([sys.executable, str(work / "spreading_router.py"), os.environ["FLYWHEEL_HOME"],
+                                str(port), *ports], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            from helpers.platform.serving.access import auth_headers
+
+            with urllib.request.urlopen(urllib.request.Request(url + "/ping", headers=auth_headers()), timeout=2):
+                return process, url
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the spreading router did not start") from None
+            time.sleep(0.1)
 
 
 def deploy_models(work: Path) -> tuple[dict[str, str], list[str]]:
@@ -139,12 +195,16 @@ def main() -> int:
         endpoints, rows = deploy_models(work)
         runtime = ensure_runtime()
         pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+        seconds_urls = {model: second_server(endpoint_dir(name), work, model) for model, name in endpoints.items()}
+        children += [process for process, _ in seconds_urls.values()]
+        spreading = spreading_router(work, {name: [Endpoint(name).url, seconds_urls[model][1]]
+                                            for model, name in endpoints.items()})
+        children.append(spreading[0])
         for model, name in endpoints.items():
-            second, second_url = second_server(endpoint_dir(name), work, model)
-            children.append(second)
+            second_url = seconds_urls[model][1]
             route = f"/endpoints/{name}/invocations"
             urls = {"1": [Endpoint(name).url + route], "1 via router": [runtime + route],
-                    "2": [Endpoint(name).url + route, second_url + route]}
+                    "2": [Endpoint(name).url + route, second_url + route], "2 via router": [spreading[1] + route]}
             for count in ROWS:
                 body = "\n".join(rows[:count]).encode()
                 requests = args.requests if count == 1 else max(200, args.requests // 10)
@@ -180,13 +240,13 @@ def main() -> int:
     for (model, count, workers), (rate, p50, p95, errors, rates) in table.items():
         print(f"{model:<8} {count:>4} {workers:>14} {rate:>8.0f} {p50:>8.2f} {p95:>8.2f} {errors:>6}  "
               f"{min(rates):.0f}-{max(rates):.0f}")
-    print("\n2 workers / 1 worker, req/s (median round), both direct:")
+    print("\n2 workers / 1 worker, req/s (median round):")
     for model in ("xgboost", "sklearn"):
         for count in ROWS:
             one, two = table[(model, count, "1")][0], table[(model, count, "2")][0]
-            routed = table[(model, count, "1 via router")][0]
-            print(f"  {model:<8} {count:>3} row{'s' if count > 1 else ' '}: {two / one:4.2f}x; "
-                  f"1 worker via the router / direct: {routed / one:4.2f}x")
+            routed, spread = table[(model, count, "1 via router")][0], table[(model, count, "2 via router")][0]
+            print(f"  {model:<8} {count:>3} row{'s' if count > 1 else ' '}: {two / one:4.2f}x direct; "
+                  f"through the router {spread / routed:4.2f}x (1 worker via the router / direct: {routed / one:4.2f}x)")
     rate, _, p95 = table[("xgboost", 1, "2")][:3]
     print(f"\nhelpers.scaling.simulate.MEASURED (one instance = 2 workers, XGBoost, 1 row): requests_per_second="
           f"{rate:.0f}, p95_ms={p95:.1f} -> DEFAULT_CAPACITY {round(rate * 60):,} requests a minute")
