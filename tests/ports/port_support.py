@@ -35,7 +35,8 @@ CELL_MARK = re.compile(r"^# %% cell (\d+)$", re.MULTILINE)
 class Change:
     """Replace ``old`` by ``new`` (``old`` must occur exactly ``count`` times in the stored cells).
 
-    ``why`` is required for a workaround: the issue item (e.g. "issue 21 item 1") whose fix removes it.
+    ``why`` is required for a workaround: what will remove it (an issue item, or one of the reasons
+    below: an SDK v1/v2 API the current SDK dropped, a library change); ``what`` names the call.
     """
 
     kind: str
@@ -43,6 +44,7 @@ class Change:
     new: str
     why: str = ""
     count: int = 1
+    what: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -209,7 +211,7 @@ def write_mnist_pkl_gz(path: str | os.PathLike = "mnist.pkl.gz", **sizes) -> Pat
 
 # --- changes every SDK v2 notebook needs ------------------------------------------------------------
 
-V2 = "SDK v2 API, removed in SDK v3 (the installed sagemaker 3.27 fails the same way on AWS); not in issue 21"
+V2 = "SDK v2 API, removed in SDK v3 (sagemaker 3.27 fails the same way on AWS)"
 
 
 def v2_imports(count_import_sagemaker: int, get_execution_role: bool = True) -> tuple[Change, ...]:
@@ -232,12 +234,13 @@ def v2_serializers() -> tuple[Change, ...]:
 SHELL_TIME = Change("shell", "%%time\n", "", count=1)
 SHELL_MATPLOTLIB = Change("shell", "%matplotlib inline\n", "")
 
-V1 = "SDK v1 API, removed in SDK v2 and v3 (fails on AWS with any current SDK); not in issue 21"
+V1 = "SDK v1 API, removed in SDK v2 and v3 (fails on AWS with any current SDK)"
+LIBS = "pandas or numpy API removed since the notebook was written (fails anywhere with current versions)"
 MNIST_DOWNLOAD = Change(
     "data", 'urllib.request.urlretrieve("http://deeplearning.net/data/mnist/mnist.pkl.gz", "mnist.pkl.gz")',
     'import port_support; port_support.write_mnist_pkl_gz("mnist.pkl.gz")')
 
-PANDAS = "pandas 1.0 removed DataFrame.as_matrix (to_numpy since 0.24): the notebook predates it; not the kit"
+PANDAS = "pandas 1.0 removed DataFrame.as_matrix"
 
 
 def write_nyc_taxi_csv(path: str | os.PathLike = "nyc_taxi.csv", rows: int = 6600, seed: int = 0) -> Path:
@@ -336,13 +339,54 @@ def write_bank_additional(path: str | os.PathLike = "bank-additional/bank-additi
     return path
 
 
-NUMPY = "numpy 2.4 removed in1d (isin since 1.13): the notebook predates it; not the kit"
+NUMPY = "numpy 2.4 removed in1d"
 
-NP_SPLIT = ("pandas 3 removed DataFrame.swapaxes, so np.split of a DataFrame returns arrays, not frames; "
-            "not the kit")
+NP_SPLIT = "np.split of a DataFrame returns arrays since pandas 3 removed DataFrame.swapaxes"
 
 
 def split_frame(frame, cuts):
     """What ``np.split(frame, cuts)`` returned before pandas 3: row slices of the DataFrame."""
     edges = [0, *cuts, len(frame)]
     return [frame.iloc[a:b] for a, b in zip(edges, edges[1:])]
+
+
+# --- the inventory README.md shows ------------------------------------------------------------------
+
+def ports() -> list[Port]:
+    """Every port: the ``PORT`` of each ``test_port_*.py`` next to this file, by name."""
+    import importlib.util
+
+    found = []
+    for path in sorted(Path(__file__).parent.glob("test_port_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_inventory_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.append(module.PORT)
+    return found
+
+
+def inventory(all_ports: list[Port]) -> str:
+    """The markdown README.md holds between its inventory marks: one row per port with its counts
+    by kind, the total, then the workarounds grouped by the reason that will remove them."""
+    rows = ["| port | source (repository, path, commit) | import | data | smoke | shell | workaround |",
+            "|---|---|---|---|---|---|---|"]
+    for port in all_ports:
+        counts = " | ".join(str(port.count(kind)) for kind in KINDS)
+        rows.append(f"| `{port.name}` | {port.repo} `{port.path}` @ `{port.commit[:10]}` | {counts} |")
+    totals = " | ".join(f"**{sum(p.count(kind) for p in all_ports)}**" for kind in KINDS)
+    rows.append(f"| **total** ({len(all_ports)} ports) | | {totals} |")
+    reasons: dict[str, dict[str, int]] = {}
+    for port in all_ports:
+        for change in port.workarounds():
+            where = reasons.setdefault(change.why, {})
+            key = f"{port.name} ({change.what})" if change.what else port.name
+            where[key] = where.get(key, 0) + change.count
+    rows += ["", "Workarounds by what removes them (port, the call, how many):", ""]
+    for why, where in sorted(reasons.items(), key=lambda item: -sum(item[1].values())):
+        listed = "; ".join(f"{key} ×{n}" for key, n in where.items())
+        rows.append(f"- **{why}** ({sum(where.values())}): {listed}")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python tests/ports/port_support.py: the inventory to paste into README.md
+    print(inventory(ports()), end="")

@@ -3,9 +3,9 @@ sagemaker-runtime (aws/amazon-sagemaker-examples, SDK v1). The notebook makes it
 
 from __future__ import annotations
 
-from port_support import PANDAS, V1, V2, Change, Port, run, v2_imports
+from port_support import LIBS, V1, V2, Change, Port, run, v2_imports
 
-PANDAS_FREQ = "pandas 3 refuses the frequency alias 'H' (now 'h'); SageMaker's DeepAR time_freq keeps 'H'; not the kit"
+PANDAS_FREQ = "pandas 3 refuses the frequency alias 'H' ('h'); DeepAR's time_freq keeps SageMaker's 'H'"
 
 PORT = Port(
     name="deepar_synthetic",
@@ -24,16 +24,14 @@ PORT = Port(
         Change("workaround", """from sagemaker.amazon.amazon_estimator import get_image_uri
 image_name = get_image_uri(boto3.Session().region_name, 'forecasting-deepar')""",
                """from helpers.platform.image_uris import retrieve
-image_name = retrieve('forecasting-deepar', boto3.Session().region_name)""", why=V1 + " (get_image_uri)"),
+image_name = retrieve('forecasting-deepar', boto3.Session().region_name)""", why=V1, what="get_image_uri"),
         Change("workaround", "index = pd.DatetimeIndex(start=t0, freq=freq, periods=data_length)",
                "index = pd.date_range(start=t0, freq=freq.lower(), periods=data_length)",
-               why=PANDAS.replace("DataFrame.as_matrix (to_numpy since 0.24)", "DatetimeIndex(start=...)")
-               + "; " + PANDAS_FREQ),
+               why=LIBS, what="pandas 1.0 removed DatetimeIndex(start=...); " + PANDAS_FREQ),
         Change("workaround", "prediction_index = pd.DatetimeIndex(start=prediction_times[k], freq=self.freq, periods=self.prediction_length)",
                "prediction_index = pd.date_range(start=prediction_times[k], freq=self.freq.lower(), periods=self.prediction_length)",
-               why=PANDAS.replace("DataFrame.as_matrix (to_numpy since 0.24)", "DatetimeIndex(start=...)")
-               + "; " + PANDAS_FREQ),
-        Change("workaround", "pd.Timedelta(1, unit=freq)", "pd.Timedelta(1, unit=freq.lower())", why=PANDAS_FREQ),
+               why=LIBS, what="pandas 1.0 removed DatetimeIndex(start=...); " + PANDAS_FREQ),
+        Change("workaround", "pd.Timedelta(1, unit=freq)", "pd.Timedelta(1, unit=freq.lower())", why=LIBS, what=PANDAS_FREQ),
         Change("workaround", """estimator = sagemaker.estimator.Estimator(
     sagemaker_session=sagemaker_session,
     image_name=image_name,
@@ -49,14 +47,14 @@ image_name = retrieve('forecasting-deepar', boto3.Session().region_name)""", why
     compute=sagemaker.Compute(instance_count=1, instance_type='ml.c4.xlarge'),
     base_job_name='DEMO-deepar',
     output_data_config=sagemaker.OutputDataConfig(s3_output_path="s3://" + s3_output_path)
-)""", why=V1 + " (Estimator(image_name=..., train_instance_count=...))"),
+)""", why=V1, what="Estimator(image_name=..., train_instance_count=...)"),
         Change("workaround", "estimator.set_hyperparameters(**hyperparameters)",
-               "estimator.hyperparameters = hyperparameters", why=V2 + ": set_hyperparameters"),
+               "estimator.hyperparameters = hyperparameters", why=V2, what="set_hyperparameters"),
         Change("workaround", "estimator.fit(inputs=data_channels)",
                "estimator.train(input_data_config=[sagemaker.InputData(channel_name=name, data_source=uri)\n"
-               "                                   for name, uri in data_channels.items()])", why=V2 + ": fit(inputs=...)"),
+               "                                   for name, uri in data_channels.items()])", why=V2, what="fit(inputs=...)"),
         Change("workaround", "job_name = estimator.latest_training_job.name",
-               "job_name = estimator.latest_training_job.training_job_name", why=V2 + ": _TrainingJob.name"),
+               "job_name = estimator.latest_training_job.training_job_name", why=V2, what="_TrainingJob.name"),
         Change("workaround", """endpoint_name = sagemaker_session.endpoint_from_job(
     job_name=job_name,
     initial_instance_count=1,
@@ -68,10 +66,10 @@ image_name = retrieve('forecasting-deepar', boto3.Session().region_name)""", why
     instance_type='ml.m4.xlarge',
     image_uri=image_name,
     role_arn=role
-).deploy().endpoint_name""", why=V2 + ": Session.endpoint_from_job"),
+).deploy().endpoint_name""", why=V2, what="Session.endpoint_from_job"),
         Change("workaround", "class DeepARPredictor(sagemaker.predictor.RealTimePredictor):",
                "import port_support\nclass DeepARPredictor(port_support.V1RealTimePredictor):",
-               why=V1 + " (RealTimePredictor)"),
+               why=V1, what="RealTimePredictor"),
     ),
 )
 

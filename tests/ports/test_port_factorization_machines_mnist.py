@@ -48,7 +48,7 @@ fm.train(input_data_config=[sagemaker.InputData(channel_name='train', data_sourc
         Change("workaround", "fm_predictor.deserializer = json_deserializer",
                "fm_predictor.predict = lambda data: json.loads(fm_predictor.invoke(\n"
                "    body=fm_serializer(data), content_type=fm_predictor.content_type).body.read())",
-               why=V2 + ": a v2 Predictor sends through its serializer attribute; Endpoint.predict sends CSV"),
+               why=V2, what="a v2 Predictor sends through its serializer attribute; Endpoint.predict sends CSV"),
         Change("workaround", "delete_endpoint(fm_predictor.endpoint)", "delete_endpoint(fm_predictor.endpoint_name)",
                why=V1),
     ),

@@ -3,9 +3,9 @@ channels, the legacy xgboost:latest image, boto3's control plane describing the 
 
 from __future__ import annotations
 
-from port_support import NP_SPLIT, NUMPY, V1, V2, Change, Port, run, v2_imports, xfail_until
+from port_support import LIBS, NP_SPLIT, NUMPY, V1, V2, Change, Port, run, v2_imports, xfail_until
 
-PANDAS2 = "pandas 2 made get_dummies columns bool (written True/False to CSV, which no XGBoost reads); not the kit"
+PANDAS2 = "pandas 2 made get_dummies columns bool (True/False in the CSV: no XGBoost reads it)"
 
 PORT = Port(
     name="hpo_xgboost_direct_marketing",
@@ -23,10 +23,10 @@ PORT = Port(
                'import port_support; port_support.write_bank_additional("bank-additional/bank-additional-full.csv")'),
         Change("smoke", "num_round=100", "num_round=10"),
         Change("smoke", "max_jobs=20", "max_jobs=3"),
-        Change("workaround", "np.in1d(", "np.isin(", why=NUMPY),
+        Change("workaround", "np.in1d(", "np.isin(", why=LIBS, what=NUMPY),
         Change("workaround", "train_data, validation_data, test_data = np.split(",
-               "import port_support\ntrain_data, validation_data, test_data = port_support.split_frame(", why=NP_SPLIT),
-        Change("workaround", "pd.get_dummies(data)", "pd.get_dummies(data, dtype=int)", why=PANDAS2),
+               "import port_support\ntrain_data, validation_data, test_data = port_support.split_frame(", why=LIBS, what=NP_SPLIT),
+        Change("workaround", "pd.get_dummies(data)", "pd.get_dummies(data, dtype=int)", why=LIBS, what=PANDAS2),
         Change("workaround", """xgb = sagemaker.estimator.Estimator(containers[region],
                                     role, 
                                     train_instance_count=1, 
@@ -41,9 +41,9 @@ xgb.set_hyperparameters(eval_metric='auc',""", """xgb = sagemaker.ModelTrainer(t
                                         s3_output_path='s3://{}/{}/output'.format(bucket, prefix)),
                                     sagemaker_session=sess,
                                     hyperparameters=dict(eval_metric='auc',""",
-               why=V1 + " (Estimator(train_instance_count=...), set_hyperparameters)"),
+               why=V1, what="Estimator(train_instance_count=...), set_hyperparameters"),
         Change("workaround", "                        tweedie_variance_power=1.4)",
-               "                        tweedie_variance_power=1.4))", why=V1 + " (the same call's closing bracket)"),
+               "                        tweedie_variance_power=1.4))", why=V1, what="the same call's closing bracket"),
         Change("workaround", """s3_input_train = sagemaker.s3_input(s3_data='s3://{}/{}/train'.format(bucket, prefix), content_type='csv')
 s3_input_validation = sagemaker.s3_input(s3_data='s3://{}/{}/validation/'.format(bucket, prefix), content_type='csv')
 
@@ -51,9 +51,9 @@ tuner.fit({'train': s3_input_train, 'validation': s3_input_validation})""",
                """s3_input_train = sagemaker.InputData(channel_name='train', data_source='s3://{}/{}/train'.format(bucket, prefix), content_type='csv')
 s3_input_validation = sagemaker.InputData(channel_name='validation', data_source='s3://{}/{}/validation/'.format(bucket, prefix), content_type='csv')
 
-tuner.tune(inputs=[s3_input_train, s3_input_validation])""", why=V1 + " (sagemaker.s3_input); " + V2 + ": tuner.fit"),
+tuner.tune(inputs=[s3_input_train, s3_input_validation])""", why=V1, what="sagemaker.s3_input, tuner.fit"),
         Change("workaround", "tuner.latest_tuning_job.job_name", "tuner.latest_tuning_job.name",
-               why=V2 + ": _TuningJob.job_name"),
+               why=V2, what="_TuningJob.job_name"),
     ),
 )
 

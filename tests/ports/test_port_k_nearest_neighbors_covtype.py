@@ -25,7 +25,7 @@ PORT = Port(
         Change("data", "import boto3\n# S3 bucket", "import boto3, os\n# S3 bucket"),
         Change("smoke", '"sample_size": 200000', '"sample_size": 1000'),
         Change("workaround", "from sagemaker.amazon.amazon_estimator import get_image_uri\n",
-               "from helpers.platform.image_uris import retrieve\n", why=V1 + " (get_image_uri)"),
+               "from helpers.platform.image_uris import retrieve\n", why=V1, what="get_image_uri"),
         Change("workaround", """    knn = sagemaker.estimator.Estimator(
         get_image_uri(boto3.Session().region_name, "knn"),
         get_execution_role(),
@@ -43,17 +43,17 @@ PORT = Port(
         sagemaker_session=sagemaker.Session(),
         hyperparameters=hyperparams,
     )
-""", why=V1 + " (Estimator(train_instance_count=...), set_hyperparameters)"),
+""", why=V1, what="Estimator(train_instance_count=...), set_hyperparameters"),
         Change("workaround", "    knn.fit(fit_input)\n",
                "    knn.train(input_data_config=[sagemaker.InputData(channel_name=name, data_source=uri)\n"
-               "                                 for name, uri in fit_input.items()])\n", why=V2 + ": fit({channel: uri})"),
+               "                                 for name, uri in fit_input.items()])\n", why=V2, what="fit({channel: uri})"),
         Change("workaround", """    knn_predictor = knn_estimator.deploy(
         initial_instance_count=1, instance_type=instance_type, endpoint_name=endpoint_name
     )""", """    knn_predictor = sagemaker.ModelBuilder(model=knn_estimator, instance_type=instance_type).deploy(
         endpoint_name=endpoint_name
     )""", why=V2),
         Change("workaround", 'predictor.predict(batch, initial_args={"ContentType": "text/csv"})',
-               'predictor.predict(batch, content_type="text/csv")', why=V2 + ": Predictor.predict(initial_args=...)"),
+               'predictor.predict(batch, content_type="text/csv")', why=V2, what="Predictor.predict(initial_args=...)"),
         Change("workaround", "predictor.endpoint)", "predictor.endpoint_name)", why=V1),
         Change("workaround", "{predictor.endpoint}", "{predictor.endpoint_name}", why=V1, count=2),
     ),

@@ -21,7 +21,7 @@ PORT = Port(
 """, """import io
 import helpers.platform as sagemaker
 import helpers.platform.recordio as smac
-""", why=V2 + ": the first-party estimator classes (sagemaker.KMeans, record_set)"),
+""", why=V2, what="the first-party estimator classes (sagemaker.KMeans, record_set)"),
         Change("workaround", """kmeans = KMeans(role=role,
                 train_instance_count=2,
                 train_instance_type='ml.c4.8xlarge',
@@ -32,12 +32,12 @@ import helpers.platform.recordio as smac
     role=role,
     compute=sagemaker.Compute(instance_count=2, instance_type='ml.c4.8xlarge'),
     output_data_config=sagemaker.OutputDataConfig(s3_output_path=output_location),
-    hyperparameters={'k': 10, 'feature_dim': train_set[0].shape[1]})""", why=V1 + " (KMeans(train_instance_count=...))"),
+    hyperparameters={'k': 10, 'feature_dim': train_set[0].shape[1]})""", why=V1, what="KMeans(train_instance_count=...)"),
         Change("workaround", "kmeans.fit(kmeans.record_set(train_set[0]))", """with open('train.pbr', 'wb') as buf:
     smac.write_numpy_to_dense_tensor(buf, train_set[0])
 sagemaker.Session().upload_data('train.pbr', bucket, 'kmeans_highlevel_example/data')
 kmeans.train(input_data_config=[sagemaker.InputData(channel_name='train', data_source=data_location)])""",
-               why=V2 + ": record_set"),
+               why=V2, what="record_set"),
         Change("workaround", """kmeans_predictor = kmeans.deploy(initial_instance_count=1,
                                  instance_type='ml.m4.xlarge')""",
                "kmeans_predictor = sagemaker.ModelBuilder(model=kmeans, instance_type='ml.m4.xlarge').deploy()", why=V2),
@@ -45,14 +45,14 @@ kmeans.train(input_data_config=[sagemaker.InputData(channel_name='train', data_s
                "result = smac.read_records(io.BytesIO(kmeans_predictor.invoke(\n"
                "    body=smac_body(valid_set[0][0:100]), content_type='application/x-recordio-protobuf',\n"
                "    accept='application/x-recordio-protobuf').body.read()))\n",
-               why=V2 + ": KMeansPredictor sends and reads RecordIO-protobuf; Endpoint.predict sends CSV, reads JSON"),
+               why=V2, what="KMeansPredictor sends and reads RecordIO-protobuf; Endpoint.predict sends CSV, reads JSON"),
         Change("workaround", "print(kmeans_predictor.endpoint)", "print(kmeans_predictor.endpoint_name)", why=V2),
         Change("workaround", "delete_endpoint(kmeans_predictor.endpoint)",
                "delete_endpoint(kmeans_predictor.endpoint_name)", why=V2),
         Change("workaround", "show_digit(train_set[0][30], 'This is a {}'.format(train_set[1][30]))\n",
                "show_digit(train_set[0][30], 'This is a {}'.format(train_set[1][30]))\n\n\n"
                "def smac_body(rows):\n    buf = io.BytesIO()\n    smac.write_numpy_to_dense_tensor(buf, rows)\n"
-               "    return buf.getvalue()\n", why=V2 + ": RecordSerializer (the helper the predictor change uses)"),
+               "    return buf.getvalue()\n", why=V2, what="RecordSerializer (the helper the predictor change uses)"),
     ),
 )
 

@@ -48,16 +48,16 @@ linear.fit({"train": s3_train_data})""", """linear = sagemaker.ModelTrainer(
 )
 
 linear.train(input_data_config=[sagemaker.InputData(channel_name="train", data_source=s3_train_data)])""",
-               why=V2 + ": Estimator, set_hyperparameters, fit"),
-        Change("workaround", "hp_tuner.fit(inputs=", "hp_tuner.tune(inputs=", why=V2 + ": tuner.fit"),
+               why=V2, what="Estimator, set_hyperparameters, fit"),
+        Change("workaround", "hp_tuner.fit(inputs=", "hp_tuner.tune(inputs=", why=V2, what="tuner.fit"),
         Change("workaround", 'linear_predictor = hp_tuner.deploy(initial_instance_count=1, instance_type="ml.m4.xlarge")',
                'linear_predictor = sagemaker.ModelBuilder(model=hp_tuner.best_training_job(), '
-               'instance_type="ml.m4.xlarge").deploy()', why=V2 + ": tuner.deploy (deploys the best job)"),
+               'instance_type="ml.m4.xlarge").deploy()', why=V2, what="tuner.deploy (deploys the best job)"),
         Change("workaround", 'linear_predictor.predict(train_set[0][30:31], initial_args={"ContentType": "text/csv"})',
                'linear_predictor.predict(train_set[0][30:31], content_type="text/csv")',
-               why=V2 + ": Predictor.predict(initial_args=...)"),
+               why=V2, what="Predictor.predict(initial_args=...)"),
         Change("workaround", "linear_predictor.delete_model()\nlinear_predictor.delete_endpoint()",
-               "linear_predictor.delete()", why=V2 + ": Predictor.delete_model/delete_endpoint"),
+               "linear_predictor.delete()", why=V2, what="Predictor.delete_model/delete_endpoint"),
     ),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from port_support import (PANDAS, SHELL_MATPLOTLIB, SHELL_TIME, V1, V2, Change, Port, run, v2_imports)
+from port_support import (LIBS, PANDAS, SHELL_MATPLOTLIB, SHELL_TIME, V1, V2, Change, Port, run, v2_imports)
 
 ESTIMATOR = """rcf = RandomCutForest(role=execution_role,
                       train_instance_count=1,
@@ -50,18 +50,18 @@ PORT = Port(
                "import port_support; port_support.write_nyc_taxi_csv(data_filename)"),
         SHELL_TIME, SHELL_MATPLOTLIB,
         Change("workaround", "from sagemaker import RandomCutForest\n", "import helpers.platform.recordio as smac\n",
-               why=V2 + ": the first-party estimator classes (sagemaker.RandomCutForest, record_set)"),
+               why=V2, what="the first-party estimator classes (sagemaker.RandomCutForest, record_set)"),
         Change("workaround", "taxi_data.value.as_matrix().reshape(-1,1)", "taxi_data.value.to_numpy().reshape(-1,1)",
-               why=PANDAS, count=2),
+               why=LIBS, what=PANDAS, count=2),
         Change("workaround", ESTIMATOR.format(prefix="prefix", data="taxi_data.value.to_numpy().reshape(-1,1)"),
                TRAINER.format(prefix="prefix", data="taxi_data.value.to_numpy().reshape(-1,1)"),
-               why=V1 + " (RandomCutForest(train_instance_count=...)); " + V2 + ": record_set"),
+               why=V1, what="RandomCutForest(train_instance_count=...), record_set"),
         Change("workaround", ESTIMATOR.format(prefix="prefix_shingled", data="taxi_data_shingled"),
                TRAINER.format(prefix="prefix_shingled", data="taxi_data_shingled"),
-               why=V1 + " (RandomCutForest(train_instance_count=...)); " + V2 + ": record_set"),
+               why=V1, what="RandomCutForest(train_instance_count=...), record_set"),
         Change("smoke", "'num_samples_per_tree': 512", "'num_samples_per_tree': 128", count=2),
         Change("workaround", "rcf.latest_training_job.job_name", "rcf.latest_training_job.training_job_name",
-               why=V2 + ": _TrainingJob.job_name"),
+               why=V2, what="_TrainingJob.job_name"),
         Change("workaround", DEPLOY, "rcf_inference = sagemaker.ModelBuilder(model=rcf, instance_type='ml.m4.xlarge').deploy()",
                why=V2, count=2),
         Change("workaround", "rcf_inference.endpoint)", "rcf_inference.endpoint_name)", why=V1, count=3),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from port_support import Change, Port, run, write_churn_validation, write_xgboost_pickle_model
+from port_support import Change, Port, run
 
 PORT = Port(
     name="transform_job",
