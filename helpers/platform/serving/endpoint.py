@@ -257,8 +257,8 @@ class Endpoint(Twin, Named):
         return _client(f"{self.url}/{store_secret()}")
 
     def invoke(self, body: bytes | str, content_type: str | None = None, accept: str | None = None,
-               custom_attributes: str | None = None, target_variant: str | None = None,
-               target_model: str | None = None, target_container_hostname: str | None = None,
+               custom_attributes: str | None = None, target_model: str | None = None,
+               target_variant: str | None = None, target_container_hostname: str | None = None,
                inference_id: str | None = None, enable_explanations: str | None = None,
                inference_component_name: str | None = None, session_id: str | None = None,
                session: Any = None, region: str | None = None) -> InvokeEndpointOutput:
