@@ -255,11 +255,19 @@ def test_endpoint_names_its_config_and_the_config_describes_itself(spec_endpoint
     assert config.refresh() is config and config.production_variants == description["ProductionVariants"]
 
 
-def test_in_memory_model_with_a_schema_is_served_by_its_predict_and_session_deletes_it_all(home):
-    from sklearn.linear_model import LinearRegression
+class Scorer:
+    """A model class of this test module, which the server cannot import: it travels by value."""
 
+    def __init__(self, weights):
+        self.weights = weights
+
+    def predict(self, rows):
+        return np.asarray(rows) @ self.weights
+
+
+def test_in_memory_model_with_a_schema_is_served_by_its_predict_and_session_deletes_it_all(home):
     X = np.random.default_rng(0).normal(size=(30, 4))
-    model = LinearRegression().fit(X, X @ WEIGHTS)
+    model = Scorer(WEIGHTS)
     endpoint = ModelBuilder(model=model, schema_builder=SchemaBuilder(X[:2], X[:2] @ WEIGHTS)).deploy(
         endpoint_name="native-ep", endpoint_config_name="native-config")
     model_name = endpoint.production_variants[0]["ModelName"]
