@@ -83,7 +83,8 @@ def main() -> None:
             trainer = ModelTrainer(training_image=image_uris.retrieve(name, "us-east-1", **image_args),
                                    hyperparameters=hps)
             start = time.perf_counter()
-            trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri)], logs=False)
+            trainer.train(input_data_config=[InputData(channel_name="train", data_source=uri, content_type="text/csv")],
+                          logs=False)
             job.append(time.perf_counter() - start)
         d, j = statistics.median(direct), statistics.median(job)
         verdict = "ok" if j - d < TARGET_SECONDS else "OVER"

@@ -76,8 +76,9 @@ def main() -> None:
 
         train, validation = make_data(Path(home), args.rows)
         session = Session(region="us-east-1")
-        inputs = [InputData(channel_name="train", data_source=session.upload_data(train, key_prefix="bench/train")),
-                  InputData(channel_name="validation",
+        inputs = [InputData(channel_name="train", data_source=session.upload_data(train, key_prefix="bench/train"),
+                            content_type="text/csv"),
+                  InputData(channel_name="validation", content_type="text/csv",
                             data_source=session.upload_data(validation, key_prefix="bench/validation"))]
         print(f"cores: {os.cpu_count()} · load average before: {os.getloadavg()[0]:.2f} · "
               f"{args.trials} trials of XGBoost, {args.rows:,} rows x 20 features, {args.rounds} rounds")
