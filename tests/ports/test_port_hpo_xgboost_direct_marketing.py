@@ -3,7 +3,7 @@ channels, the legacy xgboost:latest image, boto3's control plane describing the 
 
 from __future__ import annotations
 
-from port_support import LIBS, NP_SPLIT, NUMPY, V1, V2, Change, Port, run, v2_imports, xfail_until
+from port_support import LIBS, NP_SPLIT, NUMPY, V1, V2, Change, Port, run, v2_imports
 
 PANDAS2 = "pandas 2 made get_dummies columns bool (True/False in the CSV: no XGBoost reads it)"
 
@@ -58,9 +58,6 @@ tuner.tune(inputs=[s3_input_train, s3_input_validation])""", why=V1, what="sagem
 )
 
 
-@xfail_until("XGBoost's content-type alias 'csv' accepted as SageMaker's container accepts it "
-             "(sagemaker-xgboost-container data_utils.get_content_type: 'csv', 'text/csv', 'libsvm', "
-             "'text/x-libsvm', case-insensitive): issue 21 item 4, task D's strictness refuses 'csv'")
 def test_hpo_xgboost_direct_marketing_notebook_runs(port_home):
     ns = run(PORT, port_home)
     import boto3
