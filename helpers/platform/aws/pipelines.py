@@ -22,7 +22,6 @@ pipelines package.
 
 from __future__ import annotations
 
-import copy
 import json
 import posixpath
 import re
@@ -220,7 +219,7 @@ def sagemaker_definition(definition: str, pipeline_name: str, prefix: Callable[[
 
     Raises ValueError naming the step and the fix when a step cannot run on SageMaker; nothing is uploaded then.
     """
-    document = copy.deepcopy(json.loads(definition))
+    document = json.loads(definition)
     steps = list(_each_step(document["Steps"]))
     for step in steps:
         for kind, job in _job_requests(step):
