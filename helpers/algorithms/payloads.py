@@ -109,6 +109,10 @@ def _protobuf_batch(body: bytes | str) -> recordio.Batch:
     return batch
 
 
+#: Cells of a dense copy of sparse protobuf records a request may ask for (8 bytes each: 400 MB).
+_MAX_DENSE_CELLS = 50_000_000
+
+
 def protobuf_rows(body: bytes | str) -> np.ndarray:
     """A RecordIO-protobuf request as a float64 matrix (n_records, n_features); sparse rows made dense."""
     batch = _protobuf_batch(body)
@@ -117,6 +121,9 @@ def protobuf_rows(body: bytes | str) -> np.ndarray:
     if bad.size:
         raise InferenceError(f"Record {int(bad[0]) + 1} has {int(batch.widths[bad[0]])} features but record 1 has {width}: "
                              f"every record needs the same features.", 400)
+    if len(batch) * width > _MAX_DENSE_CELLS:  # a sparse record's shape is the sender's word: bound the dense copy
+        raise InferenceError(f"{len(batch)} records of shape [{width}] are too large to score at once: send fewer records "
+                             f"(or a shape equal to the model's feature_dim).", 400)
     matrix = np.zeros((len(batch), width))
     for r, (keys, values) in enumerate(batch.rows):
         if keys is None:

@@ -370,6 +370,14 @@ def test_bad_protobuf_requests_are_400(models, body, message):
     assert info.value.status_code == 400
 
 
+def test_a_sparse_request_cannot_ask_for_a_huge_dense_copy(models):
+    buffer = io.BytesIO()
+    write_spmatrix_to_sparse_tensor(buffer, sp.csr_matrix(([1.0], ([0], [2**40 - 1])), shape=(1, 2**40)))
+    with pytest.raises(InferenceError, match=r"shape \[1099511627776\] are too large") as info:
+        invoke("linear-learner", models["linear-learner"], buffer.getvalue(), "application/x-recordio-protobuf", None)
+    assert info.value.status_code == 400
+
+
 def test_xgboost_and_deepar_still_refuse_protobuf_requests():
     for name in ("xgboost", "deepar"):
         with pytest.raises(InferenceError) as info:
