@@ -17,7 +17,7 @@ import pytest
 
 from helpers.platform import IgnoredArgumentWarning, InferenceSpec, ModelBuilder, SchemaBuilder, Session
 from helpers.platform.serving import EndpointConfig, Model, Transformer, list_endpoints
-from helpers.platform.serving.inference_spec import codec_for, spec_handlers, write_spec_code
+from helpers.platform.serving.inference_spec import spec_handlers, write_spec_code
 from serving_support import write_script_model
 
 WEIGHTS = np.array([0.5, -1.0, 2.0, 0.25])
@@ -525,3 +525,36 @@ def test_endpoint_resource_api_takes_the_sdks_arguments(spec_endpoint, home):
     assert np.array_equal(np.load(io.BytesIO(answer.body.read())), expected(rows))
     with pytest.warns(IgnoredArgumentWarning, match="region, tags"), pytest.raises(ValueError, match="already existing"):
         Endpoint.create("spec-ep", "spec-ep", tags=[{"Key": "k", "Value": "v"}], region="us-east-1")
+
+
+def test_the_sdks_own_inference_spec_and_schema_builder_are_served_too(weights_dir, home, monkeypatch):
+    """A spec subclassing sagemaker.serve's InferenceSpec, with the SDK's SchemaBuilder: built and
+    run by the handlers the server uses (in-process here: the server would import the SDK for seconds)."""
+    import tarfile
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # some SDK modules make a boto3 client at import
+    pytest.importorskip("sagemaker.serve")
+    from sagemaker.serve.builder.schema_builder import SchemaBuilder as SdkSchemaBuilder
+    from sagemaker.serve.spec.inference_spec import InferenceSpec as SdkInferenceSpec
+
+    from helpers.platform.serving.inference_spec import answer_of, request_of
+
+    class SdkSpec(SdkInferenceSpec):
+        def load(self, model_dir):
+            return np.load(os.path.join(model_dir, "weights.npy"))
+
+        def invoke(self, input_object, model):
+            return input_object @ model
+
+    schema = SdkSchemaBuilder(np.zeros((1, 4)), np.zeros(1))
+    built = ModelBuilder(model_path=str(weights_dir), inference_spec=SdkSpec(), schema_builder=schema).build(
+        model_name="sdk-spec")
+    local = built.describe()["Local"]
+    with tarfile.open(local["ArtifactPath"]) as archive:
+        archive.extractall(tmp := weights_dir.parent / "sdk-spec-model", filter="data")
+    model_fn, input_fn, predict_fn, output_fn = spec_handlers(os.path.join(local["CodeDir"], "inference.py"))
+    rows = np.array([[1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 0.0, 1.0]])
+    body, content_type, accept = request_of(schema, rows)
+    assert (content_type, accept) == ("application/x-npy", "application/x-npy")
+    out_body, out_type = output_fn(predict_fn(input_fn(body, content_type), model_fn(str(tmp))), accept)
+    assert np.array_equal(answer_of(schema, out_body, out_type), rows @ WEIGHTS)
