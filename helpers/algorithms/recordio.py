@@ -41,6 +41,10 @@ _MAGIC_BYTES = struct.pack("<I", MAGIC)
 _LENGTH_MASK = (1 << 29) - 1
 
 
+#: The widest sparse row read (its shape[0]); wider is refused rather than indexed (int64 indices).
+_MAX_WIDTH = 2**62
+
+
 class RecordIOError(ValueError):
     """Bytes that are not RecordIO-protobuf; the message names the record (1-based) and the byte offset."""
 
@@ -290,16 +294,18 @@ def decode_batch(data: bytes, source: str = "", *, labels: str = "optional") -> 
         tensor = _tensor(record.features["values"], place, 'features["values"]')
         values = np.asarray(tensor.values, dtype=np.float64)
         if len(tensor.keys) or (len(tensor.shape) and not values.size):  # the SDK gives an empty sparse row a shape only
-            keys = np.asarray(tensor.keys, dtype=np.int64)
+            keys = np.asarray(tensor.keys, dtype=np.uint64)  # uint64 on the wire: any value fits
             if keys.size != values.size:
                 raise RecordIOError(f"{place}: {keys.size} keys for {values.size} values; a sparse row needs one key per value.")
             if not len(tensor.shape):
                 raise RecordIOError(f"{place} is sparse (it has keys) but has no shape: a sparse row needs "
                                     f"shape=[feature_dim] (write_spmatrix_to_sparse_tensor sets it).")
             width = int(tensor.shape[0])
-            if keys.size and (keys.max() >= width):
+            if width > _MAX_WIDTH:
+                raise RecordIOError(f"{place}: shape [{width}] is more features than any model takes (at most {_MAX_WIDTH}).")
+            if keys.size and int(keys.max()) >= width:
                 raise RecordIOError(f"{place}: key {int(keys.max())} is outside shape [{width}] (keys count from 0).")
-            rows.append((keys, values))
+            rows.append((keys.astype(np.int64), values))
         else:
             width = values.size
             rows.append((None, values))

@@ -125,6 +125,19 @@ def test_sdk_argument_checks():
         write_spmatrix_to_sparse_tensor(io.BytesIO(), np.zeros((3, 2)))
 
 
+def test_keys_and_shapes_beyond_int64_are_refused_by_record():
+    record = recordio._record_class()()
+    tensor = record.features["values"].float32_tensor
+    tensor.values.append(1.0)
+    tensor.keys.append(2**64 - 1)
+    tensor.shape.append(2**64 - 1)
+    with pytest.raises(recordio.RecordIOError, match=r"Record 1: shape \[18446744073709551615\] is more features"):
+        recordio.decode_batch(recordio.frame(record.SerializeToString()))
+    tensor.shape[0] = 4
+    with pytest.raises(recordio.RecordIOError, match=r"Record 1: key 18446744073709551615 is outside shape \[4\]"):
+        recordio.decode_batch(recordio.frame(record.SerializeToString()))
+
+
 def test_sparse_records_keep_keys_and_shape():
     x = sp.csr_matrix(np.array([[0, 2.5, 0, 0], [0, 0, 0, 0], [1, 0, 0, 4]], dtype=np.float32))
     buffer = io.BytesIO()
