@@ -282,49 +282,63 @@ def decode_batch(data: bytes, source: str = "", *, labels: str = "optional") -> 
     """The records in ``data`` as a :class:`Batch`. ``source`` starts every error message (e.g.
     ``"Channel 'train', file 'part-0'"``), which then names the 1-based record; ``labels``:
     ``"optional"`` (all or none), ``"ignore"``, or ``"required"``."""
+    from google.protobuf.message import DecodeError
+
     rows, widths, label_values = [], [], []
-    n_labelled = 0
+    record = _record_class()()  # one message, parsed into again and again (values are copied out)
     for n, payload in enumerate(_payloads(data, source), start=1):
-        place = f"{source}, record {n}" if source else f"Record {n}"
-        record = _parse_at(payload, place)
-        if "values" not in record.features:
-            found = ", ".join(sorted(record.features)) or "none"
-            raise RecordIOError(f"{place} has no features[\"values\"] (features found: {found}). Write records with "
-                                f"write_numpy_to_dense_tensor or write_spmatrix_to_sparse_tensor.")
-        tensor = _tensor(record.features["values"], place, 'features["values"]')
-        values = np.asarray(tensor.values, dtype=np.float64)
-        if len(tensor.keys) or (len(tensor.shape) and not values.size):  # the SDK gives an empty sparse row a shape only
-            keys = np.asarray(tensor.keys, dtype=np.uint64)  # uint64 on the wire: any value fits
-            if keys.size != values.size:
-                raise RecordIOError(f"{place}: {keys.size} keys for {values.size} values; a sparse row needs one key per value.")
-            if not len(tensor.shape):
-                raise RecordIOError(f"{place} is sparse (it has keys) but has no shape: a sparse row needs "
-                                    f"shape=[feature_dim] (write_spmatrix_to_sparse_tensor sets it).")
-            width = int(tensor.shape[0])
-            if width > _MAX_WIDTH:
-                raise RecordIOError(f"{place}: shape [{width}] is more features than any model takes (at most {_MAX_WIDTH}).")
-            if keys.size and int(keys.max()) >= width:
-                raise RecordIOError(f"{place}: key {int(keys.max())} is outside shape [{width}] (keys count from 0).")
-            rows.append((keys.astype(np.int64), values))
-        else:
-            width = values.size
-            rows.append((None, values))
+        try:
+            record.ParseFromString(payload)
+        except DecodeError as exc:
+            raise RecordIOError(f"{_place(source, n)} is not an aialgs.data.Record protobuf message ({exc}).") from None
+        keys, values, width = _features(record, source, n)
+        rows.append((keys, values))
         widths.append(width)
-        if labels != "ignore":
-            if "values" in record.label:
-                label = np.asarray(_tensor(record.label["values"], place, 'label["values"]').values, dtype=np.float64)
-                if label.size != 1:
-                    raise RecordIOError(f"{place}: label[\"values\"] holds {label.size} values; give one label per record.")
-                label_values.append(float(label[0]))
-                n_labelled += 1
-            elif labels == "required":
-                raise RecordIOError(f"{place} has no label: write the training data with its labels, "
-                                    f"write_numpy_to_dense_tensor(f, x, labels=y).")
-            if n_labelled and n_labelled != n:
-                raise RecordIOError(f"{place} has no label but record 1 has one: give every record a label.")
-    if labels == "optional" and n_labelled != len(rows):
+        if labels == "ignore":
+            continue
+        if "values" in record.label:
+            label = _tensor(record.label["values"], _place(source, n), 'label["values"]').values
+            if len(label) != 1:
+                raise RecordIOError(f"{_place(source, n)}: label[\"values\"] holds {len(label)} values; give one label "
+                                    f"per record.")
+            label_values.append(float(label[0]))
+        elif labels == "required":
+            raise RecordIOError(f"{_place(source, n)} has no label: write the training data with its labels, "
+                                f"write_numpy_to_dense_tensor(f, x, labels=y).")
+        if label_values and len(label_values) != n:
+            raise RecordIOError(f"{_place(source, n)} has no label but record 1 has one: give every record a label.")
+    if labels == "optional" and len(label_values) != len(rows):
         label_values = []
     return Batch(rows, np.asarray(widths, dtype=np.int64), np.asarray(label_values) if label_values else None)
+
+
+def _place(source: str, n: int) -> str:
+    return f"{source}, record {n}" if source else f"Record {n}"
+
+
+def _features(record: Any, source: str, n: int) -> tuple[np.ndarray | None, np.ndarray, int]:
+    """(keys or None when dense, values, width) of a record's ``features["values"]``."""
+    if "values" not in record.features:
+        found = ", ".join(sorted(record.features)) or "none"
+        raise RecordIOError(f"{_place(source, n)} has no features[\"values\"] (features found: {found}). Write records "
+                            f"with write_numpy_to_dense_tensor or write_spmatrix_to_sparse_tensor.")
+    tensor = _tensor(record.features["values"], _place(source, n), 'features["values"]')
+    values = np.asarray(tensor.values, dtype=np.float64)
+    if not len(tensor.keys) and not (len(tensor.shape) and not values.size):  # the SDK gives an empty sparse row a shape only
+        return None, values, values.size
+    place = _place(source, n)
+    keys = np.asarray(tensor.keys, dtype=np.uint64)  # uint64 on the wire: any value fits
+    if keys.size != values.size:
+        raise RecordIOError(f"{place}: {keys.size} keys for {values.size} values; a sparse row needs one key per value.")
+    if not len(tensor.shape):
+        raise RecordIOError(f"{place} is sparse (it has keys) but has no shape: a sparse row needs "
+                            f"shape=[feature_dim] (write_spmatrix_to_sparse_tensor sets it).")
+    width = int(tensor.shape[0])
+    if width > _MAX_WIDTH:
+        raise RecordIOError(f"{place}: shape [{width}] is more features than any model takes (at most {_MAX_WIDTH}).")
+    if keys.size and int(keys.max()) >= width:
+        raise RecordIOError(f"{place}: key {int(keys.max())} is outside shape [{width}] (keys count from 0).")
+    return keys.astype(np.int64), values, width
 
 
 def _payloads(data: bytes, source: str) -> Iterator[bytes]:
