@@ -216,6 +216,17 @@ def test_the_script_goes_where_the_sdk_puts_it(aws, tmp_path):
     ours.delete()
 
 
+def test_a_definition_over_100_kib_goes_through_s3_as_the_sdk_sends_it(aws):
+    message = "x" * 100 * 1024  # a FailStep's message makes the definition long
+    pipeline = Pipeline("long", steps=[FailStep("Stop", error_message=message)])
+    pipeline.upsert(role_arn=aws["role"])
+    # (moto answers DescribePipeline with the S3 definition parsed, not as text: read the object itself)
+    stored = aws["s3"].get_object(Bucket=BUCKET, Key="long")["Body"].read()
+    assert json.loads(stored) == json.loads(pipeline.definition())
+    assert "long" in _pipeline_names()
+    pipeline.delete()
+
+
 def test_start_sends_the_parameters_and_returns_an_execution(aws, tmp_path):
     pipeline = build(tmp_path, name="started")
     with pytest.raises(ValueError, match="does not exist in SageMaker yet: call pipeline.upsert"):

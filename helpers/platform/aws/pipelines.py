@@ -40,6 +40,7 @@ CODE_DIR = "/opt/ml/processing/input/code"
 ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/\S+$")
 FUNCTION_ENTRYPOINT = "flywheel-function"  # the local ProcessingStep's marker for a Python function
 ENDED = ("Succeeded", "Failed", "Stopped")
+INLINE_DEFINITION_LIMIT = 100 * 1024  # bytes of a PipelineDefinition sent in the request itself
 
 
 def _answer(response: dict) -> dict:
@@ -236,7 +237,7 @@ def sagemaker_definition(definition: str, pipeline_name: str, prefix: Callable[[
         for kind, job in _job_requests(step):
             if kind != "transform" and (not job.get("RoleArn") or _local_only(job["RoleArn"])):
                 job["RoleArn"] = role_arn
-    return json.dumps(document, indent=2)
+    return json.dumps(document)  # compact: the request's limit counts bytes
 
 
 # ------------------------------------------------------------------------------------------ the session
@@ -272,6 +273,19 @@ def _definition_for(pipeline, role_arn: str, upload: bool) -> str:
 
 # ------------------------------------------------------------------------------------ Pipeline's methods
 
+def _definition_argument(pipeline, role_arn: str) -> dict:
+    """``PipelineDefinition``, or, as the SDK does for one of 100 KiB or more (the request's limit), the
+    definition uploaded to ``s3://<default bucket>/<pipeline name>`` and its ``PipelineDefinitionS3Location``."""
+    definition = _definition_for(pipeline, role_arn, upload=True)
+    if len(definition.encode("utf-8")) < INLINE_DEFINITION_LIMIT:
+        return {"PipelineDefinition": definition}
+    session = _session(pipeline)
+    bucket, _, prefix = _code_prefix(session)[len("s3://"):].partition("/")
+    key = posixpath.join(prefix, pipeline.name)
+    session.upload_string_as_file_body(definition, bucket, key)
+    return {"PipelineDefinitionS3Location": {"Bucket": bucket, "ObjectKey": key}}
+
+
 def upsert(pipeline, role_arn: str | None = None, description: str | None = None) -> dict:
     """CreatePipeline, or UpdatePipeline when it exists: ``{"PipelineArn": ...}``."""
     from botocore.exceptions import ClientError
@@ -281,7 +295,7 @@ def upsert(pipeline, role_arn: str | None = None, description: str | None = None
     if not role_arn:
         raise ValueError(f"Pipeline {pipeline.name!r}: SageMaker runs the steps as an IAM role: pass "
                          "upsert(role_arn='arn:aws:iam::<account>:role/<SageMaker execution role>').")
-    arguments = {"PipelineName": pipeline.name, "PipelineDefinition": _definition_for(pipeline, role_arn, upload=True),
+    arguments = {"PipelineName": pipeline.name, **_definition_argument(pipeline, role_arn),
                  "RoleArn": role_arn, **({"PipelineDescription": description} if description else {})}
     sagemaker = client()
     try:
