@@ -202,10 +202,10 @@ def _decode_files(channel: str, files: list[Path]) -> tuple[list[recordio.Batch]
             raise DataFormatError(
                 f"{source}, record {r + 1}: {int(batch.widths[r])} features, but record 1 of {first.name!r} has {width}. "
                 f"Every record of a channel needs the same features (a sparse record's shape=[feature_dim]).")
-        for r, (_, values) in enumerate(batch.rows):
-            if not np.isfinite(values).all():
-                raise DataFormatError(f"{source}, record {r + 1}: a feature is NaN or infinite. SageMaker's built-in "
-                                      f"algorithms take no missing values: impute or drop them before writing.")
+        if batch.rows and not np.isfinite(np.concatenate([values for _, values in batch.rows])).all():
+            r = next(r for r, (_, values) in enumerate(batch.rows) if not np.isfinite(values).all())
+            raise DataFormatError(f"{source}, record {r + 1}: a feature is NaN or infinite. SageMaker's built-in "
+                                  f"algorithms take no missing values: impute or drop them before writing.")
         if batch.labels is not None and not np.isfinite(batch.labels).all():
             r = int(np.flatnonzero(~np.isfinite(batch.labels))[0])
             raise DataFormatError(f"{source}, record {r + 1}: the label is {batch.labels[r]}, not a finite number.")

@@ -27,7 +27,7 @@ import functools
 import io
 import struct
 from dataclasses import dataclass
-from typing import IO, Any, Iterable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -270,10 +270,14 @@ class Batch:
         return len(self.rows)
 
 
-def _tensor(value: Any, where: str, what: str) -> Any:
+_TENSORS = frozenset({"float32_tensor", "float64_tensor", "int32_tensor"})
+
+
+def _tensor(value: Any, where: Callable[[], str], what: str) -> Any:
+    """The tensor a Value holds; ``where()`` names the record in the error (called only then)."""
     kind = value.WhichOneof("value")
-    if kind not in ("float32_tensor", "float64_tensor", "int32_tensor"):
-        raise RecordIOError(f"{where}: {what} holds {kind or 'no value'}, not a float32, float64 or int32 tensor. "
+    if kind not in _TENSORS:
+        raise RecordIOError(f"{where()}: {what} holds {kind or 'no value'}, not a float32, float64 or int32 tensor. "
                             f"Write it with write_numpy_to_dense_tensor(f, x.astype('float32'), y).")
     return getattr(value, kind)
 
@@ -297,7 +301,7 @@ def decode_batch(data: bytes, source: str = "", *, labels: str = "optional") -> 
         if labels == "ignore":
             continue
         if "values" in record.label:
-            label = _tensor(record.label["values"], _place(source, n), 'label["values"]').values
+            label = _tensor(record.label["values"], lambda: _place(source, n), 'label["values"]').values
             if len(label) != 1:
                 raise RecordIOError(f"{_place(source, n)}: label[\"values\"] holds {len(label)} values; give one label "
                                     f"per record.")
@@ -322,7 +326,7 @@ def _features(record: Any, source: str, n: int) -> tuple[np.ndarray | None, np.n
         found = ", ".join(sorted(record.features)) or "none"
         raise RecordIOError(f"{_place(source, n)} has no features[\"values\"] (features found: {found}). Write records "
                             f"with write_numpy_to_dense_tensor or write_spmatrix_to_sparse_tensor.")
-    tensor = _tensor(record.features["values"], _place(source, n), 'features["values"]')
+    tensor = _tensor(record.features["values"], lambda: _place(source, n), 'features["values"]')
     values = np.asarray(tensor.values, dtype=np.float64)
     if not len(tensor.keys) and not (len(tensor.shape) and not values.size):  # the SDK gives an empty sparse row a shape only
         return None, values, values.size
@@ -395,5 +399,5 @@ def decode_answers(data: bytes) -> list[dict[str, list[float]]]:
     """Response records back as ``[{"score": [0.4], "predicted_label": [1.0]}, ...]`` (lists of float32 values)."""
     answers = []
     for record in read_records(data):
-        answers.append({name: list(_tensor(value, "answer", name).values) for name, value in sorted(record.label.items())})
+        answers.append({name: list(_tensor(value, lambda: "answer", name).values) for name, value in sorted(record.label.items())})
     return answers
