@@ -1,7 +1,9 @@
 """Pipelines on the sagemaker backend (helpers.platform.aws.pipelines), against moto, and botocore's Stubber for
 the calls moto 5.2 lacks (ListPipelineExecutionSteps): the definition SageMaker stores is the local one with the
-script moved to S3, a function step and a local-only image are refused before any request, and an execution
-answers in the local execution's shape."""
+script moved to S3 (where the SDK puts it) and the pipeline's role on its jobs; each job step's run-time request
+passes botocore's validation of its API; a function step, script-mode training, a local image, a local path or
+the local default bucket is refused before any request; a long definition goes through S3; an execution answers
+in the local execution's shape."""
 
 from __future__ import annotations
 
