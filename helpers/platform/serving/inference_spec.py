@@ -105,7 +105,8 @@ class InferenceSpec(abc.ABC):
         """Transform ``invoke``'s result before it is serialized; None keeps it as it is."""
 
     def prepare(self, *args, **kwargs):
-        """SDK hook run before ``build`` uploads the model; the local backend does not call it."""
+        """Called with the model folder (str) before ``build()`` packs it, as the SDK does: put files
+        ``load`` needs there."""
 
     def get_model(self):
         """SDK hook naming a Hugging Face model; not used locally."""
@@ -345,8 +346,10 @@ class LocalEndpoint(SchemaEndpoint):
 
     def invoke(self, body: Any, content_type: str = "application/json", accept: str = "application/json",
                **kwargs):
-        """``body`` (an object like the sample input) -> ``InvokeEndpointOutput`` whose ``body`` is the
-        deserialized answer. Without a SchemaBuilder the payload goes as JSON, as in the SDK."""
+        """``body`` (an object like the sample input) -> ``InvokeEndpointOutput``, as the SDK's two modes
+        answer: ``IN_PROCESS``: ``body`` is the deserialized answer; ``LOCAL_CONTAINER``: a str body is sent
+        as it is, and ``body`` is a stream of the answer as JSON. Without a SchemaBuilder the payload
+        goes as JSON, as in the SDK."""
         from helpers.platform.errors import warn_ignored
         from helpers.platform.serving.endpoint import InvokeEndpointOutput
 
@@ -354,9 +357,14 @@ class LocalEndpoint(SchemaEndpoint):
                      "a local endpoint takes the payload, content type and accept only")
         schema = self.schema_builder or SchemaBuilder({}, {})  # JSON both ways
         data, sent_type, wanted = request_of(schema, body)
+        if isinstance(body, str) and not self.in_process_mode:
+            data = body.encode("utf-8")
         answer = Endpoint.invoke(self, data, content_type=sent_type, accept=wanted)
-        return InvokeEndpointOutput(body=answer_of(schema, answer.body.read(), answer.content_type),
-                                    content_type=answer.content_type)
+        result = answer_of(schema, answer.body.read(), answer.content_type)
+        if self.in_process_mode:
+            return InvokeEndpointOutput(body=result, content_type=answer.content_type)
+        return InvokeEndpointOutput(body=io.BytesIO(json.dumps(result, default=_jsonable).encode("utf-8")),
+                                    content_type=accept)
 
     def predict(self, data: Any, accept: str | None = None, content_type: str | None = None,
                 target_variant: str | None = None) -> Any:

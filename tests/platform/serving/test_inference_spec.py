@@ -218,6 +218,114 @@ def test_v3_in_process_mode_example_runs_with_only_imports_changed(home):
     assert endpoint_name not in [e["EndpointName"] for e in list_endpoints()]
 
 
+def test_v3_local_container_mode_example_runs_with_only_imports_changed(home):
+    """aws/sagemaker-python-sdk v3-examples/inference-examples/local-mode-example.ipynb at commit
+    3203e4996219799e7fcad214c7925ffd8594da1f, cell by cell (the prints left out). Changed: the imports.
+    No Docker: LOCAL_CONTAINER runs as the kit's local server, with the SDK's prepare() and invoke()."""
+    import shutil
+    import uuid
+
+    import torch
+    import torch.nn as nn
+
+    from helpers.platform import InferenceSpec, Mode, ModelBuilder, ModelServer, SchemaBuilder  # noqa: F811
+
+    class SimpleModel(nn.Module):
+        """Simple PyTorch model for testing."""
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return torch.softmax(self.linear(x), dim=1)
+
+    def save_pytorch_model(model_path: str):
+        """Save PyTorch model for testing."""
+        model = SimpleModel()
+        sample_input = torch.tensor([[1.0, 2.0, 3.0, 4.0]], dtype=torch.float32)
+        traced_model = torch.jit.trace(model, sample_input)
+        model_file = os.path.join(model_path, "model.pt")
+        torch.jit.save(traced_model, model_file)
+        return model_file
+
+    temp_model_path = tempfile.mkdtemp()
+    model_file = save_pytorch_model(temp_model_path)
+
+    class PyTorchInferenceSpec(InferenceSpec):
+        """PyTorch InferenceSpec for local container mode."""
+
+        def __init__(self, model_path=None):
+            self.model_path = model_path
+
+        def prepare(self, model_dir: str):
+            if self.model_path:
+                src_model = os.path.join(self.model_path, "model.pt")
+                dst_model = os.path.join(model_dir, "model.pt")
+                if os.path.exists(src_model) and src_model != dst_model:
+                    shutil.copy2(src_model, dst_model)
+
+        def load(self, model_dir: str):
+            model_path = os.path.join(model_dir, "model.pt")
+            if os.path.exists(model_path):
+                model = torch.jit.load(model_path, map_location='cpu')
+            else:
+                model = SimpleModel()
+            model.eval()
+            return model
+
+        def invoke(self, input_object, model):
+            if isinstance(input_object, dict) and "data" in input_object:
+                input_data = input_object["data"]
+            else:
+                input_data = input_object
+            if isinstance(input_data, list):
+                input_tensor = torch.tensor(input_data, dtype=torch.float32)
+            else:
+                input_tensor = torch.tensor(input_data.tolist() if hasattr(input_data, 'tolist') else input_data,
+                                            dtype=torch.float32)
+            with torch.no_grad():
+                output = model(input_tensor)
+                return output.tolist()
+
+    sample_input = [[1.0, 2.0, 3.0, 4.0]]
+    sample_output = [[0.6, 0.4]]
+    schema_builder = SchemaBuilder(sample_input, sample_output)
+
+    MODEL_NAME_PREFIX = "pytorch-local"
+    ENDPOINT_NAME_PREFIX = "pytorch-local"
+    unique_id = str(uuid.uuid4())[:8]
+    model_name = f"{MODEL_NAME_PREFIX}-{unique_id}"
+    endpoint_name = f"{ENDPOINT_NAME_PREFIX}-{unique_id}"
+    inference_spec = PyTorchInferenceSpec(model_path=temp_model_path)
+    with pytest.warns(IgnoredArgumentWarning, match="model_server"):
+        model_builder = ModelBuilder(
+            inference_spec=inference_spec,
+            model_server=ModelServer.TORCHSERVE,
+            schema_builder=schema_builder,
+            mode=Mode.LOCAL_CONTAINER  # This enables Docker container mode
+        )
+    local_model = model_builder.build(model_name=model_name)
+    assert local_model.model_name == model_name
+    local_endpoint = model_builder.deploy_local(
+        endpoint_name=endpoint_name,
+        wait=True,
+        container_timeout_in_seconds=1200  # 20 minutes timeout
+    )
+
+    traced = torch.jit.load(model_file)  # the weights prepare() copied into the model: same answers
+    answers = []
+    for test_input in ([[1.0, 2.0, 3.0, 4.0]], [[1.0, 2.0, 3.0, 4.0], [0.5, 1.5, 2.5, 3.5], [2.0, 3.0, 4.0, 5.0]],
+                       [[0.1, 0.2, 0.3, 0.4]]):
+        response = local_endpoint.invoke(body=json.dumps(test_input), content_type="application/json")
+        answers.append(json.loads(response.body.read().decode('utf-8')))
+        with torch.no_grad():
+            assert np.allclose(answers[-1], traced(torch.tensor(test_input)).tolist(), atol=1e-6)
+    assert local_endpoint.endpoint_name == endpoint_name and len(answers[1]) == 3
+
+    shutil.rmtree(temp_model_path)
+    local_endpoint.local_container_mode_obj.destroy_server()  # the notebook leaves it to the process's end
+
+
 def test_deploy_local_needs_a_local_mode_as_in_the_sdk(weights_dir, home):
     from helpers.platform import Mode
 
