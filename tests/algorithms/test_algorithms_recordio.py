@@ -138,6 +138,18 @@ def test_keys_and_shapes_beyond_int64_are_refused_by_record():
         recordio.decode_batch(recordio.frame(record.SerializeToString()))
 
 
+def test_a_record_without_a_numeric_tensor_is_named():
+    record = recordio._record_class()()
+    record.features["values"].bytes.value.append(b"jpeg")
+    with pytest.raises(recordio.RecordIOError, match=r"^Channel 'train', file 'a', record 1: features\[.values.\] holds "
+                                                     r"bytes, not a float32, float64 or int32 tensor"):
+        recordio.decode_batch(recordio.frame(record.SerializeToString()), "Channel 'train', file 'a'")
+    record.Clear()
+    record.features["pixels"].float32_tensor.values.append(1.0)
+    with pytest.raises(recordio.RecordIOError, match=r'Record 1 has no features\["values"\] \(features found: pixels\)'):
+        recordio.decode_batch(recordio.frame(record.SerializeToString()))
+
+
 def test_sparse_records_keep_keys_and_shape():
     x = sp.csr_matrix(np.array([[0, 2.5, 0, 0], [0, 0, 0, 0], [1, 0, 0, 4]], dtype=np.float32))
     buffer = io.BytesIO()
