@@ -28,7 +28,7 @@ COVERAGE = {
     "batch transform": r"Transformer\(",
     "boto3 S3": r"boto3\.(Session\(\)\.)?(resource|client)\(['\"]s3['\"]\)",
     "boto3 SageMaker control plane": r"boto3\.(Session\(\)\.)?client\(['\"]sagemaker['\"]\)",
-    "boto3 sagemaker-runtime": r"V1RealTimePredictor",  # the port's stand-in calls boto3's runtime client
+    "boto3 sagemaker-runtime": r"boto3\.client\('runtime\.sagemaker'",
     "SDK v3 ModelBuilder + InferenceSpec": r"inference_spec=inference_spec",
 }
 
