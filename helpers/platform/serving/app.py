@@ -1,6 +1,6 @@
 """The endpoint's ASGI application: the inference container contract and the Runtime API path.
 
-Routes (one server process per endpoint):
+Routes (of each server process of an endpoint: one per instance):
 
 * ``GET /ping`` — 200 when the models are loaded (the container health check);
 * ``POST /invocations`` — the container contract: errors come back as the container's own status

@@ -61,6 +61,28 @@ def _client(url: str):
     return client
 
 
+def _local_instances(variants: list[dict]) -> int:
+    """How many server processes serve the endpoint: the largest ``InitialInstanceCount`` of its variants
+    (each local instance serves every variant), at most this machine's CPU cores, which is said."""
+    wanted = max(int(variant["InitialInstanceCount"]) for variant in variants)
+    cores = os.cpu_count() or 1
+    if wanted > cores:
+        warnings.warn(f"initial_instance_count={wanted}, but this machine has {cores} CPU cores: {cores} local "
+                      f"instances (server processes) serve the endpoint, since more would only share the same "
+                      f"cores. describe_endpoint reports CurrentInstanceCount={cores} and DesiredInstanceCount="
+                      f"{wanted}; on SageMaker each instance is a machine of its own.", RuntimeWarning, stacklevel=4)
+    return min(wanted, cores)
+
+
+def _spawn_instance(folder, number: int) -> None:
+    """Start instance ``number`` (2..N): another server process of the same configuration, in its own folder."""
+    instance = folder / registry.INSTANCES / str(number)
+    private_dir(instance)
+    shutil.copyfile(folder / "config.json", instance / "config.json")
+    processes.spawn("helpers.platform.serving.server", [str(instance)], instance / "server.log",
+                    env={"FLYWHEEL_HOME": str(registry.store_root())})
+
+
 class Endpoint(Twin, Named):
     """A local endpoint by name. ``Endpoint.get(name)`` checks it exists.
 
@@ -115,6 +137,7 @@ class Endpoint(Twin, Named):
             "InvocationTimeoutSeconds": timeout,
         })
         log_file = folder / "server.log"
+        instances = _local_instances(config.production_variants)
         record = {
             "EndpointName": endpoint_name,
             "EndpointArn": registry.arn("endpoint", endpoint_name),
@@ -122,7 +145,8 @@ class Endpoint(Twin, Named):
             "ProductionVariants": [{
                 "VariantName": v["VariantName"], "ModelName": v["ModelName"],
                 "CurrentWeight": v["InitialVariantWeight"], "DesiredWeight": v["InitialVariantWeight"],
-                "CurrentInstanceCount": v["InitialInstanceCount"], "DesiredInstanceCount": v["InitialInstanceCount"],
+                "CurrentInstanceCount": min(v["InitialInstanceCount"], instances),
+                "DesiredInstanceCount": v["InitialInstanceCount"],
                 "InstanceType": v["InstanceType"]} for v in config.production_variants],
             "DataCaptureConfig": ({
                 "EnableCapture": True, "CaptureStatus": "Started",
@@ -136,6 +160,8 @@ class Endpoint(Twin, Named):
         # written once, with the pid: describe() never sees an endpoint without its process
         record["Local"].update(SpawnPid=ref.pid, SpawnCreateTime=ref.create_time)
         registry.write_record(endpoint_name, record)
+        for number in range(2, instances + 1):
+            _spawn_instance(folder, number)
 
         from helpers.platform.serving.runtime import use_local_runtime
 
@@ -150,6 +176,7 @@ class Endpoint(Twin, Named):
         if wait:
             endpoint.wait_for_status("InService", timeout=startup_timeout_seconds)
             endpoint.wait_for_ping(timeout=startup_timeout_seconds)
+            endpoint._wait_for_instances(instances, startup_timeout_seconds)
         return endpoint
 
     @classmethod
@@ -246,6 +273,19 @@ class Endpoint(Twin, Named):
                                    f"see {self.describe()['Local'].get('LogFile')}")
             time.sleep(0.05)
 
+    def _wait_for_instances(self, count: int, timeout: float) -> None:
+        """Wait until ``count`` instances serve, so ``CurrentInstanceCount`` is true when deploy returns;
+        an instance that could not start is said (the others serve)."""
+        if count < 2:
+            return
+        folders = registry.instance_dirs(self.endpoint_name)
+        started = processes.wait_until(
+            lambda: all((f / "server.json").exists() or (f / "failure").exists() for f in folders), timeout)
+        failed = [f for f in folders if (f / "failure").exists() or not (f / "server.json").exists()]
+        if failed or not started:
+            warnings.warn(f"endpoint {self.endpoint_name}: {len(failed)} of {count} instances did not start; "
+                          f"see {', '.join(str(f / 'server.log') for f in failed)}", RuntimeWarning, stacklevel=3)
+
     def delete(self) -> None:
         """Stop the server and remove the endpoint (``DeleteEndpoint``). Captured data is kept."""
         registry.delete_endpoint(self.endpoint_name)
@@ -298,22 +338,37 @@ class Endpoint(Twin, Named):
         return parse_response(answer.body.read(), answer.content_type)
 
     # ------------------------------------------------------------------------------- local extras
-    def _admin(self, path: str, payload: dict | None = None) -> dict:
+    def _admin(self, path: str, payload: dict | None = None, url: str | None = None) -> dict:
         data = None if payload is None else json.dumps(payload).encode()
         headers = {**auth_headers(), "Content-Type": "application/json"}
-        request = urllib.request.Request(self.url + path, data=data, headers=headers,
+        request = urllib.request.Request((url or self.url) + path, data=data, headers=headers,
                                          method="POST" if data is not None else "GET")
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read())
 
+    def _instance_urls(self) -> list[str]:
+        """The URL of each instance that serves (one for an endpoint of one instance)."""
+        instances = self.describe()["Local"].get("Instances")
+        return [instance["Url"] for instance in instances] if instances else [self.url]
+
+    def _admin_all(self, path: str, payload: dict | None = None) -> list[dict]:
+        return [self._admin(path, payload, url) for url in self._instance_urls()]
+
     def metrics(self) -> list[dict]:
-        """Per-variant counts since start: Invocations, Invocation4XXErrors / 5XX, ModelLatency (µs)."""
-        return self._admin("/_flywheel/metrics")["Variants"]
+        """Per-variant counts since start: Invocations, Invocation4XXErrors / 5XX, ModelLatency (µs);
+        summed over the endpoint's instances (latency: their mean, weighted by answered requests)."""
+        answers = [answer["Variants"] for answer in self._admin_all("/_flywheel/metrics")]
+        return answers[0] if len(answers) == 1 else _sum_metrics(answers)
+
+    def instance_metrics(self) -> list[list[dict]]:
+        """:meth:`metrics` of each instance on its own, instance 1 first."""
+        return [answer["Variants"] for answer in self._admin_all("/_flywheel/metrics")]
 
     def update_weights(self, weights: dict[str, float]) -> list[dict]:
         """Shift traffic between variants (``UpdateEndpointWeightsAndCapacities``), e.g. {"A": 0, "B": 1}."""
         try:
-            variants = self._admin("/_flywheel/weights", {k: float(v) for k, v in weights.items()})["Variants"]
+            answers = self._admin_all("/_flywheel/weights", {k: float(v) for k, v in weights.items()})
+            variants = answers[0]["Variants"]  # every instance has the same weights now
         except urllib.error.HTTPError as error:
             raise ValueError(json.loads(error.read()).get("Message")) from None
         record = registry.read_record(self.endpoint_name)
@@ -325,7 +380,7 @@ class Endpoint(Twin, Named):
 
     def flush_capture(self) -> int:
         """Write captured invocations to their files now (the server does it every half second)."""
-        return self._admin("/_flywheel/flush", {})["Flushed"]
+        return sum(answer["Flushed"] for answer in self._admin_all("/_flywheel/flush", {}))
 
     def capture_files(self, variant: str | None = None) -> list:
         """Local paths of this endpoint's capture files (flushed first)."""
@@ -357,3 +412,18 @@ def describe_endpoint(endpoint_name: str) -> dict:
 def delete_endpoint(endpoint_name: str) -> None:
     """Delete the endpoint (on SageMaker also its endpoint config and model, so nothing is left billed)."""
     registry.delete_endpoint(endpoint_name)
+
+
+def _sum_metrics(answers: list[list[dict]]) -> list[dict]:
+    """Per-variant metrics of several instances as one: counts summed, ModelLatency weighted by answers."""
+    merged = []
+    for variants in zip(*answers):
+        total = {**variants[0]}
+        for key in ("Invocations", "Invocation4XXErrors", "Invocation5XXErrors"):
+            total[key] = sum(variant[key] for variant in variants)
+        answered = [(variant["Invocations"] - variant["Invocation4XXErrors"] - variant["Invocation5XXErrors"],
+                     variant["ModelLatency"]) for variant in variants if variant["ModelLatency"] is not None]
+        count = sum(ok for ok, _ in answered)
+        total["ModelLatency"] = round(sum(ok * latency for ok, latency in answered) / count, 1) if count else None
+        merged.append(total)
+    return merged

@@ -8,7 +8,10 @@ Each endpoint folder holds
 * ``server.json`` — written by the server once it listens: pid and start time, port, URL;
 * ``failure`` — written by the server when it cannot start: the ``FailureReason``;
 * ``server.log`` — the server's output (the endpoint's "CloudWatch log");
-* ``variants/<variant>/model/`` — the unpacked model.
+* ``variants/<variant>/model/`` — the unpacked model;
+* ``instances/<n>/`` — instances 2..N of an endpoint deployed with ``initial_instance_count=N``: each a
+  server process of its own with the same ``config.json`` and its own ``server.json`` and log (the
+  endpoint folder's server is instance 1); the router spreads invocations over those that run.
 
 The status is never stored: :func:`describe_endpoint` derives it from these files and the server
 process (pid *and* start time), so an endpoint whose server died (killed, crashed, machine rebooted)
@@ -22,6 +25,7 @@ endpoint with a corrupt one is skipped by :func:`list_endpoints` with a warning 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -174,6 +178,47 @@ def server_ref(name: str, record: dict | None = None) -> processes.ProcessRef | 
                                           if local.get("SpawnPid") else None)
 
 
+INSTANCES = "instances"
+
+
+def instance_dirs(name: str) -> list[Path]:
+    """The folders of the endpoint's instances 2..N (instance 1 is the endpoint folder's own server)."""
+    root = endpoint_dir(name) / INSTANCES
+    try:
+        found = [path for path in root.iterdir() if path.name.isdigit()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda path: int(path.name))
+
+
+def running_instances(name: str) -> list[dict]:
+    """``server.json`` of each of the endpoint's instances whose server process runs, instance 1 first.
+
+    An instance whose state file is missing (starting) or unusable counts as not serving."""
+    running = []
+    for folder in [endpoint_dir(name), *instance_dirs(name)]:
+        try:
+            state = records.read_record(folder / "server.json", SERVER_SCHEMA, folder=folder)
+        except (FileNotFoundError, CorruptRecord):
+            continue
+        if processes.is_alive(processes.ProcessRef.from_dict(state)):
+            running.append(state)
+    return running
+
+
+def _count_instances(name: str, record: dict, status: str, reason: str | None, local: dict):
+    """An endpoint of several instances serves while any of them runs: (status, reason), and the
+    variants' ``CurrentInstanceCount`` and ``Local["Instances"]`` (their URLs) as they are now."""
+    running = running_instances(name)
+    if running and status == "Failed" and not (endpoint_dir(name) / "failure").exists():
+        status, reason = "InService", None  # instance 1 stopped; the others still answer
+        local.update(Pid=running[0]["Pid"], Port=running[0]["Port"], Url=running[0]["Url"])
+    local["Instances"] = [{"Pid": state["Pid"], "Port": state["Port"], "Url": state["Url"]} for state in running]
+    record["ProductionVariants"] = [{**variant, "CurrentInstanceCount": min(len(running), variant.get(
+        "DesiredInstanceCount", len(running)))} for variant in record.get("ProductionVariants") or []]
+    return status, reason
+
+
 def live_view(name: str, record: dict) -> dict:
     """``endpoint.json`` merged with the server's own state, checked against the process.
 
@@ -202,6 +247,8 @@ def live_view(name: str, record: dict) -> dict:
             f"The endpoint's server process (pid {state.get('Pid')}) is not running: it was stopped, "
             f"crashed, or the machine restarted. See {log_file} for its last output; delete the "
             f"endpoint and deploy it again.")
+    if instance_dirs(name):
+        status, reason = _count_instances(name, record, status, reason, local)
     record["EndpointStatus"] = status
     if reason:
         record["FailureReason"] = reason
@@ -250,8 +297,9 @@ def delete_endpoint(name: str) -> bool:
         raise EndpointNotFound(f"Could not find endpoint \"{name}\": nothing to delete.")
     was_running = processes.stop(_recorded_server(name))
     # stragglers: a server of this folder whose pid the record lost (e.g. a deploy interrupted)
+    instances = str(folder / INSTANCES) + os.sep
     for ref, _, args in processes.find_servers(store_root()):
-        if str(folder) in args:
+        if str(folder) in args or any(arg.startswith(instances) for arg in args):
             was_running = processes.stop(ref) or was_running
     shutil.rmtree(folder, ignore_errors=True)
     return was_running
@@ -298,6 +346,10 @@ def running_resources() -> list[RunningResource]:
             found[ref.pid] = RunningResource("router", "sagemaker-runtime", ref.pid)
         else:
             folder = Path(args[0]) if args else Path("?")
+            if folder.parent.name == INSTANCES:  # instance n of an endpoint: delete_endpoint stops them all
+                endpoint = folder.parent.parent.name
+                found[ref.pid] = RunningResource("endpoint", endpoint, ref.pid, f"instance {folder.name}")
+                continue
             kind = "transform" if folder.parent.name == TRANSFORM_JOBS else "endpoint"
             detail = "its record is corrupt" if kind == "endpoint" and folder.name in corrupt else "not in the registry"
             found[ref.pid] = RunningResource(kind, folder.name, ref.pid, detail)

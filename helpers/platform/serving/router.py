@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -37,15 +38,16 @@ from pathlib import Path
 
 import psutil
 
-from helpers.platform.serving import errors
+from helpers.platform.serving import errors, processes
 from helpers.platform.serving.access import SECRET_HEADER, Guard, clip, store_secret
 from helpers.platform.serving.app import read_body
-from helpers.platform.serving.registry import EndpointNotFound, describe_endpoint, names, read_json
+from helpers.platform.serving.registry import INSTANCES, EndpointNotFound, describe_endpoint, names, read_json
 from helpers.platform.serving.upstream import Pool, UpstreamError
 from helpers.platform.validation import RESOURCE_NAME
 from helpers.platform_home import endpoints_root, runtime_dir, write_atomic
 
 log = logging.getLogger("flywheel.runtime")
+INSTANCES_REFRESH_SECONDS = 1.0  # how often the router re-reads which instances of an endpoint run
 IDLE_EXIT_SECONDS = 15.0  # every process that starts the router registers, so this only bridges a kernel restart
 _FORWARD = (b"content-type", b"accept")
 _PREFIX, _SUFFIX = "/endpoints/", "/invocations"
@@ -69,6 +71,9 @@ class RuntimeApp:
         self._secret_header = (SECRET_HEADER.encode(), secret.encode())
         self.pool = Pool()
         self._states: dict[str, tuple[int, dict | None]] = {}
+        self._instances: dict[str, tuple[float, list[int] | None]] = {}  # name -> (read at, running ports)
+        self._outstanding: dict[int, int] = {}  # port -> invocations sent and not answered yet
+        self._turn = itertools.count()
         self._s3 = self._control = None  # made on first use: the Runtime alone starts faster
 
     def _api_for(self, scope: dict, headers: dict):
@@ -104,6 +109,36 @@ class RuntimeApp:
         state = read_json(path)
         self._states[name] = (mtime, state)
         return state
+
+    def _ports(self, name: str, state: dict) -> list[int]:
+        """The ports of the endpoint's running instances (just its server's for an endpoint of one),
+        re-read once a second: per request, an endpoint of one instance costs a clock read."""
+        now = time.monotonic()
+        cached = self._instances.get(name)
+        if cached is None or now - cached[0] > INSTANCES_REFRESH_SECONDS:
+            cached = self._instances[name] = (now, _running_ports(self.root / name))
+        return cached[1] or [state["Port"]]
+
+    async def _post(self, name: str, ports: list[int], path: str, forwarded: list, body: bytes, timeout: float):
+        """Send to the instance with the fewest outstanding invocations (SageMaker's routing strategy
+        LEAST_OUTSTANDING_REQUESTS); an instance that cannot be reached passes the request to the next."""
+        if len(ports) == 1:
+            return await self.pool.post(ports[0], path, forwarded, body, timeout)
+        left = list(ports)
+        while True:
+            fewest = min(self._outstanding.get(candidate, 0) for candidate in left)
+            idle = [candidate for candidate in left if self._outstanding.get(candidate, 0) == fewest]
+            port = idle[next(self._turn) % len(idle)]  # ties in turn, so calls one at a time spread too
+            self._outstanding[port] = self._outstanding.get(port, 0) + 1
+            try:
+                return await self.pool.post(port, path, forwarded, body, timeout)
+            except UpstreamError:
+                left.remove(port)
+                self._instances.pop(name, None)  # an instance stopped: read them again
+                if not left:
+                    raise
+            finally:
+                self._outstanding[port] -= 1
 
     def _not_serving(self, name: str) -> tuple:
         """A ValidationError saying why ``name`` cannot take requests (unknown, Creating, Failed)."""
@@ -159,7 +194,7 @@ class RuntimeApp:
         if state is None or state.get("Status") != "InService":
             await _respond(send, *self._not_serving(name))
             return
-        port = state["Port"]
+        ports = self._ports(name, state)
 
         forwarded = [(key, value) for key, value in scope["headers"]
                      if key in _FORWARD or key.startswith(b"x-amzn-sagemaker-")]
@@ -174,8 +209,7 @@ class RuntimeApp:
             return
         timeout = float(state.get("InvocationTimeoutSeconds", 60)) + 10
         try:
-            status_code, answer_headers, answer = await self.pool.post(
-                port, path, forwarded, body, timeout)
+            status_code, answer_headers, answer = await self._post(name, ports, path, forwarded, body, timeout)
         except (UpstreamError, asyncio.TimeoutError) as error:
             self._states.pop(name, None)
             view = describe_endpoint(name) if (self.root / name / "endpoint.json").exists() else None
@@ -190,6 +224,19 @@ class RuntimeApp:
         out = [(key, value) for key, value in answer_headers if key != b"content-length"]
         out.append((b"content-length", str(len(answer)).encode()))
         await _respond(send, status_code, out, answer)
+
+
+def _running_ports(folder: Path) -> list[int] | None:
+    """The ports of the running instances of an endpoint of several, instance 1 first; None for one."""
+    instances = folder / INSTANCES
+    if not instances.is_dir():
+        return None
+    ports = []
+    for server in [folder / "server.json", *sorted(instances.glob("*/server.json"))]:
+        state = read_json(server)
+        if state and isinstance(state.get("Port"), int) and processes.is_alive(processes.ProcessRef.from_dict(state)):
+            ports.append(state["Port"])
+    return ports
 
 
 def _names(root: Path) -> list[str]:
