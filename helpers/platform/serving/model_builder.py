@@ -272,13 +272,21 @@ class ModelBuilder(Twin):
 
             if estimator is not None and (self.inference_spec is not None or self.schema_builder is None):
                 joblib.dump(estimator, staging / "model.joblib")
+            self._prepare(staging)
             artifact_path = folder / "model.tar.gz"
             sha = pack_dir(staging, artifact_path)
             shutil.rmtree(staging, ignore_errors=True)
             sha_source, artifact_uri = "build", None
         elif local_artifact is not None:
             artifact_path = folder / "model.tar.gz"
-            if local_artifact.is_dir():
+            if local_artifact.is_dir() and self.inference_spec is not None:
+                # the spec's prepare() may add files: to a copy, so the learner's folder stays as it is
+                staging = Path(tempfile.mkdtemp(prefix="flywheel-model-"))
+                shutil.copytree(local_artifact, staging, dirs_exist_ok=True)
+                self._prepare(staging)
+                pack_dir(staging, artifact_path)
+                shutil.rmtree(staging, ignore_errors=True)
+            elif local_artifact.is_dir():
                 pack_dir(local_artifact, artifact_path)
             else:
                 shutil.copyfile(local_artifact, artifact_path)
@@ -299,6 +307,17 @@ class ModelBuilder(Twin):
         self.built_model = write_model(model_name, image or SKLEARN_IMAGE, artifact_uri, self.env_vars, local,
                                        self.role_arn)
         return self.built_model
+
+    def _prepare(self, model_dir: Path) -> None:
+        """The spec's ``prepare(model_dir)``, run on the model folder before it is packed, as the SDK
+        does for TorchServe / MMS (e.g. copying the weights in)."""
+        prepare = getattr(self.inference_spec, "prepare", None)
+        if prepare is None:
+            return
+        try:
+            prepare(str(model_dir))
+        except Exception as error:
+            raise RuntimeError(f"{type(self.inference_spec).__name__}.prepare(model_dir) failed: {error}") from error
 
     def _spec_code(self, folder: Path, estimator: Any) -> tuple[Path, str] | None:
         """The handlers of an InferenceSpec, or of an in-memory model with a SchemaBuilder (the SDK
