@@ -205,8 +205,8 @@ class XGBoost(Algorithm):
     hyperparameters = HYPERPARAMETERS
     supported_channels = frozenset({"train", "validation"})
     metric_names = tuple(f"{channel}:{metric}" for channel in ("train", "validation") for metric in ALL_METRICS)
-    content_types = (payloads.CSV, *libsvm.CONTENT_TYPES)
-    accepts = (payloads.CSV, payloads.JSON, payloads.JSONLINES)
+    content_types = (payloads.CSV, *libsvm.CONTENT_TYPES, payloads.RECORDIO)
+    accepts = (payloads.CSV, payloads.JSON, payloads.JSONLINES, payloads.RECORDIO)
     default_accept = payloads.CSV
     #: SageMaker XGBoost's training formats; a channel without ContentType is read as libsvm, as on SageMaker
     training_content_types = ("text/libsvm", payloads.CSV, payloads.RECORDIO, "application/x-parquet")
@@ -317,8 +317,11 @@ class XGBoost(Algorithm):
 
     def input_fn(self, body: bytes, content_type: str):
         """CSV as every built-in reads it; libsvm as a CSR matrix (absent features stay missing)."""
-        if payloads.parse_media_type(content_type)[0] in libsvm.CONTENT_TYPES:
+        mime = payloads.parse_media_type(content_type)[0]
+        if mime in libsvm.CONTENT_TYPES:
             return libsvm.parse_request(body)
+        if mime == payloads.RECORDIO:  # CSR as the container's sparse DMatrix: a sparse record's absent keys are missing
+            return payloads.protobuf_sparse(body)
         return super().input_fn(body, content_type)
 
     def predict_fn(self, features: Any, model: XGBModel) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ writer and reader, not only against itself.
 from __future__ import annotations
 
 import io
+import json
 import struct
 
 import numpy as np
@@ -363,8 +364,6 @@ def test_protobuf_requests_and_responses_carry_the_json_answers(models, name):
     assert mime == "application/x-recordio-protobuf"
     answers = recordio.decode_answers(body)
     json_body, _ = invoke(name, models[name], buffer.getvalue(), "application/x-recordio-protobuf", "application/jsonlines")
-    import json
-
     expected = [json.loads(line) for line in json_body.decode().splitlines()]
     assert len(answers) == len(expected) == 4
     for answer, record in zip(answers, expected):
@@ -403,8 +402,26 @@ def test_a_sparse_request_cannot_ask_for_a_huge_dense_copy(models):
     assert info.value.status_code == 400
 
 
-def test_xgboost_and_deepar_still_refuse_protobuf_requests():
-    for name in ("xgboost", "deepar"):
+def test_xgboost_answers_protobuf_requests_as_csv_ones(tmp_path):
+    # SageMaker's XGBoost container decodes recordio-protobuf requests and encodes Accept recordio-protobuf answers
+    x, y = _data(60)
+    train("xgboost", {"train": channel(tmp_path, "train", x, y)}, {"num_round": "3", "objective": "binary:logistic"},
+          tmp_path / "m")
+    model = algorithms.get("xgboost").model_fn(tmp_path / "m")
+    rows = x[:3]
+    expected, _ = invoke("xgboost", model, csv_body(rows), "text/csv", "application/json")
+    buffer = io.BytesIO()
+    write_numpy_to_dense_tensor(buffer, rows.astype(np.float64))
+    body, mime = invoke("xgboost", model, buffer.getvalue(), "application/x-recordio-protobuf", "application/json")
+    assert body == expected
+    answers, _ = invoke("xgboost", model, buffer.getvalue(), "application/x-recordio-protobuf",
+                        "application/x-recordio-protobuf")
+    scores = [p["score"] for p in json.loads(expected)["predictions"]]
+    np.testing.assert_allclose([a["score"][0] for a in recordio.decode_answers(answers)], scores, rtol=1e-6)
+
+
+def test_deepar_still_refuses_protobuf_requests():
+    for name in ("deepar",):
         with pytest.raises(InferenceError) as info:
             algorithms.get(name).input_fn(recordio.frame(b""), "application/x-recordio-protobuf")
         assert info.value.status_code == 415
