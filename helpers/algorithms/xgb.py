@@ -9,7 +9,7 @@ precision_macro, precision_micro, r2, recall, recall_macro, recall_micro.
 
 Channels: ``train`` (required) and ``validation`` (optional): ``text/libsvm`` (SageMaker's default, read by
 :mod:`helpers.algorithms.libsvm`: label first, ``index:value`` pairs as XGBoost reads them, absent features
-missing) or CSV (label first, no header).
+missing), CSV (label first, no header) or RecordIO-protobuf (label in each record).
 Metrics: every round logs ``#metrics train:<metric>=...`` and ``#metrics validation:<metric>=...``
 as XGBoost evaluates them (``train:rmse``, ``validation:auc``...), and ``#progress epoch=<round>/<num_round>``.
 
@@ -20,6 +20,8 @@ is ignored, absent features are missing) and answers ``text/csv`` by default: th
 commas on one line (one line per record when ``SAGEMAKER_BATCH`` is set, as in batch transform; a
 multi:softprob record's class probabilities are comma-separated on its own line). ``application/json`` gives
 ``{"predictions": [{"score": 0.43}, ...]}``, ``application/jsonlines`` one ``{"score": ...}`` per line.
+RecordIO-protobuf requests are read too, and ``application/x-recordio-protobuf`` answers one Record per
+row with ``label["score"]``.
 """
 
 from __future__ import annotations
