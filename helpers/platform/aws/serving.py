@@ -302,6 +302,17 @@ class RemoteEndpoint(Endpoint):
             DesiredWeightsAndCapacities=[{"VariantName": k, "DesiredWeight": float(v)} for k, v in weights.items()])
         return self.describe()["ProductionVariants"]
 
+    def update_instance_count(self, instance_count: int, timeout: float = 1800.0) -> list[dict]:
+        """``UpdateEndpointWeightsAndCapacities`` with every variant's ``DesiredInstanceCount``."""
+        if isinstance(instance_count, bool) or not isinstance(instance_count, int) or instance_count < 1:
+            raise ValueError(f"instance_count={instance_count!r}: give a whole number of instances >= 1, e.g. 2")
+        variants = self.describe()["ProductionVariants"]
+        sagemaker_client(self.sagemaker_session).update_endpoint_weights_and_capacities(
+            EndpointName=self.endpoint_name,
+            DesiredWeightsAndCapacities=[{"VariantName": v["VariantName"], "DesiredInstanceCount": instance_count}
+                                         for v in variants])
+        return self.describe()["ProductionVariants"]
+
     def _admin(self, path: str, payload: dict | None = None) -> dict:
         raise NotImplementedError(
             f"{path.rsplit('/', 1)[-1]} is a local-endpoint extra: on SageMaker, per-variant counts are CloudWatch "

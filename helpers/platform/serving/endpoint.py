@@ -64,13 +64,16 @@ def _client(url: str):
 def _local_instances(variants: list[dict]) -> int:
     """How many server processes serve the endpoint: the largest ``InitialInstanceCount`` of its variants
     (each local instance serves every variant), at most this machine's CPU cores, which is said."""
-    wanted = max(int(variant["InitialInstanceCount"]) for variant in variants)
+    return _capped(max(int(variant["InitialInstanceCount"]) for variant in variants), "initial_instance_count")
+
+
+def _capped(wanted: int, asked_as: str) -> int:
     cores = os.cpu_count() or 1
     if wanted > cores:
-        warnings.warn(f"initial_instance_count={wanted}, but this machine has {cores} CPU cores: {cores} local "
+        warnings.warn(f"{asked_as}={wanted}, but this machine has {cores} CPU cores: {cores} local "
                       f"instances (server processes) serve the endpoint, since more would only share the same "
                       f"cores. describe_endpoint reports CurrentInstanceCount={cores} and DesiredInstanceCount="
-                      f"{wanted}; on SageMaker each instance is a machine of its own.", RuntimeWarning, stacklevel=4)
+                      f"{wanted}; on SageMaker each instance is a machine of its own.", RuntimeWarning, stacklevel=5)
     return min(wanted, cores)
 
 
@@ -272,6 +275,35 @@ class Endpoint(Twin, Named):
                 raise TimeoutError(f"endpoint {self.endpoint_name} does not answer GET /ping after {timeout:g} s; "
                                    f"see {self.describe()['Local'].get('LogFile')}")
             time.sleep(0.05)
+
+    def update_instance_count(self, instance_count: int, timeout: float = 120.0) -> list[dict]:
+        """Run ``instance_count`` instances (``UpdateEndpointWeightsAndCapacities`` with each variant's
+        ``DesiredInstanceCount``): start more, or stop the last ones (instance 1 keeps serving). Instances
+        that stopped by themselves are replaced. Returns the variants as ``describe()`` shows them."""
+        if isinstance(instance_count, bool) or not isinstance(instance_count, int) or instance_count < 1:
+            raise ValueError(f"instance_count={instance_count!r}: give a whole number of instances >= 1, e.g. 2")
+        if self.describe()["EndpointStatus"] != "InService":
+            raise RuntimeError(f"endpoint {self.endpoint_name} is not InService: it cannot change its instances")
+        count = _capped(instance_count, "instance_count")
+        folder = registry.endpoint_dir(self.endpoint_name)
+        running = {state["Url"] for state in registry.running_instances(self.endpoint_name)}
+        kept = []
+        for instance in registry.instance_dirs(self.endpoint_name):
+            state = registry.read_json(instance / "server.json") or {}
+            if state.get("Url") in running and len(kept) < count - 1:
+                kept.append(instance)
+            else:  # one too many, or stopped by itself: stopped (gracefully: captured data is written) and removed
+                processes.stop(processes.ProcessRef.from_dict(state))
+                shutil.rmtree(instance, ignore_errors=True)
+        highest = max((int(instance.name) for instance in kept), default=1)
+        for number in range(highest + 1, highest + 1 + count - 1 - len(kept)):
+            _spawn_instance(folder, number)
+        self._wait_for_instances(count, timeout)
+        record = registry.read_record(self.endpoint_name)
+        for variant in record["ProductionVariants"]:
+            variant["DesiredInstanceCount"] = instance_count
+        registry.write_record(self.endpoint_name, record)
+        return self.describe()["ProductionVariants"]
 
     def _wait_for_instances(self, count: int, timeout: float) -> None:
         """Wait until ``count`` instances serve, so ``CurrentInstanceCount`` is true when deploy returns;

@@ -96,3 +96,37 @@ def test_more_instances_than_cores_are_capped_with_the_reason(builder, monkeypat
         assert registry.instance_dirs("capped") == []  # one process: nothing else started
     finally:
         endpoint.delete()
+
+
+def test_the_instance_count_of_a_live_endpoint_goes_up_and_down(builder, monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    endpoint = builder.deploy(endpoint_name="grows", initial_instance_count=1)
+    try:
+        (variant,) = endpoint.update_instance_count(2)
+        assert (variant["CurrentInstanceCount"], variant["DesiredInstanceCount"]) == (2, 2)
+        second = endpoint.describe()["Local"]["Instances"][1]["Pid"]
+        (variant,) = endpoint.update_instance_count(1)
+        assert (variant["CurrentInstanceCount"], variant["DesiredInstanceCount"]) == (1, 1)
+        assert not psutil.pid_exists(second) or psutil.Process(second).status() == psutil.STATUS_ZOMBIE
+        with pytest.raises(ValueError, match="whole number of instances >= 1"):
+            endpoint.update_instance_count(0)
+    finally:
+        endpoint.delete()
+
+
+def test_on_sagemaker_the_instance_count_is_update_endpoint_weights_and_capacities(tmp_path, monkeypatch):
+    from aws_support import mock_aws_account
+    from helpers.platform import backend
+    from helpers.platform.serving import Endpoint
+
+    with mock_aws_account(tmp_path, monkeypatch) as account:
+        client = account["sagemaker"]
+        client.create_model(ModelName="m", ExecutionRoleArn=account["role"],
+                            PrimaryContainer={"Image": image_uris.retrieve("linear-learner", "us-east-1")})
+        client.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[{
+            "VariantName": "AllTraffic", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
+        client.create_endpoint(EndpointName="remote", EndpointConfigName="c")
+        monkeypatch.setattr(backend, "_chosen", "sagemaker")
+        (variant,) = Endpoint("remote").update_instance_count(3)
+        assert variant["DesiredInstanceCount"] == 3
+
