@@ -10,9 +10,11 @@ instead of silently running different code. The kinds say why the text differs:
 - ``import``: an SDK import becomes its ``helpers.platform`` name (the one change the kit promises);
 - ``data``: where data comes from (a download becomes local data of the same shape and format);
 - ``smoke``: a size shrunk so the port runs in seconds (epochs, rows, instance counts);
-- ``shell``: a notebook shell or magic line (``!pip install``, ``%matplotlib``) with no meaning in a script;
-- ``workaround``: anything else. Each names the issue item whose fix will remove it; the totals are
-  printed by test_workarounds_are_counted_and_listed and listed in README.md.
+- ``shell``: a notebook shell or magic line (``!pip install``, ``%matplotlib``) with no meaning in a script,
+  or its Python equivalent (``!aws s3 cp`` -> boto3);
+- ``workaround``: anything else. Each says what will remove it (``why``: an issue item, an SDK v1/v2
+  API the current SDK dropped, a pandas/numpy removal) and which call it replaces (``what``); the
+  totals are printed by test_workarounds_are_counted_and_listed_in_the_readme and listed in README.md.
 """
 
 from __future__ import annotations
@@ -132,6 +134,45 @@ def xfail_until(reason: str):
     return pytest.mark.xfail(strict=True, reason=f"needs {reason}")
 
 
+# --- what will remove a workaround, and changes many ports share ----------------------------------
+
+V2 = "SDK v2 API, removed in SDK v3 (sagemaker 3.27 fails the same way on AWS)"
+V1 = "SDK v1 API, removed in SDK v2 and v3 (fails on AWS with any current SDK)"
+LIBS = "pandas or numpy API removed since the notebook was written (fails anywhere with current versions)"
+PANDAS = "pandas 1.0 removed DataFrame.as_matrix"
+NUMPY = "numpy 2.4 removed in1d"
+NP_SPLIT = "np.split of a DataFrame returns arrays since pandas 3 removed DataFrame.swapaxes"
+
+CONTROL_PLANE = ("boto3 SageMaker control plane create calls (CreateTrainingJob, CreateModel, "
+                 "CreateEndpointConfig, CreateEndpoint): not in issue 21 item 2, which covers describe, list, "
+                 "delete and stop; the local platform answers ValidationException naming the kit's call")
+
+
+def v2_imports(count_import_sagemaker: int, get_execution_role: bool = True) -> tuple[Change, ...]:
+    """``import sagemaker`` -> the kit's platform module under the same name (its v3 names are at the
+    same places: sagemaker.Session, sagemaker.get_execution_role)."""
+    changes = [Change("import", "import sagemaker\n", "import helpers.platform as sagemaker\n",
+                      count=count_import_sagemaker)]
+    if get_execution_role:
+        changes.append(Change("import", "from sagemaker import get_execution_role",
+                              "from helpers.platform import get_execution_role"))
+    return tuple(changes)
+
+
+def v2_serializers() -> tuple[Change, ...]:
+    """The v2 serializer modules moved to sagemaker.core in v3 (same classes)."""
+    return (Change("import", "from sagemaker.serializers import", "from sagemaker.core.serializers import"),
+            Change("import", "from sagemaker.deserializers import", "from sagemaker.core.deserializers import"))
+
+
+SHELL_TIME = Change("shell", "%%time\n", "", count=1)
+SHELL_MATPLOTLIB = Change("shell", "%matplotlib inline\n", "")
+
+MNIST_DOWNLOAD = Change(
+    "data", 'urllib.request.urlretrieve("http://deeplearning.net/data/mnist/mnist.pkl.gz", "mnist.pkl.gz")',
+    'import port_support; port_support.write_mnist_pkl_gz("mnist.pkl.gz")')
+
+
 # --- local data of the same shape and format as the notebooks' downloads (seeded, tiny) -------------
 
 CHURN_FEATURES = 69  # the churn notebooks' one-hot encoded table: label first, then 69 columns
@@ -209,40 +250,6 @@ def write_mnist_pkl_gz(path: str | os.PathLike = "mnist.pkl.gz", **sizes) -> Pat
     return path
 
 
-# --- changes every SDK v2 notebook needs ------------------------------------------------------------
-
-V2 = "SDK v2 API, removed in SDK v3 (sagemaker 3.27 fails the same way on AWS)"
-
-
-def v2_imports(count_import_sagemaker: int, get_execution_role: bool = True) -> tuple[Change, ...]:
-    """``import sagemaker`` -> the kit's platform module under the same name (its v3 names are at the
-    same places: sagemaker.Session, sagemaker.get_execution_role)."""
-    changes = [Change("import", "import sagemaker\n", "import helpers.platform as sagemaker\n",
-                      count=count_import_sagemaker)]
-    if get_execution_role:
-        changes.append(Change("import", "from sagemaker import get_execution_role",
-                              "from helpers.platform import get_execution_role"))
-    return tuple(changes)
-
-
-def v2_serializers() -> tuple[Change, ...]:
-    """The v2 serializer modules moved to sagemaker.core in v3 (same classes)."""
-    return (Change("import", "from sagemaker.serializers import", "from sagemaker.core.serializers import"),
-            Change("import", "from sagemaker.deserializers import", "from sagemaker.core.deserializers import"))
-
-
-SHELL_TIME = Change("shell", "%%time\n", "", count=1)
-SHELL_MATPLOTLIB = Change("shell", "%matplotlib inline\n", "")
-
-V1 = "SDK v1 API, removed in SDK v2 and v3 (fails on AWS with any current SDK)"
-LIBS = "pandas or numpy API removed since the notebook was written (fails anywhere with current versions)"
-MNIST_DOWNLOAD = Change(
-    "data", 'urllib.request.urlretrieve("http://deeplearning.net/data/mnist/mnist.pkl.gz", "mnist.pkl.gz")',
-    'import port_support; port_support.write_mnist_pkl_gz("mnist.pkl.gz")')
-
-PANDAS = "pandas 1.0 removed DataFrame.as_matrix"
-
-
 def write_nyc_taxi_csv(path: str | os.PathLike = "nyc_taxi.csv", rows: int = 6600, seed: int = 0) -> Path:
     """NAB's ``nyc_taxi.csv``: columns ``timestamp`` ("2014-07-01 00:00:00", every 30 minutes) and
     ``value`` (passengers per half hour, int): a daily and a weekly cycle, noise, and anomalies where
@@ -283,28 +290,6 @@ def write_covtype_gz(path: str | os.PathLike = "covtype.data.gz", rows: int = 20
     return Path(path)
 
 
-class V1RealTimePredictor:
-    """SDK v1's ``sagemaker.predictor.RealTimePredictor`` as DeepAR's notebook subclasses it: bytes
-    in, bytes out, through a plain boto3 ``sagemaker-runtime`` client (what v1 called). Stands in for
-    the removed class (a counted workaround), and exercises boto3's runtime path on the local platform."""
-
-    def __init__(self, endpoint, sagemaker_session=None, serializer=None, deserializer=None,
-                 content_type=None, accept=None):
-        import boto3
-
-        self.endpoint, self.content_type, self.accept = endpoint, content_type, accept
-        self.sagemaker_session = sagemaker_session
-        self._runtime = boto3.client("sagemaker-runtime")
-
-    def predict(self, data: bytes) -> bytes:
-        request = {"EndpointName": self.endpoint, "Body": data}
-        if self.content_type:
-            request["ContentType"] = self.content_type
-        if self.accept:
-            request["Accept"] = self.accept
-        return self._runtime.invoke_endpoint(**request)["Body"].read()
-
-
 def write_bank_additional(path: str | os.PathLike = "bank-additional/bank-additional-full.csv", rows: int = 600,
                           seed: int = 0) -> Path:
     """UCI bank marketing's ``bank-additional-full.csv``: ';'-separated, quoted strings, the 21 columns
@@ -339,15 +324,70 @@ def write_bank_additional(path: str | os.PathLike = "bank-additional/bank-additi
     return path
 
 
-NUMPY = "numpy 2.4 removed in1d"
+def write_abalone_libsvm(path: str | os.PathLike = "abalone", rows: int = 400, seed: int = 0) -> Path:
+    """LIBSVM's ``abalone``: one line per shell, ``rings 1:sex 2:length ... 8:shell_weight`` (sex coded
+    1/2/3, lengths in 200 mm units, weights in 200 g units, as the libsvm version), rings 1..29
+    growing with size."""
+    import numpy as np
 
-NP_SPLIT = "np.split of a DataFrame returns arrays since pandas 3 removed DataFrame.swapaxes"
+    rng = np.random.default_rng(seed)
+    length = rng.uniform(0.1, 0.8, size=rows)
+    features = np.column_stack([
+        rng.integers(1, 4, size=rows), length, length * 0.8, length * 0.25, length ** 3 * 2.5,
+        length ** 3 * 1.1, length ** 3 * 0.5, length ** 3 * 0.7])
+    rings = np.clip(np.round(3 + 20 * length + rng.normal(scale=1.5, size=rows)), 1, 29).astype(int)
+    with open(path, "w") as f:
+        for label, row in zip(rings, features):
+            f.write(f"{label} " + " ".join(f"{i}:{v:.4g}" for i, v in enumerate(row, 1)) + "\n")
+    return Path(path)
+
+
+# --- stand-ins for removed APIs, used by counted workarounds -----------------------------------------
+
+class V1RealTimePredictor:
+    """SDK v1's ``sagemaker.predictor.RealTimePredictor`` as DeepAR's notebook subclasses it: bytes
+    in, bytes out, through a plain boto3 ``sagemaker-runtime`` client (what v1 called). Stands in for
+    the removed class (a counted workaround), and exercises boto3's runtime path on the local platform."""
+
+    def __init__(self, endpoint, sagemaker_session=None, serializer=None, deserializer=None,
+                 content_type=None, accept=None):
+        import boto3
+
+        self.endpoint, self.content_type, self.accept = endpoint, content_type, accept
+        self.sagemaker_session = sagemaker_session
+        self._runtime = boto3.client("sagemaker-runtime")
+
+    def predict(self, data: bytes) -> bytes:
+        request = {"EndpointName": self.endpoint, "Body": data}
+        if self.content_type:
+            request["ContentType"] = self.content_type
+        if self.accept:
+            request["Accept"] = self.accept
+        return self._runtime.invoke_endpoint(**request)["Body"].read()
 
 
 def split_frame(frame, cuts):
     """What ``np.split(frame, cuts)`` returned before pandas 3: row slices of the DataFrame."""
     edges = [0, *cuts, len(frame)]
     return [frame.iloc[a:b] for a, b in zip(edges, edges[1:])]
+
+
+def create_training_job(request: dict) -> str:
+    """A boto3 ``CreateTrainingJob`` request run by the kit's ``ModelTrainer`` (a counted workaround);
+    returns the job's name, which the kit chooses (the request's name is its base)."""
+    from helpers.platform import Compute, InputData, ModelTrainer, OutputDataConfig
+
+    resources = request["ResourceConfig"]
+    trainer = ModelTrainer(
+        training_image=request["AlgorithmSpecification"]["TrainingImage"], role=request["RoleArn"],
+        compute=Compute(instance_type=resources["InstanceType"], instance_count=resources["InstanceCount"]),
+        output_data_config=OutputDataConfig(s3_output_path=request["OutputDataConfig"]["S3OutputPath"]),
+        hyperparameters=request.get("HyperParameters"),
+        base_job_name=request["TrainingJobName"][:24].rstrip("-"))
+    trainer.train(input_data_config=[
+        InputData(channel_name=c["ChannelName"], data_source=c["DataSource"]["S3DataSource"]["S3Uri"],
+                  content_type=c.get("ContentType")) for c in request["InputDataConfig"]], logs=False)
+    return trainer.latest_training_job.training_job_name
 
 
 # --- the inventory README.md shows ------------------------------------------------------------------
@@ -390,44 +430,3 @@ def inventory(all_ports: list[Port]) -> str:
 
 if __name__ == "__main__":  # python tests/ports/port_support.py: the inventory to paste into README.md
     print(inventory(ports()), end="")
-
-
-def write_abalone_libsvm(path: str | os.PathLike = "abalone", rows: int = 400, seed: int = 0) -> Path:
-    """LIBSVM's ``abalone``: one line per shell, ``rings 1:sex 2:length ... 8:shell_weight`` (sex coded
-    1/2/3, lengths in 200 mm units, weights in 200 g units, as the libsvm version), rings 1..29
-    growing with size."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    length = rng.uniform(0.1, 0.8, size=rows)
-    features = np.column_stack([
-        rng.integers(1, 4, size=rows), length, length * 0.8, length * 0.25, length ** 3 * 2.5,
-        length ** 3 * 1.1, length ** 3 * 0.5, length ** 3 * 0.7])
-    rings = np.clip(np.round(3 + 20 * length + rng.normal(scale=1.5, size=rows)), 1, 29).astype(int)
-    with open(path, "w") as f:
-        for label, row in zip(rings, features):
-            f.write(f"{label} " + " ".join(f"{i}:{v:.4g}" for i, v in enumerate(row, 1)) + "\n")
-    return Path(path)
-
-
-CONTROL_PLANE = ("boto3 SageMaker control plane create calls (CreateTrainingJob, CreateModel, "
-                 "CreateEndpointConfig, CreateEndpoint): not in issue 21 item 2, which covers describe, list, "
-                 "delete and stop; the local platform answers ValidationException naming the kit's call")
-
-
-def create_training_job(request: dict) -> str:
-    """A boto3 ``CreateTrainingJob`` request run by the kit's ``ModelTrainer`` (a counted workaround);
-    returns the job's name, which the kit chooses (the request's name is its base)."""
-    from helpers.platform import Compute, InputData, ModelTrainer, OutputDataConfig
-
-    resources = request["ResourceConfig"]
-    trainer = ModelTrainer(
-        training_image=request["AlgorithmSpecification"]["TrainingImage"], role=request["RoleArn"],
-        compute=Compute(instance_type=resources["InstanceType"], instance_count=resources["InstanceCount"]),
-        output_data_config=OutputDataConfig(s3_output_path=request["OutputDataConfig"]["S3OutputPath"]),
-        hyperparameters=request.get("HyperParameters"),
-        base_job_name=request["TrainingJobName"][:24].rstrip("-"))
-    trainer.train(input_data_config=[
-        InputData(channel_name=c["ChannelName"], data_source=c["DataSource"]["S3DataSource"]["S3Uri"],
-                  content_type=c.get("ContentType")) for c in request["InputDataConfig"]], logs=False)
-    return trainer.latest_training_job.training_job_name
