@@ -24,6 +24,7 @@ import dataclasses
 import linecache
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -101,18 +102,19 @@ class Port:
         return [c for c in self.changes if c.kind == "workaround"]
 
 
-def run(port: Port, workdir: Path, env: dict | None = None) -> dict:
+def run(port: Port, workdir: Path) -> dict:
     """Execute the port's script in a fresh namespace with ``workdir`` as the current folder (where
-    the notebook's relative paths land) and ``PORT_DATA`` set to ``workdir``; returns the namespace."""
+    the notebook's relative paths and temporary folders land); returns the namespace, so a test can
+    check what the notebook computed."""
     namespace: dict = {"__name__": f"port_{port.name}"}
     script, filename = port.script(), f"<port {port.name}>"
     # so a failing line shows in the traceback, with the cell marks above it
     linecache.cache[filename] = (len(script), None, script.splitlines(True), filename)
     code = compile(script, filename, "exec")
     with pytest.MonkeyPatch.context() as patch, contextlib.chdir(workdir):
-        patch.setenv("PORT_DATA", str(workdir))
-        for key, value in (env or {}).items():
-            patch.setenv(key, value)
+        # the notebooks' tempfile.mkdtemp() folders land in the test's folder, not in /tmp for good
+        (workdir / "tmp").mkdir(exist_ok=True)
+        patch.setattr(tempfile, "tempdir", str(workdir / "tmp"))
         try:
             exec(code, namespace)  # noqa: S102 - the port's own stored cells, by design
         finally:
