@@ -15,15 +15,12 @@ def port_home(tmp_path):
     """A fresh store under ``tmp_path/home``; yields the working folder ``tmp_path/work``."""
     from helpers.platform import use_backend
     from helpers.platform.serving.registry import stop_all
-    from helpers.platform.serving.runtime import ENV_URLS
 
     (tmp_path / "home").mkdir()
     work = tmp_path / "work"
     work.mkdir()
     with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, tmp_path / "home")
-        for key in ENV_URLS:  # registered, so undoing the patch removes what use_backend sets
-            patch.setenv(key, "http://127.0.0.1:9")
+        isolate(patch, tmp_path / "home")  # also registers the boto3 URLs use_backend sets, to undo them
         try:
             use_backend("local")
             yield work
