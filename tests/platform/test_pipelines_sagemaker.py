@@ -74,9 +74,10 @@ def _with_code_in_s3(local: dict, uri: str, role: str) -> dict:
     """``local``'s definition as SageMaker should store it: Prepare runs its script from the ``code`` input."""
     expected = json.loads(json.dumps(local))
     arguments = expected["Steps"][0]["Arguments"]
-    arguments["RoleArn"] = role  # CreateProcessingJob needs one: the pipeline's
+    assert "RoleArn" not in arguments  # moto's identity is a user, not a role: no execution role to find
+    arguments["RoleArn"] = role  # so the job runs as the pipeline's role
+    assert "ContainerArguments" not in arguments["AppSpecification"]  # CreateProcessingJob refuses an empty list
     arguments["AppSpecification"]["ContainerEntrypoint"][-1] = "/opt/ml/processing/input/code/prep.py"
-    assert arguments["AppSpecification"].pop("ContainerArguments") == []  # SageMaker wants none rather than []
     arguments["ProcessingInputs"].append({"InputName": "code", "AppManaged": False, "S3Input": {
         "S3Uri": uri, "LocalPath": "/opt/ml/processing/input/code", "S3DataType": "S3Prefix", "S3InputMode": "File"}})
     return expected
@@ -324,18 +325,30 @@ def _members(shape_name: str) -> set[str]:
     return set(model.shape_for(shape_name).members)
 
 
-def _stubbed(aws, *responses):
+@pytest.fixture
+def stubbed(aws):
+    """``stubbed(*responses)``: an execution of the twin whose client answers ``responses`` (method, response[,
+    expected parameters]) in order, then ``(execution, stubber, arn)``; the stubber is removed after the test (the
+    module shares the client)."""
     from botocore.stub import Stubber
 
     from helpers.platform.aws.pipelines import SageMakerPipelineExecution
 
-    sagemaker = aws["sagemaker"]
-    stubber = Stubber(sagemaker)
-    for method, response, *expected in responses:
-        stubber.add_response(method, response, *expected)
-    stubber.activate()
-    arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/churn/execution/abc123"
-    return SageMakerPipelineExecution(arn, sagemaker), stubber, arn
+    made = []
+
+    def stub(*responses):
+        sagemaker = aws["sagemaker"]
+        stubber = Stubber(sagemaker)
+        for method, response, *expected in responses:
+            stubber.add_response(method, response, *expected)
+        stubber.activate()
+        made.append(stubber)
+        arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/churn/execution/abc123"
+        return SageMakerPipelineExecution(arn, sagemaker), stubber, arn
+
+    yield stub
+    for stubber in made:
+        stubber.deactivate()
 
 
 def _local_execution(flywheel_home):
@@ -349,11 +362,10 @@ def _local_execution(flywheel_home):
     return answers
 
 
-def test_an_execution_answers_in_the_local_shape(aws, flywheel_home):
+def test_an_execution_answers_in_the_local_shape(aws, flywheel_home, stubbed):
     local_description, local_steps = _local_execution(flywheel_home)
     # every field the local platform answers is one SageMaker's API has (so code reading one reads both)
-    # (the local record also lists its parameters, which SageMaker answers in ListPipelineParametersForExecution)
-    assert set(local_description) - {"PipelineParameters"} <= _members("DescribePipelineExecutionResponse")
+    assert set(local_description) <= _members("DescribePipelineExecutionResponse")
     assert set().union(*local_steps) <= _members("PipelineExecutionStep")
     now = datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
     job_arn = "arn:aws:sagemaker:us-east-1:123456789012:processing-job/pipelines-abc-prepare"
@@ -370,7 +382,7 @@ def test_an_execution_answers_in_the_local_shape(aws, flywheel_home):
     description = {"PipelineExecutionArn": "x", "PipelineExecutionStatus": "Failed",
                    "FailureReason": "Step failure: One or multiple steps failed."}
     listed = ("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps})
-    execution, stubber, arn = _stubbed(aws, listed, listed, listed, listed,
+    execution, stubber, arn = stubbed(listed, listed, listed, listed,
                                        ("describe_processing_job", job, {"ProcessingJobName": "pipelines-abc-prepare"}),
                                        ("stop_pipeline_execution", {"PipelineExecutionArn": "x"}),
                                        ("describe_pipeline_execution",
@@ -388,3 +400,42 @@ def test_an_execution_answers_in_the_local_shape(aws, flywheel_home):
     assert failed.value.description["PipelineExecutionStatus"] == "Failed"
     stubber.assert_no_pending_responses()
     assert local_description["PipelineExecutionStatus"] == "Failed" and local_steps[0]["StepStatus"] == "Failed"
+
+
+def _same_interface(execution) -> None:
+    """What a notebook does with an execution, asserted the same way on either backend's object: a pipeline whose
+    condition (Quality >= 0.5, run with 0.2) chose its FailStep."""
+    assert execution.status == "Failed"
+    description = execution.describe()
+    assert description["FailureReason"].endswith("quality too low")
+    assert set(description) <= _members("DescribePipelineExecutionResponse")  # no PipelineParameters there
+    assert [(s["StepName"], s["StepStatus"]) for s in execution.list_steps()] == [("TooWeak", "Failed"),
+                                                                                  ("Check", "Succeeded")]
+    assert execution.result("Check") == {"Outcome": "False"}
+    with pytest.raises(ValueError, match="'TooWeak' has no result in this execution \\(steps with one: Check\\)"):
+        execution.result("TooWeak")
+    assert execution.list_parameters() == {"PipelineParameters": [{"Name": "Quality", "Value": "0.2"}]}
+    with pytest.raises(FailedStatusError, match="PipelineExecution.*Failed.*quality too low"):
+        execution.wait(delay=0)
+    execution.stop()
+
+
+def test_both_backends_executions_have_one_interface(aws, flywheel_home, stubbed):
+    backend.choose("local")
+    quality = ParameterFloat("Quality", default_value=0.9)
+    check = ConditionStep("Check", conditions=[ConditionGreaterThanOrEqualTo(left=quality, right=0.5)],
+                          else_steps=[FailStep("TooWeak", error_message="quality too low")])
+    pipeline = Pipeline("interface", parameters=[quality], steps=[check])
+    pipeline.upsert()
+    local = pipeline.start(parameters={"Quality": 0.2}, log=None)
+    _same_interface(local)
+    # the twin, answered by Stubber with the local execution's own answers (so they are valid SageMaker shapes)
+    description, steps, parameters = local.describe(), local.list_steps(), local.list_parameters()
+    backend.choose("sagemaker")
+    described = ("describe_pipeline_execution", description)
+    listed = ("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps})
+    twin, stubber, arn = stubbed(described, described, listed, listed, listed,
+                                  ("list_pipeline_parameters_for_execution", parameters), described,
+                                  ("stop_pipeline_execution", {"PipelineExecutionArn": local.arn}))
+    _same_interface(twin)
+    stubber.assert_no_pending_responses()

@@ -146,7 +146,7 @@ def test_a_rerun_with_the_same_arguments_hits_the_cache(workspace):
     by_name = {s["StepName"]: s for s in third.list_steps()}
     assert "CacheHitResult" in by_name["Prepare"] and "CacheHitResult" not in by_name["Train"]
     assert len(list_training_jobs()) == 2
-    assert {"Name": "Quality", "Value": "0.8"} in third.describe()["PipelineParameters"]
+    assert {"Name": "Quality", "Value": "0.8"} in third.list_parameters()["PipelineParameters"]
 
 
 def test_a_cached_step_whose_outputs_are_gone_runs_again(workspace):

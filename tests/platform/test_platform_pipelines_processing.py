@@ -6,6 +6,7 @@ and duplicate names are refused; the SDK v3 ``s3_input``/``s3_output`` shapes ar
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import tarfile
@@ -201,3 +202,83 @@ def test_a_script_with_a_syntax_error_fails_with_pythons_message(data):
     pipeline.upsert()
     assert pipeline.start(log=None).describe()["FailureReason"] == (
         "Step 'Typo' failed: AlgorithmError: typo.py exited with status 1: SyntaxError: expected ':'")
+
+
+# ------------------------------------------------------------- per-execution outputs, execution variables
+
+def write_value(inputs, outputs, value, seen=""):
+    """A function step: writes ``value`` (and what it was told of its execution) to its report."""
+    (outputs["report"] / "report.json").write_text(json.dumps({"value": value, "seen": seen}))
+
+
+def _report(execution) -> tuple[str, dict]:
+    uri = execution.result("Write")["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
+    return uri, json.loads((storage.s3_to_path(uri) / "report.json").read_text())
+
+
+def test_a_default_output_is_per_execution_and_a_cache_hit_reads_the_run_it_hits(data):
+    from helpers.platform.pipelines import CacheConfig, ParameterString
+
+    value = ParameterString("Value", default_value="a")
+    step = ProcessingStep("Write", code=write_value, outputs=["report"], job_arguments={"value": value},
+                          cache_config=CacheConfig(enable_caching=True))
+    pipeline = Pipeline("per-run", parameters=[value], steps=[step])
+    pipeline.upsert()
+    bucket = Session().default_bucket()
+    output = json.loads(pipeline.definition())["Steps"][0]["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]
+    assert output["S3Output"]["S3Uri"] == {"Std:Join": {"On": "/", "Values": [  # the SDK v3's default
+        "s3:/", bucket, "per-run", {"Get": "Execution.PipelineExecutionId"}, "Write", "output", "report"]}}
+    first, second, third = (pipeline.start(parameters={"Value": v}, log=None) for v in ("a", "b", "a"))
+    (uri_1, report_1), (uri_2, report_2), (uri_3, report_3) = map(_report, (first, second, third))
+    for execution, uri in ((first, uri_1), (second, uri_2)):
+        assert uri.startswith(f"s3://{bucket}/per-run/{execution.arn.rpartition('/')[2]}/Write/output/report")
+    assert third.list_steps()[0]["CacheHitResult"] == {"SourcePipelineExecutionArn": first.arn}
+    assert (uri_3, report_3["value"]) == (uri_1, "a") and report_2["value"] == "b"
+
+
+def test_execution_variables_resolve_to_the_running_execution(data):
+    from helpers.platform.pipelines import ExecutionVariables, Join
+
+    variables = [ExecutionVariables.PIPELINE_NAME, ExecutionVariables.PIPELINE_ARN,
+                 ExecutionVariables.PIPELINE_EXECUTION_ID, ExecutionVariables.PIPELINE_EXECUTION_ARN,
+                 ExecutionVariables.START_DATETIME, ExecutionVariables.CURRENT_DATETIME]
+    step = ProcessingStep("Write", code=write_value, outputs=["report"],
+                          job_arguments={"value": ExecutionVariables.PIPELINE_EXECUTION_ID,
+                                         "seen": Join(on="|", values=variables)})
+    pipeline = Pipeline("variables", steps=[step])
+    pipeline.upsert()
+    arguments = json.loads(pipeline.definition())["Steps"][0]["Arguments"]["AppSpecification"]["ContainerArguments"]
+    assert arguments[1] == {"Get": "Execution.PipelineExecutionId"}
+    assert [v["Get"] for v in arguments[3]["Std:Join"]["Values"]] == [
+        "Execution.PipelineName", "Execution.PipelineArn", "Execution.PipelineExecutionId",
+        "Execution.PipelineExecutionArn", "Execution.StartDateTime", "Execution.CurrentDateTime"]
+    execution = pipeline.start(log=None)
+    _, report = _report(execution)
+    name, arn, execution_id, execution_arn, started, current = report["seen"].split("|")
+    assert (name, arn, execution_arn) == ("variables", pipeline.arn, execution.arn)
+    assert report["value"] == execution_id == execution.arn.rpartition("/")[2]
+    created = execution.describe()["CreationTime"]
+    assert started == created.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+    assert started <= current  # ISO 8601 in UTC: text order is time order
+
+
+def test_the_local_definition_is_a_valid_request_as_it_is(data):
+    """CreateProcessingJob as the definition holds it (run-time values resolved, the job name SageMaker adds):
+    a role, and no empty ContainerArguments (the API wants at least one item, or none)."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    from helpers.platform import get_execution_role
+
+    shape = botocore.session.get_session().get_service_model("sagemaker").operation_model(
+        "CreateProcessingJob").input_shape
+    for step in json.loads(abalone(data).definition())["Steps"]:
+        if step["Type"] != "Processing":
+            continue
+        request = json.loads(json.dumps(step["Arguments"]), object_hook=lambda d: "s3://b/k" if set(d) & {
+            "Get", "Std:Join"} else d)
+        report = ParamValidator().validate({**request, "ProcessingJobName": "job"}, shape)
+        assert not report.has_errors(), (step["Name"], report.generate_report())
+        assert step["Arguments"]["RoleArn"] == get_execution_role()
+    evaluate = json.loads(abalone(data).definition())["Steps"][1]["Arguments"]
+    assert "ContainerArguments" not in evaluate["AppSpecification"]  # it has none

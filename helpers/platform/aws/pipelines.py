@@ -3,14 +3,14 @@
 With ``use_backend("sagemaker")``, ``pipeline.upsert(role_arn=...)`` sends ``pipeline.definition()`` to
 ``CreatePipeline`` (``UpdatePipeline`` when it exists), ``pipeline.start(...)`` calls
 ``StartPipelineExecution`` and returns a :class:`SageMakerPipelineExecution` with the local execution's
-methods, backed by ``DescribePipelineExecution`` and ``ListPipelineExecutionSteps``.
+methods, backed by ``DescribePipelineExecution``, ``ListPipelineExecutionSteps`` and
+``ListPipelineParametersForExecution``.
 
 The definition goes as the local one, with the changes the SDK makes too: a processing step's ``.py``
 script is uploaded to ``s3://<default bucket>/<pipeline>/code/<the SDK's code hash>/<script>`` and
 mounted as the input named ``code`` at ``/opt/ml/processing/input/code``, where the entrypoint runs it;
-an empty ``ContainerArguments`` is left out (CreateProcessingJob refuses an empty list); a job step
-(processing, training, tuning) without a role, or with the local platform's made-up one, runs as the
-pipeline's role. What SageMaker cannot run is refused before anything is sent: a step whose code is a
+a job step (processing, training, tuning) without a role, or with the local platform's made-up one, runs as
+the pipeline's role. What SageMaker cannot run is refused before anything is sent: a step whose code is a
 Python function, script-mode training (its code is not in the definition), an image that is not in ECR
 (the local processing image), a local path or the local platform's default bucket as a job's input or
 output.
@@ -67,7 +67,7 @@ def _local_only(value) -> bool:
 
 
 def _check_s3(step: str, what: str, uri) -> None:
-    if _local_only(uri):
+    if _local_only(uri) or _joins_local_bucket(uri):
         raise ValueError(f"Step {step!r}: {what} is {uri!r}, in the local platform's default bucket, which is not "
                          "in your AWS account: build the step's trainer or transformer after use_backend('sagemaker') "
                          "(its default bucket is then yours), or give an s3:// path of yours.")
@@ -76,6 +76,14 @@ def _check_s3(step: str, what: str, uri) -> None:
     raise ValueError(f"Step {step!r}: {what} is {uri!r}, a path on this machine that SageMaker cannot read: "
                      "upload it first, e.g. Session().upload_data('data.csv', key_prefix='raw'), and pass the "
                      "s3:// URI it returns.")
+
+
+def _joins_local_bucket(value) -> bool:
+    """A ``Std:Join`` (a processing output's default S3Uri) one of whose parts is the local default bucket."""
+    if not isinstance(value, dict) or "Std:Join" not in value:
+        return False
+    parts = value["Std:Join"].get("Values", [])
+    return any(_local_only(f"s3://{part}/") for part in parts if isinstance(part, str))
 
 
 def _check_image(step: str, image, fix: Callable[[], str]) -> None:
@@ -194,13 +202,6 @@ def _with_code(step: dict, pipeline_name: str, prefix: Callable[[], str],
         return
 
 
-def _drop_empty_arguments(step: dict) -> None:
-    """CreateProcessingJob refuses an empty ContainerArguments list (at least one item): the SDK leaves it out."""
-    specification = step["Arguments"]["AppSpecification"]
-    if specification.get("ContainerArguments") == []:
-        del specification["ContainerArguments"]
-
-
 def _each_step(steps: list[dict]):
     """Every step of a definition, including those in a condition's branches."""
     for step in steps:
@@ -233,7 +234,6 @@ def sagemaker_definition(definition: str, pipeline_name: str, prefix: Callable[[
     for step in steps:
         if step["Type"] == "Processing":
             _with_code(step, pipeline_name, prefix, upload)
-            _drop_empty_arguments(step)
         for kind, job in _job_requests(step):
             if kind != "transform" and (not job.get("RoleArn") or _local_only(job["RoleArn"])):
                 job["RoleArn"] = role_arn
@@ -393,9 +393,9 @@ def stop_pipeline_execution(pipeline_execution_arn: str) -> None:
 
 
 class SageMakerPipelineExecution:
-    """What ``pipeline.start()`` returns on the sagemaker backend: the local ``PipelineExecution``'s
-    methods (``describe()``, ``list_steps()``, ``wait()``, ``stop()``, ``result(step_name)``) and ``status``,
-    answered by SageMaker."""
+    """What ``pipeline.start()`` returns on the sagemaker backend: the local ``PipelineExecution``'s interface
+    (``describe()``, ``status``, ``list_steps()``, ``list_parameters()``, ``wait()``, ``stop()``,
+    ``result(step_name)``), answered by SageMaker."""
 
     def __init__(self, arn: str, sagemaker_client=None):
         if ":pipeline/" not in str(arn) or "/execution/" not in str(arn):
@@ -418,6 +418,12 @@ class SageMakerPipelineExecution:
         pages = self._client.get_paginator("list_pipeline_execution_steps").paginate(
             PipelineExecutionArn=self.arn, SortOrder=sort_order)
         return [step for page in pages for step in page["PipelineExecutionSteps"]]
+
+    def list_parameters(self) -> dict:
+        """ListPipelineParametersForExecution: ``{"PipelineParameters": [{"Name": ..., "Value": ...}]}`` (all pages)."""
+        pages = self._client.get_paginator("list_pipeline_parameters_for_execution").paginate(
+            PipelineExecutionArn=self.arn)
+        return {"PipelineParameters": [p for page in pages for p in page["PipelineParameters"]]}
 
     def stop(self) -> None:
         """StopPipelineExecution."""

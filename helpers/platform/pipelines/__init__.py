@@ -2,7 +2,8 @@
 
     from helpers.platform.pipelines import (Pipeline, ParameterString, ParameterFloat, ProcessingStep,
         TrainingStep, TransformStep, TransformInput, TuningStep, ConditionStep, ConditionGreaterThanOrEqualTo,
-        RegisterModel, FailStep, CacheConfig, StepRetryPolicy, SageMakerJobStepRetryPolicy, PropertyFile, JsonGet)
+        RegisterModel, FailStep, CacheConfig, StepRetryPolicy, SageMakerJobStepRetryPolicy, PropertyFile, JsonGet,
+        Join, ExecutionVariables)
 
 Names load on first use (``helpers.platform.lazy``).
 """
@@ -19,7 +20,7 @@ __getattr__, __dir__, __all__ = lazy.exports(__name__, {
     "helpers.platform.pipelines.conditions": (
         "ConditionEquals ConditionGreaterThan ConditionGreaterThanOrEqualTo ConditionLessThan "
         "ConditionLessThanOrEqualTo ConditionNot ConditionOr"),
-    "helpers.platform.pipelines.expressions": "PropertyFile JsonGet Join",
+    "helpers.platform.pipelines.expressions": "PropertyFile JsonGet Join ExecutionVariables",
     "helpers.platform.pipelines.job_steps": "TransformStep TransformInput TuningStep",
     "helpers.platform.pipelines.caching": "CacheConfig",
     "helpers.platform.pipelines.retry": (

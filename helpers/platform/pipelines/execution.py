@@ -90,8 +90,16 @@ def reconcile_executions() -> list[str]:
     return ended
 
 
+#: DescribePipelineExecution's answer has these members (botocore's DescribePipelineExecutionResponse); the
+#: parameters an execution ran with are ListPipelineParametersForExecution's.
+DESCRIBE_KEYS = ("PipelineArn", "PipelineExecutionArn", "PipelineExecutionDisplayName", "PipelineExecutionStatus",
+                 "PipelineExecutionDescription", "PipelineExperimentConfig", "FailureReason", "CreationTime",
+                 "LastModifiedTime", "CreatedBy", "LastModifiedBy", "ParallelismConfiguration",
+                 "SelectiveExecutionConfig", "PipelineVersionId", "MLflowConfig", "PipelineVersionAliases", "RoleArn")
+
+
 def _public(record: dict) -> dict:
-    out = {k: copy.deepcopy(v) for k, v in record.items() if k not in (store.PRIVATE, "Steps")}
+    out = {k: copy.deepcopy(v) for k, v in record.items() if k in DESCRIBE_KEYS}
     for key in _EXECUTION_TIMES:
         if key in out:
             out[key] = parse_time(out[key])
@@ -115,6 +123,12 @@ def list_pipeline_execution_steps(pipeline_execution_arn: str, sort_order: str =
     return steps[::-1] if sort_order == "Descending" else steps
 
 
+def list_pipeline_parameters_for_execution(pipeline_execution_arn: str) -> dict:
+    """ListPipelineParametersForExecution: ``{"PipelineParameters": [{"Name": ..., "Value": ...}]}``, every
+    parameter's value in that execution (defaults included), as text."""
+    return {"PipelineParameters": copy.deepcopy(read(pipeline_execution_arn).get("PipelineParameters", []))}
+
+
 @dispatches
 def stop_pipeline_execution(pipeline_execution_arn: str) -> None:
     """StopPipelineExecution: the running execution stops before its next step (status Stopped)."""
@@ -125,20 +139,33 @@ def stop_pipeline_execution(pipeline_execution_arn: str) -> None:
 
 
 class PipelineExecution:
-    """A pipeline execution, as the SDK's ``_PipelineExecution``: ``describe()``, ``list_steps()``,
-    ``wait()``, ``stop()``, and ``result(step_name)`` (a step's properties)."""
+    """A pipeline execution, as the SDK's ``PipelineExecution``: ``describe()``, ``status``, ``list_steps()``,
+    ``list_parameters()``, ``wait()``, ``stop()``, and ``result(step_name)`` (a step's properties). The sagemaker
+    backend's ``SageMakerPipelineExecution`` has the same interface."""
 
     def __init__(self, arn: str):
         locate(arn)
         self.arn = arn
 
     def describe(self) -> dict:
+        """DescribePipelineExecution."""
         return describe_pipeline_execution(self.arn)
 
-    def list_steps(self) -> list[dict]:
-        return list_pipeline_execution_steps(self.arn)
+    @property
+    def status(self) -> str:
+        """PipelineExecutionStatus: Executing, Stopping, Stopped, Failed or Succeeded."""
+        return self.describe()["PipelineExecutionStatus"]
+
+    def list_steps(self, sort_order: str = "Descending") -> list[dict]:
+        """ListPipelineExecutionSteps: one entry per step that started, the latest first by default."""
+        return list_pipeline_execution_steps(self.arn, sort_order)
+
+    def list_parameters(self) -> dict:
+        """ListPipelineParametersForExecution: ``{"PipelineParameters": [{"Name": ..., "Value": ...}]}``."""
+        return list_pipeline_parameters_for_execution(self.arn)
 
     def stop(self) -> None:
+        """StopPipelineExecution."""
         stop_pipeline_execution(self.arn)
 
     def wait(self, delay: float = 1.0, max_attempts: int | None = None) -> None:
@@ -179,7 +206,9 @@ class Run:
         self.pipeline_name = pipeline_name
         self.execution_id = execution_id
         self.record = record
-        self.context = Context(parameters=parameters, steps={})
+        started = parse_time(record["CreationTime"])
+        self.context = Context(parameters=parameters, steps={}, execution=expressions.execution_values(
+            pipeline_name, record["PipelineArn"], execution_id, started))
         self.log = log
 
     @property
@@ -241,7 +270,7 @@ class Run:
         if isinstance(step, ConditionStep):
             return {"Outcome": str(step.evaluate(self.context))}
         arguments = expressions.resolve(step.arguments(self.pipeline_name), self.context)
-        key = cache_key(step.name, step.step_type, arguments, step.code_identity())
+        key = cache_key(step.name, step.step_type, step.cache_arguments(arguments), step.code_identity())
         use_cache = step.cache_config is not None and step.cache_config.enable_caching
         if use_cache:
             hit = self._cached(step, key)

@@ -1,8 +1,9 @@
 """Values decided when a pipeline runs, not when it is written: parameters, a step's properties, a
-value in a step's JSON report, a join of strings.
+value in a step's JSON report, a join of strings, the execution's own id, ARN and times (``ExecutionVariables``).
 
 Each is an :class:`Expression`: ``expr`` is how SageMaker's pipeline definition writes it
 (``{"Get": "Parameters.InputData"}``, ``{"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}``,
+``{"Get": "Execution.PipelineExecutionId"}``,
 ``{"Std:JsonGet": ...}``, ``{"Std:Join": ...}``), ``resolve(context)`` its value in one execution, and
 ``step_names()`` the steps it reads (a step that uses another's property depends on it).
 
@@ -14,15 +15,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 
 @dataclass
 class Context:
-    """What expressions read in one execution: parameter values by name, and each finished step's
-    properties (its Describe* answer, plus ``PropertyFiles``: report name -> parsed JSON)."""
+    """What expressions read in one execution: parameter values by name, each finished step's
+    properties (its Describe* answer, plus ``PropertyFiles``: report name -> parsed JSON), and the
+    execution variables by name (``PipelineExecutionId``, ``StartDateTime``...; see :class:`ExecutionVariables`)."""
 
     parameters: dict = field(default_factory=dict)
     steps: dict = field(default_factory=dict)
+    execution: dict = field(default_factory=dict)
 
 
 class Expression:
@@ -225,3 +229,65 @@ class Join(Expression):
 
     def __repr__(self) -> str:
         return f"Join({self.on!r}, {self.values!r})"
+
+
+# -------------------------------------------------------------------------------- execution variables
+
+def utc_text(moment: datetime) -> str:
+    """``moment`` as ISO 8601 in UTC with milliseconds, e.g. ``2026-12-07T15:16:35.123Z``."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class ExecutionVariable(Expression):
+    """A value of the running execution, as SageMaker's ``ExecutionVariable``: ``{"Get": "Execution.<name>"}``
+    in the definition, the execution's own value when it runs (``CurrentDateTime``: the time it is read)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    @property
+    def expr(self):
+        return {"Get": f"Execution.{self.name}"}
+
+    def to_string(self) -> "ExecutionVariable":
+        return self  # already a string at run time, as the SDK's
+
+    def resolve(self, context: Context):
+        if self.name == "CurrentDateTime":
+            return utc_text(datetime.now(timezone.utc))
+        if self.name not in context.execution:
+            raise KeyError(f"Execution.{self.name} has no value outside a running execution "
+                           f"(known: {', '.join(sorted(context.execution)) or 'none'})")
+        return context.execution[self.name]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ExecutionVariable) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("ExecutionVariable", self.name))
+
+    def __repr__(self) -> str:
+        return f"ExecutionVariable({self.name!r})"
+
+
+class ExecutionVariables:
+    """The execution variables SageMaker resolves in any step's arguments, as the SDK names them, e.g. a
+    per-execution output folder ``Join(on="/", values=["s3://bucket", ExecutionVariables.PIPELINE_EXECUTION_ID])``.
+
+    Dates are ISO 8601 text in UTC (``START_DATETIME``: when the execution started; ``CURRENT_DATETIME``: when the
+    step's arguments are resolved). The job-name variables of the SDK (``TRAINING_JOB_NAME``,
+    ``PROCESSING_JOB_NAME``) are not here: locally a step's job name is known only once it runs.
+    """
+
+    START_DATETIME = ExecutionVariable("StartDateTime")
+    CURRENT_DATETIME = ExecutionVariable("CurrentDateTime")
+    PIPELINE_NAME = ExecutionVariable("PipelineName")
+    PIPELINE_ARN = ExecutionVariable("PipelineArn")
+    PIPELINE_EXECUTION_ID = ExecutionVariable("PipelineExecutionId")
+    PIPELINE_EXECUTION_ARN = ExecutionVariable("PipelineExecutionArn")
+
+
+def execution_values(pipeline_name: str, pipeline_arn: str, execution_id: str, started: datetime) -> dict:
+    """The values of the execution variables (but ``CurrentDateTime``) for one execution, by name."""
+    return {"PipelineName": pipeline_name, "PipelineArn": pipeline_arn, "PipelineExecutionId": execution_id,
+            "PipelineExecutionArn": f"{pipeline_arn}/execution/{execution_id}", "StartDateTime": utc_text(started)}

@@ -26,10 +26,10 @@ from helpers.platform.jobs import now
 from helpers.platform.pipelines import expressions, retry
 from helpers.platform.pipelines.caching import CacheConfig
 from helpers.platform.pipelines.conditions import Condition
-from helpers.platform.pipelines.expressions import Properties, PropertyFile
+from helpers.platform.pipelines.expressions import ExecutionVariables, Join, Properties, PropertyFile
 from helpers.platform.pipelines.processing import PREFIX, ScriptFailed, check_local_path, run_script
 from helpers.platform.registry import model_packages, store as registry_store
-from helpers.platform.session import Session
+from helpers.platform.session import Session, get_execution_role
 from helpers.platform_home import private_dir
 
 _STEP_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -112,6 +112,10 @@ class Step:
         """What, besides the arguments, decides the result (a function's source...), for the cache key."""
         return ""
 
+    def cache_arguments(self, arguments: dict) -> dict:
+        """The part of the resolved ``arguments`` that goes into the cache key (all of them unless a step says)."""
+        return arguments
+
     def outputs_exist(self, properties: dict) -> bool:
         """Whether a cached run's outputs are still there to be reused."""
         return True
@@ -168,7 +172,8 @@ class ProcessingInput:
 class ProcessingOutput:
     """An output of a processing step: the script writes into ``source`` (its LocalPath, under
     ``/opt/ml/processing/``; default ``/opt/ml/processing/output/<name>``), uploaded at the end of the job to
-    ``destination`` (default ``s3://<bucket>/<pipeline>/<step>/output/<name>``).
+    ``destination`` (default, as the SDK's: ``s3://<bucket>/<pipeline>/<execution id>/<step>/output/<name>``, so
+    that no execution overwrites another's output).
 
     The SDK v3 shape works too: ``ProcessingOutput(output_name="train", s3_output=ProcessingS3Output(s3_uri=...,
     s3_upload_mode="EndOfJob", local_path="/opt/ml/processing/train"))``.
@@ -236,9 +241,13 @@ class ProcessingStep(Step):
     it is called ``code(inputs, outputs, **job_arguments)`` with ``inputs`` and ``outputs`` mapping names to
     local folders (``Path``), and ``local_only`` is True, so the sagemaker backend refuses it.
 
-    Each distinct set of arguments writes under its own ``<hash>`` folder below the output's S3Uri, so a cached
-    result is never overwritten by a run with other inputs; the property
-    ``ProcessingOutputConfig.Outputs["<name>"].S3Output.S3Uri`` is the folder used.
+    An output without a ``destination`` goes, as the SDK's, to ``s3://<bucket>/<pipeline>/<execution id>/<step>/
+    output/<name>`` (a ``Join`` on ``ExecutionVariables.PIPELINE_EXECUTION_ID``), so no execution overwrites
+    another's. The cache key is SageMaker's (the script, its arguments and inputs; not the outputs), so a later
+    execution with the same inputs is a cache hit that reads the outputs of the run it hit. Locally each distinct
+    set of inputs also writes under its own ``<hash>`` folder below the output's S3Uri, so a cached result is never
+    overwritten even with a fixed ``destination``; the property ``ProcessingOutputConfig.Outputs["<name>"].S3Output.
+    S3Uri`` is the folder used.
 
     Args:
         inputs: ``{"raw": uri_or_parameter}`` or ``[ProcessingInput(source=..., destination="/opt/ml/processing/input")]``.
@@ -251,6 +260,8 @@ class ProcessingStep(Step):
             Locally the script runs in this Python whatever the image (there are no containers), so its libraries
             must be installed here too; without one the definition names the local image, which the sagemaker
             backend refuses.
+        role: the IAM role the processing job runs as (the SDK's processor ``role``); default: the session's
+            execution role (``get_execution_role()``).
     """
 
     step_type = "Processing"
@@ -258,7 +269,7 @@ class ProcessingStep(Step):
 
     def __init__(self, name: str, code: Callable | str, *, inputs=None, outputs=None, job_arguments=None,
                  property_files: list[PropertyFile] | None = None, sagemaker_session: Session | None = None,
-                 image_uri: str | None = None, **kwargs):
+                 image_uri: str | None = None, role: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
         if callable(code) and image_uri is not None:
             raise ValueError(f"ProcessingStep {name!r}: a function runs in this Python, never in an image: drop "
@@ -282,6 +293,7 @@ class ProcessingStep(Step):
                 raise ValueError(f"PropertyFile {report.name!r} is in output {report.output_name!r}, which step "
                                  f"{name!r} does not declare (outputs: {', '.join(sorted(outputs_named)) or 'none'}).")
         self.session = sagemaker_session
+        self.role = role or _execution_role(sagemaker_session)
 
     @staticmethod
     def _inputs(inputs) -> list[ProcessingInput]:
@@ -294,11 +306,14 @@ class ProcessingStep(Step):
         """True for a function step: SageMaker runs scripts in containers, never a Python function of this kernel."""
         return callable(self.code)
 
-    def _destination(self, output: ProcessingOutput, pipeline_name: str) -> str:
+    def _destination(self, output: ProcessingOutput, pipeline_name: str):
+        """The output's S3Uri: the SDK v3's default when none is given, a folder of its own per execution."""
         if output.destination:
             return output.destination
-        bucket = (self.session or Session()).default_bucket()
-        return f"s3://{bucket}/{pipeline_name}/{self.name}/output/{output.output_name}"
+        session = self.session or Session()
+        prefix = getattr(session, "default_bucket_prefix", None)
+        return Join(on="/", values=["s3:/", session.default_bucket(), *([prefix] if prefix else []), pipeline_name,
+                                    ExecutionVariables.PIPELINE_EXECUTION_ID, self.name, "output", output.output_name])
 
     def _entrypoint(self) -> list:
         if callable(self.code):
@@ -309,11 +324,13 @@ class ProcessingStep(Step):
         arguments = self.job_arguments
         if isinstance(arguments, dict):
             arguments = [item for key, value in arguments.items() for item in (f"--{key}", value)]
+        specification = {"ImageUri": self.image_uri or LOCAL_PROCESSING_IMAGE, "ContainerEntrypoint": self._entrypoint()}
+        if arguments:  # CreateProcessingJob refuses an empty list: the SDK leaves the field out
+            specification["ContainerArguments"] = list(arguments)
         return {
             "ProcessingResources": {"ClusterConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1,
                                                       "VolumeSizeInGB": 30}},
-            "AppSpecification": {"ImageUri": self.image_uri or LOCAL_PROCESSING_IMAGE, "ContainerEntrypoint": self._entrypoint(),
-                                 "ContainerArguments": list(arguments)},
+            "AppSpecification": specification,
             "ProcessingInputs": [
                 {"InputName": i.input_name, "AppManaged": False,
                  "S3Input": {"S3Uri": i.source, "LocalPath": i.destination or f"{PREFIX}/input/{i.input_name}",
@@ -323,6 +340,7 @@ class ProcessingStep(Step):
                  "S3Output": {"S3Uri": self._destination(o, pipeline_name),
                               "LocalPath": o.source or f"{PREFIX}/output/{o.output_name}",
                               "S3UploadMode": "EndOfJob"}} for o in self.outputs]},
+            **({"RoleArn": self.role} if self.role else {}),
         }
 
     def to_request(self, pipeline_name: str) -> dict:
@@ -333,6 +351,13 @@ class ProcessingStep(Step):
 
     def code_identity(self) -> str:
         return _source_hash(self.code)
+
+    def cache_arguments(self, arguments: dict) -> dict:
+        """SageMaker's cache key attributes of a processing step: AppSpecification, Environment, ProcessingInputs.
+        Not its outputs, whose default S3Uri holds the execution id: a later execution with the same inputs is
+        a hit, and reads the outputs of the run it hits (their URIs are in that run's cached properties)."""
+        return {key: arguments[key] for key in ("AppSpecification", "Environment", "ProcessingInputs")
+                if key in arguments}
 
     def outputs_exist(self, properties: dict) -> bool:
         return all(storage.s3_to_path(o["S3Output"]["S3Uri"]).is_dir()
@@ -351,7 +376,7 @@ class ProcessingStep(Step):
             uri = f"{output['S3Output']['S3Uri'].rstrip('/')}/{info.key[:16]}"
             output["S3Output"]["S3Uri"] = uri
             outputs[output["OutputName"]] = (storage.s3_to_path(uri), output["S3Output"]["LocalPath"])
-        argv = arguments["AppSpecification"]["ContainerArguments"]
+        argv = arguments["AppSpecification"].get("ContainerArguments", [])
         if callable(self.code):
             folders = {name: _empty_folder(folder) for name, (folder, _) in outputs.items()}
             self.code({name: path for name, (path, _) in inputs.items()}, folders, **_keyword_arguments(argv))
@@ -372,6 +397,15 @@ class ProcessingStep(Step):
             "ProcessingStartTime": started, "ProcessingEndTime": now(),
             "PropertyFiles": {report.name: _read_report(self.name, report, folders) for report in self.property_files},
         }
+
+
+def _execution_role(session) -> str | None:
+    """The session's execution role; None where there is none to find (the SDK's answer outside SageMaker for a
+    user's credentials): the sagemaker backend then runs the job as the pipeline's role."""
+    try:
+        return get_execution_role(session)
+    except ValueError:
+        return None
 
 
 def _local_input(name: str, source) -> Path:
