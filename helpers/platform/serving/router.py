@@ -71,7 +71,7 @@ class RuntimeApp:
         self._secret_header = (SECRET_HEADER.encode(), secret.encode())
         self.pool = Pool()
         self._states: dict[str, tuple[int, dict | None]] = {}
-        self._instances: dict[str, tuple[float, list[int] | None]] = {}  # name -> (read at, running ports)
+        self._instances: dict[str, tuple] = {}  # name -> (read at, instance 1's pid, running ports or None)
         self._outstanding: dict[int, int] = {}  # port -> invocations sent and not answered yet
         self._turn = itertools.count()
         self._s3 = self._control = None  # made on first use: the Runtime alone starts faster
@@ -115,9 +115,10 @@ class RuntimeApp:
         re-read once a second: per request, an endpoint of one instance costs a clock read."""
         now = time.monotonic()
         cached = self._instances.get(name)
-        if cached is None or now - cached[0] > INSTANCES_REFRESH_SECONDS:
-            cached = self._instances[name] = (now, _running_ports(self.root / name))
-        return cached[1] or [state["Port"]]
+        # read again after a second, or at once when instance 1 is another process (deployed again)
+        if cached is None or now - cached[0] > INSTANCES_REFRESH_SECONDS or cached[1] != state.get("Pid"):
+            cached = self._instances[name] = (now, state.get("Pid"), _running_ports(self.root / name))
+        return cached[2] or [state["Port"]]
 
     async def _post(self, name: str, ports: list[int], path: str, forwarded: list, body: bytes, timeout: float):
         """Send to the instance with the fewest outstanding invocations (SageMaker's routing strategy
