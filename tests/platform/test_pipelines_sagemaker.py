@@ -439,3 +439,27 @@ def test_both_backends_executions_have_one_interface(aws, flywheel_home, stubbed
                                   ("stop_pipeline_execution", {"PipelineExecutionArn": local.arn}))
     _same_interface(twin)
     stubber.assert_no_pending_responses()
+
+
+def test_a_default_output_in_the_local_bucket_is_refused_and_in_yours_goes_as_the_sdks(aws, tmp_path):
+    from helpers.platform import Session
+
+    def with_default_output(name, session=None):
+        (tmp_path / "prep.py").write_text(SCRIPT)
+        step = ProcessingStep("Prepare", code=str(tmp_path / "prep.py"), image_uri=SKLEARN, outputs=["train"],
+                              inputs={"raw": "s3://data/raw/"}, role=aws["role"], sagemaker_session=session)
+        return Pipeline(name, steps=[step])
+
+    backend.choose("local")  # a Session made here has the local platform's default bucket
+    local = with_default_output("local-bucket", Session())
+    backend.choose("sagemaker")
+    with pytest.raises(ValueError, match="output 'train' is .*000000000000.*in the local platform's default bucket"):
+        local.upsert(role_arn=aws["role"])
+    pipeline = with_default_output("your-bucket")
+    pipeline.upsert(role_arn=aws["role"])
+    step = json.loads(pipeline.describe()["PipelineDefinition"])["Steps"][0]["Arguments"]
+    assert step["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == {"Std:Join": {"On": "/", "Values": [
+        "s3:/", BUCKET, "your-bucket", {"Get": "Execution.PipelineExecutionId"}, "Prepare", "output", "train"]}}
+    assert step["RoleArn"] == aws["role"]  # the step's own
+    assert "local-bucket" not in _pipeline_names()
+    pipeline.delete()
