@@ -104,15 +104,16 @@ def test_a_transform_step_scores_every_object_and_is_cached(store):
         "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
                                                            "S3Uri": {"Get": "Parameters.BatchData"}}},
                            "ContentType": "text/csv", "SplitType": "Line"},
-        "TransformOutput": {"S3OutputPath": f"s3://{store['bucket']}/batch-scoring/Score/output", "Accept": "text/csv",
-                            "AssembleWith": "Line"},
+        "TransformOutput": {"S3OutputPath": {"Std:Join": {"On": "/", "Values": [  # the SDK v3's default
+                                "s3:/", store["bucket"], "batch-scoring", {"Get": "Execution.PipelineExecutionId"},
+                                "Score"]}}, "Accept": "text/csv", "AssembleWith": "Line"},
         "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}
 
     first = pipeline.start(log=None)
     assert first.describe()["PipelineExecutionStatus"] == "Succeeded"
     job = first.result("Score")
     out = job["TransformOutput"]["S3OutputPath"]
-    assert out.startswith(f"s3://{store['bucket']}/batch-scoring/Score/output/")
+    assert out.startswith(f"s3://{store['bucket']}/batch-scoring/{first.arn.rpartition('/')[2]}/Score/")
     scores = np.array(storage.get_bytes(f"{out}/a.csv.out").split(), dtype=float)
     np.testing.assert_allclose(scores, script_score(rows))
     assert first.list_steps()[0]["Metadata"] == {"TransformJob": {"Arn": job["TransformJobArn"]}}

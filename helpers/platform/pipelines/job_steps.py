@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from helpers.platform import storage
 from helpers.platform.configs import InputData
-from helpers.platform.pipelines.expressions import Join
+from helpers.platform.pipelines.expressions import ExecutionVariables, Join
 from helpers.platform.pipelines.steps import RunInfo, Step, StepFailed, source_dir_hash
 from helpers.platform.session import Session
 
@@ -50,8 +50,11 @@ class TransformStep(Step):
     """Run a batch transform of ``transformer`` (a ``Transformer``) over ``inputs`` (a ``TransformInput``).
 
     ``model_name`` overrides the transformer's (it may be a parameter). Without an ``output_path`` on the
-    transformer, results go to ``s3://<bucket>/<pipeline>/<step>/output``; as for processing, each distinct
-    set of arguments writes under its own ``<hash>`` folder there, which is ``TransformOutput.S3OutputPath``.
+    transformer, results go, as the SDK's, to ``s3://<bucket>/<pipeline>/<execution id>/<step>`` (a ``Join`` on
+    ``ExecutionVariables.PIPELINE_EXECUTION_ID``), so no execution overwrites another's; the output path is not
+    part of the cache key, so a later execution with the same model and input is a hit that reads the run it hit.
+    As for processing, each distinct set of arguments writes under its own ``<hash>`` folder there, which is
+    ``TransformOutput.S3OutputPath``.
     """
 
     step_type = "Transform"
@@ -68,8 +71,7 @@ class TransformStep(Step):
 
     def arguments(self, pipeline_name: str) -> dict:
         t, i = self.transformer, self.inputs
-        output_path = t.output_path or (f"s3://{(t.sagemaker_session or Session()).default_bucket()}/"
-                                        f"{pipeline_name}/{self.name}/output")
+        output_path = t.output_path or self._default_output(t.sagemaker_session or Session(), pipeline_name)
         processing = _present({"InputFilter": i.input_filter, "OutputFilter": i.output_filter,
                                "JoinSource": i.join_source})
         return _present({
@@ -87,6 +89,16 @@ class TransformStep(Step):
             "TransformResources": {"InstanceType": t.instance_type, "InstanceCount": t.instance_count},
             "DataProcessing": processing or None,
         })
+
+    def _default_output(self, session, pipeline_name: str) -> Join:
+        prefix = getattr(session, "default_bucket_prefix", None)
+        return Join(on="/", values=["s3:/", session.default_bucket(), *([prefix] if prefix else []), pipeline_name,
+                                    ExecutionVariables.PIPELINE_EXECUTION_ID, self.name])
+
+    def cache_arguments(self, arguments: dict) -> dict:
+        """Everything but where the results go (its default holds the execution id), which decides nothing."""
+        output = {k: v for k, v in arguments.get("TransformOutput", {}).items() if k != "S3OutputPath"}
+        return {**arguments, "TransformOutput": output}
 
     def outputs_exist(self, properties: dict) -> bool:
         uri = properties.get("TransformOutput", {}).get("S3OutputPath", "")
