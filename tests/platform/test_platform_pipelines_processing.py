@@ -282,3 +282,19 @@ def test_the_local_definition_is_a_valid_request_as_it_is(data):
         assert step["Arguments"]["RoleArn"] == get_execution_role()
     evaluate = json.loads(abalone(data).definition())["Steps"][1]["Arguments"]
     assert "ContainerArguments" not in evaluate["AppSpecification"]  # it has none
+
+
+def test_a_cached_step_given_another_output_runs_again(data):
+    from helpers.platform.pipelines import CacheConfig
+
+    def pipeline_with(outputs):
+        step = ProcessingStep("Write", code=write_value, outputs=outputs, job_arguments={"value": "a"},
+                              cache_config=CacheConfig(enable_caching=True))
+        pipeline = Pipeline("more-outputs", steps=[step])
+        pipeline.upsert()
+        return pipeline.start(log=None)
+
+    pipeline_with(["report"])
+    again = pipeline_with(["report", "extra"])
+    assert "CacheHitResult" not in again.list_steps()[0]
+    assert [o["OutputName"] for o in again.result("Write")["ProcessingOutputConfig"]["Outputs"]] == ["report", "extra"]

@@ -353,11 +353,16 @@ class ProcessingStep(Step):
         return _source_hash(self.code)
 
     def cache_arguments(self, arguments: dict) -> dict:
-        """SageMaker's cache key attributes of a processing step: AppSpecification, Environment, ProcessingInputs.
-        Not its outputs, whose default S3Uri holds the execution id: a later execution with the same inputs is
-        a hit, and reads the outputs of the run it hits (their URIs are in that run's cached properties)."""
-        return {key: arguments[key] for key in ("AppSpecification", "Environment", "ProcessingInputs")
-                if key in arguments}
+        """SageMaker's cache key attributes of a processing step (AppSpecification, Environment, ProcessingInputs),
+        not its outputs' S3Uri, whose default holds the execution id: a later execution with the same inputs is a
+        hit, and reads the outputs of the run it hits (their URIs are in that run's cached properties). The
+        outputs' names and local paths are in the key too (SageMaker documents no such thing), so a step given
+        another output runs again instead of reusing a run that never wrote it."""
+        key = {name: arguments[name] for name in ("AppSpecification", "Environment", "ProcessingInputs")
+               if name in arguments}
+        outputs = arguments.get("ProcessingOutputConfig", {}).get("Outputs", [])
+        key["Outputs"] = [(o["OutputName"], o["S3Output"]["LocalPath"]) for o in outputs]
+        return key
 
     def outputs_exist(self, properties: dict) -> bool:
         return all(storage.s3_to_path(o["S3Output"]["S3Uri"]).is_dir()
