@@ -453,7 +453,8 @@ def test_a_default_output_in_the_local_bucket_is_refused_and_in_yours_goes_as_th
     backend.choose("local")  # a Session made here has the local platform's default bucket
     local = with_default_output("local-bucket", Session())
     backend.choose("sagemaker")
-    with pytest.raises(ValueError, match="output 'train' is .*000000000000.*in the local platform's default bucket"):
+    with pytest.raises(ValueError, match="output .train. is .*000000000000.*in the local platform.s default bucket.*"
+                                         "trainer, transformer or sagemaker_session after use_backend"):
         local.upsert(role_arn=aws["role"])
     pipeline = with_default_output("your-bucket")
     pipeline.upsert(role_arn=aws["role"])

@@ -69,8 +69,8 @@ def _local_only(value) -> bool:
 def _check_s3(step: str, what: str, uri) -> None:
     if _local_only(uri) or _joins_local_bucket(uri):
         raise ValueError(f"Step {step!r}: {what} is {uri!r}, in the local platform's default bucket, which is not "
-                         "in your AWS account: build the step's trainer or transformer after use_backend('sagemaker') "
-                         "(its default bucket is then yours), or give an s3:// path of yours.")
+                         "in your AWS account: build the step's trainer, transformer or sagemaker_session after "
+                         "use_backend('sagemaker') (its default bucket is then yours), or give an s3:// path of yours.")
     if _is_value(uri) or str(uri).startswith("s3://"):
         return
     raise ValueError(f"Step {step!r}: {what} is {uri!r}, a path on this machine that SageMaker cannot read: "
