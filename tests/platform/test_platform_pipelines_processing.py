@@ -231,7 +231,7 @@ def test_a_default_output_is_per_execution_and_a_cache_hit_reads_the_run_it_hits
     first, second, third = (pipeline.start(parameters={"Value": v}, log=None) for v in ("a", "b", "a"))
     (uri_1, report_1), (uri_2, report_2), (uri_3, report_3) = map(_report, (first, second, third))
     for execution, uri in ((first, uri_1), (second, uri_2)):
-        assert uri.startswith(f"s3://{bucket}/per-run/{execution.arn.rpartition('/')[2]}/Write/output/report")
+        assert uri == f"s3://{bucket}/per-run/{execution.arn.rpartition('/')[2]}/Write/output/report"  # as resolved
     assert third.list_steps()[0]["CacheHitResult"] == {"SourcePipelineExecutionArn": first.arn}
     assert (uri_3, report_3["value"]) == (uri_1, "a") and report_2["value"] == "b"
 
@@ -298,3 +298,18 @@ def test_a_cached_step_given_another_output_runs_again(data):
     again = pipeline_with(["report", "extra"])
     assert "CacheHitResult" not in again.list_steps()[0]
     assert [o["OutputName"] for o in again.result("Write")["ProcessingOutputConfig"]["Outputs"]] == ["report", "extra"]
+
+
+def test_a_given_destination_keeps_a_folder_per_inputs_so_a_hit_still_reads_its_run(data):
+    from helpers.platform.pipelines import CacheConfig, ParameterString
+
+    value = ParameterString("Value", default_value="a")
+    fixed = f"s3://{Session().default_bucket()}/fixed/report"  # the same in every execution
+    step = ProcessingStep("Write", code=write_value, outputs=[ProcessingOutput(output_name="report", destination=fixed)],
+                          job_arguments={"value": value}, cache_config=CacheConfig(enable_caching=True))
+    pipeline = Pipeline("fixed-output", parameters=[value], steps=[step])
+    pipeline.upsert()
+    first, second, third = (pipeline.start(parameters={"Value": v}, log=None) for v in ("a", "b", "a"))
+    (uri_1, _), (uri_2, report_2), (uri_3, report_3) = map(_report, (first, second, third))
+    assert uri_1.startswith(fixed + "/") and uri_2.startswith(fixed + "/") and uri_1 != uri_2
+    assert (uri_3, report_3["value"], report_2["value"]) == (uri_1, "a", "b")

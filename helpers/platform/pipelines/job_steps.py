@@ -53,8 +53,8 @@ class TransformStep(Step):
     transformer, results go, as the SDK's, to ``s3://<bucket>/<pipeline>/<execution id>/<step>`` (a ``Join`` on
     ``ExecutionVariables.PIPELINE_EXECUTION_ID``), so no execution overwrites another's; the output path is not
     part of the cache key, so a later execution with the same model and input is a hit that reads the run it hit.
-    As for processing, each distinct set of arguments writes under its own ``<hash>`` folder there, which is
-    ``TransformOutput.S3OutputPath``.
+    As for processing, below a given ``output_path`` (the same in every execution) each distinct set of arguments
+    writes under its own ``<hash>`` folder; ``TransformOutput.S3OutputPath`` is the folder used.
     """
 
     step_type = "Transform"
@@ -111,7 +111,9 @@ class TransformStep(Step):
         from helpers.platform.serving.transform import TransformError, Transformer
 
         output = arguments["TransformOutput"]
-        uri = f"{output['S3OutputPath'].rstrip('/')}/{info.key[:16]}"
+        uri = output["S3OutputPath"].rstrip("/")
+        if self.transformer.output_path:  # the same in every execution: a folder per arguments
+            uri = f"{uri}/{info.key[:16]}"
         folder = storage.s3_to_path(uri)
         if folder.exists():
             shutil.rmtree(folder)  # a rerun without caching starts from an empty folder

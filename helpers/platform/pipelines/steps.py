@@ -245,9 +245,9 @@ class ProcessingStep(Step):
     output/<name>`` (a ``Join`` on ``ExecutionVariables.PIPELINE_EXECUTION_ID``), so no execution overwrites
     another's. The cache key is SageMaker's (the script, its arguments and inputs; not the outputs), so a later
     execution with the same inputs is a cache hit that reads the outputs of the run it hit. Locally each distinct
-    set of inputs also writes under its own ``<hash>`` folder below the output's S3Uri, so a cached result is never
-    overwritten even with a fixed ``destination``; the property ``ProcessingOutputConfig.Outputs["<name>"].S3Output.
-    S3Uri`` is the folder used.
+    set of inputs writes under its own ``<hash>`` folder below a given ``destination`` (the same in every execution),
+    so a cached result is never overwritten there either; the property ``ProcessingOutputConfig.Outputs["<name>"].
+    S3Output.S3Uri`` is the folder used.
 
     Args:
         inputs: ``{"raw": uri_or_parameter}`` or ``[ProcessingInput(source=..., destination="/opt/ml/processing/input")]``.
@@ -315,6 +315,10 @@ class ProcessingStep(Step):
         return Join(on="/", values=["s3:/", session.default_bucket(), *([prefix] if prefix else []), pipeline_name,
                                     ExecutionVariables.PIPELINE_EXECUTION_ID, self.name, "output", output.output_name])
 
+    def _fixed_destination(self, output_name: str) -> bool:
+        """Whether the output's S3Uri was given (the same in every execution) rather than the per-execution default."""
+        return any(o.destination for o in self.outputs if o.output_name == output_name)
+
     def _entrypoint(self) -> list:
         if callable(self.code):
             return ["flywheel-function", f"{self.code.__module__}:{self.code.__qualname__}"]
@@ -378,7 +382,9 @@ class ProcessingStep(Step):
         outputs_config = arguments["ProcessingOutputConfig"]["Outputs"]
         outputs = {}
         for output in outputs_config:
-            uri = f"{output['S3Output']['S3Uri'].rstrip('/')}/{info.key[:16]}"
+            uri = output["S3Output"]["S3Uri"].rstrip("/")
+            if self._fixed_destination(output["OutputName"]):  # shared by every execution: a folder per inputs
+                uri = f"{uri}/{info.key[:16]}"
             output["S3Output"]["S3Uri"] = uri
             outputs[output["OutputName"]] = (storage.s3_to_path(uri), output["S3Output"]["LocalPath"])
         argv = arguments["AppSpecification"].get("ContainerArguments", [])
