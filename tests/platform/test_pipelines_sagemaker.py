@@ -193,7 +193,7 @@ def test_tuning_and_transform_steps_go_as_requests_their_apis_accept(aws):
 def test_the_script_goes_where_the_sdk_puts_it(aws, tmp_path):
     """The SDK v3's own ProcessingStep for the same script: same entrypoint, code input, S3 URI and role."""
     from sagemaker.core.processing import ScriptProcessor
-    from sagemaker.core.shapes import ProcessingInput
+    from sagemaker.core.shapes import ProcessingInput, ProcessingOutput
     from sagemaker.core.workflow.pipeline_context import PipelineSession
     from sagemaker.mlops.workflow.pipeline import Pipeline as SDKPipeline
     from sagemaker.mlops.workflow.steps import ProcessingStep as SDKProcessingStep
@@ -217,6 +217,22 @@ def test_the_script_goes_where_the_sdk_puts_it(aws, tmp_path):
 
     assert essentials(ours.describe()["PipelineDefinition"]) == essentials(sdk.definition())
     ours.delete()
+
+    # an output without a destination: the SDK's default S3Uri (a folder per execution), and no empty arguments
+    (tmp_path / "prep.py").write_text(SCRIPT)
+    ours = Pipeline("parity", steps=[ProcessingStep("Prepare", code=str(tmp_path / "prep.py"), image_uri=SKLEARN,
+                                                    inputs={"raw": "s3://data/raw/"}, outputs=["train"])])
+    step_args = processor.run(code=str(tmp_path / "prep.py"), outputs=[ProcessingOutput(
+        output_name="train", s3_output={"s3_uri": "/opt/ml/processing/output/train",
+                                        "local_path": "/opt/ml/processing/output/train", "s3_upload_mode": "EndOfJob"})])
+    sdk = SDKPipeline(name="parity", steps=[SDKProcessingStep(name="Prepare", step_args=step_args)],
+                      sagemaker_session=session)
+
+    def output(definition: str) -> tuple:
+        arguments = json.loads(definition)["Steps"][0]["Arguments"]
+        return arguments["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"], set(arguments["AppSpecification"])
+
+    assert output(ours.definition()) == output(sdk.definition())
 
 
 def test_a_definition_over_100_kib_goes_through_s3_as_the_sdk_sends_it(aws):
