@@ -14,6 +14,14 @@ fit in ``max_payload`` MB (default 6), ``SingleRecord`` sends one record per req
 a temporary server of the model (the same container code as an endpoint), up to
 ``max_concurrent_transforms`` at a time; ``assemble_with="Line"`` joins the answers line by line.
 
+With ``split_type="RecordIO"`` (RecordIO-protobuf files, e.g. written by
+``helpers.platform.recordio.write_numpy_to_dense_tensor``) each RecordIO record is a record: it is sent
+whole, framing included, as SageMaker does, with Content-Type ``application/x-recordio-protobuf``
+unless ``content_type`` says otherwise. ``assemble_with="None"`` concatenates the answers as they came
+(protobuf answers, ``accept="application/x-recordio-protobuf"``, then read back with ``read_records``);
+``"Line"`` puts a newline after each answer (for JSON or CSV answers). ``split_type="Line"`` on a
+RecordIO file is refused: it would cut binary records at newline bytes.
+
 ``input_filter`` / ``output_filter`` accept the CSV forms of SageMaker's JSONPath filters (``"$"``,
 ``"$[1:]"``, ``"$[0,2,5]"``, ``"$[-1]"``); ``join_source="Input"`` puts each original input record
 (before ``input_filter``) in front of its prediction on the same line, and ``output_filter`` then
@@ -31,6 +39,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers.algorithms import recordio
 from helpers.platform.serving import processes
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import arn, check_name, now_iso, read_json, store_root, write_json
@@ -122,12 +131,15 @@ class Transformer:
         assemble = self.assemble_with or "None"
         split = split_type or "None"
         checks = [("strategy", strategy, ("MultiRecord", "SingleRecord")), ("assemble_with", assemble, ("Line", "None")),
-                  ("split_type", split, ("Line", "None")), ("data_type", data_type, ("S3Prefix",)),
+                  ("split_type", split, ("Line", "RecordIO", "None")), ("data_type", data_type, ("S3Prefix",)),
                   ("join_source", join_source or "None", ("Input", "None")),
                   ("compression_type", compression_type or "None", ("None",))]
         for what, value, allowed in checks:
             if value not in allowed:
                 raise ValueError(f"{what}={value!r} is not supported locally: use one of {', '.join(allowed)}.")
+        if split == "RecordIO":
+            content_type = content_type or recordio.CONTENT_TYPE
+        _check_split(split, content_type, assemble, self.accept)
         in_select, out_select = _csv_filter(input_filter), _csv_filter(output_filter)
         if (in_select or out_select or join_source) and split != "Line":
             raise ValueError("input_filter, output_filter and join_source need split_type='Line' (records are lines).")
@@ -189,11 +201,12 @@ class Transformer:
         try:
             port = self._wait_for_server(folder, ref)
             for object_uri, relative in inputs:
-                originals = self._records(storage.get_bytes(object_uri), split)
+                originals = self._records(storage.get_bytes(object_uri), split, object_uri)
                 records = [_apply(in_select, record) for record in originals]
-                batches = self._batches(records, strategy, payload_limit, object_uri)
-                bodies = [b"\n".join(records[start:stop]) + (b"\n" if split == "Line" else b"")
-                          for start, stop in batches]
+                # a RecordIO record carries its own framing; a line needs its newline back
+                separator = b"\n" if split == "Line" else b""
+                batches = self._batches(records, strategy, payload_limit, object_uri, separator=len(separator))
+                bodies = [separator.join(records[start:stop]) + separator for start, stop in batches]
                 answers = self._send(port, bodies, content_type, concurrency, object_uri, timeout)
                 out = self._assemble(originals, answers, assemble, join_source, out_select)
                 target = f"{output_path.rstrip('/')}/{relative}.out"
@@ -236,19 +249,27 @@ class Transformer:
         return int(state["Port"])
 
     @staticmethod
-    def _records(content: bytes, split: str) -> list[bytes]:
+    def _records(content: bytes, split: str, source: str = "the object") -> list[bytes]:
+        """The records of one object: itself (``None``), its non-blank lines, or its RecordIO frames."""
         if split == "None":
             return [content]
+        if split == "RecordIO":
+            return _recordio_records(content, source)
+        if recordio.is_recordio(content[:4]):
+            raise ValueError(f"{source} is RecordIO-protobuf, and split_type='Line' would cut its binary records at "
+                             f"newline bytes: pass split_type='RecordIO' (content_type='{recordio.CONTENT_TYPE}').")
         return [line for line in content.splitlines() if line.strip()]
 
     @staticmethod
-    def _batches(records: list[bytes], strategy: str, limit: int, source: str) -> list[tuple[int, int]]:
-        """(start, stop) record ranges, each request body at most ``limit`` bytes."""
+    def _batches(records: list[bytes], strategy: str, limit: int, source: str,
+                 separator: int = 1) -> list[tuple[int, int]]:
+        """(start, stop) record ranges, each request body at most ``limit`` bytes, ``separator`` bytes
+        (the newline of a line; 0 for a RecordIO record) after each record."""
         batches, start, size = [], 0, 0
         for index, record in enumerate(records):
-            record_size = len(record) + 1
+            record_size = len(record) + separator
             if record_size > limit:
-                raise ValueError(f"a record of {source} (line {index + 1}) is {record_size} bytes, over the "
+                raise ValueError(f"a record of {source} (record {index + 1}) is {record_size} bytes, over the "
                                  f"{limit}-byte max_payload: split it, or raise max_payload.")
             if strategy == "SingleRecord" or (index > start and size + record_size > limit):
                 if index > start:
@@ -299,6 +320,31 @@ class Transformer:
         if assemble == "Line":
             return b"".join(answer if answer.endswith(b"\n") else answer + b"\n" for answer in answers)
         return b"".join(answers)
+
+
+def _check_split(split: str, content_type: str | None, assemble: str, accept: str | None) -> None:
+    """Refuse a split that would cut binary records; warn where SageMaker's output would not read back."""
+    if split == "Line" and content_type in (recordio.CONTENT_TYPE, "application/x-recordio"):
+        raise ValueError(f"content_type={content_type!r} with split_type='Line' would cut the binary records at "
+                         f"newline bytes: pass split_type='RecordIO' to send whole RecordIO records.")
+    if split == "RecordIO" and assemble == "Line" and accept == recordio.CONTENT_TYPE:
+        import warnings
+
+        warnings.warn("assemble_with='Line' puts a newline byte after each RecordIO-protobuf answer (SageMaker does "
+                      "the same), so the .out files will not read back with read_records: use assemble_with='None' "
+                      "to concatenate the answers into one RecordIO stream.", UserWarning, stacklevel=3)
+
+
+def _recordio_records(content: bytes, source: str) -> list[bytes]:
+    """Each RecordIO record of ``content`` as one whole frame (a record split in parts comes out joined)."""
+    if not recordio.is_recordio(content[:4]):
+        raise ValueError(f"{source} is not RecordIO (it does not start with the magic number 0xced7230a), but "
+                         f"split_type='RecordIO': pass split_type='Line' for CSV or JSON Lines files, or write the "
+                         f"file with helpers.platform.recordio.write_numpy_to_dense_tensor.")
+    try:
+        return [recordio.frame(payload) for payload in recordio.iter_payloads(content)]
+    except recordio.RecordIOError as error:
+        raise ValueError(f"{source}: {error}") from None
 
 
 def describe_transform_job(job_name: str) -> dict:

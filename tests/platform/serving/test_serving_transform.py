@@ -95,8 +95,8 @@ def test_a_bad_record_fails_the_job_with_the_model_s_message(model_name):
 
 
 def test_unsupported_settings_are_named(model_name):
-    with pytest.raises(ValueError, match="split_type='RecordIO'"):
-        Transformer(model_name=model_name, output_path="s3://batch/x").transform("s3://batch/in", split_type="RecordIO")
+    with pytest.raises(ValueError, match="split_type='TFRecord'"):
+        Transformer(model_name=model_name, output_path="s3://batch/x").transform("s3://batch/in", split_type="TFRecord")
     with pytest.raises(ValueError, match="input_filter"):
         Transformer(model_name=model_name, output_path="s3://batch/x").transform("s3://batch/in", input_filter="$.a")
     with pytest.raises(FileNotFoundError, match="no objects"):
