@@ -185,9 +185,15 @@ def test_a_failed_trial_is_recorded_and_the_tuning_goes_on(workspace):
 
 
 def test_when_every_trial_fails_the_tuning_job_fails_and_says_why(workspace):
+    from helpers.platform.errors import FailedStatusError
+
     tuner = HyperparameterTuner(script_trainer(mode="crash"), "validation:score", {"x": ContinuousParameter(0, 1)},
                                 strategy="Random", max_jobs=2, max_parallel_jobs=2)
-    tuner.tune(inputs=channels(workspace))
+    with pytest.raises(FailedStatusError, match="HyperParameterTuningJob.*the model diverged") as caught:
+        tuner.tune(inputs=channels(workspace))  # as SDK v3's tune(wait=True): its wait() raises on Failed
+    assert caught.value.description["HyperParameterTuningJobName"] == tuner.latest_tuning_job.name
+    with pytest.raises(FailedStatusError):
+        tuner.wait()
     d = tuner.describe()
     assert d["HyperParameterTuningJobStatus"] == "Failed"
     assert "the model diverged" in d["FailureReason"]

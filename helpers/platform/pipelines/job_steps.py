@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from helpers.platform import storage
 from helpers.platform.configs import InputData
+from helpers.platform.errors import FailedStatusError
 from helpers.platform.pipelines.expressions import ExecutionVariables, Join
 from helpers.platform.pipelines.steps import RunInfo, Step, StepFailed, source_dir_hash
 from helpers.platform.session import Session
@@ -212,7 +213,10 @@ class TuningStep(Step):
         channels = [InputData(channel_name=c["ChannelName"], data_source=c["DataSource"]["S3DataSource"]["S3Uri"],
                               content_type=c.get("ContentType"))
                     for c in arguments["TrainingJobDefinition"]["InputDataConfig"]]
-        self.tuner.tune(inputs=channels or None, wait=True)
+        try:
+            self.tuner.tune(inputs=channels or None, wait=True)
+        except FailedStatusError:
+            pass  # a Failed tuning job: the status check below gives the step's failure reason
         description = json.loads(json.dumps(dict(self.tuner.describe()), default=str))
         name = description["HyperParameterTuningJobName"]
         status = description["HyperParameterTuningJobStatus"]

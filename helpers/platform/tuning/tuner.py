@@ -173,7 +173,8 @@ class HyperparameterTuner(Twin):
 
     # ----------------------------------------------------------------- tuning
     def tune(self, inputs=None, job_name: str | None = None, wait: bool = True, input_data_config=None, **kwargs):
-        """Start the tuning job; with ``wait=True`` (default) block until every trial has ended.
+        """Start the tuning job; with ``wait=True`` (default) block until every trial has ended, and
+        raise FailedStatusError if the tuning job ended Failed (every trial failed, say), as SDK v3 does.
 
         ``inputs``: a list of ``InputData`` (or ``input_data_config=``), a dict channel -> s3 URI, or
         one s3 URI (the ``training`` channel, as in the SDK). Returns None, like the SDK; the job is
@@ -214,6 +215,7 @@ class HyperparameterTuner(Twin):
         finally:
             steps.close()  # an interrupt outside the loop still stops the trials and closes the record
         print(run.summary_line())
+        self._raise_if_failed()
         return None
 
     def _trial_trainer(self):
@@ -295,8 +297,20 @@ class HyperparameterTuner(Twin):
         return Description(self.latest_tuning_job.describe())
 
     def wait(self) -> None:
+        """Block until the latest tuning job ends; FailedStatusError if it ended Failed (as SDK v3)."""
         self._ensure_last_tuning_job()
         self.latest_tuning_job.wait()
+        self._raise_if_failed()
+
+    def _raise_if_failed(self) -> None:
+        """SDK v3's ``HyperParameterTuningJob.wait`` raises FailedStatusError on a Failed tuning job (a
+        Stopped one returns): so does the local one, so ``except`` clauses written for SageMaker work."""
+        description = self.latest_tuning_job.describe()
+        if description.get("HyperParameterTuningJobStatus") == "Failed":
+            from helpers.platform.errors import FailedStatusError
+
+            raise FailedStatusError("HyperParameterTuningJob", "Failed", description.get("FailureReason", "(Unknown)"),
+                                    description)
 
     def stop_tuning_job(self) -> None:
         """Stop the latest tuning job: running training jobs are stopped, no new ones start."""
