@@ -39,15 +39,15 @@ __all__ = ["DEFAULT_CAPACITY", "DEFAULT_PRICE_PER_HOUR", "INVOCATION_TIMEOUT_SEC
 # One instance's capacity, measured (not assumed) by tests/benchmarks/bench_instances.py: the course's XGBoost
 # endpoint answering one customer (a 1-row CSV) per request, closed loop at concurrency 16, served by two worker
 # processes (an ml.m5.large has 2 vCPUs) on the course's 2-core VM, the load generator on the same cores. The
-# machine was shared with other work (load average 3.5 to 8), which sets the figure more than anything: three
-# runs gave 1,370, 1,623 and 3,591 requests a second and this is their median; a fourth, later, at load 7.5,
-# gave 898. A dedicated machine does better: re-measure yours.
+# machine was shared with other work (load average 3.5 to 8), which sets the figure more than anything: five
+# runs gave 898, 1,370, 1,623, 2,321 and 3,591 requests a second; this is their median. A dedicated machine
+# does better: re-measure yours.
 MEASURED = {
     "benchmark": "tests/benchmarks/bench_instances.py",
     "machine": "a 2-core VM (AMD EPYC) shared with other work, load average 4.5-8.5 during the run",
     "model": "XGBoost 1.7-1, notebook 07's settings, one customer per request",
     "workers": 2,
-    "requests_per_second": 1623.0,  # the median round of 10, the median of three runs
+    "requests_per_second": 1623.0,  # a run's median round of 10; the median of five runs
     "p95_ms": 19.7,
     "measured": "2026-12-07",
 }
