@@ -243,8 +243,8 @@ class ProcessingStep(Step):
 
     An output without a ``destination`` goes, as the SDK's, to ``s3://<bucket>/<pipeline>/<execution id>/<step>/
     output/<name>`` (a ``Join`` on ``ExecutionVariables.PIPELINE_EXECUTION_ID``), so no execution overwrites
-    another's. The cache key is SageMaker's (the script, its arguments and inputs; not the outputs), so a later
-    execution with the same inputs is a cache hit that reads the outputs of the run it hit. Locally each distinct
+    another's. The cache key is SageMaker's (the script, its arguments and inputs; not where the outputs go), so a
+    later execution with the same inputs is a cache hit that reads the outputs of the run it hit. Locally each distinct
     set of inputs writes under its own ``<hash>`` folder below a given ``destination`` (the same in every execution),
     so a cached result is never overwritten there either; the property ``ProcessingOutputConfig.Outputs["<name>"].
     S3Output.S3Uri`` is the folder used.
