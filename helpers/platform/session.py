@@ -35,6 +35,19 @@ def get_execution_role(sagemaker_session=None, use_default: bool = False) -> str
     return LOCAL_ROLE_ARN
 
 
+def _body_bytes(body) -> bytes:
+    """The bytes of an S3 object body in any form boto3's ``Body`` takes: str, bytes-like or a binary file."""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if hasattr(body, "read"):
+        data = body.read()
+        if isinstance(data, bytes):
+            return data
+    raise TypeError(f"body is a {type(body).__name__}: give str, bytes or a file opened in binary mode ('rb').")
+
+
 class Session(Twin):
     """Local stand-in for ``sagemaker.core.helper.session_helper.Session`` (same arguments).
 
@@ -131,9 +144,11 @@ class Session(Twin):
             return prefix
         return storage.upload(source, f"{prefix}/{source.name}")
 
-    def upload_string_as_file_body(self, body: str, bucket: str, key: str, kms_key=None) -> str:
+    def upload_string_as_file_body(self, body, bucket: str, key: str, kms_key=None) -> str:
+        """Write ``body`` as the object ``s3://bucket/key``; returns that URI. As with the SDK (which hands
+        ``body`` to boto3's ``put(Body=...)``), ``body`` may be str (stored UTF-8), bytes or a binary file."""
         warn_ignored("Session.upload_string_as_file_body", ["kms_key"] if kms_key else [], "no encryption locally")
-        return storage.put_bytes(f"s3://{bucket}/{key}", body.encode("utf-8"))
+        return storage.put_bytes(f"s3://{bucket}/{key}", _body_bytes(body))
 
     def download_data(self, path: str | os.PathLike, bucket: str, key_prefix: str = "", extra_args=None) -> list[str]:
         """Download every object under the prefix into the folder ``path``; returns local file paths."""

@@ -42,6 +42,41 @@ def _repo_name(image: str) -> str:
     return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
 
 
+def _warn_unmet_requirements(path: Path) -> None:
+    """Warn for each requirement of ``path`` the venv does not meet: the local job runs on the venv's
+    packages (nothing is installed), where SageMaker's container would pip install the file."""
+    import importlib.metadata
+    import warnings
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from helpers.platform.errors import IgnoredArgumentWarning
+
+    # stacklevel 4: the notebook line that built the ModelTrainer (through __init__ and the source check)
+    for line in path.read_text(errors="replace").splitlines():
+        line = line.split(" #")[0].strip()
+        if not line or line.startswith(("#", "-")):  # comments and pip options (-r, -e, --index-url)
+            continue
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:  # a URL or a path: nothing to compare
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        try:
+            installed = importlib.metadata.version(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        if installed is not None and requirement.specifier.contains(installed, prereleases=True):
+            continue
+        have = f"this environment has {requirement.name} {installed}" if installed else \
+            f"{requirement.name} is not installed here"
+        warnings.warn(f"{path.name} asks for {line!r} but {have}: the local job runs on the course environment's "
+                      f"packages (requirements are not installed locally), where SageMaker's container would pip "
+                      f"install {line!r}. Align the requirement with the local version, or expect the local run to "
+                      f"differ.", IgnoredArgumentWarning, stacklevel=4)
+
+
 class ModelTrainer(Twin):
     """Train a model as a SageMaker training job (locally by default).
 
@@ -179,6 +214,8 @@ class ModelTrainer(Twin):
                 raise ValueError(f"Unsupported entry script {code.entry_script!r}: use a .py or .sh file.")
         if code.requirements and not (source_dir / code.requirements).is_file():
             raise ValueError(f"Invalid 'requirements' {code.requirements!r}: not a file in {source_dir}.")
+        if code.requirements:
+            _warn_unmet_requirements(source_dir / code.requirements)
 
     # ----------------------------------------------------------------- training
     def train(self, input_data_config: list[InputData] | None = None, wait: bool = True, logs: bool = True,
