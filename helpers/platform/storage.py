@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import urllib.parse
 from pathlib import Path
 
 from helpers.platform_home import atomic_open, objects_root, private_dir, write_atomic
@@ -34,11 +35,36 @@ _EMPTY = "%"
 UPLOAD_PREFIX = ".upload-"  # an object being written; listings skip it
 COPY_CHUNK = 1 << 20  # bytes per read when copying a file into the store
 EXAMPLE = "s3://sagemaker-us-east-1-000000000000/data/train.csv"
+# S3's HTTPS URLs: virtual-hosted (https://<bucket>.s3[.-]<region>.amazonaws.com/<key>) and path-style
+# (https://s3[.-]<region>.amazonaws.com/<bucket>/<key>), region optional (the legacy global form); the
+# key may be empty, as in SageMaker's pattern for S3 URIs, ^(https|s3)://([^/]+)/?(.*).
+_VIRTUAL_HOSTED = re.compile(r"^https://(?P<bucket>[a-z0-9][a-z0-9.-]*)\.s3(?:[.-](?P<region>[a-z0-9-]+))?"
+                             r"\.amazonaws\.com(?:\.cn)?(?:/(?P<key>.*))?$")
+_PATH_STYLE = re.compile(r"^https://s3(?:[.-](?P<region>[a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?/"
+                         r"(?P<bucket>[^/?]+)(?:/(?P<key>.*))?$")
 
 
 def root() -> Path:
     """Folder that holds every bucket: ``<FLYWHEEL_HOME>/s3``."""
     return objects_root()
+
+
+def s3_uri_of(url: str) -> str:
+    """An S3 URL as the ``s3://bucket/key`` URI it names (any other text is returned as it is).
+
+    SageMaker takes ``https://`` S3 URLs wherever its API's pattern is ``^(https|s3)://`` (model data,
+    a training channel's ``S3Uri``, ``S3OutputPath``); the local store is addressed by ``s3://`` URIs.
+    Keys are percent-decoded, as S3 decodes them; a query string is dropped.
+    """
+    text = str(url)
+    if not text.startswith("https://"):
+        return text  # s3:// as it is; anything else is refused by the store's parser, naming the rule
+    match = _VIRTUAL_HOSTED.match(text) or _PATH_STYLE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not an S3 URL: give s3://<bucket>/<key>, "
+                         f"https://<bucket>.s3.<region>.amazonaws.com/<key> or "
+                         f"https://s3.<region>.amazonaws.com/<bucket>/<key>.")
+    return f"s3://{match['bucket']}/{urllib.parse.unquote((match['key'] or '').split('?', 1)[0])}"
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:

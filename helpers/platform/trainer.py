@@ -264,13 +264,14 @@ class ModelTrainer(Twin):
         return resolved
 
     def start_job(self, input_data_config=None, hyperparameters: dict | None = None, dry_run: bool = False,
-                  base_job_name: str | None = None) -> jobs.TrainingJob | None:
+                  base_job_name: str | None = None, training_job_name: str | None = None) -> jobs.TrainingJob | None:
         """Validate, prepare and launch one job without waiting; returns its TrainingJob.
 
         ``hyperparameters`` override the trainer's for this job only (how a tuner launches trials).
         Hyperparameters a built-in algorithm refuses make a job that fails at once, as SageMaker's does
         minutes later, and raise ``HyperparameterError`` (a ``FailedStatusError`` with that job's
-        description; with ``dry_run``, no job and an empty description).
+        description; with ``dry_run``, no job and an empty description). ``training_job_name``: an
+        exact name whose job folder the caller has already claimed (boto3's ``CreateTrainingJob``).
         """
         channels = self.channels(input_data_config)
         values = dict(self.hyperparameters)
@@ -290,7 +291,7 @@ class ModelTrainer(Twin):
         if dry_run:
             return None
 
-        name = jobs.reserve_name(base_job_name or self.base_job_name)
+        name = training_job_name or jobs.reserve_name(base_job_name or self.base_job_name)
         region = self.sagemaker_session.boto_region_name
         arn = f"arn:aws:sagemaker:{region}:{self.sagemaker_session.account_id()}:training-job/{name}"
         for channel_name, (kind, path) in list(sources.items()):

@@ -8,14 +8,23 @@ the API's shapes); errors are JSON ``{"__type": ..., "message": ...}`` with AWS'
 (``ValidationException`` for an unknown training job, model, endpoint..., ``ResourceNotFound`` for
 an unknown tuning job), so ``ClientError.response["Error"]["Code"]`` is what AWS code expects.
 
-Resources are created with the kit (``ModelTrainer``, ``HyperparameterTuner``, ``ModelBuilder``,
-``Transformer``); a create call here answers a ``ValidationException`` that says so.
+``CreateTrainingJob``, ``CreateModel``, ``CreateEndpointConfig``, ``CreateEndpoint`` and
+``UpdateEndpoint`` make the same local resources the kit's classes make (a built-in algorithm's image
+runs the local built-in). A training job runs in a detached worker process
+(``python -m helpers.platform.serving.control_api train <name>``) that watches it to the end, as a
+notebook's ``ModelTrainer`` does, so the job outlives the router; the call answers once the job's
+record exists (``InProgress``), and Describe* then moves to ``Completed`` as on AWS, which is what
+boto3's waiters poll. Tuning and transform jobs are created with the kit (``HyperparameterTuner``,
+``Transformer``); their create calls answer a ``ValidationException`` that says so.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import re
+import sys
 from datetime import datetime
 
 from helpers.platform import jobs
@@ -23,7 +32,7 @@ from helpers.platform.serving import registry, resources
 from helpers.platform.serving.access import clip
 from helpers.platform.serving.app import read_body
 from helpers.platform.tuning import records as tuning
-from helpers.platform_home import endpoint_configs_root, transform_jobs_root
+from helpers.platform_home import endpoint_configs_root, jobs_root, transform_jobs_root
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_PAGE = 100  # MaxResults when none is given (SageMaker's list calls allow 1-100)
@@ -231,7 +240,192 @@ def list_transform_jobs(params: dict) -> dict:
                  "TransformJobSummaries")
 
 
+# ------------------------------------------------------------------------------ create calls
+#: SageMaker's patterns (botocore's service model) for the names and the role of a create call.
+NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+MODEL_NAME_PATTERN = r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$"
+ROLE_PATTERN = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"
+#: Seconds a create call waits for its worker (CreateTrainingJob: until the job's first record exists).
+WORKER_START_SECONDS = 60.0
+WORKER = "helpers.platform.serving.control_worker"
+
+
+def _constraint(params: dict, key: str, member: str, pattern: str, max_len: int = 63) -> str:
+    """``params[key]`` checked as SageMaker does, with its "1 validation error detected" wording."""
+    value = params.get(key)
+    if not isinstance(value, str) or len(value) > max_len or not re.match(pattern, value):
+        raise ApiError("ValidationException", (
+            f"1 validation error detected: Value {clip(str(value))!r} at '{member}' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {pattern.strip('^$')} (and have at most {max_len} "
+            "characters)."))
+    return value
+
+
+def _s3(uri, where: str) -> str:
+    """An ``s3://`` or S3 https URL (SageMaker's ``^(https|s3)://``) as the local store's ``s3://`` URI."""
+    from helpers.platform.storage import s3_uri_of
+
+    try:
+        return s3_uri_of(str(uri))
+    except ValueError as error:
+        raise ApiError("ValidationException", f"{where}: {error}") from None
+
+
+def _trainer_and_channels(request: dict):
+    """The ``ModelTrainer`` and ``InputData`` channels a CreateTrainingJob request describes."""
+    from helpers.platform import builtins
+    from helpers.platform.configs import Compute, InputData, OutputDataConfig, StoppingCondition
+    from helpers.platform.trainer import ModelTrainer
+
+    spec = request.get("AlgorithmSpecification") or {}
+    image = spec.get("TrainingImage")
+    try:
+        algorithm = builtins.algorithm_for_image(image) if image else None
+    except ValueError:  # an image the local platform cannot run at all
+        algorithm = None
+    if algorithm is None:
+        raise ApiError("ValidationException", (
+            f"TrainingImage {clip(str(image))!r} is not a built-in algorithm image the local platform runs "
+            f"({', '.join(builtins.available())}: image_uris.retrieve('xgboost', region, '1.7-1') gives one). "
+            "For your own training script use ModelTrainer(training_image=..., source_code=SourceCode(...))."))
+    resources_ = request.get("ResourceConfig") or {}
+    output = request.get("OutputDataConfig") or {}
+    stopping = request.get("StoppingCondition") or {}
+    try:
+        trainer = ModelTrainer(
+            training_image=image, role=request["RoleArn"], base_job_name=request["TrainingJobName"],
+            training_input_mode=spec.get("TrainingInputMode") or "File",
+            compute=Compute(instance_type=resources_.get("InstanceType"), instance_count=resources_.get("InstanceCount"),
+                            volume_size_in_gb=resources_.get("VolumeSizeInGB") or 30),
+            hyperparameters=request.get("HyperParameters") or {},
+            output_data_config=OutputDataConfig(
+                s3_output_path=_s3(output.get("S3OutputPath"), "OutputDataConfig.S3OutputPath"),
+                kms_key_id=output.get("KmsKeyId"), compression_type=output.get("CompressionType")),
+            stopping_condition=StoppingCondition(max_runtime_in_seconds=stopping.get("MaxRuntimeInSeconds")),
+            environment=request.get("Environment") or {})
+        channels = [InputData(channel_name=c["ChannelName"], content_type=c.get("ContentType"),
+                              data_source=_s3(c["DataSource"]["S3DataSource"]["S3Uri"],
+                                              f"channel {c['ChannelName']!r} S3Uri"))
+                    for c in request.get("InputDataConfig") or []]
+        trainer.start_job(channels, dry_run=True)  # channels present and non-empty, before any job exists
+    except ApiError:
+        raise
+    except Exception as error:  # the kit's own checks (ValueError, InputDataError...) name the fix
+        if type(error).__name__ == "HyperparameterError":
+            return trainer, channels  # SageMaker creates the job and fails it: so does the worker
+        raise ApiError("ValidationException", str(error)) from None
+    return trainer, channels
+
+
+def create_training_job(params: dict) -> dict:
+    from helpers.platform import jobs as job_records
+    from helpers.platform.serving import processes
+
+    name = _constraint(params, "TrainingJobName", "trainingJobName", NAME_PATTERN)
+    _constraint(params, "RoleArn", "roleArn", ROLE_PATTERN, 2048)
+    _trainer_and_channels(params)
+    folder = job_records.job_dir(name)
+    try:
+        jobs_root().mkdir(parents=True, exist_ok=True)
+        folder.mkdir()  # atomic: two creates of one name cannot both pass
+    except FileExistsError:
+        raise ApiError("ValidationException", (
+            "Training job names must be unique within an AWS account and region, and a training job with this "
+            f"name already exists ({name}): pick another TrainingJobName.")) from None
+    registry.write_json(folder / "create-request.json", params)
+    ref = processes.spawn(WORKER, ["train", name], folder / "create.log")
+    started = processes.wait_until(lambda: (folder / "job.json").is_file() or not processes.is_alive(ref),
+                                   WORKER_START_SECONDS)
+    if not (folder / "job.json").is_file():
+        log = (folder / "create.log").read_text(errors="replace")[-2000:] if (folder / "create.log").exists() else ""
+        processes.stop(ref)
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        why = "timed out" if not started else "exited"
+        raise ApiError("InternalFailure", f"the local worker for training job {name} {why} before the job "
+                       f"started: {log or 'no output'}", 500)
+    return {"TrainingJobArn": job_records.read_record(name)["TrainingJobArn"]}
+
+
+def _in_worker(operation: str, params: dict) -> dict:
+    """Run ``operation`` in a ``control_worker`` process: the kit's ModelBuilder and Endpoint start the
+    router themselves (an endpoint needs it), so the router reaches them through a process, not an import."""
+    import subprocess
+
+    try:
+        done = subprocess.run([sys.executable, "-m", WORKER, operation], input=json.dumps(params).encode(),
+                              capture_output=True, timeout=WORKER_START_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise ApiError("InternalFailure", f"SageMaker.{operation} took over {WORKER_START_SECONDS:.0f} s locally.",
+                       500) from None
+    lines = done.stdout.decode(errors="replace").strip().splitlines()
+    try:
+        result = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        raise ApiError("InternalFailure", f"SageMaker.{operation} failed locally: "
+                       f"{done.stderr.decode(errors='replace')[-2000:] or 'no output'}", 500) from None
+    if "error" in result:
+        raise ApiError(result["error"]["code"], result["error"]["message"])
+    return result["answer"]
+
+
+def create_model(params: dict) -> dict:
+    name = _constraint(params, "ModelName", "modelName", MODEL_NAME_PATTERN)
+    _constraint(params, "ExecutionRoleArn", "executionRoleArn", ROLE_PATTERN, 2048)
+    if (resources.models_root() / name / "model.json").is_file():
+        raise ApiError("ValidationException", f'Cannot create already existing model "{resources.arn("model", name)}".'
+                       " Delete it first (delete_model) or pick another ModelName.")
+    container = params.get("PrimaryContainer") or (params.get("Containers") or [None])[0]
+    if not container or not container.get("Image") or not container.get("ModelDataUrl"):
+        raise ApiError("ValidationException", "PrimaryContainer needs Image (a built-in algorithm's image) and "
+                       "ModelDataUrl (s3://.../model.tar.gz of a training job) on the local platform.")
+    _s3(container["ModelDataUrl"], "PrimaryContainer.ModelDataUrl")
+    return _in_worker("CreateModel", params)
+
+
+def create_endpoint_config(params: dict) -> dict:
+    name = _constraint(params, "EndpointConfigName", "endpointConfigName", NAME_PATTERN)
+    if (endpoint_configs_root() / f"{name}.json").is_file():
+        raise ApiError("ValidationException", "Cannot create already existing endpoint configuration "
+                       f'"{resources.arn("endpoint-config", name)}". Delete it first or pick another name.')
+    try:
+        variants = [resources.ProductionVariant(
+            variant_name=v["VariantName"], model_name=v["ModelName"],
+            initial_instance_count=v.get("InitialInstanceCount", 1), instance_type=v.get("InstanceType", "ml.m5.large"),
+            initial_variant_weight=v.get("InitialVariantWeight", 1.0)) for v in params.get("ProductionVariants") or []]
+        capture = resources.DataCaptureConfig.from_request_dict(params.get("DataCaptureConfig"))
+        config = resources.EndpointConfig.create(endpoint_config_name=name, production_variants=variants,
+                                                 data_capture_config=capture)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ApiError("ValidationException", str(error)) from None
+    return {"EndpointConfigArn": config.endpoint_config_arn}
+
+
+def _start_endpoint(params: dict, replace: bool) -> dict:
+    _constraint(params, "EndpointName", "endpointName", NAME_PATTERN)
+    config = _constraint(params, "EndpointConfigName", "endpointConfigName", NAME_PATTERN)
+    describe_endpoint_config({"EndpointConfigName": config})  # an unknown config: the error, without a worker
+    if replace:
+        describe_endpoint(params)  # UpdateEndpoint of an unknown endpoint: AWS's error
+    return _in_worker("UpdateEndpoint" if replace else "CreateEndpoint", params)
+
+
+def create_endpoint(params: dict) -> dict:
+    return _start_endpoint(params, replace=False)
+
+
+def update_endpoint(params: dict) -> dict:
+    return _start_endpoint(params, replace=True)
+
+
+#: Calls that wait on a process (a worker, a server): run off the event loop, so others are answered meanwhile.
+SLOW = {"CreateTrainingJob", "CreateEndpoint", "UpdateEndpoint", "CreateModel"}
+
 OPERATIONS = {
+    "CreateTrainingJob": create_training_job, "CreateModel": create_model,
+    "CreateEndpointConfig": create_endpoint_config, "CreateEndpoint": create_endpoint,
+    "UpdateEndpoint": update_endpoint,
     "DescribeTrainingJob": describe_training_job, "ListTrainingJobs": list_training_jobs,
     "StopTrainingJob": stop_training_job,
     "DescribeHyperParameterTuningJob": describe_tuning_job, "ListHyperParameterTuningJobs": list_tuning_jobs,
@@ -245,8 +439,8 @@ OPERATIONS = {
 }
 #: What to use instead of a SageMaker call the local platform does not answer, by its first word.
 INSTEAD = {
-    "Create": "create it with the kit: ModelTrainer(...).train(), HyperparameterTuner(...).tune(), "
-              "ModelBuilder(...).build() / .deploy(), Transformer(...).transform()",
+    "Create": "create it with the kit: HyperparameterTuner(...).tune(), Transformer(...).transform(), "
+              "ModelTrainer(...).train() for a script",
     "Update": "deploy again with ModelBuilder(...).deploy(update_endpoint=True), or Endpoint.update_weights()",
 }
 
@@ -290,5 +484,7 @@ class ControlApi:
         if not isinstance(params, dict):
             raise ApiError("SerializationException", f"the body of SageMaker.{operation} is not a JSON object "
                            f"(of at most {MAX_BODY_BYTES} bytes).")
+        if operation in SLOW:
+            return await asyncio.to_thread(handler, params)
         return handler(params)
 

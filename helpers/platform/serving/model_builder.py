@@ -26,11 +26,9 @@ The artifact's sha256 comes from the training job's ``job.json``; for an artifac
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,36 +38,12 @@ from helpers.platform.errors import warn_ignored
 from helpers.platform.serving.artifacts import pack_dir, sha256_of
 from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform.serving.registry import check_name
+from helpers.platform.storage import s3_uri_of  # https S3 URLs, read as the s3:// URIs they name
 from helpers.platform_home import make_tree_private, private_dir
 from helpers.platform.serving.resources import (DataCaptureConfig, EndpointConfig, Model, ProductionVariant,
                                                 models_root, write_model)
 
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
-
-# S3's HTTPS object URLs: virtual-hosted (https://<bucket>.s3[.-]<region>.amazonaws.com/<key>) and
-# path-style (https://s3[.-]<region>.amazonaws.com/<bucket>/<key>), region optional (the legacy global form).
-_VIRTUAL_HOSTED = re.compile(r"^https://(?P<bucket>[a-z0-9][a-z0-9.-]*)\.s3(?:[.-](?P<region>[a-z0-9-]+))?"
-                             r"\.amazonaws\.com(?:\.cn)?/(?P<key>.+)$")
-_PATH_STYLE = re.compile(r"^https://s3(?:[.-](?P<region>[a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?/"
-                         r"(?P<bucket>[^/]+)/(?P<key>.+)$")
-
-
-def s3_uri_of(url: str) -> str:
-    """An S3 object URL as the ``s3://bucket/key`` URI it names (any other text is returned as it is).
-
-    SageMaker accepts model data as either; the local store is addressed by ``s3://`` URIs. Keys are
-    percent-decoded, as S3 decodes them.
-    """
-    text = str(url)
-    if not text.startswith("https://"):
-        return text  # s3:// as it is; anything else is refused by the store's parser, naming the rule
-    match = _VIRTUAL_HOSTED.match(text) or _PATH_STYLE.match(text)
-    if match is None:
-        raise ValueError(f"{text!r} is not an S3 object URL: give s3://<bucket>/<key>, "
-                         f"https://<bucket>.s3.<region>.amazonaws.com/<key> or "
-                         f"https://s3.<region>.amazonaws.com/<bucket>/<key>.")
-    return f"s3://{match['bucket']}/{urllib.parse.unquote(match['key'].split('?', 1)[0])}"
-
 
 def _is_s3(value) -> bool:
     return isinstance(value, str) and value.startswith(("s3://", "https://"))

@@ -136,10 +136,14 @@ def test_transform_jobs_are_described_and_listed(local):
 
 def test_an_operation_the_kit_does_not_implement_is_named_with_what_to_use(local):
     sm = local["sagemaker"]
-    refused = error_of(lambda: sm.create_endpoint(EndpointName="made-by-boto3", EndpointConfigName="x"))
+    refused = error_of(lambda: sm.create_transform_job(
+        TransformJobName="made-by-boto3", ModelName="control-model",
+        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://control/batch/"}}},
+        TransformOutput={"S3OutputPath": "s3://control/out"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1}))
     assert refused["Code"] == "ValidationException"
-    assert "SageMaker.CreateEndpoint is not implemented by the local platform" in refused["Message"]
-    assert "ModelBuilder(...).build() / .deploy()" in refused["Message"]
+    assert "SageMaker.CreateTransformJob is not implemented by the local platform" in refused["Message"]
+    assert "Transformer(...).transform()" in refused["Message"]
 
 
 def test_a_client_without_the_secret_gets_403_on_the_control_plane(local):

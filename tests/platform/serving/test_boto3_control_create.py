@@ -1,0 +1,161 @@
+"""Plain ``boto3.client("sagemaker")`` creates on the local backend: CreateTrainingJob runs the local
+built-in in a detached worker (InProgress -> Completed, boto3's waiters work), CreateModel /
+CreateEndpointConfig / CreateEndpoint / UpdateEndpoint make the resources the kit's classes make,
+and bad requests get SageMaker's ValidationException. The module trains one tiny XGBoost job (its
+channel and output given as https S3 URLs, as SageMaker accepts) and serves it once.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from helpers.platform import backend, jobs, storage
+from helpers.platform.serving import runtime
+from serving_support import module_store
+
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+ROLE = "arn:aws:iam::111122223333:role/service-role/AmazonSageMaker-ExecutionRole"
+FAST = {"Delay": 1, "MaxAttempts": 120}  # boto3's waiters poll every 30-60 s on AWS
+
+
+def request(name: str, **changes) -> dict:
+    """A CreateTrainingJob request as a boto3 notebook writes it (https URLs, as the abalone example)."""
+    values = {
+        "TrainingJobName": name,
+        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        "RoleArn": ROLE,
+        "HyperParameters": {"num_round": "3", "max_depth": "2", "objective": "reg:squarederror"},
+        "InputDataConfig": [{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": "https://s3-us-east-1.amazonaws.com/create/train",
+            "S3DataDistributionType": "FullyReplicated"}}}],
+        "OutputDataConfig": {"S3OutputPath": "https://create.s3.us-east-1.amazonaws.com/output"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+    }
+    values.update(changes)
+    return values
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """A client made before the router runs; one job created, its first status read at once."""
+    import boto3
+
+    from helpers.platform import use_backend
+
+    with module_store(tmp_path_factory, "boto3-create"):
+        runtime.use_local_runtime()
+        sm = boto3.client("sagemaker")
+        try:
+            use_backend("local")
+            rng = np.random.default_rng(0)
+            x = rng.uniform(0, 1, (60, 2))
+            rows = np.column_stack([3 * x[:, 0] + x[:, 1], x])
+            storage.put_bytes("s3://create/train/train.csv",
+                              "\n".join(",".join(f"{v:.4f}" for v in row) for row in rows).encode())
+            answer = sm.create_training_job(**request("boto3-made-job"))
+            first = sm.describe_training_job(TrainingJobName="boto3-made-job")["TrainingJobStatus"]
+            yield {"sagemaker": sm, "runtime": boto3.client("sagemaker-runtime"), "answer": answer,
+                   "first": first}
+        finally:
+            backend._chosen = None
+
+
+def error_of(call) -> dict:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]
+
+
+def test_a_created_job_moves_from_in_progress_to_completed_and_the_waiter_sees_it(made):
+    sm = made["sagemaker"]
+    assert made["answer"]["TrainingJobArn"].endswith(":training-job/boto3-made-job")
+    assert made["first"] == "InProgress"
+    sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="boto3-made-job", WaiterConfig=FAST)
+    view = sm.describe_training_job(TrainingJobName="boto3-made-job")
+    assert view["TrainingJobStatus"] == "Completed", view.get("FailureReason")
+    # the https URLs are read as the s3:// URIs they name
+    assert view["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://create/train"
+    assert view["ModelArtifacts"]["S3ModelArtifacts"] == "s3://create/output/boto3-made-job/output/model.tar.gz"
+    assert view["AlgorithmSpecification"]["TrainingImage"] == IMAGE and view["RoleArn"] == ROLE
+
+
+def test_the_job_is_watched_by_its_own_worker_not_by_the_router(made):
+    record = json.loads((jobs.job_dir("boto3-made-job") / "job.json").read_text())
+    router = runtime.runtime_state()
+    assert record[jobs.PRIVATE]["MonitorPid"] != router["Pid"]  # the job outlives a router that stops
+
+
+def test_model_config_endpoint_and_update_through_boto3(made):
+    sm, invoker = made["sagemaker"], made["runtime"]
+    sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="boto3-made-job", WaiterConfig=FAST)
+    data = sm.describe_training_job(TrainingJobName="boto3-made-job")["ModelArtifacts"]["S3ModelArtifacts"]
+    https = data.replace("s3://create/", "https://create.s3.us-east-1.amazonaws.com/")
+    model = sm.create_model(ModelName="boto3-model", ExecutionRoleArn=ROLE,
+                            PrimaryContainer={"Image": IMAGE, "ModelDataUrl": https})
+    assert model["ModelArn"].endswith(":model/boto3-model")
+    variant = {"VariantName": "AllTraffic", "ModelName": "boto3-model", "InitialInstanceCount": 1,
+               "InstanceType": "ml.m5.large", "InitialVariantWeight": 1}
+    sm.create_endpoint_config(EndpointConfigName="boto3-config", ProductionVariants=[variant])
+    sm.create_endpoint_config(EndpointConfigName="boto3-config-2", ProductionVariants=[variant])
+    created = sm.create_endpoint(EndpointName="boto3-ep", EndpointConfigName="boto3-config")
+    assert created["EndpointArn"].endswith(":endpoint/boto3-ep")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName="boto3-ep", WaiterConfig=FAST)
+    answer = invoker.invoke_endpoint(EndpointName="boto3-ep", ContentType="text/csv", Body=b"1.0,0.0\n0.0,0.0")
+    predictions = [float(v) for v in answer["Body"].read().decode().replace("\n", ",").strip(",").split(",")]
+    assert len(predictions) == 2 and predictions[0] > predictions[1]  # y = 3 x0 + x1
+
+    sm.update_endpoint(EndpointName="boto3-ep", EndpointConfigName="boto3-config-2")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName="boto3-ep", WaiterConfig=FAST)
+    assert sm.describe_endpoint(EndpointName="boto3-ep")["EndpointConfigName"] == "boto3-config-2"
+    again = error_of(lambda: sm.create_endpoint(EndpointName="boto3-ep", EndpointConfigName="boto3-config"))
+    assert again["Code"] == "ValidationException" and "Cannot create already existing endpoint" in again["Message"]
+    sm.delete_endpoint(EndpointName="boto3-ep")
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"TrainingJobName": "bad_name"}, "Value 'bad_name' at 'trainingJobName' failed to satisfy constraint"),
+    ({"RoleArn": "arn:aws:iam::local:role/x"}, "at 'roleArn' failed to satisfy constraint"),
+    ({"AlgorithmSpecification": {"TrainingImage": "123.dkr.ecr.us-east-1.amazonaws.com/mine:1",
+                                 "TrainingInputMode": "File"}}, "is not a built-in algorithm image"),
+    ({"InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {
+        "S3DataType": "S3Prefix", "S3Uri": "s3://create/nothing-here"}}}]}, "no data under s3://create/nothing-here"),
+    ({"TrainingJobName": "boto3-made-job"}, "a training job with this name already exists"),
+])
+def test_bad_create_requests_get_sagemakers_validation_exception(made, changes, words):
+    name = changes.get("TrainingJobName", "boto3-refused")
+    refused = error_of(lambda: made["sagemaker"].create_training_job(**request(name, **changes)))
+    assert refused["Code"] == "ValidationException"
+    assert words in refused["Message"]
+    if name == "boto3-refused":  # nothing was created
+        assert not jobs.job_dir(name).exists()
+
+
+def test_refused_hyperparameters_make_a_job_that_fails_as_on_sagemaker(made):
+    """SageMaker creates the job and its container fails it: Failed, "ClientError: ..." (at once here)."""
+    sm = made["sagemaker"]
+    sm.create_training_job(**request("boto3-bad-hp", HyperParameters={"num_round": "3", "max_dpth": "2"}))
+    view = sm.describe_training_job(TrainingJobName="boto3-bad-hp")
+    assert view["TrainingJobStatus"] == "Failed" and view["FailureReason"].startswith("ClientError:")
+    assert "max_dpth" in view["FailureReason"]
+
+
+@pytest.mark.parametrize("url, uri", [
+    ("https://s3-us-west-2.amazonaws.com/my-bucket/abalone/train", "s3://my-bucket/abalone/train"),
+    ("https://s3.us-west-2.amazonaws.com/my-bucket/out", "s3://my-bucket/out"),
+    ("https://my-bucket.s3.us-west-2.amazonaws.com/a%20b/c", "s3://my-bucket/a b/c"),
+    ("https://s3-us-west-2.amazonaws.com/my-bucket", "s3://my-bucket/"),
+    ("s3://my-bucket/x", "s3://my-bucket/x"),
+])
+def test_https_s3_urls_are_read_as_the_s3_uri_they_name(url, uri):
+    assert storage.s3_uri_of(url) == uri
+
+
+def test_an_https_url_that_is_not_s3_is_refused_naming_the_forms():
+    with pytest.raises(ValueError, match=r"https://<bucket>\.s3\.<region>\.amazonaws\.com/<key>"):
+        storage.s3_uri_of("https://example.com/my-bucket/x")
