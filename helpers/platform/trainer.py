@@ -144,6 +144,7 @@ class ModelTrainer(Twin):
             bucket = self.sagemaker_session.default_bucket()
             prefix = self.sagemaker_session.default_bucket_prefix
             output_path = "s3://" + "/".join(p for p in (bucket, prefix, self.base_job_name) if p)
+        output_path = storage.s3_uri_of(output_path)  # SageMaker takes https S3 URLs here too
         storage.parse_s3_uri(output_path)
         self.output_data_config = replace(output_data_config, s3_output_path=output_path,
                                           compression_type=output_data_config.compression_type or "GZIP")
@@ -242,6 +243,8 @@ class ModelTrainer(Twin):
         resolved = {}
         for channel in channels:
             source = channel.data_source
+            if isinstance(source, str) and source.startswith("https://"):  # an S3 URL, as SageMaker takes
+                source = storage.s3_uri_of(source)
             if isinstance(source, (str, os.PathLike)) and str(source).startswith("s3://"):
                 uri = str(source)
                 if not storage.channel_files(uri):

@@ -159,3 +159,15 @@ def test_https_s3_urls_are_read_as_the_s3_uri_they_name(url, uri):
 def test_an_https_url_that_is_not_s3_is_refused_naming_the_forms():
     with pytest.raises(ValueError, match=r"https://<bucket>\.s3\.<region>\.amazonaws\.com/<key>"):
         storage.s3_uri_of("https://example.com/my-bucket/x")
+
+
+def test_the_kits_model_trainer_takes_https_s3_urls_too(made):
+    from helpers.platform import InputData, ModelTrainer, OutputDataConfig
+
+    trainer = ModelTrainer(training_image=IMAGE, hyperparameters={"num_round": "2"},
+                           output_data_config=OutputDataConfig(
+                               s3_output_path="https://s3.us-east-1.amazonaws.com/create/kit-output"))
+    assert trainer.output_data_config.s3_output_path == "s3://create/kit-output"
+    https = InputData(channel_name="train", data_source="https://create.s3.amazonaws.com/train",
+                      content_type="text/csv")
+    assert trainer.train([https], dry_run=True) is None  # the channel is found: no InputDataError
