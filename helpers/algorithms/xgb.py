@@ -13,6 +13,10 @@ missing), CSV (label first, no header) or RecordIO-protobuf (label in each recor
 Metrics: every round logs ``#metrics train:<metric>=...`` and ``#metrics validation:<metric>=...``
 as XGBoost evaluates them (``train:rmse``, ``validation:auc``...), and ``#progress epoch=<round>/<num_round>``.
 
+The legacy images (``xgboost:latest`` = XGBoost 0.72, ``sagemaker-xgboost:0.90-*``) also take ``silent`` and
+``objective=reg:linear``, as their containers did: :func:`legacy_hyperparameters` translates them for XGBoost
+1.x with a warning; the 1.x images refuse them.
+
 The model file is ``xgboost-model`` (XGBoost's JSON model format); serving also loads the formats older
 SageMaker XGBoost images wrote (:mod:`helpers.algorithms.xgb_formats`: UBJSON, legacy binary, pickle).
 Inference reads ``text/csv`` and ``text/libsvm`` (or ``text/x-libsvm``; the label each line starts with
@@ -109,6 +113,43 @@ CUSTOM_METRICS: dict[str, tuple[Callable[[np.ndarray, np.ndarray], float], bool]
     "recall_micro": (_accuracy, True),
 }
 ALL_METRICS = XGB_METRICS + tuple(CUSTOM_METRICS)
+
+
+# ----------------------------------------------------------------------- the legacy images
+#: Tags of ``sagemaker-xgboost`` before 1.0 (0.90-1, 0.90-2); the older ``xgboost`` repository
+#: (``xgboost:latest``, ``xgboost:1``: XGBoost 0.72, ``get_image_uri(region, 'xgboost')``) is legacy whatever its tag.
+LEGACY_TAG_PREFIX = "0."
+
+
+def is_legacy_image(image: str) -> bool:
+    """True for an XGBoost image whose container ran XGBoost 0.72 or 0.90 (see ``LEGACY_TAG_PREFIX``)."""
+    repository, _, tag = str(image or "").rsplit("/", 1)[-1].partition(":")
+    return repository == "xgboost" or (repository == "sagemaker-xgboost" and tag.startswith(LEGACY_TAG_PREFIX))
+
+
+def legacy_hyperparameters(image: str, hps: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """``hps`` as this kit's XGBoost (1.x) takes them, and one note per change, for a legacy ``image``.
+
+    The 0.72 and 0.90 containers took ``silent`` (XGBoost 1.0 replaced it by ``verbosity``) and
+    ``objective=reg:linear`` (renamed ``reg:squarederror``); a notebook written for them runs with
+    the names translated. Any other image gets ``hps`` unchanged and no notes: the 1.x images refuse them.
+    """
+    if not is_legacy_image(image):
+        return dict(hps), []
+    out, notes = dict(hps), []
+    if "silent" in out:
+        silent = out.pop("silent")
+        read_as = "the default verbosity"
+        if str(silent).strip().lower() in ("1", "true") and "verbosity" not in out:
+            out["verbosity"], read_as = "0", "verbosity=0"
+        notes.append(f"hyperparameter silent={silent!r}: the legacy XGBoost image {image} took it; XGBoost 1.0 "
+                     f"replaced it by verbosity (0 = silent), so it is read as {read_as}. The 1.x images refuse "
+                     "silent: use verbosity.")
+    if str(out.get("objective", "")).strip() == "reg:linear":
+        out["objective"] = "reg:squarederror"
+        notes.append(f"objective='reg:linear': the legacy XGBoost image {image} took it; XGBoost 1.0 renamed it "
+                     "'reg:squarederror', which is what runs. The 1.x images refuse reg:linear.")
+    return out, notes
 
 
 def _objective(value: Any) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -280,6 +281,13 @@ class ModelTrainer(Twin):
         values = dict(self.hyperparameters)
         values.update(hyperparameters or {})
         string_hps = {str(k): opt_ml.safe_serialize(v) for k, v in values.items()}
+        recorded = string_hps  # what the job was given (Describe shows it); string_hps is what runs
+        if self._algorithm == "xgboost":
+            from helpers.algorithms.xgb import legacy_hyperparameters
+
+            string_hps, notes = legacy_hyperparameters(self.training_image, string_hps)
+            for note in notes:
+                warnings.warn(note, UserWarning, stacklevel=3)
         algorithm = refused = None
         if self._algorithm is not None:
             algorithm = builtins.load(self._algorithm)
@@ -311,7 +319,7 @@ class ModelTrainer(Twin):
             "TrainingJobArn": arn,
             "TrainingJobStatus": "InProgress",
             "SecondaryStatus": "Starting",
-            "HyperParameters": string_hps,
+            "HyperParameters": recorded,
             "AlgorithmSpecification": {
                 "TrainingImage": self.training_image,
                 "AlgorithmName": self._algorithm,

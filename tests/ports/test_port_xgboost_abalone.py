@@ -8,9 +8,6 @@ import numpy as np
 
 from port_support import V1, Change, Port, run
 
-LEGACY_XGBOOST = ("the legacy XGBoost 0.72 image (get_image_uri's 'xgboost', xgboost:latest) takes hyperparameters "
-                  "1.x dropped; the kit checks every XGBoost image against the 1.x list; not in issue 21")
-
 PORT = Port(
     name="xgboost_abalone",
     repo="aws/amazon-sagemaker-examples",
@@ -31,9 +28,6 @@ PORT = Port(
         Change("workaround", "from sagemaker.amazon.amazon_estimator import get_image_uri\ncontainer = get_image_uri(region, 'xgboost')",
                "from helpers.platform.image_uris import retrieve\ncontainer = retrieve('xgboost', region, 'latest')",
                why=V1, what="get_image_uri"),
-        Change("workaround", '        "silent":"0",\n', "", why=LEGACY_XGBOOST, what="silent"),
-        Change("workaround", '"objective":"reg:linear"', '"objective":"reg:squarederror"', why=LEGACY_XGBOOST,
-               what="reg:linear"),
     ),
 )
 
