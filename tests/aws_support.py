@@ -28,7 +28,7 @@ def mock_aws_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str
                        **env}.items():
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER",
-                "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"):
+                "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "AWS_ENDPOINT_URL_STS"):
         monkeypatch.setenv(key, "")  # recorded, so a use_backend("local") inside the test is undone
         monkeypatch.delenv(key)
     from helpers.platform.aws import sdk as aws_sdk

@@ -13,7 +13,9 @@ Only ``POST`` is an invocation (405 otherwise, as the endpoint answers).
 
 The same URL answers boto3's S3 and SageMaker clients (``AWS_ENDPOINT_URL_S3`` / ``_SAGEMAKER``): a
 request signed for "s3" goes to :mod:`~helpers.platform.serving.s3_api`, one naming an
-``X-Amz-Target`` to :mod:`~helpers.platform.serving.control_api`, after the same owner checks.
+``X-Amz-Target`` to :mod:`~helpers.platform.serving.control_api`, one signed for "sts"
+(``AWS_ENDPOINT_URL_STS``: ``get_caller_identity``) to :mod:`~helpers.platform.serving.sts_api`, after
+the same owner checks.
 
 The router stops by itself once, for 15 seconds, no endpoint has existed and no process that pointed
 boto3 at it (``use_local_runtime``: the notebook's kernel) has been alive; ``deploy``,
@@ -74,7 +76,7 @@ class RuntimeApp:
         self._instances: dict[str, tuple] = {}  # name -> (read at, instance 1's pid, running ports or None)
         self._outstanding: dict[int, int] = {}  # port -> invocations sent and not answered yet
         self._turn = itertools.count()
-        self._s3 = self._control = None  # made on first use: the Runtime alone starts faster
+        self._s3 = self._control = self._sts = None  # made on first use: the Runtime alone starts faster
 
     def _api_for(self, scope: dict, headers: dict):
         """The S3 or SageMaker API a request is for, or None for the Runtime (InvokeEndpoint): boto3 signs
@@ -87,6 +89,12 @@ class RuntimeApp:
 
                 self._s3 = S3Api()
             return self._s3
+        if signed is not None and signed.group(1) == b"sts":  # GetCallerIdentity (AWS_ENDPOINT_URL_STS)
+            if self._sts is None:
+                from helpers.platform.serving.sts_api import StsApi
+
+                self._sts = StsApi()
+            return self._sts
         if b"x-amz-target" in headers:
             if self._control is None:
                 from helpers.platform.serving.control_api import ControlApi

@@ -1,9 +1,9 @@
 """Point boto3 at the local platform (the router), and keep that router running.
 
 ``use_local_runtime()`` is what the platform calls for the local backend: it sets
-``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, ``AWS_ENDPOINT_URL_SAGEMAKER`` and ``AWS_ENDPOINT_URL_S3``
-to the router's URL, plus fake credentials and a region when none are set, so plain boto3 clients
-(``sagemaker-runtime``, ``sagemaker``, ``s3``) — and the SDK's ``Endpoint.invoke`` — reach the
+``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME``, ``AWS_ENDPOINT_URL_SAGEMAKER``, ``AWS_ENDPOINT_URL_S3`` and
+``AWS_ENDPOINT_URL_STS`` to the router's URL, plus fake credentials and a region when none are set, so
+plain boto3 clients (``sagemaker-runtime``, ``sagemaker``, ``s3``, ``sts``) — and the SDK's ``Endpoint.invoke`` — reach the
 local endpoints, records and object store unchanged, whenever the client was created.
 ``use_backend("local")`` and the course's ``setup()`` start the router without waiting for it, ``deploy``
 when needed; it then stays up while that process (the kernel) lives or an endpoint exists.
@@ -31,8 +31,8 @@ from helpers.platform.serving.router import preferred_port
 from helpers.platform_home import runtime_dir
 
 ENV_URL = "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
-#: Every boto3 service the router answers: SageMaker Runtime, the SageMaker control plane, S3.
-ENV_URLS = (ENV_URL, "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3")
+#: Every boto3 service the router answers: SageMaker Runtime, the SageMaker control plane, S3, STS.
+ENV_URLS = (ENV_URL, "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS")
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "flywheel-local",
     "AWS_SECRET_ACCESS_KEY": "flywheel-local-secret",

@@ -171,3 +171,12 @@ def test_the_kits_model_trainer_takes_https_s3_urls_too(made):
     https = InputData(channel_name="train", data_source="https://create.s3.amazonaws.com/train",
                       content_type="text/csv")
     assert trainer.train([https], dry_run=True) is None  # the channel is found: no InputDataError
+
+
+def test_sts_get_caller_identity_is_answered_locally(made):
+    import boto3
+
+    sts = boto3.client("sts")
+    assert sts.get_caller_identity()["Account"] == backend.LOCAL_ACCOUNT_ID
+    refused = error_of(lambda: sts.get_session_token())
+    assert refused["Code"] == "InvalidAction" and "GetCallerIdentity only" in refused["Message"]
