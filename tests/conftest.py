@@ -22,3 +22,15 @@ def flywheel_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("FLYWHEEL_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def backend_choice_stays_in_its_test():
+    """``use_backend()`` makes a process-wide choice that outranks ``FLYWHEEL_BACKEND``: a test that
+    chose (a port runs ``use_backend("local")`` as a learner's kernel does) must not decide the backend
+    of the next test in the same worker."""
+    from helpers.platform import backend
+
+    chosen = backend._chosen
+    yield
+    backend._chosen = chosen
