@@ -113,9 +113,30 @@ def stop_training_job(params: dict) -> dict:
     if status != "InProgress":
         raise ApiError("ValidationException", f"The request was rejected because the training job is in status "
                        f"{status}: only an InProgress job can be stopped.")
+    if _stop_created_job(name):
+        return {}
     raise ApiError("ValidationException", (
         f"Training job {name} runs inside the Python process that started it: stop it there, with "
         f"trainer.latest_training_job.stop() (or interrupt the cell); the local platform cannot stop it from boto3."))
+
+
+def _stop_created_job(name: str) -> bool:
+    """Signal the worker of a job CreateTrainingJob made (it stops the job: Stopped, as on SageMaker);
+    False for a job another process watches (a notebook's ModelTrainer), or whose worker is gone."""
+    import os
+    import signal
+
+    if not (jobs.job_dir(name) / "create-request.json").is_file():
+        return False
+    private = jobs.load_record(name).get(jobs.PRIVATE, {})
+    pid, started = private.get("MonitorPid"), private.get("MonitorStarted")
+    if started is None or not jobs.same_process(pid, started):
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------ tuning jobs

@@ -2,7 +2,8 @@
 
 ``train <name>``: start the training job whose CreateTrainingJob request ``control_api`` left in the
 job's folder and watch it to the end, as a notebook's ``ModelTrainer.train()`` does (the job's
-monitor is this process, detached from the router, so the job outlives a router that stops).
+monitor is this process, detached from the router, so the job outlives a router that stops). SIGTERM
+stops the job (``StopTrainingJob``): it ends Stopped, as on SageMaker.
 
 ``CreateModel`` / ``CreateEndpoint`` / ``UpdateEndpoint``: read the request (JSON) on stdin, make the
 resource with the kit's ``ModelBuilder`` / ``Endpoint`` and print one JSON line,
@@ -13,8 +14,11 @@ router, because the kit's endpoint code starts and registers with the router its
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import warnings
+
+STOP_MESSAGE = "StopTrainingJob was called."
 
 
 def train(name: str) -> int:
@@ -24,8 +28,20 @@ def train(name: str) -> int:
 
     request = read_json(jobs.job_dir(name) / "create-request.json")
     trainer, channels = _trainer_and_channels(request)
+    stop_requested = []
+
+    def stop(*_) -> None:  # StopTrainingJob signals this process (control_api.stop_training_job)
+        run = jobs.active(name)
+        if run is None:
+            stop_requested.append(True)  # not started yet: stopped as soon as it is
+        else:
+            run.stop(STOP_MESSAGE)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         job = trainer.start_job(channels, training_job_name=name)
+        if stop_requested:
+            stop()
         job.wait(logs=False)
     except Exception as error:  # the job's record says how it ended; the worker's log says it too
         print(f"training job {name}: {type(error).__name__}: {error}", file=sys.stderr)

@@ -180,3 +180,12 @@ def test_sts_get_caller_identity_is_answered_locally(made):
     assert sts.get_caller_identity()["Account"] == backend.LOCAL_ACCOUNT_ID
     refused = error_of(lambda: sts.get_session_token())
     assert refused["Code"] == "InvalidAction" and "GetCallerIdentity only" in refused["Message"]
+
+
+def test_stop_training_job_stops_a_created_job_as_on_sagemaker(made):
+    sm = made["sagemaker"]
+    sm.create_training_job(**request("boto3-stopped", HyperParameters={"num_round": "1000000", "max_depth": "6"}))
+    assert sm.stop_training_job(TrainingJobName="boto3-stopped")["ResponseMetadata"]["HTTPStatusCode"] == 200
+    sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="boto3-stopped", WaiterConfig=FAST)
+    view = sm.describe_training_job(TrainingJobName="boto3-stopped")
+    assert view["TrainingJobStatus"] == "Stopped" and "ModelArtifacts" not in view
