@@ -31,10 +31,9 @@ def train(name: str) -> int:
     stop_requested = []
 
     def stop(*_) -> None:  # StopTrainingJob signals this process (control_api.stop_training_job)
+        stop_requested.append(True)  # and again once the job's process runs: a stop before that is a no-op
         run = jobs.active(name)
-        if run is None:
-            stop_requested.append(True)  # not started yet: stopped as soon as it is
-        else:
+        if run is not None:
             run.stop(STOP_MESSAGE)
 
     signal.signal(signal.SIGTERM, stop)

@@ -18,7 +18,7 @@ from serving_support import module_store
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 ROLE = "arn:aws:iam::111122223333:role/service-role/AmazonSageMaker-ExecutionRole"
-FAST = {"Delay": 1, "MaxAttempts": 120}  # boto3's waiters poll every 30-60 s on AWS
+FAST = {"Delay": 1, "MaxAttempts": 60}  # boto3's waiters poll every 30-60 s on AWS
 
 
 def request(name: str, **changes) -> dict:
@@ -61,6 +61,13 @@ def made(tmp_path_factory):
             yield {"sagemaker": sm, "runtime": boto3.client("sagemaker-runtime"), "answer": answer,
                    "first": first}
         finally:
+            from botocore.exceptions import ClientError
+
+            for job in sm.list_training_jobs(StatusEquals="InProgress")["TrainingJobSummaries"]:
+                try:  # a failed test leaves no worker training on
+                    sm.stop_training_job(TrainingJobName=job["TrainingJobName"])
+                except ClientError:
+                    pass  # ended meanwhile
             backend._chosen = None
 
 
