@@ -25,6 +25,8 @@ import base64
 import json
 import re
 import sys
+import threading
+import time
 from datetime import datetime
 
 from helpers.platform import jobs
@@ -269,6 +271,7 @@ ROLE_PATTERN = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"
 #: Seconds a create call waits for its worker (CreateTrainingJob: until the job's first record exists).
 WORKER_START_SECONDS = 60.0
 WORKER = "helpers.platform.serving.control_worker"
+WORKER_POLL_SECONDS = 1.0  # how often the router checks whether a training worker has ended
 
 
 def _constraint(params: dict, key: str, member: str, pattern: str, max_len: int = 63) -> str:
@@ -338,6 +341,13 @@ def _trainer_and_channels(request: dict):
     return trainer, channels
 
 
+def _reap_when_done(ref) -> None:
+    from helpers.platform.serving import processes
+
+    while processes.is_alive(ref):  # polls the child: reaps it once it has ended
+        time.sleep(WORKER_POLL_SECONDS)
+
+
 def create_training_job(params: dict) -> dict:
     from helpers.platform import jobs as job_records
     from helpers.platform.serving import processes
@@ -355,6 +365,8 @@ def create_training_job(params: dict) -> dict:
             f"name already exists ({name}): pick another TrainingJobName.")) from None
     registry.write_json(folder / "create-request.json", params)
     ref = processes.spawn(WORKER, ["train", name], folder / "create.log")
+    # reaped once it ends: a worker left a zombie would look alive, and its job InProgress, forever
+    threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name=f"reap-{name}").start()
     started = processes.wait_until(lambda: (folder / "job.json").is_file() or not processes.is_alive(ref),
                                    WORKER_START_SECONDS)
     if not (folder / "job.json").is_file():

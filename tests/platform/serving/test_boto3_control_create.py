@@ -92,10 +92,17 @@ def test_a_created_job_moves_from_in_progress_to_completed_and_the_waiter_sees_i
     assert view["AlgorithmSpecification"]["TrainingImage"] == IMAGE and view["RoleArn"] == ROLE
 
 
-def test_the_job_is_watched_by_its_own_worker_not_by_the_router(made):
-    record = json.loads((jobs.job_dir("boto3-made-job") / "job.json").read_text())
-    router = runtime.runtime_state()
-    assert record[jobs.PRIVATE]["MonitorPid"] != router["Pid"]  # the job outlives a router that stops
+def test_the_job_is_watched_by_its_own_worker_not_by_the_router_which_reaps_it(made):
+    import psutil
+
+    from helpers.platform.serving import processes
+
+    made["sagemaker"].get_waiter("training_job_completed_or_stopped").wait(
+        TrainingJobName="boto3-made-job", WaiterConfig=FAST)
+    worker = json.loads((jobs.job_dir("boto3-made-job") / "job.json").read_text())[jobs.PRIVATE]["MonitorPid"]
+    assert worker != runtime.runtime_state()["Pid"]  # the job outlives a router that stops
+    # once the worker has ended, the router reaps it: no zombie that would look like a live watcher
+    assert processes.wait_until(lambda: not psutil.pid_exists(worker), 5)
 
 
 def test_model_config_endpoint_and_update_through_boto3(made):
