@@ -1,4 +1,4 @@
-"""The SageMaker control plane's read, delete and stop calls, on the local records, for plain boto3.
+"""The SageMaker control plane's create, read, delete and stop calls, on the local records, for plain boto3.
 
 ``use_backend("local")`` sets ``AWS_ENDPOINT_URL_SAGEMAKER`` to the router's URL: a
 ``boto3.client("sagemaker")`` call then arrives as ``POST /`` with ``X-Amz-Target: SageMaker.<Op>``
@@ -11,11 +11,15 @@ an unknown tuning job), so ``ClientError.response["Error"]["Code"]`` is what AWS
 ``CreateTrainingJob``, ``CreateModel``, ``CreateEndpointConfig``, ``CreateEndpoint`` and
 ``UpdateEndpoint`` make the same local resources the kit's classes make (a built-in algorithm's image
 runs the local built-in). A training job runs in a detached worker process
-(``python -m helpers.platform.serving.control_api train <name>``) that watches it to the end, as a
-notebook's ``ModelTrainer`` does, so the job outlives the router; the call answers once the job's
-record exists (``InProgress``), and Describe* then moves to ``Completed`` as on AWS, which is what
-boto3's waiters poll. Tuning and transform jobs are created with the kit (``HyperparameterTuner``,
-``Transformer``); their create calls answer a ``ValidationException`` that says so.
+(:mod:`~helpers.platform.serving.control_worker`) that watches it to the end, as a notebook's
+``ModelTrainer`` does, so the job outlives the router; the call answers once the job's record exists
+(``InProgress``), Describe* then moves to ``Completed`` as on AWS (what boto3's waiters poll), and
+``StopTrainingJob`` stops it. Requests are checked first, with SageMaker's ``ValidationException``
+wording (a bad name or role, an image the local platform cannot run, a channel with no data), so a
+bad one creates nothing. https S3 URLs are read as the ``s3://`` URIs they name, as SageMaker takes
+them. Tuning and transform jobs, and script-mode training (a framework image), are created with the
+kit (``HyperparameterTuner``, ``Transformer``, ``ModelTrainer(source_code=...)``); their create calls
+answer a ``ValidationException`` that says so.
 """
 
 from __future__ import annotations
