@@ -145,10 +145,6 @@ PANDAS = "pandas 1.0 removed DataFrame.as_matrix"
 NUMPY = "numpy 2.4 removed in1d"
 NP_SPLIT = "np.split of a DataFrame returns arrays since pandas 3 removed DataFrame.swapaxes"
 
-CONTROL_PLANE = ("boto3 SageMaker control plane create calls (CreateTrainingJob, CreateModel, "
-                 "CreateEndpointConfig, CreateEndpoint): not in issue 21 item 2, which covers describe, list, "
-                 "delete and stop; the local platform answers ValidationException naming the kit's call")
-
 
 def v2_imports(count_import_sagemaker: int, get_execution_role: bool = True) -> tuple[Change, ...]:
     """``import sagemaker`` -> the kit's platform module under the same name (its v3 names are at the
@@ -372,24 +368,6 @@ def split_frame(frame, cuts):
     """What ``np.split(frame, cuts)`` returned before pandas 3: row slices of the DataFrame."""
     edges = [0, *cuts, len(frame)]
     return [frame.iloc[a:b] for a, b in zip(edges, edges[1:])]
-
-
-def create_training_job(request: dict) -> str:
-    """A boto3 ``CreateTrainingJob`` request run by the kit's ``ModelTrainer`` (a counted workaround);
-    returns the job's name, which the kit chooses (the request's name is its base)."""
-    from helpers.platform import Compute, InputData, ModelTrainer, OutputDataConfig
-
-    resources = request["ResourceConfig"]
-    trainer = ModelTrainer(
-        training_image=request["AlgorithmSpecification"]["TrainingImage"], role=request["RoleArn"],
-        compute=Compute(instance_type=resources["InstanceType"], instance_count=resources["InstanceCount"]),
-        output_data_config=OutputDataConfig(s3_output_path=request["OutputDataConfig"]["S3OutputPath"]),
-        hyperparameters=request.get("HyperParameters"),
-        base_job_name=request["TrainingJobName"][:24].rstrip("-"))
-    trainer.train(input_data_config=[
-        InputData(channel_name=c["ChannelName"], data_source=c["DataSource"]["S3DataSource"]["S3Uri"],
-                  content_type=c.get("ContentType")) for c in request["InputDataConfig"]], logs=False)
-    return trainer.latest_training_job.training_job_name
 
 
 # --- the inventory README.md shows ------------------------------------------------------------------
