@@ -203,3 +203,18 @@ def test_stop_training_job_stops_a_created_job_as_on_sagemaker(made):
     sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="boto3-stopped", WaiterConfig=FAST)
     view = sm.describe_training_job(TrainingJobName="boto3-stopped")
     assert view["TrainingJobStatus"] == "Stopped" and "ModelArtifacts" not in view
+
+
+def test_bad_model_and_config_requests_create_nothing(made):
+    sm = made["sagemaker"]
+    missing = error_of(lambda: sm.create_endpoint_config(EndpointConfigName="boto3-orphan", ProductionVariants=[
+        {"VariantName": "AllTraffic", "ModelName": "no-such-model", "InitialInstanceCount": 1,
+         "InstanceType": "ml.m5.large"}]))
+    assert missing["Code"] == "ValidationException" and "no-such-model" in missing["Message"]
+    no_data = error_of(lambda: sm.create_model(ModelName="boto3-no-data", ExecutionRoleArn=ROLE, PrimaryContainer={
+        "Image": IMAGE, "ModelDataUrl": "s3://create/nothing/model.tar.gz"}))
+    assert no_data["Code"] == "ValidationException" and "s3://create/nothing/model.tar.gz" in no_data["Message"]
+    unknown = error_of(lambda: sm.create_endpoint(EndpointName="boto3-nothing", EndpointConfigName="no-such-config"))
+    assert unknown["Code"] == "ValidationException" and "no-such-config" in unknown["Message"]
+    names = {m["ModelName"] for m in sm.list_models()["Models"]}
+    assert "boto3-no-data" not in names and not sm.list_endpoint_configs(NameContains="orphan")["EndpointConfigs"]
