@@ -27,14 +27,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import re
+import shutil
+import signal
+import subprocess
 import sys
 import threading
 import time
 from datetime import datetime
 
 from helpers.platform import jobs
-from helpers.platform.serving import registry, resources
+from helpers.platform.errors import HyperparameterError
+from helpers.platform.serving import processes, registry, resources
 from helpers.platform.serving.access import clip
 from helpers.platform.serving.app import read_body
 from helpers.platform.tuning import records as tuning
@@ -129,9 +134,6 @@ def stop_training_job(params: dict) -> dict:
 def _stop_created_job(name: str) -> bool:
     """Signal the worker of a job CreateTrainingJob made (it stops the job: Stopped, as on SageMaker);
     False for a job another process watches (a notebook's ModelTrainer), or whose worker is gone."""
-    import os
-    import signal
-
     if not (jobs.job_dir(name) / "create-request.json").is_file():
         return False
     private = jobs.load_record(name).get(jobs.PRIVATE, {})
@@ -336,30 +338,25 @@ def _trainer_and_channels(request: dict):
                                               f"channel {c['ChannelName']!r} S3Uri"))
                     for c in request.get("InputDataConfig") or []]
         trainer.start_job(channels, dry_run=True)  # channels present and non-empty, before any job exists
+    except HyperparameterError:
+        return trainer, channels  # SageMaker creates the job and its container fails it: so does the worker
     except ApiError:
         raise
     except Exception as error:  # the kit's own checks (ValueError, InputDataError...) name the fix
-        if type(error).__name__ == "HyperparameterError":
-            return trainer, channels  # SageMaker creates the job and fails it: so does the worker
         raise ApiError("ValidationException", str(error)) from None
     return trainer, channels
 
 
 def _reap_when_done(ref) -> None:
-    from helpers.platform.serving import processes
-
     while processes.is_alive(ref):  # polls the child: reaps it once it has ended
         time.sleep(WORKER_POLL_SECONDS)
 
 
 def create_training_job(params: dict) -> dict:
-    from helpers.platform import jobs as job_records
-    from helpers.platform.serving import processes
-
     name = _constraint(params, "TrainingJobName", "trainingJobName", NAME_PATTERN)
     _constraint(params, "RoleArn", "roleArn", ROLE_PATTERN, 2048)
     _trainer_and_channels(params)
-    folder = job_records.job_dir(name)
+    folder = jobs.job_dir(name)
     try:
         jobs_root().mkdir(parents=True, exist_ok=True)
         folder.mkdir()  # atomic: two creates of one name cannot both pass
@@ -376,20 +373,16 @@ def create_training_job(params: dict) -> dict:
     if not (folder / "job.json").is_file():
         log = (folder / "create.log").read_text(errors="replace")[-2000:] if (folder / "create.log").exists() else ""
         processes.stop(ref)
-        import shutil
-
         shutil.rmtree(folder, ignore_errors=True)
         why = "timed out" if not started else "exited"
         raise ApiError("InternalFailure", f"the local worker for training job {name} {why} before the job "
                        f"started: {log or 'no output'}", 500)
-    return {"TrainingJobArn": job_records.read_record(name)["TrainingJobArn"]}
+    return {"TrainingJobArn": jobs.read_record(name)["TrainingJobArn"]}
 
 
 def _in_worker(operation: str, params: dict) -> dict:
     """Run ``operation`` in a ``control_worker`` process: the kit's ModelBuilder and Endpoint start the
     router themselves (an endpoint needs it), so the router reaches them through a process, not an import."""
-    import subprocess
-
     try:
         done = subprocess.run([sys.executable, "-m", WORKER, operation], input=json.dumps(params).encode(),
                               capture_output=True, timeout=WORKER_START_SECONDS)
