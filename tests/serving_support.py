@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,10 @@ def isolate(patch, home: str | Path) -> None:
     from helpers.platform.serving.runtime import ENV_URLS, FAKE_CREDENTIALS
 
     patch.setenv("FLYWHEEL_HOME", str(home))
+    if "s3fs" in sys.modules:
+        # s3fs (also pandas' s3://) reuses one filesystem per arguments, with its boto3 client: one made
+        # for an earlier test's router would call that router's port, gone by now
+        sys.modules["s3fs"].S3FileSystem.clear_instance_cache()
     for key in ENV_URLS:  # replaced by use_local_runtime(); restored on undo
         patch.setenv(key, "http://127.0.0.1:9")
     for key, value in FAKE_CREDENTIALS.items():
