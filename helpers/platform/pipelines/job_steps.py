@@ -18,7 +18,7 @@ from helpers.platform import storage
 from helpers.platform.configs import InputData
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.pipelines.expressions import ExecutionVariables, Join
-from helpers.platform.pipelines.steps import RunInfo, Step, StepFailed, source_dir_hash
+from helpers.platform.pipelines.steps import RunInfo, Step, StepFailed, source_dir_hash, training_job_request
 from helpers.platform.session import Session
 
 MAX_TOP_JOBS = 50  # SageMaker keeps the 50 best trials in a tuning step's TrainingJobSummaries
@@ -173,22 +173,9 @@ class TuningStep(Step):
             "TrainingJobEarlyStoppingType": tuner.early_stopping_type,
             **({"RandomSeed": tuner.random_seed} if tuner.random_seed is not None else {}),
         }
-        definition = {
-            "StaticHyperParameters": {str(k): str(v) for k, v in tuner.static_hyperparameters.items()},
-            "AlgorithmSpecification": {"TrainingImage": trainer.training_image,
-                                       "TrainingInputMode": trainer.training_input_mode},
-            "RoleArn": trainer.role,
-            "InputDataConfig": [
-                {"ChannelName": c.channel_name,
-                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": c.data_source,
-                                                 "S3DataDistributionType": "FullyReplicated"}},
-                 **({"ContentType": c.content_type} if c.content_type else {})} for c in self.inputs],
-            "OutputDataConfig": {"S3OutputPath": trainer.output_data_config.s3_output_path},
-            "ResourceConfig": {"InstanceType": trainer.compute.instance_type,
-                               "InstanceCount": trainer.compute.instance_count,
-                               "VolumeSizeInGB": trainer.compute.volume_size_in_gb or 30},
-            "StoppingCondition": {"MaxRuntimeInSeconds": trainer.stopping_condition.max_runtime_in_seconds},
-        }
+        definition = training_job_request(
+            trainer, self.inputs,
+            static_hyperparameters={str(k): str(v) for k, v in tuner.static_hyperparameters.items()})
         return {"HyperParameterTuningJobConfig": config, "TrainingJobDefinition": definition}
 
     def code_identity(self) -> str:

@@ -472,6 +472,31 @@ def source_dir_hash(trainer) -> str:
     return digest.hexdigest()
 
 
+def training_job_request(trainer, inputs: list[InputData], **extra) -> dict:
+    """The CreateTrainingJob request of ``trainer`` on ``inputs`` (channels), SageMaker's shape: what a
+    training step sends, and (with ``StaticHyperParameters`` in ``extra``) a tuning job's
+    ``TrainingJobDefinition``. ``extra`` keys go after the algorithm, as the SDK writes them."""
+    return {
+        "AlgorithmSpecification": {"TrainingImage": trainer.training_image,
+                                   "TrainingInputMode": trainer.training_input_mode},
+        **{_EXTRA_KEYS.get(key, key): value for key, value in extra.items()},
+        "InputDataConfig": [
+            {"ChannelName": c.channel_name,
+             "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": c.data_source,
+                                             "S3DataDistributionType": "FullyReplicated"}},
+             **({"ContentType": c.content_type} if c.content_type else {})} for c in inputs],
+        "OutputDataConfig": {"S3OutputPath": trainer.output_data_config.s3_output_path},
+        "ResourceConfig": {"InstanceType": trainer.compute.instance_type,
+                           "InstanceCount": trainer.compute.instance_count,
+                           "VolumeSizeInGB": trainer.compute.volume_size_in_gb or 30},
+        "StoppingCondition": {"MaxRuntimeInSeconds": trainer.stopping_condition.max_runtime_in_seconds},
+        "RoleArn": trainer.role,
+    }
+
+
+_EXTRA_KEYS = {"hyperparameters": "HyperParameters", "static_hyperparameters": "StaticHyperParameters"}
+
+
 class TrainingStep(Step):
     """Run a training job of ``model_trainer`` (a ``ModelTrainer``) on ``inputs`` (``InputData``, whose
     ``data_source`` may be a parameter or another step's output); ``hyperparameters`` here (values may be
@@ -492,22 +517,7 @@ class TrainingStep(Step):
         trainer = self.model_trainer
         hyperparameters = {str(k): v if isinstance(v, expressions.Expression) else str(v)
                            for k, v in {**trainer.hyperparameters, **self.hyperparameters}.items()}
-        return {
-            "AlgorithmSpecification": {"TrainingImage": trainer.training_image,
-                                       "TrainingInputMode": trainer.training_input_mode},
-            "HyperParameters": hyperparameters,
-            "InputDataConfig": [
-                {"ChannelName": c.channel_name,
-                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": c.data_source,
-                                                 "S3DataDistributionType": "FullyReplicated"}},
-                 **({"ContentType": c.content_type} if c.content_type else {})} for c in self.inputs],
-            "OutputDataConfig": {"S3OutputPath": trainer.output_data_config.s3_output_path},
-            "ResourceConfig": {"InstanceType": trainer.compute.instance_type,
-                               "InstanceCount": trainer.compute.instance_count,
-                               "VolumeSizeInGB": trainer.compute.volume_size_in_gb or 30},
-            "StoppingCondition": {"MaxRuntimeInSeconds": trainer.stopping_condition.max_runtime_in_seconds},
-            "RoleArn": trainer.role,
-        }
+        return training_job_request(trainer, self.inputs, hyperparameters=hyperparameters)
 
     def code_identity(self) -> str:
         return source_dir_hash(self.model_trainer)
