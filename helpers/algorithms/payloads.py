@@ -113,14 +113,20 @@ def _protobuf_batch(body: bytes | str) -> recordio.Batch:
 _MAX_DENSE_CELLS = 50_000_000
 
 
-def protobuf_rows(body: bytes | str) -> np.ndarray:
-    """A RecordIO-protobuf request as a float64 matrix (n_records, n_features); sparse rows made dense."""
-    batch = _protobuf_batch(body)
+def _one_width(batch) -> int:
+    """The number of features every record of ``batch`` has; InferenceError 400 naming the first that differs."""
     width = int(batch.widths[0])
     bad = np.flatnonzero(batch.widths != width)
     if bad.size:
         raise InferenceError(f"Record {int(bad[0]) + 1} has {int(batch.widths[bad[0]])} features but record 1 has {width}: "
                              f"every record needs the same features.", 400)
+    return width
+
+
+def protobuf_rows(body: bytes | str) -> np.ndarray:
+    """A RecordIO-protobuf request as a float64 matrix (n_records, n_features); sparse rows made dense."""
+    batch = _protobuf_batch(body)
+    width = _one_width(batch)
     if len(batch) * width > _MAX_DENSE_CELLS:  # a sparse record's shape is the sender's word: bound the dense copy
         raise InferenceError(f"{len(batch)} records of shape [{width}] are too large to score at once: send fewer records "
                              f"(or a shape equal to the model's feature_dim).", 400)
@@ -138,11 +144,7 @@ def protobuf_sparse(body: bytes | str):
     import scipy.sparse as sp
 
     batch = _protobuf_batch(body)
-    width = int(batch.widths[0])
-    bad = np.flatnonzero(batch.widths != width)
-    if bad.size:
-        raise InferenceError(f"Record {int(bad[0]) + 1} has {int(batch.widths[bad[0]])} features but record 1 has {width}: "
-                             f"every record needs the same shape.", 400)
+    width = _one_width(batch)
     indices = [np.arange(v.size) if k is None else k for k, v in batch.rows]
     counts = [v.size for _, v in batch.rows]
     indptr = np.concatenate(([0], np.cumsum(counts)))
