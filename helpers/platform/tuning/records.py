@@ -224,6 +224,15 @@ def objective_history(name: str, training_job_name: str) -> list[float]:
     return list(trials[training_job_name].get("ObjectiveHistory", []))
 
 
+def _raise_if_failed(description: dict) -> None:
+    """FailedStatusError for a Failed tuning job, with SDK v3's arguments (resource type, status, reason)."""
+    if description.get("HyperParameterTuningJobStatus") == "Failed":
+        from helpers.platform.errors import FailedStatusError
+
+        raise FailedStatusError("HyperParameterTuningJob", "Failed", description.get("FailureReason") or "(Unknown)",
+                                description)
+
+
 class HyperParameterTuningJob:
     """A local tuning job, shaped like ``sagemaker.core.resources.HyperParameterTuningJob``.
 
@@ -257,20 +266,26 @@ class HyperParameterTuningJob:
         return objective_history(self.name, training_job_name)
 
     def wait(self, poll: float = 0.5, timeout: float | None = None) -> None:
-        """Block until the tuning job ends (it runs in this process, or ran in one that is gone)."""
+        """Block until the tuning job ends (it runs in this process, or ran in one that is gone).
+
+        As SDK v3's ``HyperParameterTuningJob.wait``: ``FailedStatusError`` (with the FailureReason and
+        ``.description``) when it ended Failed; Completed and Stopped return quietly. ``poll`` and
+        ``timeout`` in seconds; ``TimeoutExceededError`` after ``timeout`` (the job keeps running).
+        """
         import time
 
         run = active(self.name)
         if run is not None:
             run.wait(timeout=timeout)
-            return
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while read(self.name).get("HyperParameterTuningJobStatus") not in TERMINAL:
-            if deadline is not None and time.monotonic() >= deadline:
-                from helpers.platform.errors import TimeoutExceededError
+        else:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while read(self.name).get("HyperParameterTuningJobStatus") not in TERMINAL:
+                if deadline is not None and time.monotonic() >= deadline:
+                    from helpers.platform.errors import TimeoutExceededError
 
-                raise TimeoutExceededError(f"Tuning job {self.name!r} is still running after {timeout} s.")
-            time.sleep(poll)
+                    raise TimeoutExceededError(f"Tuning job {self.name!r} is still running after {timeout} s.")
+                time.sleep(poll)
+        _raise_if_failed(self.describe())
 
     def stop(self) -> None:
         """Stop the tuning job: running trials are stopped, no new ones start."""
