@@ -6,7 +6,8 @@ registration was lost, batch-transform servers, the local SageMaker Runtime), by
 time, and stops it; training and tuning jobs whose notebook died are marked Failed (their training
 process stopped only when pid and start time prove it is theirs), and so are pipeline executions whose
 Python process died; the state file a dead runtime
-router left is removed. Corrupt records are reported by name, with how to remove them, and skipped:
+router left is removed; multipart uploads of the local S3 API untouched for a day are aborted, as S3's
+lifecycle rule ``AbortIncompleteMultipartUpload`` does (an upload still receiving parts is kept). Corrupt records are reported by name, with how to remove them, and skipped:
 they never stop the rest. ``--list`` only shows all this and changes nothing.
 """
 
@@ -63,6 +64,20 @@ def remove_stale_runtime_state() -> bool:
             return False  # started again meanwhile
         runtime.state_file().unlink(missing_ok=True)
     return True
+
+
+def stale_uploads() -> list:
+    """Multipart uploads of the local S3 API untouched for over a day (``UnfinishedUpload`` items)."""
+    from helpers.platform.serving import s3_api
+
+    return s3_api.stale_uploads()
+
+
+def abort_stale_uploads() -> list:
+    """Remove the uploads :func:`stale_uploads` lists; returns those removed."""
+    from helpers.platform.serving import s3_api
+
+    return s3_api.abort_stale_uploads()
 
 
 def reconcile_jobs() -> list[str]:
@@ -123,6 +138,11 @@ def _show() -> int:
     router, detail, fix = runtime_report()
     if router in ("dead", "corrupt"):
         print(f"The local SageMaker Runtime is {router}: {detail}. Fix: {fix}.")
+    stale = stale_uploads()
+    if stale:
+        print(f"{len(stale)} unfinished multipart upload(s) untouched for over a day (cleanup aborts them):")
+        for upload in stale:
+            print(f"  {upload}")
     _print_corrupt(corrupt_records())
     return 0
 
@@ -148,6 +168,8 @@ def _clean() -> int:
     if remove_stale_runtime_state():
         print("removed the stale state file of the local SageMaker Runtime (it was not running); "
               "the next deploy starts it again")
+    for upload in abort_stale_uploads():
+        print(f"aborted {upload} (as S3's AbortIncompleteMultipartUpload rule would)")
     if not resources:
         print(f"Nothing left running (store {store_root()}).")
     _print_corrupt(corrupt_records())

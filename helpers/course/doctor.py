@@ -175,6 +175,21 @@ def check_runtime() -> Finding:
     return Finding("runtime", True, f"local SageMaker Runtime {state}" + (f" ({detail})" if detail else ""))
 
 
+def check_uploads() -> Finding:
+    from helpers.course.cleanup import stale_uploads
+
+    stale = stale_uploads()
+    if stale:
+        names = "; ".join(str(upload) for upload in stale[:3])
+        more = f" (+{len(stale) - 3} more)" if len(stale) > 3 else ""
+        size = sum(upload.size for upload in stale)
+        return Finding("uploads", False, f"{len(stale)} unfinished multipart upload(s) untouched for over a day "
+                       f"hold {size} bytes: {names}{more}",
+                       "run `python -m helpers cleanup` to abort them (uploads still in progress are kept)",
+                       warning=True)
+    return Finding("uploads", True, "no abandoned multipart uploads")
+
+
 def check_records() -> Finding:
     import shlex
 
@@ -203,6 +218,7 @@ def run_checks(root: Path, port: int | None = None) -> list[Finding]:
         ("ports", lambda: check_ports(port)),
         ("left running", check_running_resources),
         ("runtime", check_runtime),
+        ("uploads", check_uploads),
         ("records", check_records),
     ]
     findings = []

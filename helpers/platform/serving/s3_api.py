@@ -21,6 +21,7 @@ objects too.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import email.utils
 import hashlib
 import json
@@ -29,6 +30,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote
@@ -472,8 +474,7 @@ class S3Api:
     # ---------------------------------------------------------------------------- multipart
     @staticmethod
     def _uploads() -> Path:
-        # beside the buckets, under a name no bucket can have (S3 names start with a letter or digit)
-        return storage.root() / ".multipart"
+        return uploads_root()
 
     def _upload_dir(self, bucket: str, key: str, upload_id: str) -> Path:
         folder = self._uploads() / upload_id if re.fullmatch(r"[0-9a-f]{32}", upload_id) else None
@@ -536,6 +537,84 @@ class S3Api:
     @staticmethod
     def _ok(body: bytes):
         return 200, _headers(b"application/xml", len(body)), body
+
+
+# ------------------------------------------------------------------- unfinished multipart uploads
+#: An upload untouched this long is abandoned: S3's lifecycle rule ``AbortIncompleteMultipartUpload``
+#: with ``DaysAfterInitiation: 1`` is the model (S3 counts from the start; we count from the last part
+#: received, so a slow upload still sending parts is never removed).
+STALE_UPLOAD_SECONDS = 24 * 3600
+
+
+def uploads_root() -> Path:
+    """``<store>/.multipart``: one folder per upload id (``upload.json`` + ``part-NNNNN`` files).
+
+    Beside the buckets, under a name no bucket can have (S3 names start with a letter or digit)."""
+    return storage.root() / ".multipart"
+
+
+@dataclasses.dataclass(frozen=True)
+class UnfinishedUpload:
+    """A multipart upload never completed nor aborted; ``size``: bytes of its parts; ``idle``: seconds
+    since its last part arrived."""
+
+    upload_id: str
+    bucket: str
+    key: str
+    size: int
+    idle: float
+    folder: Path
+
+    def __str__(self) -> str:
+        return (f"multipart upload {self.upload_id} of s3://{self.bucket}/{clip(self.key)} "
+                f"({self.size} bytes, idle {self.idle / 3600:.0f} h)")
+
+
+def _last_activity(folder: Path) -> tuple[float, int]:
+    """(newest mtime of an upload's files in seconds since the epoch, bytes of the parts received)."""
+    newest, size = folder.stat().st_mtime, 0
+    for entry in os.scandir(folder):
+        info = entry.stat(follow_symlinks=False)
+        newest = max(newest, info.st_mtime)
+        size += info.st_size if entry.name.startswith("part-") else 0
+    return newest, size
+
+
+def stale_uploads(now: float | None = None, older_than: float = STALE_UPLOAD_SECONDS) -> list[UnfinishedUpload]:
+    """Uploads idle for more than ``older_than`` seconds at ``now`` (epoch seconds; default: the clock),
+    oldest first. A folder whose ``upload.json`` is unreadable is listed with bucket and key ``?``."""
+    now = time.time() if now is None else now
+    found = []
+    root = uploads_root()
+    for folder in (root.iterdir() if root.is_dir() else ()):
+        try:
+            newest, size = _last_activity(folder)
+        except OSError:
+            continue  # completed or aborted meanwhile
+        if now - newest <= older_than:
+            continue
+        meta = _read_meta(folder / "upload.json")
+        meta = meta if isinstance(meta, dict) else {}
+        found.append(UnfinishedUpload(folder.name, str(meta.get("Bucket", "?")), str(meta.get("Key", "?")),
+                                      size, now - newest, folder))
+    return sorted(found, key=lambda upload: -upload.idle)
+
+
+def abort_stale_uploads(now: float | None = None,
+                        older_than: float = STALE_UPLOAD_SECONDS) -> list[UnfinishedUpload]:
+    """Remove the uploads :func:`stale_uploads` lists (as S3's lifecycle rule aborts them); returns them.
+
+    Each is checked again just before removal, so one that received a part meanwhile is kept."""
+    removed = []
+    for upload in stale_uploads(now, older_than):
+        try:
+            still_idle = (time.time() if now is None else now) - _last_activity(upload.folder)[0] > older_than
+        except OSError:
+            continue
+        if still_idle:
+            shutil.rmtree(upload.folder, ignore_errors=True)
+            removed.append(upload)
+    return removed
 
 
 def _q(name: str) -> str:
