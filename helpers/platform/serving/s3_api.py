@@ -8,7 +8,8 @@ are S3's XML shapes, so botocore parses them unchanged, and errors carry S3's co
 
 The subset: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, ListObjects(V2)
 (prefix, delimiter, max keys, continuation), PutObject, GetObject (Range, If-Match), HeadObject,
-DeleteObject(s), CopyObject, and multipart upload (create, upload part, complete, abort): what
+DeleteObject(s), CopyObject, and multipart upload (create, upload part, complete, abort, ListParts,
+ListMultipartUploads without a delimiter): what
 ``upload_file`` / ``download_file``, paginators and the SageMaker SDK's sessions send. Anything else
 answers ``NotImplemented`` naming the operation.
 
@@ -258,7 +259,7 @@ class S3Api:
                 return self.list_buckets()
             raise self._unsupported(method, "/", query)
         if not key:
-            sub = "location" if "location" in query else "delete" if "delete" in query else ""
+            sub = next((name for name in ("location", "delete", "uploads") if name in query), "")
             if sub == "" and query.keys() - _LIST_PARAMETERS:  # ?versioning, ?policy, ?acl...: not here
                 raise self._unsupported(method, f"/{bucket}", query)
             if sub == "" and method in ("PUT", "HEAD", "DELETE", "GET"):
@@ -268,6 +269,8 @@ class S3Api:
                 return self.get_bucket_location(bucket)
             if (method, sub) == ("POST", "delete"):
                 return self.delete_objects(bucket, await self._small_body(receive))
+            if (method, sub) == ("GET", "uploads"):
+                return self.list_uploads(bucket, query)
             raise self._unsupported(method, f"/{bucket}", query)
         upload_id = query.get("uploadId")
         if b"aws-chunked" in headers.get(b"content-encoding", b""):
@@ -286,6 +289,8 @@ class S3Api:
             return await self.get_object(bucket, key, headers, send, head=method == "HEAD")
         if method == "DELETE" and upload_id is not None:
             return self.abort_upload(bucket, key, upload_id)
+        if method == "GET" and upload_id is not None:
+            return self.list_parts(bucket, key, query)
         if method == "DELETE" and query.keys() <= {"x-id", "versionId"}:
             return self.delete_object(bucket, key)
         if method == "POST" and "uploads" in query:
@@ -300,7 +305,7 @@ class S3Api:
         return S3Error(501, "NotImplemented", (
             f"{what} is not an S3 operation the local store answers. It answers buckets (create, head, delete, "
             "list), objects (put, get with Range, head, delete, copy, delete_objects), list_objects(_v2) and "
-            "multipart upload (what upload_file / download_file use). Use use_backend('sagemaker') for the rest."))
+            "multipart upload (what upload_file / download_file use; list_multipart_uploads, list_parts). Use use_backend('sagemaker') for the rest."))
 
     @staticmethod
     async def _small_body(receive) -> bytes:
@@ -534,6 +539,41 @@ class S3Api:
         shutil.rmtree(self._upload_dir(bucket, key, upload_id), ignore_errors=True)
         return 204, _headers(b"application/xml", 0), b""
 
+    def list_uploads(self, bucket: str, query: dict):
+        """ListMultipartUploads: the bucket's unfinished uploads by key, then start time (S3's order)."""
+        _bucket_dir(bucket)
+        if query.get("delimiter"):
+            raise S3Error(501, "NotImplemented", "list_multipart_uploads with a Delimiter is not answered by the "
+                          "local store: list with Prefix only.")
+        prefix, limit = query.get("prefix", ""), _count(query, "max-uploads", MAX_KEYS)
+        marker = (query.get("key-marker", ""), query.get("upload-id-marker", ""))
+        found = _after_marker(sorted(upload for upload in _uploads_of(bucket) if upload[0].startswith(prefix)), marker)
+        page, truncated = found[:limit], len(found) > limit
+        items = "".join(f"<Upload>{_tag('Key', key)}{_tag('UploadId', upload_id)}{_OWNER.replace('Owner', 'Initiator')}"
+                        f"{_OWNER}{_tag('StorageClass', 'STANDARD')}{_tag('Initiated', _iso(started))}</Upload>"
+                        for key, started, upload_id in page)
+        last = page[-1] if truncated else ("", 0, "")
+        return self._ok(_xml("ListMultipartUploadsResult", _tag("Bucket", bucket) + _tag("KeyMarker", marker[0])
+                             + _tag("UploadIdMarker", marker[1]) + _tag("NextKeyMarker", last[0])
+                             + _tag("NextUploadIdMarker", last[2]) + _tag("Prefix", prefix)
+                             + _tag("MaxUploads", limit) + _tag("IsTruncated", str(truncated).lower()) + items))
+
+    def list_parts(self, bucket: str, key: str, query: dict):
+        """ListParts: the parts received so far, by part number (``part-number-marker`` is exclusive)."""
+        upload_id = query["uploadId"]
+        folder = self._upload_dir(bucket, key, upload_id)
+        limit, after = _count(query, "max-parts", MAX_KEYS), _count(query, "part-number-marker", 0)
+        parts = sorted((int(path.name[5:]), path) for path in folder.glob("part-[0-9]*"))
+        parts = [(number, path) for number, path in parts if number > after]
+        page, truncated = parts[:limit], len(parts) > limit
+        items = "".join(f"<Part>{_tag('PartNumber', number)}{_tag('LastModified', _iso(path.stat().st_mtime))}"
+                        f"{_tag('ETag', self.etags.of(path))}{_tag('Size', path.stat().st_size)}</Part>"
+                        for number, path in page)
+        return self._ok(_xml("ListPartsResult", _tag("Bucket", bucket) + _tag("Key", key) + _tag("UploadId", upload_id)
+                             + _tag("PartNumberMarker", after) + _tag("NextPartNumberMarker", page[-1][0] if page else after)
+                             + _tag("MaxParts", limit) + _tag("IsTruncated", str(truncated).lower()) + items
+                             + _OWNER.replace("Owner", "Initiator") + _OWNER + _tag("StorageClass", "STANDARD")))
+
     @staticmethod
     def _ok(body: bytes):
         return 200, _headers(b"application/xml", len(body)), body
@@ -615,6 +655,42 @@ def abort_stale_uploads(now: float | None = None,
             shutil.rmtree(upload.folder, ignore_errors=True)
             removed.append(upload)
     return removed
+
+
+_OWNER = "<Owner><ID>flywheel-local</ID><DisplayName>flywheel</DisplayName></Owner>"
+
+
+def _count(query: dict, name: str, default: int) -> int:
+    """A whole-number query parameter (``max-uploads``...), capped at S3's page size."""
+    raw = query.get(name, str(default))
+    if not raw.isdigit():
+        raise S3Error(400, "InvalidArgument", f"{name} {clip(raw)!r} must be a whole number, e.g. {default}.")
+    return min(int(raw), MAX_KEYS)
+
+
+def _uploads_of(bucket: str) -> list[tuple[str, float, str]]:
+    """(key, start time in epoch seconds, upload id) of every readable unfinished upload into ``bucket``."""
+    root = uploads_root()
+    found = []
+    for folder in (root.iterdir() if root.is_dir() else ()):
+        meta = _read_meta(folder / "upload.json")
+        if isinstance(meta, dict) and meta.get("Bucket") == bucket:
+            try:
+                found.append((str(meta.get("Key")), (folder / "upload.json").stat().st_mtime, folder.name))
+            except OSError:
+                continue  # completed or aborted meanwhile
+    return found
+
+
+def _after_marker(uploads: list[tuple[str, float, str]], marker: tuple[str, str]) -> list[tuple[str, float, str]]:
+    """The sorted ``uploads`` after the ``(key-marker, upload-id-marker)`` of the previous page."""
+    key, upload_id = marker
+    if not upload_id:
+        return [upload for upload in uploads if upload[0] > key]
+    at = next((i for i, upload in enumerate(uploads) if (upload[0], upload[2]) == marker), None)
+    if at is not None:
+        return uploads[at + 1:]
+    return [upload for upload in uploads if (upload[0], upload[2]) > marker]  # that upload ended meanwhile
 
 
 def _q(name: str) -> str:

@@ -146,6 +146,36 @@ def test_an_aborted_multipart_upload_leaves_nothing(s3):
     assert "aborted.bin" not in keys([s3.list_objects_v2(Bucket=BUCKET)])
 
 
+def test_unfinished_uploads_and_their_parts_are_listed_and_paged(s3):
+    from botocore.exceptions import ClientError
+
+    started = [(key, s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"])
+               for key in ("resume/b.bin", "resume/a.bin", "resume/a.bin", "elsewhere/c.bin")]
+    try:
+        key, upload = started[0]
+        for number, body in ((3, b"ccc"), (1, b"a")):
+            s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number, Body=body)
+        parts = s3.list_parts(Bucket=BUCKET, Key=key, UploadId=upload)
+        assert [(p["PartNumber"], p["Size"]) for p in parts["Parts"]] == [(1, 1), (3, 3)]
+        assert not parts["IsTruncated"] and parts["Parts"][0]["ETag"].strip('"') == "0cc175b9c0f1b6a831c399e269772661"
+        first = s3.list_parts(Bucket=BUCKET, Key=key, UploadId=upload, MaxParts=1)
+        assert first["IsTruncated"] and [p["PartNumber"] for p in first["Parts"]] == [1]
+        rest = s3.list_parts(Bucket=BUCKET, Key=key, UploadId=upload, PartNumberMarker=first["NextPartNumberMarker"])
+        assert [p["PartNumber"] for p in rest["Parts"]] == [3]
+
+        pages = s3.get_paginator("list_multipart_uploads").paginate(Bucket=BUCKET, Prefix="resume/", MaxUploads=1)
+        listed = [(u["Key"], u["UploadId"]) for page in pages for u in page.get("Uploads", [])]
+        assert sorted(listed) == sorted(started[:3]) and [k for k, _ in listed] == sorted(k for k, _ in started[:3])
+        assert all(u["Initiated"].year >= 2024 for u in s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"])
+    finally:
+        for key, upload in started:
+            s3.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload)
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=BUCKET)
+    with pytest.raises(ClientError) as caught:
+        s3.list_parts(Bucket=BUCKET, Key=started[0][0], UploadId=started[0][1])
+    assert caught.value.response["Error"]["Code"] == "NoSuchUpload"
+
+
 def test_copy_delete_and_delete_objects(s3):
     s3.put_object(Bucket=BUCKET, Key="copy/source.txt", Body=b"original")
     s3.copy_object(Bucket=BUCKET, Key="copy/target.txt", CopySource={"Bucket": BUCKET, "Key": "copy/source.txt"})
