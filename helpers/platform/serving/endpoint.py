@@ -27,6 +27,7 @@ from helpers.platform.serving.capture import capture_files
 from helpers.platform.serving.payload import parse_response, to_request_body
 from helpers.platform.serving.resources import (DataCaptureConfig, EndpointConfig, Model, Named, created_within,
                                                 described)
+from helpers.platform.serving.wire_formats import answer_of, recorded_schema, request_of
 from helpers.platform_home import private_dir, write_private_text
 
 DEFAULT_TIMEOUT_ENV = "FLYWHEEL_INVOCATION_TIMEOUT_SECONDS"
@@ -363,11 +364,24 @@ class Endpoint(Twin, Named):
         """Send ``data`` (array, DataFrame, list of rows, dict, or str/bytes) and parse the answer.
 
         Arrays and tables go as CSV rows (no header); a dict goes as JSON. The answer is parsed by
-        its content type: JSON -> Python objects, CSV -> a numpy array (1-D for one column).
+        its content type: JSON -> Python objects, CSV -> a numpy array (1-D for one column). A model
+        built with a SchemaBuilder is sent and read in its formats instead, however the endpoint was reached.
         """
+        schema = recorded_schema(self.endpoint_name, target_variant) if self._serves_locally else None
+        if schema is not None:
+            return self._predict_with(schema, data, accept, content_type, target_variant)
         body, sent_type = to_request_body(data, content_type)
         answer = self.invoke(body, content_type=sent_type, accept=accept, target_variant=target_variant)
         return parse_response(answer.body.read(), answer.content_type)
+
+    def _predict_with(self, schema, data: Any, accept: str | None, content_type: str | None,
+                      target_variant: str | None) -> Any:
+        """``data`` sent in a SchemaBuilder's input format, the answer read as its sample output; explicit
+        ``content_type`` / ``accept`` win. ``Endpoint.invoke``, since LocalEndpoint's takes payloads."""
+        body, sent_type, wanted = request_of(schema, data)
+        answer = Endpoint.invoke(self, body, content_type=content_type or sent_type, accept=accept or wanted,
+                                 target_variant=target_variant)
+        return answer_of(schema, answer.body.read(), answer.content_type)
 
     # ------------------------------------------------------------------------------- local extras
     def _admin(self, path: str, payload: dict | None = None, url: str | None = None) -> dict:

@@ -22,7 +22,9 @@ Wire formats by sample type, as ``sagemaker.serve.SchemaBuilder`` picks them: nu
 ``application/x-npy``; DataFrame -> ``text/csv``; bytes -> raw bytes; torch tensor -> ``tensor/pt``
 (npy bytes); str -> ``text/plain`` (answered with Accept ``application/json``, the SDK's choice);
 anything JSON can hold -> ``application/json``. One local difference: DataFrames travel with their
-header row, so their columns survive the trip (the SDK drops the header when sending).
+header row, so their columns survive the trip (the SDK drops the header when sending). The codecs live
+in ``wire_formats``, which also keeps a JSON copy of the formats in the model record, so
+``Endpoint.get(name).predict(x)`` (a new kernel, say) speaks them as ``deploy()``'s endpoint does.
 """
 
 from __future__ import annotations
@@ -34,9 +36,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from helpers.platform.serving.endpoint import Endpoint
+from helpers.platform.serving.wire_formats import SERVE_PICKLE, _jsonable, answer_of, codec_for, request_of
 from helpers.platform_home import private_dir
 
 class Mode(Enum):
@@ -73,7 +74,6 @@ class ModelServer(Enum):
     LLAMACPP = 12
 
 
-SERVE_PICKLE = "serve.pkl"
 ENTRY_SCRIPT = "inference.py"
 _SCRIPT = '''"""Written by ModelBuilder.build(): serves the InferenceSpec and SchemaBuilder pickled in serve.pkl."""
 from helpers.platform.serving.inference_spec import spec_handlers
@@ -146,107 +146,6 @@ class CustomPayloadTranslator(abc.ABC):
         return self._accept_type
 
 
-# ------------------------------------------------------------------------------------ codecs
-def _read(stream) -> bytes:
-    return stream.read() if hasattr(stream, "read") else bytes(stream)
-
-
-def _to_numpy(data) -> np.ndarray:
-    if hasattr(data, "detach"):  # a torch tensor
-        data = data.detach().cpu().numpy()
-    return np.asarray(data)
-
-
-def _npy(data) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, _to_numpy(data), allow_pickle=False)
-    return buffer.getvalue()
-
-
-def _jsonable(value):
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    if isinstance(value, (np.ndarray, np.generic)):
-        return value.tolist()
-    if hasattr(value, "to_dict"):  # pandas
-        return value.to_dict(orient="list") if hasattr(value, "columns") else value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable: return lists, dicts, numbers or "
-                    f"strings, or give SchemaBuilder a sample of the type you return.")
-
-
-class Codec:
-    """One wire format: ``serialize(data) -> bytes`` under ``CONTENT_TYPE``; ``deserialize(stream,
-    content_type)`` back to the sample's type, asked for with ``ACCEPT`` (the SDK's (de)serializer API)."""
-
-    def __init__(self, kind: str, content_type: str, accept: str | None = None):
-        self.kind, self.CONTENT_TYPE, self.ACCEPT = kind, content_type, accept or content_type
-
-    def serialize(self, data) -> bytes:
-        if self.kind in ("npy", "torch"):
-            return _npy(data)
-        if self.kind == "csv":
-            import pandas as pd
-
-            frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(_to_numpy(data))
-            return frame.to_csv(index=False).encode("utf-8")
-        if self.kind == "bytes":
-            if isinstance(data, str) and Path(data).is_file():  # the SDK's DataSerializer reads a path
-                return Path(data).read_bytes()
-            return bytes(data)
-        if self.kind == "text":
-            return str(data).encode("utf-8")
-        return json.dumps(data, default=_jsonable).encode("utf-8")
-
-    def deserialize(self, stream, content_type: str | None = None):
-        body = _read(stream)
-        if self.kind == "npy":
-            return np.load(io.BytesIO(body), allow_pickle=False)
-        if self.kind == "torch":
-            import torch
-
-            return torch.from_numpy(np.load(io.BytesIO(body), allow_pickle=False))
-        if self.kind == "csv":
-            import pandas as pd
-
-            return pd.read_csv(io.BytesIO(body))
-        if self.kind == "bytes":
-            return body
-        if self.kind == "text":
-            return body.decode("utf-8")
-        return json.loads(body)
-
-    def __repr__(self) -> str:
-        return f"Codec({self.kind!r}, content_type={self.CONTENT_TYPE!r}, accept={self.ACCEPT!r})"
-
-
-def _is_torch_tensor(value) -> bool:
-    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
-
-
-def codec_for(sample, role: str) -> Codec:
-    """The wire format ``sagemaker.serve.SchemaBuilder`` picks for a sample (``role``: input/output)."""
-    import pandas as pd
-
-    if isinstance(sample, np.ndarray):
-        return Codec("npy", "application/x-npy")
-    if isinstance(sample, pd.DataFrame):
-        return Codec("csv", "text/csv")
-    if isinstance(sample, (bytes, bytearray)) or (role == "input" and isinstance(sample, str) and Path(sample).is_file()):
-        return Codec("bytes", "file-path/raw-bytes", "*/*")
-    if _is_torch_tensor(sample):
-        return Codec("torch", "tensor/pt")
-    if isinstance(sample, str):
-        return Codec("text", "text/plain", "application/json")
-    try:
-        json.dumps(sample)
-    except (TypeError, ValueError):
-        raise ValueError(f"SchemaBuilder cannot pick a wire format for a sample {role} of type "
-                         f"{type(sample).__name__}: give a numpy array, DataFrame, torch tensor, bytes, str or "
-                         f"JSON-able value (lists, dicts, numbers), or pass {role}_translator=... with "
-                         f"serialize/deserialize methods.") from None
-    return Codec("json", "application/json")
-
-
 class SchemaBuilder:
     """Sample input and output of a model, from which the wire formats follow
     (``sagemaker.serve.builder.schema_builder.SchemaBuilder``: same arguments and attributes).
@@ -273,30 +172,6 @@ class SchemaBuilder:
         return f"SchemaBuilder(input={type(self.sample_input).__name__}, output={type(self.sample_output).__name__})"
 
 
-# ------------------------------------------------------------------------------- client side
-def request_of(schema, data) -> tuple[bytes, str, str]:
-    """(body, content type, accept) of a request carrying ``data``, as the SDK's predictor sends it."""
-    translator = getattr(schema, "custom_input_translator", None)
-    if translator is not None:
-        content_type = getattr(translator, "CONTENT_TYPE", None) or "application/octet-stream"
-        body = translator.serialize(data, content_type)
-    else:
-        content_type = schema.input_serializer.CONTENT_TYPE
-        body = schema.input_serializer.serialize(data)
-    body = body.read() if hasattr(body, "read") else body
-    output = getattr(schema, "custom_output_translator", None)
-    accept = (getattr(output, "ACCEPT", None) or "*/*") if output is not None else schema.output_deserializer.ACCEPT
-    return (body.encode("utf-8") if isinstance(body, str) else bytes(body)), content_type, accept
-
-
-def answer_of(schema, body: bytes, content_type: str | None):
-    """The response body as the sample output's type."""
-    translator = getattr(schema, "custom_output_translator", None)
-    if translator is not None:
-        return translator.deserialize(io.BytesIO(body), content_type)
-    return schema.output_deserializer.deserialize(io.BytesIO(body), content_type)
-
-
 class SchemaEndpoint(Endpoint):
     """The endpoint ``ModelBuilder.deploy()`` returns for a model with a SchemaBuilder: ``predict``
     sends the data in the sample input's format and returns the sample output's type."""
@@ -310,10 +185,7 @@ class SchemaEndpoint(Endpoint):
         """``data`` like the SchemaBuilder's ``sample_input`` -> an answer like its ``sample_output``."""
         if self.schema_builder is None:
             return super().predict(data, accept=accept, content_type=content_type, target_variant=target_variant)
-        body, sent_type, wanted = request_of(self.schema_builder, data)
-        answer = Endpoint.invoke(self, body, content_type=content_type or sent_type, accept=accept or wanted,
-                                 target_variant=target_variant)
-        return answer_of(self.schema_builder, answer.body.read(), answer.content_type)
+        return self._predict_with(self.schema_builder, data, accept, content_type, target_variant)
 
 
 def mode_name(mode) -> str | None:

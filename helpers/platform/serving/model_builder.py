@@ -26,6 +26,7 @@ The artifact's sha256 comes from the training job's ``job.json``; for an artifac
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -38,6 +39,7 @@ from helpers.platform.errors import warn_ignored
 from helpers.platform.serving.artifacts import pack_dir, sha256_of
 from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform.serving.registry import check_name
+from helpers.platform.serving.wire_formats import serving_formats
 from helpers.platform.storage import s3_uri_of  # https S3 URLs, read as the s3:// URIs they name
 from helpers.platform_home import make_tree_private, private_dir
 from helpers.platform.serving.resources import (DataCaptureConfig, EndpointConfig, Model, ProductionVariant,
@@ -57,6 +59,24 @@ def _job_record(job_name: str) -> dict | None:
         return jobs.TrainingJob(job_name).describe()
     except ValueError:
         return None
+
+
+#: SageMaker's training job names; a model id with "/" or "." (Hugging Face Hub) can never be one
+_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+
+
+def _not_a_job(name: str) -> ValueError:
+    """``ModelBuilder(model="<str>")`` naming no local job: the SDK would fetch a hub model, which
+    needs the network, so say what the kit serves instead."""
+    from helpers.platform import jobs
+
+    existing = [j["TrainingJobName"] for j in jobs.list_training_jobs(max_results=5)]
+    return ValueError(
+        f"no training job named {name!r} in the local store. If {name!r} is a Hugging Face Hub or JumpStart "
+        f"model id: the kit does not fetch hub models (that needs the network); download the model beforehand "
+        f"and pass model_path=<its folder> with inference_spec=... and schema_builder=.... Otherwise pass a "
+        f"ModelTrainer after .train(), a training job name (recent: {', '.join(existing) or 'none yet'}), "
+        f"model_path='s3://.../model.tar.gz', or a fitted model object.")
 
 
 def job_name_of(model: Any) -> str | None:
@@ -189,15 +209,9 @@ class ModelBuilder(Twin):
                 artifact_uri = s3_uri_of(self.model)
             elif isinstance(self.model, str) or job_name_of(self.model):
                 job_name = self.model if isinstance(self.model, str) else job_name_of(self.model)
-                job = _job_record(job_name)
+                job = _job_record(job_name) if _JOB_NAME.fullmatch(job_name) else None
                 if job is None:
-                    from helpers.platform import jobs
-
-                    existing = [j["TrainingJobName"] for j in jobs.list_training_jobs(max_results=5)]
-                    raise ValueError(
-                        f"no training job named {job_name!r} in the local store. Pass a ModelTrainer after "
-                        f".train(), a job name (recent: {', '.join(existing) or 'none yet'}), or "
-                        f"model_path='s3://.../model.tar.gz'.")
+                    raise _not_a_job(job_name)
             elif hasattr(self.model, "predict") or (self.schema_builder is not None and callable(self.model)) \
                     or self.inference_spec is not None:
                 estimator = self.model
@@ -274,10 +288,13 @@ class ModelBuilder(Twin):
             if not sha:
                 sha, sha_source = sha256_of(artifact_path), "build"
 
-        code_dir, entry = self._spec_code(folder, estimator) or self._code(job, folder)
+        spec_code = self._spec_code(folder, estimator)
+        code_dir, entry = spec_code or self._code(job, folder)
         local = {"Algorithm": algorithm, "ArtifactPath": str(artifact_path), "Sha256": sha,
                  "Sha256Source": sha_source, "CodeDir": str(code_dir) if code_dir else None,
                  "EntryScript": entry, "TrainingJobName": (job or {}).get("TrainingJobName")}
+        if spec_code is not None:  # so Endpoint.get(name).predict speaks the schema's formats too
+            local["Schema"] = serving_formats(self.schema_builder)
         self.built_model = write_model(model_name, image or SKLEARN_IMAGE, artifact_uri, self.env_vars, local,
                                        self.role_arn)
         return self.built_model
