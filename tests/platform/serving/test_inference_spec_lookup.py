@@ -4,6 +4,7 @@ formats, as deploy()'s object does; ModelBuilder(model="<hub id>") says what the
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -62,15 +63,15 @@ def test_an_endpoint_looked_up_by_name_sends_and_reads_the_schemas_formats(npy_e
 
 
 def test_a_new_process_predicts_with_the_schemas_formats_from_the_name_only(npy_endpoint, home):
-    script = ("import numpy as np; from helpers.platform.serving import Endpoint; "
+    """The store (FLYWHEEL_HOME) and the endpoint's name are all the new process shares with this one."""
+    script = ("import json, numpy as np; from helpers.platform.serving import Endpoint; "
               "answer = Endpoint.get('lookup-npy').predict(np.array(%r)); "
-              "print(type(answer).__name__, answer.tolist())" % ROWS.tolist())
-    env = {**os.environ, "FLYWHEEL_HOME": os.environ["FLYWHEEL_HOME"]}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env,
+              "print(json.dumps([type(answer).__name__, answer.tolist()]))" % ROWS.tolist())
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parents[3])
     assert done.returncode == 0, done.stderr
-    kind, values = done.stdout.strip().split(" ", 1)
-    assert kind == "ndarray" and np.allclose(eval(values), ROWS @ WEIGHTS)  # noqa: S307 - our own print
+    kind, values = json.loads(done.stdout.strip().splitlines()[-1])
+    assert kind == "ndarray" and np.allclose(values, ROWS @ WEIGHTS)
 
 
 def test_the_model_record_keeps_the_formats_and_explicit_types_still_win(npy_endpoint):
