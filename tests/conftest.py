@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import nbval_reuse
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,3 +36,20 @@ def backend_choice_stays_in_its_test():
     chosen = backend._chosen
     yield
     backend._chosen = chosen
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m have deselected what they will
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A solution that both nbval and the papermill test run executes once: see nbval_reuse.py."""
+    nbval_reuse.move_nbval_items(config, items)
+
+
+@pytest.fixture
+def nbval_comparison(request: pytest.FixtureRequest, flywheel_home: Path):
+    """``compare(path, executed)``: nbval's checks of ``path`` on ``executed``, when nbval left them to it.
+
+    The kernel's store is owner-only, as nbval's (``tempfile.mkdtemp``) are: in a store others can read
+    the first cell would also print the platform's warning that it made it owner-only, an output the
+    stored notebook does not have."""
+    flywheel_home.chmod(0o700)
+    return lambda path, executed: nbval_reuse.compare(request.config, path, executed)

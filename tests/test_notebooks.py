@@ -124,7 +124,8 @@ def test_no_solution_relies_on_the_raises_exception_tag(path: Path):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", SHOWING_FAILURES, ids=lambda p: p.stem)
-def test_solution_showing_a_failure_runs_green_under_papermill(path: Path, tmp_path: Path, flywheel_home: Path):
+def test_solution_showing_a_failure_runs_green_under_papermill(path: Path, tmp_path: Path, flywheel_home: Path,
+                                                              nbval_comparison):
     import os
 
     assert os.environ["FLYWHEEL_SMOKE"] == "1"  # set for every kernel by the top-level conftest.py
@@ -134,6 +135,7 @@ def test_solution_showing_a_failure_runs_green_under_papermill(path: Path, tmp_p
     for cell in shown:
         text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
         assert text.startswith(RED) and text.count("\n") == 1, f"{path.name}: expected one red line, got {text!r}"
+    nbval_comparison(path, executed)  # nbval's own checks of this notebook, when this session's nbval left them here
 
 
 def test_expect_failure_prints_the_line_a_failing_check_shows(capsys: pytest.CaptureFixture):
