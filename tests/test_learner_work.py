@@ -62,10 +62,10 @@ def commit(repo: Path, message: str) -> None:
     run(repo, "git", "commit", "-q", "-m", message)
 
 
-@pytest.fixture
-def upstream(tmp_path: Path) -> Path:
-    """The instructor's repository: this working tree's course, labs generated, committed."""
-    repo = tmp_path / "upstream"
+@pytest.fixture(scope="module")
+def built_upstream(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The instructor's repository: this working tree's course, labs generated, committed (built once)."""
+    repo = tmp_path_factory.mktemp("built") / "upstream"
     for name in COURSE_FILES:
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, repo / name)
@@ -76,6 +76,14 @@ def upstream(tmp_path: Path) -> Path:
     run(repo, str(VENV / "bin" / "python"), "-m", "helpers", "build-labs")
     run(repo, "git", "init", "-q", "-b", "main")
     commit(repo, "course")
+    return repo
+
+
+@pytest.fixture
+def upstream(tmp_path: Path, built_upstream: Path) -> Path:
+    """A test's own copy of the instructor's repository (a test may commit to it)."""
+    repo = tmp_path / "upstream"
+    shutil.copytree(built_upstream, repo, symlinks=True)
     return repo
 
 
