@@ -255,7 +255,7 @@ open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w").write("m")
 '''
 
 
-def test_a_tuning_job_on_a_full_disk_ends_failed_and_wait_returns(disk, monkeypatch, tmp_path):
+def test_a_tuning_job_on_a_full_disk_ends_failed_and_wait_says_why(disk, monkeypatch, tmp_path):
     from helpers.platform import ContinuousParameter, HyperparameterTuner
     from helpers.platform.tuning import records as tuning_records
     from helpers.platform.tuning.runner import TuningRun
@@ -273,7 +273,9 @@ def test_a_tuning_job_on_a_full_disk_ends_failed_and_wait_returns(disk, monkeypa
     tuner = HyperparameterTuner(trainer, "score", {"x": ContinuousParameter(0, 1)}, strategy="Random", max_jobs=4,
                                 max_parallel_jobs=1)
     tuner.tune(inputs=disk.channels, wait=False)
-    tuner.latest_tuning_job.wait(timeout=60)  # returns: TimeoutExceededError here would be the hang
+    # ends, Failed with the reason (as SDK v3's wait() raises); TimeoutExceededError here would be the hang
+    with pytest.raises(FailedStatusError, match="disk full: could not write the record of tuning job"):
+        tuner.latest_tuning_job.wait(timeout=60)
     described = tuner.describe()
     assert described["HyperParameterTuningJobStatus"] == "Failed"
     assert described["FailureReason"].startswith("disk full: could not write the record of tuning job")

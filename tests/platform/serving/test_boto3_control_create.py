@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pytest
+from botocore.exceptions import WaiterError
 
 from helpers.platform import backend, jobs, storage
 from helpers.platform.serving import runtime
@@ -151,9 +152,12 @@ def test_bad_create_requests_get_sagemakers_validation_exception(made, changes, 
 
 
 def test_refused_hyperparameters_make_a_job_that_fails_as_on_sagemaker(made):
-    """SageMaker creates the job and its container fails it: Failed, "ClientError: ..." (at once here)."""
+    """SageMaker creates the job and its container fails it: Failed, "ClientError: ..." (here within a moment,
+    by the job's worker: boto3's waiter sees it end, as on AWS)."""
     sm = made["sagemaker"]
     sm.create_training_job(**request("boto3-bad-hp", HyperParameters={"num_round": "3", "max_dpth": "2"}))
+    with pytest.raises(WaiterError, match="Failed"):  # boto3's waiter gives up on a Failed job, as on AWS
+        sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="boto3-bad-hp", WaiterConfig=FAST)
     view = sm.describe_training_job(TrainingJobName="boto3-bad-hp")
     assert view["TrainingJobStatus"] == "Failed" and view["FailureReason"].startswith("ClientError:")
     assert "max_dpth" in view["FailureReason"]
