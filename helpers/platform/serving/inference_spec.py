@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers.platform.serving.endpoint import Endpoint
-from helpers.platform.serving.wire_formats import SERVE_PICKLE, _jsonable, answer_of, codec_for, request_of
+from helpers.platform.serving.wire_formats import (SERVE_PICKLE, _jsonable, answer_of, codec_for, request_of,
+                                                    serialized)
 from helpers.platform_home import private_dir
 
 class Mode(Enum):
@@ -339,14 +340,7 @@ def spec_handlers(script: str):
     def output_fn(prediction, accept: str):
         processed = getattr(spec, "postprocess", lambda _: None)(prediction)
         prediction = prediction if processed is None else processed
-        translator = getattr(schema, "custom_output_translator", None)
-        if translator is not None:
-            content_type = getattr(translator, "CONTENT_TYPE", None) or "application/octet-stream"
-            body = translator.serialize(prediction, content_type)
-        else:
-            content_type = schema.output_serializer.CONTENT_TYPE
-            body = schema.output_serializer.serialize(prediction)
-        body = body.read() if hasattr(body, "read") else body
-        return (body.encode("utf-8") if isinstance(body, str) else bytes(body)), content_type
+        return serialized(prediction, getattr(schema, "custom_output_translator", None),
+                          getattr(schema, "output_serializer", None))
 
     return model_fn, input_fn, predict_fn, output_fn

@@ -119,19 +119,27 @@ def codec_for(sample, role: str) -> Codec:
 
 
 # ------------------------------------------------------------------------------- client side
-def request_of(schema, data) -> tuple[bytes, str, str]:
-    """(body, content type, accept) of a request carrying ``data``, as the SDK's predictor sends it."""
-    translator = getattr(schema, "custom_input_translator", None)
+def serialized(data, translator, serializer) -> tuple[bytes, str]:
+    """(bytes, content type) of ``data`` as a SchemaBuilder sends it: through its custom translator when it
+    has one (``CONTENT_TYPE``, else octet-stream), else its serializer. Both sides use it: the client's
+    request and the server's answer."""
     if translator is not None:
         content_type = getattr(translator, "CONTENT_TYPE", None) or "application/octet-stream"
         body = translator.serialize(data, content_type)
     else:
-        content_type = schema.input_serializer.CONTENT_TYPE
-        body = schema.input_serializer.serialize(data)
+        content_type = serializer.CONTENT_TYPE
+        body = serializer.serialize(data)
     body = body.read() if hasattr(body, "read") else body
+    return (body.encode("utf-8") if isinstance(body, str) else bytes(body)), content_type
+
+
+def request_of(schema, data) -> tuple[bytes, str, str]:
+    """(body, content type, accept) of a request carrying ``data``, as the SDK's predictor sends it."""
+    body, content_type = serialized(data, getattr(schema, "custom_input_translator", None),
+                                    getattr(schema, "input_serializer", None))
     output = getattr(schema, "custom_output_translator", None)
     accept = (getattr(output, "ACCEPT", None) or "*/*") if output is not None else schema.output_deserializer.ACCEPT
-    return (body.encode("utf-8") if isinstance(body, str) else bytes(body)), content_type, accept
+    return body, content_type, accept
 
 
 def answer_of(schema, body: bytes, content_type: str | None):
