@@ -138,9 +138,12 @@ SAMPLES = {
 
 
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
-def test_schema_builder_picks_the_sdks_content_types(kind):
+def test_schema_builder_picks_the_sdks_content_types(kind, monkeypatch):
     """Against the installed SDK's own SchemaBuilder: same Content-Type for the input, same Accept for
     the output, for every sample type it detects."""
+    # The SDK's import builds a boto3 session and needs a region (ours does not): without this the test
+    # passed only after another test in its worker had set one.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     from sagemaker.serve.builder.schema_builder import SchemaBuilder as SdkSchemaBuilder
 
     sample = SAMPLES[kind]
