@@ -21,34 +21,8 @@ from helpers.platform.pipelines import (CacheConfig, ConditionGreaterThanOrEqual
                                         TrainingStep, describe_pipeline_execution)
 from helpers.platform.pipelines import ConditionStep
 from helpers.platform.records import CorruptRecord
+from algorithm_support import TINY_ALGORITHM_ENTRY, write_tiny_algorithm
 
-# Scores every model hyperparameter `quality` times the share of positive labels: the test steers the condition.
-TINY_ALGORITHM = '''
-import json
-from pathlib import Path
-
-class Tiny:
-    name = "tiny-algo"
-    image_repository = "tiny-algo"
-    required_channels = frozenset({"train"})
-    supported_channels = frozenset({"train"})
-
-    def validate_hyperparameters(self, hps):
-        return {"quality": float(hps.get("quality", 1.0))}
-
-    def metric_definitions(self):
-        return [{"Name": "train:score", "Regex": "#metrics train:score=([-+0-9.eE]+)"}]
-
-    def train(self, channels, hyperparameters, model_dir, log=print):
-        labels = [float(line.split(",")[0]) for path in sorted(Path(channels["train"]).iterdir())
-                  for line in path.read_text().splitlines()]
-        quality = self.validate_hyperparameters(hyperparameters)["quality"]
-        if quality < 0:
-            raise ValueError("quality must not be negative")
-        score = quality * sum(labels) / len(labels)
-        log(f"#metrics train:score={score}")
-        Path(model_dir, "model.json").write_text(json.dumps({"score": score}))
-'''
 
 CALLS: list[str] = []  # every run of a processing function, to prove the cache skips them
 
@@ -69,10 +43,10 @@ def broken_prepare(inputs, outputs):
 def workspace(flywheel_home, tmp_path, monkeypatch):
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "tinyalgo.py").write_text(TINY_ALGORITHM)
+    write_tiny_algorithm(plugins)
     monkeypatch.syspath_prepend(str(plugins))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")])))
-    monkeypatch.setenv(builtins.ENV, "tiny-algo=tinyalgo:Tiny")
+    monkeypatch.setenv(builtins.ENV, TINY_ALGORITHM_ENTRY)
     (tmp_path / "raw.csv").write_text("1,0.5\n0,1.5\n1,2.5\n1,3.5\n")
     raw = Session(region="us-east-1").upload_data(tmp_path / "raw.csv", key_prefix="raw")
     CALLS.clear()

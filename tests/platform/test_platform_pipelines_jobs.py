@@ -21,43 +21,18 @@ from helpers.platform.pipelines.expressions import Context
 from helpers.platform.serving import ModelBuilder
 from helpers.platform.serving.transform import Transformer
 from helpers.platform.tuning import ContinuousParameter, HyperparameterTuner
+from algorithm_support import TINY_ALGORITHM_ENTRY, write_tiny_algorithm
 from serving_support import module_store, script_score, write_script_model
 
-# Scores each job `quality` times the share of positive labels; a negative quality fails the job.
-TINY_ALGORITHM = '''
-import json
-from pathlib import Path
-
-class Tiny:
-    name = "tiny-tune"
-    image_repository = "tiny-tune"
-    required_channels = frozenset({"train"})
-    supported_channels = frozenset({"train"})
-
-    def validate_hyperparameters(self, hps):
-        return {"quality": float(hps.get("quality", 1.0))}
-
-    def metric_definitions(self):
-        return [{"Name": "train:score", "Regex": "#metrics train:score=([-+0-9.eE]+)"}]
-
-    def train(self, channels, hyperparameters, model_dir, log=print):
-        labels = [float(line.split(",")[0]) for path in sorted(Path(channels["train"]).iterdir())
-                  for line in path.read_text().splitlines()]
-        quality = self.validate_hyperparameters(hyperparameters)["quality"]
-        if quality < 0:
-            raise ValueError("quality must not be negative")
-        log(f"#metrics train:score={quality * sum(labels) / len(labels)}")
-        Path(model_dir, "model.json").write_text(json.dumps({"quality": quality}))
-'''
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     plugins = tmp_path_factory.mktemp("plugins")
-    (plugins / "tinytune.py").write_text(TINY_ALGORITHM)
+    write_tiny_algorithm(plugins)
     path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
     with module_store(tmp_path_factory, "pipeline-jobs-home", PYTHONPATH=path,
-                      **{builtins.ENV: "tiny-tune=tinytune:Tiny"}) as home:
+                      **{builtins.ENV: TINY_ALGORITHM_ENTRY}) as home:
         sys.path.insert(0, str(plugins))
         try:
             model_dir, code_dir = write_script_model(tmp_path_factory.mktemp("model"))
@@ -135,7 +110,7 @@ def test_a_failing_transform_stops_the_execution_with_the_jobs_reason(store):
 
 
 def tuning_pipeline(store, name: str) -> tuple[Pipeline, TuningStep]:
-    trainer = ModelTrainer(training_image="tiny-tune", base_job_name="tune",
+    trainer = ModelTrainer(training_image="tiny-algo", base_job_name="tune",
                            output_data_config=OutputDataConfig(s3_output_path=f"s3://{store['bucket']}/tuned"))
     tuner = HyperparameterTuner(trainer, objective_metric_name="train:score", strategy="Random", max_jobs=2,
                                 max_parallel_jobs=2, random_seed=7,
