@@ -44,3 +44,22 @@ def mock_aws_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str
     finally:
         backend._chosen = None
         aws_sdk.forget_sessions()  # nor may this mock's outlive it
+
+
+# Fixtures for a module whose tests share one fake account (import them by these names; pytest finds
+# fixtures by the name given here).
+@pytest.fixture(scope="module", name="account")
+def module_account(tmp_path_factory: pytest.TempPathFactory):
+    """One fake AWS account for the module: the SDK Session it builds takes seconds (tests use their own names)."""
+    with pytest.MonkeyPatch.context() as monkeypatch, \
+            mock_aws_account(tmp_path_factory.mktemp("aws"), monkeypatch) as fake:
+        yield fake
+
+
+@pytest.fixture(name="aws")
+def on_module_account(account, flywheel_home):
+    """The sagemaker backend on the module's account for one test. ``backend.choose``, not
+    ``use_backend``: that one also points boto3 at the local router (and starts it)."""
+    backend.choose("sagemaker")
+    yield account
+    backend._chosen = None

@@ -14,8 +14,9 @@ import pytest
 import xgboost
 
 from helpers import ROOT, evaluation
-from helpers.platform import InputData, ModelTrainer, Session, backend, image_uris, storage
+from helpers.platform import InputData, ModelTrainer, Session, image_uris, storage
 from helpers.platform import pipelines
+from aws_support import module_account, on_module_account  # noqa: F401  (the fixtures "account" and "aws")
 
 NOTEBOOK = ROOT / "solutions" / "10_capstone.ipynb"
 SCRIPTS = ROOT / "helpers" / "train_scripts" / "capstone_pipeline"
@@ -53,22 +54,6 @@ def notebook_trainer(**kwargs):
 
 
 # ------------------------------------------------------------------------------- on SageMaker (moto)
-
-@pytest.fixture(scope="module")
-def account(tmp_path_factory):
-    from aws_support import mock_aws_account
-
-    with pytest.MonkeyPatch.context() as monkeypatch, \
-            mock_aws_account(tmp_path_factory.mktemp("aws"), monkeypatch) as fake:
-        yield fake
-
-
-@pytest.fixture
-def aws(account, flywheel_home):
-    backend.choose("sagemaker")  # not use_backend: that one also starts the local router
-    yield account
-    backend._chosen = None
-
 
 def _strict_json(text: str):
     def refuse(constant):

@@ -17,6 +17,7 @@ from helpers.platform import FailedStatusError, backend
 from helpers.platform.pipelines import (ConditionGreaterThanOrEqualTo, ConditionStep, FailStep, ParameterFloat,
                                         ParameterString, Pipeline, ProcessingStep, RegisterModel,
                                         describe_pipeline_execution, list_pipelines)
+from aws_support import module_account, on_module_account  # noqa: F401  (the fixtures "account" and "aws")
 
 REGION = "us-east-1"
 SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
@@ -46,24 +47,6 @@ def build(tmp_path, image_uri=SKLEARN, code=None, name="churn") -> Pipeline:
                           if_steps=[register], else_steps=[FailStep("TooWeak", error_message="quality too low")],
                           depends_on=[process])
     return Pipeline(name, parameters=[input_data, quality], steps=[process, check])
-
-
-@pytest.fixture(scope="module")
-def account(tmp_path_factory):
-    """One fake AWS account for the module: the SDK Session it builds takes seconds (tests use their own names)."""
-    from aws_support import mock_aws_account
-
-    with pytest.MonkeyPatch.context() as monkeypatch, \
-            mock_aws_account(tmp_path_factory.mktemp("aws"), monkeypatch) as fake:
-        yield fake
-
-
-@pytest.fixture
-def aws(account, flywheel_home):
-    # backend.choose, not use_backend: that one also points boto3 at the local router (and starts it)
-    backend.choose("sagemaker")
-    yield account
-    backend._chosen = None
 
 
 def _pipeline_names() -> list[str]:
