@@ -137,3 +137,12 @@ def module_store(tmp_path_factory: pytest.TempPathFactory, name: str, **env: str
             yield folder
         finally:
             stop_all()
+
+
+def error_of(call) -> dict:
+    """The ``Error`` part (``Code``, ``Message``) of the ``botocore`` ``ClientError`` that ``call()`` must raise."""
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]

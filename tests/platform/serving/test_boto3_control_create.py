@@ -15,7 +15,7 @@ from botocore.exceptions import WaiterError
 
 from helpers.platform import backend, jobs, storage
 from helpers.platform.serving import runtime
-from serving_support import module_store
+from serving_support import error_of, module_store
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 ROLE = "arn:aws:iam::111122223333:role/service-role/AmazonSageMaker-ExecutionRole"
@@ -70,14 +70,6 @@ def made(tmp_path_factory):
                 except ClientError:
                     pass  # ended meanwhile
             backend._chosen = None
-
-
-def error_of(call) -> dict:
-    from botocore.exceptions import ClientError
-
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["Error"]
 
 
 def test_a_created_job_moves_from_in_progress_to_completed_and_the_waiter_sees_it(made):

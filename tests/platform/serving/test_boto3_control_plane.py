@@ -15,7 +15,7 @@ import pytest
 
 from helpers.platform import backend, storage
 from helpers.platform.serving import runtime
-from serving_support import module_store, script_score, write_script_model
+from serving_support import error_of, module_store, script_score, write_script_model
 
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 TRAIN_PY = """
@@ -62,14 +62,6 @@ def local(tmp_path_factory):
                    "transform": "control-transform"}
         finally:
             backend._chosen = None
-
-
-def error_of(call) -> dict:
-    from botocore.exceptions import ClientError
-
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["Error"]
 
 
 def test_a_runtime_client_made_before_the_first_deploy_invokes_it(local):
