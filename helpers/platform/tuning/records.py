@@ -224,7 +224,7 @@ def objective_history(name: str, training_job_name: str) -> list[float]:
     return list(trials[training_job_name].get("ObjectiveHistory", []))
 
 
-def _raise_if_failed(description: dict) -> None:
+def raise_if_failed(description: dict) -> None:
     """FailedStatusError for a Failed tuning job, with SDK v3's arguments (resource type, status, reason)."""
     if description.get("HyperParameterTuningJobStatus") == "Failed":
         from helpers.platform.errors import FailedStatusError
@@ -285,7 +285,7 @@ class HyperParameterTuningJob:
 
                     raise TimeoutExceededError(f"Tuning job {self.name!r} is still running after {timeout} s.")
                 time.sleep(poll)
-        _raise_if_failed(self.describe())
+        raise_if_failed(self.describe())
 
     def stop(self) -> None:
         """Stop the tuning job: running trials are stopped, no new ones start."""

@@ -215,7 +215,7 @@ class HyperparameterTuner(Twin):
         finally:
             steps.close()  # an interrupt outside the loop still stops the trials and closes the record
         print(run.summary_line())
-        self._raise_if_failed()
+        records.raise_if_failed(self.latest_tuning_job.describe())
         return None
 
     def _trial_trainer(self):
@@ -297,20 +297,10 @@ class HyperparameterTuner(Twin):
         return Description(self.latest_tuning_job.describe())
 
     def wait(self) -> None:
-        """Block until the latest tuning job ends; FailedStatusError if it ended Failed (as SDK v3)."""
+        """Block until the latest tuning job ends; FailedStatusError if it ended Failed (as SDK v3: the
+        job's own ``wait()`` raises it, so ``except`` clauses written for SageMaker work)."""
         self._ensure_last_tuning_job()
         self.latest_tuning_job.wait()
-        self._raise_if_failed()
-
-    def _raise_if_failed(self) -> None:
-        """SDK v3's ``HyperParameterTuningJob.wait`` raises FailedStatusError on a Failed tuning job (a
-        Stopped one returns): so does the local one, so ``except`` clauses written for SageMaker work."""
-        description = self.latest_tuning_job.describe()
-        if description.get("HyperParameterTuningJobStatus") == "Failed":
-            from helpers.platform.errors import FailedStatusError
-
-            raise FailedStatusError("HyperParameterTuningJob", "Failed", description.get("FailureReason", "(Unknown)"),
-                                    description)
 
     def stop_tuning_job(self) -> None:
         """Stop the latest tuning job: running training jobs are stopped, no new ones start."""
