@@ -47,7 +47,7 @@ lab: install
 
 test: $(TEST_STAMP)
 	$(PY) -m helpers build-labs --check
-	$(PY) -m pytest -n 2 --dist loadscope --timeout 900 \
+	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder --timeout 900 \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 tests solutions
 
 labs: install
