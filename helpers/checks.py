@@ -30,6 +30,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
+from helpers import learning_record
+
 __all__ = [
     "CheckFailed",
     "LabChecks",
@@ -238,23 +240,31 @@ class LabChecks:
                 try:
                     function(*args, **kwargs)
                 except CheckFailed as error:
+                    self._record(function.__name__, False)
                     raise _with_title_and_hint(str(error), title, hint) from None
                 except NotImplementedError:
                     # A TODO stub was reached: its own message names the exercise and the hint.
                     raise
                 except Exception as error:  # noqa: BLE001 - a learner's object can fail in any way
+                    self._record(function.__name__, False)
                     message = f"✘ your answer could not be checked ({type(error).__name__}: {error})."
                     where = learner_frame(error)
                     if where:
                         message = f"✘ your code raised {type(error).__name__}: {error}\n{where}\n"
                     raise _with_title_and_hint(message, title, hint) from None
                 passed(f"{title}: correct.")
+                self._record(function.__name__, True)
 
             self.exercises[function.__name__] = Exercise(self.lab, function.__name__, title, hint, run, wrong)
             setattr(self, function.__name__, run)
             return run
 
         return decorate
+
+    def _record(self, name: str, ok: bool) -> None:
+        """Count this run in the learner's opt-in progress record (a no-op unless they opted in)."""
+        learning_record.record_check(self.lab, name, ok, total=len(self.exercises),
+                                     position=list(self.exercises).index(name))
 
 
 def learner_frame(error: BaseException) -> str | None:

@@ -51,6 +51,7 @@ LAKE = "lake"                           # helpers.lake: the data lake's buckets
 WRITEUPS = "writeups"                   # a learner's problem statement and architecture
 MODEL_REGISTRY = "model-registry"       # model package groups: <group>/group.json, <group>/versions/<n>/
 PIPELINES = "pipelines"                 # pipelines: <name>/pipeline.json, executions/, cache/
+PROGRESS = "progress"                   # the learner's opt-in progress record (helpers.learning_record)
 SECRET_FILE = "endpoint-secret"         # the store's secret token (helpers.platform.serving.access)
 
 
@@ -117,6 +118,11 @@ def model_registry_root() -> Path:
 def pipelines_root() -> Path:
     """``<home>/pipelines``: one folder per pipeline, its executions and step cache (``helpers.platform.pipelines``)."""
     return home() / PIPELINES
+
+
+def progress_root() -> Path:
+    """``<home>/progress``: the learner's consent and progress record (``helpers.learning_record``)."""
+    return home() / PROGRESS
 
 
 def secret_file(base: str | os.PathLike | None = None) -> Path:

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reset-lab": ("helpers.course.reset_lab", "restore a lab to its pristine state, keeping a backup"),
     "agenda": ("helpers.authoring.agenda", "print the three-day plan (--day N, --html FILE)"),
     "cleanup": ("helpers.course.cleanup", "stop endpoints and servers left running"),
+    "progress": ("helpers.course.progress_cmd", "your progress per lab (opt-in: --on); --export, --merge for a room"),
 }
 
 
