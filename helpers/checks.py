@@ -22,6 +22,7 @@ every check with every wrong answer, so no check in the course can pass everythi
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import math
 import sys
@@ -177,6 +178,9 @@ def check_callable(name: str, fn: Any, hint: str | None = None) -> None:
         fail(f"`{name}` should be a function, but it is {_describe_type(fn)}.", hint)
 
 
+_DEMONSTRATING: contextvars.ContextVar[bool] = contextvars.ContextVar("demonstrating", default=False)
+
+
 @contextlib.contextmanager
 def expect_failure(*expected: type[BaseException]) -> Iterator[None]:
     """Run a block that fails on purpose and print its failure as the learner sees it, without raising.
@@ -196,6 +200,7 @@ def expect_failure(*expected: type[BaseException]) -> Iterator[None]:
     ``AssertionError``, since the demonstration no longer shows what its text says.
     """
     catch = expected or (CheckFailed,)
+    token = _DEMONSTRATING.set(True)  # a demonstration is not the learner's attempt: it is not recorded
     try:
         yield
     except catch as error:
@@ -207,6 +212,8 @@ def expect_failure(*expected: type[BaseException]) -> Iterator[None]:
     else:
         names = ", ".join(t.__name__ for t in catch)
         raise AssertionError(f"this cell should fail with {names} to show the failure, but it ran without one")
+    finally:
+        _DEMONSTRATING.reset(token)
 
 
 @dataclass
@@ -263,6 +270,8 @@ class LabChecks:
 
     def _record(self, name: str, ok: bool) -> None:
         """Count this run in the learner's opt-in progress record (a no-op unless they opted in)."""
+        if _DEMONSTRATING.get():
+            return
         learning_record.record_check(self.lab, name, ok, total=len(self.exercises),
                                      position=list(self.exercises).index(name))
 

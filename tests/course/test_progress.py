@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import learning_record
-from helpers.checks import CheckFailed
+from helpers.checks import CheckFailed, expect_failure
 from helpers.course import progress_cmd
 from helpers.labchecks.lab00 import check
 
@@ -103,6 +103,14 @@ def test_a_check_records_first_attempt_attempts_and_first_pass_in_an_owner_only_
     for name in ("record.json", "consent.json"):
         assert stat.S_IMODE((recording / "progress" / name).stat().st_mode) == 0o600
     assert stat.S_IMODE((recording / "progress").stat().st_mode) == 0o700
+
+
+def test_a_failure_shown_on_purpose_is_not_the_learners_attempt(recording: Path):
+    with expect_failure():
+        check.accuracy(COUNT)  # the notebook's demonstration of a failing check
+    assert not learning_record.record_path().exists()
+    run_check(RIGHT)
+    assert learning_record.load()["labs"]["00_welcome"]["exercises"]["accuracy"]["attempts"] == 1
 
 
 def test_a_quiz_keeps_its_first_answer(recording: Path):
