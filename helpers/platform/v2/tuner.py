@@ -72,9 +72,11 @@ def _job_name(job) -> str:
 def ranges_from_request(parameter_ranges: dict) -> dict:
     """CreateHyperParameterTuningJob's ``ParameterRanges`` -> name -> parameter object."""
     ranges = {}
-    for kind, make in (("ContinuousParameterRanges", ContinuousParameter), ("IntegerParameterRanges", IntegerParameter)):
-        for spec in parameter_ranges.get(kind, []):
-            ranges[spec["Name"]] = make(spec["MinValue"], spec["MaxValue"], scaling_type=spec.get("ScalingType", "Auto"))
+    for kind, make, number in (("ContinuousParameterRanges", ContinuousParameter, float),
+                               ("IntegerParameterRanges", IntegerParameter, int)):
+        for spec in parameter_ranges.get(kind, []):  # the request's values are strings
+            ranges[spec["Name"]] = make(number(spec["MinValue"]), number(spec["MaxValue"]),
+                                        scaling_type=spec.get("ScalingType", "Auto"))
     for spec in parameter_ranges.get("CategoricalParameterRanges", []):
         ranges[spec["Name"]] = CategoricalParameter(spec["Values"])
     return ranges

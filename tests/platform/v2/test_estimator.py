@@ -1,0 +1,186 @@
+"""SDK v2's Estimator on the kit (helpers.platform.v2): v1/v2 arguments, fit's input forms, deploy and
+predict, batch transform, attach, and the errors a v2 notebook gets for bad input. One tiny linear-learner
+job is trained for the module (CSV, 3 features); the other cases fail before any job starts."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from serving_support import module_store
+
+ROWS, FEATURES = 120, 3
+LL_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
+HYPERPARAMETERS = dict(feature_dim=FEATURES, predictor_type="binary_classifier", epochs=2)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    with module_store(tmp_path_factory, "v2-estimator-home") as folder:
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def data(home):
+    """Features (ROWS, FEATURES), labels, and the s3 prefixes of the CSV training set and of a batch."""
+    from helpers.platform.v2 import Session
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(ROWS, FEATURES))
+    labels = (features[:, 0] - features[:, 1] > 0).astype(int)
+    np.savetxt(home / "train.csv", np.column_stack([labels, features]), delimiter=",", fmt="%.5f")
+    np.savetxt(home / "batch.csv", features[:10], delimiter=",", fmt="%.5f")
+    session = Session()
+    train = session.upload_data(str(home / "train.csv"), key_prefix="v2/train").rsplit("/", 1)[0]
+    batch = session.upload_data(str(home / "batch.csv"), key_prefix="v2/batch").rsplit("/", 1)[0]
+    return dict(features=features, labels=labels, train=train, batch=batch, session=session)
+
+
+def v1_estimator(session, **extra):
+    """An Estimator made with SDK v1's argument names, as v1 notebooks do."""
+    from helpers.platform.v2.estimator import Estimator
+
+    return Estimator(image_name=LL_IMAGE, role="arn:aws:iam::000000000000:role/r", train_instance_count=1,
+                     train_instance_type="ml.m5.large", train_volume_size=5, train_max_run=600,
+                     sagemaker_session=session, **extra)
+
+
+@pytest.fixture(scope="module")
+def trained(data):
+    """(estimator, its construction warnings): a v1-style Estimator fitted on a TrainingInput channel."""
+    from helpers.platform.v2.inputs import TrainingInput
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator = v1_estimator(data["session"])
+    estimator.set_hyperparameters(**HYPERPARAMETERS)
+    estimator.fit({"train": TrainingInput(data["train"], content_type="text/csv")}, logs=False)
+    return estimator, [str(w.message) for w in caught if w.category is DeprecationWarning]
+
+
+def test_v1_argument_names_warn_with_their_v2_names_and_the_job_gets_them(trained):
+    estimator, deprecations = trained
+    for v1, v2 in (("image_name", "image_uri"), ("train_instance_count", "instance_count"),
+                   ("train_instance_type", "instance_type"), ("train_volume_size", "volume_size"),
+                   ("train_max_run", "max_run")):
+        assert any(f"{v1}=" in message and f"use {v2}=" in message for message in deprecations), (v1, deprecations)
+    job = estimator.latest_training_job
+    assert job.name == job.job_name
+    described = job.describe()
+    assert described["TrainingJobStatus"] == "Completed"
+    assert described["ResourceConfig"] == {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5}
+    assert described["StoppingCondition"]["MaxRuntimeInSeconds"] == 600
+    # SDK v2's plain Estimator sends str(value) for each hyperparameter
+    assert described["HyperParameters"] == {"feature_dim": "3", "predictor_type": "binary_classifier", "epochs": "2"}
+    assert described["InputDataConfig"][0]["ContentType"] == "text/csv"
+    assert estimator.model_data == described["ModelArtifacts"]["S3ModelArtifacts"]
+    assert estimator.hyperparameters() == HYPERPARAMETERS
+
+
+def test_fit_takes_v2s_input_forms(data):
+    from helpers.platform import InputData
+    from helpers.platform.v2.inputs import TrainingInput, s3_input
+
+    estimator = v1_estimator(data["session"])
+    uri = data["train"]
+    assert estimator._channels(uri) == [InputData(channel_name="training", data_source=uri)]
+    assert estimator._channels({"train": uri, "test": TrainingInput(uri, content_type="text/csv")}) == [
+        InputData(channel_name="train", data_source=uri),
+        InputData(channel_name="test", data_source=uri, content_type="text/csv")]
+    with pytest.warns(DeprecationWarning, match="TrainingInput"):
+        old = s3_input(s3_data=uri, content_type="csv")
+    assert old.config == {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri,
+                                                          "S3DataDistributionType": "FullyReplicated"}},
+                          "ContentType": "csv"}
+
+
+def test_bad_inputs_are_refused_before_a_job_with_the_fix(data):
+    from helpers.platform import InputDataError, IgnoredArgumentWarning, list_training_jobs
+    from helpers.platform.v2.inputs import TrainingInput
+
+    estimator = v1_estimator(data["session"])
+    estimator.set_hyperparameters(**HYPERPARAMETERS)
+    before = len(list_training_jobs())
+    with pytest.raises(TypeError, match="dict of channel name"):
+        estimator.fit(["s3://bucket/train"])
+    with pytest.raises(InputDataError, match="train"):  # a bare URI is the 'training' channel: linear-learner needs 'train'
+        estimator.fit(data["train"])
+    with pytest.raises(ValueError, match="s3_data must be an s3:// URI"):
+        TrainingInput("train.csv")
+    with pytest.raises(ValueError, match="S3Prefix"):
+        estimator.fit({"train": TrainingInput(data["train"], s3_data_type="ManifestFile")})
+    with pytest.warns(IgnoredArgumentWarning, match="distribution"), pytest.raises(InputDataError, match="no data"):
+        estimator.fit({"train": TrainingInput("s3://nothing-here/x", distribution="ShardedByS3Key")})
+    assert len(list_training_jobs()) == before
+    with pytest.raises(ValueError, match="instance_count and instance_type are required"):
+        type(estimator)(LL_IMAGE, "role")
+    with pytest.raises(TypeError, match="train_instance_typo"):
+        type(estimator)(LL_IMAGE, "role", instance_count=1, instance_type="ml.m5.large", train_instance_typo=1)
+
+
+def test_refused_hyperparameters_fail_the_job_as_on_sagemaker(data):
+    from helpers.platform import FailedStatusError
+    from helpers.platform.v2.inputs import TrainingInput
+
+    estimator = v1_estimator(data["session"])
+    estimator.set_hyperparameters(**{**HYPERPARAMETERS, "predictor_type": "binary_classifer"})
+    with pytest.raises(FailedStatusError, match="predictor_type") as caught:
+        estimator.fit({"train": TrainingInput(data["train"], content_type="text/csv")})
+    assert caught.value.reason.startswith("ClientError:")
+    assert estimator.latest_training_job.describe()["TrainingJobStatus"] == "Failed"
+    with pytest.raises(ValueError, match="has no model yet"):
+        estimator.model_data
+
+
+def test_deploy_returns_a_predictor_that_round_trips_and_deletes(trained, data):
+    from helpers.platform import list_endpoints
+    from helpers.platform.v2.deserializers import JSONDeserializer
+    from helpers.platform.v2.estimator import Estimator
+    from helpers.platform.v2.predictor import Predictor
+    from helpers.platform.v2.serializers import CSVSerializer
+
+    estimator, _ = trained
+    predictor = estimator.deploy(1, "ml.m5.large", serializer=CSVSerializer(), deserializer=JSONDeserializer(),
+                                 endpoint_name="v2-estimator-ep")
+    assert isinstance(predictor, Predictor) and predictor.endpoint_name == "v2-estimator-ep"
+    answer = predictor.predict(data["features"][:20])
+    predicted = np.array([row["predicted_label"] for row in answer["predictions"]])
+    assert predicted.shape == (20,) and (predicted == data["labels"][:20]).mean() > 0.6
+    predictor.delete_endpoint()
+    assert "v2-estimator-ep" not in [e["EndpointName"] for e in list_endpoints()]
+    attached = Estimator.attach(estimator.latest_training_job.name)
+    assert attached.model_data == estimator.model_data and attached.instance_type == "ml.m5.large"
+    with pytest.raises(ValueError, match="initial_instance_count and instance_type"):
+        estimator.deploy()
+    with pytest.raises(ValueError, match="call fit"):
+        v1_estimator(data["session"]).deploy(1, "ml.m5.large")
+
+
+def test_transformer_runs_a_batch_transform_with_v2s_returns(trained, data):
+    from helpers.platform import storage
+    from helpers.platform.v2.transformer import Transformer
+
+    estimator, _ = trained
+    transformer = estimator.transformer(1, "ml.m5.large", assemble_with="Line", accept="application/jsonlines")
+    assert transformer.transform(data["batch"], content_type="text/csv", split_type="Line") is None
+    job = transformer.latest_transform_job
+    assert job.name == job.job_name == str(job) and job.describe()["TransformJobStatus"] == "Completed"
+    lines = storage.get_bytes(f"{transformer.output_path}/batch.csv.out").decode().splitlines()
+    assert len(lines) == 10 and all('"predicted_label"' in line for line in lines)
+    again = Transformer.attach(job.name)
+    assert (again.model_name, again.output_path, again.accept) == (transformer.model_name, transformer.output_path,
+                                                                  "application/jsonlines")
+    with pytest.raises(ValueError, match="split_type"):
+        transformer.transform(data["batch"], content_type="text/csv", split_type="Lines")
+
+
+def test_session_adds_v2s_job_members(trained, data, capsys):
+    estimator, _ = trained
+    session, name = data["session"], estimator.latest_training_job.name
+    assert session.wait_for_job(name)["TrainingJobStatus"] == "Completed"
+    assert session.describe_training_job(name)["TrainingJobName"] == name
+    session.logs_for_job(name)
+    assert capsys.readouterr().out  # the job's log
+    assert session.default_bucket() == "sagemaker-us-east-1-000000000000"  # the kit's members, delegated
