@@ -28,7 +28,7 @@ from helpers.platform import lazy
 _V2 = "helpers.platform.v2"
 #: The submodules, reached as attributes the way ``sagemaker.estimator.Estimator`` reaches them.
 SUBMODULES = ("estimator", "inputs", "session", "image_uris", "tuner", "transformer", "model", "s3", "utils",
-              "predictor", "serializers", "deserializers", "amazon")
+              "analytics", "model_monitor", "predictor", "serializers", "deserializers", "amazon")
 
 _names, _dir_names, _exported = lazy.exports(__name__, {
     f"{_V2}.session": "Session get_execution_role",
@@ -38,7 +38,7 @@ _names, _dir_names, _exported = lazy.exports(__name__, {
     f"{_V2}.model": "Model",
     f"{_V2}.transformer": "Transformer",
     f"{_V2}.predictor": "Predictor RealTimePredictor",
-    "helpers.platform.tuning.analytics": "HyperparameterTuningJobAnalytics",
+    f"{_V2}.analytics": "HyperparameterTuningJobAnalytics TrainingJobAnalytics",
     f"{_V2}.amazon.kmeans": "KMeans KMeansPredictor",
     f"{_V2}.amazon.pca": "PCA PCAPredictor",
     f"{_V2}.amazon.linear_learner": "LinearLearner LinearLearnerPredictor",

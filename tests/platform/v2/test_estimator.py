@@ -184,3 +184,15 @@ def test_session_adds_v2s_job_members(trained, data, capsys):
     session.logs_for_job(name)
     assert capsys.readouterr().out  # the job's log
     assert session.default_bucket() == "sagemaker-us-east-1-000000000000"  # the kit's members, delegated
+
+
+def test_training_job_analytics_gives_the_jobs_metrics(trained):
+    from helpers.platform.v2.analytics import TrainingJobAnalytics
+
+    name = trained[0].latest_training_job.name
+    frame = TrainingJobAnalytics(name).dataframe()
+    reported = trained[0].latest_training_job.describe()["FinalMetricDataList"]
+    assert list(frame.columns) == ["timestamp", "metric_name", "value"]
+    assert sorted(frame["metric_name"]) == sorted(m["MetricName"] for m in reported) and len(frame) > 0
+    with pytest.raises(ValueError, match="no metric validation:nothing"):
+        TrainingJobAnalytics(name, metric_names=["validation:nothing"]).dataframe()
