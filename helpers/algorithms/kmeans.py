@@ -63,6 +63,8 @@ HYPERPARAMETERS = {
         hp.integer("epochs", 1, low=1),
         hp.custom("eval_metrics", _eval_metrics, """'["msd"]', '["ssd"]' or '["msd","ssd"]'""", ("msd",)),
         hp.integer("extra_center_factor", "auto", low=1, auto=True),
+        # SDK v2's KMeans always sends force_dense=True for Record data; SageMaker's k-means takes it
+        hp.boolean("force_dense", True, help="densify sparse rows before clustering"),
         hp.integer("half_life_time_size", 0, low=0),
         hp.choice("init_method", ("random", "kmeans++"), "random"),
         hp.choice("local_lloyd_init_method", ("random", "kmeans++"), "kmeans++"),

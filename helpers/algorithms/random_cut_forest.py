@@ -69,6 +69,8 @@ HYPERPARAMETERS = {
                    help="the number of features (columns) of the data"),
         hp.custom("eval_metrics", _eval_metrics, """'["accuracy"]', '["precision_recall_fscore"]' or both""",
                   list(METRICS)),
+        # SDK v2's RandomCutForest.fit always sends mini_batch_size=1000; SageMaker's RCF takes it
+        hp.integer("mini_batch_size", 1000, low=1),
         hp.integer("num_samples_per_tree", 256, low=1, high=2048, valid="integer from 1 to 2048"),
         hp.integer("num_trees", 100, low=50, high=1000, valid="integer from 50 to 1000"),
     ]
