@@ -1,9 +1,12 @@
-"""The facilitator guide: every instructor-only cell of the solution notebooks, in agenda order.
+"""The facilitator guide: the day plan slot by slot, with what a facilitator needs at each.
 
-Facilitator notes (common mistakes, discussion prompts, timing tips) live next to the material they
-are about, in the solution notebooks, as cells tagged ``instructor``; ``build-labs`` drops them from
-``labs/``. This module gathers them into one document, one section per notebook, each note headed by
-where it sits in the notebook (the nearest heading above it) so a facilitator can find the spot.
+Per slot, in agenda order: a talk's (team-up's, build's, present's, wrap-up's) talking points from
+``agenda.yaml``; for a notebook, every instructor-only cell of its solution, each headed by where it sits
+in the notebook (the nearest heading above it) so a facilitator can find the spot, then the answer keys
+of the quizzes it runs (``helpers/quizzes/NN.yaml`` and any ``quiz.load("...")`` in its cells) with the
+one-line why; for a quiz slot, that quiz's keys; at the presentations, the capstone rubric
+(``helpers/capstone/rubric.yaml``) when it exists. Facilitator notes live next to the material they are
+about, in the solution notebooks, as cells tagged ``instructor``; ``build-labs`` drops them from ``labs/``.
 
     python -m helpers agenda --guide facilitator-guide.md    # or .html
 """
@@ -16,12 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import yaml
 
-from helpers.authoring.plan import Day, Slot, clock
+from helpers.authoring.plan import QUIZZES, Day, Slot, clock
 from helpers.course.labs import BEGIN, INSTRUCTOR_TAG
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
+QUIZ_LOAD = re.compile(r"""quiz\.load\(\s*["']([A-Za-z0-9_]+)["']\s*\)""")
+RUBRIC = Path("helpers/capstone/rubric.yaml")
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
@@ -34,18 +41,54 @@ class Note:
     source: str
 
 
+@dataclass(frozen=True)
+class Key:
+    """The right answer of one quiz question and why it is right."""
+
+    number: int
+    prompt: str
+    letter: str
+    answer: str
+    why: str
+
+
+@dataclass(frozen=True)
+class QuizKeys:
+    name: str
+    title: str  # "" when the quiz does not exist yet
+    keys: tuple[Key, ...] = ()
+    problem: str = ""  # why the quiz could not be read ("" when it was)
+
+
 @dataclass
 class Section:
+    """A notebook of the guide: its notes and the quizzes it runs."""
+
     notebook_id: str
     title: str
-    slot: Slot | None  # None when the notebook is not in the agenda
+    slot: Slot | None  # its first slot; None when the notebook is not in the agenda
     notes: list[Note] = field(default_factory=list)
+    quizzes: list[QuizKeys] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    """A slot of the guide other than a notebook: a talk, a break, a quiz, the presentations..."""
+
+    slot: Slot
+    quiz: QuizKeys | None = None
+    rubric: str | None = None  # markdown; None when not the presentations
 
 
 @dataclass
 class Guide:
-    sections: list[Section]
+    days: list[tuple[Day, list[Section | Item]]]
+    unplanned: list[Section]  # solutions not in the agenda
     planned: list[str]  # agenda entries with no solution notebook yet
+
+    @property
+    def sections(self) -> list[Section]:
+        return [e for _, entries in self.days for e in entries if isinstance(e, Section)] + self.unplanned
 
     @property
     def without_notes(self) -> list[str]:
@@ -53,7 +96,8 @@ class Guide:
 
     def summary(self) -> str:
         notes = sum(len(s.notes) for s in self.sections)
-        text = f"{notes} notes from {len(self.sections)} notebooks"
+        keys = sum(len(q.keys) for s in self.sections for q in s.quizzes)
+        text = f"{notes} notes from {len(self.sections)} notebooks, {keys} quiz answer keys"
         if self.without_notes:
             text += f"; no notes yet in {', '.join(self.without_notes)}"
         return text
@@ -92,32 +136,103 @@ def notes_from_notebook(notebook: nbformat.NotebookNode) -> list[Note]:
     return notes
 
 
-def collect(solutions: Path, days: list[Day], include_unplanned: bool = True) -> Guide:
-    """One section per solution notebook, in agenda order; notebooks missing from the agenda last."""
-    sections, planned, seen = [], [], set()
+def quizzes_of(notebook: nbformat.NotebookNode, notebook_id: str) -> list[str]:
+    """The quizzes a notebook runs: its own (``NN``) first, then every ``quiz.load("...")`` in its cells."""
+    names = [notebook_id[:2]]
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            names += [name for name in QUIZ_LOAD.findall(cell.source) if name not in names]
+    return names
+
+
+def quiz_keys(root: Path, name: str) -> QuizKeys:
+    """The answer keys of ``helpers/quizzes/<name>.yaml``; a missing quiz is "no quiz yet", not an error."""
+    from helpers.quiz import Quiz, QuizError
+
+    path = root / QUIZZES / f"{name}.yaml"
+    if not path.exists():
+        return QuizKeys(name, "")
+    try:
+        quiz = Quiz.from_yaml(path)
+    except (QuizError, OSError, yaml.YAMLError) as error:
+        return QuizKeys(name, "", problem=str(error))
+    keys = []
+    for number, question in enumerate(quiz.questions, 1):
+        right = question.options[question.answer]
+        why = right.why or question.explanation
+        keys.append(Key(number, question.prompt, LETTERS[question.answer], right.text, why.splitlines()[0] if why else ""))
+    return QuizKeys(name, quiz.title, tuple(keys))
+
+
+def rubric_markdown(root: Path) -> str | None:
+    """``helpers/capstone/rubric.yaml`` as nested markdown lists, whatever its shape; None when absent."""
+    path = root / RUBRIC
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        return f"*{RUBRIC} cannot be read ({error}); fix the YAML.*"
+    return "\n".join(_as_list(data, 0))
+
+
+def _as_list(value: object, depth: int) -> list[str]:
+    pad = "  " * depth
+    if isinstance(value, dict):
+        lines = []
+        for key, inner in value.items():
+            if isinstance(inner, (dict, list)):
+                lines += [f"{pad}- **{key}**"] + _as_list(inner, depth + 1)
+            else:
+                lines.append(f"{pad}- **{key}**: {inner}")
+        return lines
+    if isinstance(value, list):
+        lines = []
+        for inner in value:
+            if isinstance(inner, (dict, list)):
+                nested = _as_list(inner, depth + 1)
+                lines += [f"{pad}- " + nested[0].strip().removeprefix("- ")] + nested[1:] if nested else []
+            else:
+                lines.append(f"{pad}- {inner}")
+        return lines
+    return [f"{pad}- {value}"]
+
+
+def collect(root: Path, days: list[Day], include_unplanned: bool = True) -> Guide:
+    """The guide's entries day by day in agenda order; solutions missing from the agenda last."""
+    solutions = root / "solutions"
+    out, planned, seen = [], [], set()
     for day in days:
+        entries: list[Section | Item] = []
         for slot in day.slots:
+            if slot.notebook is None:
+                quiz = quiz_keys(root, slot.quiz) if slot.quiz else None
+                entries.append(Item(slot, quiz, rubric_markdown(root) if slot.kind == "present" else None))
+                continue
+            if slot.notebook_id in seen:
+                continue  # a notebook split over slots: one section, at its first slot
             seen.add(slot.notebook_id)
             path = solutions / f"{slot.notebook_id}.ipynb"
             if not path.exists():
                 planned.append(slot.notebook_id)
                 continue
-            sections.append(_section(path, slot))
+            entries.append(_section(root, path, slot))
+        out.append((day, entries))
+    unplanned = []
     if include_unplanned:
-        for path in sorted(solutions.glob("*.ipynb")):
-            if path.stem not in seen:
-                sections.append(_section(path, None))
-    return Guide(sections, planned)
+        unplanned = [_section(root, p, None) for p in sorted(solutions.glob("*.ipynb")) if p.stem not in seen]
+    return Guide(out, unplanned, planned)
 
 
-def _section(path: Path, slot: Slot | None) -> Section:
+def _section(root: Path, path: Path, slot: Slot | None) -> Section:
     notebook = nbformat.read(path, as_version=4)
     fallback = f"{path.stem} · {slot.title}" if slot else path.stem
-    return Section(path.stem, notebook_title(notebook, fallback), slot, notes_from_notebook(notebook))
+    quizzes = [quiz_keys(root, name) for name in quizzes_of(notebook, path.stem)]
+    return Section(path.stem, notebook_title(notebook, fallback), slot, notes_from_notebook(notebook), quizzes)
 
 
-def demote_headings(markdown: str, levels: int = 2) -> str:
-    """Push a note's own headings below the guide's section headings (code fences left alone)."""
+def demote_headings(markdown: str, levels: int = 3) -> str:
+    """Push a note's own headings below the guide's slot headings (code fences left alone)."""
     out, fenced = [], False
     for line in markdown.splitlines():
         if FENCE.match(line):
@@ -136,34 +251,84 @@ def _place(note: Note) -> str:
     return where
 
 
+def _quiz_markdown(quiz: QuizKeys) -> list[str]:
+    if quiz.problem:
+        return [f"**Quiz {quiz.name}**: cannot be read ({quiz.problem}).", ""]
+    if not quiz.title:
+        return [f"**Quiz {quiz.name}**: no quiz yet (`{QUIZZES}/{quiz.name}.yaml`).", ""]
+    lines = [f"**Quiz {quiz.name} · {quiz.title}: answer keys**", ""]
+    for key in quiz.keys:
+        why = f" Why: {key.why}" if key.why else ""
+        lines.append(f"{key.number}. {key.prompt} → **{key.letter}** {key.answer}{why}")
+    return lines + [""]
+
+
+def _slot_heading(slot: Slot) -> str:
+    return f"### {clock(slot.start)}-{clock(slot.end)} · {slot.kind} · "
+
+
+def _section_markdown(section: Section) -> list[str]:
+    slot = section.slot
+    if slot is not None:
+        lines = [f"{_slot_heading(slot)}{section.title}", ""]
+        slots = f"{clock(slot.start)}, {slot.minutes} min" if slot.piece is None else "split over several slots"
+        notebook = slot.notebook
+        lines += [f"*{slots} · about {notebook.learner_minutes} min for learners · `solutions/{section.notebook_id}.ipynb`*", ""]
+        if notebook.parts:
+            lines.append("Core: " + "; ".join(f"{p.heading} ({p.minutes} min)" for p in notebook.core) + ".")
+            if notebook.extension:
+                lines.append("Extension (homework / fast finishers): "
+                             + "; ".join(f"{p.heading} ({p.minutes} min)" for p in notebook.extension) + ".")
+            lines.append("")
+    else:
+        lines = [f"### {section.title}", "", f"*Not in the agenda · `solutions/{section.notebook_id}.ipynb`*", ""]
+    if not section.notes:
+        lines += ["No facilitator notes in this notebook yet.", ""]
+    for note in section.notes:
+        lines += [f"**Note {_place(note)}**", ""]
+        if note.cell_type == "code":
+            lines += ["```python", note.source, "```", ""]
+        else:
+            lines += [demote_headings(note.source), ""]
+    for quiz in section.quizzes:
+        lines += _quiz_markdown(quiz)
+    return lines
+
+
+def _item_markdown(item: Item) -> list[str]:
+    slot = item.slot
+    if slot.rest:
+        return [f"*{clock(slot.start)}-{clock(slot.end)} · {slot.title.lower()}*", ""]
+    lines = [f"{_slot_heading(slot)}{slot.title}", ""]
+    lines += [f"- {point}" for point in slot.points]
+    lines += [""] if slot.points else []
+    if item.quiz is not None:
+        lines += _quiz_markdown(item.quiz)
+    if slot.kind == "present":
+        if item.rubric is None:
+            lines += [f"No capstone rubric yet (`{RUBRIC}`).", ""]
+        else:
+            lines += ["**Capstone rubric**", "", item.rubric, ""]
+    return lines
+
+
 def render_markdown(guide: Guide) -> str:
     lines = [
         "# Flywheel · facilitator guide",
         "",
-        "The instructor-only cells (tag `instructor`) of every solution notebook, in the order of the agenda. "
-        "Learners never see them: `build-labs` drops them from `labs/`. "
-        "Regenerate with `python -m helpers agenda --guide FILE`.",
+        "The day plan slot by slot: talking points, the instructor-only cells (tag `instructor`) of every "
+        "solution notebook, and the quiz answer keys. Learners never see the notes: `build-labs` drops them "
+        "from `labs/`. Regenerate with `python -m helpers agenda --guide FILE`.",
         "",
     ]
-    for section in guide.sections:
-        lines += [f"## {section.title}", ""]
-        if section.slot is not None:
-            slot = section.slot
-            lines += [
-                f"*Day {slot.day} · {slot.session} · {clock(slot.start)}-{clock(slot.end)} · "
-                f"about {slot.learner_minutes} min for learners · `solutions/{section.notebook_id}.ipynb`*",
-                "",
-            ]
-        else:
-            lines += [f"*Not in the agenda · `solutions/{section.notebook_id}.ipynb`*", ""]
-        if not section.notes:
-            lines += ["No facilitator notes in this notebook yet.", ""]
-        for note in section.notes:
-            lines += [f"**Note {_place(note)}**", ""]
-            if note.cell_type == "code":
-                lines += ["```python", note.source, "```", ""]
-            else:
-                lines += [demote_headings(note.source), ""]
+    for day, entries in guide.days:
+        lines += [f"## Day {day.number} · {day.theme} ({clock(day.start)}-{clock(day.end)})", ""]
+        for entry in entries:
+            lines += _section_markdown(entry) if isinstance(entry, Section) else _item_markdown(entry)
+    if guide.unplanned:
+        lines += ["## Not in the agenda", ""]
+        for section in guide.unplanned:
+            lines += _section_markdown(section)
     if guide.planned:
         lines += ["## Planned notebooks (no solution yet)", ""]
         lines += [f"- {notebook_id}" for notebook_id in guide.planned]
