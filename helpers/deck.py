@@ -6,18 +6,20 @@
         Slide("What the model sees", image_png=png_bytes, notes="Say why recall matters here."),
     ], "build/talk/falcon.html")
 
-The deck opens in any browser from ``file://`` with no network: reveal.js 5.2.1 is copied from
-``helpers/deck_assets/reveal/`` into a ``reveal/`` folder beside the HTML file (264 KB, shared by all
-decks in that folder), and figures are embedded in the HTML as ``data:`` URIs. Arrow keys move
-between slides; ``s`` opens the speaker view with each slide's notes.
+The deck opens in any browser from ``file://`` with no network: reveal.js 5.2.1 and KaTeX 0.19.1 are
+copied from ``helpers/deck_assets/`` into a ``deck_assets/`` folder beside the HTML file (550 KB,
+shared by all decks in that folder), and figures are embedded in the HTML as ``data:`` URIs. Arrow
+keys move between slides; ``s`` opens the speaker view with each slide's notes.
 
-Text is Markdown (bold, italics, ``code``, links); raw HTML in it is shown as text, never run.
+Text is Markdown (bold, italics, ``code``, links) with math in ``$...$`` / ``$$...$$`` (KaTeX, drawn
+as MathML); raw HTML in it is shown as text, never run.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,18 +28,27 @@ import mistune
 
 __all__ = ["Slide", "write_deck", "ASSETS"]
 
-ASSETS = Path(__file__).resolve().parent / "deck_assets" / "reveal"
+ASSETS = Path(__file__).resolve().parent / "deck_assets"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Raw HTML in a notebook's Markdown or a learner's text is escaped: a deck never runs what it quotes.
 _MARKDOWN = mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])
+# TeX spans, kept away from Markdown (whose * and _ would eat them) and typeset by KaTeX in the browser.
+MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?(?<!\\)\$", re.S)
+_HELD = re.compile(r"\\\$|" + MATH.pattern, re.S)  # an escaped dollar (money), or a TeX span
+# KaTeX's auto-render over the slides: MathML output (no fonts to load), TeX errors shown in place.
+KATEX_SETUP = """renderMathInElement(document.querySelector(".slides"), { output: "mathml", throwOnError: false,
+  delimiters: [{left: "$$", right: "$$", display: true}, {left: "$", right: "$", display: false},
+               {left: "\\\\(", right: "\\\\)", display: false}, {left: "\\\\[", right: "\\\\]", display: true}] });"""
 
 # Slides are 1280x720 (16:9 projectors); a figure takes at most this many pixels of that.
 _STYLE = """
 .reveal { font-size: 30px; }
 .reveal h1 { font-size: 2.0em; } .reveal h2 { font-size: 1.45em; } .reveal h3 { font-size: 1.1em; }
+.reveal h1, .reveal h2, .reveal h3 { text-transform: none; }
 .reveal .slides section { text-align: left; }
 .reveal .slides section.title-slide { text-align: center; }
 .reveal ul { margin-left: 1em; } .reveal li { margin: 0.25em 0; }
+.reveal section.dense ul { font-size: 0.72em; }
 .reveal .with-figure { display: flex; gap: 24px; align-items: flex-start; }
 .reveal .with-figure ul { flex: 1 1 45%; font-size: 0.8em; }
 .reveal figure { margin: 0 auto; text-align: center; flex: 1 1 55%; }
@@ -98,13 +109,13 @@ def write_deck(title: str, slides: list[Slide], path: str | Path, *, subtitle: s
         if not isinstance(slide, Slide):
             raise TypeError(f"slide {index} is a {type(slide).__name__}, not a Slide: wrap it as Slide(title, bullets)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(ASSETS, path.parent / "reveal", dirs_exist_ok=True, ignore=shutil.ignore_patterns("README.md"))
+    shutil.copytree(ASSETS, path.parent / "deck_assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("README.md"))
     path.write_text(deck_html(title, slides, subtitle=subtitle), encoding="utf-8")
     return path
 
 
 def deck_html(title: str, slides: list[Slide], *, subtitle: str = "") -> str:
-    """The deck's HTML text (reveal.js loaded from ``reveal/`` beside it)."""
+    """The deck's HTML text (reveal.js and KaTeX loaded from ``deck_assets/`` beside it)."""
     sections = [_title_section(title, subtitle)] + [_section(slide) for slide in slides]
     body = "\n".join(sections)
     return f"""<!DOCTYPE html>
@@ -113,17 +124,20 @@ def deck_html(title: str, slides: list[Slide], *, subtitle: str = "") -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>{html.escape(title)}</title>
-<link rel="stylesheet" href="reveal/reveal.css">
-<link rel="stylesheet" href="reveal/theme/white.css">
+<link rel="stylesheet" href="deck_assets/reveal/reveal.css">
+<link rel="stylesheet" href="deck_assets/reveal/theme/white.css">
 <style>{_STYLE}</style>
 </head>
 <body>
 <div class="reveal"><div class="slides">
 {body}
 </div></div>
-<script src="reveal/reveal.js"></script>
-<script src="reveal/plugin/notes/notes.js"></script>
+<script src="deck_assets/reveal/reveal.js"></script>
+<script src="deck_assets/reveal/plugin/notes/notes.js"></script>
+<script src="deck_assets/katex/katex.min.js"></script>
+<script src="deck_assets/katex/auto-render.min.js"></script>
 <script>
+{KATEX_SETUP}
 Reveal.initialize({{ hash: true, width: 1280, height: 720, margin: 0.04, slideNumber: "c/t",
   transition: "none", plugins: [RevealNotes] }});
 </script>
@@ -132,9 +146,26 @@ Reveal.initialize({{ hash: true, width: 1280, height: 720, margin: 0.04, slideNu
 """
 
 
+def markdown_html(text: str) -> str:
+    """Markdown as HTML, raw HTML escaped, TeX spans left whole (escaped) for KaTeX."""
+    spans: list[str] = []
+
+    def hold(match: re.Match) -> str:
+        spans.append(match.group(0))
+        return f"\u27e6{len(spans) - 1}\u27e7"  # ⟦n⟧: Markdown leaves it alone
+
+    def restore(match: re.Match) -> str:
+        span = spans[int(match.group(1))]
+        # An escaped dollar is money, not math: alone in its element, KaTeX's auto-render pairs it with nothing.
+        return "<span>$</span>" if span == "\\$" else html.escape(span, quote=False)
+
+    rendered = _MARKDOWN(_HELD.sub(hold, text))
+    return re.sub("\u27e6(\\d+)\u27e7", restore, rendered)
+
+
 def markdown_inline(text: str) -> str:
-    """One line of Markdown as HTML without the paragraph around it (raw HTML escaped)."""
-    rendered = _MARKDOWN(text).strip()
+    """One line of Markdown as HTML without the paragraph around it."""
+    rendered = markdown_html(text).strip()
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return rendered
@@ -157,5 +188,7 @@ def _section(slide: Slide) -> str:
     elif bullets:
         parts.append(bullets)
     if slide.notes.strip():
-        parts.append(f'<aside class="notes">{_MARKDOWN(slide.notes)}</aside>')
-    return "<section>\n" + "\n".join(parts) + "\n</section>"
+        parts.append(f'<aside class="notes">{markdown_html(slide.notes)}</aside>')
+    # Long text gets a smaller font rather than running off the slide's bottom edge.
+    dense = sum(len(bullet) for bullet in slide.bullets) > (250 if slide.image_png else 450)
+    return ('<section class="dense">' if dense else "<section>") + "\n" + "\n".join(parts) + "\n</section>"
