@@ -16,7 +16,7 @@ from helpers.platform import Endpoint, FailedStatusError, storage
 from helpers.platform.v2.amazon.amazon_estimator import RecordSet, get_image_uri
 from helpers.platform.v2.amazon.common import read_records, record_deserializer
 from helpers.platform.v2.amazon.factorization_machines import FactorizationMachines, FactorizationMachinesPredictor
-from helpers.platform.v2.amazon.kmeans import KMeans, KMeansPredictor
+from helpers.platform.v2.amazon.kmeans import KMeans, KMeansModel, KMeansPredictor
 from helpers.platform.v2.amazon.knn import KNN, KNNPredictor
 from helpers.platform.v2.amazon.linear_learner import LinearLearner, LinearLearnerPredictor
 from helpers.platform.v2.amazon.pca import PCA, PCAPredictor
@@ -113,6 +113,23 @@ def test_fit_sends_v2s_hyperparameters_and_mini_batch_sizes(deployed):
     assert "mini_batch_size" not in hyperparameters[KNN]  # the algorithm's default
     with pytest.raises(ValueError, match="fixed mini_batch_size of 1000"):
         deployed[RandomCutForest][0].fit(RecordSet("s3://v2b/x/", 1, 3, "S3Prefix"), mini_batch_size=10)
+
+
+def test_a_tuner_prepares_the_estimator_from_its_records(deployed):
+    """HyperparameterTuner.fit(records, mini_batch_size=...) calls _prepare_for_tuning, then _channels."""
+    pca = PCA(**RUN, num_components=1)
+    records = RecordSet("s3://v2b/x/", num_records=30, feature_dim=7, s3_data_type="S3Prefix")
+    pca._prepare_for_tuning([records], job_name=None, mini_batch_size=12)
+    assert {k: pca.hyperparameters()[k] for k in ("feature_dim", "mini_batch_size")} == {"feature_dim": "7",
+                                                                                         "mini_batch_size": "12"}
+    assert [(c.channel_name, c.data_source) for c in pca._channels([records])] == [("train", "s3://v2b/x/")]
+
+
+def test_a_model_of_the_artifact_serves_with_the_algorithms_image_and_predictor(deployed):
+    estimator = deployed[KMeans][0]
+    model = KMeansModel(estimator.model_data, ROLE)
+    assert model.image_uri == estimator.image_uri and model.predictor_cls is KMeansPredictor
+    assert estimator.create_model().predictor_cls is KMeansPredictor
 
 
 def test_v1_names_and_arguments_work_and_warn(deployed):
