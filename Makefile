@@ -23,7 +23,7 @@ LAB_ENV    := $(if $(wildcard $(TEST_STAMP)),$(TEST_STAMP),$(LAB_STAMP))
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test labs solutions doctor install lock clean-venv
+.PHONY: lab test labs solutions doctor install lock clean-venv site slides
 
 define install_lock
 	@command -v $(PYTHON) >/dev/null || { echo "Flywheel needs Python 3.11 ($(PYTHON) not found). Install it, or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
@@ -59,6 +59,14 @@ solutions: install
 
 doctor: install
 	$(PY) -m helpers doctor --port $(PORT)
+
+# The course as an offline static site in build/site (executed solutions, agenda, slides, glossary);
+# `make slides` writes only the day decks, into build/slides. Open the .html files in a browser.
+site: install
+	$(PY) -m helpers site --out build/site
+
+slides: install
+	$(PY) -m helpers slides --out build/slides
 
 # Re-resolve pyproject.toml into both locks and environment.yml (needs uv and the package index).
 lock:

@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reset-lab": ("helpers.course.reset_lab", "restore a lab to its pristine state, keeping a backup"),
     "agenda": ("helpers.authoring.agenda", "print the three-day plan (--day N, --html FILE)"),
     "cleanup": ("helpers.course.cleanup", "stop endpoints and servers left running"),
+    "slides": ("helpers.authoring.slides", "write each day's reveal.js slides from the solutions (--day N, --out DIR)"),
+    "site": ("helpers.authoring.site", "build the course as an offline static site: solutions, agenda, slides, glossary"),
     "progress": ("helpers.course.progress_cmd", "your progress per lab (opt-in: --on); --export, --merge for a room"),
 }
 
