@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("helpers.course.doctor", "check this laptop is ready for class; a fix for every failure"),
     "datasets": ("helpers.data.cli", "verify the shipped datasets, or regenerate the synthetic ones"),
     "reset-lab": ("helpers.course.reset_lab", "restore a lab to its pristine state, keeping a backup"),
-    "agenda": ("helpers.authoring.agenda", "print the three-day plan (--day N, --html FILE)"),
+    "agenda": ("helpers.authoring.agenda", "print the three-day plan (--day N, --check, --html FILE, --guide FILE, --retime FILE...)"),
     "cleanup": ("helpers.course.cleanup", "stop endpoints and servers left running"),
     "slides": ("helpers.authoring.slides", "write each day's reveal.js slides from the solutions (--day N, --out DIR)"),
     "site": ("helpers.authoring.site", "build the course as an offline static site: solutions, agenda, slides, glossary"),
