@@ -185,21 +185,6 @@ class Retimed:
     source: str
 
 
-def lab_keys(notebook_id: str) -> list[str]:
-    """The names a progress record may file a notebook under: its id, "05", "lab05"."""
-    number = notebook_id[:2]
-    return [notebook_id, number, f"lab{number}"]
-
-
-def measured_minutes(stats, notebook_id: str, quantile: float = RETIME_QUANTILE) -> tuple[float | None, str]:
-    """The room's ``quantile`` of the notebook's minutes, and the key it was filed under."""
-    for key in lab_keys(notebook_id):
-        minutes = stats.lab_minutes(key, quantile=quantile)
-        if minutes is not None:
-            return float(minutes), key
-    return None, ""
-
-
 def _scale_notebook(entry: dict, new_minutes: int) -> None:
     """Give the notebook ``new_minutes``; its parts keep their share of the whole."""
     parts = entry.get("parts") or []
@@ -213,29 +198,39 @@ def _scale_notebook(entry: dict, new_minutes: int) -> None:
 def retime_data(data: dict, stats, files: list[Path]) -> tuple[dict, list[Retimed]]:
     """A copy of agenda.yaml's data with each measured notebook's minutes replaced by the room's p80.
 
-    The notebook's slots keep the minutes they give (the room's day does not grow by itself); slots
-    without minutes take the new core minutes. The linter then shows which slots no longer fit.
+    ``stats`` is ``helpers.learning_record.merge(files)``: its ``lab_minutes(notebook_id, quantile)`` is
+    the room's quantile of the lab's total minutes (None when nobody completed it). The notebook's slots
+    keep the minutes they give (the room's day does not grow by itself); slots without minutes take the
+    new core minutes. The linter then shows which slots no longer fit.
     """
     data = copy.deepcopy(data)
-    where = ", ".join(path.name for path in files)
+    where = f"{len(files)} file{'s' if len(files) != 1 else ''} ({_names(files)})"
     changes = []
     for spec in data["days"].values():
         for entry in spec.get("notebooks") or []:
             notebook_id = str(entry["id"])
-            minutes, key = measured_minutes(stats, notebook_id)
+            minutes = stats.lab_minutes(notebook_id, quantile=RETIME_QUANTILE)
             old = int(entry["learner_minutes"])
             if minutes is None:
-                changes.append(Retimed(notebook_id, old, None, f"no measurement in {where}: kept"))
+                changes.append(Retimed(notebook_id, old, None, f"nobody completed it in {where}: kept"))
                 continue
             new = max(1, round(minutes))
             _scale_notebook(entry, new)
-            label = f" (filed as {key!r})" if key != notebook_id else ""
-            changes.append(Retimed(notebook_id, old, new, f"p{round(RETIME_QUANTILE * 100)} of {where}{label}"))
+            changes.append(Retimed(notebook_id, old, new, f"p{round(RETIME_QUANTILE * 100)} of {where}"))
     return data, changes
 
 
-def render_retime(changes: list[Retimed], agenda: Agenda) -> str:
-    lines = ["Re-timed from measured minutes (each notebook's learner_minutes -> the room's 80th percentile):", ""]
+def _names(files: list[Path], shown: int = 3) -> str:
+    names = [path.name for path in files]
+    return ", ".join(names) if len(names) <= shown else f"{', '.join(names[:shown])}, ... {names[-1]}"
+
+
+def render_retime(changes: list[Retimed], agenda: Agenda, sources: list[str]) -> str:
+    lines = [
+        "Re-timed from measured minutes (each notebook's learner_minutes -> the room's 80th percentile).",
+        f"The files say they are: {'; '.join(sources) or 'unlabelled'}.",
+        "",
+    ]
     lines.append(f"  {'notebook':<26} {'old':>5} {'p80':>5}  {'core/slots':>10}  source")
     for change in changes:
         new = "-" if change.new_minutes is None else str(change.new_minutes)
@@ -288,9 +283,11 @@ def retime(root: Path, files: list[Path], write: bool) -> int:
         return 2
     data = read_agenda(root)
     stats = learning_record.merge(files)
+    for error in getattr(stats, "errors", []):
+        print(f"agenda: skipped: {error}", file=sys.stderr)
     new_data, changes = retime_data(data, stats, files)
     agenda = agenda_from_data(new_data, root)
-    print(render_retime(changes, agenda))
+    print(render_retime(changes, agenda, list(getattr(stats, "sources", []))))
     print()
     print(render_text(agenda.days))
     found = problems(agenda, root)

@@ -345,6 +345,8 @@ class StubRoom:
 
     def __init__(self, minutes: dict[str, float]):
         self.minutes = minutes
+        self.sources = ["pilot: scripted runs, not learner data"]
+        self.errors = ["c.json: not a progress export."]
 
     def lab_minutes(self, lab: str, quantile: float = 0.8) -> float | None:
         assert quantile == 0.8
@@ -359,7 +361,7 @@ def room(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
         path.write_text("{}", encoding="utf-8")
     merged = []
     stub = types.ModuleType("helpers.learning_record")
-    stub.merge = lambda paths: merged.append(list(paths)) or StubRoom({"00_hello": 41.6, "lab01": 40})
+    stub.merge = lambda paths: merged.append(list(paths)) or StubRoom({"00_hello": 41.6, "01_next": 40})
     monkeypatch.setitem(sys.modules, "helpers.learning_record", stub)
     return files
 
@@ -368,13 +370,15 @@ def test_retime_replaces_minutes_by_the_room_p80_and_flags_what_no_longer_fits(t
     root = fake_root(tmp_path / "course")
     assert agenda.main(["--retime", *map(str, room)], root) == 0
     captured = capsys.readouterr()
+    assert "The files say they are: pilot: scripted runs, not learner data." in captured.out
+    assert "agenda: skipped: c.json: not a progress export." in captured.err
     table = captured.out.split("\n\n")[1].splitlines()
-    assert table[1].split() == ["00_hello", "20", "42", "42/42", "p80", "of", "a.json,", "b.json"]
-    # 01_next is filed as lab01 by the records: its parts keep their share (30 of 60 -> 20 of 40).
-    assert table[2].split()[:4] == ["01_next", "60", "40", "20/20"] and "(filed as 'lab01')" in table[2]
-    assert "03_planned" in table[3] and "no measurement in a.json, b.json: kept" in table[3]
+    assert table[1].split() == ["00_hello", "20", "42", "42/42", "p80", "of", "2", "files", "(a.json,", "b.json)"]
+    # 01_next's parts keep their share (30 of 60 -> 20 of 40).
+    assert table[2].split()[:4] == ["01_next", "60", "40", "20/20"]
+    assert "03_planned" in table[3] and "nobody completed it in 2 files (a.json, b.json): kept" in table[3]
     assert "09:10-09:52  notebook  00_hello · Hello · 42 min" in captured.out  # the plan, re-laid out
-    assert "Every slot still fits." in captured.out and captured.err == ""
+    assert "Every slot still fits." in captured.out and "after re-timing" not in captured.err
     assert (root / "helpers/course/agenda.yaml").read_text(encoding="utf-8") == textwrap.dedent(SMALL_AGENDA)
 
 
