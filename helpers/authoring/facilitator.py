@@ -160,42 +160,24 @@ def quiz_keys(root: Path, name: str) -> QuizKeys:
     for number, question in enumerate(quiz.questions, 1):
         right = question.options[question.answer]
         why = right.why or question.explanation
-        keys.append(Key(number, question.prompt, LETTERS[question.answer], right.text, why.splitlines()[0] if why else ""))
+        first_line = why.splitlines()[0] if why else ""
+        keys.append(Key(number, question.prompt, LETTERS[question.answer], right.text, first_line))
     return QuizKeys(name, quiz.title, tuple(keys))
 
 
 def rubric_markdown(root: Path) -> str | None:
-    """``helpers/capstone/rubric.yaml`` as nested markdown lists, whatever its shape; None when absent."""
+    """``helpers/capstone/rubric.yaml`` as markdown (a table per criterion, from the capstone kit's own
+    ``rubric_markdown``), its headings below the presentations slot's; None when there is no rubric."""
     path = root / RUBRIC
     if not path.exists():
         return None
+    from helpers.capstone import KitError
+    from helpers.capstone import rubric_markdown as capstone_rubric
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        return f"*{RUBRIC} cannot be read ({error}); fix the YAML.*"
-    return "\n".join(_as_list(data, 0))
-
-
-def _as_list(value: object, depth: int) -> list[str]:
-    pad = "  " * depth
-    if isinstance(value, dict):
-        lines = []
-        for key, inner in value.items():
-            if isinstance(inner, (dict, list)):
-                lines += [f"{pad}- **{key}**"] + _as_list(inner, depth + 1)
-            else:
-                lines.append(f"{pad}- **{key}**: {inner}")
-        return lines
-    if isinstance(value, list):
-        lines = []
-        for inner in value:
-            if isinstance(inner, (dict, list)):
-                nested = _as_list(inner, depth + 1)
-                lines += [f"{pad}- " + nested[0].strip().removeprefix("- ")] + nested[1:] if nested else []
-            else:
-                lines.append(f"{pad}- {inner}")
-        return lines
-    return [f"{pad}- {value}"]
+        return demote_headings(capstone_rubric(path), levels=2)
+    except (KitError, yaml.YAMLError) as error:
+        return f"*{RUBRIC} cannot be read: {error}*"
 
 
 def collect(root: Path, days: list[Day], include_unplanned: bool = True) -> Guide:
@@ -273,7 +255,8 @@ def _section_markdown(section: Section) -> list[str]:
         lines = [f"{_slot_heading(slot)}{section.title}", ""]
         slots = f"{clock(slot.start)}, {slot.minutes} min" if slot.piece is None else "split over several slots"
         notebook = slot.notebook
-        lines += [f"*{slots} · about {notebook.learner_minutes} min for learners · `solutions/{section.notebook_id}.ipynb`*", ""]
+        where = f"`solutions/{section.notebook_id}.ipynb`"
+        lines += [f"*{slots} · about {notebook.learner_minutes} min for learners · {where}*", ""]
         if notebook.parts:
             lines.append("Core: " + "; ".join(f"{p.heading} ({p.minutes} min)" for p in notebook.core) + ".")
             if notebook.extension:
@@ -308,7 +291,7 @@ def _item_markdown(item: Item) -> list[str]:
         if item.rubric is None:
             lines += [f"No capstone rubric yet (`{RUBRIC}`).", ""]
         else:
-            lines += ["**Capstone rubric**", "", item.rubric, ""]
+            lines += [item.rubric, ""]
     return lines
 
 

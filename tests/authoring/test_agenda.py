@@ -498,13 +498,25 @@ def test_guide_prints_quiz_keys_after_each_notebook_and_says_when_there_is_none(
     assert key in text.split("### 10:15-10:25 · quiz")[1]  # and the quiz slot shows its keys
 
 
+RUBRIC = """
+intro: Score each criterion.
+levels: [missing, proficient]
+criteria:
+  - name: Business metric
+    weight: 2
+    levels: {missing: No unit., proficient: In money against a baseline.}
+    evidence: The problem slide.
+"""
+
+
 def test_guide_shows_the_capstone_rubric_at_the_presentations_when_it_exists(tmp_path: Path):
     without = write_guide(guide_root(tmp_path / "a"))
     assert "No capstone rubric yet (`helpers/capstone/rubric.yaml`)." in without
-    rubric = "criteria:\n  - name: Business metric\n    levels: {1: none, 3: in money against a baseline}\n"
-    text = write_guide(guide_root(tmp_path / "b", rubric)).split("### 10:25-10:35 · present · Show")[1]
-    assert "- Five minutes a team" in text and "**Capstone rubric**" in text
-    assert "- **criteria**\n  - **name**: Business metric\n    - **levels**\n      - **1**: none" in text
+    text = write_guide(guide_root(tmp_path / "b", RUBRIC)).split("### 10:25-10:35 · present · Show")[1]
+    assert "- Five minutes a team" in text and "#### Capstone rubric" in text
+    assert "##### Business metric (weight 2)" in text and "| proficient | In money against a baseline. |" in text
+    broken = write_guide(guide_root(tmp_path / "c", RUBRIC.replace("proficient]", "proficient, exemplary]")))
+    assert "*helpers/capstone/rubric.yaml cannot be read: rubric.yaml: criterion 'Business metric' has levels" in broken
 
 
 def test_guide_summary_names_notebooks_without_notes(tmp_path: Path, capsys: pytest.CaptureFixture):
