@@ -179,9 +179,14 @@ class Predictor:
         return self._endpoint(self.endpoint_name).describe()["EndpointConfigName"]
 
     def _model_names(self) -> list[str]:
-        config = self.sagemaker_session.sagemaker_client.describe_endpoint_config(
-            EndpointConfigName=self._config_name())
-        return list(dict.fromkeys(variant["ModelName"] for variant in config["ProductionVariants"]))
+        """The models the endpoint serves: named in its variants when the description has them (the local
+        record does, in a kernel that never started the runtime router too), else by DescribeEndpointConfig."""
+        description = self._endpoint(self.endpoint_name).describe()
+        variants = description.get("ProductionVariants") or []
+        if not variants or not all("ModelName" in variant for variant in variants):
+            variants = self.sagemaker_session.sagemaker_client.describe_endpoint_config(
+                EndpointConfigName=description["EndpointConfigName"])["ProductionVariants"]
+        return list(dict.fromkeys(variant["ModelName"] for variant in variants))
 
     def delete_endpoint(self, delete_endpoint_config: bool = True) -> None:
         """Delete the endpoint and (default) its endpoint configuration; the model stays (``delete_model``)."""

@@ -91,9 +91,11 @@ def test_errors_are_the_endpoints_and_bad_arguments_name_the_fix(endpoint_name):
         predictor.update_endpoint(instance_type="ml.m5.xlarge")
 
 
-def test_delete_model_then_delete_endpoint_remove_all_three(endpoint_name):
+def test_delete_model_then_delete_endpoint_remove_all_three(endpoint_name, monkeypatch):
     from helpers.platform import EndpointConfig, Model
 
+    # a new kernel that never deployed has no runtime router: nothing may need boto3's sagemaker client
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", "http://127.0.0.1:9")
     predictor = Predictor(endpoint_name)
     config_name = Endpoint(endpoint_name).describe()["EndpointConfigName"]
     model_names = [v["ModelName"] for v in EndpointConfig.get(config_name).describe()["ProductionVariants"]]
