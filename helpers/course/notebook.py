@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from helpers import ROOT
+from helpers import ROOT, learning_record
 
 SEED = 42
 
@@ -83,6 +83,7 @@ def setup(notebook_id: str, seed: int = SEED, *, describe_figures: bool | None =
 
     point_boto3()  # boto3 clients of this notebook, whenever made, reach the local platform (router started)
     day, entry = notebook_entry(notebook_id)
+    learning_record.record_open(notebook_id)  # when the lab was opened: a no-op unless the learner opted in
     mode = " · SMOKE mode (fast pass)" if smoke_mode() else ""
     print(f"Day {day} · {entry['title']} · about {entry['learner_minutes']} min{mode}")
 

@@ -113,6 +113,19 @@ def test_a_failure_shown_on_purpose_is_not_the_learners_attempt(recording: Path)
     assert learning_record.load()["labs"]["00_welcome"]["exercises"]["accuracy"]["attempts"] == 1
 
 
+def test_opening_a_lab_is_recorded_once_by_its_first_cell(recording: Path, monkeypatch, capsys):
+    from helpers.course import notebook
+    from helpers.platform import switch
+
+    monkeypatch.setattr(switch, "point_boto3", lambda: None)  # no router for this test
+    notebook.setup("00_welcome")
+    opened = learning_record.load()["labs"]["00_welcome"]["opened"]
+    run_check(RIGHT)
+    notebook.setup("00_welcome")  # the learner restarts the kernel: the lab was opened earlier
+    entry = learning_record.load()["labs"]["00_welcome"]
+    assert entry["opened"] == opened <= entry["exercises"]["accuracy"]["first_attempt"]
+
+
 def test_a_quiz_keeps_its_first_answer(recording: Path):
     learning_record.record_quiz("04", 2, False)
     learning_record.record_quiz("04", 2, True)
