@@ -260,6 +260,9 @@ def _validated(data: Any, where: Path | str) -> dict:
             raise RecordError(f"{where}: lab {lab!r} has no \"exercises\" object; export the file again.")
         for exercise, row in entry["exercises"].items():
             _check_row(row, f"{where}: lab {lab!r} exercise {exercise!r}")
+    for quiz, questions in data.get("quizzes", {}).items():
+        if not isinstance(questions, dict) or not all(isinstance(row, dict) for row in questions.values()):
+            raise RecordError(f"{where}: quiz {quiz!r} must map question numbers to answers; export the file again.")
     return data
 
 

@@ -233,17 +233,19 @@ def test_bad_files_are_named_with_what_is_wrong_and_the_rest_still_merge(room, t
     (tmp_path / "notjson.json").write_text("{")
     (tmp_path / "other.json").write_text(json.dumps({"hello": 1}))
     (tmp_path / "future.json").write_text(json.dumps({"kind": "flywheel-progress", "schema": 99, "labs": {}}))
+    (tmp_path / "quiz.json").write_text(json.dumps({"kind": "flywheel-progress", "schema": 1, "labs": {},
+                                                    "quizzes": {"04": [1, 2]}}))
     bad_time = json.loads(room[0].read_text())
     bad_time["learner"] = "bad-time"
     bad_time["labs"]["04_linear_regression_gd"]["exercises"]["predict"]["first_pass"] = "yesterday"
     (tmp_path / "badtime.json").write_text(json.dumps(bad_time))
-    bad = ["notjson.json", "other.json", "future.json", "badtime.json", "missing.json"]
+    bad = ["notjson.json", "other.json", "future.json", "quiz.json", "badtime.json", "missing.json"]
     code = progress_cmd.main(["--merge", *map(str, room), *(str(tmp_path / name) for name in bad)])
     captured = capsys.readouterr()
     assert code == 1
     errors = captured.err.splitlines()
-    for name, why in zip(bad, ["not JSON", "not a Flywheel progress file", "schema 99", "'yesterday' is not a UTC time",
-                               "no such file"]):
+    for name, why in zip(bad, ["not JSON", "not a Flywheel progress file", "schema 99", "quiz '04' must map",
+                               "'yesterday' is not a UTC time", "no such file"]):
         assert any(name in line and why in line for line in errors), (name, why, errors)
     assert "Merged 6 learners' files" in captured.out
     assert "04_linear_regression_gd predict" in captured.out and "83%" in captured.out
