@@ -113,7 +113,7 @@ def _duration(text: str, leads: str, trails: str, vocab: Vocabulary, what: str, 
     """The first duration in ``text`` introduced by ``leads`` or followed by ``trails``, in the kit's unit."""
     units = "|".join(f"(?:{u})" for u in vocab.units)
     any_unit = r"(minutes?|hours?|days?|weeks?|months?|years?|processes|process|payments?|ratings?|rows?)"
-    patterns = [rf"(?:{leads})\s+{_AMOUNT}\s*{any_unit}", rf"{_AMOUNT}[\s-]*{any_unit}\s+(?:{trails})"]
+    patterns = [rf"(?:{leads})\s+{_AMOUNT}\s*{any_unit}", rf"{_AMOUNT}[\s-]*{any_unit}[\s-]+(?:{trails})"]
     found = [m for p in patterns for m in [re.search(p, text, re.IGNORECASE)] if m]
     if not found:
         return None

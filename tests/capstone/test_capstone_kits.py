@@ -24,7 +24,7 @@ SAMPLES = {"fraud": 20_000, "recommendation": 20_000}
 
 @pytest.fixture(scope="module")
 def raw():
-    return {name: kit.data().head(SAMPLES.get(name, len(kit.data()))) for name, kit in kits.items()}
+    return {name: kit.data().head(SAMPLES.get(name)) if name in SAMPLES else kit.data() for name, kit in kits.items()}
 
 
 def changed(statement, **values):
@@ -98,6 +98,7 @@ IMPOSSIBLE = [
     ("demand", {"inputs": ["calendar", "registered users' rentals"]}, "leaks the label"),
     ("fraud", {"inputs": ["amount", "chargebacks of the card"]}, "leaks the label"),
     ("fraud", {"how": "A classifier scores each payment 3 days ahead, from the amount."}, "scored at the moment"),
+    ("fraud", {"labels": "Fraud confirmed by the disputes team 0 days after the payment."}, "a dispute takes days"),
     ("recommendation", {"inputs": ["the user's past ratings", "the rating"]}, "leaks the label"),
     ("recommendation", {"how": "A classifier scores each user-item pair over the last 900 ratings."}, "supports 1 to 500"),
 ]
