@@ -259,7 +259,10 @@ def built_site(tmp_path_factory) -> Path:
 
 
 def test_the_site_has_no_broken_link(built_site):
-    assert site.broken_links(built_site) == []
+    # The glossary names every notebook; pages this small build left out are the only links allowed to miss.
+    left_out = {path.stem for path in (ROOT / "solutions").glob("*.ipynb")} - set(SITE_NOTEBOOKS)
+    broken = site.broken_links(built_site)
+    assert [line for line in broken if Path(line.split(" -> ")[1].split("#")[0]).stem not in left_out] == []
     assert sorted(p.name for p in built_site.glob("*.html")) == sorted(
         [f"{nb}.html" for nb in SITE_NOTEBOOKS] + ["index.html"] + (["glossary.html"] if site.find_glossary(ROOT) else [])
     )

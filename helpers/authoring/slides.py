@@ -66,18 +66,10 @@ class PlanDay:
 
 
 def course_plan(root: Path) -> list[PlanDay]:
-    """The days and their slots, from ``helpers.authoring.plan.load_agenda`` (slot kinds, breaks,
-    core/extension parts); an agenda.yaml of notebooks only (``load_plan``) gives notebook slots."""
-    from helpers.authoring import plan
+    """The days and their slots (kinds, clock times, core/extension parts) from ``agenda.yaml``."""
+    from helpers.authoring.plan import load_agenda
 
-    if hasattr(plan, "load_agenda"):
-        return [PlanDay(day.number, day.theme, tuple(map(_plan_slot, day.slots))) for day in plan.load_agenda(root).days]
-    return [  # the agenda before slot kinds: every slot is a notebook
-        PlanDay(day.number, day.theme, tuple(
-            PlanSlot("notebook", s.start, s.learner_minutes, s.title, s.notebook_id, s.objectives) for s in day.slots
-        ))
-        for day in plan.load_plan(root)
-    ]
+    return [PlanDay(day.number, day.theme, tuple(map(_plan_slot, day.slots))) for day in load_agenda(root).days]
 
 
 def _plan_slot(slot) -> PlanSlot:
