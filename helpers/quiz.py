@@ -17,10 +17,16 @@ In a notebook::
 
     quiz = load("day1")
     quiz.show()                       # radio buttons with immediate feedback in JupyterLab,
-                                      # the questions as plain text when run headless (CI, SMOKE)
+                                      # one summary line when run headless (CI, SMOKE)
+    print(quiz.text())                # the questions as plain text, without the answers
     print(quiz.grade({1: "b", 2: "a"}))   # the same feedback as text, for any answers
 
-Everything the widget does goes through :meth:`Question.check`, so it is tested without a browser.
+Everything the widget does goes through :meth:`Quiz.check`, so it is tested without a browser. A course
+quiz (one made by :func:`load`) saves each answer through ``helpers.learning_record.record_quiz`` when
+the learner opted in to progress recording (``python -m helpers progress --on``); nothing otherwise.
+
+Every notebook ``NN`` has its quiz ``load("NN")`` in its last cell; ``day1``..``day3`` are the
+summative quizzes of each day.
 """
 
 from __future__ import annotations
@@ -164,8 +170,16 @@ def _question(raw: Any, number: int) -> Question:
         index = LETTERS.index(answer.strip().lower())
     else:
         raise QuizError(f"{where}: `answer` is {answer!r}; give the letter of the right option, e.g. answer: b.")
+    explanation = str(raw.get("explanation", "") or "")
+    if 0 <= index < len(options):
+        # The right option's `why` and the question's explanation stand in for each other, so every
+        # option answers `.why` (the facilitator's key) and every question has an explanation.
+        right = options[index]
+        if not right.why and explanation:
+            options = options[:index] + (Option(right.text, explanation),) + options[index + 1:]
+        explanation = explanation or right.why
     try:
-        return Question(str(raw["prompt"]), options, index, str(raw.get("explanation", "") or ""))
+        return Question(str(raw["prompt"]), options, index, explanation)
     except QuizError as error:
         raise QuizError(f"{where}: {error}") from None
 
@@ -173,8 +187,9 @@ def _question(raw: Any, number: int) -> Question:
 class Quiz:
     """An ordered list of questions, numbered from 1."""
 
-    def __init__(self, title: str, questions: Iterable[Question]):
+    def __init__(self, title: str, questions: Iterable[Question], name: str = ""):
         self.title = title
+        self.name = name  # the course name ("05", "day2") answers are recorded under; "" records nothing
         self.questions = list(questions)
         if not self.questions:
             raise QuizError(f"quiz {title!r} has no questions: add at least one.")
@@ -217,8 +232,11 @@ class Quiz:
         return self.questions[number - 1]
 
     def check(self, number: int, choice: Any) -> Feedback:
-        """Feedback for one answer to question ``number`` (1-based)."""
-        return self.question(number).check(choice)
+        """Feedback for one answer to question ``number`` (1-based); a course quiz records the answer."""
+        feedback = self.question(number).check(choice)
+        if self.name:
+            _record(self.name, number, feedback.correct)
+        return feedback
 
     def grade(self, answers: Mapping[int, Any] | list[Any]) -> QuizResult:
         """Grade answers given as ``{question number: letter}`` or as a list of letters in order."""
@@ -237,18 +255,30 @@ class Quiz:
         blocks += [q.text(i) for i, q in enumerate(self.questions, 1)]
         return "\n\n".join(blocks)
 
+    def summary(self) -> str:
+        """One line for a headless run: what the quiz is and how to take it (no questions, no answers)."""
+        return (
+            f"{self.title}: {len(self.questions)} questions. Open this notebook in JupyterLab to answer them "
+            "with instant feedback, or call .text() and .grade({1: 'a', ...}) on the quiz here."
+        )
+
     def widget(self) -> "QuizWidget":
         return QuizWidget(self)
 
     def show(self, mode: str = "auto") -> "QuizWidget | None":
-        """Display the quiz: ``"widget"``, ``"text"``, or ``"auto"`` (widget only in an interactive kernel).
+        """Display the quiz: ``"widget"``, ``"text"`` (every question), ``"summary"`` (one line), or
+        ``"auto"``: the widget in an interactive kernel, the summary line headless (CI, SMOKE runs), so a
+        stored notebook output is one stable line rather than every question again.
 
         Returns the widget when one is shown, so a test or a curious learner can inspect it.
         """
-        if mode not in ("auto", "widget", "text"):
-            raise QuizError(f"mode {mode!r} is unknown: use 'auto', 'widget' or 'text'.")
+        if mode not in ("auto", "widget", "text", "summary"):
+            raise QuizError(f"mode {mode!r} is unknown: use 'auto', 'widget', 'text' or 'summary'.")
         if mode == "auto":
-            mode = "widget" if interactive() else "text"
+            mode = "widget" if interactive() else "summary"
+        if mode == "summary":
+            print(self.summary())
+            return None
         if mode == "text":
             print(self.text())
             print("\nAnswer with quiz.grade({1: 'a', 2: 'c', ...}) to see the feedback.")
@@ -314,8 +344,8 @@ class QuizWidget:
     def choose(self, number: int, choice: Any) -> Feedback:
         """Pick an option in the widget from Python (what a click does); return the feedback."""
         index = self.quiz.question(number).index_of(choice)
-        self.choices[number - 1].value = index
-        return self.quiz.check(number, index)
+        self.choices[number - 1].value = index  # records the answer, as a click does
+        return self.quiz.question(number).check(index)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -329,6 +359,24 @@ def _escape(text: str) -> str:
     return html.escape(text)
 
 
+def _record(quiz: str, question: int, correct: bool) -> None:
+    """Save one answer in the learner's own progress record; a no-op unless they opted in.
+
+    ``helpers.learning_record`` is optional here (a kit without it still runs its quizzes), and a
+    recording problem never reaches the learner's quiz.
+    """
+    try:
+        from helpers import learning_record
+    except ModuleNotFoundError as missing:
+        if missing.name == "helpers.learning_record":
+            return
+        raise
+    try:
+        learning_record.record_quiz(quiz, question, correct)
+    except Exception:  # noqa: BLE001 - recording is a side effect; the feedback matters more
+        return
+
+
 def available() -> list[str]:
     """Names of the quizzes shipped with the course."""
     return sorted(p.stem for p in QUIZ_DIR.glob("*.yaml"))
@@ -339,4 +387,6 @@ def load(name: str) -> Quiz:
     path = QUIZ_DIR / f"{name}.yaml"
     if not path.exists():
         raise QuizError(f"there is no quiz {name!r}; the course has: {', '.join(available()) or 'none'}.")
-    return Quiz.from_yaml(path)
+    quiz = Quiz.from_yaml(path)
+    quiz.name = name
+    return quiz
