@@ -47,6 +47,7 @@ from helpers.course.labs import (  # noqa: F401  (BEGIN, INSTRUCTOR_TAG...: the 
 )
 
 SAFE_COMMAND = "`make labs` (python -m helpers build-labs)"
+GLOSSARY = "glossary.md"  # the course glossary the notebooks link to (helpers.authoring.glossary)
 
 
 class LabState(Enum):
@@ -188,12 +189,31 @@ def build_labs(
             result.backups.append(Backup(lab_path, keep_backup(lab_path, now), state))
         write_atomically(lab_path, text)
         in_sync[name] = text
+    _copy_glossary(solutions, labs, check, result)
     if not wanted:
         named_like_labs = (p for p in sorted(labs.glob("*.ipynb")) if NOTEBOOK_NAME.match(p.name))
         result.orphans = [p for p in named_like_labs if p.name not in texts]
     if not check:
         remember(labs, in_sync)
     return result
+
+
+def _copy_glossary(solutions: Path, labs: Path, check: bool, result: BuildResult) -> None:
+    """Keep ``labs/glossary.md`` a copy of ``solutions/glossary.md``: the labs link to it, and JupyterLab
+    (opened on labs/) cannot follow a link out of its root. It is reference text, never a learner's work."""
+    source = solutions / GLOSSARY
+    if not source.exists():
+        return
+    copy, text = labs / GLOSSARY, source.read_text(encoding="utf-8")
+    current = read_text(copy)
+    if current == text:
+        result.unchanged.append(copy)
+        return
+    result.written.append(copy)
+    result.states[copy] = LabState.MISSING if current is None else LabState.OUTDATED
+    if not check:
+        labs.mkdir(parents=True, exist_ok=True)
+        write_atomically(copy, text)
 
 
 CHECK_MESSAGES = {
