@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers import learning_record
 from helpers.authoring.plan import (  # noqa: F401  (the plan, re-exported: PUB's slides and site read it here)
     AGENDA,
     KINDS,
@@ -115,9 +116,13 @@ def render_text(days: list[Day]) -> str:
     lines = [f"Flywheel · workshop plan (from {AGENDA}; execution times from {TIMINGS})", ""]
     for day in days:
         lines.append(f"Day {day.number} · {day.theme} · {day_summary(day)} · {total_seconds(day.notebooks)}")
+        previous = None
         for slot in day.slots:
+            if previous is not None and slot.start > previous.end:
+                lines.append(f"  {clock(previous.end)}-{clock(slot.start)}  (free: {slot.start - previous.end} min)")
             lines.append(f"  {slot_headline(slot)}")
             lines += [f"                         {detail}" for detail in slot_details(slot)]
+            previous = slot
         lines.append("")
     return "\n".join(lines)
 
@@ -270,12 +275,6 @@ def write_learner_minutes(text: str, minutes: dict[str, int]) -> str:
 
 
 def retime(root: Path, files: list[Path], write: bool) -> int:
-    try:
-        from helpers import learning_record
-    except ImportError:
-        print("agenda: --retime needs helpers/learning_record.py (the progress records); it is not installed.",
-              file=sys.stderr)
-        return 2
     missing = [str(path) for path in files if not path.exists()]
     if missing:
         print(f"agenda: no such progress file: {', '.join(missing)}; export one with "
@@ -283,11 +282,11 @@ def retime(root: Path, files: list[Path], write: bool) -> int:
         return 2
     data = read_agenda(root)
     stats = learning_record.merge(files)
-    for error in getattr(stats, "errors", []):
+    for error in stats.errors:
         print(f"agenda: skipped: {error}", file=sys.stderr)
     new_data, changes = retime_data(data, stats, files)
     agenda = agenda_from_data(new_data, root)
-    print(render_retime(changes, agenda, list(getattr(stats, "sources", []))))
+    print(render_retime(changes, agenda, stats.sources))
     print()
     print(render_text(agenda.days))
     found = problems(agenda, root)

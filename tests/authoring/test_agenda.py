@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
-import types
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from helpers import learning_record
 from helpers.authoring import agenda, facilitator
 from helpers.authoring.agenda import AgendaError, clock, load_agenda, problems
 from helpers.course.notebook import notebook_entry
@@ -178,6 +177,7 @@ def test_slots_run_back_to_back_unless_they_give_a_start(tmp_path: Path):
     fixed = SMALL_AGENDA.replace("{kind: break, minutes: 15}", '{kind: break, start: "10:00", minutes: 15}')
     slots = load_agenda(fake_root(tmp_path / "fixed", fixed)).days[0].slots
     assert [(s.kind, clock(s.start), s.fixed) for s in slots[2:4]] == [("break", "10:00", True), ("notebook", "10:15", False)]
+    assert "  09:30-10:00  (free: 30 min)\n  10:00-10:15  break" in agenda.render_text([load_agenda(tmp_path / "fixed").days[0]])
 
 
 def test_a_notebook_split_over_slots_is_numbered(tmp_path: Path):
@@ -359,10 +359,11 @@ def room(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
     files = [tmp_path / "a.json", tmp_path / "b.json"]
     for path in files:
         path.write_text("{}", encoding="utf-8")
-    merged = []
-    stub = types.ModuleType("helpers.learning_record")
-    stub.merge = lambda paths: merged.append(list(paths)) or StubRoom({"00_hello": 41.6, "01_next": 40})
-    monkeypatch.setitem(sys.modules, "helpers.learning_record", stub)
+    def merge(paths):
+        assert list(paths) == files
+        return StubRoom({"00_hello": 41.6, "01_next": 40})
+
+    monkeypatch.setattr(learning_record, "merge", merge)
     return files
 
 
@@ -380,6 +381,21 @@ def test_retime_replaces_minutes_by_the_room_p80_and_flags_what_no_longer_fits(t
     assert "09:10-09:52  notebook  00_hello · Hello · 42 min" in captured.out  # the plan, re-laid out
     assert "Every slot still fits." in captured.out and "after re-timing" not in captured.err
     assert (root / "helpers/course/agenda.yaml").read_text(encoding="utf-8") == textwrap.dedent(SMALL_AGENDA)
+
+
+def test_retime_reads_the_shipped_pilot_files_with_every_notebook_measured(root: Path, capsys):
+    files = sorted((root / "helpers" / "course" / "pilot").glob("pilot-*.json"))
+    before = (root / agenda.AGENDA).read_text(encoding="utf-8")
+    assert agenda.main(["--retime", *map(str, files)], root) == 0
+    out = capsys.readouterr().out
+    assert "The files say they are: pilot: scripted runs" in out  # labelled as such, never as learner data
+    room = learning_record.merge(files)
+    rows = {line.split()[0]: line.split() for line in out.split("\n\n")[1].splitlines()[1:]}
+    for notebook in load_agenda(root).notebooks:
+        p80 = room.lab_minutes(notebook.notebook_id, quantile=0.8)
+        assert p80 is not None, f"no pilot time for {notebook.notebook_id}"
+        assert rows[notebook.notebook_id][1:3] == [str(notebook.learner_minutes), str(round(p80))]
+    assert (root / agenda.AGENDA).read_text(encoding="utf-8") == before  # no --write, no change
 
 
 def test_retime_flags_a_slot_the_measured_minutes_outgrow(tmp_path, room, capsys):
@@ -404,14 +420,12 @@ def test_retime_write_changes_only_the_numbers(tmp_path, room, capsys):
     assert "wrote learner_minutes of 2 notebooks" in capsys.readouterr().out
 
 
-def test_retime_without_files_or_records_module_says_what_to_do(tmp_path, monkeypatch, capsys):
+def test_retime_without_files_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture):
     root = fake_root(tmp_path)
     assert agenda.main(["--write"], root) == 2
     assert "--write goes with --retime" in capsys.readouterr().err
-    monkeypatch.setitem(sys.modules, "helpers.learning_record", types.ModuleType("helpers.learning_record"))
-    monkeypatch.setattr(sys.modules["helpers.learning_record"], "merge", lambda paths: StubRoom({}), raising=False)
     assert agenda.main(["--retime", str(tmp_path / "nope.json")], root) == 2
-    assert "no such progress file" in capsys.readouterr().err
+    assert "no such progress file: " in capsys.readouterr().err
 
 
 def test_write_learner_minutes_refuses_an_entry_it_cannot_find():
