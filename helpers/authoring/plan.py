@@ -133,8 +133,8 @@ class Slot:
     @property
     def label(self) -> str:
         """How a message names the slot: ``day 2 slot 4 (notebook 05_builtin_algorithms, 13:15)``."""
-        what = self.notebook_id or self.title or self.quiz or ""
-        what = f"{self.kind} {what}".strip()
+        named = self.title if self.title != _default_title(self.kind) else ""
+        what = f"{self.kind} {self.notebook_id or self.quiz or named}".strip()
         return f"day {self.day} slot {self.position} ({what}, {clock(self.start)})"
 
 

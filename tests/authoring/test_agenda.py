@@ -199,7 +199,7 @@ def test_a_notebook_split_over_slots_is_numbered(tmp_path: Path):
         (("kind: present", "kind: show"), "day 1 slot 6 (show Show, 10:25): unknown kind 'show'; use one of notebook, talk"),
         # overlap: a fixed start before the previous slot ends
         (("{kind: break, minutes: 15}", '{kind: break, start: "09:20", minutes: 15}'),
-         "day 1 slot 2 (notebook 00_hello, 09:10) runs until 09:30, past the start of day 1 slot 3 (break Break, 09:20): "
+         "day 1 slot 2 (notebook 00_hello, 09:10) runs until 09:30, past the start of day 1 slot 3 (break, 09:20): "
          "shorten it by 10 min"),
         # past midnight
         (('start: "09:00"\n    end: "12:00"', 'start: "23:30"\n    end: "23:59"'), "runs past midnight: end the day before 24:00"),
