@@ -201,6 +201,10 @@ class Estimator:
         """The hyperparameters the next job gets."""
         return dict(self._hyperparameters)
 
+    def _hyperparameters_to_send(self) -> dict:
+        """SDK v2's plain Estimator sends ``str(value)`` (True -> "True"; the kit's SDK v3 would send JSON)."""
+        return {str(k): v if isinstance(v, str) else str(v) for k, v in self.hyperparameters().items() if v is not None}
+
     def training_image_uri(self) -> str:
         """The training image the next job runs (first-party algorithm classes compute it)."""
         return self.image_uri
@@ -216,9 +220,7 @@ class Estimator:
             compute=kit.Compute(instance_type=self.instance_type, instance_count=int(self.instance_count),
                                 volume_size_in_gb=self.volume_size,
                                 enable_managed_spot_training=self.use_spot_instances or None),
-            # SDK v2 sends str(value) (True -> "True"), where the kit's SDK v3 sends JSON
-            hyperparameters={str(k): v if isinstance(v, str) else str(v)
-                             for k, v in self.hyperparameters().items() if v is not None},
+            hyperparameters=self._hyperparameters_to_send(),
             base_job_name=self._current_job_name or self.base_job_name or base_name_from_image(image),
             output_data_config=kit.OutputDataConfig(s3_output_path=self.output_path, kms_key_id=self.output_kms_key),
             stopping_condition=kit.StoppingCondition(max_runtime_in_seconds=self.max_run,
@@ -395,3 +397,52 @@ def _predictor_factory(serializer, deserializer):
         return Predictor(endpoint_name, sagemaker_session=sagemaker_session, **kwargs)
 
     return predictor
+
+
+class Framework(Estimator):
+    """SDK v2's base of the script-mode estimators (``sagemaker.sklearn.SKLearn``...): ``entry_point`` (in
+    ``source_dir``) runs in the framework's container, which is ``image_uris.retrieve(framework_name, region,
+    framework_version)`` unless ``image_uri`` is given; locally the script runs in the course environment.
+
+    Hyperparameters reach the script as ``--name value`` (SDK v2 JSON-encodes them and the container decodes
+    them: strings arrive as they are, other values as JSON, as the kit's SDK v3 trainer sends them).
+    """
+
+    framework_name: str | None = None  # the image_uris framework a subclass runs
+
+    def __init__(self, entry_point: str, source_dir: str | None = None, hyperparameters: dict | None = None,
+                 framework_version: str | None = None, py_version: str | None = None, image_uri: str | None = None,
+                 **kwargs):
+        if not entry_point:
+            raise ValueError(f"{type(self).__name__} needs entry_point='train.py' (the script that trains).")
+        if framework_version is None and image_uri is None:
+            raise ValueError(f"{type(self).__name__} needs framework_version (e.g. '1.2-1') or image_uri (SDK v2).")
+        self.framework_version = framework_version
+        self.py_version = py_version
+        super().__init__(image_uri=image_uri, entry_point=entry_point, source_dir=source_dir,
+                         hyperparameters=hyperparameters, **kwargs)
+
+    def _hyperparameters_to_send(self) -> dict:
+        return {str(k): v for k, v in self.hyperparameters().items() if v is not None}
+
+    def _framework_image(self, image_scope: str) -> str:
+        from helpers.platform.v2 import image_uris
+
+        return image_uris.retrieve(self.framework_name, self.sagemaker_session.boto_region_name,
+                                   version=self.framework_version, py_version=self.py_version,
+                                   instance_type=self.instance_type, image_scope=image_scope)
+
+    def training_image_uri(self) -> str:
+        return self.image_uri or self._framework_image("training")
+
+    def create_model(self, role: str | None = None, image_uri: str | None = None, predictor_cls=None,
+                     serializer=None, deserializer=None, entry_point: str | None = None,
+                     source_dir: str | None = None, env: dict | None = None, name: str | None = None, **kwargs) -> Model:
+        """A model of the latest job served by the framework's inference image; the serving functions
+        (``model_fn``, ``predict_fn``...) come from ``entry_point`` when given, else from the training job's
+        folder (``inference.py``, or the training script when it defines ``model_fn``), as SageMaker does."""
+        return super().create_model(role=role, image_uri=image_uri or self.image_uri or self._framework_image("inference"),
+                                    predictor_cls=predictor_cls, serializer=serializer, deserializer=deserializer,
+                                    entry_point=entry_point, source_dir=source_dir or (self.source_dir if entry_point
+                                                                                       else None),
+                                    env=env, name=name, **kwargs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 
 import helpers.platform as kit
+from helpers.platform.v2.inputs import s3_input  # noqa: F401  (SDK v1 had it here: sagemaker.session.s3_input)
 
 _TERMINAL = ("Completed", "Failed", "Stopped")
 
