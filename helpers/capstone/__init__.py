@@ -70,7 +70,7 @@ def rubric(path: str | Path = RUBRIC) -> dict[str, Any]:
 def rubric_markdown(path: str | Path = RUBRIC) -> str:
     """The rubric as a markdown table per criterion (for the facilitator guide)."""
     data = rubric(path)
-    lines = [f"## Capstone rubric", "", data.get("intro", ""), ""]
+    lines = ["## Capstone rubric", "", data.get("intro", ""), ""]
     for criterion in data["criteria"]:
         lines += [f"### {criterion['name']} (weight {criterion['weight']})", "",
                   "| level | what it looks like |", "|---|---|"]

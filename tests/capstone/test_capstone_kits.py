@@ -204,3 +204,19 @@ def test_the_rubric_has_every_level_for_every_criterion(tmp_path):
     bad.write_text("levels: [low, high]\ncriteria:\n  - name: X\n    weight: 1\n    levels: {low: a}\n    evidence: e\n")
     with pytest.raises(KitError, match="not the rubric's"):
         capstone.rubric(bad)
+
+
+def test_the_command_lists_the_kits_frames_a_team_statement_and_prints_the_rubric(tmp_path, capsys):
+    from helpers.capstone.cli import main
+
+    assert main([]) == 0
+    listing = capsys.readouterr().out
+    assert all(name in listing for name in kits)
+    kit = kits["demand"]
+    mine = changed(kit.starter_statement(), how=kit.starter_statement().how.replace("each hour", "each day"))
+    assert main(["demand", "--statement", str(mine.save(tmp_path / "ours.md"))]) == 0
+    assert "ours.md: one row per day" in capsys.readouterr().out
+    leaky = changed(mine, inputs=["registered users' rentals"])
+    assert main(["demand", "--statement", str(leaky.save(tmp_path / "leaky.json"))]) == 1
+    assert "✘" in (out := capsys.readouterr().out) and "leaks the label" in out
+    assert main(["--rubric"]) == 0 and "| exemplary |" in capsys.readouterr().out
