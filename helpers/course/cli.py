@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "slides": ("helpers.authoring.slides", "write each day's reveal.js slides from the solutions (--day N, --out DIR)"),
     "site": ("helpers.authoring.site", "build the course as an offline static site: solutions, agenda, slides, glossary"),
     "progress": ("helpers.course.progress_cmd", "your progress per lab (opt-in: --on); --export, --merge for a room"),
+    "capstone": ("helpers.capstone.cli", "the team capstone kits: data, starter statement, cost model; --statement FILE, --rubric"),
 }
 
 
