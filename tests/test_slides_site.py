@@ -226,6 +226,7 @@ def current_slide(page) -> dict:
     )
 
 
+@pytest.mark.browser
 def test_a_written_deck_opens_offline_and_the_arrow_key_moves_to_its_figure(tmp_path, watched):
     path = write_deck(
         "Capstone: Team Falcon",
@@ -268,6 +269,7 @@ def test_the_site_has_no_broken_link(built_site):
     )
 
 
+@pytest.mark.browser
 def test_day_slides_open_offline_with_the_agenda_and_a_figure_after_the_arrow_key(built_site, watched):
     open_deck(watched, built_site / "slides" / "day1.html")
     assert current_slide(watched.page)["title"].startswith("Day 1")
@@ -288,6 +290,7 @@ def test_day_slides_open_offline_with_the_agenda_and_a_figure_after_the_arrow_ke
     watched.assert_clean()
 
 
+@pytest.mark.browser
 def test_the_index_links_a_notebook_page_whose_math_is_typeset_offline(built_site, watched):
     page = watched.page
     page.goto((built_site / "index.html").as_uri())

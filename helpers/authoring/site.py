@@ -52,6 +52,7 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 </script>
 <style>
+html { scroll-padding-top: 3em; } /* an #anchor's heading lands below the sticky bar, not under it */
 nav.flywheel { font: 14px/1.6 system-ui, sans-serif; padding: 8px 16px; border-bottom: 1px solid #ddd;
   background: #f7f7f7; position: sticky; top: 0; z-index: 100; }
 nav.flywheel a { margin-right: 1.2em; }
