@@ -316,7 +316,10 @@ def load(path: str | os.PathLike | None = None) -> dict:
 def export(path: str | os.PathLike) -> Path:
     """Write the learner's record as a shareable file: schema, anonymous id, times and counts, no paths."""
     record = load()
-    shared = {"schema": SCHEMA, "kind": KIND, "source": "learner record", "learner": record.get("learner"),
+    if not record["labs"] and not record.get("quizzes"):
+        raise RecordError("nothing is recorded yet: opt in with `python -m helpers progress --on`, run some "
+                          "checks or a quiz, then export.")
+    shared = {"schema": SCHEMA, "kind": KIND, "source": "learner record", "learner": record.get("learner") or learner_id(),
               "exported": _now(), "labs": record["labs"], "quizzes": record.get("quizzes", {})}
     target = Path(path)
     platform_home.write_atomic(target, json.dumps(shared, indent=1, sort_keys=True) + "\n", file_mode=0o644)

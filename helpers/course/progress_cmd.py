@@ -78,7 +78,7 @@ def export(path: Path) -> int:
 def show() -> int:
     try:
         record = learning_record.load()
-    except learning_record.RecordError as error:
+    except (OSError, learning_record.RecordError) as error:
         print(f"progress: {error}\nThe next check you run moves it aside and starts a new record.", file=sys.stderr)
         return 1
     state = "on" if learning_record.enabled() else f"off ({_why_off()}; `progress --on` starts it)"

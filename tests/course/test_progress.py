@@ -161,6 +161,18 @@ def test_the_learner_sees_labs_exercises_quizzes_and_the_file(recording: Path, c
     assert str(learning_record.record_path()) in out
 
 
+def test_an_export_of_nothing_says_how_to_record_first(recording: Path, tmp_path: Path, capsys):
+    assert progress_cmd.main(["--export", str(tmp_path / "empty.json")]) == 1
+    assert "nothing is recorded yet: opt in with `python -m helpers progress --on`" in capsys.readouterr().err
+    assert not (tmp_path / "empty.json").exists()
+
+
+def test_a_broken_record_is_reported_by_the_progress_command(recording: Path, capsys):
+    learning_record.record_path().write_text("[]")
+    assert progress_cmd.main([]) == 1
+    assert "not a Flywheel progress file" in capsys.readouterr().err
+
+
 def test_an_export_holds_times_and_counts_but_no_paths_or_names(recording: Path, tmp_path: Path):
     run_check(RIGHT)
     learning_record.record_quiz("00", 1, True)
