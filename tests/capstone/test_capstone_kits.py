@@ -113,6 +113,14 @@ def test_an_impossible_statement_is_refused_with_the_fix(name, values, message, 
     assert f"`{field_named}`" in str(error.value)  # the message names the field to change
 
 
+def test_a_frame_too_small_or_with_one_target_value_is_refused(raw):
+    kit = kits["maintenance"]
+    with pytest.raises(KitError, match="too few to train"):
+        kit.frame(kit.starter_statement(), data=raw["maintenance"].head(40))
+    with pytest.raises(KitError, match="nothing to learn"):
+        kit.frame(kit.starter_statement(), data=raw["maintenance"].query("`Machine failure` == 0"))
+
+
 def test_the_cost_models_price_known_predictions():
     truth, acted = np.array([1, 0, 1, 0]), np.array([1, 1, 0, 0])
     # maintenance: caught $300 + false alarm $60 + missed $2,000 + correct no $0

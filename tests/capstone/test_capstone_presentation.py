@@ -57,6 +57,10 @@ def test_the_deck_reads_the_saved_write_up_too(team, tmp_path):
     assert "Decisions and their reasons" in slide_titles(html)
     assert "stop at scores &gt;= 0.2" in html and "Scoring endpoint" in html
     assert html.count("data:image/png;base64,") == 2  # the diagram saved beside architecture.md
+    # A team whose milestone failed still presents: the model slide shows the items and their hints.
+    failed = MilestoneReport(kit="maintenance", items=[MilestoneItem("statement", False, "no frame.", "fix `inputs`")])
+    html = kit.presentation(saved, failed, tmp_path / "failed.html").read_text(encoding="utf-8")
+    assert "The model" in slide_titles(html) and "fix <code>inputs</code>" in html
     with pytest.raises(KitError, match="architecture.save"):
         kit.presentation(tmp_path / "missing.md", report, tmp_path / "x.html")
     with pytest.raises(KitError, match="milestone report"):
