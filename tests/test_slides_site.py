@@ -120,6 +120,13 @@ def test_a_big_figure_is_scaled_down_and_a_small_one_kept():
     assert Image.open(io.BytesIO(scaled)).size[0] <= 120
 
 
+def test_a_talk_slot_shows_its_time_and_talking_points_and_a_later_piece_says_which():
+    talk = slides.slot_slide(slides.PlanSlot("talk", 9 * 60, 15, "Welcome", points=("The loop", "The flywheel")))
+    assert (talk.title, talk.bullets) == ("Welcome", ["*Talk, 15 min, until 09:15*", "The loop", "The flywheel"])
+    later = slides.slot_slide(slides.PlanSlot("notebook", 13 * 60, 20, "Data cleaning", "02_x", piece=(2, 2)))
+    assert later.title == "Data cleaning (part 2 of 2)"
+
+
 def test_an_unknown_day_is_refused_naming_the_days(tmp_path):
     with pytest.raises(ValueError, match=r"no day 9 in the agenda: the days are 1, 2, 3"):
         slides.build(ROOT, tmp_path, [9])

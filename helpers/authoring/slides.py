@@ -52,6 +52,7 @@ class PlanSlot:
     objectives: tuple[str, ...] = ()
     piece: tuple[int, int] | None = None
     extension: tuple[str, ...] = ()
+    points: tuple[str, ...] = ()  # talking points of a talk, team-up, build, present or wrap-up slot
 
     @property
     def when(self) -> str:
@@ -83,6 +84,7 @@ def _plan_slot(slot) -> PlanSlot:
         objectives=notebook.objectives if notebook else (),
         piece=slot.piece,
         extension=tuple(part.heading for part in notebook.parts if part.extension) if notebook else (),
+        points=tuple(slot.points),
     )
 
 
@@ -275,8 +277,10 @@ def agenda_slide(day: PlanDay) -> Slide:
 
 
 def slot_slide(slot: PlanSlot) -> Slide:
-    """A talk, break, team-up or other non-notebook slot, or a notebook's later piece: what and until when."""
-    return Slide(f"{slot.title}{_piece(slot)}", [f"{slot.kind.capitalize()}, {slot.minutes} min, until {clock(slot.start + slot.minutes)}"])
+    """A talk, break, team-up or other non-notebook slot, or a notebook's later piece: what, until when,
+    and its talking points."""
+    when = f"*{slot.kind.capitalize()}, {slot.minutes} min, until {clock(slot.start + slot.minutes)}*"
+    return Slide(f"{slot.title}{_piece(slot)}", [when, *slot.points])
 
 
 def day_slides(root: Path, day: PlanDay) -> list[Slide]:
