@@ -75,6 +75,8 @@ def test_each_class_fits_deploys_and_answers_records(deployed, cls):
     description = estimator.latest_training_job.describe()
     assert description["TrainingJobStatus"] == "Completed"
     assert description["HyperParameters"]["feature_dim"] == "3"  # record_set's width, as SDK v2 sets it
+    # one instance, one shard: the channel is that object, not the folder with the manifest in it
+    assert description["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"].endswith("/matrix_0.pbr")
     x, labels = two_blobs()
     records = predictor.predict(x[[0, -1]])
     assert len(records) == 2 and all(key in record.label for record in records)
@@ -101,7 +103,8 @@ def test_record_set_writes_one_shard_per_instance_and_a_manifest_as_sdk_v2(deplo
     channel = records.records_s3_input()
     assert (channel.s3_data, channel.s3_data_type, channel.distribution) == (records.s3_data, "ManifestFile",
                                                                              "ShardedByS3Key")
-    assert kmeans._channels([records])[0].data_source == folder  # read locally as the shards' S3Prefix
+    # the kit's channels are S3Prefix: the shards' shared key prefix, which leaves the manifest out
+    assert kmeans._channels([records])[0].data_source == folder + "matrix_"
 
 
 def test_fit_sends_v2s_hyperparameters_and_mini_batch_sizes(deployed):
@@ -175,6 +178,9 @@ def test_wrong_inputs_are_refused_with_the_fix(deployed):
         KMeans(**{**RUN, "instance_count": 3}, k=2).record_set(np.zeros((2, 2), dtype=np.float32))
     with pytest.raises(ValueError, match="Must provide train channel"):
         kmeans.fit([RecordSet("s3://v2b/x/", 1, 3, "S3Prefix", channel="test")])
+    storage.put_bytes("s3://v2b/not/a.manifest", b'{"prefix": "s3://v2b/x/"}')
+    with pytest.raises(ValueError, match="is not a manifest of files.*record_set"):
+        kmeans.fit(RecordSet("s3://v2b/not/a.manifest", 1, 3))
     with pytest.raises(ValueError, match='beginning with "s3://"'):
         KMeans(**{**RUN, "data_location": "/tmp/records"}, k=2)
     with pytest.raises(TypeError, match="takes no image_uri"):

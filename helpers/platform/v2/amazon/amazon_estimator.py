@@ -4,9 +4,10 @@
 ``estimator.record_set(x, labels)`` writes ``x`` as RecordIO-protobuf shards (one per training instance)
 and a manifest listing them to ``data_location`` in the store, as SDK v2 does
 (``<data_location>/<Class>-<timestamp>/matrix_0.pbr`` ... ``.amazon.manifest``), and returns a
-``RecordSet`` that ``fit`` trains on. The local backend reads no ``ManifestFile`` channels, so the
-channel is the shards' folder as an ``S3Prefix`` (the manifest's hidden name keeps it out of the data;
-``RecordSet.s3_data`` / ``s3_data_type`` still name the manifest, as in SDK v2).
+``RecordSet`` that ``fit`` trains on. The kit's channels are ``S3Prefix`` only (its ``InputData`` has no
+S3DataType), so the channel is the key prefix the manifest's files share (``.../matrix_``): exactly the
+shards, not the manifest, on both backends. ``RecordSet.s3_data`` / ``s3_data_type`` still name the
+manifest, as in SDK v2.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import warnings
 from datetime import datetime, timezone
 
@@ -64,23 +66,30 @@ class RecordSet:
         """The ``TrainingInput`` SDK v2 sends for this set (sharded by key, the manifest's type)."""
         return TrainingInput(self.s3_data, distribution="ShardedByS3Key", s3_data_type=self.s3_data_type)
 
-    def local_prefix(self) -> str:
-        """The ``s3://`` folder a local job reads: the manifest's own folder (where record_set put the
-        shards), or ``s3_data`` itself for an ``S3Prefix`` set."""
+    def channel_prefix(self) -> str:
+        """The ``S3Prefix`` a job reads for this set: ``s3_data`` itself for an ``S3Prefix`` set; for a
+        manifest, its prefix plus the longest start its files share (``.../KMeans-<time>/matrix_``), which
+        matches exactly the listed shards and not the manifest beside them (SageMaker's S3Prefix is a key
+        prefix too, so the same channel trains there)."""
         if self.s3_data_type == "S3Prefix":
             return self.s3_data
         if self.s3_data_type != "ManifestFile":
             raise ValueError(f"RecordSet(s3_data_type={self.s3_data_type!r}): use 'ManifestFile' or 'S3Prefix'.")
-        manifest = json.loads(_read_s3(self.s3_data))
-        prefix = manifest[0]["prefix"] if manifest and isinstance(manifest[0], dict) else None
-        if not prefix:
-            raise ValueError(f"{self.s3_data} is not a manifest ([{{'prefix': 's3://...'}}, 'file', ...]): "
+        try:
+            manifest = json.loads(_read_s3(self.s3_data))
+        except ValueError:  # not JSON (or not UTF-8): the check below names the problem
+            manifest = None
+        well_formed = isinstance(manifest, list) and len(manifest) > 1 and isinstance(manifest[0], dict)
+        prefix = manifest[0].get("prefix") if well_formed else None
+        files = manifest[1:] if well_formed else []
+        if not isinstance(prefix, str) or not all(isinstance(name, str) and name for name in files):
+            raise ValueError(f"{self.s3_data} is not a manifest of files ([{{'prefix': 's3://...'}}, 'file', ...]): "
                              f"make the RecordSet with estimator.record_set(x), or pass s3_data_type='S3Prefix'.")
-        return prefix
+        return prefix + os.path.commonprefix(files)
 
     def to_input_data(self):
         """The kit's ``InputData`` for this set's channel (RecordIO-protobuf: the built-ins' default)."""
-        return kit.InputData(channel_name=self.channel, data_source=self.local_prefix())
+        return kit.InputData(channel_name=self.channel, data_source=self.channel_prefix())
 
 
 def _read_s3(uri: str) -> str:
