@@ -247,29 +247,58 @@ def render_retime(changes: list[Retimed], agenda: Agenda, sources: list[str]) ->
 
 
 LEARNER_MINUTES = re.compile(r"^(?P<lead>\s*learner_minutes:\s*)(?P<value>\d+)(?P<rest>.*)$")
+PART_MINUTES = re.compile(r"^(?P<lead>\s*-\s*\{\s*heading:.*?\bminutes:\s*)(?P<value>\d+)(?P<rest>.*)$")
 ENTRY_ID = re.compile(r"""^\s*-\s*id:\s*["']?(?P<id>[^"'\s#]+)["']?""")
+DAY_KEY = re.compile(r"^\s*(\d+|slots|notebooks|theme|start|end|days):")  # a line that ends an entry
 
 
-def write_learner_minutes(text: str, minutes: dict[str, int]) -> str:
-    """agenda.yaml with the ``learner_minutes`` of the given notebooks replaced, all else (comments,
-    order, spacing) kept byte for byte. Raises AgendaError when a notebook's line is not found."""
+@dataclass(frozen=True)
+class NewMinutes:
+    """What ``--write`` puts in agenda.yaml for one notebook: its learner_minutes and its parts' minutes."""
+
+    learner_minutes: int
+    parts: tuple[int, ...] = ()
+
+
+def new_minutes(data: dict, notebook_ids: set[str]) -> dict[str, NewMinutes]:
+    """The re-timed minutes of ``notebook_ids`` as :func:`retime_data` left them in agenda.yaml's data."""
+    found = {}
+    for spec in data["days"].values():
+        for entry in spec.get("notebooks") or []:
+            if str(entry["id"]) in notebook_ids:
+                parts = tuple(int(part["minutes"]) for part in entry.get("parts") or ())
+                found[str(entry["id"])] = NewMinutes(int(entry["learner_minutes"]), parts)
+    return found
+
+
+def write_minutes(text: str, minutes: dict[str, NewMinutes]) -> str:
+    """agenda.yaml with the given notebooks' ``learner_minutes`` and part minutes replaced, all else
+    (comments, order, spacing) kept byte for byte. Parts must be written one per line,
+    ``- {heading: "...", minutes: N, ...}``. Raises AgendaError naming an entry it cannot edit."""
     lines = text.splitlines(keepends=True)
-    current, done = None, set()
+    current, written, parts = None, set(), {}
     for i, line in enumerate(lines):
-        entry = ENTRY_ID.match(line)
-        if entry:
-            current = entry["id"]
+        body, ending = line.rstrip("\n"), line[len(line.rstrip("\n")):]
+        entry = ENTRY_ID.match(body)
+        if entry or DAY_KEY.match(body):
+            current = entry["id"] if entry and entry["id"] in minutes else None
             continue
-        match = LEARNER_MINUTES.match(line.rstrip("\n"))
-        if match and current in minutes and current not in done:
-            ending = line[len(line.rstrip("\n")):]
-            lines[i] = f"{match['lead']}{minutes[current]}{match['rest']}{ending}"
-            done.add(current)
-    missing = sorted(set(minutes) - done)
-    if missing:
+        if current is None:
+            continue
+        learner = LEARNER_MINUTES.match(body)
+        part = PART_MINUTES.match(body)
+        if learner and current not in written:
+            lines[i] = f"{learner['lead']}{minutes[current].learner_minutes}{learner['rest']}{ending}"
+            written.add(current)
+        elif part and parts.get(current, 0) < len(minutes[current].parts):
+            lines[i] = f"{part['lead']}{minutes[current].parts[parts.get(current, 0)]}{part['rest']}{ending}"
+            parts[current] = parts.get(current, 0) + 1
+    unwritten = sorted(n for n, m in minutes.items() if n not in written or parts.get(n, 0) != len(m.parts))
+    if unwritten:
         raise AgendaError(
-            f"{AGENDA}: no `learner_minutes:` line under `- id: ...` for {', '.join(missing)}; "
-            "write each notebook entry as `- id: \"NN_topic\"` followed by its keys, one per line."
+            f"{AGENDA}: cannot find the minutes of {', '.join(unwritten)} to rewrite; write each notebook entry as "
+            '`- id: "NN_topic"` with `learner_minutes: N` on its own line, and each part on one line as '
+            '`- {heading: "...", minutes: N}`.'
         )
     return "".join(lines)
 
@@ -295,11 +324,11 @@ def retime(root: Path, files: list[Path], write: bool) -> int:
     if not found:
         print("Every slot still fits.")
     if write:
-        measured = {c.notebook_id: c.new_minutes for c in changes if c.new_minutes is not None}
+        measured = new_minutes(new_data, {c.notebook_id for c in changes if c.new_minutes is not None})
         path = root / AGENDA
-        path.write_text(write_learner_minutes(path.read_text(encoding="utf-8"), measured), encoding="utf-8")
-        print(f"wrote learner_minutes of {len(measured)} notebooks to {AGENDA}; re-run `python -m helpers execute NN` "
-              "for each so the notebook's first line shows the new estimate.")
+        path.write_text(write_minutes(path.read_text(encoding="utf-8"), measured), encoding="utf-8")
+        print(f"wrote the minutes of {len(measured)} notebooks (and their parts) to {AGENDA}; re-run "
+              "`python -m helpers execute NN` for each so the notebook's first line shows the new estimate.")
     return 0
 
 

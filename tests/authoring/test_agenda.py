@@ -413,11 +413,16 @@ def test_retime_write_changes_only_the_numbers(tmp_path, room, capsys):
     root = fake_root(tmp_path / "course")
     assert agenda.main(["--retime", *map(str, room), "--write"], root) == 0
     text = (root / "helpers/course/agenda.yaml").read_text(encoding="utf-8")
-    expected = textwrap.dedent(SMALL_AGENDA).replace("learner_minutes: 20  #", "learner_minutes: 42  #").replace(
-        "learner_minutes: 60\n        objectives: [Go on", "learner_minutes: 40\n        objectives: [Go on"
+    expected = (
+        textwrap.dedent(SMALL_AGENDA)
+        .replace("learner_minutes: 20  #", "learner_minutes: 42  #")
+        .replace("learner_minutes: 60\n        objectives: [Go on", "learner_minutes: 40\n        objectives: [Go on")
+        .replace('"1 · Start", minutes: 30', '"1 · Start", minutes: 20')
+        .replace('"2 · More", minutes: 30', '"2 · More", minutes: 20')
     )
-    assert text == expected  # comments, order and the unmeasured 03_planned kept byte for byte
-    assert "wrote learner_minutes of 2 notebooks" in capsys.readouterr().out
+    assert text == expected  # comments, order, slots and the unmeasured 03_planned kept byte for byte
+    assert "wrote the minutes of 2 notebooks (and their parts)" in capsys.readouterr().out
+    assert load_agenda(root).slots_of("01_next")[0].minutes == 20  # what --retime printed is what is written
 
 
 def test_retime_without_files_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture):
@@ -428,9 +433,14 @@ def test_retime_without_files_says_what_to_do(tmp_path: Path, capsys: pytest.Cap
     assert "no such progress file: " in capsys.readouterr().err
 
 
-def test_write_learner_minutes_refuses_an_entry_it_cannot_find():
-    with pytest.raises(AgendaError, match="no `learner_minutes:` line under `- id: ...` for 09_gone"):
-        agenda.write_learner_minutes(textwrap.dedent(SMALL_AGENDA), {"09_gone": 5})
+def test_write_minutes_refuses_an_entry_it_cannot_edit():
+    text = textwrap.dedent(SMALL_AGENDA)
+    with pytest.raises(AgendaError, match="cannot find the minutes of 09_gone to rewrite"):
+        agenda.write_minutes(text, {"09_gone": agenda.NewMinutes(5)})
+    block_style = text.replace('- {heading: "1 · Start", minutes: 30, exercises: [1]}',
+                               '- heading: "1 · Start"\n            minutes: 30\n            exercises: [1]')
+    with pytest.raises(AgendaError, match="cannot find the minutes of 01_next .* each part on one line"):
+        agenda.write_minutes(block_style, {"01_next": agenda.NewMinutes(40, (20, 20))})
 
 
 # --- the facilitator guide ---------------------------------------------------------------------
