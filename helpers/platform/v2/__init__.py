@@ -28,10 +28,11 @@ from helpers.platform import lazy
 _V2 = "helpers.platform.v2"
 #: The submodules, reached as attributes the way ``sagemaker.estimator.Estimator`` reaches them.
 SUBMODULES = ("estimator", "inputs", "session", "image_uris", "tuner", "transformer", "model", "s3", "utils",
-              "analytics", "model_monitor", "sklearn", "predictor", "serializers", "deserializers", "amazon")
+              "analytics", "model_monitor", "sklearn", "local", "predictor", "serializers", "deserializers", "amazon")
 
 _names, _dir_names, _exported = lazy.exports(__name__, {
     f"{_V2}.session": "Session get_execution_role",
+    f"{_V2}.local": "LocalSession",
     f"{_V2}.inputs": "TrainingInput s3_input",
     f"{_V2}.estimator": "Estimator",
     f"{_V2}.tuner": "HyperparameterTuner ContinuousParameter IntegerParameter CategoricalParameter",

@@ -380,8 +380,8 @@ class Estimator:
 def _input_data(name: str, value):
     if isinstance(value, TrainingInput):
         return value.to_input_data(name)
-    if isinstance(value, str):
-        return kit.InputData(channel_name=name, data_source=value)
+    if isinstance(value, str):  # SDK v2's local mode names local folders file://...: the kit reads (and uploads) paths
+        return kit.InputData(channel_name=name, data_source=value.removeprefix("file://"))
     if isinstance(value, kit.InputData):
         return value
     raise TypeError(f"Channel {name!r}: give an s3:// URI or a TrainingInput(s3_data, content_type=...), "

@@ -196,3 +196,17 @@ def test_training_job_analytics_gives_the_jobs_metrics(trained):
     assert sorted(frame["metric_name"]) == sorted(m["MetricName"] for m in reported) and len(frame) > 0
     with pytest.raises(ValueError, match="no metric validation:nothing"):
         TrainingJobAnalytics(name, metric_names=["validation:nothing"]).dataframe()
+
+
+def test_local_mode_notebooks_run_as_written(data):
+    """SDK v2's local mode (LocalSession, instance_type="local", file:// inputs) is what the kit does anyway."""
+    from helpers.platform import InputData
+    from helpers.platform.v2 import LocalSession, Session
+    from helpers.platform.v2.estimator import Estimator
+
+    session = LocalSession()
+    session.config = {"local": {"local_code": True}}
+    assert isinstance(session, Session) and session.default_bucket() == data["session"].default_bucket()
+    estimator = Estimator(LL_IMAGE, "role", instance_count=1, instance_type="local", sagemaker_session=session)
+    assert estimator._channels({"train": "file://./data/train"}) == [
+        InputData(channel_name="train", data_source="./data/train")]
