@@ -343,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     from helpers.checks import all_lab_checks
 
     labs = args.lab or sorted(all_lab_checks())
+    args.out.mkdir(parents=True, exist_ok=True)
     paths = write_pilot(args.out, args.learners, args.seed, labs, args.measure)
     stats = learning_record.merge(paths)
     print(f"\nwrote {len(paths)} files to {args.out}; lab minutes (median / p80 over the scripted learners):")
