@@ -79,3 +79,22 @@ def test_sklearn_refuses_what_sdk_v2_refuses(workspace):
     with pytest.raises(ValueError, match="entry_script"):  # the kit's check, before any job
         SKLearn(entry_point="missing.py", source_dir=str(folder / "src"), framework_version="1.2-1",
                 instance_type="ml.m5.large", role="r").fit({"train": workspace[1]})
+
+
+def test_pytorch_runs_its_script_on_the_pytorch_image(workspace):
+    """The script imports no torch: what is checked is the v2 mapping (image, script, hyperparameters)."""
+    from helpers.platform.v2.pytorch import PyTorch
+
+    folder, uri, _ = workspace
+    (folder / "src" / "torch_train.py").write_text(
+        "import os, sys\nopen(os.path.join(os.environ['SM_MODEL_DIR'], 'args.txt'), 'w').write(' '.join(sys.argv[1:]))\n")
+    estimator = PyTorch(entry_point="torch_train.py", source_dir=str(folder / "src"), framework_version="2.1",
+                        py_version="py310", instance_count=1, instance_type="ml.m5.large", role="r",
+                        hyperparameters={"epochs": 2, "lr": 0.01})
+    estimator.fit({"training": uri}, logs=False)
+    described = estimator.latest_training_job.describe()
+    assert described["AlgorithmSpecification"]["TrainingImage"].endswith("pytorch-training:2.1-cpu-py310")
+    assert described["HyperParameters"] == {"epochs": "2", "lr": "0.01"}
+    with pytest.raises(ValueError, match="py_version"):
+        PyTorch(entry_point="torch_train.py", framework_version="2.1", instance_count=1, instance_type="ml.m5.large",
+                role="r")
