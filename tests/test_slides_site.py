@@ -298,6 +298,27 @@ def test_day_slides_open_offline_with_the_agenda_and_a_figure_after_the_arrow_ke
 
 
 @pytest.mark.browser
+def test_the_speaker_view_shows_a_slides_notes_offline(built_site, watched, browser_context):
+    open_deck(watched, built_site / "slides" / "day1.html")
+    with_notes = watched.page.evaluate("Reveal.getSlides().findIndex(s => s.querySelector('aside.notes'))")
+    assert with_notes > 0, "day 1's notebooks carry instructor notes: a slide must have them as speaker notes"
+    notes = watched.page.evaluate(f"Reveal.getSlides()[{with_notes}].querySelector('aside.notes').innerText")
+    watched.page.evaluate(f"Reveal.slide({with_notes})")
+    with browser_context.expect_page() as opened:
+        watched.page.keyboard.press("s")
+    speaker = opened.value
+    try:
+        speaker.wait_for_function("(document.querySelector('.speaker-controls-notes') || {}).innerText?.length > 20")
+        shown = speaker.evaluate("document.querySelector('.speaker-controls-notes').innerText")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        speaker.screenshot(path=str(ARTIFACTS / "day1-speaker-view.png"))
+    finally:
+        speaker.close()
+    assert notes.split("\n")[0][:40] in shown
+    watched.assert_clean()
+
+
+@pytest.mark.browser
 def test_the_index_links_a_notebook_page_whose_math_is_typeset_offline(built_site, watched):
     page = watched.page
     page.goto((built_site / "index.html").as_uri())
