@@ -40,6 +40,18 @@ def test_the_pilot_merges_cleanly_with_a_time_for_every_lab(files):
     assert all(row.pass_rate == 1.0 and row.learners == len(files) for row in stats.exercises)
 
 
+def test_the_pilot_read_the_notebooks_as_they_are_now_within_five_percent(files):
+    data = json.loads(files[0].read_text())
+    for lab in LABS:
+        order = sorted(data["labs"][lab]["exercises"].items(), key=lambda item: item[1]["position"])
+        now = make_pilot.text_measures(make_pilot.exercises_in_notebook(ROOT / "solutions" / f"{lab}.ipynb",
+                                                                        [name for name, _ in order]))
+        for what in ("words", "chars"):
+            assert now[what] == pytest.approx(data["notebooks"][lab][what], rel=0.05), (
+                f"{lab}'s {what} changed since the pilot was made: run "
+                f"`.venv/bin/python -m helpers.course.pilot.make_pilot` and commit helpers/course/pilot/")
+
+
 def cell(kind: str, text: str, *tags: str) -> dict:
     return {"cell_type": kind, "source": text, "metadata": {"tags": list(tags)}}
 

@@ -111,6 +111,11 @@ def _source(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else source
 
 
+def text_measures(exercises: list[ExerciseText]) -> dict[str, int]:
+    """What the pilot read and typed in a lab, kept in each file so a test can tell when it went stale."""
+    return {"words": sum(e.words for e in exercises), "chars": sum(e.chars for e in exercises)}
+
+
 def _split(cell: dict) -> tuple[int, int]:
     """(words read, characters typed) of a cell: a markdown cell is read; a code cell's solution is
     typed (non-blank lines without the HINT line, indentation not counted) and the rest of it read."""
@@ -299,6 +304,7 @@ def write_pilot(out: Path, learners: int, seed: int, labs: list[str], measure: b
     for number in range(1, learners + 1):
         record = {"schema": learning_record.SCHEMA, "kind": "flywheel-progress", "source": SOURCE,
                   "learner": f"pilot-{number:02d}", "exported": _stamp(START), "seed": seed, "model": model(),
+                  "notebooks": {plan.lab: text_measures(plan.exercises) for plan in lab_plans},
                   "labs": {}, "quizzes": {}}
         for plan in lab_plans:
             # One generator per learner and lab: a lab's pilot does not change when another lab is added.
