@@ -210,3 +210,20 @@ def test_local_mode_notebooks_run_as_written(data):
     estimator = Estimator(LL_IMAGE, "role", instance_count=1, instance_type="local", sagemaker_session=session)
     assert estimator._channels({"train": "file://./data/train"}) == [
         InputData(channel_name="train", data_source="./data/train")]
+
+
+def test_the_v2_layer_never_imports_the_sdk_on_the_local_backend(flywheel_home):
+    """Every name of helpers.platform.v2 loads, and an estimator builds its trainer, without ``sagemaker``
+    (importing the SDK takes seconds; only the aws layer may, on the sagemaker backend)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, helpers.platform.v2 as sm\n"
+            "[getattr(sm, name) for name in sm.__all__]\n"
+            "from helpers.platform.v2 import sklearn, pytorch, local\n"
+            "[getattr(m, n) for m in (sklearn, pytorch, local) for n in m.__all__]\n"
+            "sm.estimator.Estimator('linear-learner', 'r', instance_count=1, instance_type='ml.m5.large')._model_trainer()\n"
+            "print(sorted(m for m in sys.modules if m == 'sagemaker' or m.startswith('sagemaker.')))\n")
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip() == "[]"
