@@ -29,11 +29,13 @@ class DemandKit(Kit):
     dataset = "bikeshare"
     vocabulary = Vocabulary(
         unit="hour",
-        targets={"casual": r"casual(?: users?| riders?| rentals?)?", "registered": r"registered(?: users?| riders?| rentals?)?",
+        targets={"casual": r"casual(?: users?| riders?| rentals?)?",
+                 "registered": r"registered(?: users?| riders?| rentals?)?",
                  "bikers": r"bikers|(?:total |all )?rentals|demand|bikes rented|riders"},
         absent_targets={r"revenue|income|profit": "the data counts rentals, not money: forecast rentals and price "
                         "them with the kit's cost model.",
-                        r"(?:per|each|every|by|at each) (?:station|dock)s?|station[- ]level": "the data is the whole city's rentals per hour, with no station: forecast "
+                        r"(?:per|each|every|by|at each) (?:station|dock)s?|station[- ]level":
+                        "the data is the whole city's rentals per hour, with no station: forecast "
                         "the city's rentals."},
         features={"calendar": r"calendar|hour of (?:the )?day|time of day|weekdays?|day of (?:the )?week|holidays?|"
                               r"working ?days?|seasons?|months?",

@@ -129,7 +129,8 @@ class QuantityCost(CostModel):
         return self.short * np.clip(y_true - predicted, 0, None) + self.over * np.clip(predicted - y_true, 0, None)
 
     def lines(self):
-        return [f"stock-out: ${self.short:,.2f} per {self.unit} short", f"overstock: ${self.over:,.2f} per {self.unit} too many"]
+        return [f"stock-out: ${self.short:,.2f} per {self.unit} short",
+                f"overstock: ${self.over:,.2f} per {self.unit} too many"]
 
 
 class Kit:

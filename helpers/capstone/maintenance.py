@@ -37,7 +37,8 @@ class MaintenanceKit(Kit):
     dataset = "maintenance"
     vocabulary = Vocabulary(
         unit="process",
-        targets={"tool wear failure": r"tool[- ]wear failures?|twf", "heat dissipation failure": r"heat dissipation failures?|hdf",
+        targets={"tool wear failure": r"tool[- ]wear failures?|twf",
+                 "heat dissipation failure": r"heat dissipation failures?|hdf",
                  "power failure": r"power failures?|pwf", "overstrain failure": r"overstrain failures?|osf",
                  "machine failure": r"machine failures?|failures?|breakdowns?|breaks? down|fails"},
         absent_targets={r"remaining useful life|rul|time (?:to|until) (?:a |the )?failure":
@@ -46,7 +47,8 @@ class MaintenanceKit(Kit):
                         r"repair costs?|downtime hours?": "the data records whether a process failed, not what it "
                         "cost; predict the failure and price it with the kit's cost model."},
         features={"product type": r"(?:product )?types?|quality|variant", "temperatures": r"temperatures?|temps?|heat",
-                  "speed": r"(?:rotational )?speed|rpm", "torque": r"torque|load", "tool wear": r"tool[- ]wear|wear|tool age",
+                  "speed": r"(?:rotational )?speed|rpm", "torque": r"torque|load",
+                  "tool wear": r"tool[- ]wear|wear|tool age",
                   "power": r"power|watts?", "strain": r"strain",
                   "recent history": r"recent|history|rolling|trends?|previous process(?:es)?"},
         leaks={r"machine failure(?: flag| label)?s?": "it is the label",

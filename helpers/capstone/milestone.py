@@ -89,11 +89,15 @@ def _fit(model: Any, X: pd.DataFrame, y: pd.Series) -> tuple[Any, str | None]:
     return fresh, None
 
 
-def _scores(model: Any, X: pd.DataFrame) -> np.ndarray:
+def action_scores(model: Any, X: pd.DataFrame) -> np.ndarray:
+    """One score per row, higher = act: P(the larger class) for two classes, the expected class for
+    more (stars), else ``predict``'s number."""
     if hasattr(model, "predict_proba"):
         probabilities = np.asarray(model.predict_proba(X), dtype=float)
-        classes = list(getattr(model, "classes_", range(probabilities.shape[1])))
-        return probabilities[:, classes.index(1) if 1 in classes else -1]
+        classes = np.asarray(getattr(model, "classes_", np.arange(probabilities.shape[1])), dtype=float)
+        if probabilities.shape[1] == 2:
+            return probabilities[:, int(np.argmax(classes))]
+        return probabilities @ classes
     return np.asarray(model.predict(X), dtype=float).ravel()
 
 
@@ -165,13 +169,13 @@ def check_milestone(kit: Any, model: Any, statement: Any, *, data: pd.DataFrame 
         return report
     report.items.append(MilestoneItem("trains", True, f"trains on {int(parts['train'].sum()):,} rows "
                                       f"(the oldest 60 %), validated on the next 20 %, judged on the last 20 %."))
-    holdout = parts["holdout"]
+    holdout, validation = parts["holdout"], parts["validation"]
     cost = kit.cost_model
     try:
         if cost.kind == "decision":
-            report.threshold = cheapest_threshold(kit, _scores(fitted, X[parts["validation"]]), y[parts["validation"]],
-                                                  context[parts["validation"]])
-            predicted = (_scores(fitted, X[holdout]) >= report.threshold).astype(float)
+            report.threshold = cheapest_threshold(kit, action_scores(fitted, X[validation]), y[validation],
+                                                  context[validation])
+            predicted = (action_scores(fitted, X[holdout]) >= report.threshold).astype(float)
         else:
             predicted = np.asarray(fitted.predict(X[holdout]), dtype=float).ravel()
     except Exception as error:  # a model that fits but cannot predict is a team's bug, reported with its error

@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers import capstone
 from helpers.capstone import KitError, kits, load_kit
-from helpers.capstone.milestone import cheapest_threshold
+from helpers.capstone.milestone import action_scores, cheapest_threshold
 
 # Small samples keep the two big sets fast: the first rows in time order are enough to frame.
 SAMPLES = {"fraud": 20_000, "recommendation": 20_000}
@@ -144,6 +144,24 @@ def test_the_threshold_is_the_cheapest_on_the_rows_given():
     # Acting on the top 3 costs 300 + 60 + 300 = 660; the top 1: 300 + 2,000; nothing: 4,000.
     assert cheapest_threshold(kit, scores, y, pd.DataFrame(index=range(4))) == 0.7
     assert cheapest_threshold(kit, scores, pd.Series([0, 0, 0, 0]), pd.DataFrame(index=range(4))) == np.inf
+
+
+class Fixed:
+    """A fitted model's stand-in: fixed class probabilities for two rows."""
+
+    def __init__(self, classes, probabilities):
+        self.classes_, self.probabilities = np.array(classes), np.array(probabilities)
+
+    def predict_proba(self, X):
+        return self.probabilities
+
+
+def test_scores_rise_with_the_case_to_act_on():
+    # Two classes: the larger one's probability, whatever the order of classes_ (True after False, 1 after 0).
+    assert list(action_scores(Fixed([True, False], [[0.8, 0.2], [0.3, 0.7]]), None)) == [0.8, 0.3]
+    # Stars 1-5 from a classifier: the expected stars, not P(1 star).
+    stars = action_scores(Fixed([1, 2, 3, 4, 5], [[1, 0, 0, 0, 0], [0, 0, 0, 0.5, 0.5]]), None)
+    assert list(stars) == [1.0, 4.5]
 
 
 @pytest.fixture(scope="module")
