@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers.platform import Endpoint, FailedStatusError, storage
+from helpers.platform import Endpoint, FailedStatusError, IgnoredArgumentWarning, storage
 from helpers.platform.v2.amazon.amazon_estimator import RecordSet, get_image_uri
 from helpers.platform.v2.amazon.common import read_records, record_deserializer
 from helpers.platform.v2.amazon.factorization_machines import FactorizationMachines, FactorizationMachinesPredictor
@@ -100,6 +100,8 @@ def test_record_set_writes_one_shard_per_instance_and_a_manifest_as_sdk_v2(deplo
     assert [len(shard) for shard in shards] == [20, 21]  # the last shard takes the remainder
     assert list(shards[1][-1].features["values"].float32_tensor.values) == pytest.approx(x[-1])
     assert shards[1][-1].label["values"].float32_tensor.values[0] == labels[-1]
+    with pytest.warns(IgnoredArgumentWarning, match="encrypt"):
+        assert kmeans.record_set(x, encrypt=True).num_records == 41
     channel = records.records_s3_input()
     assert (channel.s3_data, channel.s3_data_type, channel.distribution) == (records.s3_data, "ManifestFile",
                                                                              "ShardedByS3Key")

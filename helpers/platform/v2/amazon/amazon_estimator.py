@@ -135,12 +135,10 @@ def upload_numpy_to_s3_shards(num_shards: int, session, bucket: str, key_prefix:
 
 
 def _putter(session, encrypt: bool):
-    """``put(bucket, key, body)`` into the session's store; ``encrypt`` asks S3 for AES-256 (on AWS)."""
-    if encrypt and kit.current_backend() == "sagemaker":
-        s3 = session.boto_session.resource("s3", region_name=session.boto_region_name)
-        return lambda bucket, key, body: s3.Object(bucket, key).put(Body=body, ServerSideEncryption="AES256")
-    if encrypt:
-        warn_ignored("record_set", ["encrypt"], "the local store keeps objects on this disk")
+    """``put(bucket, key, body)`` into the session's store (local, or S3 on the sagemaker backend)."""
+    if encrypt:  # SDK v2 asked for SSE-S3, which S3 has applied to every new object since January 2023
+        warn_ignored("record_set", ["encrypt"], "S3 encrypts new objects with AES-256 by default; the local "
+                     "store keeps them on this disk")
     return lambda bucket, key, body: session.upload_string_as_file_body(body, bucket, key)
 
 
@@ -168,12 +166,12 @@ class AmazonAlgorithmEstimatorBase(Estimator):
         if "image_uri" in kwargs or "image_name" in kwargs:
             raise TypeError(f"{type(self).__name__} takes no image_uri: it trains the {self.repo_name} image "
                             f"of the session's region. Use Estimator(image_uri=...) for another image.")
-        session = kwargs.get("sagemaker_session")
-        image_uri = kit.image_uris.retrieve(self.repo_name, kit_session(session).boto_region_name,
+        session = kit_session(kwargs.get("sagemaker_session"))  # one (an SDK session on AWS is not free)
+        image_uri = kit.image_uris.retrieve(self.repo_name, session.boto_region_name,
                                             None if self.repo_version is None else str(self.repo_version))
         super().__init__(image_uri, role, instance_count, instance_type,
                          enable_network_isolation=enable_network_isolation, **kwargs)
-        self.data_location = data_location or f"s3://{kit_session(session).default_bucket()}/sagemaker-record-sets/"
+        self.data_location = data_location or f"s3://{session.default_bucket()}/sagemaker-record-sets/"
 
     def training_image_uri(self) -> str:
         return self.image_uri
@@ -261,10 +259,6 @@ class AmazonAlgorithmEstimatorBase(Estimator):
         a failed job raises ``FailedStatusError``."""
         self._prepare_for_training(records, mini_batch_size=mini_batch_size, job_name=job_name)
         self._start_new(records, wait=wait, logs=logs, experiment_config=experiment_config)
-
-    def create_model(self, **kwargs):
-        """The class's ``Model`` (``KMeansModel``...) of the latest job, via ``Estimator.create_model``."""
-        return super().create_model(**kwargs)
 
 
 def get_image_uri(region_name: str, repo_name: str, repo_version: int | str = 1) -> str:
