@@ -113,12 +113,14 @@ def _duration(text: str, leads: str, trails: str, vocab: Vocabulary, what: str, 
     """The first duration in ``text`` introduced by ``leads`` or followed by ``trails``, in the kit's unit."""
     units = "|".join(f"(?:{u})" for u in vocab.units)
     any_unit = r"(minutes?|hours?|days?|weeks?|months?|years?|processes|process|payments?|ratings?|rows?)"
-    patterns = [rf"(?:{leads})\s+{_AMOUNT}\s*{any_unit}", rf"{_AMOUNT}[\s-]*{any_unit}[\s-]+(?:{trails})"]
+    # "the last 7 days", "the last week" (one), "48-hour-ahead", "a day in advance"; numbers stand alone ("data" has no "a").
+    patterns = [rf"(?:{leads})\s+(?:{_AMOUNT}\s*)?{any_unit}(?![\w-])",
+                rf"(?<![\w.]){_AMOUNT}[\s-]*{any_unit}[\s-]+(?:{trails})(?![\w-])"]
     found = [m for p in patterns for m in [re.search(p, text, re.IGNORECASE)] if m]
     if not found:
         return None
     match = min(found, key=lambda m: m.start())
-    amount, unit_word = _amount(match.group(1)), match.group(2)
+    amount, unit_word = (1.0 if match.group(1) is None else _amount(match.group(1))), match.group(2)
     for unit_pattern, size in vocab.units.items():
         if re.fullmatch(unit_pattern, unit_word, re.IGNORECASE):
             return int(round(amount * size))

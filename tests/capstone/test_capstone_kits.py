@@ -85,6 +85,21 @@ def test_a_changed_statement_changes_the_frame(raw):
     assert stars.framing.target == "rating" and set(stars.y.unique()) <= {1, 2, 3, 4, 5}
 
 
+PHRASES = [  # how a team writes its horizon and window -> (horizon, window) in hours
+    ("A model forecasts rentals of each hour a day ahead from the rentals over the last week.", 24, 168),
+    ("A model makes a 48-hour-ahead forecast of the rentals of each hour, from the data days before.", 48, 168),
+    ("A model forecasts the rentals of each hour within the next 6 hours from the past 3 days.", 6, 72),
+    ("A model forecasts daily rentals two days in advance.", 48, 168),
+]
+
+
+@pytest.mark.parametrize("how, horizon, window", PHRASES)
+def test_the_horizon_and_window_are_read_as_teams_write_them(how, horizon, window):
+    kit = kits["demand"]
+    framing = kit.framing(changed(kit.starter_statement(), how=how))
+    assert (framing.horizon, framing.window) == (horizon, window)
+
+
 IMPOSSIBLE = [
     ("maintenance", {"labels": "Remaining useful life of the machine, from the maintenance log."}, "does not have"),
     ("maintenance", {"labels": "The operator writes a note.", "how": "A model reads the settings of the process."},
