@@ -349,15 +349,29 @@ class Estimator:
                use_compiled_model: bool = False, wait: bool = True, model_name: str | None = None,
                kms_key=None, data_capture_config=None, tags=None, **kwargs):
         """Deploy the latest job's model to an endpoint and return its predictor (``predictor_cls``, else
-        a v2 ``Predictor``); ``serializer``/``deserializer`` set how ``predict`` sends and reads."""
+        a v2 ``Predictor``); ``serializer``/``deserializer`` set how ``predict`` sends and reads. The
+        endpoint and the model are named after the training job unless ``endpoint_name``/``model_name`` say
+        otherwise, as in SDK v2."""
         if use_compiled_model:
             raise ValueError("use_compiled_model needs a SageMaker Neo compilation job, which the kit does not run: "
                              "leave it out.")
-        model = self.create_model(name=model_name, serializer=serializer, deserializer=deserializer)
+        job_name = self._ensure_latest_training_job().name
+        model = self.create_model(name=model_name or job_name, serializer=serializer, deserializer=deserializer)
+        endpoint_name = endpoint_name or job_name
         return model.deploy(initial_instance_count=initial_instance_count, instance_type=instance_type,
                             serializer=serializer, deserializer=deserializer, endpoint_name=endpoint_name,
                             wait=wait, data_capture_config=data_capture_config, accelerator_type=accelerator_type,
                             kms_key=kms_key, tags=tags, **kwargs)
+
+    def delete_endpoint(self) -> None:
+        """SDK v1's ``estimator.delete_endpoint()``: delete the endpoint ``deploy()`` named after the latest job."""
+        warnings.warn("Estimator.delete_endpoint() is SDK v1's: use predictor.delete_endpoint() (SDK v2).",
+                      DeprecationWarning, stacklevel=2)
+        self.sagemaker_session.delete_endpoint(self._ensure_latest_training_job().name)
+
+    def logs(self) -> None:
+        """Print the latest training job's log (waits for the job to end)."""
+        self.sagemaker_session.logs_for_job(self._ensure_latest_training_job().name, wait=True)
 
     def transformer(self, instance_count: int, instance_type: str, strategy: str | None = None,
                     assemble_with: str | None = None, output_path: str | None = None, output_kms_key=None,

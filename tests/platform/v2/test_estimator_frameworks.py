@@ -50,6 +50,7 @@ def sklearn(folder, **extra):
 
 
 def test_sklearn_fits_deploys_and_predicts_numpy(workspace):
+    from helpers.platform import list_endpoints
     from helpers.platform.v2.sklearn import SKLearnPredictor
 
     folder, uri, features = workspace
@@ -58,14 +59,17 @@ def test_sklearn_fits_deploys_and_predicts_numpy(workspace):
     described = estimator.latest_training_job.describe()
     assert described["AlgorithmSpecification"]["TrainingImage"].endswith("sagemaker-scikit-learn:1.2-1-cpu-py3")
     assert described["HyperParameters"] == {"C": "0.5", "solver": "lbfgs"}  # strings as they are, numbers as JSON
-    predictor = estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name="v2-sklearn-ep")
+    predictor = estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large")
     try:
         assert isinstance(predictor, SKLearnPredictor)
+        assert predictor.endpoint_name == estimator.latest_training_job.name  # SDK v2's default name
         predicted = predictor.predict(features[:10])
         assert isinstance(predicted, np.ndarray) and predicted.shape == (10,)
         assert (predicted == (features[:10, 0] > features[:10, 1])).mean() >= 0.8
     finally:
-        predictor.delete_endpoint()
+        with pytest.warns(DeprecationWarning, match="predictor.delete_endpoint"):
+            estimator.delete_endpoint()  # SDK v1's call
+    assert predictor.endpoint_name not in [e["EndpointName"] for e in list_endpoints()]
 
 
 def test_sklearn_refuses_what_sdk_v2_refuses(workspace):
