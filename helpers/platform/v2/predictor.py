@@ -42,9 +42,14 @@ def _joined(types) -> str | None:
     return ", ".join(types)
 
 
-def _body_of(serialized):
+def _body_of(serialized, serializer):
     """What ``serialize`` returned, as bytes or str for ``invoke`` (serializers may return a buffer)."""
-    return serialized.read() if hasattr(serialized, "read") else serialized
+    body = serialized.read() if hasattr(serialized, "read") else serialized
+    if not isinstance(body, (bytes, bytearray, str)):
+        raise TypeError(f"The request body is a {type(body).__name__}, not bytes or str: {serializer!r} sends data "
+                        f"as it is. Set predictor.serializer to one that encodes it, e.g. CSVSerializer() or "
+                        f"NumpySerializer() (helpers.platform.v2.serializers).")
+    return body
 
 
 class Predictor:
@@ -149,11 +154,13 @@ class Predictor:
         for key, value in given.items():
             if value is not None:
                 request[key] = value
-        request["body"] = _body_of(self._serialize(data))
+        request["body"] = _body_of(self._serialize(data), self.serializer)
         request["endpoint_name"] = name
         return {key: value for key, value in request.items() if value is not None or key == "body"}
 
     def _serialize(self, data):
+        if self.serializer is None:  # SDK v1: the data is the body
+            return data
         if isinstance(self.serializer, BaseSerializer) or hasattr(self.serializer, "serialize"):
             return self.serializer.serialize(data)
         if callable(self.serializer):  # SDK v1: a function
@@ -231,9 +238,6 @@ class RealTimePredictor(Predictor):
         super().__init__(endpoint, sagemaker_session)
         self.serializer, self.deserializer = serializer, deserializer
         self._content_type, self._accept = content_type, accept
-
-    def _serialize(self, data):
-        return data if self.serializer is None else super()._serialize(data)
 
 
 #: SDK v1's module-level (de)serializer objects -> (the v2 class that does the same, its arguments)

@@ -83,6 +83,8 @@ def test_errors_are_the_endpoints_and_bad_arguments_name_the_fix(endpoint_name):
     predictor = Predictor(endpoint_name, serializer=IdentitySerializer("text/csv"), deserializer=StringDeserializer())
     with pytest.raises(ClientError, match="ModelError"):
         predictor.predict(b"1,2")  # a wrong feature count: the model's 400, as AWS reports it
+    with pytest.raises(TypeError, match="body is a ndarray.*CSVSerializer"):
+        Predictor(endpoint_name).predict(ROWS)  # v2's default IdentitySerializer sends bytes only
     with pytest.raises(ValueError, match="endpoint's name"):
         Predictor(None)
     with pytest.raises(TypeError, match="unexpected keyword arguments"):
