@@ -113,13 +113,25 @@ def _cells(notebooks: list[Path]):
                 yield path, index, cell
 
 
-def _first_use(term: Term, text: str) -> tuple[int, bool] | None:
-    """Where ``term`` is first used in one cell's text, and whether that use is a link to its anchor."""
-    uses = [(m.start(), m["anchor"] == term.anchor) for m in GLOSSARY_LINK.finditer(text) if m["anchor"] == term.anchor]
-    plain = term.pattern().search(masked(text))
+def _first_use(term: Term, text: str, prose: str | None = None) -> tuple[int, bool] | None:
+    """Where ``term`` is first used in one cell's text, and whether that use is a link to its anchor.
+
+    ``prose`` is ``masked(text)`` when the caller already has it (it is the costly part).
+    """
+    uses = [(m.start(), True) for m in GLOSSARY_LINK.finditer(text) if m["anchor"] == term.anchor]
+    plain = _pattern(term).search(masked(text) if prose is None else prose)
     if plain:
         uses.append((plain.start(), False))
     return min(uses) if uses else None
+
+
+_PATTERNS: dict[Term, re.Pattern] = {}
+
+
+def _pattern(term: Term) -> re.Pattern:
+    if term not in _PATTERNS:
+        _PATTERNS[term] = term.pattern()
+    return _PATTERNS[term]
 
 
 def problems(glossary: str | Path, notebooks: list[Path]) -> list[str]:
@@ -139,9 +151,10 @@ def problems(glossary: str | Path, notebooks: list[Path]) -> list[str]:
                     f"{path.name} cell {index}: link [{match['text']}]({FILE_NAME}#{match['anchor']}) points to no "
                     f"glossary anchor: fix the anchor or add the term to {FILE_NAME}"
                 )
+        prose = masked(cell.source)
         for term in terms:
             if term.anchor not in first:
-                use = _first_use(term, cell.source)
+                use = _first_use(term, cell.source, prose)
                 if use is not None:
                     first[term.anchor] = (path, index, use[1])
     for term in terms:
