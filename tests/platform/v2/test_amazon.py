@@ -158,6 +158,12 @@ def test_bad_hyperparameters_fail_at_once_as_v2_then_in_the_job_as_sagemaker(dep
         KMeans(**RUN, k=1)
     with pytest.raises(ValueError, match="num_trees"):
         RandomCutForest(**RUN, num_trees=10)
+    kmeans = KMeans(**RUN, k=2)
+    kmeans.set_hyperparameters(max_iterations=5, local_lloyd_tol=0.5)  # attribute or SageMaker name, checked
+    assert {k: kmeans.hyperparameters()[k] for k in ("local_lloyd_max_iter", "local_lloyd_tol")} == {
+        "local_lloyd_max_iter": "5", "local_lloyd_tol": "0.5"}
+    with pytest.raises(ValueError, match="for local_lloyd_tol"):
+        kmeans.set_hyperparameters(tol=2)
     with pytest.raises(ValueError, match="'num_classes' should be set"):
         LinearLearner(**RUN, predictor_type="multiclass_classifier")
     with pytest.raises(ValueError, match="dimension_reduction_target"):

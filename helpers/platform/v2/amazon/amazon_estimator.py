@@ -180,6 +180,20 @@ class AmazonAlgorithmEstimatorBase(Estimator):
         """The hyperparameters sent: every one set, as SageMaker's strings."""
         return hp.serialize_all(self)
 
+    def set_hyperparameters(self, **kwargs) -> None:
+        """Set hyperparameters by attribute name (``max_iterations``) or SageMaker's (``local_lloyd_max_iter``),
+        checked as the keyword arguments are (SDK v2's first-party classes have no such method: this
+        is ``Estimator``'s, made to go through the same checks). Names the class does not know are sent
+        as given, for the algorithm's own check to judge."""
+        by_name = {getattr(type(self), attribute).name: attribute for attribute in dir(type(self))
+                   if isinstance(getattr(type(self), attribute, None), hp)}
+        for name, value in kwargs.items():
+            attribute = name if isinstance(getattr(type(self), name, None), hp) else by_name.get(name)
+            if attribute is None:
+                self.__dict__.setdefault("_hyperparameters", {})[name] = value
+            else:
+                setattr(self, attribute, value)
+
     @property
     def data_location(self) -> str:
         return self._data_location
