@@ -7,13 +7,14 @@ objects. Each change replaces text that must occur in the cells exactly ``count`
 that no longer matches (the stored source was edited, or a substitution went stale) fails loudly
 instead of silently running different code. The kinds say why the text differs:
 
-- ``import``: an SDK import becomes its ``helpers.platform`` name (the one change the kit promises);
+- ``import``: an SDK import becomes its ``helpers.platform`` name (the one change the kit promises); SDK v1/v2
+  code imports the kit's v2 layer, ``helpers.platform.v2``, under the SDK's module paths (``v2()``);
 - ``data``: where data comes from (a download becomes local data of the same shape and format);
 - ``smoke``: a size shrunk so the port runs in seconds (epochs, rows, instance counts);
 - ``shell``: a notebook shell or magic line (``!pip install``, ``%matplotlib``) with no meaning in a script,
   or its Python equivalent (``!aws s3 cp`` -> boto3);
-- ``workaround``: anything else. Each says what will remove it (``why``: an issue item, an SDK v1/v2
-  API the current SDK dropped, a pandas/numpy removal) and which call it replaces (``what``); the
+- ``workaround``: anything else. Each says what will remove it (``why``: a kit gap, a pandas/numpy
+  removal) and which call it replaces (``what``); the
   totals are printed by test_workarounds_are_counted_and_listed_in_the_readme and listed in README.md.
 """
 
@@ -138,29 +139,42 @@ def xfail_until(reason: str):
 
 # --- what will remove a workaround, and changes many ports share ----------------------------------
 
-V2 = "SDK v2 API, removed in SDK v3 (sagemaker 3.27 fails the same way on AWS)"
-V1 = "SDK v1 API, removed in SDK v2 and v3 (fails on AWS with any current SDK)"
 LIBS = "pandas or numpy API removed since the notebook was written (fails anywhere with current versions)"
 PANDAS = "pandas 1.0 removed DataFrame.as_matrix"
 NUMPY = "numpy 2.4 removed in1d"
 NP_SPLIT = "np.split of a DataFrame returns arrays since pandas 3 removed DataFrame.swapaxes"
 
 
+#: Where SDK v1/v2 code finds its modules on the kit: ``sagemaker.X`` is ``helpers.platform.v2.X``.
+V2_PACKAGE = "helpers.platform.v2"
+
+
+def v2(line: str, count: int = 1) -> Change:
+    """An SDK v2 import line (``from sagemaker.x import y``, ``import sagemaker.x as z``) as the same
+    line on the kit's v2 layer: only the package changes."""
+    new = re.sub(r"^(from|import) sagemaker(?=[. ])", rf"\1 {V2_PACKAGE}", line)
+    if new == line:
+        raise ValueError(f"{line!r} is not an import of a sagemaker module")
+    return Change("import", line, new, count=count)
+
+
 def v2_imports(count_import_sagemaker: int, get_execution_role: bool = True) -> tuple[Change, ...]:
-    """``import sagemaker`` -> the kit's platform module under the same name (its v3 names are at the
-    same places: sagemaker.Session, sagemaker.get_execution_role)."""
-    changes = [Change("import", "import sagemaker\n", "import helpers.platform as sagemaker\n",
+    """``import sagemaker`` -> the kit's SDK v2 layer under the same name (``sagemaker.Session``,
+    ``sagemaker.estimator.Estimator``, ``sagemaker.get_execution_role`` are at the same places)."""
+    changes = [Change("import", "import sagemaker\n", f"import {V2_PACKAGE} as sagemaker\n",
                       count=count_import_sagemaker)]
     if get_execution_role:
-        changes.append(Change("import", "from sagemaker import get_execution_role",
-                              "from helpers.platform import get_execution_role"))
+        changes.append(v2("from sagemaker import get_execution_role"))
     return tuple(changes)
 
 
 def v2_serializers() -> tuple[Change, ...]:
-    """The v2 serializer modules moved to sagemaker.core in v3 (same classes)."""
-    return (Change("import", "from sagemaker.serializers import", "from sagemaker.core.serializers import"),
-            Change("import", "from sagemaker.deserializers import", "from sagemaker.core.deserializers import"))
+    """SDK v2's serializer modules, on the kit's v2 layer."""
+    return (v2("from sagemaker.serializers import CSVSerializer"),
+            v2("from sagemaker.deserializers import JSONDeserializer"))
+
+
+SMAC = v2("import sagemaker.amazon.common as smac")
 
 
 SHELL_TIME = Change("shell", "%%time\n", "", count=1)
@@ -340,29 +354,7 @@ def write_abalone_libsvm(path: str | os.PathLike = "abalone", rows: int = 400, s
     return Path(path)
 
 
-# --- stand-ins for removed APIs, used by counted workarounds -----------------------------------------
-
-class V1RealTimePredictor:
-    """SDK v1's ``sagemaker.predictor.RealTimePredictor`` as DeepAR's notebook subclasses it: bytes
-    in, bytes out, through a plain boto3 ``sagemaker-runtime`` client (what v1 called). Stands in for
-    the removed class (a counted workaround), and exercises boto3's runtime path on the local platform."""
-
-    def __init__(self, endpoint, sagemaker_session=None, serializer=None, deserializer=None,
-                 content_type=None, accept=None):
-        import boto3
-
-        self.endpoint, self.content_type, self.accept = endpoint, content_type, accept
-        self.sagemaker_session = sagemaker_session
-        self._runtime = boto3.client("sagemaker-runtime")
-
-    def predict(self, data: bytes) -> bytes:
-        request = {"EndpointName": self.endpoint, "Body": data}
-        if self.content_type:
-            request["ContentType"] = self.content_type
-        if self.accept:
-            request["Accept"] = self.accept
-        return self._runtime.invoke_endpoint(**request)["Body"].read()
-
+# --- stand-ins for removed library APIs, used by counted workarounds -----------------------------------
 
 def split_frame(frame, cuts):
     """What ``np.split(frame, cuts)`` returned before pandas 3: row slices of the DataFrame."""

@@ -1,9 +1,9 @@
-"""Port: DeepAR on synthetic hourly series, JSON Lines written with s3fs, forecasts through boto3's
-sagemaker-runtime (aws/amazon-sagemaker-examples, SDK v1). The notebook makes its own data."""
+"""Port: DeepAR on synthetic hourly series, JSON Lines written with s3fs, forecasts through a subclass of
+SDK v1's RealTimePredictor (aws/amazon-sagemaker-examples, SDK v1). The notebook makes its own data."""
 
 from __future__ import annotations
 
-from port_support import LIBS, V1, V2, Change, Port, run, v2_imports
+from port_support import LIBS, Change, Port, run, v2, v2_imports
 
 PANDAS_FREQ = "pandas 3 refuses the frequency alias 'H' ('h'); DeepAR's time_freq keeps SageMaker's 'H'"
 
@@ -16,15 +16,12 @@ PORT = Port(
           "instead of 3 of 40",
     changes=(
         *v2_imports(count_import_sagemaker=1),
+        v2("from sagemaker.amazon.amazon_estimator import get_image_uri"),
         Change("shell", "!conda install -y s3fs\n", "# s3fs is installed with the kit\n"),
         Change("data", "bucket = '<your_s3_bucket_name_here>'", "bucket = sagemaker.Session().default_bucket()"),
         Change("smoke", "num_ts = 200", "num_ts = 10"),
         Change("smoke", '"epochs": "20"', '"epochs": "1"'),
         Change("smoke", '"num_cells": "40",\n    "num_layers": "3",', '"num_cells": "10",\n    "num_layers": "2",'),
-        Change("workaround", """from sagemaker.amazon.amazon_estimator import get_image_uri
-image_name = get_image_uri(boto3.Session().region_name, 'forecasting-deepar')""",
-               """from helpers.platform.image_uris import retrieve
-image_name = retrieve('forecasting-deepar', boto3.Session().region_name)""", why=V1, what="get_image_uri"),
         Change("workaround", "index = pd.DatetimeIndex(start=t0, freq=freq, periods=data_length)",
                "index = pd.date_range(start=t0, freq=freq.lower(), periods=data_length)",
                why=LIBS, what="pandas 1.0 removed DatetimeIndex(start=...); " + PANDAS_FREQ),
@@ -32,44 +29,6 @@ image_name = retrieve('forecasting-deepar', boto3.Session().region_name)""", why
                "prediction_index = pd.date_range(start=prediction_times[k], freq=self.freq.lower(), periods=self.prediction_length)",
                why=LIBS, what="pandas 1.0 removed DatetimeIndex(start=...); " + PANDAS_FREQ),
         Change("workaround", "pd.Timedelta(1, unit=freq)", "pd.Timedelta(1, unit=freq.lower())", why=LIBS, what=PANDAS_FREQ),
-        Change("workaround", """estimator = sagemaker.estimator.Estimator(
-    sagemaker_session=sagemaker_session,
-    image_name=image_name,
-    role=role,
-    train_instance_count=1,
-    train_instance_type='ml.c4.xlarge',
-    base_job_name='DEMO-deepar',
-    output_path="s3://" + s3_output_path
-)""", """estimator = sagemaker.ModelTrainer(
-    sagemaker_session=sagemaker_session,
-    training_image=image_name,
-    role=role,
-    compute=sagemaker.Compute(instance_count=1, instance_type='ml.c4.xlarge'),
-    base_job_name='DEMO-deepar',
-    output_data_config=sagemaker.OutputDataConfig(s3_output_path="s3://" + s3_output_path)
-)""", why=V1, what="Estimator(image_name=..., train_instance_count=...)"),
-        Change("workaround", "estimator.set_hyperparameters(**hyperparameters)",
-               "estimator.hyperparameters = hyperparameters", why=V2, what="set_hyperparameters"),
-        Change("workaround", "estimator.fit(inputs=data_channels)",
-               "estimator.train(input_data_config=[sagemaker.InputData(channel_name=name, data_source=uri)\n"
-               "                                   for name, uri in data_channels.items()])", why=V2, what="fit(inputs=...)"),
-        Change("workaround", "job_name = estimator.latest_training_job.name",
-               "job_name = estimator.latest_training_job.training_job_name", why=V2, what="_TrainingJob.name"),
-        Change("workaround", """endpoint_name = sagemaker_session.endpoint_from_job(
-    job_name=job_name,
-    initial_instance_count=1,
-    instance_type='ml.m4.xlarge',
-    deployment_image=image_name,
-    role=role
-)""", """endpoint_name = sagemaker.ModelBuilder(
-    model=job_name,
-    instance_type='ml.m4.xlarge',
-    image_uri=image_name,
-    role_arn=role
-).deploy().endpoint_name""", why=V2, what="Session.endpoint_from_job"),
-        Change("workaround", "class DeepARPredictor(sagemaker.predictor.RealTimePredictor):",
-               "import port_support\nclass DeepARPredictor(port_support.V1RealTimePredictor):",
-               why=V1, what="RealTimePredictor"),
     ),
 )
 

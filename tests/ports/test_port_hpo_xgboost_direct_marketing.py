@@ -3,7 +3,7 @@ channels, the legacy xgboost:latest image, boto3's control plane describing the 
 
 from __future__ import annotations
 
-from port_support import LIBS, NP_SPLIT, NUMPY, V1, V2, Change, Port, run, v2_imports
+from port_support import LIBS, NP_SPLIT, NUMPY, Change, Port, run, v2, v2_imports
 
 PANDAS2 = "pandas 2 made get_dummies columns bool (True/False in the CSV: no XGBoost reads it)"
 
@@ -15,9 +15,8 @@ PORT = Port(
     smoke="600 customers instead of 41,188; 3 trials instead of 20; 10 boosting rounds instead of 100",
     changes=(
         *v2_imports(count_import_sagemaker=1, get_execution_role=False),
-        Change("import", "from sagemaker.tuner import IntegerParameter, CategoricalParameter, ContinuousParameter, "
-               "HyperparameterTuner", "from helpers.platform import IntegerParameter, CategoricalParameter, "
-               "ContinuousParameter, HyperparameterTuner"),
+        v2("from sagemaker.tuner import IntegerParameter, CategoricalParameter, ContinuousParameter, "
+           "HyperparameterTuner"),
         Change("data", "!wget -N https://archive.ics.uci.edu/ml/machine-learning-databases/00222/bank-additional.zip\n"
                "!unzip -o bank-additional.zip",
                'import port_support; port_support.write_bank_additional("bank-additional/bank-additional-full.csv")'),
@@ -27,33 +26,6 @@ PORT = Port(
         Change("workaround", "train_data, validation_data, test_data = np.split(",
                "import port_support\ntrain_data, validation_data, test_data = port_support.split_frame(", why=LIBS, what=NP_SPLIT),
         Change("workaround", "pd.get_dummies(data)", "pd.get_dummies(data, dtype=int)", why=LIBS, what=PANDAS2),
-        Change("workaround", """xgb = sagemaker.estimator.Estimator(containers[region],
-                                    role, 
-                                    train_instance_count=1, 
-                                    train_instance_type='ml.m4.xlarge',
-                                    output_path='s3://{}/{}/output'.format(bucket, prefix),
-                                    sagemaker_session=sess)
-
-xgb.set_hyperparameters(eval_metric='auc',""", """xgb = sagemaker.ModelTrainer(training_image=containers[region],
-                                    role=role,
-                                    compute=sagemaker.Compute(instance_count=1, instance_type='ml.m4.xlarge'),
-                                    output_data_config=sagemaker.OutputDataConfig(
-                                        s3_output_path='s3://{}/{}/output'.format(bucket, prefix)),
-                                    sagemaker_session=sess,
-                                    hyperparameters=dict(eval_metric='auc',""",
-               why=V1, what="Estimator(train_instance_count=...), set_hyperparameters"),
-        Change("workaround", "                        tweedie_variance_power=1.4)",
-               "                        tweedie_variance_power=1.4))", why=V1, what="the same call's closing bracket"),
-        Change("workaround", """s3_input_train = sagemaker.s3_input(s3_data='s3://{}/{}/train'.format(bucket, prefix), content_type='csv')
-s3_input_validation = sagemaker.s3_input(s3_data='s3://{}/{}/validation/'.format(bucket, prefix), content_type='csv')
-
-tuner.fit({'train': s3_input_train, 'validation': s3_input_validation})""",
-               """s3_input_train = sagemaker.InputData(channel_name='train', data_source='s3://{}/{}/train'.format(bucket, prefix), content_type='csv')
-s3_input_validation = sagemaker.InputData(channel_name='validation', data_source='s3://{}/{}/validation/'.format(bucket, prefix), content_type='csv')
-
-tuner.tune(inputs=[s3_input_train, s3_input_validation])""", why=V1, what="sagemaker.s3_input, tuner.fit"),
-        Change("workaround", "tuner.latest_tuning_job.job_name", "tuner.latest_tuning_job.name",
-               why=V2, what="_TuningJob.job_name"),
     ),
 )
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from port_support import (SHELL_MATPLOTLIB, V2, Change, Port, mnist_sets, run, v2_imports,
-                          v2_serializers)
+from port_support import SHELL_MATPLOTLIB, SMAC, Change, Port, mnist_sets, run, v2, v2_imports, v2_serializers
 
 PORT = Port(
     name="pca_mnist",
@@ -16,39 +15,13 @@ PORT = Port(
     changes=(
         *v2_imports(count_import_sagemaker=3),
         *v2_serializers(),
-        Change("import", "import sagemaker.amazon.common as smac", "import helpers.platform.recordio as smac"),
-        Change("import", "from sagemaker.image_uris import retrieve", "from helpers.platform.image_uris import retrieve"),
+        SMAC,
+        v2("from sagemaker.image_uris import retrieve"),
         Change("data", 's3.download_file(downloaded_data_bucket, f"{downloaded_data_prefix}/mnist.pkl.gz", "mnist.pkl.gz")',
                'import port_support; port_support.write_mnist_pkl_gz("mnist.pkl.gz")'),
         Change("shell", "%%time\n", "", count=2),
         SHELL_MATPLOTLIB,
         Change("smoke", "feature_dim=50000", "feature_dim=300"),
-        Change("workaround", """pca = sagemaker.estimator.Estimator(
-    container,
-    role,
-    instance_count=1,
-    instance_type="ml.c4.xlarge",
-    output_path=output_location,
-    sagemaker_session=sess,
-)
-pca.set_hyperparameters(
-""", """pca = sagemaker.ModelTrainer(
-    training_image=container,
-    role=role,
-    compute=sagemaker.Compute(instance_count=1, instance_type="ml.c4.xlarge"),
-    output_data_config=sagemaker.OutputDataConfig(s3_output_path=output_location),
-    sagemaker_session=sess,
-    hyperparameters=dict(
-""", why=V2),
-        Change("workaround", """    mini_batch_size=200,
-)
-
-pca.fit({"train": s3_train_data})""", """    mini_batch_size=200,
-))
-
-pca.train(input_data_config=[sagemaker.InputData(channel_name="train", data_source=s3_train_data)])""", why=V2),
-        Change("workaround", 'pca_predictor = pca.deploy(initial_instance_count=1, instance_type="ml.m4.xlarge")',
-               'pca_predictor = sagemaker.ModelBuilder(model=pca, instance_type="ml.m4.xlarge").deploy()', why=V2),
     ),
 )
 

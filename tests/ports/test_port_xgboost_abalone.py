@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from port_support import V1, Change, Port, run
+from port_support import Change, Port, run, v2
 
 PORT = Port(
     name="xgboost_abalone",
@@ -15,7 +15,8 @@ PORT = Port(
     commit="03fd65d949fb4d6ea309a21b393d5ffcfbfb1154",
     smoke="400 shells instead of 4,177; 10 boosting rounds instead of 50; status polled every 0.5 s, not 60 s",
     changes=(
-        Change("import", "from sagemaker import get_execution_role", "from helpers.platform import get_execution_role"),
+        v2("from sagemaker import get_execution_role"),
+        v2("from sagemaker.amazon.amazon_estimator import get_image_uri"),
         Change("data", "bucket='<bucket-name>' # put your s3 bucket name here, and create s3 bucket",
                "import helpers.platform; bucket=helpers.platform.Session().default_bucket() # the cell asks for yours"),
         Change("data", 'urllib.request.urlretrieve("https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/regression/abalone", FILE_DATA)',
@@ -25,9 +26,6 @@ PORT = Port(
                "open('abalone.single.test', 'w').write(open('abalone.test').readline())"),
         Change("smoke", '"num_round":"50"', '"num_round":"10"'),
         Change("smoke", "time.sleep(60)", "time.sleep(0.5)", count=2),
-        Change("workaround", "from sagemaker.amazon.amazon_estimator import get_image_uri\ncontainer = get_image_uri(region, 'xgboost')",
-               "from helpers.platform.image_uris import retrieve\ncontainer = retrieve('xgboost', region, 'latest')",
-               why=V1, what="get_image_uri"),
     ),
 )
 
