@@ -27,7 +27,7 @@ from helpers.platform import lazy
 
 _V2 = "helpers.platform.v2"
 #: The submodules, reached as attributes the way ``sagemaker.estimator.Estimator`` reaches them.
-SUBMODULES = ("estimator", "inputs", "session", "image_uris", "tuner", "transformer", "model", "s3", "utils",
+SUBMODULES = ("estimator", "inputs", "session", "image_uris", "tuner", "parameter", "transformer", "model", "s3", "utils",
               "analytics", "model_monitor", "sklearn", "pytorch", "local", "predictor", "serializers", "deserializers", "amazon")
 
 _names, _dir_names, _exported = lazy.exports(__name__, {

@@ -56,7 +56,8 @@ def trained(data):
         warnings.simplefilter("always")
         estimator = v1_estimator(data["session"])
     estimator.set_hyperparameters(**HYPERPARAMETERS)
-    estimator.fit({"train": TrainingInput(data["train"], content_type="text/csv")}, logs=False)
+    estimator.fit({"train": TrainingInput(data["train"], content_type="text/csv")}, wait=False)
+    estimator.latest_training_job.wait(logs="None")  # SDK v2's way to wait for a job started with wait=False
     return estimator, [str(w.message) for w in caught if w.category is DeprecationWarning]
 
 
@@ -223,8 +224,8 @@ def test_the_v2_layer_never_imports_the_sdk_on_the_local_backend(flywheel_home):
 
     code = ("import sys, helpers.platform.v2 as sm\n"
             "[getattr(sm, name) for name in sm.__all__]\n"
-            "from helpers.platform.v2 import sklearn, pytorch, local\n"
-            "[getattr(m, n) for m in (sklearn, pytorch, local) for n in m.__all__]\n"
+            "from helpers.platform.v2 import sklearn, pytorch, local, parameter\n"
+            "[getattr(m, n) for m in (sklearn, pytorch, local, parameter) for n in m.__all__]\n"
             "sm.estimator.Estimator('linear-learner', 'r', instance_count=1, instance_type='ml.m5.large')._model_trainer()\n"
             "print(sorted(m for m in sys.modules if m == 'sagemaker' or m.startswith('sagemaker.')))\n")
     answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
