@@ -17,9 +17,11 @@ runs the local built-in). A training job runs in a detached worker process
 ``StopTrainingJob`` stops it. Requests are checked first, with SageMaker's ``ValidationException``
 wording (a bad name or role, an image the local platform cannot run, a channel with no data), so a
 bad one creates nothing. https S3 URLs are read as the ``s3://`` URIs they name, as SageMaker takes
-them. Tuning and transform jobs, and script-mode training (a framework image), are created with the
-kit (``HyperparameterTuner``, ``Transformer``, ``ModelTrainer(source_code=...)``); their create calls
-answer a ``ValidationException`` that says so.
+them. ``CreateTransformJob`` runs the kit's ``Transformer`` in a detached worker the same way (InProgress
+-> Completed, Failed with "ClientError: ..." when the job cannot run, Stopped by ``StopTransformJob``).
+Tuning jobs and script-mode training (a framework image) are created with the kit
+(``HyperparameterTuner``, ``ModelTrainer(source_code=...)``); their create calls answer a
+``ValidationException`` that says so.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from helpers.platform.serving import processes, registry, resources
 from helpers.platform.serving.access import clip
 from helpers.platform.serving.app import read_body
 from helpers.platform.tuning import records as tuning
-from helpers.platform_home import endpoint_configs_root, jobs_root, transform_jobs_root
+from helpers.platform_home import endpoint_configs_root, transform_jobs_root
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_PAGE = 100  # MaxResults when none is given (SageMaker's list calls allow 1-100)
@@ -269,6 +271,24 @@ def list_transform_jobs(params: dict) -> dict:
                  "TransformJobSummaries")
 
 
+def stop_transform_job(params: dict) -> dict:
+    """StopTransformJob: the worker of a job CreateTransformJob made is signalled; the job ends Stopped."""
+    from helpers.platform.serving.control_worker import WORKER_FILE
+
+    status = describe_transform_job(params)["TransformJobStatus"]
+    name = params["TransformJobName"]
+    if status != "InProgress":
+        raise ApiError("ValidationException", f"The request was rejected because the transform job is in status "
+                       f"{status}: only an InProgress job can be stopped.")
+    worker = processes.ProcessRef.from_dict(registry.read_json(transform_jobs_root() / name / WORKER_FILE))
+    if not processes.is_alive(worker):
+        raise ApiError("ValidationException", (
+            f"Transform job {name} runs inside the Python process that started it (Transformer.transform): "
+            "interrupt it there; the local platform stops from boto3 only the jobs CreateTransformJob made."))
+    os.kill(worker.pid, signal.SIGTERM)
+    return {}
+
+
 # ------------------------------------------------------------------------------ create calls
 #: SageMaker's patterns (botocore's service model) for the names and the role of a create call.
 NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
@@ -357,15 +377,17 @@ def create_training_job(params: dict) -> dict:
     _constraint(params, "RoleArn", "roleArn", ROLE_PATTERN, 2048)
     _trainer_and_channels(params)
     folder = jobs.job_dir(name)
-    try:
-        jobs_root().mkdir(parents=True, exist_ok=True)
-        folder.mkdir()  # atomic: two creates of one name cannot both pass
-    except FileExistsError:
-        raise ApiError("ValidationException", (
-            "Training job names must be unique within an AWS account and region, and a training job with this "
-            f"name already exists ({name}): pick another TrainingJobName.")) from None
+    _claim(folder, "Training job", name, "TrainingJobName")
     registry.write_json(folder / "create-request.json", params)
-    ref = processes.spawn(WORKER, ["train", name], folder / "create.log")
+    _start_worker("train", name, folder, "training job")
+    return {"TrainingJobArn": jobs.read_record(name)["TrainingJobArn"]}
+
+
+def _start_worker(kind: str, name: str, folder, what: str) -> None:
+    """Start ``control_worker <kind> <name>`` detached (it reads ``folder/create-request.json``), and return
+    once the job's first record ``folder/job.json`` exists. A worker that exits or hangs before that leaves
+    nothing behind (its folder is removed) and the call answers InternalFailure with the worker's output."""
+    ref = processes.spawn(WORKER, [kind, name], folder / "create.log")
     # reaped once it ends: a worker left a zombie would look alive, and its job InProgress, forever
     threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name=f"reap-{name}").start()
     started = processes.wait_until(lambda: (folder / "job.json").is_file() or not processes.is_alive(ref),
@@ -375,9 +397,91 @@ def create_training_job(params: dict) -> dict:
         processes.stop(ref)
         shutil.rmtree(folder, ignore_errors=True)
         why = "timed out" if not started else "exited"
-        raise ApiError("InternalFailure", f"the local worker for training job {name} {why} before the job "
+        raise ApiError("InternalFailure", f"the local worker for {what} {name} {why} before the job "
                        f"started: {log or 'no output'}", 500)
-    return {"TrainingJobArn": jobs.read_record(name)["TrainingJobArn"]}
+
+
+def _claim(folder, what: str, name: str, key: str) -> None:
+    """Make the job's folder, atomically: two creates of one name cannot both pass."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+    except FileExistsError:
+        raise ApiError("ValidationException", (
+            f"{what} names must be unique within an AWS account and region, and a {what.lower()} with this "
+            f"name already exists ({name}): pick another {key}.")) from None
+
+
+# ------------------------------------------------------------------------ CreateTransformJob
+#: Values the local batch transform runs, by the request's field (SageMaker's own enums are wider:
+#: a value outside these is refused at create, naming the field, instead of failing the job later).
+TRANSFORM_CHOICES = {
+    ("BatchStrategy",): ("MultiRecord", "SingleRecord"),
+    ("TransformInput", "SplitType"): ("None", "Line", "RecordIO"),
+    ("TransformInput", "CompressionType"): ("None",),
+    ("TransformInput", "DataSource", "S3DataSource", "S3DataType"): ("S3Prefix",),
+    ("TransformOutput", "AssembleWith"): ("None", "Line"),
+    ("DataProcessing", "JoinSource"): ("None", "Input"),
+}
+
+
+def _member(path: tuple) -> str:
+    """``("TransformInput", "SplitType")`` -> ``transformInput.splitType``, as SageMaker names a field."""
+    return ".".join(part[:1].lower() + part[1:] for part in path)
+
+
+def _field(params: dict, path: tuple):
+    value = params
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _check_transform(params: dict) -> None:
+    """Everything about a CreateTransformJob request that can be checked before the job exists."""
+    from helpers.platform.serving import transform
+
+    for path, allowed in TRANSFORM_CHOICES.items():
+        value = _field(params, path)
+        if value is not None and value not in allowed:
+            raise ApiError("ValidationException", (
+                f"Value {clip(str(value))!r} at '{_member(path)}' is not one the local platform runs: use one of "
+                f"{', '.join(allowed)}."))
+    uri = _field(params, ("TransformInput", "DataSource", "S3DataSource", "S3Uri"))
+    if not uri:
+        raise ApiError("ValidationException", "TransformInput.DataSource.S3DataSource.S3Uri is required: the "
+                       "s3:// prefix of the objects to transform.")
+    _s3(uri, "TransformInput.DataSource.S3DataSource.S3Uri")
+    if not _field(params, ("TransformOutput", "S3OutputPath")):
+        raise ApiError("ValidationException", "TransformOutput.S3OutputPath is required: the s3:// prefix the "
+                       "answers are written under.")
+    _s3(params["TransformOutput"]["S3OutputPath"], "TransformOutput.S3OutputPath")
+    for key in ("InputFilter", "OutputFilter"):
+        try:
+            transform._csv_filter(_field(params, ("DataProcessing", key)))
+        except ValueError as error:
+            raise ApiError("ValidationException", f"DataProcessing.{key}: {error}") from None
+    try:
+        transform._check_split(_field(params, ("TransformInput", "SplitType")) or "None",
+                               _field(params, ("TransformInput", "ContentType")),
+                               _field(params, ("TransformOutput", "AssembleWith")) or "None",
+                               _field(params, ("TransformOutput", "Accept")))
+    except ValueError as error:
+        raise ApiError("ValidationException", f"TransformInput.SplitType: {error}") from None
+
+
+def create_transform_job(params: dict) -> dict:
+    """CreateTransformJob: the kit's ``Transformer`` runs the job in a detached worker; the call answers once
+    the job's record exists (InProgress), as SageMaker answers before its instances start."""
+    name = _constraint(params, "TransformJobName", "transformJobName", NAME_PATTERN)
+    model = _constraint(params, "ModelName", "modelName", MODEL_NAME_PATTERN)
+    describe_model({"ModelName": model})  # an unknown model: SageMaker's ValidationException, nothing made
+    _check_transform(params)
+    folder = transform_jobs_root() / name
+    _claim(folder, "Transform job", name, "TransformJobName")
+    registry.write_json(folder / "create-request.json", params)
+    _start_worker("transform", name, folder, "transform job")
+    return {"TransformJobArn": registry.arn("transform-job", name)}
 
 
 def _in_worker(operation: str, params: dict) -> dict:
@@ -450,12 +554,12 @@ def update_endpoint(params: dict) -> dict:
 
 
 #: Calls that wait on a process (a worker, a server): run off the event loop, so others are answered meanwhile.
-SLOW = {"CreateTrainingJob", "CreateEndpoint", "UpdateEndpoint", "CreateModel"}
+SLOW = {"CreateTrainingJob", "CreateEndpoint", "UpdateEndpoint", "CreateModel", "CreateTransformJob"}
 
 OPERATIONS = {
     "CreateTrainingJob": create_training_job, "CreateModel": create_model,
     "CreateEndpointConfig": create_endpoint_config, "CreateEndpoint": create_endpoint,
-    "UpdateEndpoint": update_endpoint,
+    "UpdateEndpoint": update_endpoint, "CreateTransformJob": create_transform_job,
     "DescribeTrainingJob": describe_training_job, "ListTrainingJobs": list_training_jobs,
     "StopTrainingJob": stop_training_job,
     "DescribeHyperParameterTuningJob": describe_tuning_job, "ListHyperParameterTuningJobs": list_tuning_jobs,
@@ -466,11 +570,11 @@ OPERATIONS = {
     "DeleteEndpointConfig": delete_endpoint_config,
     "DescribeEndpoint": describe_endpoint, "ListEndpoints": list_endpoints, "DeleteEndpoint": delete_endpoint,
     "DescribeTransformJob": describe_transform_job, "ListTransformJobs": list_transform_jobs,
+    "StopTransformJob": stop_transform_job,
 }
 #: What to use instead of a SageMaker call the local platform does not answer, by its first word.
 INSTEAD = {
-    "Create": "create it with the kit: HyperparameterTuner(...).tune(), Transformer(...).transform(), "
-              "ModelTrainer(...).train() for a script",
+    "Create": "create it with the kit: HyperparameterTuner(...).tune(), ModelTrainer(...).train() for a script",
     "Update": "deploy again with ModelBuilder(...).deploy(update_endpoint=True), or Endpoint.update_weights()",
 }
 

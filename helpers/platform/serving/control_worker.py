@@ -14,11 +14,13 @@ router, because the kit's endpoint code starts and registers with the router its
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import warnings
 
 STOP_MESSAGE = "StopTrainingJob was called."
+WORKER_FILE = "worker.json"  # the transform worker's pid and start time: StopTransformJob signals it
 
 
 def train(name: str) -> int:
@@ -46,6 +48,60 @@ def train(name: str) -> int:
         print(f"training job {name}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+class Stopped(Exception):
+    """StopTransformJob was called (SIGTERM): the job ends Stopped."""
+
+
+def _stop_on_sigterm(*_) -> None:
+    raise Stopped("StopTransformJob was called.")
+
+
+def transform(name: str) -> int:
+    """Run the transform job whose CreateTransformJob request is in its folder, as
+    ``Transformer(...).transform(...)`` does; its record says how it ended (Completed, Failed, Stopped)."""
+    import psutil
+
+    from helpers.platform.serving import processes
+    from helpers.platform.serving.control_api import _s3
+    from helpers.platform.serving.registry import arn, now_iso, read_json, write_json
+    from helpers.platform.serving.transform import Transformer
+    from helpers.platform_home import transform_jobs_root
+
+    folder = transform_jobs_root() / name
+    request = read_json(folder / "create-request.json")
+    source, output = request["TransformInput"], request["TransformOutput"]
+    processing, resources = request.get("DataProcessing") or {}, request["TransformResources"]
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    write_json(folder / WORKER_FILE, processes.ProcessRef(os.getpid(), psutil.Process().create_time()).to_dict())
+    try:
+        transformer = Transformer(
+            model_name=request["ModelName"], instance_count=resources["InstanceCount"],
+            instance_type=resources["InstanceType"], strategy=request.get("BatchStrategy"),
+            assemble_with=output.get("AssembleWith"), output_path=_s3(output["S3OutputPath"], "S3OutputPath"),
+            accept=output.get("Accept"), max_concurrent_transforms=request.get("MaxConcurrentTransforms"),
+            max_payload=request.get("MaxPayloadInMB"), env=request.get("Environment"))
+        transformer.transform(
+            _s3(source["DataSource"]["S3DataSource"]["S3Uri"], "S3Uri"), content_type=source.get("ContentType"),
+            split_type=source.get("SplitType"), job_name=name, input_filter=processing.get("InputFilter"),
+            output_filter=processing.get("OutputFilter"), join_source=processing.get("JoinSource"),
+            model_client_config=request.get("ModelClientConfig"), logs=True)
+        return 0
+    except Exception as error:  # noqa: BLE001 - every way it ends is the job's record
+        record = read_json(folder / "job.json") or {  # refused before it started: SageMaker fails the job
+            "TransformJobName": name, "TransformJobArn": arn("transform-job", name), "ModelName": request["ModelName"],
+            "TransformInput": source, "TransformOutput": output, "TransformResources": resources,
+            "CreationTime": now_iso()}
+        stopped = isinstance(error, Stopped) or isinstance(error.__context__, Stopped)
+        record.update(TransformJobStatus="Stopped" if stopped else "Failed", TransformEndTime=now_iso())
+        if stopped:
+            record.pop("FailureReason", None)
+        else:
+            record["FailureReason"] = f"ClientError: {getattr(error, 'description', {}).get('FailureReason') or error}"
+        write_json(folder / "job.json", record)
+        print(f"transform job {name}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
 
 
 def create_model(params: dict) -> dict:
@@ -78,8 +134,10 @@ OPERATIONS = {"CreateModel": create_model,
 def main(argv: list[str]) -> int:
     if argv[:1] == ["train"] and len(argv) == 2:
         return train(argv[1])
+    if argv[:1] == ["transform"] and len(argv) == 2:
+        return transform(argv[1])
     if len(argv) != 1 or argv[0] not in OPERATIONS:
-        print(f"usage: python -m {__spec__.name if __spec__ else 'control_worker'} train <job name> | "
+        print(f"usage: python -m {__spec__.name if __spec__ else 'control_worker'} train|transform <job name> | "
               f"{' | '.join(OPERATIONS)} < request.json", file=sys.stderr)
         return 2
     warnings.simplefilter("ignore")  # an answer is one JSON line; the kit's warnings concern notebooks

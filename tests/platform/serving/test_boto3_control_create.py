@@ -15,6 +15,7 @@ from botocore.exceptions import WaiterError
 
 from helpers.platform import backend, jobs, storage
 from helpers.platform.serving import runtime
+from helpers.platform_home import transform_jobs_root
 from serving_support import error_of, module_store
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -98,14 +99,21 @@ def test_the_job_is_watched_by_its_own_worker_not_by_the_router_which_reaps_it(m
     assert processes.wait_until(lambda: not psutil.pid_exists(worker), 5)
 
 
-def test_model_config_endpoint_and_update_through_boto3(made):
-    sm, invoker = made["sagemaker"], made["runtime"]
+@pytest.fixture(scope="module")
+def model(made) -> str:
+    """The trained job's model, made with CreateModel (its artifact given as an https URL)."""
+    sm = made["sagemaker"]
     sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="boto3-made-job", WaiterConfig=FAST)
     data = sm.describe_training_job(TrainingJobName="boto3-made-job")["ModelArtifacts"]["S3ModelArtifacts"]
     https = data.replace("s3://create/", "https://create.s3.us-east-1.amazonaws.com/")
-    model = sm.create_model(ModelName="boto3-model", ExecutionRoleArn=ROLE,
-                            PrimaryContainer={"Image": IMAGE, "ModelDataUrl": https})
-    assert model["ModelArn"].endswith(":model/boto3-model")
+    answer = sm.create_model(ModelName="boto3-model", ExecutionRoleArn=ROLE,
+                             PrimaryContainer={"Image": IMAGE, "ModelDataUrl": https})
+    assert answer["ModelArn"].endswith(":model/boto3-model")
+    return "boto3-model"
+
+
+def test_model_config_endpoint_and_update_through_boto3(made, model):
+    sm, invoker = made["sagemaker"], made["runtime"]
     variant = {"VariantName": "AllTraffic", "ModelName": "boto3-model", "InitialInstanceCount": 1,
                "InstanceType": "ml.m5.large", "InitialVariantWeight": 1}
     sm.create_endpoint_config(EndpointConfigName="boto3-config", ProductionVariants=[variant])
@@ -214,3 +222,74 @@ def test_bad_model_and_config_requests_create_nothing(made):
     assert unknown["Code"] == "ValidationException" and "no-such-config" in unknown["Message"]
     names = {m["ModelName"] for m in sm.list_models()["Models"]}
     assert "boto3-no-data" not in names and not sm.list_endpoint_configs(NameContains="orphan")["EndpointConfigs"]
+
+
+def transform_request(name: str, **changes) -> dict:
+    """A CreateTransformJob request as a boto3 notebook writes it (the batch-transform examples)."""
+    values = {
+        "TransformJobName": name, "ModelName": "boto3-model", "BatchStrategy": "MultiRecord",
+        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://create/batch"}},
+                           "ContentType": "text/csv", "SplitType": "Line"},
+        "TransformOutput": {"S3OutputPath": "https://create.s3.us-east-1.amazonaws.com/batch-out",
+                            "AssembleWith": "Line"},
+        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
+    }
+    values.update(changes)
+    return values
+
+
+def test_create_transform_job_runs_the_kits_batch_transform_and_the_waiter_sees_it(made, model):
+    sm = made["sagemaker"]
+    storage.put_bytes("s3://create/batch/rows.csv", b"1.0,0.0\n0.0,0.0\n")
+    answer = sm.create_transform_job(**transform_request("boto3-batch"))
+    assert answer["TransformJobArn"].endswith(":transform-job/boto3-batch")
+    sm.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName="boto3-batch", WaiterConfig=FAST)
+    view = sm.describe_transform_job(TransformJobName="boto3-batch")
+    assert view["TransformJobStatus"] == "Completed", view.get("FailureReason")
+    assert view["ModelName"] == model and view["TransformOutput"]["S3OutputPath"] == "s3://create/batch-out"
+    lines = storage.get_bytes("s3://create/batch-out/rows.csv.out").decode().split()
+    assert len(lines) == 2 and float(lines[0]) > float(lines[1])  # y = 3 x0 + x1, one answer per line
+    assert [j["TransformJobName"] for j in sm.list_transform_jobs()["TransformJobSummaries"]] == ["boto3-batch"]
+    done = error_of(lambda: sm.stop_transform_job(TransformJobName="boto3-batch"))
+    assert done["Code"] == "ValidationException" and "status Completed" in done["Message"]
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"TransformJobName": "bad_name"}, "Value 'bad_name' at 'transformJobName' failed to satisfy constraint"),
+    ({"ModelName": "no-such-model"}, "no-such-model"),
+    ({"TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://create/batch"}},
+                         "SplitType": "TFRecord"}}, "at 'transformInput.splitType' is not one the local platform"),
+    ({"BatchStrategy": "Everything"}, "at 'batchStrategy'"),
+    ({"DataProcessing": {"InputFilter": "$.features"}}, "DataProcessing.InputFilter: filter '$.features'"),
+])
+def test_bad_transform_requests_get_a_validation_exception_naming_the_field(made, model, changes, words):
+    name = changes.get("TransformJobName", "boto3-refused-batch")
+    refused = error_of(lambda: made["sagemaker"].create_transform_job(**transform_request(name, **changes)))
+    assert refused["Code"] == "ValidationException" and words in refused["Message"]
+    assert not (transform_jobs_root() / name).exists()  # nothing was created
+
+
+def test_a_transform_job_with_no_input_is_created_and_fails_as_on_sagemaker(made, model):
+    sm = made["sagemaker"]
+    source = {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://create/nothing-here"}}}
+    sm.create_transform_job(**transform_request("boto3-empty-batch", TransformInput=source))
+    with pytest.raises(WaiterError, match="Failed"):
+        sm.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName="boto3-empty-batch",
+                                                                  WaiterConfig=FAST)
+    view = sm.describe_transform_job(TransformJobName="boto3-empty-batch")
+    assert view["FailureReason"].startswith("ClientError:") and "s3://create/nothing-here" in view["FailureReason"]
+    again = error_of(lambda: sm.create_transform_job(**transform_request("boto3-empty-batch")))
+    assert again["Code"] == "ValidationException" and "already exists" in again["Message"]
+
+
+def test_stop_transform_job_stops_a_created_job(made, model):
+    sm = made["sagemaker"]
+    storage.put_bytes("s3://create/long-batch/rows.csv", b"1.0,0.0\n" * 5000)
+    sm.create_transform_job(**transform_request("boto3-stopped-batch", BatchStrategy="SingleRecord", TransformInput={
+        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://create/long-batch"}},
+        "ContentType": "text/csv", "SplitType": "Line"}))
+    sm.stop_transform_job(TransformJobName="boto3-stopped-batch")
+    sm.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName="boto3-stopped-batch",
+                                                              WaiterConfig=FAST)
+    view = sm.describe_transform_job(TransformJobName="boto3-stopped-batch")
+    assert view["TransformJobStatus"] == "Stopped" and "FailureReason" not in view

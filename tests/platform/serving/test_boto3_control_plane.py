@@ -128,14 +128,12 @@ def test_transform_jobs_are_described_and_listed(local):
 
 def test_an_operation_the_kit_does_not_implement_is_named_with_what_to_use(local):
     sm = local["sagemaker"]
-    refused = error_of(lambda: sm.create_transform_job(
-        TransformJobName="made-by-boto3", ModelName="control-model",
-        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://control/batch/"}}},
-        TransformOutput={"S3OutputPath": "s3://control/out"},
-        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1}))
+    refused = error_of(lambda: sm.create_notebook_instance(
+        NotebookInstanceName="made-by-boto3", InstanceType="ml.t3.medium",
+        RoleArn="arn:aws:iam::111122223333:role/service-role/AmazonSageMaker-ExecutionRole"))
     assert refused["Code"] == "ValidationException"
-    assert "SageMaker.CreateTransformJob is not implemented by the local platform" in refused["Message"]
-    assert "Transformer(...).transform()" in refused["Message"]
+    assert "SageMaker.CreateNotebookInstance is not implemented by the local platform" in refused["Message"]
+    assert "CreateTransformJob" in refused["Message"]  # the calls it does answer are listed
 
 
 def test_a_client_without_the_secret_gets_403_on_the_control_plane(local):
