@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "site": ("helpers.authoring.site", "build the course as an offline static site: solutions, agenda, slides, glossary"),
     "progress": ("helpers.course.progress_cmd", "your progress per lab (opt-in: --on); --export, --merge for a room"),
     "capstone": ("helpers.capstone.cli", "the team capstone kits: data, starter statement, cost model; --statement FILE, --rubric"),
+    "classroom": ("helpers.course.classroom", "the instructor on a shared server: every learner's progress and endpoints; stop-endpoints")
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from helpers.platform.backend import Twin, dispatches
 from helpers.platform.errors import warn_ignored
-from helpers.platform.serving import processes, registry
+from helpers.platform.serving import limits, processes, registry
 from helpers.platform.serving.access import auth_headers, store_secret
 from helpers.platform.serving.capture import capture_files
 from helpers.platform.serving.payload import parse_response, to_request_body
@@ -119,53 +119,55 @@ class Endpoint(Twin, Named):
                      "a local endpoint starts at once, in the local store's one account and region")
         registry.check_name(endpoint_name)
         config = EndpointConfig.get(endpoint_config_name)
-        if registry.read_record(endpoint_name) is not None:
-            if not replace:
-                raise ValueError(
-                    f'Cannot create already existing endpoint "{registry.arn("endpoint", endpoint_name)}". '
-                    f"Delete it first (Endpoint({endpoint_name!r}).delete()), pick another name, or pass "
-                    f"update_endpoint=True to deploy() to replace it.")
-            registry.delete_endpoint(endpoint_name)
-        timeout = float(invocation_timeout_seconds or os.environ.get(DEFAULT_TIMEOUT_ENV) or 60)
-        folder = registry.endpoint_dir(endpoint_name)
-        shutil.rmtree(folder, ignore_errors=True)
-        private_dir(folder)
-        capture = DataCaptureConfig.from_request_dict(config.data_capture_config)
-        variants = []
-        for variant in config.production_variants:
-            variants.append({**variant, "Model": Model.get(variant["ModelName"]).describe()})
-        registry.write_json(folder / "config.json", {
-            "EndpointName": endpoint_name,
-            "Variants": variants,
-            "DataCapture": capture.settings().to_dict() if capture else None,
-            "InvocationTimeoutSeconds": timeout,
-        })
-        log_file = folder / "server.log"
-        instances = _local_instances(config.production_variants)
-        record = {
-            "EndpointName": endpoint_name,
-            "EndpointArn": registry.arn("endpoint", endpoint_name),
-            "EndpointConfigName": endpoint_config_name,
-            "ProductionVariants": [{
-                "VariantName": v["VariantName"], "ModelName": v["ModelName"],
-                "CurrentWeight": v["InitialVariantWeight"], "DesiredWeight": v["InitialVariantWeight"],
-                "CurrentInstanceCount": min(v["InitialInstanceCount"], instances),
-                "DesiredInstanceCount": v["InitialInstanceCount"],
-                "InstanceType": v["InstanceType"]} for v in config.production_variants],
-            "DataCaptureConfig": ({
-                "EnableCapture": True, "CaptureStatus": "Started",
-                "CurrentSamplingPercentage": config.data_capture_config["InitialSamplingPercentage"],
-                "DestinationS3Uri": config.data_capture_config["DestinationS3Uri"]} if capture else None),
-            "CreationTime": registry.now_iso(),
-            "Local": {"LogFile": str(log_file), "InvocationTimeoutSeconds": timeout},
-        }
-        ref = processes.spawn("helpers.platform.serving.server", [str(folder)], log_file,
-                              env={"FLYWHEEL_HOME": str(registry.store_root())})
-        # written once, with the pid: describe() never sees an endpoint without its process
-        record["Local"].update(SpawnPid=ref.pid, SpawnCreateTime=ref.create_time)
-        registry.write_record(endpoint_name, record)
-        for number in range(2, instances + 1):
-            _spawn_instance(folder, number)
+        # the limit's check and the new record under one lock (a no-op without FLYWHEEL_MAX_ENDPOINTS)
+        with limits.endpoint_slot(endpoint_name):
+            if registry.read_record(endpoint_name) is not None:
+                if not replace:
+                    raise ValueError(
+                        f'Cannot create already existing endpoint "{registry.arn("endpoint", endpoint_name)}". '
+                        f"Delete it first (Endpoint({endpoint_name!r}).delete()), pick another name, or pass "
+                        f"update_endpoint=True to deploy() to replace it.")
+                registry.delete_endpoint(endpoint_name)
+            timeout = float(invocation_timeout_seconds or os.environ.get(DEFAULT_TIMEOUT_ENV) or 60)
+            folder = registry.endpoint_dir(endpoint_name)
+            shutil.rmtree(folder, ignore_errors=True)
+            private_dir(folder)
+            capture = DataCaptureConfig.from_request_dict(config.data_capture_config)
+            variants = []
+            for variant in config.production_variants:
+                variants.append({**variant, "Model": Model.get(variant["ModelName"]).describe()})
+            registry.write_json(folder / "config.json", {
+                "EndpointName": endpoint_name,
+                "Variants": variants,
+                "DataCapture": capture.settings().to_dict() if capture else None,
+                "InvocationTimeoutSeconds": timeout,
+            })
+            log_file = folder / "server.log"
+            instances = _local_instances(config.production_variants)
+            record = {
+                "EndpointName": endpoint_name,
+                "EndpointArn": registry.arn("endpoint", endpoint_name),
+                "EndpointConfigName": endpoint_config_name,
+                "ProductionVariants": [{
+                    "VariantName": v["VariantName"], "ModelName": v["ModelName"],
+                    "CurrentWeight": v["InitialVariantWeight"], "DesiredWeight": v["InitialVariantWeight"],
+                    "CurrentInstanceCount": min(v["InitialInstanceCount"], instances),
+                    "DesiredInstanceCount": v["InitialInstanceCount"],
+                    "InstanceType": v["InstanceType"]} for v in config.production_variants],
+                "DataCaptureConfig": ({
+                    "EnableCapture": True, "CaptureStatus": "Started",
+                    "CurrentSamplingPercentage": config.data_capture_config["InitialSamplingPercentage"],
+                    "DestinationS3Uri": config.data_capture_config["DestinationS3Uri"]} if capture else None),
+                "CreationTime": registry.now_iso(),
+                "Local": {"LogFile": str(log_file), "InvocationTimeoutSeconds": timeout},
+            }
+            ref = processes.spawn("helpers.platform.serving.server", [str(folder)], log_file,
+                                  env={"FLYWHEEL_HOME": str(registry.store_root())})
+            # written once, with the pid: describe() never sees an endpoint without its process
+            record["Local"].update(SpawnPid=ref.pid, SpawnCreateTime=ref.create_time)
+            registry.write_record(endpoint_name, record)
+            for number in range(2, instances + 1):
+                _spawn_instance(folder, number)
 
         from helpers.platform.serving.runtime import use_local_runtime
 

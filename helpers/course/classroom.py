@@ -1,0 +1,273 @@
+"""``python -m helpers classroom``: the instructor's view of a room of learners on one server.
+
+    python -m helpers classroom status --homes '/home/*/.flywheel'          # progress, stuck, endpoints
+    python -m helpers classroom stop-endpoints --homes '/home/*/.flywheel'  # end of the day
+
+Each learner has a Unix user and their own ``FLYWHEEL_HOME`` (mode 0700); ``--homes`` is a glob that
+matches every learner's home, and a learner is named after the owner of theirs. Run it as root
+(``sudo .venv/bin/python -m helpers classroom ...``): an instructor's own user cannot read learners'
+homes, and such a home is reported with that fix, never a crash.
+
+``status`` shows, per learner, the exercises passed per lab (only learners who opted in with
+``progress --on``: their ``progress/record.json``), the exercises where the room is stuck (learners
+with ``--stuck-attempts`` attempts or more and no pass, with the room's pass rate from
+:func:`helpers.learning_record.merge`), and each learner's live endpoints. It only reads.
+
+``stop-endpoints`` runs ``python -m helpers cleanup`` for each home *as the home's owner* (root drops
+to that user for it), so nothing in a learner's home becomes root's and the stop goes through the
+same code as a learner's own cleanup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import pwd
+import subprocess
+import sys
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from helpers import learning_record
+
+STUCK_ATTEMPTS = 3  # attempts without a pass after which a learner counts as stuck on an exercise
+STOP_TIMEOUT_SECONDS = 120
+ROOT_FIX = "run this command as root (sudo .venv/bin/python -m helpers classroom ...)"
+
+
+@dataclass
+class Learner:
+    """One learner's home as the instructor sees it."""
+
+    name: str                      # the home's owner (a user name, or the uid when it has no name)
+    home: Path
+    uid: int
+    sharing: bool = False          # opted in to progress recording
+    record: dict | None = None     # their progress record, when sharing and there is one
+    record_path: Path | None = None
+    endpoints: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def find_homes(pattern: str) -> list[Path]:
+    """The folders ``pattern`` (a glob) matches, sorted; ValueError with an example when none does."""
+    homes = sorted(Path(path) for path in glob.glob(os.path.expanduser(pattern)) if os.path.isdir(path))
+    if not homes:
+        raise ValueError(f"no folder matches --homes {pattern!r}: give a glob matching every learner's "
+                         f"FLYWHEEL_HOME, e.g. --homes '/home/*/.flywheel' (quoted, so the shell leaves it).")
+    return homes
+
+
+def owner(home: Path) -> tuple[str, int]:
+    """(user name, uid) of the home's owner; the uid as the name when the user has none."""
+    uid = home.stat().st_uid
+    try:
+        return pwd.getpwuid(uid).pw_name, uid
+    except KeyError:
+        return str(uid), uid
+
+
+@contextmanager
+def store_of(home: Path) -> Iterator[None]:
+    """Point the kit's store functions (which read ``FLYWHEEL_HOME``) at ``home`` for the block."""
+    before = os.environ.get("FLYWHEEL_HOME")
+    os.environ["FLYWHEEL_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("FLYWHEEL_HOME", None)
+        else:
+            os.environ["FLYWHEEL_HOME"] = before
+
+
+def read_learner(home: Path) -> Learner:
+    """What the instructor sees of one home; what cannot be read goes to ``errors`` with the fix."""
+    name, uid = owner(home)
+    learner = Learner(name, home, uid)
+    try:
+        os.listdir(home)
+    except OSError as error:
+        learner.errors.append(f"cannot read {home} (owned by {name}: {error.strerror or error}); {ROOT_FIX}.")
+        return learner
+    with store_of(home):
+        _read_progress(learner)
+        _read_endpoints(learner)
+    return learner
+
+
+def _read_progress(learner: Learner) -> None:
+    from helpers.platform_home import progress_root
+
+    folder = progress_root()
+    try:
+        consent = json.loads((folder / learning_record.CONSENT_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return  # never opted in
+    except (OSError, ValueError) as error:
+        learner.errors.append(f"{folder / learning_record.CONSENT_FILE}: cannot be read ({error}); "
+                              f"the learner can run `python -m helpers progress --on` again.")
+        return
+    learner.sharing = isinstance(consent, dict) and consent.get("recording") is True
+    path = folder / learning_record.RECORD_FILE
+    if not learner.sharing or not path.exists():
+        return
+    try:
+        learner.record, learner.record_path = learning_record.load(path), path
+    except (OSError, learning_record.RecordError) as error:
+        learner.errors.append(f"progress record unusable: {error}")
+
+
+def _read_endpoints(learner: Learner) -> None:
+    from helpers.platform.records import CorruptRecordWarning
+    from helpers.platform.serving.limits import live_endpoints
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CorruptRecordWarning)  # the learner's cleanup reports those
+            learner.endpoints = live_endpoints()
+    except OSError as error:
+        learner.errors.append(f"cannot list endpoints in {learner.home}: {error.strerror or error}; {ROOT_FIX}.")
+
+
+# --- status -------------------------------------------------------------------------------------------
+
+
+def passed_per_lab(record: dict) -> list[tuple[str, int, int]]:
+    """(lab, exercises passed, exercises in the lab) per lab of one progress record, by lab id."""
+    rows = []
+    for lab, entry in sorted(record.get("labs", {}).items()):
+        exercises = entry["exercises"]
+        passed = sum("first_pass" in row for row in exercises.values())
+        rows.append((lab, passed, max(int(entry.get("total") or 0), len(exercises))))
+    return rows
+
+
+@dataclass(frozen=True)
+class StuckRow:
+    """An exercise some learners are stuck on: ``stuck`` of the ``learners`` who tried it have made
+    at least the threshold's attempts without a pass; ``pass_rate`` is the room's (0..1)."""
+
+    lab: str
+    exercise: str
+    stuck: list[str]
+    learners: int
+    pass_rate: float
+
+
+def stuck_exercises(learners: list[Learner], min_attempts: int = STUCK_ATTEMPTS) -> list[StuckRow]:
+    """Exercises with a learner stuck on them, the most stuck learners first."""
+    sharing = [learner for learner in learners if learner.record is not None]
+    room = {(row.lab, row.exercise): row for row in learning_record.merge([lr.record_path for lr in sharing]).exercises}
+    stuck: dict[tuple[str, str], list[str]] = {}
+    for learner in sharing:
+        for lab, entry in learner.record["labs"].items():
+            for exercise, row in entry["exercises"].items():
+                if "first_pass" not in row and row["attempts"] >= min_attempts:
+                    stuck.setdefault((lab, exercise), []).append(learner.name)
+    rows = [StuckRow(lab, exercise, sorted(names), room[(lab, exercise)].learners, room[(lab, exercise)].pass_rate)
+            for (lab, exercise), names in stuck.items() if (lab, exercise) in room]
+    return sorted(rows, key=lambda row: (-len(row.stuck), row.pass_rate, row.lab, row.exercise))
+
+
+def status_lines(learners: list[Learner], pattern: str, min_attempts: int = STUCK_ATTEMPTS) -> list[str]:
+    """The ``status`` report: one line per learner, the stuck exercises, then what could not be read."""
+    sharing = sum(learner.sharing for learner in learners)
+    width = max([len(learner.name) for learner in learners] + [7])
+    lines = [f"{len(learners)} learner home(s) match {pattern}; {sharing} share their progress.", "",
+             f"{'learner':<{width}}  {'live endpoints':<30}  exercises passed per lab"]
+    for learner in learners:
+        endpoints = ", ".join(learner.endpoints) or "-"
+        if learner.errors and learner.record is None and not learner.endpoints:
+            progress = "(see below)"
+        elif learner.record is not None:
+            progress = "  ".join(f"{lab.split('_', 1)[0]} {passed}/{total}"
+                                 for lab, passed, total in passed_per_lab(learner.record)) or "(nothing yet)"
+        else:
+            progress = "(shares nothing: progress --on is off)" if not learner.sharing else "(nothing yet)"
+        lines.append(f"{learner.name:<{width}}  {endpoints:<30}  {progress}")
+    stuck = stuck_exercises(learners, min_attempts)
+    lines += ["", f"Where the room is stuck ({min_attempts}+ attempts, no pass):"]
+    lines += [f"  {row.lab} {row.exercise}: {len(row.stuck)} of {row.learners} stuck ({', '.join(row.stuck)}); "
+              f"room pass rate {row.pass_rate:.0%}" for row in stuck] or ["  nowhere"]
+    running = [learner for learner in learners if learner.endpoints]
+    if running:
+        lines += ["", f"{sum(len(lr.endpoints) for lr in running)} endpoint(s) live for {len(running)} learner(s): "
+                      f"`python -m helpers classroom stop-endpoints --homes '{pattern}'` stops them all."]
+    problems = [(learner, error) for learner in learners for error in learner.errors]
+    if problems:
+        lines += ["", "Could not read:"] + [f"  {learner.name}: {error}" for learner, error in problems]
+    return lines
+
+
+def status(pattern: str, min_attempts: int) -> int:
+    learners = [read_learner(home) for home in find_homes(pattern)]
+    print("\n".join(status_lines(learners, pattern, min_attempts)))
+    return 1 if any(learner.errors for learner in learners) else 0
+
+
+# --- stop-endpoints -----------------------------------------------------------------------------------
+
+
+def cleanup_command(home: Path, uid: int, root: Path) -> tuple[list[str], dict]:
+    """The ``cleanup`` command for ``home`` and how to run it (as its owner): (argv, Popen keywords).
+
+    PermissionError when this user may act neither as the owner nor as root."""
+    me = os.geteuid()
+    env = {**os.environ, "FLYWHEEL_HOME": str(home)}
+    options: dict = {"env": env, "cwd": str(root)}
+    if uid != me:
+        if me != 0:
+            raise PermissionError(f"{home} belongs to another user: {ROOT_FIX}")
+        account = pwd.getpwuid(uid)
+        # the learner's own process stops the learner's servers: nothing in the home becomes root's
+        env.update(HOME=account.pw_dir, USER=account.pw_name, LOGNAME=account.pw_name)
+        options.update(user=uid, group=account.pw_gid, extra_groups=[])
+    return [sys.executable, "-m", "helpers", "cleanup"], options
+
+
+def stop_endpoints(pattern: str, root: Path) -> int:
+    failed = 0
+    for home in find_homes(pattern):
+        try:
+            name, uid = owner(home)
+            argv, options = cleanup_command(home, uid, root)
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=STOP_TIMEOUT_SECONDS, **options)
+        except (OSError, KeyError, subprocess.SubprocessError) as error:
+            failed += 1
+            print(f"{home}: could not stop its endpoints: {error}")
+            continue
+        output = (done.stdout + done.stderr).strip().splitlines() or ["(no output)"]
+        print("\n".join(f"{name}: {line}" for line in output))
+        failed += done.returncode != 0
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m helpers classroom", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("status", "each learner's progress and live endpoints, and where the room is stuck"),
+                       ("stop-endpoints", "stop every learner's endpoints and servers (their cleanup, as them)")):
+        command = commands.add_parser(name, help=text, description=text)
+        command.add_argument("--homes", required=True, metavar="GLOB",
+                             help="a glob matching every learner's FLYWHEEL_HOME, e.g. '/home/*/.flywheel'")
+        if name == "status":
+            command.add_argument("--stuck-attempts", type=int, default=STUCK_ATTEMPTS, metavar="N",
+                                 help=f"attempts without a pass that count as stuck (default {STUCK_ATTEMPTS})")
+    return parser
+
+
+def main(argv: list[str], root: Path) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "status":
+            return status(args.homes, max(1, args.stuck_attempts))
+        return stop_endpoints(args.homes, root)
+    except ValueError as error:
+        print(f"classroom: {error}", file=sys.stderr)
+        return 2
