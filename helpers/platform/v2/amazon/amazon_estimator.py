@@ -70,7 +70,8 @@ class RecordSet:
         """The ``S3Prefix`` a job reads for this set: ``s3_data`` itself for an ``S3Prefix`` set; for a
         manifest, its prefix plus the longest start its files share (``.../KMeans-<time>/matrix_``), which
         matches exactly the listed shards and not the manifest beside them (SageMaker's S3Prefix is a key
-        prefix too, so the same channel trains there)."""
+        prefix too, so the same channel trains there). A hand-made manifest whose files share no start
+        reads every object under its prefix."""
         if self.s3_data_type == "S3Prefix":
             return self.s3_data
         if self.s3_data_type != "ManifestFile":
