@@ -178,6 +178,9 @@ class Estimator:
         self.volume_size = volume_size
         self.max_run = max_run
         self.input_mode = input_mode
+        if input_mode != "File" and kit.current_backend() == "local":
+            warn_ignored(type(self).__name__, [f"input_mode={input_mode!r}"],
+                         "a local job reads its channels as files, in File mode; SageMaker streams them")
         self.output_path = output_path
         self.output_kms_key = output_kms_key
         self.base_job_name = base_job_name

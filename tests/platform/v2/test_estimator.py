@@ -117,6 +117,8 @@ def test_bad_inputs_are_refused_before_a_job_with_the_fix(data):
     assert len(list_training_jobs()) == before
     with pytest.raises(ValueError, match="instance_count and instance_type are required"):
         type(estimator)(LL_IMAGE, "role")
+    with pytest.warns(IgnoredArgumentWarning, match="input_mode='Pipe'"):
+        type(estimator)(LL_IMAGE, "role", instance_count=1, instance_type="ml.m5.large", input_mode="Pipe")
     with pytest.raises(TypeError, match="train_instance_typo"):
         type(estimator)(LL_IMAGE, "role", instance_count=1, instance_type="ml.m5.large", train_instance_typo=1)
 
