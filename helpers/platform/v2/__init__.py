@@ -40,12 +40,12 @@ _names, _dir_names, _exported = lazy.exports(__name__, {
     f"{_V2}.transformer": "Transformer",
     f"{_V2}.predictor": "Predictor RealTimePredictor",
     f"{_V2}.analytics": "HyperparameterTuningJobAnalytics TrainingJobAnalytics",
-    f"{_V2}.amazon.kmeans": "KMeans KMeansPredictor",
-    f"{_V2}.amazon.pca": "PCA PCAPredictor",
-    f"{_V2}.amazon.linear_learner": "LinearLearner LinearLearnerPredictor",
-    f"{_V2}.amazon.factorization_machines": "FactorizationMachines FactorizationMachinesPredictor",
-    f"{_V2}.amazon.knn": "KNN KNNPredictor",
-    f"{_V2}.amazon.randomcutforest": "RandomCutForest RandomCutForestPredictor",
+    f"{_V2}.amazon.kmeans": "KMeans KMeansPredictor KMeansModel",
+    f"{_V2}.amazon.pca": "PCA PCAPredictor PCAModel",
+    f"{_V2}.amazon.linear_learner": "LinearLearner LinearLearnerPredictor LinearLearnerModel",
+    f"{_V2}.amazon.factorization_machines": "FactorizationMachines FactorizationMachinesPredictor FactorizationMachinesModel",
+    f"{_V2}.amazon.knn": "KNN KNNPredictor KNNModel",
+    f"{_V2}.amazon.randomcutforest": "RandomCutForest RandomCutForestPredictor RandomCutForestModel",
 })
 __all__ = sorted([*_exported, *SUBMODULES])
 
