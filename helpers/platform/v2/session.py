@@ -114,6 +114,55 @@ class Session:
                                   instance_type=instance_type, wait=wait)
         return endpoint.endpoint_name
 
+    def create_model(self, name: str, role: str | None = None, container_defs=None, vpc_config=None,
+                     enable_network_isolation=None, primary_container=None, tags=None) -> str:
+        """CreateModel from one container definition (``container_def(image_uri, model_data_url, env)``);
+        returns the model's name. A list of several containers (an inference pipeline) is refused locally."""
+        own = self._own("create_model")
+        if own:
+            return own(name, role=role, container_defs=container_defs, vpc_config=vpc_config,
+                       enable_network_isolation=enable_network_isolation, primary_container=primary_container,
+                       tags=tags)
+        from helpers.platform.errors import warn_ignored
+
+        warn_ignored("Session.create_model", [n for n, v in (("vpc_config", vpc_config), ("tags", tags),
+                                                             ("enable_network_isolation", enable_network_isolation))
+                                              if v], "a local model runs in one server process")
+        container = primary_container or container_defs
+        if isinstance(container, list):
+            if len(container) != 1:
+                raise ValueError(f"create_model: {len(container)} containers make an inference pipeline, which the "
+                                 f"local backend does not serve: give one container_def(image_uri, model_data_url).")
+            container = container[0]
+        if not isinstance(container, dict) or not container.get("Image"):
+            raise ValueError("create_model needs container_defs=container_def(image_uri, model_data_url, env).")
+        kit.ModelBuilder(model_path=container.get("ModelDataUrl"), image_uri=container["Image"], role_arn=role,
+                         env_vars=dict(container.get("Environment") or {})).build(model_name=name)
+        return name
+
+    def endpoint_from_production_variants(self, name: str, production_variant_list: list, tags=None, kms_key=None,
+                                          wait: bool = True, data_capture_config_dict: dict | None = None,
+                                          **sdk_options) -> str:
+        """CreateEndpointConfig (named ``name``) of the variants (``production_variant(model_name, ...)``
+        dicts) and CreateEndpoint; returns the endpoint's name. Traffic is split by ``InitialVariantWeight``."""
+        own = self._own("endpoint_from_production_variants")
+        if own:
+            return own(name, production_variant_list, tags=tags, kms_key=kms_key, wait=wait,
+                       data_capture_config_dict=data_capture_config_dict, **sdk_options)
+        from helpers.platform.errors import warn_ignored
+
+        warn_ignored("Session.endpoint_from_production_variants",
+                     [n for n, v in (("tags", tags), ("kms_key", kms_key), *sdk_options.items()) if v],
+                     "a local endpoint is one real-time server serving its production variants")
+        variants = [kit.ProductionVariant(variant_name=v.get("VariantName", "AllTraffic"), model_name=v["ModelName"],
+                                          initial_instance_count=v.get("InitialInstanceCount", 1),
+                                          instance_type=v.get("InstanceType", "ml.m5.large"),
+                                          initial_variant_weight=v.get("InitialVariantWeight", 1.0))
+                    for v in production_variant_list]
+        kit.EndpointConfig.create(name, variants,
+                                  data_capture_config=kit.DataCaptureConfig.from_request_dict(data_capture_config_dict))
+        return kit.Endpoint.create(name, name, wait=wait).endpoint_name
+
     # ------------------------------------------------------------------------------ tuning jobs
     def describe_tuning_job(self, job_name: str) -> dict:
         from helpers.platform.tuning import describe_hyper_parameter_tuning_job
@@ -148,3 +197,26 @@ def get_execution_role(sagemaker_session=None, use_default: bool = False) -> str
     """The IAM role ARN jobs run as (the kit's ``get_execution_role``: a fixed local ARN, or the SDK's on AWS)."""
     return kit.get_execution_role(kit_session(sagemaker_session) if sagemaker_session is not None else None,
                                   use_default=use_default)
+
+
+def production_variant(model_name: str, instance_type: str | None = None, initial_instance_count: int | None = None,
+                       variant_name: str = "AllTraffic", initial_weight: float = 1, **sdk_options) -> dict:
+    """One ProductionVariant of CreateEndpointConfig, as SDK v2's ``sagemaker.session.production_variant``."""
+    from helpers.platform.errors import warn_ignored
+
+    warn_ignored("production_variant", [k for k, v in sdk_options.items() if v is not None],
+                 "a local variant is served in one server process")
+    return {"ModelName": model_name, "VariantName": variant_name, "InitialVariantWeight": initial_weight,
+            "InstanceType": instance_type or "ml.m5.large", "InitialInstanceCount": initial_instance_count or 1}
+
+
+def container_def(image_uri: str, model_data_url: str | None = None, env: dict | None = None, **sdk_options) -> dict:
+    """A container definition for ``Session.create_model``, as SDK v2's ``sagemaker.session.container_def``."""
+    from helpers.platform.errors import warn_ignored
+
+    warn_ignored("container_def", [k for k, v in sdk_options.items() if v is not None],
+                 "a local model runs the image's handlers in one process")
+    definition = {"Image": image_uri, "Environment": dict(env or {})}
+    if model_data_url:
+        definition["ModelDataUrl"] = model_data_url
+    return definition

@@ -233,3 +233,31 @@ def test_the_v2_layer_never_imports_the_sdk_on_the_local_backend(flywheel_home):
     answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert answer.returncode == 0, answer.stderr
     assert answer.stdout.strip() == "[]"
+
+
+def test_session_builds_an_a_b_endpoint_from_production_variants(trained, data):
+    """SDK v2's A/B testing calls: create_model(container_def(...)) twice, one endpoint of two weighted variants."""
+    from helpers.platform import describe_endpoint
+    from helpers.platform.v2.deserializers import JSONDeserializer
+    from helpers.platform.v2.predictor import Predictor
+    from helpers.platform.v2.serializers import CSVSerializer
+    from helpers.platform.v2.session import container_def, production_variant
+
+    estimator, _ = trained
+    session = data["session"]
+    for name in ("v2-model-a", "v2-model-b"):
+        assert session.create_model(name, "role", container_def(LL_IMAGE, estimator.model_data)) == name
+    variants = [production_variant("v2-model-a", "ml.m5.large", 1, "A", 3),
+                production_variant("v2-model-b", "ml.m5.large", 1, "B", 1)]
+    assert session.endpoint_from_production_variants("v2-ab-ep", variants) == "v2-ab-ep"
+    try:
+        described = describe_endpoint("v2-ab-ep")
+        assert sorted(v["VariantName"] for v in described["ProductionVariants"]) == ["A", "B"]
+        predictor = Predictor("v2-ab-ep", serializer=CSVSerializer(), deserializer=JSONDeserializer())
+        for variant in ("A", "B"):
+            answer = predictor.predict(data["features"][:2], target_variant=variant)
+            assert len(answer["predictions"]) == 2
+    finally:
+        session.delete_endpoint("v2-ab-ep")
+    with pytest.raises(ValueError, match="inference pipeline"):
+        session.create_model("v2-two", "role", [container_def(LL_IMAGE), container_def(LL_IMAGE)])
