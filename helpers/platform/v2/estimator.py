@@ -19,14 +19,13 @@ Subclasses (``helpers.platform.v2.amazon``) override the hooks ``hyperparameters
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import helpers.platform as kit
 from helpers.platform.errors import warn_ignored
 from helpers.platform.v2.inputs import TrainingInput
 from helpers.platform.v2.model import Model
-from helpers.platform.v2.session import Session, kit_session
+from helpers.platform.v2.session import Session, kit_session, wait_until_done
 from helpers.platform.v2.utils import base_name_from_image
 
 #: SDK v1 argument -> its SDK v2 name.
@@ -86,12 +85,7 @@ class _TrainingJob:
         if self._job is not None:
             self._job.wait(logs=bool(logs) and logs != "None")
             return
-        while self.describe()["TrainingJobStatus"] in ("InProgress", "Stopping"):
-            time.sleep(0.5)
-        description = self.describe()
-        if description["TrainingJobStatus"] == "Failed":
-            raise kit.FailedStatusError("TrainingJob", "Failed", description.get("FailureReason", "(Unknown)"),
-                                        description)
+        wait_until_done(self.describe, "TrainingJob")
 
     def stop(self) -> None:
         if self._job is None:

@@ -8,12 +8,26 @@ member of the same name (the SDK's, on AWS), it is used instead.
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import helpers.platform as kit
 from helpers.platform.v2.inputs import s3_input  # noqa: F401  (SDK v1 had it here: sagemaker.session.s3_input)
 
-_TERMINAL = ("Completed", "Failed", "Stopped")
+_RUNNING = ("InProgress", "Stopping")
+
+
+def wait_until_done(describe, resource_type: str, poll: float = 5) -> dict:
+    """``describe()``'s answer once ``<resource_type>Status`` has left InProgress/Stopping, looked at every
+    ``poll`` seconds on AWS (0.2 s locally); FailedStatusError (with the reason) if it ended Failed."""
+    interval = poll if kit.current_backend() == "sagemaker" else 0.2
+    key = f"{resource_type}Status"
+    while (description := describe())[key] in _RUNNING:
+        time.sleep(interval)
+    if description[key] == "Failed":
+        raise kit.FailedStatusError(resource_type, "Failed", description.get("FailureReason") or "(Unknown)",
+                                    description)
+    return description
 
 
 def kit_session(session=None):
@@ -60,24 +74,20 @@ class Session:
     def wait_for_job(self, job: str, poll: float = 5) -> dict:
         """Block until the training job ``job`` ends; return its description, raise FailedStatusError
         if it failed (SDK v2 raises its UnexpectedStatusException, which catches this one too).
-        ``poll`` is in seconds on AWS; a local job is followed by its own process."""
-        own = self._own("wait_for_job")
-        if own:
-            return own(job, poll=poll)
-        kit.TrainingJob(job).wait()
-        return kit.describe_training_job(job)
+        ``poll``: seconds between two looks on AWS (locally 0.2 s)."""
+        return wait_until_done(lambda: kit.describe_training_job(job), "TrainingJob", poll)
 
     def logs_for_job(self, job_name: str, wait: bool = False, poll: float = 10, log_type: str = "All",
                      timeout=None) -> None:
-        """Print the training job's log (CloudWatch Logs on AWS; the job's log file locally);
-        ``wait=True`` first waits for the job to end."""
-        own = self._own("logs_for_job")
-        if own:
-            return own(job_name, wait=wait, poll=poll, log_type=log_type, timeout=timeout)
-        job = kit.TrainingJob(job_name)
+        """Print the training job's log (``wait=True`` first waits for the job to end). Locally the log is
+        the job's own file; on AWS it is in CloudWatch Logs, which this names."""
         if wait:
-            job.wait()
-        print(job.logs(), end="")
+            self.wait_for_job(job_name, poll=poll)
+        if kit.current_backend() == "sagemaker":
+            print(f"The log of training job {job_name} is in CloudWatch Logs: log group /aws/sagemaker/TrainingJobs, "
+                  f"streams {job_name}/algo-*.")
+            return None
+        print(kit.TrainingJob(job_name).logs(), end="")
         return None
 
     # ------------------------------------------------------------------------------ hosting
@@ -171,22 +181,16 @@ class Session:
 
     def wait_for_tuning_job(self, job: str, poll: float = 5) -> dict:
         """Block until the tuning job ends; return its description (FailedStatusError if it failed)."""
-        from helpers.platform.tuning import HyperParameterTuningJob
-
-        own = self._own("wait_for_tuning_job")
-        if own:
-            return own(job, poll=poll)
-        HyperParameterTuningJob(job).wait()
-        return self.describe_tuning_job(job)
+        return wait_until_done(lambda: self.describe_tuning_job(job), "HyperParameterTuningJob", poll)
 
     def stop_tuning_job(self, name: str) -> None:
+        """Stop the tuning job ``name`` (its running training jobs stop, no new ones start)."""
+        if kit.current_backend() == "sagemaker":
+            self._session.sagemaker_client.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+            return
         from helpers.platform.tuning import HyperParameterTuningJob
 
-        own = self._own("stop_tuning_job")
-        if own:
-            return own(name)
         HyperParameterTuningJob(name).stop()
-        return None
 
     def __repr__(self) -> str:
         return f"v2 {self._session!r}"

@@ -13,7 +13,6 @@ training job's model and returns the estimator's predictor, as v2 does::
 from __future__ import annotations
 
 import copy
-import time
 
 import helpers.platform as kit
 from helpers.platform.errors import warn_ignored
@@ -21,6 +20,7 @@ from helpers.platform.tuning import (CategoricalParameter, ContinuousParameter, 
                                      IntegerParameter, ParameterRange,
                                      describe_hyper_parameter_tuning_job)
 from helpers.platform.v2.estimator import _TrainingJob
+from helpers.platform.v2.session import wait_until_done
 
 __all__ = ["HyperparameterTuner", "ContinuousParameter", "IntegerParameter", "CategoricalParameter",
            "ParameterRange"]
@@ -47,12 +47,7 @@ class _TuningJob:
         if self._job is not None:
             self._job.wait()
             return
-        while self.describe()["HyperParameterTuningJobStatus"] in ("InProgress", "Stopping"):
-            time.sleep(0.5)
-        description = self.describe()
-        if description["HyperParameterTuningJobStatus"] == "Failed":
-            raise kit.FailedStatusError("HyperParameterTuningJob", "Failed",
-                                        description.get("FailureReason") or "(Unknown)", description)
+        wait_until_done(self.describe, "HyperParameterTuningJob")
 
     def stop(self) -> None:
         if self._job is None:

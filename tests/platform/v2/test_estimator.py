@@ -133,6 +133,8 @@ def test_refused_hyperparameters_fail_the_job_as_on_sagemaker(data):
         estimator.fit({"train": TrainingInput(data["train"], content_type="text/csv")})
     assert caught.value.reason.startswith("ClientError:")
     assert estimator.latest_training_job.describe()["TrainingJobStatus"] == "Failed"
+    with pytest.raises(FailedStatusError, match="predictor_type"):  # Session.wait_for_job says so too
+        data["session"].wait_for_job(estimator.latest_training_job.name)
     with pytest.raises(ValueError, match="has no model yet"):
         estimator.model_data
 
@@ -261,3 +263,11 @@ def test_session_builds_an_a_b_endpoint_from_production_variants(trained, data):
         session.delete_endpoint("v2-ab-ep")
     with pytest.raises(ValueError, match="inference pipeline"):
         session.create_model("v2-two", "role", [container_def(LL_IMAGE), container_def(LL_IMAGE)])
+
+
+def test_logs_for_job_names_cloudwatch_on_the_sagemaker_backend(data, capsys):
+    from helpers.platform import backend
+
+    backend.choose("sagemaker")  # the conftest fixture restores the choice after the test
+    data["session"].logs_for_job("some-job")
+    assert "CloudWatch Logs" in capsys.readouterr().out

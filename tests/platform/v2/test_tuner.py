@@ -65,6 +65,9 @@ def test_fit_runs_the_tuning_job_under_its_exact_name_and_finds_the_best(tuned):
     assert best == described.best_training_job.training_job_name
     assert tuned.best_estimator().latest_training_job.describe()["TrainingJobStatus"] == "Completed"
     assert len(tuned.analytics().dataframe()) == 2
+    from helpers.platform.v2 import Session
+
+    assert Session().wait_for_tuning_job(JOB)["HyperParameterTuningJobStatus"] == "Completed"
 
 
 def test_deploy_serves_the_best_model_and_attach_finds_it_again(tuned):
@@ -80,6 +83,7 @@ def test_deploy_serves_the_best_model_and_attach_finds_it_again(tuned):
     finally:
         predictor.delete_endpoint()
     attached = HyperparameterTuner.attach(JOB)
+    attached.wait()  # a job this tuner did not start: waited on through DescribeHyperParameterTuningJob
     assert attached.best_training_job() == tuned.best_training_job()
     assert attached.hyperparameter_ranges() == tuned.hyperparameter_ranges()
     assert attached.estimator.hyperparameters()["feature_dim"] == str(FEATURES)
