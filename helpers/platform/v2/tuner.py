@@ -230,8 +230,12 @@ class HyperparameterTuner:
             model_name=model_name, kms_key=kms_key, data_capture_config=data_capture_config, **kwargs)
 
     def analytics(self) -> HyperparameterTuningJobAnalytics:
-        """The trials of the latest tuning job (``.dataframe()``: one row per training job)."""
-        return HyperparameterTuningJobAnalytics(self._ensure_last_tuning_job().name)
+        """The trials of the latest tuning job (``.dataframe()``: one row per training job); the SDK's
+        analytics on the sagemaker backend."""
+        job = self._ensure_last_tuning_job()
+        if self._tuner is not None and job._job is not None:
+            return self._tuner.analytics()
+        return HyperparameterTuningJobAnalytics(job.name)
 
     def __repr__(self) -> str:
         return (f"HyperparameterTuner(estimator={self.estimator!r}, objective={self.objective_metric_name!r}, "
