@@ -55,17 +55,37 @@ class Learner:
 
 
 def find_homes(pattern: str) -> list[Path]:
-    """The folders ``pattern`` (a glob) matches, sorted; ValueError with an example when none does."""
-    homes = sorted(Path(path) for path in glob.glob(os.path.expanduser(pattern)) if os.path.isdir(path))
+    """The learner homes ``pattern`` (a glob) names, sorted; ValueError with an example when none.
+
+    In ``/home/*/.flywheel`` the ``*`` is matched and ``.flywheel`` taken in each folder found, so a home
+    this user may not look into is still listed (and reported unreadable) instead of silently missing.
+    """
+    pattern = os.path.expanduser(pattern)
+    parent, leaf = os.path.split(pattern)
+    if glob.has_magic(leaf) or not glob.has_magic(parent):
+        homes = [Path(path) for path in glob.glob(pattern) if os.path.isdir(path)]
+    else:
+        homes = [Path(folder) / leaf for folder in glob.glob(parent) if _may_be_home(Path(folder) / leaf)]
     if not homes:
         raise ValueError(f"no folder matches --homes {pattern!r}: give a glob matching every learner's "
                          f"FLYWHEEL_HOME, e.g. --homes '/home/*/.flywheel' (quoted, so the shell leaves it).")
-    return homes
+    return sorted(homes)
+
+
+def _may_be_home(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except PermissionError:  # behind a folder this user may not enter: read_learner says so
+        return True
 
 
 def owner(home: Path) -> tuple[str, int]:
-    """(user name, uid) of the home's owner; the uid as the name when the user has none."""
-    uid = home.stat().st_uid
+    """(user name, uid) of the home's owner (of its folder, when the home cannot be reached); the uid
+    as the name when the user has none."""
+    try:
+        uid = home.stat().st_uid
+    except PermissionError:
+        uid = home.parent.stat().st_uid
     try:
         return pwd.getpwuid(uid).pw_name, uid
     except KeyError:
@@ -214,8 +234,9 @@ def status(pattern: str, min_attempts: int) -> int:
 # --- stop-endpoints -----------------------------------------------------------------------------------
 
 
-def cleanup_command(home: Path, uid: int, root: Path) -> tuple[list[str], dict]:
+def cleanup_command(home: Path, uid: int, root: Path, python: str | None = None) -> tuple[list[str], dict]:
     """The ``cleanup`` command for ``home`` and how to run it (as its owner): (argv, Popen keywords).
+    ``python``: the interpreter (default this one; the learners must be allowed to run it).
 
     PermissionError when this user may act neither as the owner nor as root."""
     me = os.geteuid()
@@ -228,15 +249,16 @@ def cleanup_command(home: Path, uid: int, root: Path) -> tuple[list[str], dict]:
         # the learner's own process stops the learner's servers: nothing in the home becomes root's
         env.update(HOME=account.pw_dir, USER=account.pw_name, LOGNAME=account.pw_name)
         options.update(user=uid, group=account.pw_gid, extra_groups=[])
-    return [sys.executable, "-m", "helpers", "cleanup"], options
+    return [python or sys.executable, "-m", "helpers", "cleanup"], options
 
 
-def stop_endpoints(pattern: str, root: Path) -> int:
+def stop_endpoints(pattern: str, root: Path, python: str | None = None) -> int:
+    """Run each home's ``cleanup`` as its owner, printing its lines after the owner's name; 1 if any failed."""
     failed = 0
     for home in find_homes(pattern):
         try:
             name, uid = owner(home)
-            argv, options = cleanup_command(home, uid, root)
+            argv, options = cleanup_command(home, uid, root, python)
             done = subprocess.run(argv, capture_output=True, text=True, timeout=STOP_TIMEOUT_SECONDS, **options)
         except (OSError, KeyError, subprocess.SubprocessError) as error:
             failed += 1
