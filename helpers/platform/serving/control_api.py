@@ -8,9 +8,11 @@ the API's shapes); errors are JSON ``{"__type": ..., "message": ...}`` with AWS'
 (``ValidationException`` for an unknown training job, model, endpoint..., ``ResourceNotFound`` for
 an unknown tuning job), so ``ClientError.response["Error"]["Code"]`` is what AWS code expects.
 
-``CreateTrainingJob``, ``CreateModel``, ``CreateEndpointConfig``, ``CreateEndpoint`` and
-``UpdateEndpoint`` make the same local resources the kit's classes make (a built-in algorithm's image
-runs the local built-in). A training job runs in a detached worker process
+``CreateTrainingJob``, ``CreateModel``, ``CreateEndpointConfig`` and ``CreateEndpoint`` make the same
+local resources the kit's classes make (a built-in algorithm's image runs the local built-in).
+``UpdateEndpoint`` is blue/green, as on SageMaker: the endpoint is ``Updating`` and its old configuration
+answers invocations until the new one serves, then the new one answers; a failed update leaves the old one
+serving, ``InService`` with the ``FailureReason``. A training job runs in a detached worker process
 (:mod:`~helpers.platform.serving.control_worker`) that watches it to the end, as a notebook's
 ``ModelTrainer`` does, so the job outlives the router; the call answers once the job's record exists
 (``InProgress``), Describe* then moves to ``Completed`` as on AWS (what boto3's waiters poll), and
@@ -536,21 +538,35 @@ def create_endpoint_config(params: dict) -> dict:
     return {"EndpointConfigArn": config.endpoint_config_arn}
 
 
-def _start_endpoint(params: dict, replace: bool) -> dict:
+def create_endpoint(params: dict) -> dict:
     _constraint(params, "EndpointName", "endpointName", NAME_PATTERN)
     config = _constraint(params, "EndpointConfigName", "endpointConfigName", NAME_PATTERN)
     describe_endpoint_config({"EndpointConfigName": config})  # an unknown config: the error, without a worker
-    if replace:
-        describe_endpoint(params)  # UpdateEndpoint of an unknown endpoint: AWS's error
-    return _in_worker("UpdateEndpoint" if replace else "CreateEndpoint", params)
-
-
-def create_endpoint(params: dict) -> dict:
-    return _start_endpoint(params, replace=False)
+    return _in_worker("CreateEndpoint", params)
 
 
 def update_endpoint(params: dict) -> dict:
-    return _start_endpoint(params, replace=True)
+    """UpdateEndpoint, blue/green as on SageMaker: a detached worker starts the new configuration's servers
+    beside the old ones, which serve meanwhile (``Updating``), and swaps them in once they serve; a failed
+    update leaves the old ones serving, ``InService`` with the ``FailureReason``."""
+    name = _constraint(params, "EndpointName", "endpointName", NAME_PATTERN)
+    config = _constraint(params, "EndpointConfigName", "endpointConfigName", NAME_PATTERN)
+    describe_endpoint_config({"EndpointConfigName": config})
+    view = describe_endpoint(params)  # an unknown endpoint: AWS's error
+    status = view["EndpointStatus"]
+    if status != "InService":
+        advice = ("Only DeleteEndpoint works on a Failed endpoint: delete it and create it again." if status == "Failed"
+                  else "Wait until it is InService (boto3's endpoint_in_service waiter), then update it.")
+        state = "in-progress" if status in ("Creating", "Updating") else status.lower()
+        raise ApiError("ValidationException", f'Cannot update {state} endpoint "{view["EndpointArn"]}". {advice}')
+    folder = registry.endpoint_dir(name)
+    registry.write_json(folder / registry.UPDATE_FILE, {"EndpointConfigName": config, "StartTime": registry.now_iso()})
+    ref = processes.spawn(WORKER, ["update", name], folder / "update.log")
+    threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name=f"reap-update-{name}").start()
+    # answered once the worker has recorded itself: from then on Describe says Updating
+    processes.wait_until(lambda: "Pid" in (registry.read_json(folder / registry.UPDATE_FILE) or {})
+                         or not processes.is_alive(ref), WORKER_START_SECONDS)
+    return {"EndpointArn": view["EndpointArn"]}
 
 
 #: Calls that wait on a process (a worker, a server): run off the event loop, so others are answered meanwhile.

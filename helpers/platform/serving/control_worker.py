@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import warnings
+from contextlib import contextmanager
 
 STOP_MESSAGE = "StopTrainingJob was called."
 WORKER_FILE = "worker.json"  # the transform worker's pid and start time: StopTransformJob signals it
@@ -114,21 +115,136 @@ def create_model(params: dict) -> dict:
     return {"ModelArn": model.describe()["ModelArn"]}
 
 
-def start_endpoint(params: dict, replace: bool) -> dict:
-    """CreateEndpoint (``replace=False``) or UpdateEndpoint: the server starts; Describe says Creating
-    (Updating) until it answers, then InService, which boto3's ``endpoint_in_service`` waiter polls."""
+def create_endpoint(params: dict) -> dict:
+    """CreateEndpoint: the server starts; Describe says Creating until it answers, then InService, which
+    boto3's ``endpoint_in_service`` waiter polls."""
     from helpers.platform.serving import registry
     from helpers.platform.serving.endpoint import Endpoint
 
     name = params["EndpointName"]
-    Endpoint.create(endpoint_name=name, endpoint_config_name=params["EndpointConfigName"], wait=False,
-                    replace=replace)
+    Endpoint.create(endpoint_name=name, endpoint_config_name=params["EndpointConfigName"], wait=False)
     return {"EndpointArn": registry.arn("endpoint", name)}
 
 
-OPERATIONS = {"CreateModel": create_model,
-              "CreateEndpoint": lambda params: start_endpoint(params, replace=False),
-              "UpdateEndpoint": lambda params: start_endpoint(params, replace=True)}
+OPERATIONS = {"CreateModel": create_model, "CreateEndpoint": create_endpoint}
+
+#: Longest the new configuration's servers may take to serve (Endpoint.create's startup timeout).
+UPDATE_STARTUP_SECONDS = 120.0
+UPDATE_POLL_SECONDS = 0.2
+
+
+def update(name: str) -> int:
+    """UpdateEndpoint's worker (blue/green): start the new configuration's servers in a folder beside the
+    endpoint's, the old servers serving meanwhile; once every new one serves, swap the two folders in one
+    step (the router then sends invocations to the new servers) and stop the old ones. If the new servers
+    fail, they are removed and the endpoint keeps its old configuration, with the FailureReason."""
+    import psutil
+
+    from helpers.platform.serving import processes, registry
+
+    live = registry.endpoint_dir(name)
+    # not a resource name, so no list or router sees it; and its own, since the servers started there keep
+    # its path on their command line (where delete_endpoint and cleanup look for stragglers)
+    staged = live.with_name(f".{name}.update-{os.getpid()}")
+    plan = registry.read_json(live / registry.UPDATE_FILE) or {}
+    plan.update(processes.ProcessRef(os.getpid(), psutil.Process().create_time()).to_dict())
+    registry.write_json(live / registry.UPDATE_FILE, plan)
+    old = registry.read_record(name)
+    with _endpoint_folder(name, staged):
+        try:
+            instances = _stage(name, plan["EndpointConfigName"], old, staged, live)
+            reason = _serving(name, live, instances)
+        except Exception as error:  # noqa: BLE001 - every way the update fails is its FailureReason
+            reason = f"{type(error).__name__}: {error}"
+        if reason is not None and staged.exists():
+            registry.delete_endpoint(name)  # the new servers: their folder is staged here
+    if reason is None:
+        _switch(live, staged)
+        return 0
+    print(f"UpdateEndpoint {name}: {reason}", file=sys.stderr)
+    if live.is_dir():  # not deleted meanwhile
+        registry.write_json(live / registry.UPDATE_FILE, {**plan, "FailureReason": reason})
+    return 1
+
+
+@contextmanager
+def _endpoint_folder(name: str, folder):
+    """Within the block, the registry's folder of endpoint ``name`` is ``folder``: the kit's
+    ``Endpoint.create`` then builds the new configuration's folder and servers there, exactly as it
+    builds an endpoint's, and the registry reads their state there (this process only)."""
+    from helpers.platform.serving import registry
+
+    original = registry.endpoint_dir
+    registry.endpoint_dir = lambda wanted: folder if wanted == name else original(wanted)
+    try:
+        yield
+    finally:
+        registry.endpoint_dir = original
+
+
+def _stage(name: str, config: str, old: dict, staged, live) -> int:
+    """Start the servers of endpoint configuration ``config`` in ``staged``; the endpoint's record there
+    keeps its creation time and names the log where it will be. Returns how many instances start."""
+    from helpers.platform.serving import registry
+    from helpers.platform.serving.endpoint import Endpoint
+
+    Endpoint.create(endpoint_name=name, endpoint_config_name=config, wait=False,
+                    invocation_timeout_seconds=old["Local"].get("InvocationTimeoutSeconds"))
+    record = registry.read_record(name)
+    record["CreationTime"] = old.get("CreationTime")
+    record["Local"]["LogFile"] = str(live / "server.log")
+    registry.write_record(name, record)
+    return 1 + len(registry.instance_dirs(name))
+
+
+def _serving(name: str, live, instances: int) -> str | None:
+    """Wait until each of the ``instances`` new servers serves (None), or say why not: one failed,
+    the time ran out, or the endpoint was deleted meanwhile."""
+    import time
+
+    from helpers.platform.serving import registry
+
+    deadline = time.monotonic() + UPDATE_STARTUP_SECONDS
+    while live.is_dir():
+        view = registry.describe_endpoint(name)  # the new servers' folder (_endpoint_folder)
+        if view["EndpointStatus"] == "Failed":
+            return view.get("FailureReason") or "the new configuration's server failed."
+        if view["EndpointStatus"] == "InService" and len(registry.running_instances(name)) >= instances:
+            return None
+        if time.monotonic() > deadline:
+            return (f"the new configuration's servers did not serve within {UPDATE_STARTUP_SECONDS:.0f} s; see "
+                    f"{view['Local'].get('LogFile')}.")
+        time.sleep(UPDATE_POLL_SECONDS)
+    return "the endpoint was deleted during the update."
+
+
+def _switch(live, staged) -> None:
+    """Swap the new servers' folder into the endpoint's place, then stop the old servers (now in ``staged``)."""
+    import shutil
+
+    from helpers.platform.serving import processes, registry
+
+    _exchange(staged, live)
+    for folder in [staged, *sorted((staged / registry.INSTANCES).glob("*"))]:
+        processes.stop(processes.ProcessRef.from_dict(registry.read_json(folder / "server.json")))
+    shutil.rmtree(staged, ignore_errors=True)
+
+
+def _exchange(first, second) -> None:
+    """Swap two folders in one step (Linux ``renameat2`` RENAME_EXCHANGE, macOS ``renamex_np`` RENAME_SWAP),
+    so the router never finds the endpoint without servers; elsewhere three renames, a moment apart."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    a, b = os.fsencode(first), os.fsencode(second)
+    if hasattr(libc, "renameat2") and libc.renameat2(-100, a, -100, b, 2) == 0:  # AT_FDCWD, RENAME_EXCHANGE
+        return
+    if hasattr(libc, "renamex_np") and libc.renamex_np(a, b, 2) == 0:  # RENAME_SWAP
+        return
+    aside = f"{os.fsdecode(a)}.swap"
+    os.rename(b, aside)
+    os.rename(a, b)
+    os.rename(aside, a)
 
 
 def main(argv: list[str]) -> int:
@@ -136,8 +252,10 @@ def main(argv: list[str]) -> int:
         return train(argv[1])
     if argv[:1] == ["transform"] and len(argv) == 2:
         return transform(argv[1])
+    if argv[:1] == ["update"] and len(argv) == 2:
+        return update(argv[1])
     if len(argv) != 1 or argv[0] not in OPERATIONS:
-        print(f"usage: python -m {__spec__.name if __spec__ else 'control_worker'} train|transform <job name> | "
+        print(f"usage: python -m {__spec__.name if __spec__ else 'control_worker'} train|transform <job name> | update <endpoint name> | "
               f"{' | '.join(OPERATIONS)} < request.json", file=sys.stderr)
         return 2
     warnings.simplefilter("ignore")  # an answer is one JSON line; the kit's warnings concern notebooks

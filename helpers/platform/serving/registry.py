@@ -8,6 +8,8 @@ Each endpoint folder holds
 * ``server.json`` — written by the server once it listens: pid and start time, port, URL;
 * ``failure`` — written by the server when it cannot start: the ``FailureReason``;
 * ``server.log`` — the server's output (the endpoint's "CloudWatch log");
+* ``update.json`` — an UpdateEndpoint of this endpoint: the new configuration, its worker's pid, and the
+  ``FailureReason`` if it failed (the endpoint then still serves the old one, ``InService``);
 * ``variants/<variant>/model/`` — the unpacked model;
 * ``instances/<n>/`` — instances 2..N of an endpoint deployed with ``initial_instance_count=N``: each a
   server process of its own with the same ``config.json`` and its own ``server.json`` and log (the
@@ -219,6 +221,25 @@ def _count_instances(name: str, record: dict, status: str, reason: str | None, l
     return status, reason
 
 
+UPDATE_FILE = "update.json"  # the last UpdateEndpoint's new config, its worker's pid, and why it failed
+
+
+def _update_state(folder: Path, record: dict) -> tuple[str, str | None]:
+    """SageMaker's blue/green update: the old servers serve while the new configuration starts beside them
+    (``control_worker``), so the endpoint is ``Updating`` with a ``PendingDeploymentSummary`` while the
+    update's worker runs, and ``InService`` with the ``FailureReason`` once an update has failed."""
+    update = read_json(folder / UPDATE_FILE) or {}
+    if update.get("FailureReason"):
+        return "InService", update["FailureReason"]
+    if processes.is_alive(processes.ProcessRef.from_dict(update)):
+        record["PendingDeploymentSummary"] = {"EndpointConfigName": update.get("EndpointConfigName"),
+                                              "StartTime": update.get("StartTime")}
+        return "Updating", None
+    return "InService", (f"The update to endpoint configuration {update.get('EndpointConfigName')} stopped before "
+                         f"the new configuration served (see {folder / 'update.log'}); the endpoint still serves "
+                         f"{record.get('EndpointConfigName')}.")
+
+
 def live_view(name: str, record: dict) -> dict:
     """``endpoint.json`` merged with the server's own state, checked against the process.
 
@@ -249,6 +270,8 @@ def live_view(name: str, record: dict) -> dict:
             f"endpoint and deploy it again.")
     if instance_dirs(name):
         status, reason = _count_instances(name, record, status, reason, local)
+    if status == "InService" and (folder / UPDATE_FILE).exists():
+        status, reason = _update_state(folder, record)
     record["EndpointStatus"] = status
     if reason:
         record["FailureReason"] = reason

@@ -87,15 +87,27 @@ def _watch(folder: Path, parent_pid: int | None, server) -> None:
     """Stop the server when its folder's config vanishes or its parent (transform jobs) exits; an
     endpoint's server (no parent) also restarts a killed runtime router."""
     router = _RouterWatch(folder.parent / RUNTIME / "runtime.json")
+    # the folder itself, not its path: UpdateEndpoint starts the new servers in a folder beside the live
+    # one and swaps the two, and each server must go on watching its own
+    home = os.open(folder, os.O_RDONLY)
     while not server.should_exit:
         time.sleep(WATCH_SECONDS)
-        gone = not (folder / "config.json").exists()
+        gone = not _holds(home, "config.json")
         orphaned = parent_pid is not None and not psutil.pid_exists(parent_pid)
         if gone or orphaned:
             log.warning("stopping: %s", "config.json removed" if gone else "parent process exited")
             server.should_exit = True
         elif parent_pid is None and router.killed():
             router.revive()
+
+
+def _holds(directory: int, name: str) -> bool:
+    """Whether the folder open as ``directory`` (a descriptor) still holds ``name`` (False once it is removed)."""
+    try:
+        os.stat(name, dir_fd=directory)
+    except OSError:
+        return False
+    return True
 
 
 class _RouterWatch:

@@ -1,8 +1,9 @@
-"""Plain ``boto3.client("sagemaker")`` creates on the local backend: CreateTrainingJob runs the local
-built-in in a detached worker (InProgress -> Completed, boto3's waiters work), CreateModel /
-CreateEndpointConfig / CreateEndpoint / UpdateEndpoint make the resources the kit's classes make,
-and bad requests get SageMaker's ValidationException. The module trains one tiny XGBoost job (its
-channel and output given as https S3 URLs, as SageMaker accepts) and serves it once.
+"""Plain ``boto3.client("sagemaker")`` creates on the local backend: CreateTrainingJob and
+CreateTransformJob run the kit's built-in / batch transform in a detached worker (InProgress ->
+Completed, boto3's waiters work), CreateModel / CreateEndpointConfig / CreateEndpoint make the resources
+the kit's classes make, UpdateEndpoint is blue/green, and bad requests get SageMaker's
+ValidationException naming the field. The module trains one tiny XGBoost job (its channel and output
+given as https S3 URLs, as SageMaker accepts), makes one model of it and serves it on one endpoint.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import pytest
 from botocore.exceptions import WaiterError
 
 from helpers.platform import backend, jobs, storage
-from helpers.platform.serving import runtime
-from helpers.platform_home import transform_jobs_root
+from helpers.platform.serving import processes, runtime
+from helpers.platform_home import endpoints_root, transform_jobs_root
 from serving_support import error_of, module_store
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -112,25 +113,97 @@ def model(made) -> str:
     return "boto3-model"
 
 
-def test_model_config_endpoint_and_update_through_boto3(made, model):
-    sm, invoker = made["sagemaker"], made["runtime"]
-    variant = {"VariantName": "AllTraffic", "ModelName": "boto3-model", "InitialInstanceCount": 1,
-               "InstanceType": "ml.m5.large", "InitialVariantWeight": 1}
-    sm.create_endpoint_config(EndpointConfigName="boto3-config", ProductionVariants=[variant])
-    sm.create_endpoint_config(EndpointConfigName="boto3-config-2", ProductionVariants=[variant])
+def variant_config(sm, name: str, variant: str, model_name: str) -> None:
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
+        "VariantName": variant, "ModelName": model_name, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large",
+        "InitialVariantWeight": 1}])
+
+
+def served_by(invoker, endpoint: str = "boto3-ep") -> str:
+    """The variant that answered an invocation through the router (so: which configuration serves)."""
+    answer = invoker.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=b"1.0,0.0\n0.0,0.0")
+    predictions = [float(v) for v in answer["Body"].read().decode().replace("\n", ",").strip(",").split(",")]
+    assert len(predictions) == 2 and predictions[0] > predictions[1]  # y = 3 x0 + x1
+    return answer["InvokedProductionVariant"]
+
+
+def no_staged_folder() -> bool:
+    return not [path for path in endpoints_root().iterdir() if path.name.startswith(".")]
+
+
+@pytest.fixture(scope="module")
+def endpoint(made, model) -> str:
+    """Endpoint boto3-ep on boto3-config (variant Blue), made with CreateEndpoint and in service."""
+    sm = made["sagemaker"]
+    variant_config(sm, "boto3-config", "Blue", model)
     created = sm.create_endpoint(EndpointName="boto3-ep", EndpointConfigName="boto3-config")
     assert created["EndpointArn"].endswith(":endpoint/boto3-ep")
     sm.get_waiter("endpoint_in_service").wait(EndpointName="boto3-ep", WaiterConfig=FAST)
-    answer = invoker.invoke_endpoint(EndpointName="boto3-ep", ContentType="text/csv", Body=b"1.0,0.0\n0.0,0.0")
-    predictions = [float(v) for v in answer["Body"].read().decode().replace("\n", ",").strip(",").split(",")]
-    assert len(predictions) == 2 and predictions[0] > predictions[1]  # y = 3 x0 + x1
+    return "boto3-ep"
 
-    sm.update_endpoint(EndpointName="boto3-ep", EndpointConfigName="boto3-config-2")
-    sm.get_waiter("endpoint_in_service").wait(EndpointName="boto3-ep", WaiterConfig=FAST)
-    assert sm.describe_endpoint(EndpointName="boto3-ep")["EndpointConfigName"] == "boto3-config-2"
-    again = error_of(lambda: sm.create_endpoint(EndpointName="boto3-ep", EndpointConfigName="boto3-config"))
+
+def test_update_endpoint_is_blue_green_the_old_config_serves_until_the_new_one_does(made, model, endpoint):
+    sm, invoker = made["sagemaker"], made["runtime"]
+    assert served_by(invoker) == "Blue"
+    variant_config(sm, "boto3-config-2", "Green", model)
+    sm.update_endpoint(EndpointName=endpoint, EndpointConfigName="boto3-config-2")
+    view = sm.describe_endpoint(EndpointName=endpoint)
+    assert view["EndpointStatus"] == "Updating"  # not Creating: the endpoint exists and serves
+    assert view["EndpointConfigName"] == "boto3-config"
+    assert view["PendingDeploymentSummary"]["EndpointConfigName"] == "boto3-config-2"
+    busy = error_of(lambda: sm.update_endpoint(EndpointName=endpoint, EndpointConfigName="boto3-config"))
+    assert busy["Code"] == "ValidationException" and "Cannot update in-progress endpoint" in busy["Message"]
+    answered = 0
+    while sm.describe_endpoint(EndpointName=endpoint)["EndpointStatus"] == "Updating":
+        if served_by(invoker) != "Blue":  # the new configuration answers only once the update is over
+            assert sm.describe_endpoint(EndpointName=endpoint)["EndpointStatus"] == "InService"
+            break
+        answered += 1  # by the old configuration, meanwhile
+    assert answered > 0
+    sm.get_waiter("endpoint_in_service").wait(EndpointName=endpoint, WaiterConfig=FAST)
+    view = sm.describe_endpoint(EndpointName=endpoint)
+    assert view["EndpointConfigName"] == "boto3-config-2" and "PendingDeploymentSummary" not in view
+    assert "FailureReason" not in view and served_by(invoker) == "Green"
+    # the old servers are stopped and their folder removed; the new ones keep serving from theirs (the next
+    # test invokes them), though they started in the folder the old ones were moved to
+    assert processes.wait_until(no_staged_folder, 10)
+    again = error_of(lambda: sm.create_endpoint(EndpointName=endpoint, EndpointConfigName="boto3-config"))
     assert again["Code"] == "ValidationException" and "Cannot create already existing endpoint" in again["Message"]
-    sm.delete_endpoint(EndpointName="boto3-ep")
+
+
+def test_a_failed_update_leaves_the_old_config_serving_in_service_with_the_reason(made, model, endpoint):
+    sm, invoker = made["sagemaker"], made["runtime"]
+    before = sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+    artifact = sm.describe_model(ModelName=model)["PrimaryContainer"]["ModelDataUrl"]
+    storage.put_bytes("s3://create/broken/model.tar.gz", storage.get_bytes(artifact))
+    sm.create_model(ModelName="boto3-broken", ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://create/broken/model.tar.gz"})
+    storage.put_bytes("s3://create/broken/model.tar.gz", b"not the artifact CreateModel recorded")
+    variant_config(sm, "boto3-config-broken", "Broken", "boto3-broken")
+    sm.update_endpoint(EndpointName=endpoint, EndpointConfigName="boto3-config-broken")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName=endpoint, WaiterConfig=FAST)  # InService, as on AWS
+    view = sm.describe_endpoint(EndpointName=endpoint)
+    assert view["EndpointStatus"] == "InService" and view["EndpointConfigName"] == before
+    assert "sha256" in view["FailureReason"].lower() or "checksum" in view["FailureReason"].lower(), view
+    assert served_by(invoker) != "Broken"
+    assert no_staged_folder()  # the new servers were removed before the FailureReason was written
+
+
+@pytest.mark.parametrize("endpoint_name, config, words", [
+    ("no-such-ep", "boto3-config", "no-such-ep"),
+    ("boto3-ep", "no-such-config", "no-such-config"),
+    ("bad_name", "boto3-config", "Value 'bad_name' at 'endpointName' failed to satisfy constraint"),
+])
+def test_bad_update_requests_get_a_validation_exception_naming_the_field(made, endpoint, endpoint_name, config,
+                                                                          words):
+    refused = error_of(lambda: made["sagemaker"].update_endpoint(EndpointName=endpoint_name,
+                                                                 EndpointConfigName=config))
+    assert refused["Code"] == "ValidationException" and words in refused["Message"]
+
+
+def test_zz_delete_the_endpoint(made, endpoint):
+    made["sagemaker"].delete_endpoint(EndpointName=endpoint)
+    assert made["sagemaker"].list_endpoints()["Endpoints"] == []
 
 
 @pytest.mark.parametrize("changes, words", [
