@@ -271,7 +271,8 @@ def stop_endpoints(pattern: str, root: Path, python: str | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m helpers classroom", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers classroom",
+                                     description="The instructor's view of a room of learners on one server.")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("status", "each learner's progress and live endpoints, and where the room is stuck"),
                        ("stop-endpoints", "stop every learner's endpoints and servers (their cleanup, as them)")):
