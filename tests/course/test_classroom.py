@@ -152,3 +152,30 @@ def test_no_limit_by_default_and_a_bad_limit_names_the_variable(flywheel_home, m
         limits.check_endpoint_limit("second")
     monkeypatch.setenv(limits.MAX_ENDPOINTS_ENV, "2")
     limits.check_endpoint_limit("second")
+
+
+def test_boto3_create_endpoint_over_the_limit_gets_the_same_message(tmp_path, monkeypatch, sleeper):
+    import boto3
+
+    from helpers.platform.configs import SourceCode
+    from helpers.platform.serving import ModelBuilder
+    from helpers.platform.serving.resources import EndpointConfig, ProductionVariant
+    from helpers.platform.serving.runtime import use_local_runtime
+    from serving_support import error_of, isolate, write_script_model
+
+    isolate(monkeypatch, tmp_path / "home")
+    monkeypatch.setenv(limits.MAX_ENDPOINTS_ENV, "1")  # the router, and the worker it starts, inherit it
+    try:
+        fake_live_endpoint(tmp_path / "home", "first", sleeper)
+        model_dir, code_dir = write_script_model(tmp_path / "model")
+        model = ModelBuilder(model_path=str(model_dir), source_code=SourceCode(
+            source_dir=str(code_dir), entry_script="inference.py")).build(model_name="m")
+        EndpointConfig.create("second", [ProductionVariant("AllTraffic", model.model_name)])
+        use_local_runtime(start=True)
+        error = error_of(lambda: boto3.client("sagemaker").create_endpoint(
+            EndpointName="second", EndpointConfigName="second"))
+        assert error["Code"] == "ValidationException"
+        assert "FLYWHEEL_MAX_ENDPOINTS=1" in error["Message"] and "you have 1: first" in error["Message"]
+        assert registry.names() == ["first"]
+    finally:
+        registry.stop_all()
