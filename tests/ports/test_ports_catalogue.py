@@ -4,6 +4,7 @@ ModelBuilder), and README.md's inventory is the one the ports declare. No server
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -52,6 +53,39 @@ def test_every_change_applies_exactly_where_declared(port):
 @pytest.mark.parametrize("need, pattern", list(COVERAGE.items()))
 def test_the_ports_cover_what_issue_21_asks(need, pattern):
     assert any(re.search(pattern, p.script()) for p in ALL), f"no port covers {need}"
+
+
+def imports_of(text: str) -> tuple[list[str], list[str]] | None:
+    """The names ``text`` binds and the modules it imports them from, or None if it is not import lines only."""
+    names, modules = [], []
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Import):
+            names += [alias.asname or alias.name.split(".")[0] for alias in node.names]
+            modules += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names += [alias.asname or alias.name for alias in node.names]
+            modules.append(node.module or "")
+        else:
+            return None
+    return sorted(names), modules
+
+
+@pytest.mark.parametrize("port", ALL, ids=lambda p: p.name)
+def test_an_import_change_only_moves_names_to_the_kit(port):
+    """What counts as ``import`` is honest: the same names bound, now from helpers.platform, nothing else."""
+    for change in port.changes:
+        if change.kind != "import":
+            continue
+        old, new = imports_of(change.old), imports_of(change.new)
+        assert old is not None and new is not None, f"{port.name}: {change.old!r} -> {change.new!r} is not imports only"
+        assert old[0] == new[0], f"{port.name}: {change.new!r} binds {new[0]}, the notebook's line {old[0]}"
+        assert all(m == "helpers.platform" or m.startswith("helpers.platform.") for m in new[1]), change.new
+
+
+def test_an_import_change_that_does_more_is_refused():
+    assert imports_of("from sagemaker import KMeans") == (["KMeans"], ["sagemaker"])
+    assert imports_of("import helpers.platform.v2 as sagemaker\n") == (["sagemaker"], ["helpers.platform.v2"])
+    assert imports_of("import helpers.platform as sagemaker\nsagemaker.x = 1") is None
 
 
 def test_a_stale_change_is_refused_with_the_file_to_fix(tmp_path, monkeypatch):
