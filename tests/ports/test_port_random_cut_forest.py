@@ -6,9 +6,9 @@ import numpy as np
 
 from port_support import LIBS, PANDAS, SHELL_MATPLOTLIB, SHELL_TIME, Change, Port, run, v2, v2_imports
 
-# SDK v1 sent predictor.accept as the Accept header, typo included. The notebook kept this line for years, and
-# code copied from it ran against SageMaker's RCF endpoints, which so far as can be seen answered JSON; the kit's
-# built-in RCF endpoint refuses an Accept it does not know (406, naming the supported ones).
+# SDK v1 sent predictor.accept as the Accept header, typo included. The notebook was published with this line, and
+# public code copied from it scored data through such a predictor, so SageMaker's RCF apparently answered JSON; the
+# kit's built-in RCF endpoint refuses an Accept it does not know (406, naming the supported ones).
 ACCEPT_TYPO = ("the kit's RCF endpoint answers 406 to an unknown Accept type, where SageMaker's apparently answered "
                "JSON (issue 21 item 4: no stricter than SageMaker); removed when the serving layer does the same")
 
