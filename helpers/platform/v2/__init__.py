@@ -7,10 +7,13 @@ imports changed::
 
 Everything here is built on the kit's public SDK v3 names (``helpers.platform.ModelTrainer``,
 ``InputData``, ``HyperparameterTuner``, ``ModelBuilder``, ``Endpoint``, ``Transformer``, ``Session``),
-so ``use_backend("sagemaker")`` sends the same v2 calls to AWS through the kit's twins. Modules:
+so ``use_backend("sagemaker")`` sends the same v2 calls to AWS through the kit's twins (the one exception:
+the kit's Transformer has no twin, so ``transformer`` sends CreateTransformJob itself there). Modules:
 
-- ``estimator`` (``Estimator``), ``inputs`` (``TrainingInput``, v1 ``s3_input``), ``session``
-  (``Session``, ``get_execution_role``), ``image_uris``, ``tuner``, ``transformer``, ``model``, ``s3``, ``utils``;
+- ``estimator`` (``Estimator``, ``Framework``), ``inputs`` (``TrainingInput``, v1 ``s3_input``), ``session``
+  (``Session``, ``get_execution_role``, ``production_variant``, ``container_def``), ``local`` (``LocalSession``),
+  ``image_uris``, ``tuner``, ``parameter``, ``transformer``, ``model``, ``analytics``, ``model_monitor``, ``s3``,
+  ``utils``; the script-mode frameworks ``sklearn`` and ``pytorch``;
 - ``predictor``, ``serializers``, ``deserializers`` and ``amazon`` (the first-party algorithms, ``record_set``,
   RecordIO-protobuf) for endpoints.
 
