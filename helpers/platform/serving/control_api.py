@@ -21,9 +21,10 @@ wording (a bad name or role, an image the local platform cannot run, a channel w
 bad one creates nothing. https S3 URLs are read as the ``s3://`` URIs they name, as SageMaker takes
 them. ``CreateTransformJob`` runs the kit's ``Transformer`` in a detached worker the same way (InProgress
 -> Completed, Failed with "ClientError: ..." when the job cannot run, Stopped by ``StopTransformJob``).
-Tuning jobs and script-mode training (a framework image) are created with the kit
-(``HyperparameterTuner``, ``ModelTrainer(source_code=...)``); their create calls answer a
-``ValidationException`` that says so.
+``CreateHyperParameterTuningJob`` (a built-in algorithm's image: static hyperparameters, ranges, objective,
+resource limits) runs the kit's ``HyperparameterTuner`` in a detached worker, the job's monitor, which
+``StopHyperParameterTuningJob`` signals. Script-mode training (a framework image) is created with the kit
+(``ModelTrainer(source_code=...)``); its create call answers a ``ValidationException`` that says so.
 """
 
 from __future__ import annotations
@@ -176,10 +177,97 @@ def list_tuning_trials(params: dict) -> dict:
 
 
 def stop_tuning_job(params: dict) -> dict:
+    """StopHyperParameterTuningJob: the worker of a job CreateHyperParameterTuningJob made stops its trials."""
     view = describe_tuning_job(params)
-    raise ApiError("ValidationException", (
-        f"Tuning job {view['HyperParameterTuningJobName']} is {view['HyperParameterTuningJobStatus']}; a local "
-        "tuning job runs inside the Python process that started it: stop it there with tuner.stop()."))
+    name, status = view["HyperParameterTuningJobName"], view["HyperParameterTuningJobStatus"]
+    if status != "InProgress":
+        raise ApiError("ValidationException", f"The request was rejected because the tuning job is in status "
+                       f"{status}: only an InProgress job can be stopped.")
+    private = tuning.load(name).get(jobs.PRIVATE, {})
+    pid, started = private.get("MonitorPid"), private.get("MonitorStarted")
+    if not _tuning_spool(name).is_dir() or not jobs.same_process(pid, started):
+        raise ApiError("ValidationException", (
+            f"Tuning job {name} runs inside the Python process that started it: stop it there with "
+            "tuner.stop_tuning_job(); the local platform stops from boto3 only the jobs boto3 created."))
+    os.kill(pid, signal.SIGTERM)
+    return {}
+
+
+#: SageMaker's pattern for a tuning job's name (at most 32 characters).
+TUNING_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"
+#: Parts of a CreateHyperParameterTuningJob request the local tuner does not run, and what to do instead.
+TUNING_UNSUPPORTED = {
+    "TrainingJobDefinitions": "give one TrainingJobDefinition (the local tuner tunes one algorithm)",
+    "WarmStartConfig": "leave it out: the local tuner starts every tuning job afresh",
+    "Autotune": "leave it out and give the ranges, objective and limits",
+}
+
+
+def _tuner_and_channels(request: dict):
+    """The kit's ``HyperparameterTuner`` and the channels a CreateHyperParameterTuningJob request describes."""
+    from helpers.platform.tuning.parameters import ranges_from_description
+    from helpers.platform.tuning.tuner import HyperparameterTuner
+
+    definition = request.get("TrainingJobDefinition") or {}
+    config = request.get("HyperParameterTuningJobConfig") or {}
+    trainer, channels = _trainer_and_channels({
+        "TrainingJobName": request["HyperParameterTuningJobName"], "RoleArn": definition.get("RoleArn"),
+        "AlgorithmSpecification": definition.get("AlgorithmSpecification"),
+        "HyperParameters": definition.get("StaticHyperParameters"), **{
+            key: definition.get(key) for key in ("InputDataConfig", "OutputDataConfig", "ResourceConfig",
+                                                 "StoppingCondition", "Environment")}})
+    objective = config.get("HyperParameterTuningJobObjective") or definition.get("TuningObjective") or {}
+    limits = config.get("ResourceLimits") or {}
+    if not objective.get("MetricName"):
+        raise ApiError("ValidationException", "HyperParameterTuningJobConfig.HyperParameterTuningJobObjective is "
+                       "required locally: {'Type': 'Minimize' or 'Maximize', 'MetricName': 'validation:rmse'...}.")
+    ranges = {}
+    for kind, items in (config.get("ParameterRanges") or definition.get("HyperParameterRanges") or {}).items():
+        for item in items or []:
+            try:
+                ranges.update(ranges_from_description({kind: [item]}))
+            except (ValueError, TypeError, KeyError) as error:
+                raise ApiError("ValidationException", f"HyperParameterTuningJobConfig.ParameterRanges.{kind} "
+                               f"{clip(str(item.get('Name')))!r}: {error}") from None
+    try:
+        tuner = HyperparameterTuner(
+            trainer, objective["MetricName"], ranges,
+            strategy=config.get("Strategy") or "Bayesian", objective_type=objective.get("Type") or "Maximize",
+            max_jobs=limits.get("MaxNumberOfTrainingJobs"), max_parallel_jobs=limits.get("MaxParallelTrainingJobs", 1),
+            max_runtime_in_seconds=limits.get("MaxRuntimeInSeconds"), strategy_config=config.get("StrategyConfig"),
+            early_stopping_type=config.get("TrainingJobEarlyStoppingType") or "Off",
+            random_seed=config.get("RandomSeed"))
+    except (ValueError, TypeError, KeyError) as error:  # the kit's checks name the field and the fix
+        raise ApiError("ValidationException", f"HyperParameterTuningJobConfig: {error}") from None
+    return tuner, channels
+
+
+def _tuning_spool(name: str):
+    """The folder of a CreateHyperParameterTuningJob request (beside the tuner's own folder of the job, which
+    the tuner makes): it holds the request and the worker's log while its worker runs."""
+    return tuning.root() / f".{name}.create"
+
+
+def create_tuning_job(params: dict) -> dict:
+    """CreateHyperParameterTuningJob for a built-in algorithm's image: the kit's tuner runs the trials (local
+    training jobs) in a detached worker, the job's monitor; the call answers once its record exists."""
+    name = _constraint(params, "HyperParameterTuningJobName", "hyperParameterTuningJobName", TUNING_NAME_PATTERN, 32)
+    for key, instead in TUNING_UNSUPPORTED.items():
+        if params.get(key):
+            raise ApiError("ValidationException", f"{key} is not supported by the local platform: {instead}.")
+    if not params.get("TrainingJobDefinition"):
+        raise ApiError("ValidationException", "TrainingJobDefinition is required: the algorithm, role, channels, "
+                       "output, resources and static hyperparameters of the trials.")
+    _constraint(params["TrainingJobDefinition"], "RoleArn", "trainingJobDefinition.roleArn", ROLE_PATTERN, 2048)
+    _tuner_and_channels(params)
+    if tuning.folder(name).exists():
+        raise ApiError("ResourceInUse", f"Tuning job names must be unique within an AWS account and region, and a "
+                       f"tuning job with this name already exists ({name}): pick another HyperParameterTuningJobName.")
+    spool = _tuning_spool(name)
+    _claim(spool, "Tuning job", name, "HyperParameterTuningJobName")
+    registry.write_json(spool / "create-request.json", params)
+    _start_worker("tune", name, spool, "tuning job", record=tuning.folder(name) / "tuning.json")
+    return {"HyperParameterTuningJobArn": tuning.read(name)["HyperParameterTuningJobArn"]}
 
 
 # ---------------------------------------------------------------------- models and configs
@@ -275,8 +363,6 @@ def list_transform_jobs(params: dict) -> dict:
 
 def stop_transform_job(params: dict) -> dict:
     """StopTransformJob: the worker of a job CreateTransformJob made is signalled; the job ends Stopped."""
-    from helpers.platform.serving.control_worker import WORKER_FILE
-
     status = describe_transform_job(params)["TransformJobStatus"]
     name = params["TransformJobName"]
     if status != "InProgress":
@@ -300,6 +386,7 @@ ROLE_PATTERN = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"
 WORKER_START_SECONDS = 60.0
 WORKER = "helpers.platform.serving.control_worker"
 WORKER_POLL_SECONDS = 1.0  # how often the router checks whether a training worker has ended
+WORKER_FILE = "worker.json"  # a transform worker's pid and start time: StopTransformJob signals it
 
 
 def _constraint(params: dict, key: str, member: str, pattern: str, max_len: int = 63) -> str:
@@ -385,19 +472,24 @@ def create_training_job(params: dict) -> dict:
     return {"TrainingJobArn": jobs.read_record(name)["TrainingJobArn"]}
 
 
-def _start_worker(kind: str, name: str, folder, what: str) -> None:
+def _start_worker(kind: str, name: str, folder, what: str, record=None) -> None:
     """Start ``control_worker <kind> <name>`` detached (it reads ``folder/create-request.json``), and return
-    once the job's first record ``folder/job.json`` exists. A worker that exits or hangs before that leaves
-    nothing behind (its folder is removed) and the call answers InternalFailure with the worker's output."""
+    once the job's first record (``record``, default ``folder/job.json``) exists. A worker that exits or hangs
+    before that leaves nothing behind (``folder`` is removed) and the call answers the ValidationException
+    the worker left in ``folder/create-error.json`` (the kit refused the request), else InternalFailure
+    with the worker's output."""
+    record = record or folder / "job.json"
     ref = processes.spawn(WORKER, [kind, name], folder / "create.log")
     # reaped once it ends: a worker left a zombie would look alive, and its job InProgress, forever
     threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name=f"reap-{name}").start()
-    started = processes.wait_until(lambda: (folder / "job.json").is_file() or not processes.is_alive(ref),
-                                   WORKER_START_SECONDS)
-    if not (folder / "job.json").is_file():
+    started = processes.wait_until(lambda: record.is_file() or not processes.is_alive(ref), WORKER_START_SECONDS)
+    if not record.is_file():
         log = (folder / "create.log").read_text(errors="replace")[-2000:] if (folder / "create.log").exists() else ""
+        refused = registry.read_json(folder / "create-error.json")
         processes.stop(ref)
         shutil.rmtree(folder, ignore_errors=True)
+        if refused:
+            raise ApiError("ValidationException", refused["message"])
         why = "timed out" if not started else "exited"
         raise ApiError("InternalFailure", f"the local worker for {what} {name} {why} before the job "
                        f"started: {log or 'no output'}", 500)
@@ -570,12 +662,14 @@ def update_endpoint(params: dict) -> dict:
 
 
 #: Calls that wait on a process (a worker, a server): run off the event loop, so others are answered meanwhile.
-SLOW = {"CreateTrainingJob", "CreateEndpoint", "UpdateEndpoint", "CreateModel", "CreateTransformJob"}
+SLOW = {"CreateTrainingJob", "CreateEndpoint", "UpdateEndpoint", "CreateModel", "CreateTransformJob",
+        "CreateHyperParameterTuningJob"}
 
 OPERATIONS = {
     "CreateTrainingJob": create_training_job, "CreateModel": create_model,
     "CreateEndpointConfig": create_endpoint_config, "CreateEndpoint": create_endpoint,
     "UpdateEndpoint": update_endpoint, "CreateTransformJob": create_transform_job,
+    "CreateHyperParameterTuningJob": create_tuning_job,
     "DescribeTrainingJob": describe_training_job, "ListTrainingJobs": list_training_jobs,
     "StopTrainingJob": stop_training_job,
     "DescribeHyperParameterTuningJob": describe_tuning_job, "ListHyperParameterTuningJobs": list_tuning_jobs,
@@ -590,7 +684,7 @@ OPERATIONS = {
 }
 #: What to use instead of a SageMaker call the local platform does not answer, by its first word.
 INSTEAD = {
-    "Create": "create it with the kit: HyperparameterTuner(...).tune(), ModelTrainer(...).train() for a script",
+    "Create": "create it with the kit: ModelTrainer(...).train() for a script",
     "Update": "deploy again with ModelBuilder(...).deploy(update_endpoint=True), or Endpoint.update_weights()",
 }
 

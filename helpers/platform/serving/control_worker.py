@@ -5,10 +5,17 @@ job's folder and watch it to the end, as a notebook's ``ModelTrainer.train()`` d
 monitor is this process, detached from the router, so the job outlives a router that stops). SIGTERM
 stops the job (``StopTrainingJob``): it ends Stopped, as on SageMaker.
 
-``CreateModel`` / ``CreateEndpoint`` / ``UpdateEndpoint``: read the request (JSON) on stdin, make the
-resource with the kit's ``ModelBuilder`` / ``Endpoint`` and print one JSON line,
-``{"answer": {...}}`` or ``{"error": {"code": ..., "message": ...}}``. They run here, not in the
-router, because the kit's endpoint code starts and registers with the router itself.
+``transform <name>`` / ``tune <name>``: the same for CreateTransformJob (the kit's ``Transformer``;
+SIGTERM: Stopped) and CreateHyperParameterTuningJob (the kit's ``HyperparameterTuner``, this process
+its monitor; SIGTERM stops its trials).
+
+``update <endpoint>``: UpdateEndpoint, blue/green: the new configuration's servers start beside the
+endpoint's, which serve meanwhile, and the two folders are swapped once the new ones serve.
+
+``CreateModel`` / ``CreateEndpoint``: read the request (JSON) on stdin, make the resource with the kit's
+``ModelBuilder`` / ``Endpoint`` and print one JSON line, ``{"answer": {...}}`` or
+``{"error": {"code": ..., "message": ...}}``. They run here, not in the router, because the kit's
+endpoint code starts and registers with the router itself.
 """
 
 from __future__ import annotations
@@ -21,7 +28,6 @@ import warnings
 from contextlib import contextmanager
 
 STOP_MESSAGE = "StopTrainingJob was called."
-WORKER_FILE = "worker.json"  # the transform worker's pid and start time: StopTransformJob signals it
 
 
 def train(name: str) -> int:
@@ -51,8 +57,51 @@ def train(name: str) -> int:
     return 0
 
 
-class Stopped(Exception):
-    """StopTransformJob was called (SIGTERM): the job ends Stopped."""
+def tune(name: str) -> int:
+    """Run the tuning job whose CreateHyperParameterTuningJob request ``control_api`` spooled, as the kit's
+    ``HyperparameterTuner(...).tune()`` does: this process is the job's monitor, to the end. SIGTERM
+    (StopHyperParameterTuningJob) stops its trials; the job ends Stopped. A request the kit refuses
+    before the job exists is left in the spool's ``create-error.json`` for the create call to answer."""
+    import shutil
+
+    from helpers.platform.serving.control_api import _tuner_and_channels
+    from helpers.platform.serving.registry import read_json, write_json
+    from helpers.platform.tuning import records
+
+    spool = records.root() / f".{name}.create"  # while it exists, StopHyperParameterTuningJob signals this process
+    request = read_json(spool / "create-request.json")
+    stop_requested = []
+
+    def stop(*_) -> None:
+        stop_requested.append(True)  # and again once the tuning run exists: a stop before that is a no-op
+        run = records.active(name)
+        if run is not None:
+            run.request_stop("StopHyperParameterTuningJob was called.")
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        tuner, channels = _tuner_and_channels(request)
+        tuner.tune(inputs=channels, job_name=name, wait=False)
+    except Exception as error:  # noqa: BLE001 - the create call answers it as a ValidationException
+        write_json(spool / "create-error.json", {"message": str(error)})
+        return 1
+    if stop_requested:
+        stop()
+    folder = records.folder(name)
+    try:
+        tuner.latest_tuning_job.wait()
+    except Exception as error:  # noqa: BLE001 - the job's record says how it ended
+        print(f"tuning job {name}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.move(spool / "create.log", folder / "create.log")
+        shutil.rmtree(spool, ignore_errors=True)
+    return 0
+
+
+class Stopped(BaseException):
+    """StopTransformJob was called (SIGTERM): the job ends Stopped. A BaseException, as KeyboardInterrupt,
+    so that no ``except Exception`` on the way turns it into a failure."""
 
 
 def _stop_on_sigterm(*_) -> None:
@@ -65,7 +114,7 @@ def transform(name: str) -> int:
     import psutil
 
     from helpers.platform.serving import processes
-    from helpers.platform.serving.control_api import _s3
+    from helpers.platform.serving.control_api import WORKER_FILE, _s3
     from helpers.platform.serving.registry import arn, now_iso, read_json, write_json
     from helpers.platform.serving.transform import Transformer
     from helpers.platform_home import transform_jobs_root
@@ -89,12 +138,12 @@ def transform(name: str) -> int:
             output_filter=processing.get("OutputFilter"), join_source=processing.get("JoinSource"),
             model_client_config=request.get("ModelClientConfig"), logs=True)
         return 0
-    except Exception as error:  # noqa: BLE001 - every way it ends is the job's record
+    except (Exception, Stopped) as error:  # noqa: BLE001 - every way it ends is the job's record
         record = read_json(folder / "job.json") or {  # refused before it started: SageMaker fails the job
             "TransformJobName": name, "TransformJobArn": arn("transform-job", name), "ModelName": request["ModelName"],
             "TransformInput": source, "TransformOutput": output, "TransformResources": resources,
             "CreationTime": now_iso()}
-        stopped = isinstance(error, Stopped) or isinstance(error.__context__, Stopped)
+        stopped = isinstance(error, Stopped)
         record.update(TransformJobStatus="Stopped" if stopped else "Failed", TransformEndTime=now_iso())
         if stopped:
             record.pop("FailureReason", None)
@@ -252,10 +301,12 @@ def main(argv: list[str]) -> int:
         return train(argv[1])
     if argv[:1] == ["transform"] and len(argv) == 2:
         return transform(argv[1])
+    if argv[:1] == ["tune"] and len(argv) == 2:
+        return tune(argv[1])
     if argv[:1] == ["update"] and len(argv) == 2:
         return update(argv[1])
     if len(argv) != 1 or argv[0] not in OPERATIONS:
-        print(f"usage: python -m {__spec__.name if __spec__ else 'control_worker'} train|transform <job name> | update <endpoint name> | "
+        print(f"usage: python -m {__spec__.name if __spec__ else 'control_worker'} train|transform|tune <job name> | update <endpoint name> | "
               f"{' | '.join(OPERATIONS)} < request.json", file=sys.stderr)
         return 2
     warnings.simplefilter("ignore")  # an answer is one JSON line; the kit's warnings concern notebooks

@@ -16,7 +16,7 @@ from botocore.exceptions import WaiterError
 
 from helpers.platform import backend, jobs, storage
 from helpers.platform.serving import processes, runtime
-from helpers.platform_home import endpoints_root, transform_jobs_root
+from helpers.platform_home import endpoints_root, transform_jobs_root, tuning_jobs_root
 from serving_support import error_of, module_store
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -366,3 +366,101 @@ def test_stop_transform_job_stops_a_created_job(made, model):
                                                               WaiterConfig=FAST)
     view = sm.describe_transform_job(TransformJobName="boto3-stopped-batch")
     assert view["TransformJobStatus"] == "Stopped" and "FailureReason" not in view
+
+
+def tuning_request(name: str, config: dict | None = None, **changes) -> dict:
+    """A CreateHyperParameterTuningJob request for the built-in XGBoost, as the boto3 HPO examples write it."""
+    channels = [{"ChannelName": channel, "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+        "S3DataType": "S3Prefix", "S3Uri": "s3://create/train", "S3DataDistributionType": "FullyReplicated"}}}
+        for channel in ("train", "validation")]
+    values = {
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobConfig": {
+            "Strategy": "Random", "RandomSeed": 1,
+            "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "validation:rmse"},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1},
+            "ParameterRanges": {"IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "1", "MaxValue": "3"}],
+                                "ContinuousParameterRanges": [{"Name": "eta", "MinValue": "0.1", "MaxValue": "0.5"}]},
+            **(config or {})},
+        "TrainingJobDefinition": {
+            "StaticHyperParameters": {"num_round": "3", "objective": "reg:squarederror"},
+            "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+            "RoleArn": ROLE, "InputDataConfig": channels,
+            "OutputDataConfig": {"S3OutputPath": "s3://create/tuning-output"},
+            "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 600}},
+    }
+    values.update(changes)
+    return values
+
+
+def tuning_status(sm, name: str) -> dict:
+    """DescribeHyperParameterTuningJob once the job has ended (boto3 has no waiter for it: notebooks poll)."""
+    assert processes.wait_until(lambda: sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
+        "HyperParameterTuningJobStatus"] not in ("InProgress", "Stopping"), 120)
+    return sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+
+
+def test_create_tuning_job_runs_the_kits_tuner_on_a_built_in_image(made):
+    sm = made["sagemaker"]
+    answer = sm.create_hyper_parameter_tuning_job(**tuning_request("boto3-tuning"))
+    assert answer["HyperParameterTuningJobArn"].endswith(":hyper-parameter-tuning-job/boto3-tuning")
+    view = tuning_status(sm, "boto3-tuning")
+    assert view["HyperParameterTuningJobStatus"] == "Completed", view.get("FailureReason")
+    assert view["TrainingJobStatusCounters"]["Completed"] == 2
+    best = view["BestTrainingJob"]
+    assert best["FinalHyperParameterTuningJobObjectiveMetric"]["MetricName"] == "validation:rmse"
+    assert 1 <= int(best["TunedHyperParameters"]["max_depth"]) <= 3
+    trials = sm.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName="boto3-tuning")
+    assert len(trials["TrainingJobSummaries"]) == 2
+    static = sm.describe_training_job(TrainingJobName=best["TrainingJobName"])["HyperParameters"]
+    assert static["num_round"] == "3" and static["objective"] == "reg:squarederror"
+    again = error_of(lambda: sm.create_hyper_parameter_tuning_job(**tuning_request("boto3-tuning")))
+    assert again["Code"] == "ResourceInUse" and "already exists" in again["Message"]
+    done = error_of(lambda: sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="boto3-tuning"))
+    assert done["Code"] == "ValidationException" and "status Completed" in done["Message"]
+
+
+def _set(path: str, value):
+    """An edit of a tuning request: the value at ``path`` ("A.B.C") replaced, or removed when ``value`` is None."""
+    def edit(request: dict) -> None:
+        *parents, last = path.split(".")
+        for key in parents:
+            request = request[key]
+        if value is None:
+            del request[last]
+        else:
+            request[last] = value
+    return edit
+
+
+@pytest.mark.parametrize("edit, words", [
+    (_set("HyperParameterTuningJobName", "bad_name"),
+     "Value 'bad_name' at 'hyperParameterTuningJobName' failed to satisfy constraint"),
+    (_set("Autotune", {"Mode": "Enabled"}), "Autotune is not supported"),
+    (_set("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName", "validation:nope"),
+     "validation:nope"),
+    (_set("HyperParameterTuningJobConfig.ParameterRanges.IntegerParameterRanges",
+          [{"Name": "max_depth", "MinValue": "5", "MaxValue": "2"}]), "IntegerParameterRanges 'max_depth'"),
+    (_set("HyperParameterTuningJobConfig.ParameterRanges.IntegerParameterRanges",
+          [{"Name": "max_dpth", "MinValue": "1", "MaxValue": "2"}]), "max_dpth"),
+    (_set("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective", None), "HyperParameterTuningJobObjective"),
+    # no validation channel for the objective: the kit's tuner refuses it in the worker, before the job exists
+    (lambda request: request["TrainingJobDefinition"]["InputDataConfig"].pop(), "validation"),
+])
+def test_bad_tuning_requests_get_a_validation_exception_naming_the_field(made, edit, words):
+    request = tuning_request("boto3-refused-tuning")
+    edit(request)
+    refused = error_of(lambda: made["sagemaker"].create_hyper_parameter_tuning_job(**request))
+    assert refused["Code"] == "ValidationException" and words in refused["Message"], refused
+    assert not list(tuning_jobs_root().glob("*refused*"))  # nothing was created, no spool left
+
+
+def test_stop_tuning_job_stops_a_created_job(made):
+    sm = made["sagemaker"]
+    sm.create_hyper_parameter_tuning_job(**tuning_request("boto3-stopped-tuning", {
+        "ResourceLimits": {"MaxNumberOfTrainingJobs": 50, "MaxParallelTrainingJobs": 1}}))
+    sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="boto3-stopped-tuning")
+    view = tuning_status(sm, "boto3-stopped-tuning")
+    assert view["HyperParameterTuningJobStatus"] == "Stopped", view.get("FailureReason")
+    assert sum(view["TrainingJobStatusCounters"].values()) < 50
