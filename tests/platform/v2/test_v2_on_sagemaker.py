@@ -286,6 +286,12 @@ def test_deploy_predict_and_delete_send_the_hosting_and_runtime_requests(aws, se
     assert second["CustomAttributes"] == "trace=1"
     assert second["Body"].decode().splitlines() == ["0.5,2.0,3.0", "1.5,3.0,1.0"]
 
+    # SDK v2 made a new endpoint config and called UpdateEndpoint; the kit changes the count in place
+    predictor.update_endpoint(initial_instance_count=2)
+    assert sent.one("UpdateEndpointWeightsAndCapacities") == {
+        "EndpointName": "v2-ll-serve", "DesiredWeightsAndCapacities": [{"VariantName": variant["VariantName"],
+                                                                         "DesiredInstanceCount": 2}]}
+
     predictor.delete_model()
     predictor.delete_endpoint()
     assert sent.one("DeleteModel") == {"ModelName": model["ModelName"]}
@@ -433,6 +439,25 @@ def test_tuner_fit_sends_create_tuning_job_and_deploy_serves_the_best_trial(aws,
     model = sent.one("CreateModel")
     assert model["PrimaryContainer"]["ModelDataUrl"] == best.model_data
     assert sent.one("CreateEndpoint")["EndpointName"] == predictor.endpoint_name
+
+
+def test_stopping_a_training_job_and_a_tuning_job_reaches_sagemaker(aws, sent):
+    """Stop* (moto has neither: stubbed, still checked against the API model)."""
+    from helpers.platform.v2.tuner import HyperparameterTuner, IntegerParameter
+
+    train = upload(aws, "train.csv", "1,0.5,2,3\n", "stop/train")
+    estimator = linear_estimator(aws)
+    estimator.fit({"train": train}, wait=False, logs=False)
+    sent.answer("StopTrainingJob", {})
+    estimator.latest_training_job.stop()
+    assert sent.one("StopTrainingJob") == {"TrainingJobName": estimator.latest_training_job.name}
+
+    tuner = HyperparameterTuner(linear_estimator(aws), "validation:objective_loss",
+                                {"mini_batch_size": IntegerParameter(1, 2)}, objective_type="Minimize", max_jobs=2)
+    tuner.fit({"train": train, "validation": train}, job_name="v2-ll-stop", wait=False)
+    sent.answer("StopHyperParameterTuningJob", {})
+    tuner.stop_tuning_job()
+    assert sent.one("StopHyperParameterTuningJob") == {"HyperParameterTuningJobName": "v2-ll-stop"}
 
 
 # ------------------------------------------------------------------------------------- batch transform
