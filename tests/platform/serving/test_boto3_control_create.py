@@ -201,9 +201,29 @@ def test_bad_update_requests_get_a_validation_exception_naming_the_field(made, e
     assert refused["Code"] == "ValidationException" and words in refused["Message"]
 
 
-def test_zz_delete_the_endpoint(made, endpoint):
-    made["sagemaker"].delete_endpoint(EndpointName=endpoint)
-    assert made["sagemaker"].list_endpoints()["Endpoints"] == []
+def test_an_update_whose_worker_died_reports_the_old_config_in_service(made, endpoint):
+    sm = made["sagemaker"]
+    folder = endpoints_root() / endpoint
+    (folder / "update.json").write_text(json.dumps({"EndpointConfigName": "boto3-config", "Pid": 2 ** 22 + 1,
+                                                    "PidCreateTime": 1.0}))
+    try:
+        view = sm.describe_endpoint(EndpointName=endpoint)
+    finally:
+        (folder / "update.json").unlink()
+    assert view["EndpointStatus"] == "InService"
+    assert "stopped before the new configuration served" in view["FailureReason"]
+
+
+def test_zz_delete_endpoint_during_an_update_stops_the_old_and_the_new_servers(made, model, endpoint):
+    from helpers.platform.serving.registry import running_resources
+
+    sm = made["sagemaker"]
+    variant_config(sm, "boto3-config-3", "Third", model)
+    sm.update_endpoint(EndpointName=endpoint, EndpointConfigName="boto3-config-3")
+    sm.delete_endpoint(EndpointName=endpoint)
+    assert sm.list_endpoints()["Endpoints"] == []
+    assert processes.wait_until(lambda: no_staged_folder() and {r.kind for r in running_resources()} <= {"router"},
+                                15), running_resources()
 
 
 @pytest.mark.parametrize("changes, words", [
@@ -464,3 +484,20 @@ def test_stop_tuning_job_stops_a_created_job(made):
     view = tuning_status(sm, "boto3-stopped-tuning")
     assert view["HyperParameterTuningJobStatus"] == "Stopped", view.get("FailureReason")
     assert sum(view["TrainingJobStatusCounters"].values()) < 50
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_exchange_swaps_two_folders_with_or_without_the_systems_call(tmp_path, monkeypatch, native):
+    import ctypes
+
+    from helpers.platform.serving import control_worker
+
+    if not native:  # a C library with neither renameat2 nor renamex_np: three renames
+        monkeypatch.setattr(ctypes, "CDLL", lambda *args, **kwargs: object())
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "name").write_text(folder.name)
+    control_worker._exchange(first, second)
+    assert (first / "name").read_text() == "second" and (second / "name").read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first", "second"]
