@@ -238,7 +238,7 @@ def _tuner_and_channels(request: dict):
             early_stopping_type=config.get("TrainingJobEarlyStoppingType") or "Off",
             random_seed=config.get("RandomSeed"))
     except (ValueError, TypeError, KeyError) as error:  # the kit's checks name the field and the fix
-        raise ApiError("ValidationException", f"HyperParameterTuningJobConfig: {error}") from None
+        raise ApiError("ValidationException", str(error)) from None
     return tuner, channels
 
 

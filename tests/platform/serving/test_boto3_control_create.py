@@ -465,6 +465,7 @@ def _set(path: str, value):
     (_set("HyperParameterTuningJobConfig.ParameterRanges.IntegerParameterRanges",
           [{"Name": "max_dpth", "MinValue": "1", "MaxValue": "2"}]), "max_dpth"),
     (_set("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective", None), "HyperParameterTuningJobObjective"),
+    (_set("TrainingJobDefinition.StaticHyperParameters.num_rund", "3"), "Did you mean 'num_round'?"),
     # no validation channel for the objective: the kit's tuner refuses it in the worker, before the job exists
     (lambda request: request["TrainingJobDefinition"]["InputDataConfig"].pop(), "validation"),
 ])
