@@ -637,6 +637,9 @@ def create_endpoint(params: dict) -> dict:
     return _in_worker("CreateEndpoint", params)
 
 
+_UPDATES = threading.Lock()  # UpdateEndpoint's check of the status and the start of its worker, as one step
+
+
 def update_endpoint(params: dict) -> dict:
     """UpdateEndpoint, blue/green as on SageMaker: a detached worker starts the new configuration's servers
     beside the old ones, which serve meanwhile (``Updating``), and swaps them in once they serve; a failed
@@ -644,20 +647,23 @@ def update_endpoint(params: dict) -> dict:
     name = _constraint(params, "EndpointName", "endpointName", NAME_PATTERN)
     config = _constraint(params, "EndpointConfigName", "endpointConfigName", NAME_PATTERN)
     describe_endpoint_config({"EndpointConfigName": config})
-    view = describe_endpoint(params)  # an unknown endpoint: AWS's error
-    status = view["EndpointStatus"]
-    if status != "InService":
-        advice = ("Only DeleteEndpoint works on a Failed endpoint: delete it and create it again." if status == "Failed"
-                  else "Wait until it is InService (boto3's endpoint_in_service waiter), then update it.")
-        state = "in-progress" if status in ("Creating", "Updating") else status.lower()
-        raise ApiError("ValidationException", f'Cannot update {state} endpoint "{view["EndpointArn"]}". {advice}')
-    folder = registry.endpoint_dir(name)
-    registry.write_json(folder / registry.UPDATE_FILE, {"EndpointConfigName": config, "StartTime": registry.now_iso()})
-    ref = processes.spawn(WORKER, ["update", name], folder / "update.log")
-    threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name=f"reap-update-{name}").start()
-    # answered once the worker has recorded itself: from then on Describe says Updating
-    processes.wait_until(lambda: "Pid" in (registry.read_json(folder / registry.UPDATE_FILE) or {})
-                         or not processes.is_alive(ref), WORKER_START_SECONDS)
+    with _UPDATES:  # two updates at once: the second finds the endpoint Updating
+        view = describe_endpoint(params)  # an unknown endpoint: AWS's error
+        status = view["EndpointStatus"]
+        if status != "InService":
+            advice = ("Only DeleteEndpoint works on a Failed endpoint: delete it and create it again."
+                      if status == "Failed" else
+                      "Wait until it is InService (boto3's endpoint_in_service waiter), then update it.")
+            state = "in-progress" if status in ("Creating", "Updating") else status.lower()
+            raise ApiError("ValidationException", f'Cannot update {state} endpoint "{view["EndpointArn"]}". {advice}')
+        folder = registry.endpoint_dir(name)
+        registry.write_json(folder / registry.UPDATE_FILE, {"EndpointConfigName": config,
+                                                            "StartTime": registry.now_iso()})
+        ref = processes.spawn(WORKER, ["update", name], folder / "update.log")
+        threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name=f"reap-update-{name}").start()
+        # answered once the worker has recorded itself: from then on Describe says Updating
+        processes.wait_until(lambda: "Pid" in (registry.read_json(folder / registry.UPDATE_FILE) or {})
+                             or not processes.is_alive(ref), WORKER_START_SECONDS)
     return {"EndpointArn": view["EndpointArn"]}
 
 

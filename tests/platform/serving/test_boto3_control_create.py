@@ -214,12 +214,25 @@ def test_an_update_whose_worker_died_reports_the_old_config_in_service(made, end
     assert "stopped before the new configuration served" in view["FailureReason"]
 
 
-def test_zz_delete_endpoint_during_an_update_stops_the_old_and_the_new_servers(made, model, endpoint):
+def test_zz_two_updates_at_once_start_one_and_delete_endpoint_during_it_stops_every_server(made, model, endpoint):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.exceptions import ClientError
+
     from helpers.platform.serving.registry import running_resources
 
     sm = made["sagemaker"]
     variant_config(sm, "boto3-config-3", "Third", model)
-    sm.update_endpoint(EndpointName=endpoint, EndpointConfigName="boto3-config-3")
+
+    def update():
+        try:
+            return sm.update_endpoint(EndpointName=endpoint, EndpointConfigName="boto3-config-3")["EndpointArn"]
+        except ClientError as error:
+            return error.response["Error"]["Message"]
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(pool.map(lambda _: update(), range(2)))
+    assert answers[0].startswith('Cannot update in-progress endpoint "arn:') and answers[1].startswith("arn:"), answers
     sm.delete_endpoint(EndpointName=endpoint)
     assert sm.list_endpoints()["Endpoints"] == []
     assert processes.wait_until(lambda: no_staged_folder() and {r.kind for r in running_resources()} <= {"router"},
