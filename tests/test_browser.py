@@ -29,6 +29,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers.authoring.glossary import GLOSSARY_LINK, Term, load
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -297,6 +299,77 @@ def test_lab_run_all_stops_at_the_first_todo(jupyterlab: str, course: Path, page
     assert f"NotImplementedError: {message}" in error.inner_text()
     # Run All stops at the first failing cell: one traceback, and no cell after it ran.
     assert len(tracebacks(page)) == 1, tracebacks(page)
+
+
+# --- a glossary link lands on its term ---------------------------------------------------------------
+
+GLOSSARY_LAB = "labs/00_welcome.ipynb"  # opened by the test above too: its kernel is already up
+# Where an entry's text (the term and its definition, as drawn) lies, and the part of the screen its
+# scrolling glossary shows. The text, not the <li>: the jump puts the anchor flush with the top edge.
+MEASURE_ENTRY = """(el) => {
+  const box = (r) => ({top: r.top, bottom: r.bottom, left: r.left, right: r.right});
+  const text = document.createRange();
+  text.selectNodeContents(el);
+  const scroller = el.closest('.jp-RenderedMarkdown');
+  return {entry: box(text.getBoundingClientRect()), shown: box(scroller.getBoundingClientRect()),
+          scrollTop: scroller.scrollTop, viewport: {width: window.innerWidth, height: window.innerHeight}};
+}"""
+
+
+def latest_glossary_link(lab: Path, glossary: Path) -> tuple[str, Term]:
+    """(link text, glossary term) of the lab's glossary link whose entry lies furthest down the glossary."""
+    terms = load(glossary)
+    order = {term.anchor: index for index, term in enumerate(terms)}
+    links = [(m["text"], m["anchor"]) for cell in nbformat.read(lab, as_version=4).cells
+             if cell.cell_type == "markdown" for m in GLOSSARY_LINK.finditer(cell.source)]  # fmt: skip
+    assert links, f"{lab.name} links no glossary term: this test needs one"
+    text, anchor = max(links, key=lambda link: order[link[1]])
+    return text, terms[order[anchor]]
+
+
+def entry_in_view(found: dict) -> bool:
+    entry, shown, viewport = found["entry"], found["shown"], found["viewport"]
+    top, bottom = max(0, shown["top"]), min(viewport["height"], shown["bottom"])
+    return (entry["top"] >= top - 0.5 and entry["bottom"] <= bottom + 0.5
+            and entry["left"] >= 0 and entry["right"] <= viewport["width"] + 0.5)  # fmt: skip
+
+
+def test_a_glossary_link_opens_the_rendered_glossary_at_its_term(jupyterlab: str, course: Path, page):
+    """A learner clicks a term's glossary link in a lab: the glossary opens as a Markdown Preview (not its
+    source in the editor) scrolled to that term, whose whole entry is on screen.
+
+    JupyterLab 4.6's sanitizer turns the entry's ``<a id>`` into ``data-jupyter-id`` and the preview's
+    ``setFragment`` scrolls to it; an ``<a name>`` anchor would be dropped and the glossary open at its top.
+    """
+    text, term = latest_glossary_link(course / GLOSSARY_LAB, course / "labs" / "glossary.md")
+    anchor, name = term.anchor, f"glossary-link-{term.anchor}"
+    with screenshot_on_failure(page, name):
+        page.goto(f"{jupyterlab}/lab/workspaces/glossary-link/tree/{GLOSSARY_LAB}?token={TOKEN}")
+        links = notebook(page).locator(f'.jp-RenderedMarkdown a[href*="glossary.md"][href$="#{anchor}"]')
+        link = links.filter(has_text=text).first
+        # The href becomes the file's download URL once JupyterLab has put its click handler on the link.
+        page.wait_for_function("(a) => a.href.includes('/files/')", arg=link.element_handle())
+        link.scroll_into_view_if_needed()
+        link.click()
+        preview = page.locator(".jp-MarkdownViewer:not(.lm-mod-hidden)")
+        preview.locator(".jp-RenderedMarkdown li").first.wait_for()
+        target = preview.locator(f'[data-jupyter-id="{anchor}"]')
+        # The sanitizer keeps an <a id> as data-jupyter-id (and drops an <a name>): no anchor, no jump.
+        assert target.count() == 1, f"the rendered glossary has no anchor {anchor!r}"
+        entry = target.locator("xpath=ancestor::li[1]")
+        deadline = time.monotonic() + 10  # the preview renders, then scrolls
+        while not entry_in_view(found := entry.evaluate(MEASURE_ENTRY)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        screenshot(page, name)
+        current_tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").inner_text()
+        assert current_tab.strip() == "glossary.md"
+        assert page.locator(".jp-FileEditor:visible").count() == 0, "the glossary opened as source, not rendered"
+        assert entry_in_view(found), f"the glossary opened but {anchor!r}'s entry is not on screen: {found}"
+        assert entry.inner_text().startswith(term.term), entry.inner_text()
+        # At the glossary's top the entry is off screen: only the jump shows it.
+        entry.evaluate("(el) => { el.closest('.jp-RenderedMarkdown').scrollTop = 0; }")
+        assert not entry_in_view(entry.evaluate(MEASURE_ENTRY)), f"{anchor!r} is on the glossary's first screen"
+    print(f"screenshot: {ARTIFACTS}/{name}.png")
 
 
 def test_learning_rate_slider_redraws_the_plot(jupyterlab: str, course: Path, page):

@@ -104,6 +104,8 @@ def test_a_heading_that_does_not_exist_is_reported(tmp_path):
         (["- <a id=\"label\"></a>**Label** A definition without the colon."], "line 3 is not a glossary entry"),
         ([entry("label", "Label"), entry("label", "Labels")], "anchor 'label' is used on line 3 too"),
         (["No entries at all."], "holds no entries"),
+        (['- <a name="label"></a>**Label**: A definition. — [00 § 1 · Start](00_tiny.ipynb)'],
+         r"line 3 is not a glossary entry \(JupyterLab drops an <a name> anchor"),
     ],
 )
 def test_a_malformed_glossary_names_the_line_and_the_fix(tmp_path, lines, message):

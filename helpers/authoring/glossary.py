@@ -8,6 +8,11 @@ Every entry is one line, so the file stays a plain page in JupyterLab, on GitHub
 names are the term and its aliases, matched in the notebooks' text; the last link names the notebook and
 the heading where the course defines the term.
 
+Clicking such a link in a lab opens the glossary in JupyterLab's Markdown Preview scrolled to the term: its
+sanitizer keeps ``id`` (as ``data-jupyter-id``), which the preview's ``setFragment`` looks up. It drops
+``<a name>``, so an anchor written that way opens the glossary at its top; :func:`load` refuses it
+(tests/test_browser.py clicks a link in a real JupyterLab).
+
 The rule the tests enforce: a term's **first use** in the course (solutions in notebook order, markdown
 cells a learner sees, i.e. not tagged ``instructor``; headings, code, maths, HTML and other links do not
 count) is a link to its anchor. :func:`link_first_uses` adds the missing links; :func:`problems` lists
@@ -76,12 +81,13 @@ def load(path: str | Path) -> list[Term]:
     terms: list[Term] = []
     seen: dict[str, int] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.startswith("- <a id="):
+        if not line.startswith("- <a "):
             continue
         match = ENTRY.match(line)
         if match is None:
+            named = " (JupyterLab drops an <a name> anchor, so a link to it opens the glossary at its top)"
             raise GlossaryError(
-                f"{path.name} line {number} is not a glossary entry: write it as "
+                f"{path.name} line {number} is not a glossary entry{named if '<a name=' in line else ''}: write it as "
                 '- <a id="term-anchor"></a>**Term** (also *alias*): Definition. — [NN § Heading](NN_topic.ipynb)'
             )
         anchor = match["anchor"]
