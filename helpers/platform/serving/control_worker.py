@@ -64,11 +64,11 @@ def tune(name: str) -> int:
     before the job exists is left in the spool's ``create-error.json`` for the create call to answer."""
     import shutil
 
-    from helpers.platform.serving.control_api import _tuner_and_channels
+    from helpers.platform.serving.control_api import _tuner_and_channels, _tuning_spool
     from helpers.platform.serving.registry import read_json, write_json
     from helpers.platform.tuning import records
 
-    spool = records.root() / f".{name}.create"  # while it exists, StopHyperParameterTuningJob signals this process
+    spool = _tuning_spool(name)  # while it exists, StopHyperParameterTuningJob signals this process
     request = read_json(spool / "create-request.json")
     stop_requested = []
 
@@ -114,44 +114,59 @@ def transform(name: str) -> int:
     import psutil
 
     from helpers.platform.serving import processes
-    from helpers.platform.serving.control_api import WORKER_FILE, _s3
-    from helpers.platform.serving.registry import arn, now_iso, read_json, write_json
-    from helpers.platform.serving.transform import Transformer
+    from helpers.platform.serving.control_api import WORKER_FILE
+    from helpers.platform.serving.registry import read_json, write_json
     from helpers.platform_home import transform_jobs_root
 
     folder = transform_jobs_root() / name
     request = read_json(folder / "create-request.json")
-    source, output = request["TransformInput"], request["TransformOutput"]
-    processing, resources = request.get("DataProcessing") or {}, request["TransformResources"]
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     write_json(folder / WORKER_FILE, processes.ProcessRef(os.getpid(), psutil.Process().create_time()).to_dict())
     try:
-        transformer = Transformer(
-            model_name=request["ModelName"], instance_count=resources["InstanceCount"],
-            instance_type=resources["InstanceType"], strategy=request.get("BatchStrategy"),
-            assemble_with=output.get("AssembleWith"), output_path=_s3(output["S3OutputPath"], "S3OutputPath"),
-            accept=output.get("Accept"), max_concurrent_transforms=request.get("MaxConcurrentTransforms"),
-            max_payload=request.get("MaxPayloadInMB"), env=request.get("Environment"))
-        transformer.transform(
-            _s3(source["DataSource"]["S3DataSource"]["S3Uri"], "S3Uri"), content_type=source.get("ContentType"),
-            split_type=source.get("SplitType"), job_name=name, input_filter=processing.get("InputFilter"),
-            output_filter=processing.get("OutputFilter"), join_source=processing.get("JoinSource"),
-            model_client_config=request.get("ModelClientConfig"), logs=True)
-        return 0
+        _run_transform(name, request)
     except (Exception, Stopped) as error:  # noqa: BLE001 - every way it ends is the job's record
-        record = read_json(folder / "job.json") or {  # refused before it started: SageMaker fails the job
-            "TransformJobName": name, "TransformJobArn": arn("transform-job", name), "ModelName": request["ModelName"],
-            "TransformInput": source, "TransformOutput": output, "TransformResources": resources,
-            "CreationTime": now_iso()}
-        stopped = isinstance(error, Stopped)
-        record.update(TransformJobStatus="Stopped" if stopped else "Failed", TransformEndTime=now_iso())
-        if stopped:
-            record.pop("FailureReason", None)
-        else:
-            record["FailureReason"] = f"ClientError: {getattr(error, 'description', {}).get('FailureReason') or error}"
-        write_json(folder / "job.json", record)
+        _record_end(folder, name, request, error)
         print(f"transform job {name}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _run_transform(name: str, request: dict) -> None:
+    """The kit's ``Transformer`` with the request's settings, run to the end."""
+    from helpers.platform.serving.control_api import _s3
+    from helpers.platform.serving.transform import Transformer
+
+    source, output = request["TransformInput"], request["TransformOutput"]
+    processing, resources = request.get("DataProcessing") or {}, request["TransformResources"]
+    transformer = Transformer(
+        model_name=request["ModelName"], instance_count=resources["InstanceCount"],
+        instance_type=resources["InstanceType"], strategy=request.get("BatchStrategy"),
+        assemble_with=output.get("AssembleWith"), output_path=_s3(output["S3OutputPath"], "S3OutputPath"),
+        accept=output.get("Accept"), max_concurrent_transforms=request.get("MaxConcurrentTransforms"),
+        max_payload=request.get("MaxPayloadInMB"), env=request.get("Environment"))
+    transformer.transform(
+        _s3(source["DataSource"]["S3DataSource"]["S3Uri"], "S3Uri"), content_type=source.get("ContentType"),
+        split_type=source.get("SplitType"), job_name=name, input_filter=processing.get("InputFilter"),
+        output_filter=processing.get("OutputFilter"), join_source=processing.get("JoinSource"),
+        model_client_config=request.get("ModelClientConfig"), logs=True)
+
+
+def _record_end(folder, name: str, request: dict, error: BaseException) -> None:
+    """The job's record, Stopped (StopTransformJob) or Failed with SageMaker's "ClientError: ..." reason;
+    a job the transformer refused before it wrote a record gets one (SageMaker creates the job, then fails it)."""
+    from helpers.platform.serving.registry import arn, now_iso, read_json, write_json
+
+    record = read_json(folder / "job.json") or {
+        "TransformJobName": name, "TransformJobArn": arn("transform-job", name), "ModelName": request["ModelName"],
+        "TransformInput": request["TransformInput"], "TransformOutput": request["TransformOutput"],
+        "TransformResources": request["TransformResources"], "CreationTime": now_iso()}
+    stopped = isinstance(error, Stopped)
+    record.update(TransformJobStatus="Stopped" if stopped else "Failed", TransformEndTime=now_iso())
+    if stopped:
+        record.pop("FailureReason", None)
+    else:
+        record["FailureReason"] = f"ClientError: {getattr(error, 'description', {}).get('FailureReason') or error}"
+    write_json(folder / "job.json", record)
 
 
 def create_model(params: dict) -> dict:
@@ -180,6 +195,7 @@ OPERATIONS = {"CreateModel": create_model, "CreateEndpoint": create_endpoint}
 #: Longest the new configuration's servers may take to serve (Endpoint.create's startup timeout).
 UPDATE_STARTUP_SECONDS = 120.0
 UPDATE_POLL_SECONDS = 0.2
+UPDATE_LOG = "update-server.log"  # a failed update's server log, kept in the endpoint's folder
 
 
 def update(name: str) -> int:
@@ -187,6 +203,8 @@ def update(name: str) -> int:
     endpoint's, the old servers serving meanwhile; once every new one serves, swap the two folders in one
     step (the router then sends invocations to the new servers) and stop the old ones. If the new servers
     fail, they are removed and the endpoint keeps its old configuration, with the FailureReason."""
+    import shutil
+
     import psutil
 
     from helpers.platform.serving import processes, registry
@@ -206,6 +224,8 @@ def update(name: str) -> int:
         except Exception as error:  # noqa: BLE001 - every way the update fails is its FailureReason
             reason = f"{type(error).__name__}: {error}"
         if reason is not None and staged.exists():
+            if live.is_dir() and (staged / "server.log").exists():  # kept for the learner: why it failed
+                shutil.copyfile(staged / "server.log", live / UPDATE_LOG)
             registry.delete_endpoint(name)  # the new servers: their folder is staged here
     if reason is None:
         _switch(live, staged)
@@ -262,7 +282,7 @@ def _serving(name: str, live, instances: int) -> str | None:
             return None
         if time.monotonic() > deadline:
             return (f"the new configuration's servers did not serve within {UPDATE_STARTUP_SECONDS:.0f} s; see "
-                    f"{view['Local'].get('LogFile')}.")
+                    f"{live / UPDATE_LOG}.")
         time.sleep(UPDATE_POLL_SECONDS)
     return "the endpoint was deleted during the update."
 

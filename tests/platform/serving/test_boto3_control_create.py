@@ -186,6 +186,7 @@ def test_a_failed_update_leaves_the_old_config_serving_in_service_with_the_reaso
     assert view["EndpointStatus"] == "InService" and view["EndpointConfigName"] == before
     assert "sha256" in view["FailureReason"].lower() or "checksum" in view["FailureReason"].lower(), view
     assert served_by(invoker) != "Broken"
+    assert "ArtifactError" in (endpoints_root() / endpoint / "update-server.log").read_text()  # the new server's log
     assert no_staged_folder()  # the new servers were removed before the FailureReason was written
 
 
