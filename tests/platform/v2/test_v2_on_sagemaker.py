@@ -279,6 +279,8 @@ def test_deploy_predict_and_delete_send_the_hosting_and_runtime_requests(aws, se
     sent.answer("InvokeEndpoint", runtime_answer(b'{"predictions": []}', "application/json"))
     predictor.predict(np.array([[0.5, 2, 3], [1.5, 3, 1]]),
                       initial_args={"ContentType": "text/csv", "CustomAttributes": "trace=1"})
+    with pytest.raises(ValueError, match="invoke_endpoint does not take"):  # a typo costs no request
+        predictor.predict(np.array([[0.5, 2, 3]]), initial_args={"Content_Type": "text/csv"})
     first, second = sent.of("InvokeEndpoint")
     assert first["EndpointName"] == "v2-ll-serve" and first["ContentType"] == "text/csv"
     assert first["Accept"] == "application/json"
