@@ -3,8 +3,9 @@
 The v2 layer is built on the kit's public names, so after ``use_backend("sagemaker")`` its calls go
 through the kit's SageMaker twins to AWS; moto stands in for AWS (one fake account for the module).
 Every request any boto3 client makes is recorded (``sent``) and checked against SageMaker's API
-model by botocore. What moto cannot answer is stubbed at the client, with botocore-valid answers:
-endpoint answers in bytes (moto's are text) and the best trial of a tuning job (moto runs no trials).
+model by botocore. What moto cannot answer is stubbed at the client (the request still checked):
+endpoint answers in bytes (moto's runtime gives a canned text), the best trial of a tuning job (moto
+runs no trials), and the Stop calls (moto has none).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from aws_support import module_account, on_module_account  # noqa: F401  (the fi
 
 pytest.importorskip("moto")
 
-REGION = "us-east-1"
 LINEAR_LEARNER = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
 KMEANS = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
 RECORDIO = "application/x-recordio-protobuf"
@@ -50,7 +50,8 @@ class Requests:
 
 @pytest.fixture
 def sent(aws, monkeypatch, sdk_schema_checked_once):
-    """Record every boto3 request (after botocore validated it against SageMaker's and S3's API model)."""
+    """Record every boto3 request of the test; botocore checks each against the service's API model
+    (here for the stubbed ones, which skip botocore's own call)."""
     import botocore.client
     from botocore.validate import validate_parameters
 
@@ -90,14 +91,15 @@ def upload(aws, name: str, text: str, prefix: str) -> str:
     return Session().upload_data(str(path), key_prefix=prefix)
 
 
-def linear_estimator(aws, **extra):
+def linear_estimator(aws):
+    """A v2 Estimator of the linear learner, its hyperparameters set as a notebook sets them."""
     from helpers.platform.v2.estimator import Estimator
     from helpers.platform.v2.session import Session
 
     session = Session()
     estimator = Estimator(LINEAR_LEARNER, aws["role"], instance_count=1, instance_type="ml.m5.large",
                           output_path=f"s3://{session.default_bucket()}/v2/output", sagemaker_session=session,
-                          base_job_name="v2-ll", **extra)
+                          base_job_name="v2-ll")
     estimator.set_hyperparameters(feature_dim=3, predictor_type="binary_classifier", mini_batch_size=2)
     return estimator
 
