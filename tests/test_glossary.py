@@ -41,14 +41,14 @@ def test_the_labs_have_the_same_glossary_beside_them():
 # --- each rule fails on a bad glossary or notebook ----------------------------------------------
 
 
-def entry(anchor: str, term: str, heading: str = "1 · Start", also: str = "") -> str:
+def entry(anchor: str, term: str, heading: str = "1 · Start", also: str = "", cell: str = "cell-0") -> str:
     aliases = f" (also *{also}*)" if also else ""
-    return f'- <a id="{anchor}"></a>**{term}**{aliases}: A definition. — [00 § {heading}](00_tiny.ipynb)'
+    return f'- <a id="{anchor}"></a>**{term}**{aliases}: A definition. — [00 § {heading}](00_tiny.ipynb#cell-id={cell})'
 
 
 def notebook(tmp_path: Path, *cells: str, instructor: tuple[int, ...] = ()) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(text) for text in cells]
+    nb.cells = [nbformat.v4.new_markdown_cell(text, id=f"cell-{i}") for i, text in enumerate(cells)]
     for index in instructor:
         nb.cells[index].metadata["tags"] = ["instructor"]
     nb.cells.append(nbformat.v4.new_code_cell("label = 1  # code never counts as a use"))
@@ -92,6 +92,17 @@ def test_headings_code_maths_and_instructor_notes_are_not_first_uses(tmp_path):
     assert problems(glossary(tmp_path, entry("label", "Label")), [book]) == []
 
 
+def test_a_link_to_the_wrong_cell_of_the_heading_is_reported_with_the_right_cell(tmp_path):
+    # JupyterLab and the site open the notebook at the #cell-id= cell: it must be the one holding the heading.
+    book = notebook(tmp_path, "# Tiny", "## 1 · Start\n\nA [label](glossary.md#label).")
+    found = problems(glossary(tmp_path, entry("label", "Label", cell="cell-0")), [book])
+    assert found == [
+        "'Label': 00_tiny.ipynb#cell-id=cell-0 is not the cell of heading '1 · Start': "
+        "point the link at 00_tiny.ipynb#cell-id=cell-1"
+    ]
+    assert problems(glossary(tmp_path, entry("label", "Label", cell="cell-1")), [book]) == []
+
+
 def test_a_heading_that_does_not_exist_is_reported(tmp_path):
     book = notebook(tmp_path, "## 1 · Start\n\nA [label](glossary.md#label).")
     found = problems(glossary(tmp_path, entry("label", "Label", heading="2 · Gone")), [book])
@@ -102,9 +113,11 @@ def test_a_heading_that_does_not_exist_is_reported(tmp_path):
     "lines, message",
     [
         (["- <a id=\"label\"></a>**Label** A definition without the colon."], "line 3 is not a glossary entry"),
+        (['- <a id="label"></a>**Label**: A definition. — [00 § 1 · Start](00_tiny.ipynb)'],
+         r"line 3 is not a glossary entry: .*\(ID: the id of the cell that holds the heading\)"),
         ([entry("label", "Label"), entry("label", "Labels")], "anchor 'label' is used on line 3 too"),
         (["No entries at all."], "holds no entries"),
-        (['- <a name="label"></a>**Label**: A definition. — [00 § 1 · Start](00_tiny.ipynb)'],
+        (['- <a name="label"></a>**Label**: A definition. — [00 § 1 · Start](00_tiny.ipynb#cell-id=cell-0)'],
          r"line 3 is not a glossary entry \(JupyterLab drops an <a name> anchor"),
     ],
 )

@@ -2,11 +2,14 @@
 
 Every entry is one line, so the file stays a plain page in JupyterLab, on GitHub and on the course site::
 
-    - <a id="cohens-kappa"></a>**Cohen's kappa** (also *kappa*): Agreement ... — [01 § 8 · Labels: where the right answers come from](01_problem_statement.ipynb)
+    - <a id="cohens-kappa"></a>**Cohen's kappa** (also *kappa*): Agreement ... — [01 § 8 · Labels: where the right answers come from](01_problem_statement.ipynb#cell-id=cell-032)
 
 ``<a id>`` is the stable anchor notebooks link to (``[Cohen's kappa](glossary.md#cohens-kappa)``); the
 names are the term and its aliases, matched in the notebooks' text; the last link names the notebook and
-the heading where the course defines the term.
+the heading where the course defines the term, and points at the cell that holds that heading
+(``#cell-id=``: JupyterLab opens the notebook scrolled to that cell, or within a few cells of it deep in a
+long notebook, where its windowed list estimates heights; nbconvert's HTML, the course site, gives every
+cell that id), so the way back lands on the section, not on the notebook's top.
 
 Clicking such a link in a lab opens the glossary in JupyterLab's Markdown Preview scrolled to the term: its
 sanitizer keeps ``id`` (as ``data-jupyter-id``), which the preview's ``setFragment`` looks up. It drops
@@ -34,7 +37,7 @@ INSTRUCTOR_TAG = "instructor"
 ENTRY = re.compile(
     r'^- <a id="(?P<anchor>[a-z0-9]+(?:-[a-z0-9]+)*)"></a>\*\*(?P<term>[^*]+)\*\*'
     r"(?: \(also (?P<aliases>[^)]+)\))?: (?P<definition>.+?)"
-    r" — \[(?P<nn>\d\d) § (?P<heading>[^\]]+)\]\((?P<file>\d\d_[a-z0-9_]+\.ipynb)\)$"
+    r" — \[(?P<nn>\d\d) § (?P<heading>[^\]]+)\]\((?P<file>\d\d_[a-z0-9_]+\.ipynb)#cell-id=(?P<cell>[\w-]+)\)$"
 )
 GLOSSARY_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\(" + re.escape(FILE_NAME) + r"#(?P<anchor>[^)\s]+)\)")
 # Text that is not prose: a use of a term there neither counts nor gets a link.
@@ -63,6 +66,7 @@ class Term:
     notebook: str  # "01"
     heading: str  # the heading of that notebook under which the course defines it
     file: str  # "01_problem_statement.ipynb"
+    cell: str  # the id of that notebook's cell that holds the heading
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -88,14 +92,17 @@ def load(path: str | Path) -> list[Term]:
             named = " (JupyterLab drops an <a name> anchor, so a link to it opens the glossary at its top)"
             raise GlossaryError(
                 f"{path.name} line {number} is not a glossary entry{named if '<a name=' in line else ''}: write it as "
-                '- <a id="term-anchor"></a>**Term** (also *alias*): Definition. — [NN § Heading](NN_topic.ipynb)'
+                '- <a id="term-anchor"></a>**Term** (also *alias*): Definition. — [NN § Heading](NN_topic.ipynb#cell-id=ID) '
+                "(ID: the id of the cell that holds the heading)"
             )
         anchor = match["anchor"]
         if anchor in seen:
             raise GlossaryError(f"{path.name} line {number}: anchor {anchor!r} is used on line {seen[anchor]} too: make it unique.")
         seen[anchor] = number
         aliases = tuple(a.strip().strip("*") for a in (match["aliases"] or "").split(",") if a.strip())
-        terms.append(Term(anchor, match["term"], aliases, match["definition"], match["nn"], match["heading"], match["file"]))
+        terms.append(
+            Term(anchor, match["term"], aliases, match["definition"], match["nn"], match["heading"], match["file"], match["cell"])
+        )
     if not terms:
         raise GlossaryError(f"{path.name} holds no entries: add lines such as - <a id=\"accuracy\"></a>**Accuracy**: ...")
     return terms
@@ -146,11 +153,11 @@ def problems(glossary: str | Path, notebooks: list[Path]) -> list[str]:
     anchors = {t.anchor for t in terms}
     found: list[str] = []
     first: dict[str, tuple[Path, int, bool]] = {}
-    headings: dict[str, set[str]] = {}
+    headings: dict[str, dict[str, str]] = {}  # notebook -> heading -> id of the cell that holds it
     for path, index, cell in _cells(notebooks):
         for line in cell.source.splitlines():
             if line.startswith("#"):
-                headings.setdefault(path.name, set()).add(line.lstrip("#").strip())
+                headings.setdefault(path.name, {}).setdefault(line.lstrip("#").strip(), cell.get("id", ""))
         for match in GLOSSARY_LINK.finditer(cell.source):
             if match["anchor"] not in anchors:
                 found.append(
@@ -172,8 +179,14 @@ def problems(glossary: str | Path, notebooks: list[Path]) -> list[str]:
                 f"{term.term!r} is first used in {path.name} cell {index} without a link to {FILE_NAME}#{term.anchor}: "
                 "run helpers.authoring.glossary.link_first_uses, or link it by hand"
             )
-        if term.heading not in headings.get(term.file, set()):
+        cell = headings.get(term.file, {}).get(term.heading)
+        if cell is None:
             found.append(f"{term.term!r}: {term.file} has no heading {term.heading!r}: name the section that defines it")
+        elif cell != term.cell:
+            found.append(
+                f"{term.term!r}: {term.file}#cell-id={term.cell} is not the cell of heading {term.heading!r}: "
+                f"point the link at {term.file}#cell-id={cell}"
+            )
     return found
 
 
