@@ -22,7 +22,8 @@ from helpers.platform import lazy
 
 __getattr__, __dir__, __all__ = lazy.exports(__name__, {
     "helpers.platform.trainer": "ModelTrainer",
-    "helpers.platform.configs": "InputData SourceCode Compute StoppingCondition OutputDataConfig MetricDefinition",
+    "helpers.platform.configs": ("InputData SourceCode Compute StoppingCondition OutputDataConfig MetricDefinition "
+                                 "S3DataSource DataSource Channel"),
     "helpers.platform.session": "Session get_execution_role",
     "helpers.platform.image_uris": None,
     "helpers.platform.switch": "use_backend",

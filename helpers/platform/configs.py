@@ -43,13 +43,59 @@ class Compute:
 
 
 @dataclass(kw_only=True)
+class S3DataSource:
+    """Where a channel's objects are, and how SageMaker hands them to the instances (SDK v3's
+    ``sagemaker.core.shapes.S3DataSource``).
+
+    ``s3_data_type``: ``"S3Prefix"`` (every object whose key starts with ``s3_uri``), ``"ManifestFile"``
+    (``s3_uri`` is a JSON manifest ``[{"prefix": "s3://b/p/"}, "rel/key1", ...]``: the channel gets the
+    files it lists, at those relative paths) or ``"AugmentedManifestFile"`` (SageMaker only).
+    ``s3_data_distribution_type``: ``"FullyReplicated"`` (every instance gets every object) or
+    ``"ShardedByS3Key"`` (each of N instances gets about 1/N of the objects).
+    """
+
+    s3_data_type: str = "S3Prefix"
+    s3_uri: str
+    s3_data_distribution_type: str | None = None
+    attribute_names: list[str] | None = None
+    instance_group_names: list[str] | None = None
+
+
+@dataclass(kw_only=True)
+class DataSource:
+    """A channel's source, as ``Channel.data_source`` takes it (SDK v3's ``DataSource``): S3 only here."""
+
+    s3_data_source: S3DataSource | None = None
+    file_system_data_source: Any = None
+
+
+@dataclass(kw_only=True)
 class InputData:
-    """One input channel: ``data_source`` is an ``s3://`` URI (or a local path) and the files land in
-    ``/opt/ml/input/data/<channel_name>/``."""
+    """One input channel: ``data_source`` is an ``s3://`` URI (or a local path), or an ``S3DataSource``
+    (a manifest, a distribution), and the files land in ``/opt/ml/input/data/<channel_name>/``."""
 
     channel_name: str | None = None
     data_source: Any = None
     content_type: str | None = None
+
+
+@dataclass(kw_only=True)
+class Channel:
+    """One input channel with every option of CreateTrainingJob's ``Channel`` (SDK v3's
+    ``sagemaker.core.shapes.Channel``), for what ``InputData`` cannot say.
+
+    ``compression_type``: ``"None"`` or ``"Gzip"``; ``record_wrapper_type``: ``"None"`` or ``"RecordIO"``;
+    both act in Pipe mode only on SageMaker. ``input_mode``: ``"File"``, ``"Pipe"`` or ``"FastFile"``
+    (default: the trainer's ``training_input_mode``).
+    """
+
+    channel_name: str | None = None
+    data_source: DataSource | S3DataSource | None = None
+    content_type: str | None = None
+    compression_type: str | None = None
+    record_wrapper_type: str | None = None
+    input_mode: str | None = None
+    shuffle_config: Any = None
 
 
 @dataclass(kw_only=True)

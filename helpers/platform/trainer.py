@@ -12,10 +12,20 @@ make none, refused hyperparameters a job that is Failed at once with SageMaker's
 SageMaker's container would report minutes later) and a ``FailedStatusError``. The job itself runs
 in its own process (``helpers.platform.runner``); with the ``sagemaker`` backend the same
 constructor returns its twin (``helpers.platform.backend.TWINS``), which drives the real SDK.
+
+Channels are ``InputData`` (a URI, or an ``S3DataSource``) or ``Channel`` (SDK v3's names, every option of
+CreateTrainingJob's Channel), checked by ``validation.channel_options`` on both backends. Locally: a
+``ManifestFile`` channel gets exactly the files its manifest lists, at their relative paths; ``Gzip`` objects
+(Pipe mode) land decompressed, as SageMaker streams them; ``Pipe`` is read as File (a warning says so);
+``ShardedByS3Key`` gives the one local process every object (a built-in combines its hosts' shards anyway;
+a script is warned when ``instance_count`` > 1); ``RecordIO`` wrapping and ``AugmentedManifestFile`` are
+refused with the reason. DescribeTrainingJob shows the options as they were asked for.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import shlex
 import sys
@@ -26,8 +36,8 @@ from pathlib import Path
 from helpers.algorithms.errors import HyperparameterError as RefusedHyperparameters
 from helpers.platform import builtins, jobs, opt_ml, records, runner, storage, validation
 from helpers.platform.backend import Twin
-from helpers.platform.configs import Compute, InputData, OutputDataConfig, SourceCode, StoppingCondition
-from helpers.platform.errors import HyperparameterError, InputDataError
+from helpers.platform.configs import Channel, Compute, InputData, OutputDataConfig, SourceCode, StoppingCondition
+from helpers.platform.errors import HyperparameterError, IgnoredArgumentWarning, InputDataError
 from helpers.platform.metrics import normalise
 from helpers.platform.session import Session
 from helpers.platform.validation import load_hyperparameters
@@ -41,6 +51,49 @@ _SDK_ONLY = ("training_mode", "networking", "checkpoint_config", "training_image
 
 def _repo_name(image: str) -> str:
     return image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+
+
+def manifest_files(uri: str, channel_name: str) -> list[tuple[str, str]]:
+    """``(object URI, path relative to the channel folder)`` for each file a ``ManifestFile`` lists, as
+    SageMaker reads it: ``[{"prefix": "s3://b/p/"}, "rel/key1", ...]``, each file at ``prefix + rel``."""
+    where = f"Channel {channel_name!r}: the manifest {uri}"
+    try:
+        manifest = json.loads(storage.get_bytes(uri))
+    except (FileNotFoundError, IsADirectoryError):
+        raise InputDataError(f"{where} does not exist (a ManifestFile channel's s3_uri is the manifest object): "
+                             "upload it, or pass s3_data_type='S3Prefix' for a folder.") from None
+    except ValueError:
+        manifest = None
+    ok = (isinstance(manifest, list) and len(manifest) > 1 and isinstance(manifest[0], dict)
+          and isinstance(manifest[0].get("prefix"), str) and str(manifest[0]["prefix"]).startswith("s3://")
+          and all(isinstance(name, str) and name and not name.startswith("/") and ".." not in name.split("/")
+                  for name in manifest[1:]))
+    if not ok:
+        raise InputDataError(f"{where} is not a manifest of files: SageMaker reads a JSON list "
+                             '[{"prefix": "s3://bucket/folder/"}, "file1", "sub/file2", ...] (relative keys, at least '
+                             "one). Fix the file, or point an S3Prefix channel at the folder.")
+    prefix = manifest[0]["prefix"]
+    prefix = prefix if prefix.endswith("/") else prefix + "/"
+    files = [(prefix + name, name) for name in manifest[1:]]
+    missing = [object_uri for object_uri, _ in files if not storage.s3_to_path(object_uri).is_file()]
+    if missing:
+        raise InputDataError(f"{where} lists {len(missing)} object(s) that do not exist, e.g. {missing[0]}: "
+                             "upload them, or fix the manifest.")
+    return files
+
+
+def _gunzip_file(source: Path, target: Path, object_uri: str, channel_name: str) -> None:
+    """Place ``source`` decompressed (what SageMaker streams for a Gzip channel), or say it is not gzip."""
+    opt_ml.private_dir(target.parent)
+    try:
+        with gzip.open(source, "rb") as compressed, open(target, "wb") as out:
+            while chunk := compressed.read(1 << 20):
+                out.write(chunk)
+    except (OSError, EOFError) as exc:
+        target.unlink(missing_ok=True)
+        raise InputDataError(f"Channel {channel_name!r} has compression_type='Gzip' but {object_uri} is not gzip "
+                             f"data ({exc}): compress every object of the channel, or drop compression_type.") from None
+    os.chmod(target, 0o600)
 
 
 def _warn_unmet_requirements(path: Path) -> None:
@@ -120,7 +173,8 @@ class ModelTrainer(Twin):
         self.role = role or LOCAL_ROLE
         self.environment = dict(environment or {})
         self.training_input_mode = training_input_mode
-        self.input_data_config = [replace(c) if isinstance(c, InputData) else c for c in input_data_config or []]
+        self.input_data_config = [replace(c) if isinstance(c, (InputData, Channel)) else c
+                                  for c in input_data_config or []]
         self._algorithm = builtins.algorithm_for_image(self.training_image)
         if self._algorithm is not None and self._algorithm not in builtins.available():
             raise ValueError(
@@ -239,31 +293,65 @@ class ModelTrainer(Twin):
             job.wait(logs=logs)
         return None
 
-    def _resolve_sources(self, channels: list[InputData]) -> dict[str, tuple[str, object]]:
-        """channel -> ("s3", uri) or ("local", Path), failing fast on missing or empty data."""
+    def _check_local_channel_options(self, by_name: dict[str, validation.ChannelOptions]) -> None:
+        """Refuse (or warn about) the channel options SageMaker acts on and one local process cannot."""
+        for options in by_name.values():
+            where = f"Channel {options.name!r}"
+            if options.record_wrapper == "RecordIO":
+                raise InputDataError(f"{where}: record_wrapper_type='RecordIO' (SageMaker wraps each object in a "
+                                     "RecordIO record as it streams it in Pipe mode) is not done by the local "
+                                     "platform: "
+                                     "store the data as RecordIO-protobuf (write_numpy_to_dense_tensor) and leave "
+                                     "record_wrapper_type unset, or run it with use_backend('sagemaker').")
+            if options.s3_data_type == "AugmentedManifestFile":
+                raise InputDataError(f"{where}: s3_data_type='AugmentedManifestFile' (JSON lines streamed in Pipe "
+                                     "mode) is not read by the local platform: use a ManifestFile or an S3Prefix "
+                                     "channel, or use_backend('sagemaker').")
+            if options.input_mode == "Pipe":
+                warnings.warn(f"{where}: input_mode 'Pipe' is read as File locally (the same objects, "
+                              f"{'decompressed, ' if options.compression == 'Gzip' else ''}as files in "
+                              f"/opt/ml/input/data/{options.name}/): a script that reads the Pipe FIFO "
+                              f"({options.name}_0) runs only on SageMaker.", IgnoredArgumentWarning, stacklevel=4)
+            if (options.distribution == "ShardedByS3Key" and (self.compute.instance_count or 1) > 1
+                    and self._algorithm is None):
+                warnings.warn(f"{where}: ShardedByS3Key over {self.compute.instance_count} instances: the local job "
+                              f"is one process (host algo-1) and gets every object, where on SageMaker each "
+                              f"instance gets about 1/{self.compute.instance_count} of them.",
+                              IgnoredArgumentWarning, stacklevel=4)
+
+    def _resolve_sources(self, channels) -> dict[str, tuple[str, object]]:
+        """channel -> ("s3", uri), ("manifest", the manifest's uri) or ("local", Path), failing fast on
+        missing or empty data. ``channels``: ``validation.ChannelOptions``."""
         resolved = {}
         for channel in channels:
-            source = channel.data_source
+            source = channel.source
             if isinstance(source, str) and source.startswith("https://"):  # an S3 URL, as SageMaker takes
                 source = storage.s3_uri_of(source)
+            if channel.s3_data_type == "ManifestFile":
+                if not (isinstance(source, str) and source.startswith("s3://")):
+                    raise InputDataError(f"Channel {channel.name!r}: a ManifestFile channel's s3_uri is the manifest's "
+                                         f"s3:// URI, not {source!r}.")
+                manifest_files(source, channel.name)
+                resolved[channel.name] = ("manifest", source)
+                continue
             if isinstance(source, (str, os.PathLike)) and str(source).startswith("s3://"):
                 uri = str(source)
                 if not storage.channel_files(uri):
                     raise InputDataError(
-                        f"Channel {channel.channel_name!r}: no data under {uri}. Upload it first, e.g. "
+                        f"Channel {channel.name!r}: no data under {uri}. Upload it first, e.g. "
                         f"data_source=Session().upload_data('train.csv', key_prefix='...'), or check the URI "
                         f"(storage.list_prefix('{uri.rsplit('/', 1)[0]}/') lists what is there).")
-                resolved[channel.channel_name] = ("s3", uri)
+                resolved[channel.name] = ("s3", uri)
             elif isinstance(source, (str, os.PathLike)):
                 path = Path(source)
                 if not path.exists():
-                    raise InputDataError(f"Channel {channel.channel_name!r}: {path} does not exist. Pass an s3:// URI "
+                    raise InputDataError(f"Channel {channel.name!r}: {path} does not exist. Pass an s3:// URI "
                                          "from upload_data(...) or the path of a local file or folder.")
                 if path.is_dir() and not any(p.is_file() for p in path.rglob("*")):
-                    raise InputDataError(f"Channel {channel.channel_name!r}: the folder {path} is empty.")
-                resolved[channel.channel_name] = ("local", path)
+                    raise InputDataError(f"Channel {channel.name!r}: the folder {path} is empty.")
+                resolved[channel.name] = ("local", path)
             else:
-                raise InputDataError(f"Channel {channel.channel_name!r}: data_source must be an s3:// URI or a local "
+                raise InputDataError(f"Channel {channel.name!r}: data_source must be an s3:// URI or a local "
                                      f"path, not {type(source).__name__}.")
         return resolved
 
@@ -278,6 +366,8 @@ class ModelTrainer(Twin):
         exact name whose job folder the caller has already claimed (boto3's ``CreateTrainingJob``).
         """
         channels = self.channels(input_data_config)
+        by_name = {c.channel_name: validation.channel_options(c, self.training_input_mode) for c in channels}
+        self._check_local_channel_options(by_name)
         values = dict(self.hyperparameters)
         values.update(hyperparameters or {})
         string_hps = {str(k): opt_ml.safe_serialize(v) for k, v in values.items()}
@@ -298,7 +388,7 @@ class ModelTrainer(Twin):
                     raise HyperparameterError(str(exc)) from None
                 refused = str(exc)
             validation.check_algorithm_channels(self._algorithm, algorithm, [c.channel_name for c in channels])
-        sources = self._resolve_sources(channels)
+        sources = self._resolve_sources(by_name.values())
         if dry_run:
             return None
 
@@ -313,7 +403,6 @@ class ModelTrainer(Twin):
         output_path = self.output_data_config.s3_output_path.rstrip("/")
         metric_definitions = (normalise(algorithm.metric_definitions()) if algorithm is not None
                               else list(self._metric_definitions or []))
-        by_name = {c.channel_name: c for c in channels}
         record = {
             "TrainingJobName": name,
             "TrainingJobArn": arn,
@@ -328,13 +417,7 @@ class ModelTrainer(Twin):
                 "EnableSageMakerMetricsTimeSeries": False,
             },
             "RoleArn": self.role,
-            "InputDataConfig": [
-                {"ChannelName": channel_name,
-                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri,
-                                                 "S3DataDistributionType": "FullyReplicated"}},
-                 **({"ContentType": by_name[channel_name].content_type} if by_name[channel_name].content_type else {}),
-                 "CompressionType": "None", "RecordWrapperType": "None", "InputMode": "File"}
-                for channel_name, (_, uri) in sources.items()],
+            "InputDataConfig": [by_name[channel_name].channel(uri) for channel_name, (_, uri) in sources.items()],
             "OutputDataConfig": {"S3OutputPath": output_path, "KmsKeyId": self.output_data_config.kms_key_id or "",
                                  "CompressionType": self.output_data_config.compression_type},
             "ResourceConfig": {"InstanceType": self.compute.instance_type,
@@ -381,9 +464,10 @@ class ModelTrainer(Twin):
     def _input_data_config(self, sources, by_name) -> dict:
         config = {}
         for channel_name in sources:
-            entry = {"TrainingInputMode": self.training_input_mode, "S3DistributionType": "FullyReplicated",
-                     "RecordWrapperType": "None"}
-            if by_name[channel_name].content_type:
+            options = by_name[channel_name]
+            entry = {"TrainingInputMode": "File" if options.input_mode == "Pipe" else options.input_mode,
+                     "S3DistributionType": options.distribution, "RecordWrapperType": options.record_wrapper}
+            if options.content_type:
                 entry["ContentType"] = by_name[channel_name].content_type
             config[channel_name] = entry
         return config
@@ -392,9 +476,16 @@ class ModelTrainer(Twin):
         opt_ml.build(tree.root, hyperparameters=string_hps,
                      input_data_config=self._input_data_config(sources, by_name),
                      resource_config=opt_ml.resource_config(self.compute.instance_type, self.compute.instance_count))
-        for channel_name, (_, uri) in sources.items():
-            for object_uri, relative in storage.channel_files(uri):
-                opt_ml.place_file(storage.s3_to_path(object_uri), tree.channel_dir(channel_name) / relative)
+        for channel_name, (kind, uri) in sources.items():
+            files = manifest_files(uri, channel_name) if kind == "manifest" else storage.channel_files(uri)
+            gzipped = by_name[channel_name].compression == "Gzip"
+            for object_uri, relative in files:
+                target = tree.channel_dir(channel_name) / relative
+                if gzipped:
+                    _gunzip_file(storage.s3_to_path(object_uri), target.with_name(target.name.removesuffix(".gz")),
+                                 object_uri, channel_name)
+                else:
+                    opt_ml.place_file(storage.s3_to_path(object_uri), target)
         if self.source_code is not None:
             opt_ml.copy_source_dir(Path(self.source_code.source_dir), tree.code_dir, self.source_code.ignore_patterns)
 

@@ -1,8 +1,8 @@
 """The checks both backends run before a training job exists, written once so the two cannot drift:
 hyperparameter files, channel lists, and a built-in algorithm's channel rules.
 
-Channels are read by attribute (``channel_name``, ``data_source``), so our ``InputData`` and the
-SDK's pass the same checks.
+Channels are read by attribute (``channel_name``, ``data_source``, ``compression_type``...), so our
+``InputData``/``Channel`` and the SDK's pass the same checks.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.platform.errors import InputDataError
@@ -41,6 +42,99 @@ def load_hyperparameters(hyperparameters) -> dict:
     if not isinstance(hyperparameters, dict):
         raise TypeError(f"hyperparameters must be a dict (or a file path), not {type(hyperparameters).__name__}.")
     return dict(hyperparameters)
+
+
+#: CreateTrainingJob's values for a channel's options (botocore's SageMaker model; "Converse" is for
+#: foundation-model fine-tuning and not taken here).
+S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
+DISTRIBUTIONS = ("FullyReplicated", "ShardedByS3Key")
+COMPRESSIONS = ("None", "Gzip")
+RECORD_WRAPPERS = ("None", "RecordIO")
+INPUT_MODES = ("File", "Pipe", "FastFile")
+
+
+@dataclass(frozen=True)
+class ChannelOptions:
+    """One channel as CreateTrainingJob sends it, with SageMaker's defaults filled in.
+
+    ``source``: an ``s3://`` URI (the prefix, or the manifest's URI), an ``https://`` S3 URL or a
+    local path; ``input_mode``: the channel's own, else the trainer's ``training_input_mode``.
+    """
+
+    name: str
+    source: object
+    s3_data_type: str = "S3Prefix"
+    distribution: str = "FullyReplicated"
+    content_type: str | None = None
+    compression: str = "None"
+    record_wrapper: str = "None"
+    input_mode: str = "File"
+
+    def channel(self, uri: str) -> dict:
+        """The ``Channel`` of CreateTrainingJob (and DescribeTrainingJob) for this channel read from ``uri``."""
+        entry = {"ChannelName": self.name,
+                 "DataSource": {"S3DataSource": {"S3DataType": self.s3_data_type, "S3Uri": uri,
+                                                 "S3DataDistributionType": self.distribution}}}
+        if self.content_type:
+            entry["ContentType"] = self.content_type
+        entry.update({"CompressionType": self.compression, "RecordWrapperType": self.record_wrapper,
+                      "InputMode": self.input_mode})
+        return entry
+
+
+def _given(obj, name: str):
+    """``obj.name``, or None when absent or unset (the SDK's pydantic shapes hold ``Unassigned()``)."""
+    value = getattr(obj, name, None)
+    return None if value is None or type(value).__name__ == "Unassigned" else value
+
+
+def channel_options(channel, training_input_mode: str = "File") -> ChannelOptions:
+    """The options of ``channel`` (our ``InputData``/``Channel`` or the SDK's), checked as SageMaker
+    checks them; raises ``InputDataError`` naming the option and its values."""
+    source = channel.data_source
+    s3 = _given(source, "s3_data_source") if hasattr(source, "s3_data_source") else source
+    if hasattr(source, "s3_data_source") and s3 is None:
+        raise InputDataError(f"Channel {channel.channel_name!r}: the data source has no s3_data_source; the kit's "
+                             "channels read S3: DataSource(s3_data_source=S3DataSource(s3_uri=..., ...)).")
+    if hasattr(s3, "s3_uri"):
+        options = dict(source=_given(s3, "s3_uri"), s3_data_type=_given(s3, "s3_data_type") or "S3Prefix",
+                       distribution=_given(s3, "s3_data_distribution_type") or "FullyReplicated")
+    else:
+        options = dict(source=s3)
+    options.update(name=channel.channel_name, content_type=_given(channel, "content_type"),
+                   compression=_given(channel, "compression_type") or "None",
+                   record_wrapper=_given(channel, "record_wrapper_type") or "None",
+                   input_mode=_given(channel, "input_mode") or training_input_mode or "File")
+    found = ChannelOptions(**options)
+    check_channel_options(found)
+    return found
+
+
+def check_channel_options(options: ChannelOptions) -> None:
+    """What CreateTrainingJob refuses, or SageMaker's documentation says not to send, refused before a job
+    exists on both backends: unknown values, and Gzip or RecordIO wrapping outside Pipe mode."""
+    where = f"Channel {options.name!r}"
+    for label, value, allowed in (("s3_data_type", options.s3_data_type, S3_DATA_TYPES),
+                                  ("s3_data_distribution_type", options.distribution, DISTRIBUTIONS),
+                                  ("compression_type", options.compression, COMPRESSIONS),
+                                  ("record_wrapper_type", options.record_wrapper, RECORD_WRAPPERS),
+                                  ("input_mode", options.input_mode, INPUT_MODES)):
+        if value not in allowed:
+            raise InputDataError(f"{where}: {label}={value!r} is not one of {', '.join(map(repr, allowed))}.")
+    if options.source is None:
+        raise InputDataError(f"{where}: the S3 data source has no s3_uri: pass the s3:// URI that "
+                             "upload_data(...) returned.")
+    if options.input_mode != "Pipe":
+        for label, value in (("compression_type", options.compression),
+                             ("record_wrapper_type", options.record_wrapper)):
+            if value != "None":
+                raise InputDataError(
+                    f"{where}: {label}={value!r} acts only in Pipe input mode on SageMaker (in {options.input_mode} "
+                    f"mode its documentation says to leave it unset): store the objects uncompressed / already in "
+                    f"the format the algorithm reads, or set input_mode='Pipe'.")
+        if options.s3_data_type == "AugmentedManifestFile":
+            raise InputDataError(f"{where}: s3_data_type='AugmentedManifestFile' can only be used in Pipe input "
+                                 "mode on SageMaker: set input_mode='Pipe', or use a ManifestFile / S3Prefix.")
 
 
 def merge_channels(defaults, given) -> list:

@@ -18,7 +18,40 @@ from helpers.platform.aws.sdk import client, sdk_session, to_sdk
 from helpers.platform.backend import default_region
 from helpers.platform.errors import FailedStatusError, HyperparameterError
 from helpers.platform.metrics import normalise
-from helpers.platform.validation import check_algorithm_channels, load_hyperparameters, merge_channels
+from helpers.platform.configs import Channel, DataSource, InputData, S3DataSource
+from helpers.platform.validation import check_algorithm_channels, channel_options, load_hyperparameters, merge_channels
+
+
+def _sdk_s3_data_source(source: S3DataSource):
+    from sagemaker.core import shapes
+
+    return shapes.S3DataSource(**{k: v for k, v in vars(source).items() if v is not None})
+
+
+def sdk_channel(channel):
+    """Our ``InputData`` / ``Channel`` -> the SDK's (an SDK object is returned as is). An ``InputData`` whose
+    source is a plain URI stays an ``InputData`` (the SDK makes it an S3Prefix, FullyReplicated, File channel);
+    one with an ``S3DataSource``, or a ``Channel``, becomes the SDK's ``Channel`` with every option, so
+    CreateTrainingJob (and the tuner's training job definition) carries them."""
+    from sagemaker.core import shapes
+    from sagemaker.core.training import configs as sdk
+
+    if isinstance(channel, shapes.Channel):
+        return channel
+    if isinstance(channel, InputData) and isinstance(channel.data_source, S3DataSource):
+        channel = Channel(channel_name=channel.channel_name, data_source=channel.data_source,
+                          content_type=channel.content_type)
+    if isinstance(channel, Channel):
+        source = channel.data_source
+        s3 = source.s3_data_source if isinstance(source, DataSource) else source
+        options = {k: getattr(channel, k) for k in ("content_type", "compression_type", "record_wrapper_type",
+                                                    "input_mode") if getattr(channel, k) is not None}
+        if channel.shuffle_config is not None:
+            seed = getattr(channel.shuffle_config, "seed", channel.shuffle_config)
+            options["shuffle_config"] = shapes.ShuffleConfig(seed=int(seed))
+        return shapes.Channel(channel_name=channel.channel_name,
+                              data_source=shapes.DataSource(s3_data_source=_sdk_s3_data_source(s3)), **options)
+    return to_sdk(channel, sdk.InputData)
 
 
 def _boto_session(session):
@@ -104,7 +137,7 @@ class SageMakerModelTrainer:
             hyperparameters=self.hyperparameters, base_job_name=base_job_name,
             output_data_config=to_sdk(output_data_config, sdk.OutputDataConfig),
             stopping_condition=to_sdk(stopping_condition, sdk.StoppingCondition),
-            input_data_config=[to_sdk(c, sdk.InputData) for c in input_data_config] if input_data_config else None,
+            input_data_config=[sdk_channel(c) for c in input_data_config] if input_data_config else None,
             environment=dict(environment or {}), sagemaker_session=sagemaker_session or sdk_session(), role=role,
             training_input_mode=training_input_mode, **sdk_only)
         self._sdk = SDKModelTrainer(**{k: v for k, v in kwargs.items() if v is not None})
@@ -134,6 +167,8 @@ class SageMakerModelTrainer:
     def _validate_locally(self, input_data_config) -> None:
         """The local backend's checks (helpers.platform.validation), before anything is sent."""
         channels = merge_channels(self._sdk.input_data_config, input_data_config)
+        for channel in channels:  # the same option checks as the local backend's
+            channel_options(channel, self._sdk.training_input_mode)
         if self._algorithm is None:
             return
         try:
@@ -149,11 +184,10 @@ class SageMakerModelTrainer:
         check_algorithm_channels(self._algorithm, algorithm, [c.channel_name for c in channels])
 
     def train(self, input_data_config=None, wait: bool = True, logs: bool = True, dry_run: bool = False):
-        from sagemaker.core.training import configs as sdk
         from sagemaker.core.utils.exceptions import FailedStatusError as SDKFailedStatusError
 
         self._validate_locally(input_data_config)
-        channels = [to_sdk(c, sdk.InputData) for c in input_data_config] if input_data_config else None
+        channels = [sdk_channel(c) for c in input_data_config] if input_data_config else None
         try:
             self._sdk.train(input_data_config=channels, wait=wait, logs=logs, dry_run=dry_run)
         except SDKFailedStatusError as exc:

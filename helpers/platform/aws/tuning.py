@@ -9,8 +9,8 @@ starts. Tests run it against moto.
 from __future__ import annotations
 
 from helpers.platform import builtins
-from helpers.platform.aws.sdk import client, to_sdk
-from helpers.platform.aws.training import SageMakerModelTrainer
+from helpers.platform.aws.sdk import client
+from helpers.platform.aws.training import SageMakerModelTrainer, sdk_channel
 from helpers.platform.metrics import normalise
 from helpers.platform.tuning import validation
 from helpers.platform.tuning.parameters import CategoricalParameter
@@ -65,11 +65,9 @@ class SageMakerHyperparameterTuner:
         return self._sdk.latest_tuning_job
 
     def tune(self, inputs=None, job_name=None, wait: bool = True, input_data_config=None):
-        from sagemaker.core.training import configs as sdk
-
         inputs = inputs if inputs is not None else input_data_config
         if isinstance(inputs, (list, tuple)):
-            inputs = [to_sdk(c, sdk.InputData) if not isinstance(c, sdk.InputData) else c for c in inputs]
+            inputs = [sdk_channel(c) for c in inputs]  # options (manifests, Gzip...) kept: SDK Channels
             if self._algorithm_name:
                 names = {c.channel_name for c in inputs}
                 validation.check_objective_channel(self.objective_metric_name, self._algorithm_name, names)

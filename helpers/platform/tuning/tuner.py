@@ -37,6 +37,7 @@ from helpers.platform.tuning import records, validation
 from helpers.platform.tuning.analytics import HyperparameterTuningJobAnalytics
 from helpers.platform.tuning.parameters import parameter_ranges
 from helpers.platform.tuning.runner import TuningRun, trial_environment_threads
+from helpers.platform.validation import channel_options
 
 #: SDK arguments the local backend does not implement; refused unless left at their defaults.
 _SDK_ONLY = ("tags", "warm_start_config", "completion_criteria_config", "model_trainer_name", "autotune",
@@ -257,11 +258,8 @@ class HyperparameterTuner(Twin):
                                        "TrainingInputMode": trainer.training_input_mode,
                                        "MetricDefinitions": metric_definitions},
             "RoleArn": trainer.role,
-            "InputDataConfig": [{"ChannelName": c.channel_name,
-                                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": str(c.data_source),
-                                                                 "S3DataDistributionType": "FullyReplicated"}},
-                                 **({"ContentType": c.content_type} if c.content_type else {})}
-                                for c in trainer.channels(channels)],
+            "InputDataConfig": [options.channel(str(options.source)) for options in (  # every channel option
+                channel_options(c, trainer.training_input_mode) for c in trainer.channels(channels))],
             "OutputDataConfig": {"S3OutputPath": trainer.output_data_config.s3_output_path},
             "ResourceConfig": {"InstanceType": trainer.compute.instance_type,
                                "InstanceCount": trainer.compute.instance_count,

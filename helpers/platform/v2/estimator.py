@@ -22,6 +22,7 @@ from __future__ import annotations
 import warnings
 
 import helpers.platform as kit
+from helpers.platform.configs import Channel
 from helpers.platform.errors import warn_ignored
 from helpers.platform.v2.inputs import TrainingInput
 from helpers.platform.v2.model import Model
@@ -393,7 +394,7 @@ def _input_data(name: str, value):
         return value.to_input_data(name)
     if isinstance(value, str):  # SDK v2's local mode names local folders file://...: the kit reads (and uploads) paths
         return kit.InputData(channel_name=name, data_source=value.removeprefix("file://"))
-    if isinstance(value, kit.InputData):
+    if isinstance(value, (kit.InputData, Channel)):
         return value
     raise TypeError(f"Channel {name!r}: give an s3:// URI or a TrainingInput(s3_data, content_type=...), "
                     f"not {type(value).__name__}.")

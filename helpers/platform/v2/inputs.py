@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import warnings
 
-from helpers.platform import InputData
+from helpers.platform.configs import Channel, DataSource, InputData, S3DataSource
 from helpers.platform.errors import warn_ignored
 
-#: Channel settings SageMaker honours that a local job (one process, File mode, plain objects) does not:
+#: Channel settings the kit's channels do not carry (augmented manifests, heterogeneous clusters, shuffling):
 #: name -> the value that needs no warning.
-_LOCAL_DEFAULTS = {"distribution": "FullyReplicated", "compression": None, "record_wrapping": None,
-                   "input_mode": None, "attribute_names": None, "target_attribute_name": None,
-                   "shuffle_config": None, "instance_groups": None}
+_UNCARRIED = {"attribute_names": None, "target_attribute_name": None, "shuffle_config": None,
+              "instance_groups": None}
 _S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
 
 
@@ -30,11 +29,14 @@ class TrainingInput:
         s3_data: ``s3://bucket/prefix`` of the channel's objects (``https://`` S3 URLs work too).
         content_type: the MIME type the algorithm reads (``"text/csv"``,
             ``"application/x-recordio-protobuf"``...); built-ins default as on SageMaker.
-        s3_data_type: ``"S3Prefix"`` (the only one read locally; a manifest is refused with the fix).
-        distribution, compression, record_wrapping, input_mode, attribute_names, target_attribute_name,
-            shuffle_config, instance_groups: SageMaker's channel options; kept in ``.config`` and sent
-            on the ``sagemaker`` backend, accepted locally with an ``IgnoredArgumentWarning``
-            (one local process reads every object of the channel, uncompressed, in File mode).
+        s3_data_type: ``"S3Prefix"`` or ``"ManifestFile"`` (the channel gets the files the manifest lists,
+            on both backends); ``"AugmentedManifestFile"`` is SageMaker's only.
+        distribution, compression, record_wrapping, input_mode: become the kit's ``Channel`` (SDK v3's
+            names), sent to CreateTrainingJob on the ``sagemaker`` backend and checked the same on both
+            (see ``helpers.platform.validation.channel_options``; what a local job does with each is in
+            ``ModelTrainer``'s docs).
+        attribute_names, target_attribute_name, shuffle_config, instance_groups: kept in ``.config`` but
+            not carried by the kit's channels: an ``IgnoredArgumentWarning`` says so.
     """
 
     def __init__(self, s3_data, distribution: str | None = None, compression: str | None = None,
@@ -81,17 +83,20 @@ class TrainingInput:
             config["ShuffleConfig"] = {"Seed": getattr(self.shuffle_config, "seed", self.shuffle_config)}
         return config
 
-    def to_input_data(self, channel_name: str) -> InputData:
-        """The kit's ``InputData`` for ``channel_name``; says which SageMaker options a local job ignores."""
-        if self.s3_data_type != "S3Prefix":
-            raise ValueError(
-                f"Channel {channel_name!r}: s3_data_type={self.s3_data_type!r} is not read by the local backend. "
-                f"Point s3_data at the folder that holds the channel's objects with s3_data_type='S3Prefix' "
-                f"(use_backend('sagemaker') reads manifests).")
-        ignored = [name for name, default in _LOCAL_DEFAULTS.items() if getattr(self, name) != default]
+    def to_input_data(self, channel_name: str) -> InputData | Channel:
+        """The kit's channel for ``channel_name``: an ``InputData`` when every option is SageMaker's default
+        (the request is then the one a plain URI makes), else a ``Channel`` carrying them."""
+        ignored = [name for name, default in _UNCARRIED.items() if getattr(self, name) != default]
         warn_ignored(f"TrainingInput (channel {channel_name!r})", ignored,
-                     "a local job reads every object of the channel in File mode, uncompressed, in one process")
-        return InputData(channel_name=channel_name, data_source=self.s3_data, content_type=self.content_type)
+                     "the kit's channels do not carry them to either backend")
+        if (self.s3_data_type, self.distribution, self.compression, self.record_wrapping, self.input_mode) == \
+                ("S3Prefix", "FullyReplicated", None, None, None):
+            return InputData(channel_name=channel_name, data_source=self.s3_data, content_type=self.content_type)
+        source = S3DataSource(s3_data_type=self.s3_data_type, s3_uri=self.s3_data,
+                              s3_data_distribution_type=self.distribution)
+        return Channel(channel_name=channel_name, data_source=DataSource(s3_data_source=source),
+                       content_type=self.content_type, compression_type=self.compression,
+                       record_wrapper_type=self.record_wrapping, input_mode=self.input_mode)
 
     def __repr__(self) -> str:
         return f"TrainingInput(s3_data={self.s3_data!r}, content_type={self.content_type!r})"

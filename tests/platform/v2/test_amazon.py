@@ -75,8 +75,10 @@ def test_each_class_fits_deploys_and_answers_records(deployed, cls):
     description = estimator.latest_training_job.describe()
     assert description["TrainingJobStatus"] == "Completed"
     assert description["HyperParameters"]["feature_dim"] == "3"  # record_set's width, as SDK v2 sets it
-    # one instance, one shard: the channel is that object, not the folder with the manifest in it
-    assert description["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"].endswith("/matrix_0.pbr")
+    # as SDK v2 sends it: the manifest, read as one (the job gets the shards it lists)
+    source = description["InputDataConfig"][0]["DataSource"]["S3DataSource"]
+    assert (source["S3DataType"], source["S3DataDistributionType"]) == ("ManifestFile", "ShardedByS3Key")
+    assert source["S3Uri"].endswith("/.amazon.manifest")
     x, labels = two_blobs()
     records = predictor.predict(x[[0, -1]])
     assert len(records) == 2 and all(key in record.label for record in records)
@@ -105,8 +107,9 @@ def test_record_set_writes_one_shard_per_instance_and_a_manifest_as_sdk_v2(deplo
     channel = records.records_s3_input()
     assert (channel.s3_data, channel.s3_data_type, channel.distribution) == (records.s3_data, "ManifestFile",
                                                                              "ShardedByS3Key")
-    # the kit's channels are S3Prefix: the shards' shared key prefix, which leaves the manifest out
-    assert kmeans._channels([records])[0].data_source == folder + "matrix_"
+    # the kit's channel carries the same: the manifest, ManifestFile, ShardedByS3Key
+    (kit_channel,) = kmeans._channels([records])
+    assert kit_channel.data_source.s3_data_source.s3_uri == records.s3_data
 
 
 def test_fit_sends_v2s_hyperparameters_and_mini_batch_sizes(deployed):
@@ -127,7 +130,8 @@ def test_a_tuner_prepares_the_estimator_from_its_records(deployed):
     pca._prepare_for_tuning([records], job_name=None, mini_batch_size=12)
     assert {k: pca.hyperparameters()[k] for k in ("feature_dim", "mini_batch_size")} == {"feature_dim": "7",
                                                                                          "mini_batch_size": "12"}
-    assert [(c.channel_name, c.data_source) for c in pca._channels([records])] == [("train", "s3://v2b/x/")]
+    assert [(c.channel_name, c.data_source.s3_data_source.s3_uri) for c in pca._channels([records])] == \
+        [("train", "s3://v2b/x/")]
 
 
 def test_a_model_of_the_artifact_serves_with_the_algorithms_image_and_predictor(deployed):

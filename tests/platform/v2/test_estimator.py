@@ -110,9 +110,9 @@ def test_bad_inputs_are_refused_before_a_job_with_the_fix(data):
         estimator.fit(data["train"])
     with pytest.raises(ValueError, match="s3_data must be an s3:// URI"):
         TrainingInput("train.csv")
-    with pytest.raises(ValueError, match="S3Prefix"):
+    with pytest.raises(InputDataError, match="manifest .* does not exist.*S3Prefix"):  # a folder named as a manifest
         estimator.fit({"train": TrainingInput(data["train"], s3_data_type="ManifestFile")})
-    with pytest.warns(IgnoredArgumentWarning, match="distribution"), pytest.raises(InputDataError, match="no data"):
+    with pytest.raises(InputDataError, match="no data"):
         estimator.fit({"train": TrainingInput("s3://nothing-here/x", distribution="ShardedByS3Key")})
     assert len(list_training_jobs()) == before
     with pytest.raises(ValueError, match="instance_count and instance_type are required"):

@@ -4,10 +4,9 @@
 ``estimator.record_set(x, labels)`` writes ``x`` as RecordIO-protobuf shards (one per training instance)
 and a manifest listing them to ``data_location`` in the store, as SDK v2 does
 (``<data_location>/<Class>-<timestamp>/matrix_0.pbr`` ... ``.amazon.manifest``), and returns a
-``RecordSet`` that ``fit`` trains on. The kit's channels are ``S3Prefix`` only (its ``InputData`` has no
-S3DataType), so the channel is the key prefix the manifest's files share (``.../matrix_``): exactly the
-shards, not the manifest, on both backends. ``RecordSet.s3_data`` / ``s3_data_type`` still name the
-manifest, as in SDK v2.
+``RecordSet`` that ``fit`` trains on. Its channel is the one SDK v2 sends: the manifest, ``ManifestFile``,
+``ShardedByS3Key`` (the kit's ``Channel``), so on both backends the job gets exactly the shards the
+manifest lists, never the manifest itself.
 """
 
 from __future__ import annotations
@@ -89,8 +88,10 @@ class RecordSet:
         return prefix + os.path.commonprefix(files)
 
     def to_input_data(self):
-        """The kit's ``InputData`` for this set's channel (RecordIO-protobuf: the built-ins' default)."""
-        return kit.InputData(channel_name=self.channel, data_source=self.channel_prefix())
+        """The kit's channel for this set, as SDK v2 sends it (RecordIO-protobuf: the built-ins' default)."""
+        if self.s3_data_type == "ManifestFile":
+            self.channel_prefix()  # a malformed manifest fails here, naming record_set as the fix
+        return self.records_s3_input().to_input_data(self.channel)
 
 
 def _read_s3(uri: str) -> str:

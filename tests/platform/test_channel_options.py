@@ -1,0 +1,178 @@
+"""SageMaker's channel options (issue 21): ``S3DataSource`` (ManifestFile, ShardedByS3Key) and ``Channel``
+(compression, record wrapping, input mode) with SDK v3's names, honoured locally as SageMaker does where one
+local process can, refused with the reason where it cannot, checked by the same rules on both backends, and
+sent in CreateTrainingJob on the ``sagemaker`` backend (moto)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from aws_support import mock_aws_account
+from helpers.platform import IgnoredArgumentWarning, InputDataError, ModelTrainer, SourceCode, storage, validation
+from helpers.platform.configs import Channel, DataSource, InputData, S3DataSource
+
+SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+
+
+def script_trainer(tmp_path, **kwargs) -> ModelTrainer:
+    """A script-mode trainer whose script does nothing: the test reads the channel folder it was given."""
+    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "src" / "train.py").write_text("")
+    return ModelTrainer(training_image=SKLEARN_IMAGE, base_job_name="channels",
+                        source_code=SourceCode(source_dir=str(tmp_path / "src"), entry_script="train.py"), **kwargs)
+
+
+def manifest_channel(uri: str, **options) -> Channel:
+    return Channel(channel_name="train", data_source=DataSource(s3_data_source=S3DataSource(
+        s3_data_type="ManifestFile", s3_uri=uri, s3_data_distribution_type="ShardedByS3Key")), **options)
+
+
+def files_under(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_gzip_manifest_channel_gets_exactly_the_listed_files_decompressed(flywheel_home, tmp_path):
+    storage.put_bytes("s3://bkt/data/a.csv.gz", gzip.compress(b"1,2\n"))
+    storage.put_bytes("s3://bkt/data/sub/b.csv.gz", gzip.compress(b"3,4\n"))
+    storage.put_bytes("s3://bkt/data/not-listed.csv.gz", gzip.compress(b"5,6\n"))
+    storage.put_bytes("s3://bkt/data/.amazon.manifest",
+                      json.dumps([{"prefix": "s3://bkt/data/"}, "a.csv.gz", "sub/b.csv.gz"]).encode())
+    trainer = script_trainer(tmp_path)
+    with pytest.warns(IgnoredArgumentWarning, match="'Pipe' is read as File locally"):
+        trainer.train(input_data_config=[manifest_channel("s3://bkt/data/.amazon.manifest", compression_type="Gzip",
+                                                          input_mode="Pipe", content_type="text/csv")], logs=False)
+    job = trainer.latest_training_job
+    description = job.describe()
+    assert description["TrainingJobStatus"] == "Completed"
+    (channel,) = description["InputDataConfig"]  # what was asked for, as DescribeTrainingJob shows it
+    assert channel == {"ChannelName": "train", "ContentType": "text/csv", "CompressionType": "Gzip",
+                       "RecordWrapperType": "None", "InputMode": "Pipe",
+                       "DataSource": {"S3DataSource": {"S3DataType": "ManifestFile",
+                                                       "S3Uri": "s3://bkt/data/.amazon.manifest",
+                                                       "S3DataDistributionType": "ShardedByS3Key"}}}
+    opt_ml = job.job_dir / "opt" / "ml"
+    # as SageMaker streams a Gzip channel: decompressed; as it reads a manifest: the listed files only
+    assert files_under(opt_ml / "input" / "data" / "train") == {"a.csv": b"1,2\n", "sub/b.csv": b"3,4\n"}
+    config = json.loads((opt_ml / "input" / "config" / "inputdataconfig.json").read_text())
+    assert config["train"] == {"TrainingInputMode": "File", "S3DistributionType": "ShardedByS3Key",
+                               "RecordWrapperType": "None", "ContentType": "text/csv"}
+
+
+#: (the channel, words of the refusal): refused before any job on BOTH backends
+BOTH = [
+    (Channel(channel_name="train", data_source=S3DataSource(s3_uri="s3://bkt/t"), compression_type="Gzip"),
+     "compression_type='Gzip' acts only in Pipe input mode"),
+    (Channel(channel_name="train", data_source=S3DataSource(s3_uri="s3://bkt/t"), record_wrapper_type="RecordIO",
+             input_mode="FastFile"), "record_wrapper_type='RecordIO' acts only in Pipe"),
+    (InputData(channel_name="train",
+               data_source=S3DataSource(s3_uri="s3://bkt/t", s3_data_distribution_type="Sharded")),
+     "s3_data_distribution_type='Sharded' is not one of 'FullyReplicated', 'ShardedByS3Key'"),
+    (InputData(channel_name="train", data_source=S3DataSource(s3_uri="s3://bkt/t", s3_data_type="Manifest")),
+     "s3_data_type='Manifest' is not one of"),
+    (Channel(channel_name="train", data_source=S3DataSource(s3_uri="s3://bkt/t"), input_mode="pipe"),
+     "input_mode='pipe' is not one of 'File', 'Pipe', 'FastFile'"),
+    (InputData(channel_name="train",
+               data_source=S3DataSource(s3_uri="s3://bkt/t", s3_data_type="AugmentedManifestFile")),
+     "AugmentedManifestFile' can only be used in Pipe"),
+]
+
+
+def test_the_option_values_are_sagemakers():
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    for ours, shape in ((validation.S3_DATA_TYPES, "S3DataType"), (validation.DISTRIBUTIONS, "S3DataDistribution"),
+                        (validation.COMPRESSIONS, "CompressionType"), (validation.RECORD_WRAPPERS, "RecordWrapper"),
+                        (validation.INPUT_MODES, "TrainingInputMode")):
+        assert set(ours) <= set(model.shape_for(shape).enum), shape
+
+
+def test_the_configs_take_the_sdks_field_names():
+    from sagemaker.core import shapes
+
+    for ours, theirs, sdk_only in ((S3DataSource, shapes.S3DataSource, {"model_access_config", "hub_access_config"}),
+                                   (DataSource, shapes.DataSource, {"dataset_source"}),
+                                   (Channel, shapes.Channel, set())):
+        assert set(ours.__dataclass_fields__) == set(theirs.model_fields) - sdk_only, ours.__name__
+
+
+def test_what_one_local_process_cannot_do_is_refused_with_the_reason(flywheel_home, tmp_path):
+    storage.put_bytes("s3://bkt/t/x.csv", b"1,2\n")
+    storage.put_bytes("s3://bkt/m/bad.manifest", b'{"prefix": "s3://bkt/t/"}')
+    storage.put_bytes("s3://bkt/m/gone.manifest", json.dumps([{"prefix": "s3://bkt/t/"}, "x.csv", "y.csv"]).encode())
+    trainer = script_trainer(tmp_path)
+    cases = [
+        (Channel(channel_name="train", data_source=S3DataSource(s3_uri="s3://bkt/t"), record_wrapper_type="RecordIO",
+                 input_mode="Pipe"), "RecordIO.*not done by the local platform.*write_numpy_to_dense_tensor"),
+        (Channel(channel_name="train", input_mode="Pipe",
+                 data_source=S3DataSource(s3_uri="s3://bkt/t", s3_data_type="AugmentedManifestFile")),
+         "AugmentedManifestFile.*not read by the local platform"),
+        (manifest_channel("s3://bkt/m/bad.manifest"), r"is not a manifest of files.*\[\{\"prefix\""),
+        (manifest_channel("s3://bkt/m/gone.manifest"),
+         "lists 1 object\\(s\\) that do not exist, e.g. s3://bkt/t/y.csv"),
+        (manifest_channel("s3://bkt/m/none.manifest"), "the manifest s3://bkt/m/none.manifest does not exist"),
+    ]
+    for channel, words in cases:
+        with pytest.raises(InputDataError, match=words):
+            trainer.train(input_data_config=[channel], dry_run=True)
+    for channel, words in BOTH:
+        with pytest.raises(InputDataError, match=words):
+            trainer.train(input_data_config=[channel], dry_run=True)
+    assert not (flywheel_home / "jobs").exists() or not any((flywheel_home / "jobs").iterdir())
+
+
+def test_a_file_that_is_not_gzip_fails_the_job_naming_the_object(flywheel_home, tmp_path):
+    storage.put_bytes("s3://bkt/plain/x.csv", b"1,2\n")
+    trainer = script_trainer(tmp_path)
+    channel = Channel(channel_name="train", data_source=S3DataSource(s3_uri="s3://bkt/plain/"), compression_type="Gzip",
+                      input_mode="Pipe")
+    with pytest.warns(IgnoredArgumentWarning), pytest.raises(InputDataError, match="s3://bkt/plain/x.csv is not gzip"):
+        trainer.train(input_data_config=[channel], logs=False)
+
+
+def test_sharding_over_instances_is_said_for_a_script(flywheel_home, tmp_path):
+    from helpers.platform import Compute
+
+    storage.put_bytes("s3://bkt/t/x.csv", b"1,2\n")
+    trainer = script_trainer(tmp_path, compute=Compute(instance_type="ml.m5.large", instance_count=2))
+    channel = InputData(channel_name="train", data_source=S3DataSource(
+        s3_uri="s3://bkt/t/", s3_data_distribution_type="ShardedByS3Key"))
+    with pytest.warns(IgnoredArgumentWarning, match="one process \\(host algo-1\\) and gets every object.*1/2"):
+        trainer.train(input_data_config=[channel], dry_run=True)
+
+
+def test_the_sagemaker_backend_sends_every_option_and_refuses_the_same(tmp_path, monkeypatch, flywheel_home):
+    from helpers.platform import Session, backend, image_uris
+
+    with mock_aws_account(tmp_path, monkeypatch) as aws:
+        backend.choose("sagemaker")
+        session = Session()
+        bucket = session.default_bucket()
+        aws["s3"].put_object(Bucket=bucket, Key="d/.manifest", Body=b"[]")
+        sent: list[dict] = []
+        session.boto_session.events.register("provide-client-params.sagemaker.CreateTrainingJob",
+                                             lambda params, **_: sent.append(dict(params)))
+        trainer = ModelTrainer(training_image=image_uris.retrieve("linear-learner", "us-east-1"), role=aws["role"],
+                               hyperparameters={"predictor_type": "regressor", "feature_dim": 1},
+                               sagemaker_session=session)
+        for channel, words in BOTH:
+            with pytest.raises(InputDataError, match=words):
+                trainer.train(input_data_config=[channel], wait=False)
+        assert sent == []
+        manifest = f"s3://{bucket}/d/.manifest"
+        trainer.train(input_data_config=[
+            manifest_channel(manifest, compression_type="Gzip", record_wrapper_type="RecordIO", input_mode="Pipe",
+                             content_type="application/x-recordio-protobuf"),
+            InputData(channel_name="validation", data_source=S3DataSource(
+                s3_uri=f"s3://{bucket}/d/", s3_data_distribution_type="ShardedByS3Key"))], wait=False)
+        (request,) = sent
+        train, validation_channel = request["InputDataConfig"]
+        assert train == {"ChannelName": "train", "ContentType": "application/x-recordio-protobuf",
+                         "CompressionType": "Gzip", "RecordWrapperType": "RecordIO", "InputMode": "Pipe",
+                         "DataSource": {"S3DataSource": {"S3DataType": "ManifestFile", "S3Uri": manifest,
+                                                         "S3DataDistributionType": "ShardedByS3Key"}}}
+        assert validation_channel["DataSource"]["S3DataSource"] == {
+            "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/d/", "S3DataDistributionType": "ShardedByS3Key"}
