@@ -242,3 +242,21 @@ def test_the_local_training_path_imports_neither_the_sdk_nor_boto3(flywheel_home
 
     env = {**os.environ, "FLYWHEEL_BACKEND": "local", "FLYWHEEL_HOME": str(flywheel_home)}
     subprocess.run([sys.executable, "-c", LOCAL_RUN], check=True, cwd=tmp_path, env=env, timeout=120)
+
+
+def test_the_sdk_config_schema_is_checked_once_and_every_config_still_validated(monkeypatch):
+    """aws_support.schema_checked_once: what makes the sagemaker-backend tests cheap must not let a bad
+    config through, nor check the same schema twice."""
+    import jsonschema
+
+    from aws_support import schema_checked_once
+
+    schema = {"type": "object", "properties": {"SchemaVersion": {"type": "string"}}}
+    checks = []
+    checker = jsonschema.validators.validator_for(schema)
+    monkeypatch.setattr(checker, "check_schema", classmethod(lambda cls, s: checks.append(s)))
+    validate = schema_checked_once(jsonschema.validate)
+    validate({"SchemaVersion": "1.0"}, schema)
+    with pytest.raises(jsonschema.ValidationError, match="is not of type 'string'"):
+        validate({"SchemaVersion": 1}, schema)
+    assert checks == [schema]
