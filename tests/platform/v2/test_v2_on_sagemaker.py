@@ -142,10 +142,6 @@ def test_estimator_fit_sends_create_training_job_with_each_channels_content_type
                                     "/output/model.tar.gz")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="needs TrainingInput's SageMaker-only channel options (distribution, s3_data_type, "
-                          "compression, record_wrapping, input_mode) sent on the sagemaker backend: the kit's "
-                          "InputData carries only channel_name, data_source and content_type (see INTERFACES.md)")
 def test_channel_options_that_only_sagemaker_acts_on_reach_the_request(aws, sent):
     from helpers.platform.v2.inputs import TrainingInput
 
@@ -233,10 +229,6 @@ def test_first_party_record_set_uploads_shards_and_a_manifest_then_trains_on_it(
                           "S3DataDistributionType": "ShardedByS3Key"}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="needs the RecordSet's channel sent as SDK v2 sends it (its manifest, ManifestFile, "
-                          "ShardedByS3Key): the kit's InputData carries no S3DataType or distribution, so the layer "
-                          "sends the shards' shared key prefix, FullyReplicated (see INTERFACES.md)")
 def test_record_set_trains_on_its_manifest_sharded_by_key(aws, sent):
     from helpers.platform.v2.amazon.kmeans import KMeans
     from helpers.platform.v2.session import Session
