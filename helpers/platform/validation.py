@@ -82,6 +82,19 @@ class ChannelOptions:
         return entry
 
 
+def channel_from_request(entry: dict, s3_uri: str):
+    """A CreateTrainingJob request's ``Channel`` (boto3's dict) as the kit's ``Channel``, every option kept;
+    ``s3_uri``: its S3Uri, already checked by the caller."""
+    from helpers.platform.configs import Channel, S3DataSource
+
+    source = (entry.get("DataSource") or {}).get("S3DataSource") or {}
+    return Channel(channel_name=entry.get("ChannelName"), content_type=entry.get("ContentType"),
+                   data_source=S3DataSource(s3_uri=s3_uri, s3_data_type=source.get("S3DataType") or "S3Prefix",
+                                            s3_data_distribution_type=source.get("S3DataDistributionType")),
+                   compression_type=entry.get("CompressionType"), record_wrapper_type=entry.get("RecordWrapperType"),
+                   input_mode=entry.get("InputMode"))
+
+
 def _given(obj, name: str):
     """``obj.name``, or None when absent or unset (the SDK's pydantic shapes hold ``Unassigned()``)."""
     value = getattr(obj, name, None)

@@ -15,6 +15,7 @@ from helpers.platform import IgnoredArgumentWarning, InputDataError, ModelTraine
 from helpers.platform.configs import Channel, DataSource, InputData, S3DataSource
 
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+XGBOOST_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 
 
 def script_trainer(tmp_path, **kwargs) -> ModelTrainer:
@@ -176,3 +177,29 @@ def test_the_sagemaker_backend_sends_every_option_and_refuses_the_same(tmp_path,
                                                          "S3DataDistributionType": "ShardedByS3Key"}}}
         assert validation_channel["DataSource"]["S3DataSource"] == {
             "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/d/", "S3DataDistributionType": "ShardedByS3Key"}
+
+
+def test_a_boto3_create_training_job_request_keeps_its_channel_options(flywheel_home):
+    """The local control plane (boto3's CreateTrainingJob) builds the same Channel, so the same rules apply."""
+    from helpers.platform.serving.control_api import ApiError, _trainer_and_channels
+
+    storage.put_bytes("s3://bkt/d/x.csv", b"1,2\n")
+    storage.put_bytes("s3://bkt/d/.manifest", json.dumps([{"prefix": "s3://bkt/d/"}, "x.csv"]).encode())
+
+    def request(**channel) -> dict:
+        return {"TrainingJobName": "boto3-channels", "RoleArn": "arn:aws:iam::000000000000:role/R",
+                "AlgorithmSpecification": {"TrainingImage": XGBOOST_IMAGE, "TrainingInputMode": "File"},
+                "HyperParameters": {"num_round": "2", "objective": "reg:squarederror"},
+                "InputDataConfig": [{"ChannelName": "train", "ContentType": "text/csv", **channel}],
+                "OutputDataConfig": {"S3OutputPath": "s3://bkt/out"},
+                "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 600}}
+
+    manifest = {"DataSource": {"S3DataSource": {"S3DataType": "ManifestFile", "S3Uri": "s3://bkt/d/.manifest",
+                                                "S3DataDistributionType": "ShardedByS3Key"}}}
+    _, (channel,) = _trainer_and_channels(request(**manifest))
+    options = validation.channel_options(channel)
+    assert (options.s3_data_type, options.distribution, options.source) == \
+        ("ManifestFile", "ShardedByS3Key", "s3://bkt/d/.manifest")
+    with pytest.raises(ApiError, match="compression_type='Gzip' acts only in Pipe input mode"):
+        _trainer_and_channels(request(**manifest, CompressionType="Gzip"))

@@ -413,8 +413,9 @@ def _s3(uri, where: str) -> str:
 def _trainer_and_channels(request: dict):
     """The ``ModelTrainer`` and ``InputData`` channels a CreateTrainingJob request describes."""
     from helpers.platform import builtins
-    from helpers.platform.configs import Compute, InputData, OutputDataConfig, StoppingCondition
+    from helpers.platform.configs import Compute, OutputDataConfig, StoppingCondition
     from helpers.platform.trainer import ModelTrainer
+    from helpers.platform.validation import channel_from_request
 
     spec = request.get("AlgorithmSpecification") or {}
     image = spec.get("TrainingImage")
@@ -442,9 +443,8 @@ def _trainer_and_channels(request: dict):
                 kms_key_id=output.get("KmsKeyId"), compression_type=output.get("CompressionType")),
             stopping_condition=StoppingCondition(max_runtime_in_seconds=stopping.get("MaxRuntimeInSeconds")),
             environment=request.get("Environment") or {})
-        channels = [InputData(channel_name=c["ChannelName"], content_type=c.get("ContentType"),
-                              data_source=_s3(c["DataSource"]["S3DataSource"]["S3Uri"],
-                                              f"channel {c['ChannelName']!r} S3Uri"))
+        channels = [channel_from_request(c, _s3(c["DataSource"]["S3DataSource"]["S3Uri"],  # every option kept
+                                                f"channel {c['ChannelName']!r} S3Uri"))
                     for c in request.get("InputDataConfig") or []]
         trainer.start_job(channels, dry_run=True)  # channels present and non-empty, before any job exists
     except HyperparameterError:
