@@ -16,10 +16,10 @@ constructor returns its twin (``helpers.platform.backend.TWINS``), which drives 
 Channels are ``InputData`` (a URI, or an ``S3DataSource``) or ``Channel`` (SDK v3's names, every option of
 CreateTrainingJob's Channel), checked by ``validation.channel_options`` on both backends. Locally: a
 ``ManifestFile`` channel gets exactly the files its manifest lists, at their relative paths; ``Gzip`` objects
-(Pipe mode) land decompressed, as SageMaker streams them; ``Pipe`` is read as File (a warning says so);
-``ShardedByS3Key`` gives the one local process every object (a built-in combines its hosts' shards anyway;
-a script is warned when ``instance_count`` > 1); ``RecordIO`` wrapping and ``AugmentedManifestFile`` are
-refused with the reason. DescribeTrainingJob shows the options as they were asked for.
+(Pipe mode) land decompressed and ``RecordIO`` wrapping frames each object as one record, as SageMaker
+streams them; ``Pipe`` is read as File (a warning says so); ``ShardedByS3Key`` gives the one local process
+every object (a built-in combines its hosts' shards anyway; a script is warned when ``instance_count`` > 1);
+``AugmentedManifestFile`` is refused with the reason. DescribeTrainingJob shows the options as they were asked for.
 """
 
 from __future__ import annotations
@@ -80,6 +80,28 @@ def manifest_files(uri: str, channel_name: str) -> list[tuple[str, str]]:
         raise InputDataError(f"{where} lists {len(missing)} object(s) that do not exist, e.g. {missing[0]}: "
                              "upload them, or fix the manifest.")
     return files
+
+
+def place_object(source: Path, target: Path, options: validation.ChannelOptions, object_uri: str) -> None:
+    """One object into the channel folder as SageMaker delivers it: decompressed for a Gzip channel (named
+    without ``.gz``), framed as one RecordIO record for RecordIO wrapping, else as it is."""
+    if options.compression == "Gzip":
+        target = target.with_name(target.name.removesuffix(".gz"))
+        _gunzip_file(source, target, object_uri, options.name)
+        source = target
+    if options.record_wrapper == "RecordIO":
+        from helpers.algorithms.recordio import RecordIOError, frame
+
+        try:
+            framed = frame(source.read_bytes())
+        except RecordIOError as exc:
+            raise InputDataError(f"Channel {options.name!r}: {object_uri} cannot be wrapped: {exc} Split it into "
+                                 "smaller objects.") from None
+        opt_ml.private_dir(target.parent)
+        target.write_bytes(framed)
+        os.chmod(target, 0o600)
+    elif options.compression != "Gzip":
+        opt_ml.place_file(source, target)
 
 
 def _gunzip_file(source: Path, target: Path, object_uri: str, channel_name: str) -> None:
@@ -297,12 +319,6 @@ class ModelTrainer(Twin):
         """Refuse (or warn about) the channel options SageMaker acts on and one local process cannot."""
         for options in by_name.values():
             where = f"Channel {options.name!r}"
-            if options.record_wrapper == "RecordIO":
-                raise InputDataError(f"{where}: record_wrapper_type='RecordIO' (SageMaker wraps each object in a "
-                                     "RecordIO record as it streams it in Pipe mode) is not done by the local "
-                                     "platform: "
-                                     "store the data as RecordIO-protobuf (write_numpy_to_dense_tensor) and leave "
-                                     "record_wrapper_type unset, or run it with use_backend('sagemaker').")
             if options.s3_data_type == "AugmentedManifestFile":
                 raise InputDataError(f"{where}: s3_data_type='AugmentedManifestFile' (JSON lines streamed in Pipe "
                                      "mode) is not read by the local platform: use a ManifestFile or an S3Prefix "
@@ -478,14 +494,9 @@ class ModelTrainer(Twin):
                      resource_config=opt_ml.resource_config(self.compute.instance_type, self.compute.instance_count))
         for channel_name, (kind, uri) in sources.items():
             files = manifest_files(uri, channel_name) if kind == "manifest" else storage.channel_files(uri)
-            gzipped = by_name[channel_name].compression == "Gzip"
             for object_uri, relative in files:
-                target = tree.channel_dir(channel_name) / relative
-                if gzipped:
-                    _gunzip_file(storage.s3_to_path(object_uri), target.with_name(target.name.removesuffix(".gz")),
-                                 object_uri, channel_name)
-                else:
-                    opt_ml.place_file(storage.s3_to_path(object_uri), target)
+                place_object(storage.s3_to_path(object_uri), tree.channel_dir(channel_name) / relative,
+                             by_name[channel_name], object_uri)
         if self.source_code is not None:
             opt_ml.copy_source_dir(Path(self.source_code.source_dir), tree.code_dir, self.source_code.ignore_patterns)
 

@@ -35,7 +35,9 @@ def files_under(folder) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_a_gzip_manifest_channel_gets_exactly_the_listed_files_decompressed(flywheel_home, tmp_path):
+def test_a_gzip_manifest_channel_gets_exactly_the_listed_files_decompressed_and_wrapped(flywheel_home, tmp_path):
+    from helpers.algorithms.recordio import iter_payloads
+
     storage.put_bytes("s3://bkt/data/a.csv.gz", gzip.compress(b"1,2\n"))
     storage.put_bytes("s3://bkt/data/sub/b.csv.gz", gzip.compress(b"3,4\n"))
     storage.put_bytes("s3://bkt/data/not-listed.csv.gz", gzip.compress(b"5,6\n"))
@@ -44,22 +46,35 @@ def test_a_gzip_manifest_channel_gets_exactly_the_listed_files_decompressed(flyw
     trainer = script_trainer(tmp_path)
     with pytest.warns(IgnoredArgumentWarning, match="'Pipe' is read as File locally"):
         trainer.train(input_data_config=[manifest_channel("s3://bkt/data/.amazon.manifest", compression_type="Gzip",
-                                                          input_mode="Pipe", content_type="text/csv")], logs=False)
+                                                          record_wrapper_type="RecordIO", input_mode="Pipe",
+                                                          content_type="text/csv"),
+                                         Channel(channel_name="gzip", compression_type="Gzip", input_mode="Pipe",
+                                                 data_source=S3DataSource(s3_uri="s3://bkt/data/sub/")),
+                                         Channel(channel_name="wrapped", record_wrapper_type="RecordIO",
+                                                 input_mode="Pipe",
+                                                 data_source=S3DataSource(s3_uri="s3://bkt/data/sub/"))],
+                      logs=False)
     job = trainer.latest_training_job
     description = job.describe()
     assert description["TrainingJobStatus"] == "Completed"
-    (channel,) = description["InputDataConfig"]  # what was asked for, as DescribeTrainingJob shows it
+    channel, _, _ = description["InputDataConfig"]  # what was asked for, as DescribeTrainingJob shows it
     assert channel == {"ChannelName": "train", "ContentType": "text/csv", "CompressionType": "Gzip",
-                       "RecordWrapperType": "None", "InputMode": "Pipe",
+                       "RecordWrapperType": "RecordIO", "InputMode": "Pipe",
                        "DataSource": {"S3DataSource": {"S3DataType": "ManifestFile",
                                                        "S3Uri": "s3://bkt/data/.amazon.manifest",
                                                        "S3DataDistributionType": "ShardedByS3Key"}}}
     opt_ml = job.job_dir / "opt" / "ml"
-    # as SageMaker streams a Gzip channel: decompressed; as it reads a manifest: the listed files only
-    assert files_under(opt_ml / "input" / "data" / "train") == {"a.csv": b"1,2\n", "sub/b.csv": b"3,4\n"}
+    # as SageMaker reads a manifest: the listed files only; as it streams Gzip with RecordIO wrapping: each
+    # object decompressed, then one RecordIO record
+    placed = files_under(opt_ml / "input" / "data" / "train")
+    assert {name: list(iter_payloads(body)) for name, body in placed.items()} == {"a.csv": [b"1,2\n"],
+                                                                                 "sub/b.csv": [b"3,4\n"]}
+    assert files_under(opt_ml / "input" / "data" / "gzip") == {"b.csv": b"3,4\n"}
+    ((name, body),) = files_under(opt_ml / "input" / "data" / "wrapped").items()  # framed, still compressed
+    assert (name, list(iter_payloads(body))) == ("b.csv.gz", [storage.get_bytes("s3://bkt/data/sub/b.csv.gz")])
     config = json.loads((opt_ml / "input" / "config" / "inputdataconfig.json").read_text())
     assert config["train"] == {"TrainingInputMode": "File", "S3DistributionType": "ShardedByS3Key",
-                               "RecordWrapperType": "None", "ContentType": "text/csv"}
+                               "RecordWrapperType": "RecordIO", "ContentType": "text/csv"}
 
 
 #: (the channel, words of the refusal): refused before any job on BOTH backends
@@ -106,8 +121,6 @@ def test_what_one_local_process_cannot_do_is_refused_with_the_reason(flywheel_ho
     storage.put_bytes("s3://bkt/m/gone.manifest", json.dumps([{"prefix": "s3://bkt/t/"}, "x.csv", "y.csv"]).encode())
     trainer = script_trainer(tmp_path)
     cases = [
-        (Channel(channel_name="train", data_source=S3DataSource(s3_uri="s3://bkt/t"), record_wrapper_type="RecordIO",
-                 input_mode="Pipe"), "RecordIO.*not done by the local platform.*write_numpy_to_dense_tensor"),
         (Channel(channel_name="train", input_mode="Pipe",
                  data_source=S3DataSource(s3_uri="s3://bkt/t", s3_data_type="AugmentedManifestFile")),
          "AugmentedManifestFile.*not read by the local platform"),
