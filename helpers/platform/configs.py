@@ -86,7 +86,8 @@ class Channel:
 
     ``compression_type``: ``"None"`` or ``"Gzip"``; ``record_wrapper_type``: ``"None"`` or ``"RecordIO"``;
     both act in Pipe mode only on SageMaker. ``input_mode``: ``"File"``, ``"Pipe"`` or ``"FastFile"``
-    (default: the trainer's ``training_input_mode``).
+    (default: the trainer's ``training_input_mode``). ``shuffle_config``: a ``ShuffleConfig`` (``.seed``) or
+    the seed, an int.
     """
 
     channel_name: str | None = None

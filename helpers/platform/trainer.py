@@ -323,6 +323,14 @@ class ModelTrainer(Twin):
                 raise InputDataError(f"{where}: s3_data_type='AugmentedManifestFile' (JSON lines streamed in Pipe "
                                      "mode) is not read by the local platform: use a ManifestFile or an S3Prefix "
                                      "channel, or use_backend('sagemaker').")
+            unused = [name for name, value in (("shuffle_config", options.shuffle_seed is not None),
+                                               ("instance_group_names", options.instance_group_names),
+                                               ("attribute_names", options.attribute_names)) if value]
+            if unused:
+                warnings.warn(f"{where}: {', '.join(unused)} accepted but not used (one local process reads every "
+                              "object as a file, in no instance group; attribute names select fields of an "
+                              "AugmentedManifestFile, which only SageMaker reads).", IgnoredArgumentWarning,
+                              stacklevel=4)
             if options.input_mode == "Pipe":
                 warnings.warn(f"{where}: input_mode 'Pipe' is read as File locally (the same objects, "
                               f"{'decompressed, ' if options.compression == 'Gzip' else ''}as files in "

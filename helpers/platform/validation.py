@@ -58,7 +58,8 @@ class ChannelOptions:
     """One channel as CreateTrainingJob sends it, with SageMaker's defaults filled in.
 
     ``source``: an ``s3://`` URI (the prefix, or the manifest's URI), an ``https://`` S3 URL or a
-    local path; ``input_mode``: the channel's own, else the trainer's ``training_input_mode``.
+    local path; ``input_mode``: the channel's own, else the trainer's ``training_input_mode``;
+    ``shuffle_seed``: ``ShuffleConfig.Seed`` (None: no shuffling).
     """
 
     name: str
@@ -69,12 +70,19 @@ class ChannelOptions:
     compression: str = "None"
     record_wrapper: str = "None"
     input_mode: str = "File"
+    shuffle_seed: int | None = None
+    attribute_names: tuple[str, ...] = ()
+    instance_group_names: tuple[str, ...] = ()
 
     def channel(self, uri: str) -> dict:
         """The ``Channel`` of CreateTrainingJob (and DescribeTrainingJob) for this channel read from ``uri``."""
-        entry = {"ChannelName": self.name,
-                 "DataSource": {"S3DataSource": {"S3DataType": self.s3_data_type, "S3Uri": uri,
-                                                 "S3DataDistributionType": self.distribution}}}
+        source = {"S3DataType": self.s3_data_type, "S3Uri": uri, "S3DataDistributionType": self.distribution}
+        for key, value in (("AttributeNames", self.attribute_names), ("InstanceGroupNames", self.instance_group_names)):
+            if value:
+                source[key] = list(value)
+        entry = {"ChannelName": self.name, "DataSource": {"S3DataSource": source}}
+        if self.shuffle_seed is not None:
+            entry["ShuffleConfig"] = {"Seed": self.shuffle_seed}
         if self.content_type:
             entry["ContentType"] = self.content_type
         entry.update({"CompressionType": self.compression, "RecordWrapperType": self.record_wrapper,
@@ -90,9 +98,11 @@ def channel_from_request(entry: dict, s3_uri: str):
     source = (entry.get("DataSource") or {}).get("S3DataSource") or {}
     return Channel(channel_name=entry.get("ChannelName"), content_type=entry.get("ContentType"),
                    data_source=S3DataSource(s3_uri=s3_uri, s3_data_type=source.get("S3DataType") or "S3Prefix",
-                                            s3_data_distribution_type=source.get("S3DataDistributionType")),
+                                            s3_data_distribution_type=source.get("S3DataDistributionType"),
+                                            attribute_names=source.get("AttributeNames"),
+                                            instance_group_names=source.get("InstanceGroupNames")),
                    compression_type=entry.get("CompressionType"), record_wrapper_type=entry.get("RecordWrapperType"),
-                   input_mode=entry.get("InputMode"))
+                   input_mode=entry.get("InputMode"), shuffle_config=(entry.get("ShuffleConfig") or {}).get("Seed"))
 
 
 def _given(obj, name: str):
@@ -111,16 +121,31 @@ def channel_options(channel, training_input_mode: str = "File") -> ChannelOption
                              "channels read S3: DataSource(s3_data_source=S3DataSource(s3_uri=..., ...)).")
     if hasattr(s3, "s3_uri"):
         options = dict(source=_given(s3, "s3_uri"), s3_data_type=_given(s3, "s3_data_type") or "S3Prefix",
-                       distribution=_given(s3, "s3_data_distribution_type") or "FullyReplicated")
+                       distribution=_given(s3, "s3_data_distribution_type") or "FullyReplicated",
+                       attribute_names=tuple(_given(s3, "attribute_names") or ()),
+                       instance_group_names=tuple(_given(s3, "instance_group_names") or ()))
     else:
         options = dict(source=s3)
     options.update(name=channel.channel_name, content_type=_given(channel, "content_type"),
                    compression=_given(channel, "compression_type") or "None",
                    record_wrapper=_given(channel, "record_wrapper_type") or "None",
-                   input_mode=_given(channel, "input_mode") or training_input_mode or "File")
+                   input_mode=_given(channel, "input_mode") or training_input_mode or "File",
+                   shuffle_seed=shuffle_seed(channel))
     found = ChannelOptions(**options)
     check_channel_options(found)
     return found
+
+
+def shuffle_seed(channel) -> int | None:
+    """``channel.shuffle_config``'s seed: a ShuffleConfig (ours, SDK v2's or v3's, with ``.seed``) or the seed."""
+    config = _given(channel, "shuffle_config")
+    seed = _given(config, "seed") if hasattr(config, "seed") else config
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputDataError(f"Channel {channel.channel_name!r}: shuffle_config's seed must be an integer, not "
+                             f"{seed!r}, e.g. ShuffleConfig(seed=42).")
+    return seed
 
 
 def check_channel_options(options: ChannelOptions) -> None:

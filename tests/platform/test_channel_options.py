@@ -147,6 +147,19 @@ def test_a_file_that_is_not_gzip_fails_the_job_naming_the_object(flywheel_home, 
         trainer.train(input_data_config=[channel], logs=False)
 
 
+def test_options_a_local_job_does_not_use_are_said(flywheel_home, tmp_path):
+    from helpers.platform.v2.inputs import ShuffleConfig, TrainingInput
+
+    storage.put_bytes("s3://bkt/t/x.csv", b"1,2\n")
+    channel = TrainingInput("s3://bkt/t/", shuffle_config=ShuffleConfig(3), instance_groups=["a"]).to_input_data("t")
+    assert validation.channel_options(channel).channel("s3://bkt/t/")["ShuffleConfig"] == {"Seed": 3}
+    with pytest.warns(IgnoredArgumentWarning, match="shuffle_config, instance_group_names accepted but not used"):
+        script_trainer(tmp_path).train(input_data_config=[channel], dry_run=True)
+    with pytest.raises(InputDataError, match="seed must be an integer, not '3'"):
+        validation.channel_options(Channel(channel_name="t", data_source=S3DataSource(s3_uri="s3://bkt/t/"),
+                                           shuffle_config=ShuffleConfig("3")))
+
+
 def test_sharding_over_instances_is_said_for_a_script(flywheel_home, tmp_path):
     from helpers.platform import Compute
 
@@ -160,6 +173,7 @@ def test_sharding_over_instances_is_said_for_a_script(flywheel_home, tmp_path):
 
 def test_the_sagemaker_backend_sends_every_option_and_refuses_the_same(tmp_path, monkeypatch, flywheel_home):
     from helpers.platform import Session, backend, image_uris
+    from helpers.platform.v2.inputs import ShuffleConfig, TrainingInput
 
     with mock_aws_account(tmp_path, monkeypatch) as aws:
         backend.choose("sagemaker")
@@ -181,9 +195,11 @@ def test_the_sagemaker_backend_sends_every_option_and_refuses_the_same(tmp_path,
             manifest_channel(manifest, compression_type="Gzip", record_wrapper_type="RecordIO", input_mode="Pipe",
                              content_type="application/x-recordio-protobuf"),
             InputData(channel_name="validation", data_source=S3DataSource(
-                s3_uri=f"s3://{bucket}/d/", s3_data_distribution_type="ShardedByS3Key"))], wait=False)
+                s3_uri=f"s3://{bucket}/d/", s3_data_distribution_type="ShardedByS3Key")),
+            TrainingInput(f"s3://{bucket}/d/", shuffle_config=ShuffleConfig(7)).to_input_data("test")], wait=False)
         (request,) = sent
-        train, validation_channel = request["InputDataConfig"]
+        train, validation_channel, test = request["InputDataConfig"]
+        assert test["ShuffleConfig"] == {"Seed": 7}
         assert train == {"ChannelName": "train", "ContentType": "application/x-recordio-protobuf",
                          "CompressionType": "Gzip", "RecordWrapperType": "RecordIO", "InputMode": "Pipe",
                          "DataSource": {"S3DataSource": {"S3DataType": "ManifestFile", "S3Uri": manifest,

@@ -19,7 +19,8 @@ from helpers.platform.backend import default_region
 from helpers.platform.errors import FailedStatusError, HyperparameterError
 from helpers.platform.metrics import normalise
 from helpers.platform.configs import Channel, DataSource, InputData, S3DataSource
-from helpers.platform.validation import check_algorithm_channels, channel_options, load_hyperparameters, merge_channels
+from helpers.platform.validation import (check_algorithm_channels, channel_options, load_hyperparameters,
+                                         merge_channels, shuffle_seed)
 
 
 def _sdk_s3_data_source(source: S3DataSource):
@@ -46,9 +47,9 @@ def sdk_channel(channel):
         s3 = source.s3_data_source if isinstance(source, DataSource) else source
         options = {k: getattr(channel, k) for k in ("content_type", "compression_type", "record_wrapper_type",
                                                     "input_mode") if getattr(channel, k) is not None}
-        if channel.shuffle_config is not None:
-            seed = getattr(channel.shuffle_config, "seed", channel.shuffle_config)
-            options["shuffle_config"] = shapes.ShuffleConfig(seed=int(seed))
+        seed = shuffle_seed(channel)
+        if seed is not None:
+            options["shuffle_config"] = shapes.ShuffleConfig(seed=seed)
         return shapes.Channel(channel_name=channel.channel_name,
                               data_source=shapes.DataSource(s3_data_source=_sdk_s3_data_source(s3)), **options)
     return to_sdk(channel, sdk.InputData)

@@ -15,10 +15,8 @@ import warnings
 from helpers.platform.configs import Channel, DataSource, InputData, S3DataSource
 from helpers.platform.errors import warn_ignored
 
-#: Channel settings the kit's channels do not carry (augmented manifests, heterogeneous clusters, shuffling):
-#: name -> the value that needs no warning.
-_UNCARRIED = {"attribute_names": None, "target_attribute_name": None, "shuffle_config": None,
-              "instance_groups": None}
+#: Channel settings CreateTrainingJob's Channel has no field for (SDK v2 sent it for AutoML channels).
+_UNCARRIED = {"target_attribute_name": None}
 _S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
 
 
@@ -31,12 +29,13 @@ class TrainingInput:
             ``"application/x-recordio-protobuf"``...); built-ins default as on SageMaker.
         s3_data_type: ``"S3Prefix"`` or ``"ManifestFile"`` (the channel gets the files the manifest lists,
             on both backends); ``"AugmentedManifestFile"`` is SageMaker's only.
-        distribution, compression, record_wrapping, input_mode: become the kit's ``Channel`` (SDK v3's
-            names), sent to CreateTrainingJob on the ``sagemaker`` backend and checked the same on both
-            (see ``helpers.platform.validation.channel_options``; what a local job does with each is in
+        distribution, compression, record_wrapping, input_mode, attribute_names, shuffle_config,
+            instance_groups: become the kit's ``Channel`` (SDK v3's names), sent to CreateTrainingJob on
+            the ``sagemaker`` backend and checked the same on both (see
+            ``helpers.platform.validation.channel_options``; what a local job does with each is in
             ``ModelTrainer``'s docs).
-        attribute_names, target_attribute_name, shuffle_config, instance_groups: kept in ``.config`` but
-            not carried by the kit's channels: an ``IgnoredArgumentWarning`` says so.
+        target_attribute_name: kept in ``.config`` only (CreateTrainingJob has no such field): an
+            ``IgnoredArgumentWarning`` says so.
     """
 
     def __init__(self, s3_data, distribution: str | None = None, compression: str | None = None,
@@ -88,18 +87,32 @@ class TrainingInput:
         (the request is then the one a plain URI makes), else a ``Channel`` carrying them."""
         ignored = [name for name, default in _UNCARRIED.items() if getattr(self, name) != default]
         warn_ignored(f"TrainingInput (channel {channel_name!r})", ignored,
-                     "the kit's channels do not carry them to either backend")
-        if (self.s3_data_type, self.distribution, self.compression, self.record_wrapping, self.input_mode) == \
-                ("S3Prefix", "FullyReplicated", None, None, None):
+                     "CreateTrainingJob's channels have no such field")
+        if (self.s3_data_type, self.distribution, self.compression, self.record_wrapping, self.input_mode,
+                self.attribute_names, self.instance_groups, self.shuffle_config) == \
+                ("S3Prefix", "FullyReplicated", None, None, None, None, None, None):
             return InputData(channel_name=channel_name, data_source=self.s3_data, content_type=self.content_type)
         source = S3DataSource(s3_data_type=self.s3_data_type, s3_uri=self.s3_data,
-                              s3_data_distribution_type=self.distribution)
+                              s3_data_distribution_type=self.distribution,
+                              attribute_names=list(self.attribute_names) if self.attribute_names else None,
+                              instance_group_names=list(self.instance_groups) if self.instance_groups else None)
         return Channel(channel_name=channel_name, data_source=DataSource(s3_data_source=source),
                        content_type=self.content_type, compression_type=self.compression,
-                       record_wrapper_type=self.record_wrapping, input_mode=self.input_mode)
+                       record_wrapper_type=self.record_wrapping, input_mode=self.input_mode,
+                       shuffle_config=self.shuffle_config)
 
     def __repr__(self) -> str:
         return f"TrainingInput(s3_data={self.s3_data!r}, content_type={self.content_type!r})"
+
+
+class ShuffleConfig:
+    """SDK v2's ``sagemaker.inputs.ShuffleConfig``: the seed SageMaker shuffles a channel's objects with."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def __repr__(self) -> str:
+        return f"ShuffleConfig(seed={self.seed!r})"
 
 
 def s3_input(*args, **kwargs) -> TrainingInput:
