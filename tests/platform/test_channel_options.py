@@ -207,6 +207,21 @@ def test_the_sagemaker_backend_sends_every_option_and_refuses_the_same(tmp_path,
         assert validation_channel["DataSource"]["S3DataSource"] == {
             "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/d/", "S3DataDistributionType": "ShardedByS3Key"}
 
+        # the tuner's training job definition carries them too
+        from helpers.platform import ContinuousParameter, HyperparameterTuner
+
+        tuning: list[dict] = []
+        session.boto_session.events.register("provide-client-params.sagemaker.CreateHyperParameterTuningJob",
+                                             lambda params, **_: tuning.append(dict(params)))
+        tuner = HyperparameterTuner(trainer, "validation:mse", {"wd": ContinuousParameter(0.01, 1)},
+                                    objective_type="Minimize", max_jobs=2, max_parallel_jobs=1)
+        tuner.tune(inputs=[manifest_channel(manifest, input_mode="Pipe", compression_type="Gzip"),
+                           InputData(channel_name="validation", data_source=f"s3://{bucket}/d/")], wait=False)
+        (request,) = tuning
+        train, _ = request["TrainingJobDefinition"]["InputDataConfig"]
+        assert (train["InputMode"], train["CompressionType"], train["DataSource"]["S3DataSource"]["S3DataType"]) == \
+            ("Pipe", "Gzip", "ManifestFile")
+
 
 def test_a_boto3_create_training_job_request_keeps_its_channel_options(flywheel_home):
     """The local control plane (boto3's CreateTrainingJob) builds the same Channel, so the same rules apply."""
