@@ -22,6 +22,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers.authoring.build_labs import GLOSSARY
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(sys.prefix)
 COURSE_FILES = ["Makefile", "pyproject.toml", "requirements.lock", "requirements-test.lock", ".gitignore",
@@ -118,6 +120,11 @@ def run_without_editing(lab: Path) -> bytes:
     return lab.read_bytes()
 
 
+def generated_files(solutions: Path) -> int:
+    """What build-labs keeps in labs/ from ``solutions``: a lab per solution, and the glossary's copy."""
+    return len(list(solutions.glob("*.ipynb"))) + len(list(solutions.glob(GLOSSARY)))
+
+
 def everything_under(folder: Path) -> set[bytes]:
     return {p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
@@ -182,7 +189,7 @@ def test_every_command_keeps_the_learners_work(learner: Path):
     for path, data in own.items():
         assert path.read_bytes() == data, f"{path.name} was touched"
     assert run(learner, *checks[0].split()).returncode == 0
-    labs_count = len(list((learner / "solutions").glob("*.ipynb")))
+    labs_count = generated_files(learner / "solutions")
     assert make(learner, "labs").stdout.splitlines()[-1] == f"0 written, {labs_count} unchanged, 0 backed up"
 
     # Work on, then start over with reset-lab.
@@ -205,7 +212,7 @@ def test_git_pull_and_a_conflicted_stash_pop_lose_nothing(upstream: Path, learne
         encoding="utf-8",
     )
     done = run(upstream, str(VENV / "bin" / "python"), "-m", "helpers", "build-labs")
-    others = len(list((upstream / "solutions").glob("*.ipynb"))) - 1
+    others = generated_files(upstream / "solutions") - 1
     assert done.stdout.splitlines()[-1] == f"1 written, {others} unchanged, 0 backed up"  # untouched: no backup
     commit(upstream, "00: new title")
     lab = learner / "labs" / "00_welcome.ipynb"
