@@ -30,6 +30,7 @@ import os
 import shlex
 import sys
 import warnings
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -111,7 +112,7 @@ def _gunzip_file(source: Path, target: Path, object_uri: str, channel_name: str)
         with gzip.open(source, "rb") as compressed, open(target, "wb") as out:
             while chunk := compressed.read(1 << 20):
                 out.write(chunk)
-    except (OSError, EOFError) as exc:
+    except (gzip.BadGzipFile, zlib.error, EOFError) as exc:  # not its data (a full disk is reported as such)
         target.unlink(missing_ok=True)
         raise InputDataError(f"Channel {channel_name!r} has compression_type='Gzip' but {object_uri} is not gzip "
                              f"data ({exc}): compress every object of the channel, or drop compression_type.") from None

@@ -138,13 +138,36 @@ def test_what_one_local_process_cannot_do_is_refused_with_the_reason(flywheel_ho
     assert not (flywheel_home / "jobs").exists() or not any((flywheel_home / "jobs").iterdir())
 
 
-def test_a_file_that_is_not_gzip_fails_the_job_naming_the_object(flywheel_home, tmp_path):
-    storage.put_bytes("s3://bkt/plain/x.csv", b"1,2\n")
+@pytest.mark.parametrize("body", [b"1,2\n", gzip.compress(b"1,2\n" * 100)[:-9]], ids=["plain", "truncated"])
+def test_a_file_that_is_not_gzip_fails_the_job_naming_the_object(flywheel_home, tmp_path, body):
+    storage.put_bytes("s3://bkt/plain/x.csv", body)
     trainer = script_trainer(tmp_path)
     channel = Channel(channel_name="train", data_source=S3DataSource(s3_uri="s3://bkt/plain/"), compression_type="Gzip",
                       input_mode="Pipe")
     with pytest.warns(IgnoredArgumentWarning), pytest.raises(InputDataError, match="s3://bkt/plain/x.csv is not gzip"):
         trainer.train(input_data_config=[channel], logs=False)
+
+
+def test_a_full_disk_while_decompressing_is_reported_as_one(flywheel_home, tmp_path, monkeypatch):
+    import errno
+    import io
+
+    from helpers.platform import trainer as trainer_module
+
+    storage.put_bytes("s3://bkt/gz/x.csv.gz", gzip.compress(b"1,2\n"))
+
+    class FullDisk(io.BytesIO):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_open = open
+    monkeypatch.setattr(trainer_module, "open", lambda path, mode="r", *a, **k:
+                        FullDisk() if mode == "wb" else real_open(path, mode, *a, **k), raising=False)
+    channel = Channel(channel_name="train", data_source=S3DataSource(s3_uri="s3://bkt/gz/"), compression_type="Gzip",
+                      input_mode="Pipe")
+    with pytest.warns(IgnoredArgumentWarning), pytest.raises(OSError, match="No space left") as raised:
+        script_trainer(tmp_path).train(input_data_config=[channel], logs=False)
+    assert not isinstance(raised.value, InputDataError)
 
 
 def test_options_a_local_job_does_not_use_are_said(flywheel_home, tmp_path):
