@@ -292,28 +292,12 @@ def _switch(live, staged) -> None:
     import shutil
 
     from helpers.platform.serving import processes, registry
+    from helpers.platform_home import exchange_folders
 
-    _exchange(staged, live)
+    exchange_folders(staged, live)
     for folder in [staged, *sorted((staged / registry.INSTANCES).glob("*"))]:
         processes.stop(processes.ProcessRef.from_dict(registry.read_json(folder / "server.json")))
     shutil.rmtree(staged, ignore_errors=True)
-
-
-def _exchange(first, second) -> None:
-    """Swap two folders in one step (Linux ``renameat2`` RENAME_EXCHANGE, macOS ``renamex_np`` RENAME_SWAP),
-    so the router never finds the endpoint without servers; elsewhere three renames, a moment apart."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    a, b = os.fsencode(first), os.fsencode(second)
-    if hasattr(libc, "renameat2") and libc.renameat2(-100, a, -100, b, 2) == 0:  # AT_FDCWD, RENAME_EXCHANGE
-        return
-    if hasattr(libc, "renamex_np") and libc.renamex_np(a, b, 2) == 0:  # RENAME_SWAP
-        return
-    aside = f"{os.fsdecode(a)}.swap"
-    os.rename(b, aside)
-    os.rename(a, b)
-    os.rename(aside, a)
 
 
 def main(argv: list[str]) -> int:

@@ -505,7 +505,7 @@ def test_stop_tuning_job_stops_a_created_job(made):
 def test_exchange_swaps_two_folders_with_or_without_the_systems_call(tmp_path, monkeypatch, native):
     import ctypes
 
-    from helpers.platform.serving import control_worker
+    from helpers.platform_home import exchange_folders
 
     if not native:  # a C library with neither renameat2 nor renamex_np: three renames
         monkeypatch.setattr(ctypes, "CDLL", lambda *args, **kwargs: object())
@@ -513,6 +513,6 @@ def test_exchange_swaps_two_folders_with_or_without_the_systems_call(tmp_path, m
     for folder in (first, second):
         folder.mkdir()
         (folder / "name").write_text(folder.name)
-    control_worker._exchange(first, second)
+    exchange_folders(first, second)
     assert (first / "name").read_text() == "second" and (second / "name").read_text() == "first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["first", "second"]
