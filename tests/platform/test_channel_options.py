@@ -113,6 +113,15 @@ def test_the_configs_take_the_sdks_field_names():
                                    (DataSource, shapes.DataSource, {"dataset_source"}),
                                    (Channel, shapes.Channel, set())):
         assert set(ours.__dataclass_fields__) == set(theirs.model_fields) - sdk_only, ours.__name__
+    # so the SDK's own objects pass the same checks and mean the same (unset fields are its Unassigned())
+    def channel(module):
+        return module.Channel(channel_name="train", input_mode="Pipe", compression_type="Gzip",
+                              data_source=module.DataSource(s3_data_source=module.S3DataSource(
+                                  s3_data_type="ManifestFile", s3_uri="s3://bkt/m")))
+
+    from helpers.platform import configs
+
+    assert validation.channel_options(channel(shapes)) == validation.channel_options(channel(configs))
 
 
 def test_what_one_local_process_cannot_do_is_refused_with_the_reason(flywheel_home, tmp_path):

@@ -1,8 +1,8 @@
 """SDK v2's ``sagemaker.inputs``: ``TrainingInput`` (and SDK v1's name for it, ``s3_input``).
 
 A ``TrainingInput`` describes one channel as SDK v2 does (``.config`` is the Channel shape of
-CreateTrainingJob) and becomes the kit's ``InputData`` when a job starts, so the same object trains
-locally and, with ``use_backend("sagemaker")``, on SageMaker::
+CreateTrainingJob) and becomes the kit's ``InputData`` (or, with options, its ``Channel``) when a job
+starts, so the same object trains locally and, with ``use_backend("sagemaker")``, on SageMaker::
 
     train = TrainingInput("s3://bucket/train/", content_type="text/csv")
     estimator.fit({"train": train})
