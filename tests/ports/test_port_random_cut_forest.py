@@ -7,10 +7,14 @@ import numpy as np
 from port_support import LIBS, PANDAS, SHELL_MATPLOTLIB, SHELL_TIME, Change, Port, run, v2, v2_imports
 
 # SDK v1 sent predictor.accept as the Accept header, typo included. The notebook was published with this line, and
-# public code copied from it scored data through such a predictor, so SageMaker's RCF apparently answered JSON; the
-# kit's built-in RCF endpoint refuses an Accept it does not know (406, naming the supported ones).
-ACCEPT_TYPO = ("the kit's RCF endpoint answers 406 to an unknown Accept type, where SageMaker's apparently answered "
-               "JSON (issue 21 item 4: no stricter than SageMaker); removed when the serving layer does the same")
+# aws/sagemaker-python-sdk#993 (2019) saw linear learner answer JSON to an Accept it did not support, so the
+# first-party containers then fell back to JSON. No current documentation says they still do; the kit's built-in
+# endpoints refuse an Accept they do not know (406, naming the supported ones), on purpose: a local endpoint laxer
+# than today's SageMaker would let a cell pass locally that may fail on AWS, the worse of the two errors.
+ACCEPT_TYPO = ("the kit's built-in endpoints refuse an Accept type they do not know (406), where SageMaker's first-party "
+               "containers answered JSON in 2019 (sagemaker-python-sdk#993); kept strict until today's behaviour "
+               "is documented")
+
 
 PORT = Port(
     name="random_cut_forest",
