@@ -105,6 +105,12 @@ def channel_from_request(entry: dict, s3_uri: str):
                    input_mode=entry.get("InputMode"), shuffle_config=(entry.get("ShuffleConfig") or {}).get("Seed"))
 
 
+def _is(obj, shape: str) -> bool:
+    """Whether ``obj`` is a ``shape`` (``"S3DataSource"``, ``"DataSource"``): ours or the SDK's, by class name;
+    never ``hasattr``, which a pipeline expression answers yes to for every name."""
+    return type(obj).__name__ == shape
+
+
 def _given(obj, name: str):
     """``obj.name``, or None when absent or unset (the SDK's pydantic shapes hold ``Unassigned()``)."""
     value = getattr(obj, name, None)
@@ -115,11 +121,11 @@ def channel_options(channel, training_input_mode: str = "File") -> ChannelOption
     """The options of ``channel`` (our ``InputData``/``Channel`` or the SDK's), checked as SageMaker
     checks them; raises ``InputDataError`` naming the option and its values."""
     source = channel.data_source
-    s3 = _given(source, "s3_data_source") if hasattr(source, "s3_data_source") else source
-    if hasattr(source, "s3_data_source") and s3 is None:
+    s3 = _given(source, "s3_data_source") if _is(source, "DataSource") else source
+    if _is(source, "DataSource") and s3 is None:
         raise InputDataError(f"Channel {channel.channel_name!r}: the data source has no s3_data_source; the kit's "
                              "channels read S3: DataSource(s3_data_source=S3DataSource(s3_uri=..., ...)).")
-    if hasattr(s3, "s3_uri"):
+    if _is(s3, "S3DataSource"):
         options = dict(source=_given(s3, "s3_uri"), s3_data_type=_given(s3, "s3_data_type") or "S3Prefix",
                        distribution=_given(s3, "s3_data_distribution_type") or "FullyReplicated",
                        attribute_names=tuple(_given(s3, "attribute_names") or ()),
@@ -139,7 +145,7 @@ def channel_options(channel, training_input_mode: str = "File") -> ChannelOption
 def shuffle_seed(channel) -> int | None:
     """``channel.shuffle_config``'s seed: a ShuffleConfig (ours, SDK v2's or v3's, with ``.seed``) or the seed."""
     config = _given(channel, "shuffle_config")
-    seed = _given(config, "seed") if hasattr(config, "seed") else config
+    seed = config if config is None or isinstance(config, (int, float, str)) else _given(config, "seed")
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, int):

@@ -279,3 +279,30 @@ def test_a_boto3_create_training_job_request_keeps_its_channel_options(flywheel_
         ("ManifestFile", "ShardedByS3Key", "s3://bkt/d/.manifest")
     with pytest.raises(ApiError, match="compression_type='Gzip' acts only in Pipe input mode"):
         _trainer_and_channels(request(**manifest, CompressionType="Gzip"))
+
+
+def test_a_pipeline_training_step_keeps_a_channels_options(flywheel_home, tmp_path):
+    """TrainingStep(inputs=[Channel(...)]): the definition carries the options (a parameter as the manifest's
+    URI too) and the step's job reads the manifest as ModelTrainer does."""
+    from helpers.platform.pipelines import ParameterString, Pipeline, TrainingStep
+
+    storage.put_bytes("s3://bkt/p/x.csv", b"1,2\n")
+    storage.put_bytes("s3://bkt/p/skipped.csv", b"3,4\n")
+    storage.put_bytes("s3://bkt/p/.manifest", json.dumps([{"prefix": "s3://bkt/p/"}, "x.csv"]).encode())
+    manifest = ParameterString("Manifest", default_value="s3://bkt/p/.manifest")
+    pipeline = Pipeline("channels", parameters=[manifest],
+                        steps=[TrainingStep("Train", script_trainer(tmp_path), inputs=[manifest_channel(manifest)])])
+    (step,) = json.loads(pipeline.definition())["Steps"]
+    (channel,) = step["Arguments"]["InputDataConfig"]
+    parameter = {"Get": "Parameters.Manifest"}
+    assert channel["DataSource"]["S3DataSource"] == {"S3DataType": "ManifestFile", "S3Uri": parameter,
+                                                     "S3DataDistributionType": "ShardedByS3Key"}
+    pipeline.upsert()
+    execution = pipeline.start(log=None)
+    execution.wait()
+    job = execution.result("Train")
+    assert job["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3DataType"] == "ManifestFile"
+    from helpers.platform.jobs import job_dir
+
+    channel_dir = job_dir(job["TrainingJobName"]) / "opt" / "ml" / "input" / "data" / "train"
+    assert files_under(channel_dir) == {"x.csv": b"1,2\n"}

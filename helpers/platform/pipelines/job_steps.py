@@ -20,6 +20,7 @@ from helpers.platform.errors import FailedStatusError
 from helpers.platform.pipelines.expressions import ExecutionVariables, Join
 from helpers.platform.pipelines.steps import RunInfo, Step, StepFailed, source_dir_hash, training_job_request
 from helpers.platform.session import Session
+from helpers.platform.validation import channel_from_request
 
 MAX_TOP_JOBS = 50  # SageMaker keeps the 50 best trials in a tuning step's TrainingJobSummaries
 
@@ -197,8 +198,7 @@ class TuningStep(Step):
     def execute(self, arguments: dict, info: RunInfo) -> dict:
         from helpers.platform.tuning.records import list_training_jobs_for_hyper_parameter_tuning_job
 
-        channels = [InputData(channel_name=c["ChannelName"], data_source=c["DataSource"]["S3DataSource"]["S3Uri"],
-                              content_type=c.get("ContentType"))
+        channels = [channel_from_request(c, c["DataSource"]["S3DataSource"]["S3Uri"])  # every option kept
                     for c in arguments["TrainingJobDefinition"]["InputDataConfig"]]
         try:
             self.tuner.tune(inputs=channels or None, wait=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from helpers.platform import storage
-from helpers.platform.configs import InputData
+from helpers.platform.configs import InputData, S3DataSource
 from helpers.platform.errors import FailedStatusError
 from helpers.platform.jobs import now
 from helpers.platform.pipelines import expressions, retry
@@ -30,6 +30,7 @@ from helpers.platform.pipelines.expressions import ExecutionVariables, Join, Pro
 from helpers.platform.pipelines.processing import PREFIX, ScriptFailed, check_local_path, run_script
 from helpers.platform.registry import model_packages, store as registry_store
 from helpers.platform.session import Session, get_execution_role
+from helpers.platform.validation import channel_from_request, channel_options
 from helpers.platform_home import private_dir
 
 _STEP_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -472,6 +473,18 @@ def source_dir_hash(trainer) -> str:
     return digest.hexdigest()
 
 
+def _channel_request(channel, training_input_mode: str) -> dict:
+    """One channel of a training request: a plain ``InputData`` gives its URI and content type (as always);
+    a ``Channel``, or an ``S3DataSource`` source, every option, checked as ``ModelTrainer`` checks them."""
+    if isinstance(channel, InputData) and not isinstance(channel.data_source, S3DataSource):
+        return {"ChannelName": channel.channel_name,
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": channel.data_source,
+                                                "S3DataDistributionType": "FullyReplicated"}},
+                **({"ContentType": channel.content_type} if channel.content_type else {})}
+    options = channel_options(channel, training_input_mode)
+    return options.channel(options.source)
+
+
 def training_job_request(trainer, inputs: list[InputData], **extra) -> dict:
     """The CreateTrainingJob request of ``trainer`` on ``inputs`` (channels), SageMaker's shape: what a
     training step sends, and (with ``StaticHyperParameters`` in ``extra``) a tuning job's
@@ -480,11 +493,7 @@ def training_job_request(trainer, inputs: list[InputData], **extra) -> dict:
         "AlgorithmSpecification": {"TrainingImage": trainer.training_image,
                                    "TrainingInputMode": trainer.training_input_mode},
         **{_EXTRA_KEYS.get(key, key): value for key, value in extra.items()},
-        "InputDataConfig": [
-            {"ChannelName": c.channel_name,
-             "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": c.data_source,
-                                             "S3DataDistributionType": "FullyReplicated"}},
-             **({"ContentType": c.content_type} if c.content_type else {})} for c in inputs],
+        "InputDataConfig": [_channel_request(c, trainer.training_input_mode) for c in inputs],
         "OutputDataConfig": {"S3OutputPath": trainer.output_data_config.s3_output_path},
         "ResourceConfig": {"InstanceType": trainer.compute.instance_type,
                            "InstanceCount": trainer.compute.instance_count,
@@ -530,8 +539,8 @@ class TrainingStep(Step):
         return {"TrainingJob": {"Arn": properties.get("TrainingJobArn", "")}}
 
     def execute(self, arguments: dict, info: RunInfo) -> dict:
-        channels = [InputData(channel_name=c["ChannelName"], data_source=c["DataSource"]["S3DataSource"]["S3Uri"],
-                              content_type=c.get("ContentType")) for c in arguments["InputDataConfig"]]
+        channels = [channel_from_request(c, c["DataSource"]["S3DataSource"]["S3Uri"])  # every option kept
+                    for c in arguments["InputDataConfig"]]
         job = self.model_trainer.start_job(channels or None, hyperparameters=arguments["HyperParameters"])
         try:
             job.wait(logs=False)
