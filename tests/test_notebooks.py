@@ -184,3 +184,37 @@ def test_expect_failure_shows_a_multi_line_check_message_as_ipython_does(capsys:
     with expect_failure():
         raise error
     assert capsys.readouterr().out.splitlines() == error._render_traceback_()
+
+
+def money_typeset_as_maths(markdown: str) -> list[str]:
+    """Spans of ``markdown`` that JupyterLab (MathJax) and the site (KaTeX) would typeset as maths although
+    they are prose between two dollar amounts: an unescaped ``$`` starting with a digit, closed by the next
+    one in the same paragraph, with spaces and no TeX (``\\ ^ _ = { }``) between. Code is left out."""
+    text = re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", markdown, flags=re.S))
+    spans = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        dollars = [m.start() for m in re.finditer(r"(?<![\\$])\$(?!\$)", paragraph)]
+        for start, end in zip(dollars[::2], dollars[1::2]):
+            between = paragraph[start + 1:end]
+            if re.match(r"\d", between) and re.search(r"\s", between) and not re.search(r"[\\^_={}]", between):
+                spans.append(paragraph[start:end + 1])
+    return spans
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_dollar_amounts_are_not_typeset_as_maths(path: Path):
+    """Two amounts in one paragraph ("experts cost $0.40, crowd workers $0.05") turn the prose between them
+    into maths: write ``\\$0.40``."""
+    cells = nbformat.read(path, as_version=4).cells
+    found = {i: spans for i, cell in enumerate(cells) if cell.cell_type == "markdown"
+             for spans in [money_typeset_as_maths(cell.source)] if spans}
+    assert not found, f"{path.name}: write \\$ for the amounts in cells {found}"
+
+
+def test_the_money_check_tells_amounts_from_maths():
+    assert money_typeset_as_maths("experts cost $0.40 a label, crowd workers\n$0.05 each.") == [
+        "$0.40 a label, crowd workers\n$"]
+    assert money_typeset_as_maths(r"experts cost \$0.40 a label, crowd workers \$0.05.") == []
+    assert money_typeset_as_maths(r"the factor $2/n$, and $0 \le \gamma \le 1$; costs $5") == []
+    assert money_typeset_as_maths("a review costs $5.\n\nA refund costs $80.") == []  # two paragraphs
+    assert money_typeset_as_maths("`$5 and $6` in code, and $$1 + 1$$") == []
