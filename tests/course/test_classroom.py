@@ -174,7 +174,7 @@ def test_boto3_create_endpoint_over_the_limit_gets_the_same_message(tmp_path, mo
         use_local_runtime(start=True)
         error = error_of(lambda: boto3.client("sagemaker").create_endpoint(
             EndpointName="second", EndpointConfigName="second"))
-        assert error["Code"] == "ValidationException"
+        assert error["Code"] == "ResourceLimitExceeded"  # SageMaker's code for a quota reached
         assert "FLYWHEEL_MAX_ENDPOINTS=1" in error["Message"] and "you have 1: first" in error["Message"]
         assert registry.names() == ["first"]
     finally:

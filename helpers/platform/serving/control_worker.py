@@ -317,7 +317,9 @@ def main(argv: list[str]) -> int:
     try:
         result = {"answer": OPERATIONS[argv[0]](json.load(sys.stdin))}
     except (ValueError, KeyError, TypeError, FileNotFoundError) as error:  # the kit's checks name the fix
-        result = {"error": {"code": "ValidationException", "message": str(error)}}
+        # A quota (the classroom's endpoint limit) answers with SageMaker's code for one: ResourceLimitExceeded.
+        code = getattr(error, "aws_code", "ValidationException")
+        result = {"error": {"code": code, "message": str(error)}}
     print(json.dumps(result), flush=True)
     return 0
 
