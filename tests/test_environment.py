@@ -248,3 +248,12 @@ def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test   #" in readme and "make lab    #" in readme
     assert [line for line in ci.splitlines() if line.strip() == "make test"], ".ci/run must run `make test`"
+
+
+def test_jsonschema_loads_without_the_grammar_that_cost_every_jupyter_process_two_seconds():
+    """pyproject's uv override leaves rfc3987-syntax out of the locks: imported by jsonschema (through
+    nbformat, papermill, the Jupyter server, build-labs), it compiled a grammar in 1.7 s per process."""
+    code = "import sys, nbformat, jsonschema; print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "False"], "rfc3987-syntax is installed: run `make install` on a fresh .venv"
+    assert "rfc3987-syntax; sys_platform == 'never'" in pyproject()["tool"]["uv"]["override-dependencies"]
