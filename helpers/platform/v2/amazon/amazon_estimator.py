@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import warnings
-from datetime import datetime, timezone
 
 import helpers.platform as kit
 from helpers.platform.errors import warn_ignored
@@ -28,18 +27,13 @@ from helpers.platform.v2.inputs import TrainingInput
 from helpers.platform.v2.model import Model
 from helpers.platform.v2.predictor import Predictor
 from helpers.platform.v2.session import kit_session
+from helpers.platform.v2.utils import sagemaker_timestamp
 
 __all__ = ["AmazonAlgorithmEstimatorBase", "RecordSet", "RecordPredictor", "AlgorithmModel", "get_image_uri",
            "upload_numpy_to_s3_shards"]
 
 logger = logging.getLogger(__name__)
 MANIFEST = ".amazon.manifest"
-
-
-def _timestamp() -> str:
-    """SDK v2's ``sagemaker_timestamp()`` (with milliseconds, so two record sets a second apart differ)."""
-    now = datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-%d-%H-%M-%S-") + f"{now.microsecond // 1000:03d}"
 
 
 class RecordSet:
@@ -217,7 +211,7 @@ class AmazonAlgorithmEstimatorBase(Estimator):
         if labels is not None and len(labels) != train.shape[0]:
             raise ValueError(f"record_set: {len(labels)} labels for {train.shape[0]} rows; give one label per row.")
         bucket, _, key_prefix = self.data_location[len("s3://"):].partition("/")
-        key_prefix = f"{key_prefix}{type(self).__name__}-{_timestamp()}/".lstrip("/")
+        key_prefix = f"{key_prefix}{type(self).__name__}-{sagemaker_timestamp()}/".lstrip("/")
         logger.debug("Uploading to bucket %s and key_prefix %s", bucket, key_prefix)
         manifest = upload_numpy_to_s3_shards(int(self.instance_count), self.sagemaker_session, bucket, key_prefix,
                                              train, labels, encrypt)
