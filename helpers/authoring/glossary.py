@@ -30,10 +30,11 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.course.labs import INSTRUCTOR_TAG
+
 __all__ = ["Term", "GlossaryError", "load", "problems", "link_first_uses", "FILE_NAME"]
 
 FILE_NAME = "glossary.md"
-INSTRUCTOR_TAG = "instructor"
 ENTRY = re.compile(
     r'^- <a id="(?P<anchor>[a-z0-9]+(?:-[a-z0-9]+)*)"></a>\*\*(?P<term>[^*]+)\*\*'
     r"(?: \(also (?P<aliases>[^)]+)\))?: (?P<definition>.+?)"
@@ -120,9 +121,8 @@ def masked(text: str) -> str:
 def _cells(notebooks: list[Path]):
     """(notebook, cell index, cell) of every markdown cell a learner sees, in course order."""
     for path in sorted(notebooks, key=lambda p: p.name):
-        notebook = nbformat.read(path, as_version=4)
-        for index, cell in enumerate(notebook.cells):
-            if cell.cell_type == "markdown" and INSTRUCTOR_TAG not in cell.metadata.get("tags", []):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if _visible(cell):
                 yield path, index, cell
 
 
@@ -212,23 +212,25 @@ def link_first_uses(glossary: str | Path, notebooks: list[Path]) -> dict[str, in
     return added
 
 
-def _visible(notebook) -> list:
-    return [c for c in notebook.cells if c.cell_type == "markdown" and INSTRUCTOR_TAG not in c.metadata.get("tags", [])]
+def _visible(cell) -> bool:
+    """A markdown cell a learner sees (not tagged ``instructor``)."""
+    return cell.cell_type == "markdown" and INSTRUCTOR_TAG not in cell.metadata.get("tags", [])
 
 
 def _used_in(term: Term, notebook) -> bool:
-    return any(_first_use(term, cell.source) is not None for cell in _visible(notebook))
+    return any(_first_use(term, cell.source) is not None for cell in notebook.cells if _visible(cell))
 
 
 def _link_in(term: Term, path: Path, notebook) -> bool:
     """Link the first use of ``term`` in ``notebook`` when it is a plain use; True when a link was added."""
-    for cell in _visible(notebook):
-        use = _first_use(term, cell.source)
+    for cell in filter(_visible, notebook.cells):
+        prose = masked(cell.source)
+        use = _first_use(term, cell.source, prose)
         if use is None:
             continue
         if use[1]:
             return False  # already linked
-        match = term.pattern().search(masked(cell.source))
+        match = _pattern(term).search(prose)
         text = cell.source
         cell.source = f"{text[: match.start()]}[{text[match.start(): match.end()]}]({FILE_NAME}#{term.anchor}){text[match.end():]}"
         return True
