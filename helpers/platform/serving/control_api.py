@@ -123,12 +123,17 @@ def list_training_jobs(params: dict) -> dict:
     return _page(summaries, params, "TrainingJobSummaries")
 
 
+def _require_in_progress(kind: str, status: str) -> None:
+    """SageMaker's refusal to stop a ``kind`` ("training", "tuning", "transform") job that has ended."""
+    if status != "InProgress":
+        raise ApiError("ValidationException", f"The request was rejected because the {kind} job is in status "
+                       f"{status}: only an InProgress job can be stopped.")
+
+
 def stop_training_job(params: dict) -> dict:
     status = describe_training_job(params)["TrainingJobStatus"]
     name = params["TrainingJobName"]
-    if status != "InProgress":
-        raise ApiError("ValidationException", f"The request was rejected because the training job is in status "
-                       f"{status}: only an InProgress job can be stopped.")
+    _require_in_progress("training", status)
     if _stop_created_job(name):
         return {}
     raise ApiError("ValidationException", (
@@ -180,9 +185,7 @@ def stop_tuning_job(params: dict) -> dict:
     """StopHyperParameterTuningJob: the worker of a job CreateHyperParameterTuningJob made stops its trials."""
     view = describe_tuning_job(params)
     name, status = view["HyperParameterTuningJobName"], view["HyperParameterTuningJobStatus"]
-    if status != "InProgress":
-        raise ApiError("ValidationException", f"The request was rejected because the tuning job is in status "
-                       f"{status}: only an InProgress job can be stopped.")
+    _require_in_progress("tuning", status)
     private = tuning.load(name).get(jobs.PRIVATE, {})
     pid, started = private.get("MonitorPid"), private.get("MonitorStarted")
     if not _tuning_spool(name).is_dir() or not jobs.same_process(pid, started):
@@ -365,9 +368,7 @@ def stop_transform_job(params: dict) -> dict:
     """StopTransformJob: the worker of a job CreateTransformJob made is signalled; the job ends Stopped."""
     status = describe_transform_job(params)["TransformJobStatus"]
     name = params["TransformJobName"]
-    if status != "InProgress":
-        raise ApiError("ValidationException", f"The request was rejected because the transform job is in status "
-                       f"{status}: only an InProgress job can be stopped.")
+    _require_in_progress("transform", status)
     worker = processes.ProcessRef.from_dict(registry.read_json(transform_jobs_root() / name / WORKER_FILE))
     if not processes.is_alive(worker):
         raise ApiError("ValidationException", (
