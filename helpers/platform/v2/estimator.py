@@ -336,9 +336,9 @@ class Estimator:
         Its ``deploy()`` returns ``predictor_cls`` (default: this class's ``predictor_cls``, else a
         ``Predictor`` with ``serializer``/``deserializer``)."""
         job = self._ensure_latest_training_job()
-        self.model_data  # clear error if the job has no model
+        model_data = self.model_data  # one DescribeTrainingJob; a clear error if the job has no model
         predictor_cls = predictor_cls or self.predictor_cls or _predictor_factory(serializer, deserializer)
-        return Model(image_uri or self.training_image_uri(), model_data=self.model_data, role=role or self.role,
+        return Model(image_uri or self.training_image_uri(), model_data=model_data, role=role or self.role,
                      predictor_cls=predictor_cls, env=env, name=name, sagemaker_session=self.sagemaker_session,
                      entry_point=entry_point, source_dir=source_dir, training_job_name=job.name, **kwargs)
 

@@ -80,6 +80,18 @@ def test_v1_argument_names_warn_with_their_v2_names_and_the_job_gets_them(traine
     assert estimator.hyperparameters() == HYPERPARAMETERS
 
 
+
+def test_create_model_describes_the_training_job_once(trained, monkeypatch):
+    """model_data is a DescribeTrainingJob (an API call on AWS): create_model reads it once."""
+    estimator, _ = trained
+    job = estimator.latest_training_job
+    calls = []
+    real_describe = job.describe
+    monkeypatch.setattr(job, "describe", lambda: calls.append(1) or real_describe())
+    model = estimator.create_model()
+    assert len(calls) == 1
+    assert model.model_data == real_describe()["ModelArtifacts"]["S3ModelArtifacts"]
+
 def test_fit_takes_v2s_input_forms(data):
     from helpers.platform import InputData
     from helpers.platform.v2.inputs import TrainingInput, s3_input
