@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from helpers.authoring import slides
-from helpers.authoring.plan import clock
+from helpers.authoring.plan import KINDS
 
 DEFAULT_OUT = Path("build/site")
 KATEX = Path(__file__).resolve().parent.parent / "deck_assets" / "katex"
@@ -101,7 +101,12 @@ def notebook_page(path: Path, exporter, nav: str) -> str:
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source = money_not_math(cell.source)
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": path.stem}})
+    return page(notebook, path.stem, exporter, nav)
+
+
+def page(notebook, name: str, exporter, nav: str) -> str:
+    """``notebook`` (a NotebookNode) through ``exporter``, with ``nav`` (HTML) at the top of its body."""
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": name}})
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)
 
 
@@ -155,9 +160,9 @@ def index_page(plan: list[slides.PlanDay], pages: set[str], has_glossary: bool, 
             title = html.escape(slot.title) + html.escape(slides._piece(slot))
             if slot.notebook_id in pages:
                 title = f'<a href="{slot.notebook_id}.html">{title}</a>'
-            rest = ' class="rest"' if slot.kind in ("break", "lunch") else ""
+            rest = ' class="rest"' if slot.kind in KINDS and KINDS[slot.kind].rest else ""
             rows.append(
-                f'<tr{rest}><td class="time">{clock(slot.start)}-{clock(slot.start + slot.minutes)}</td>'
+                f'<tr{rest}><td class="time">{slot.when}</td>'
                 f'<td class="kind">{html.escape(slot.kind)}</td><td>{title}</td><td>{slot.minutes}</td></tr>'
             )
         parts.append("<table>" + "".join(rows) + "</table>")
@@ -192,8 +197,7 @@ def build(root: Path, out: Path, notebooks: list[str] | None = None, days: list[
         nav = nav_bar(day_of.get(notebook_id), glossary is not None, days_with_slides)
         written.append(_write(out / f"{notebook_id}.html", link_pages(notebook_page(path, export, nav), pages)))
     if glossary:
-        body, _ = export.from_notebook_node(glossary_notebook(glossary), resources={"metadata": {"name": "Glossary"}})
-        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_bar(None, True, set()), body, count=1)
+        body = page(glossary_notebook(glossary), "Glossary", export, nav_bar(None, True, set()))
         written.append(_write(out / "glossary.html", link_pages(body, pages)))
     written.append(_write(out / "index.html", index_page(plan, pages, glossary is not None, days_with_slides)))
     return written + decks

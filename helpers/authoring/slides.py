@@ -24,13 +24,13 @@ from pathlib import Path
 import nbformat
 
 from helpers.authoring.plan import clock
+from helpers.course.labs import INSTRUCTOR_TAG
 from helpers.deck import Slide, write_deck
 
 DEFAULT_OUT = Path("build/slides")
 BULLET_SENTENCES = 3  # first sentences of a section shown as bullets
 BULLET_CHARS = 220  # a longer sentence is cut at a word, with an ellipsis
 FIGURE_MAX_PX = (1100, 700)  # figures larger than this (width, height) are scaled down in the deck
-INSTRUCTOR_TAG = "instructor"
 
 
 # --- the plan: AG's slot kinds when they exist, else the notebooks of agenda.yaml -----------------
