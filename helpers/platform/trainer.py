@@ -123,11 +123,8 @@ def _warn_unmet_requirements(path: Path) -> None:
     """Warn for each requirement of ``path`` the venv does not meet: the local job runs on the venv's
     packages (nothing is installed), where SageMaker's container would pip install the file."""
     import importlib.metadata
-    import warnings
 
     from packaging.requirements import InvalidRequirement, Requirement
-
-    from helpers.platform.errors import IgnoredArgumentWarning
 
     # stacklevel 4: the notebook line that built the ModelTrainer (through __init__ and the source check)
     for line in path.read_text(errors="replace").splitlines():
@@ -493,7 +490,7 @@ class ModelTrainer(Twin):
             entry = {"TrainingInputMode": "File" if options.input_mode == "Pipe" else options.input_mode,
                      "S3DistributionType": options.distribution, "RecordWrapperType": options.record_wrapper}
             if options.content_type:
-                entry["ContentType"] = by_name[channel_name].content_type
+                entry["ContentType"] = options.content_type
             config[channel_name] = entry
         return config
 
