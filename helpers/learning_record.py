@@ -52,6 +52,7 @@ __all__ = [
     "merge",
     "read_export",
     "minutes_between",
+    "stamp",
     "lab_total_minutes",
     "RecordError",
     "ExerciseRow",
@@ -63,6 +64,7 @@ SCHEMA = 1
 KIND = "flywheel-progress"
 ENV = "FLYWHEEL_PROGRESS"
 RECORD_FILE = "record.json"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # every recorded time: UTC, to the second
 CONSENT_FILE = "consent.json"
 # A pause between two events of a lab longer than this counts as this long: a break, lunch or the next
 # day is not time spent on the lab (minutes).
@@ -139,8 +141,13 @@ def learner_id() -> str:
 # --- recording --------------------------------------------------------------------------------------
 
 
+def stamp(moment: datetime) -> str:
+    """``moment`` (a UTC datetime) as a record stores it: ``2026-01-31T09:00:00Z``."""
+    return moment.strftime(TIME_FORMAT)
+
+
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(datetime.now(timezone.utc))
 
 
 def record_open(lab: str) -> None:
@@ -288,7 +295,7 @@ def minutes_between(start: str, end: str) -> float:
 def _parse_time(text: str) -> datetime:
     if not isinstance(text, str) or not text.endswith("Z"):
         raise ValueError(text)
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
 
 
 # --- reading, exporting ------------------------------------------------------------------------------

@@ -214,7 +214,7 @@ def scripted_lab(plan: LabPlan, rng: random.Random) -> tuple[dict, dict[str, flo
         spent["reading"] += reading
         spent["typing"] += typing
         clock += timedelta(minutes=reading + typing)
-        row = {"first_attempt": _stamp(clock), "attempts": 0, "passes": 0, "position": position}
+        row = {"first_attempt": learning_record.stamp(clock), "attempts": 0, "passes": 0, "position": position}
         times = plan.checks.get(exercise.name, CheckTimes())
         for seconds, words in times.mistakes:
             if rng.random() < MISTAKE_PROBABILITY:
@@ -226,13 +226,9 @@ def scripted_lab(plan: LabPlan, rng: random.Random) -> tuple[dict, dict[str, flo
         right = times.accepts[0] if times.accepts else 0.0
         spent["checks (machine)"] += right / 60
         clock += timedelta(seconds=right)
-        row.update(attempts=row["attempts"] + 1, passes=1, first_pass=_stamp(clock))
+        row.update(attempts=row["attempts"] + 1, passes=1, first_pass=learning_record.stamp(clock))
         rows[exercise.name] = row
-    return {"opened": _stamp(START), "total": len(plan.exercises), "exercises": rows}, spent
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"opened": learning_record.stamp(START), "total": len(plan.exercises), "exercises": rows}, spent
 
 
 def plans(labs: list[str], measure: bool = False) -> list[LabPlan]:
@@ -266,7 +262,8 @@ def machine_times(labs: list[str], measure: bool) -> dict:
             stored["checks"][key] = {"accepts": [round(t, 3) for t in times.accepts],
                                      "mistakes": [[round(t, 3), words] for t, words in times.mistakes]}
         stored["cells_seconds"].update({lab: smoke.get(lab, 0) for lab in todo})
-        stored["measured"] = f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ}, load average {os.getloadavg()[0]:.1f}"
+        now = learning_record.stamp(datetime.now(timezone.utc))
+        stored["measured"] = f"{now}, load average {os.getloadavg()[0]:.1f}"
         MEASURED.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     for times in stored["checks"].values():
         times["mistakes"] = [tuple(m) for m in times["mistakes"]]
@@ -302,8 +299,9 @@ def write_pilot(out: Path, learners: int, seed: int, labs: list[str], measure: b
     components: dict[str, list[dict[str, float]]] = {plan.lab: [] for plan in lab_plans}
     written = []
     for number in range(1, learners + 1):
-        record = {"schema": learning_record.SCHEMA, "kind": "flywheel-progress", "source": SOURCE,
-                  "learner": f"pilot-{number:02d}", "exported": _stamp(START), "seed": seed, "model": model(),
+        record = {"schema": learning_record.SCHEMA, "kind": learning_record.KIND, "source": SOURCE,
+                  "learner": f"pilot-{number:02d}", "exported": learning_record.stamp(START), "seed": seed,
+                  "model": model(),
                   "notebooks": {plan.lab: text_measures(plan.exercises) for plan in lab_plans},
                   "labs": {}, "quizzes": {}}
         for plan in lab_plans:
