@@ -30,13 +30,11 @@ same notebooks, suites, seed and machine times give the same files, byte for byt
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
 import re
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -79,8 +77,7 @@ def exercises_in_notebook(path: Path, names: list[str]) -> list[ExerciseText]:
 
     An exercise whose check call is not found comes last with nothing to read or type (printed).
     """
-    cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
-             if "instructor" not in c.get("metadata", {}).get("tags", [])]
+    cells = _learner_cells(path)
     first_call = {}
     for index, cell in enumerate(cells):
         if cell["cell_type"] == "code":
@@ -99,11 +96,16 @@ def exercises_in_notebook(path: Path, names: list[str]) -> list[ExerciseText]:
 
 def words_after_last_check(path: Path) -> int:
     """Words (prose and given code) after the notebook's last check: read, but after the record ends."""
-    cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
-             if "instructor" not in c.get("metadata", {}).get("tags", [])]
+    cells = _learner_cells(path)
     last = max((i for i, c in enumerate(cells) if c["cell_type"] == "code" and re.search(r"\bcheck\.\w+\(", _source(c))),
                default=-1)
     return sum(_split(c)[0] for c in cells[last + 1:])
+
+
+def _learner_cells(path: Path) -> list[dict]:
+    """The notebook's cells a learner sees (instructor-only cells left out)."""
+    return [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+            if "instructor" not in c.get("metadata", {}).get("tags", [])]
 
 
 def _source(cell: dict) -> str:
@@ -142,6 +144,8 @@ def measure_checks(labs: list[str]) -> dict[str, CheckTimes]:
     """Run each lab's variant suite once under pytest, timing every accepts/rejects call; by check key."""
     import pytest
 
+    from helpers.authoring.execute import fresh_home
+
     suites = [ROOT / "tests" / "labchecks" / f"test_lab{lab[:2]}_variants.py" for lab in labs]
     sys.path.insert(0, str(ROOT / "tests" / "labchecks"))
     import variant_harness  # the suites import accepts/rejects from it: timing them here times every call
@@ -163,7 +167,7 @@ def measure_checks(labs: list[str]) -> dict[str, CheckTimes]:
         return message
 
     variant_harness.accepts, variant_harness.rejects = timed_accepts, timed_rejects
-    with tempfile.TemporaryDirectory() as home, _environment(FLYWHEEL_HOME=home):
+    with fresh_home():
         code = pytest.main(["-q", "-p", "no:cacheprovider", "-n", "0", "-x", *map(str, suites)])
     variant_harness.accepts, variant_harness.rejects = accepts, rejects
     if code != 0:
@@ -173,20 +177,6 @@ def measure_checks(labs: list[str]) -> dict[str, CheckTimes]:
 
 def _key(check) -> str:
     return f"{check.__module__}.{check.__name__}"
-
-
-@contextlib.contextmanager
-def _environment(**values: str):
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 # --- scripted learners --------------------------------------------------------------------------------
