@@ -19,6 +19,7 @@ from helpers.platform.errors import warn_ignored
 from helpers.platform.tuning import (CategoricalParameter, ContinuousParameter, HyperparameterTuningJobAnalytics,
                                      IntegerParameter, ParameterRange,
                                      describe_hyper_parameter_tuning_job)
+from helpers.platform.tuning.parameters import ranges_from_description
 from helpers.platform.v2.estimator import _TrainingJob
 from helpers.platform.v2.session import wait_until_done
 
@@ -62,19 +63,6 @@ class _TuningJob:
 def _job_name(job) -> str:
     """The name of the kit's tuning job (``.name``) or of the SDK's resource (``.hyper_parameter_tuning_job_name``)."""
     return getattr(job, "hyper_parameter_tuning_job_name", None) or job.name
-
-
-def ranges_from_request(parameter_ranges: dict) -> dict:
-    """CreateHyperParameterTuningJob's ``ParameterRanges`` -> name -> parameter object."""
-    ranges = {}
-    for kind, make, number in (("ContinuousParameterRanges", ContinuousParameter, float),
-                               ("IntegerParameterRanges", IntegerParameter, int)):
-        for spec in parameter_ranges.get(kind, []):  # the request's values are strings
-            ranges[spec["Name"]] = make(number(spec["MinValue"]), number(spec["MaxValue"]),
-                                        scaling_type=spec.get("ScalingType", "Auto"))
-    for spec in parameter_ranges.get("CategoricalParameterRanges", []):
-        ranges[spec["Name"]] = CategoricalParameter(spec["Values"])
-    return ranges
 
 
 class HyperparameterTuner:
@@ -176,7 +164,7 @@ class HyperparameterTuner:
         config = described.get("HyperParameterTuningJobConfig", {})
         objective = config.get("HyperParameterTuningJobObjective", {})
         limits = config.get("ResourceLimits", {})
-        tuner = cls(estimator, objective.get("MetricName"), ranges_from_request(config.get("ParameterRanges", {})),
+        tuner = cls(estimator, objective.get("MetricName"), ranges_from_description(config.get("ParameterRanges", {})),
                     strategy=config.get("Strategy", "Bayesian"), objective_type=objective.get("Type", "Maximize"),
                     max_jobs=limits.get("MaxNumberOfTrainingJobs"),
                     max_parallel_jobs=limits.get("MaxParallelTrainingJobs", 1))
