@@ -28,7 +28,6 @@ HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 QUIZ_LOAD = re.compile(r"""quiz\.load\(\s*["']([A-Za-z0-9_]+)["']\s*\)""")
 RUBRIC = Path("helpers/capstone/rubric.yaml")
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ def quizzes_of(notebook: nbformat.NotebookNode, notebook_id: str) -> list[str]:
 
 def quiz_keys(root: Path, name: str) -> QuizKeys:
     """The answer keys of ``helpers/quizzes/<name>.yaml``; a missing quiz is "no quiz yet", not an error."""
-    from helpers.quiz import Quiz, QuizError
+    from helpers.quiz import LETTERS, Quiz, QuizError
 
     path = root / QUIZZES / f"{name}.yaml"
     if not path.exists():
@@ -158,9 +157,8 @@ def quiz_keys(root: Path, name: str) -> QuizKeys:
         return QuizKeys(name, "", problem=str(error))
     keys = []
     for number, question in enumerate(quiz.questions, 1):
-        right = question.options[question.answer]
-        why = right.why or question.explanation
-        first_line = why.splitlines()[0] if why else ""
+        right = question.options[question.answer]  # its `why` falls back to the question's explanation
+        first_line = right.why.splitlines()[0] if right.why else ""
         keys.append(Key(number, question.prompt, LETTERS[question.answer], right.text, first_line))
     return QuizKeys(name, quiz.title, tuple(keys))
 
