@@ -265,7 +265,9 @@ def committed_timings() -> dict[str, float]:
     whatever load the machine had then); the working copy outside a git checkout."""
     import subprocess
 
-    path = "helpers/authoring/timings.json"
+    from helpers.authoring.plan import TIMINGS
+
+    path = TIMINGS.as_posix()
     try:
         text = subprocess.run(["git", "show", f"HEAD:{path}"], cwd=ROOT, capture_output=True, text=True,
                               check=True).stdout
