@@ -37,6 +37,7 @@ from helpers.authoring.plan import (  # noqa: F401  (the plan, re-exported: PUB'
     Slot,
     agenda_from_data,
     clock,
+    is_rest,
     load_agenda,
     load_timings,
     problems,
@@ -67,8 +68,8 @@ def day_summary(day: Day) -> str:
     by_kind: dict[str, int] = {}
     for slot in day.slots:
         by_kind[slot.kind] = by_kind.get(slot.kind, 0) + slot.minutes
-    rest = sum(m for k, m in by_kind.items() if k in KINDS and KINDS[k].rest)
-    other = ", ".join(f"{m} {k}" for k, m in by_kind.items() if k != "notebook" and not (k in KINDS and KINDS[k].rest))
+    rest = sum(m for k, m in by_kind.items() if is_rest(k))
+    other = ", ".join(f"{m} {k}" for k, m in by_kind.items() if k != "notebook" and not is_rest(k))
     return (
         f"{clock(day.start)}-{clock(day.end)} · {by_kind.get('notebook', 0)} min of notebooks · "
         f"{rest} min of breaks and lunch · {other or 'no other slots'} (min)"

@@ -57,6 +57,11 @@ KINDS: dict[str, Kind] = {
 SLOT_KEYS = {"kind", "start", "minutes", "title", "points", "id", "quiz"}
 
 
+def is_rest(kind: str) -> bool:
+    """A break or lunch (an unknown kind is not)."""
+    return kind in KINDS and KINDS[kind].rest
+
+
 @dataclass(frozen=True)
 class Part:
     """A stretch of a notebook from one of its ``##`` headings to the next part's (the first part also
@@ -87,11 +92,11 @@ class Notebook:
         """Minutes the room needs for the core: the core parts, or the whole notebook without parts."""
         if not self.parts:
             return self.learner_minutes
-        return sum(p.minutes for p in self.parts if not p.extension)
+        return sum(p.minutes for p in self.core)
 
     @property
     def extension_minutes(self) -> int:
-        return sum(p.minutes for p in self.parts if p.extension)
+        return sum(p.minutes for p in self.extension)
 
     @property
     def core(self) -> tuple[Part, ...]:
@@ -128,7 +133,7 @@ class Slot:
 
     @property
     def rest(self) -> bool:
-        return self.kind in KINDS and KINDS[self.kind].rest
+        return is_rest(self.kind)
 
     @property
     def label(self) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from helpers.authoring import slides
-from helpers.authoring.plan import KINDS
+from helpers.authoring.plan import is_rest
 
 DEFAULT_OUT = Path("build/site")
 KATEX = Path(__file__).resolve().parent.parent / "deck_assets" / "katex"
@@ -160,7 +160,7 @@ def index_page(plan: list[slides.PlanDay], pages: set[str], has_glossary: bool, 
             title = html.escape(slot.title) + html.escape(slides._piece(slot))
             if slot.notebook_id in pages:
                 title = f'<a href="{slot.notebook_id}.html">{title}</a>'
-            rest = ' class="rest"' if slot.kind in KINDS and KINDS[slot.kind].rest else ""
+            rest = ' class="rest"' if is_rest(slot.kind) else ""
             rows.append(
                 f'<tr{rest}><td class="time">{slot.when}</td>'
                 f'<td class="kind">{html.escape(slot.kind)}</td><td>{title}</td><td>{slot.minutes}</td></tr>'
