@@ -36,19 +36,24 @@ class WriteUp:
     in_words: str = ""
 
 
-def _from_architecture(architecture: Any) -> WriteUp:
+def _png(fig: Any) -> bytes:
+    """``fig`` as PNG bytes (110 dpi, trimmed to its content); closed, so a notebook does not show it too."""
     import matplotlib.pyplot as plt
 
-    architecture.validate()  # ArchitectureError lists what is missing, as save() would
-    ax = architecture.plot()
     buffer = io.BytesIO()
-    ax.figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(ax.figure)
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _from_architecture(architecture: Any) -> WriteUp:
+    architecture.validate()  # ArchitectureError lists what is missing, as save() would
+    diagram = _png(architecture.plot().figure)
     problem = architecture.problem
     lines = [problem.problem, f"Business metric: {problem.business_metric}", f"Baseline: {problem.baseline}"] \
         if problem is not None else []
     return WriteUp(
-        title=architecture.title, problem=lines, diagram_png=buffer.getvalue(), in_words=architecture.in_words(),
+        title=architecture.title, problem=lines, diagram_png=diagram, in_words=architecture.in_words(),
         components=[(c.label, c.kind, c.description) for c in architecture.components],
         decisions=[(d.topic, d.choice, d.reason, "; ".join(d.alternatives)) for d in architecture.decisions],
     )
@@ -121,10 +126,7 @@ def _cost_chart(report: Any) -> bytes:
     ax.invert_yaxis()
     ax.set_xlabel(f"cost on the {report.holdout_rows:,} holdout rows (US dollars; lower is better)")
     ax.set_xlim(0, max(value for _, value in rows) * 1.3)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+    return _png(fig)
 
 
 def _next_steps(kit: Any, report: Any, statement: Any) -> list[str]:
