@@ -26,7 +26,6 @@ The artifact's sha256 comes from the training job's ``job.json``; for an artifac
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -41,6 +40,7 @@ from helpers.platform.serving.endpoint import Endpoint
 from helpers.platform.serving.registry import check_name
 from helpers.platform.serving.wire_formats import serving_formats
 from helpers.platform.storage import s3_uri_of  # https S3 URLs, read as the s3:// URIs they name
+from helpers.platform.validation import RESOURCE_NAME
 from helpers.platform_home import make_tree_private, private_dir
 from helpers.platform.serving.resources import (DataCaptureConfig, EndpointConfig, Model, ProductionVariant,
                                                 models_root, write_model)
@@ -59,10 +59,6 @@ def _job_record(job_name: str) -> dict | None:
         return jobs.TrainingJob(job_name).describe()
     except ValueError:
         return None
-
-
-#: SageMaker's training job names; a model id with "/" or "." (Hugging Face Hub) can never be one
-_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 
 
 def _not_a_job(name: str) -> ValueError:
@@ -209,7 +205,8 @@ class ModelBuilder(Twin):
                 artifact_uri = s3_uri_of(self.model)
             elif isinstance(self.model, str) or job_name_of(self.model):
                 job_name = self.model if isinstance(self.model, str) else job_name_of(self.model)
-                job = _job_record(job_name) if _JOB_NAME.fullmatch(job_name) else None
+                # a model id with "/" or "." (Hugging Face Hub) can never be a training job's name
+                job = _job_record(job_name) if RESOURCE_NAME.fullmatch(job_name) else None
                 if job is None:
                     raise _not_a_job(job_name)
             elif hasattr(self.model, "predict") or (self.schema_builder is not None and callable(self.model)) \
