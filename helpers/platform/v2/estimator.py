@@ -25,7 +25,7 @@ import helpers.platform as kit
 from helpers.platform.configs import Channel
 from helpers.platform.errors import warn_ignored
 from helpers.platform.v2.inputs import TrainingInput
-from helpers.platform.v2.model import Model
+from helpers.platform.v2.model import Model, script_source
 from helpers.platform.v2.session import Session, kit_session, wait_until_done
 from helpers.platform.v2.utils import base_name_from_image
 
@@ -210,8 +210,7 @@ class Estimator:
     # ------------------------------------------------------------------------- the kit's trainer
     def _model_trainer(self):
         """A ``helpers.platform.ModelTrainer`` with this estimator's settings (the twin on AWS)."""
-        source_code = (kit.SourceCode(source_dir=self.source_dir or ".", entry_script=self.entry_point)
-                       if self.entry_point else None)
+        source_code = script_source(self.entry_point, self.source_dir)
         image = self.training_image_uri()
         trainer = kit.ModelTrainer(
             training_image=image, source_code=source_code,

@@ -21,6 +21,12 @@ _DEPLOY_IGNORED = ("accelerator_type", "tags", "kms_key", "serverless_inference_
                    "container_startup_health_check_timeout", "inference_recommendation_id", "explainer_config")
 
 
+def script_source(entry_point: str | None, source_dir: str | None):
+    """The kit's ``SourceCode`` for script mode (``entry_point`` in ``source_dir``, default the working
+    folder), or None without an ``entry_point``: the same rule for training and serving."""
+    return kit.SourceCode(source_dir=source_dir or ".", entry_script=entry_point) if entry_point else None
+
+
 class Model:
     """``sagemaker.model.Model`` (SDK v2): ``image_uri`` serving ``model_data``.
 
@@ -67,8 +73,7 @@ class Model:
         self._built = None
 
     def _builder(self):
-        source_code = (kit.SourceCode(source_dir=self.source_dir or ".", entry_script=self.entry_point)
-                       if self.entry_point else None)
+        source_code = script_source(self.entry_point, self.source_dir)
         where = (dict(model=self._training_job_name) if self._training_job_name
                  else dict(model_path=self.model_data))
         return kit.ModelBuilder(**where, image_uri=self.image_uri, role_arn=self.role, env_vars=self.env,
