@@ -212,7 +212,7 @@ def _write(path: Path, text: str) -> Path:
 
 
 class _Links(HTMLParser):
-    """The ids a page defines and the relative URLs it uses (href and src)."""
+    """The ids a page defines (each also percent-decoded) and the relative URLs it uses (href and src)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -223,8 +223,8 @@ class _Links(HTMLParser):
         for name, value in attrs:
             if value is None:
                 continue
-            if name in ("id",) or (name == "name" and tag == "a"):
-                self.ids.add(value)
+            if name == "id" or (name == "name" and tag == "a"):
+                self.ids.update((value, unquote(value)))
             elif name in ("href", "src") and not re.match(r"[a-z][a-z0-9+.-]*:|//", value, re.I):
                 self.urls.append(value)
 
@@ -251,8 +251,8 @@ def broken_links(site: Path) -> list[str]:
             if not target.is_file():
                 broken.append(f"{name}: no such file")
             elif parts.fragment and target.suffix == ".html":
-                ids = links(target).ids
-                if parts.fragment not in ids and unquote(parts.fragment) not in ids | {unquote(i) for i in ids}:
+                # decoded on both sides, so "#caf%C3%A9" finds id="café" and id="caf%C3%A9" alike
+                if unquote(parts.fragment) not in links(target).ids:
                     broken.append(f"{name}: no id {unquote(parts.fragment)!r} in {target.name}")
     return broken
 
