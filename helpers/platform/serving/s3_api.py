@@ -477,12 +477,8 @@ class S3Api:
                              + _tag("ETag", self.etags.of(target))))
 
     # ---------------------------------------------------------------------------- multipart
-    @staticmethod
-    def _uploads() -> Path:
-        return uploads_root()
-
     def _upload_dir(self, bucket: str, key: str, upload_id: str) -> Path:
-        folder = self._uploads() / upload_id if re.fullmatch(r"[0-9a-f]{32}", upload_id) else None
+        folder = uploads_root() / upload_id if re.fullmatch(r"[0-9a-f]{32}", upload_id) else None
         meta = _read_meta(folder / "upload.json") if folder else None
         if meta is None or meta != {"Bucket": bucket, "Key": key}:
             raise S3Error(404, "NoSuchUpload", f"The specified multipart upload does not exist (upload id "
@@ -493,7 +489,7 @@ class S3Api:
     def create_upload(self, bucket: str, key: str):
         _object_path(bucket, key)  # refuse a bad key now, not at the end
         upload_id = secrets.token_hex(16)
-        folder = private_dir(self._uploads() / upload_id)
+        folder = private_dir(uploads_root() / upload_id)
         with atomic_open(folder / "upload.json", "w") as out:
             json.dump({"Bucket": bucket, "Key": key}, out)
         return self._ok(_xml("InitiateMultipartUploadResult",
