@@ -150,6 +150,16 @@ def test_link_first_uses_links_only_the_first_use_and_longer_terms_first(tmp_pat
     assert link_first_uses(terms, [book]) == {"00_tiny.ipynb": 0}  # nothing left to link: file untouched
 
 
+def test_link_first_uses_links_a_term_only_in_the_first_notebook_that_uses_it(tmp_path):
+    first = notebook(tmp_path, "## 1 · Start\n\nA [label](glossary.md#label), linked already.").rename(tmp_path / "00_a.ipynb")
+    second = notebook(tmp_path, "Labels and precision.").rename(tmp_path / "01_b.ipynb")
+    before = first.read_bytes()
+    terms = glossary(tmp_path, entry("label", "Label"), entry("precision", "Precision"))
+    assert link_first_uses(terms, [second, first]) == {"00_a.ipynb": 0, "01_b.ipynb": 1}
+    assert first.read_bytes() == before  # its use of "label" is the first, and a link already
+    assert nbformat.read(second, as_version=4).cells[0].source == "Labels and [precision](glossary.md#precision)."
+
+
 def test_build_labs_copies_the_glossary_and_check_reports_a_stale_copy(tmp_path, capsys):
     solutions, labs = tmp_path / "solutions", tmp_path / "labs"
     solutions.mkdir()

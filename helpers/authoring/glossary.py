@@ -201,10 +201,10 @@ def link_first_uses(glossary: str | Path, notebooks: list[Path]) -> dict[str, in
     added = {path.name: 0 for path in books}
     for term in terms:
         for path, notebook in books.items():
-            if _link_in(term, path, notebook):
+            linked = _link_in(term, notebook)
+            if linked:
                 added[path.name] += 1
-                break
-            if _used_in(term, notebook):
+            if linked is not None:  # the first notebook that uses the term
                 break
     for path, notebook in books.items():
         if added[path.name]:
@@ -217,12 +217,9 @@ def _visible(cell) -> bool:
     return cell.cell_type == "markdown" and INSTRUCTOR_TAG not in cell.metadata.get("tags", [])
 
 
-def _used_in(term: Term, notebook) -> bool:
-    return any(_first_use(term, cell.source) is not None for cell in notebook.cells if _visible(cell))
-
-
-def _link_in(term: Term, path: Path, notebook) -> bool:
-    """Link the first use of ``term`` in ``notebook`` when it is a plain use; True when a link was added."""
+def _link_in(term: Term, notebook) -> bool | None:
+    """Link the first use of ``term`` in ``notebook`` when it is a plain use: True when a link was added,
+    False when that use is a link already, None when the notebook does not use the term."""
     for cell in filter(_visible, notebook.cells):
         prose = masked(cell.source)
         use = _first_use(term, cell.source, prose)
@@ -234,4 +231,4 @@ def _link_in(term: Term, path: Path, notebook) -> bool:
         text = cell.source
         cell.source = f"{text[: match.start()]}[{text[match.start(): match.end()]}]({FILE_NAME}#{term.anchor}){text[match.end():]}"
         return True
-    return False
+    return None
