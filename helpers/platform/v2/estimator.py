@@ -65,17 +65,36 @@ def v2_arguments(owner: str, given: dict, aliases: dict[str, str]) -> dict:
     return renamed
 
 
-class _TrainingJob:
-    """SDK v2's ``estimator.latest_training_job``: ``.name`` / ``.job_name``, ``describe()``, ``wait()``, ``stop()``."""
+class _LatestJob:
+    """SDK v2's ``latest_training_job`` / ``latest_tuning_job``: ``.name`` / ``.job_name`` and ``stop()``;
+    a subclass adds ``describe()`` and ``wait()``."""
+
+    #: stop()'s error for a job this kernel did not start, formatted with ``name`` (the job's, quoted)
+    _STOP_ELSEWHERE: str
 
     def __init__(self, sagemaker_session, job_name: str, job=None):
         self.sagemaker_session = sagemaker_session
         self.job_name = job_name
-        self._job = job  # the kit's job object (local TrainingJob or the twin's), when this process started it
+        self._job = job  # the kit's job object (local, or the twin's on AWS), when this kernel started it
 
     @property
     def name(self) -> str:
         return self.job_name
+
+    def stop(self) -> None:
+        if self._job is None:
+            raise ValueError(self._STOP_ELSEWHERE.format(name=repr(self.job_name)))
+        self._job.stop()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(job_name={self.job_name!r})"
+
+
+class _TrainingJob(_LatestJob):
+    """SDK v2's ``estimator.latest_training_job``: ``.name`` / ``.job_name``, ``describe()``, ``wait()``, ``stop()``."""
+
+    _STOP_ELSEWHERE = ("Training job {name} was not started by this kernel: stop it with "
+                       "boto3.client('sagemaker').stop_training_job(TrainingJobName={name}).")
 
     def describe(self) -> dict:
         """DescribeTrainingJob, as boto3 answers it."""
@@ -87,15 +106,6 @@ class _TrainingJob:
             self._job.wait(logs=bool(logs) and logs != "None")
             return
         wait_until_done(self.describe, "TrainingJob")
-
-    def stop(self) -> None:
-        if self._job is None:
-            raise ValueError(f"Training job {self.job_name!r} was not started by this kernel: stop it with "
-                             f"boto3.client('sagemaker').stop_training_job(TrainingJobName={self.job_name!r}).")
-        self._job.stop()
-
-    def __repr__(self) -> str:
-        return f"_TrainingJob(job_name={self.job_name!r})"
 
 
 class Estimator:

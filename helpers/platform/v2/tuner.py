@@ -20,24 +20,18 @@ from helpers.platform.tuning import (CategoricalParameter, ContinuousParameter, 
                                      IntegerParameter, ParameterRange,
                                      describe_hyper_parameter_tuning_job)
 from helpers.platform.tuning.parameters import ranges_from_description
-from helpers.platform.v2.estimator import _TrainingJob
+from helpers.platform.v2.estimator import _LatestJob, _TrainingJob
 from helpers.platform.v2.session import wait_until_done
 
 __all__ = ["HyperparameterTuner", "ContinuousParameter", "IntegerParameter", "CategoricalParameter",
            "ParameterRange"]
 
 
-class _TuningJob:
+class _TuningJob(_LatestJob):
     """SDK v2's ``tuner.latest_tuning_job``: ``.name`` / ``.job_name``, ``describe()``, ``wait()``, ``stop()``."""
 
-    def __init__(self, sagemaker_session, job_name: str, job=None):
-        self.sagemaker_session = sagemaker_session
-        self.job_name = job_name
-        self._job = job  # the kit's (or, on AWS, the SDK's) tuning job, when this kernel started it
-
-    @property
-    def name(self) -> str:
-        return self.job_name
+    _STOP_ELSEWHERE = ("Tuning job {name} was not started by this kernel: stop it with boto3's "
+                       "stop_hyper_parameter_tuning_job(HyperParameterTuningJobName={name}).")
 
     def describe(self) -> dict:
         """DescribeHyperParameterTuningJob, as boto3 answers it (either backend)."""
@@ -49,15 +43,6 @@ class _TuningJob:
             self._job.wait()
             return
         wait_until_done(self.describe, "HyperParameterTuningJob")
-
-    def stop(self) -> None:
-        if self._job is None:
-            raise ValueError(f"Tuning job {self.job_name!r} was not started by this kernel: stop it with boto3's "
-                             f"stop_hyper_parameter_tuning_job(HyperParameterTuningJobName={self.job_name!r}).")
-        self._job.stop()
-
-    def __repr__(self) -> str:
-        return f"_TuningJob(job_name={self.job_name!r})"
 
 
 def _job_name(job) -> str:

@@ -105,3 +105,19 @@ def test_bad_tuning_is_refused_before_any_training_job(channels):
     with pytest.raises(TypeError, match="mini_batch_size"):  # a plain Estimator takes no first-party options
         tuner_of(estimator()).fit(channels, mini_batch_size=10)
     assert len(list_training_jobs()) == before
+
+
+def test_a_job_this_kernel_did_not_start_names_boto3s_stop_call():
+    """latest_training_job / latest_tuning_job of an attached job: stop() names the boto3 call to use."""
+    from helpers.platform.v2.estimator import _TrainingJob
+    from helpers.platform.v2.tuner import _TuningJob
+
+    training, tuning = _TrainingJob(None, "t-1"), _TuningJob(None, "h-1")
+    assert (training.name, repr(training)) == ("t-1", "_TrainingJob(job_name='t-1')")
+    assert (tuning.name, repr(tuning)) == ("h-1", "_TuningJob(job_name='h-1')")
+    with pytest.raises(ValueError, match=r"^Training job 't-1' was not started by this kernel: stop it with "
+                                         r"boto3\.client\('sagemaker'\)\.stop_training_job\(TrainingJobName='t-1'\)\.$"):
+        training.stop()
+    with pytest.raises(ValueError, match=r"^Tuning job 'h-1' was not started by this kernel: stop it with boto3's "
+                                         r"stop_hyper_parameter_tuning_job\(HyperParameterTuningJobName='h-1'\)\.$"):
+        tuning.stop()
