@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.authoring.plan import clock
+from helpers.authoring.plan import clock, load_agenda
 from helpers.course.labs import INSTRUCTOR_TAG
 from helpers.deck import Slide, write_deck
 
@@ -68,8 +68,6 @@ class PlanDay:
 
 def course_plan(root: Path) -> list[PlanDay]:
     """The days and their slots (kinds, clock times, core/extension parts) from ``agenda.yaml``."""
-    from helpers.authoring.plan import load_agenda
-
     return [PlanDay(day.number, day.theme, tuple(map(_plan_slot, day.slots))) for day in load_agenda(root).days]
 
 
