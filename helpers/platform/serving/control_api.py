@@ -48,6 +48,7 @@ from helpers.platform.serving import processes, registry, resources
 from helpers.platform.serving.access import clip
 from helpers.platform.serving.app import read_body
 from helpers.platform.tuning import records as tuning
+from helpers.platform.validation import RESOURCE_NAME
 from helpers.platform_home import endpoint_configs_root, transform_jobs_root
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -380,7 +381,7 @@ def stop_transform_job(params: dict) -> dict:
 
 # ------------------------------------------------------------------------------ create calls
 #: SageMaker's patterns (botocore's service model) for the names and the role of a create call.
-NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+NAME_PATTERN = RESOURCE_NAME.pattern  # the kit's own check of every resource name
 MODEL_NAME_PATTERN = r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$"
 ROLE_PATTERN = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"
 #: Seconds a create call waits for its worker (CreateTrainingJob: until the job's first record exists).
