@@ -46,7 +46,7 @@ def consent(on: bool) -> int:
     learning_record.set_consent(on)
     if on:
         print(f"Recording your progress in {learning_record.record_path()}.\n{PRIVACY}")
-        if learning_record.automated_run() or not learning_record.enabled():
+        if not learning_record.enabled():  # CI, SMOKE, pytest or FLYWHEEL_PROGRESS=0; FLYWHEEL_PROGRESS=1 outranks them
             print(f"Note: this shell does not record now ({_why_off()}).")
     else:
         print(f"Recording stopped. What was recorded stays in {learning_record.record_path()} (delete it if you wish).")

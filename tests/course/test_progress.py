@@ -71,10 +71,15 @@ def test_automated_runs_and_the_off_switch_never_record_even_after_consent(recor
     assert not learning_record.record_path().exists()
 
 
-def test_the_environment_forces_recording_on(learner, monkeypatch):
+def test_the_environment_forces_recording_on(learner, monkeypatch, capsys):
     monkeypatch.setenv(learning_record.ENV, "1")
     monkeypatch.setenv("CI", "true")
     assert learning_record.enabled()
+    assert progress_cmd.main(["--on"]) == 0
+    assert "does not record now" not in capsys.readouterr().out  # it does: the variable outranks CI
+    monkeypatch.delenv(learning_record.ENV)
+    assert progress_cmd.main(["--on"]) == 0
+    assert "this shell does not record now (CI is set)" in capsys.readouterr().out
 
 
 def test_on_and_off_from_the_command_line_keep_one_learner_id(learner, capsys, monkeypatch):
