@@ -28,7 +28,8 @@ def pyproject() -> dict:
 
 def direct(extra: bool) -> list[Requirement]:
     project = pyproject()["project"]
-    lines = project["dependencies"] + (project["optional-dependencies"][envlock.TEST_EXTRA] if extra else [])
+    extras = project["optional-dependencies"]
+    lines = project["dependencies"] + (extras[envlock.TEST_EXTRA] + extras[envlock.CLASSROOM_EXTRA] if extra else [])
     return [Requirement(line) for line in lines]
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LOCKS = {"lab": "requirements.lock", "test": "requirements-test.lock"}
 TEST_EXTRA = "test"
+CLASSROOM_EXTRA = "classroom"  # the hub: in the test lock (a test starts it), installed by `make classroom`
 # The uv release pip fetches (~20 MB, once per user) when no recent enough uv is on PATH.
 UV_VERSION = "0.13.8"
 MIN_UV = (0, 5, 0)  # --verify-hashes and `uv venv --seed` as used here
@@ -414,7 +415,7 @@ def compile_locks(root: Path, uv: str) -> int:
         common = [uv, "pip", "compile", "pyproject.toml", "--universal", "--python-version", "3.11",
                   "--generate-hashes", "--custom-compile-command", "make lock", "--quiet"] + overrides
         steps = [
-            common + ["--extra", TEST_EXTRA, "-o", LOCKS["test"]],
+            common + ["--extra", TEST_EXTRA, "--extra", CLASSROOM_EXTRA, "-o", LOCKS["test"]],
             common + ["--constraint", LOCKS["test"], "-o", LOCKS["lab"]],
         ]
         for command in steps:
