@@ -13,20 +13,16 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import secrets
 import shutil
 import stat
 import subprocess
-import sys
-import sysconfig
 import tempfile
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 import pytest
 
+from classroom_support import ended, learner_python, throwaway_users
 from helpers import ROOT
 from helpers.course import classroom
 from helpers.platform.serving.router import preferred_port
@@ -63,44 +59,6 @@ learning_record.record_check("01_intro", "first", True, total=2, position=0)
 print(json.dumps({"endpoint": endpoint.url, "pid": endpoint.describe()["Local"]["Pid"],
                   "router": runtime_state()["Url"], "refused": refused}))
 """
-
-
-def _others_may_run(path: Path) -> bool:
-    """Whether a user other than its owner may run ``path`` (it and every folder above it: o+x)."""
-    return all(stat.S_IMODE(folder.stat().st_mode) & stat.S_IXOTH for folder in [path, *path.parents])
-
-
-def learner_python(folder: Path) -> tuple[str, dict]:
-    """An interpreter the learners may run with the kit's packages, and the variables it needs.
-
-    This one when others may run it; when it lives in a private home (pyenv under /root, mode 0700), a
-    copy in ``folder`` made of hard links (nothing is copied or installed: same disk, no new bytes) of
-    its binary, libpython and standard library, as a venv whose site-packages is this venv's.
-    """
-    if _others_may_run(Path(os.path.realpath(sys.executable))):
-        return sys.executable, {}
-    base = Path(sys.base_prefix)
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    binary, library = Path(os.path.realpath(sys.executable)), base / "lib" / f"lib{version}.so.1.0"
-    if binary.stat().st_dev != folder.stat().st_dev or not library.exists():
-        pytest.skip(f"{sys.executable} is in a folder other users cannot enter: build .venv from a Python "
-                    f"outside any private home (e.g. /usr/bin/{version}) to run this test")
-    python = folder / "python"
-    (python / "bin").mkdir(parents=True)
-    os.link(binary, python / "bin" / version)
-    shutil.copytree(base / "lib" / version, python / "lib" / version, copy_function=os.link,
-                    ignore=shutil.ignore_patterns("site-packages", "test", "idlelib", "tkinter"))
-    os.link(library, python / "lib" / library.name)
-    venv = folder / "learner-venv"
-    (venv / "bin").mkdir(parents=True)
-    (venv / "bin" / "python").symlink_to(python / "bin" / version)
-    (venv / "pyvenv.cfg").write_text(f"home = {python / 'bin'}\ninclude-system-site-packages = false\n")
-    (venv / "lib" / version).mkdir(parents=True)
-    (venv / "lib" / version / "site-packages").symlink_to(sysconfig.get_paths()["purelib"])
-    for path in [folder / "python", *(folder / "python").rglob("*")]:  # the copied folders: 0755
-        if path.is_dir():
-            path.chmod(0o755)
-    return str(venv / "bin" / "python"), {"LD_LIBRARY_PATH": str(python / "lib")}  # its RUNPATH is under /root
 
 
 def colliding_folder(base: Path, prefix: str, port: int) -> Path:
@@ -141,53 +99,12 @@ class Learner:
         return int(done.stdout or 0)
 
 
-def ended(pid: int, timeout: float = 10.0) -> bool:
-    """True once ``pid`` is gone or a zombie (stopped; its parent, maybe init, has yet to reap it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def _processes_of(uid: int) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["uids"]):
-        if process.info["uids"] and process.info["uids"].real == uid:
-            found.append(process)
-    return found
-
-
-@contextmanager
-def two_users():
-    token = secrets.token_hex(3)
-    names = [f"fwa{token}", f"fwb{token}"]
-    made = []
-    try:
-        for name in names:
-            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-                           check=True, capture_output=True)
-            made.append(name)
-        yield names
-    finally:
-        for name in made:
-            uid = pwd.getpwnam(name).pw_uid
-            for process in _processes_of(uid):  # only the throwaway users' processes: ours
-                process.kill()
-            psutil.wait_procs(_processes_of(uid), timeout=5)
-            subprocess.run(["userdel", name], capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def room():
     base = Path(tempfile.mkdtemp(prefix="flywheel-classroom-"))
     base.chmod(0o755)  # like /home: anyone lists it; each learner's folder in it is 0700
     try:
-        with two_users() as (name_a, name_b):
+        with throwaway_users(2) as (name_a, name_b):
             home_a = base / name_a / ".flywheel"
             home_b = colliding_folder(base, name_b, preferred_port(home_a))
             learners = [Learner(name_a, home_a), Learner(name_b, home_b)]
