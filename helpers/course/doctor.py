@@ -205,6 +205,19 @@ def check_records() -> Finding:
     return Finding("records", True, "every job and endpoint record reads")
 
 
+def check_limits(cgroup_root: Path | None = None, proc: Path | None = None) -> Finding:
+    """This process's memory and CPU limits (a classroom hub's per-learner cgroup), and whether the
+    memory limit killed something: in JupyterLab that shows only as "kernel died"."""
+    from helpers.course import cgroups
+
+    found = cgroups.own_usage(cgroup_root or cgroups.ROOT, proc or Path("/proc/self/cgroup"))
+    if found is None or (found.memory_limit_bytes is None and found.cpu_limit_cores is None):
+        return Finding("limits", True, "no memory or CPU limit on this process")
+    trouble = cgroups.memory_trouble(found)
+    if trouble:
+        return Finding("limits", False, f"{trouble}; now {cgroups.use_now(found)}", cgroups.MEMORY_FIX, warning=True)
+    return Finding("limits", True, cgroups.use_now(found))
+
 
 def run_checks(root: Path, port: int | None = None) -> list[Finding]:
     """Every check; ``port``: the one `make lab` will listen on (default: ``$PORT``, else :data:`LAB_PORT`)."""
@@ -220,6 +233,7 @@ def run_checks(root: Path, port: int | None = None) -> list[Finding]:
         ("runtime", check_runtime),
         ("uploads", check_uploads),
         ("records", check_records),
+        ("limits", check_limits),
     ]
     findings = []
     for name, check in checks:

@@ -120,3 +120,26 @@ def test_a_crashing_check_becomes_a_failure_not_a_traceback(root: Path, monkeypa
     monkeypatch.setattr(doctor, "check_kernel", lambda: 1 / 0)
     kernel = next(f for f in doctor.run_checks(root) if f.check == "kernel")
     assert not kernel.ok and "ZeroDivisionError" in kernel.detail and kernel.fix
+
+
+def test_limits_say_when_the_memory_limit_killed_a_kernel(tmp_path: Path):
+    """In a hub a kernel killed by the learner's memory limit shows only as "kernel died": the doctor says why."""
+    group = tmp_path / "memory" / "flywheel" / "alice"
+    group.mkdir(parents=True)
+    (tmp_path / "memory" / "cgroup.procs").write_text("1\n")
+    for name, text in {"memory.limit_in_bytes": str(3 << 30), "memory.max_usage_in_bytes": str(3 << 30),
+                       "memory.usage_in_bytes": str(1 << 30), "memory.oom_control": "oom_kill 0\n"}.items():
+        (group / name).write_text(text)
+    proc = tmp_path / "cgroup"
+    proc.write_text("4:memory:/flywheel/alice\n0::/\n")
+    finding = doctor.check_limits(tmp_path, proc)
+    assert finding.ok and finding.detail == "memory 1.0 GiB (limit 3.0 GiB, peak 3.0 GiB), CPU time unknown"
+    (group / "memory.oom_control").write_text("oom_kill 2\n")
+    finding = doctor.check_limits(tmp_path, proc)
+    assert not finding.ok and finding.warning and "restart the kernel" in finding.fix
+    assert finding.detail.startswith("2 processes killed for memory (limit 3.0 GiB, peak 3.0 GiB)")
+
+
+def test_no_limits_is_fine(tmp_path: Path):
+    finding = doctor.check_limits(tmp_path, tmp_path / "no-proc-file")
+    assert finding.ok and finding.detail == "no memory or CPU limit on this process"
