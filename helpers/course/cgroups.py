@@ -231,7 +231,18 @@ def write(path: Path, value: str) -> None:
         finally:
             os.close(fd)
     except OSError as error:
-        raise CgroupError(f"cannot write {value!r} to {path}: {error.strerror}: {NO_CGROUPS_FIX}") from None
+        raise CgroupError(f"cannot write {value!r} to {path}: {error.strerror}: {write_fix(path, error.errno)}") from None
+
+
+def write_fix(path: Path, number: int | None) -> str:
+    """How to get past a refused write: v2's "no internal processes" rule has its own fix."""
+    if number == errno.EBUSY and path.name == "cgroup.subtree_control":
+        parent = path.parent
+        return (f"cgroup v2 gives controllers only to the children of a group with no processes of its own, and "
+                f"{parent} has some (a container's cgroup root does): move them into a child first (mkdir "
+                f"{parent}/init, then write each pid in {parent}/cgroup.procs to {parent}/init/cgroup.procs), "
+                "or start without limits")
+    return NO_CGROUPS_FIX
 
 
 def make_dir(path: Path) -> None:
@@ -330,11 +341,21 @@ def remove(group: str, root: Path = ROOT) -> None:
 # --- reading ----------------------------------------------------------------------------------------------
 
 def read_text(path: Path) -> str:
-    """The file's text, "" when it is absent or unreadable (a kernel without that file)."""
+    """The file's text, "" when it is absent or unreadable (a kernel without that file). Plain os.read,
+    as :func:`join` reads too, between fork and exec."""
     try:
-        return path.read_text()
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return ""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode(errors="replace")
 
 
 def read_int(path: Path) -> int | None:

@@ -4,6 +4,7 @@ with a fifth of a core gets a fifth of a core."""
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -344,5 +345,36 @@ def test_a_fifth_of_a_core_is_a_fifth_of_a_core():
         assert 0.02 < used < 0.35, f"{used:.2f} s of CPU in 1 s of wall time under a 0.2-core quota"
         assert found.cpu_limit_cores == 0.2 and found.cpu_throttled_seconds > 0, found
         assert found.cpu_seconds == pytest.approx(used, abs=0.1)
+    finally:
+        cgroups.remove(group)
+
+
+def test_v2_busy_parent_gets_its_own_fix(tmp_path, monkeypatch):
+    """v2 refuses controllers below a group that holds processes (a container's cgroup root): say how to fix it."""
+    root = fake_v2(tmp_path)
+    real_open = os.open
+
+    def busy_subtree(path, flags, *args):
+        if Path(path).name == "cgroup.subtree_control" and flags & os.O_WRONLY:
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(cgroups.os, "open", busy_subtree)
+    with pytest.raises(CgroupError, match=r"Device or resource busy: cgroup v2 gives controllers only to the children "
+                                          r"of a group with no processes .* move them into a child first"):
+        cgroups.prepare("alice", Limits(memory_bytes=GIB), root)
+
+
+@real
+def test_a_group_with_a_pids_limit_cannot_start_more_threads():
+    group = f"test-pids-{os.getpid()}"
+    start = ("import threading, time\nstarted = 0\ntry:\n    for _ in range(64):\n"
+             "        threading.Thread(target=time.sleep, args=(2,), daemon=True).start(); started += 1\n"
+             "except RuntimeError as error:\n    print(started, error)\n")
+    try:
+        done = run_limited(group, Limits(pids=16), start)
+        started, _, error = done.stdout.partition(" ")
+        assert 0 < int(started) < 16 and "can't start new thread" in error, done.stdout + done.stderr
+        assert cgroups.usage(group).pids_limit == 16
     finally:
         cgroups.remove(group)
