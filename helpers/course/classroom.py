@@ -2,6 +2,7 @@
 
     python -m helpers classroom status --homes '/home/*/.flywheel'          # progress, stuck, endpoints
     python -m helpers classroom stop-endpoints --homes '/home/*/.flywheel'  # end of the day
+    python -m helpers classroom hub --roster roster.txt ...                 # the hub: helpers.course.hub
 
 Each learner has a Unix user and their own ``FLYWHEEL_HOME`` (mode 0700); ``--homes`` is a glob that
 matches every learner's home, and a learner is named after the owner of theirs. Run it as root
@@ -274,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers classroom",
                                      description="The instructor's view of a room of learners on one server.")
     commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("hub", "start JupyterHub for the room (as root): `classroom hub --help`"),
+                       ("roster", "write a roster with a code per learner: `classroom roster --help`"),
+                       ("publish-labs", "commit labs/ to the room's labs.git: `classroom publish-labs --help`")):
+        commands.add_parser(name, help=text, add_help=False)  # handled by helpers.course.hub
     for name, text in (("status", "each learner's progress and live endpoints, and where the room is stuck"),
                        ("stop-endpoints", "stop every learner's endpoints and servers (their cleanup, as them)")):
         command = commands.add_parser(name, help=text, description=text)
@@ -285,7 +290,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The hub's commands live in helpers.course.hub, which imports JupyterHub (the `classroom` extra).
+HUB_COMMANDS = ("hub", "roster", "publish-labs")
+
+
 def main(argv: list[str], root: Path) -> int:
+    if argv and argv[0] in HUB_COMMANDS:
+        try:
+            from helpers.course import hub
+        except ImportError as error:
+            print(f"classroom {argv[0]} needs JupyterHub ({error}): `make classroom` installs it.", file=sys.stderr)
+            return 2
+        return hub.main(argv, root)
     args = build_parser().parse_args(argv)
     try:
         if args.command == "status":
