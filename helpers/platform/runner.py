@@ -192,7 +192,8 @@ class LocalRun:
             message = (f"it ran longer than MaxRuntimeInSeconds={max_runtime}. "
                        "Raise StoppingCondition(max_runtime_in_seconds=...) or make the job faster.")
             self._schedule(float(max_runtime), lambda: self.stop(message, status="MaxRuntimeExceeded"))
-        threading.Thread(target=self._monitor, name=f"job-{self.name}", daemon=True).start()
+        # no job name in a thread's name: Python 3.14+ gives it to the OS thread, whose name every user can read
+        threading.Thread(target=self._monitor, name="job-monitor", daemon=True).start()
         return self
 
     def _schedule(self, delay: float, action) -> None:

@@ -317,10 +317,13 @@ _COUNT = struct.Struct("!Q")    # the answer to a sync: records written since th
 _SYNC_SECONDS = 60.0
 # The child loads this file alone, not the helpers package: only the standard library (~15 ms and
 # ~10 MB), where importing the package would load numpy and the models into it.
-_BOOT = ("import importlib.util, sys; "
+# Its settings and endpoint name come in its environment (owner-only), not on its command line (`ps`
+# shows every user the command line): the variable processes.spawn uses, named here to import nothing.
+_ARGS_ENV = "FLYWHEEL_PROCESS_ARGS"
+_BOOT = ("import importlib.util, json, os, sys; "
          "spec = importlib.util.spec_from_file_location('flywheel_capture', sys.argv[1]); "
          "module = sys.modules['flywheel_capture'] = importlib.util.module_from_spec(spec); "
-         "spec.loader.exec_module(module); module.serve_capture(sys.argv[2], sys.argv[3])")
+         f"spec.loader.exec_module(module); module.serve_capture(*json.loads(os.environ.pop({_ARGS_ENV!r})))")
 
 
 class CaptureProcess:
@@ -341,7 +344,8 @@ class CaptureProcess:
         self.settings, self.endpoint_name = settings, endpoint_name
         self._fallback: CaptureWriter | None = None
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, __file__, json.dumps(settings.to_dict()), endpoint_name],
+            [sys.executable, "-c", _BOOT, __file__],
+            env={**os.environ, _ARGS_ENV: json.dumps([json.dumps(settings.to_dict()), endpoint_name])},
             # its own process group: a signal to the server's group (Ctrl-C, killpg) does not reach it
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, process_group=0, umask=0o077)
 

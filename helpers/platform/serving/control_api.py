@@ -483,7 +483,8 @@ def _start_worker(kind: str, name: str, folder, what: str, record=None) -> None:
     record = record or folder / "job.json"
     ref = processes.spawn(WORKER, [kind, name], folder / "create.log")
     # reaped once it ends: a worker left a zombie would look alive, and its job InProgress, forever
-    threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name=f"reap-{name}").start()
+    # no job name in a thread's name: Python 3.14+ gives it to the OS thread, whose name every user can read
+    threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name="worker-reaper").start()
     started = processes.wait_until(lambda: record.is_file() or not processes.is_alive(ref), WORKER_START_SECONDS)
     if not record.is_file():
         log = (folder / "create.log").read_text(errors="replace")[-2000:] if (folder / "create.log").exists() else ""
@@ -662,7 +663,7 @@ def update_endpoint(params: dict) -> dict:
         registry.write_json(folder / registry.UPDATE_FILE, {"EndpointConfigName": config,
                                                             "StartTime": registry.now_iso()})
         ref = processes.spawn(WORKER, ["update", name], folder / "update.log")
-        threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name=f"reap-update-{name}").start()
+        threading.Thread(target=_reap_when_done, args=(ref,), daemon=True, name="worker-reaper").start()
         # answered once the worker has recorded itself: from then on Describe says Updating
         processes.wait_until(lambda: "Pid" in (registry.read_json(folder / registry.UPDATE_FILE) or {})
                              or not processes.is_alive(ref), WORKER_START_SECONDS)

@@ -325,4 +325,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    from helpers.platform.serving.processes import args
+
+    raise SystemExit(main(args()))  # the job's name came in the environment: `ps` shows no name

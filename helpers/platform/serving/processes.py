@@ -5,10 +5,16 @@ our server (and never signalled): a reference without a start time is never take
 unless it is a child this Python process started and has not reaped. Servers run in their own
 session: interrupting or restarting a notebook kernel leaves them running, exactly as a real endpoint
 keeps running (and billing) until it is deleted — ``python -m helpers cleanup`` finds and stops them.
+
+A server's arguments (its folder, which names the endpoint or job) travel in its environment, not on
+its command line: every user of the machine can read ``/proc/<pid>/cmdline`` (``ps``), only the
+process's owner its ``/proc/<pid>/environ``. The command line says only what kind of process it is
+(``python -m helpers.platform.serving.server``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -26,6 +32,8 @@ _children: dict[int, subprocess.Popen] = {}
 SERVER_MODULES = ("helpers.platform.serving.server", "helpers.platform.serving.router")
 #: Seconds a recorded start time may differ from psutil's (both are psutil create_time: boot time + ticks).
 START_TIME_TOLERANCE = 0.05
+#: The variable :func:`spawn` passes a process's arguments in (a JSON list of strings), read back by :func:`args`.
+ARGS_ENV = "FLYWHEEL_PROCESS_ARGS"
 
 
 @dataclass(frozen=True)
@@ -52,15 +60,16 @@ class ProcessRef:
 
 def spawn(module: str, args: list[str], log_path: Path, env: dict | None = None,
           pass_fds: tuple[int, ...] = ()) -> ProcessRef:
-    """Start ``python -m module args...`` detached, output appended to ``log_path``; ``pass_fds``: open
-    descriptors the child inherits (a listening socket)."""
+    """Start ``python -m module`` detached with ``args`` (read in the child by :func:`args`), output
+    appended to ``log_path``; ``pass_fds``: open descriptors the child inherits (a listening socket)."""
     private_dir(log_path.parent)
     full_env = {**os.environ, **(env or {})}
     full_env.setdefault("OMP_NUM_THREADS", "1")  # 2 cores shared with the notebook and tests
     full_env["PYTHONUNBUFFERED"] = "1"
+    full_env[ARGS_ENV] = json.dumps([str(arg) for arg in args])  # owner-only, unlike the command line
     with open_private(log_path, "ab") as log:
         child = subprocess.Popen(
-            [sys.executable, "-m", module, *args], stdin=subprocess.DEVNULL, stdout=log,
+            [sys.executable, "-m", module], stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, pass_fds=pass_fds, env=full_env,
             umask=PRIVATE_UMASK)
     _children[child.pid] = child
@@ -69,6 +78,27 @@ def spawn(module: str, args: list[str], log_path: Path, env: dict | None = None,
     except psutil.NoSuchProcess:
         created = 0.0
     return ProcessRef(child.pid, created)
+
+
+def args() -> list[str]:
+    """This process's arguments: what :func:`spawn` passed, else the command line's (a server started by
+    hand, ``python -m helpers.platform.serving.server <folder>``).
+
+    The variable is taken out of ``os.environ`` so the process's own children (a router it restarts,
+    the capture process, a model's subprocesses) do not inherit it; ``/proc/<pid>/environ`` keeps it
+    (the process's starting environment), where :func:`find_servers` reads it."""
+    passed = os.environ.pop(ARGS_ENV, None)
+    return sys.argv[1:] if passed is None else _decode_args(passed)
+
+
+def _decode_args(text: str) -> list[str]:
+    try:
+        values = json.loads(text)
+    except ValueError:
+        values = None
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        raise ValueError(f"{ARGS_ENV} must hold a JSON list of strings, not {text[:80]!r}")
+    return values
 
 
 def is_alive(ref: ProcessRef | None) -> bool:
@@ -145,7 +175,8 @@ def wait_until(predicate, timeout: float, interval: float = 0.02) -> bool:
 
 
 def find_servers(home: Path) -> list[tuple[ProcessRef, str, list[str]]]:
-    """Every server process of this machine whose command line names ``home``: (ref, module, args)."""
+    """Every server process of this user whose arguments name ``home``: (ref, module, args). Another
+    user's servers are skipped: their arguments (in their environment) are not readable."""
     found = []
     home_text = str(home)
     for process in psutil.process_iter(["pid", "cmdline", "create_time"]):
@@ -155,8 +186,23 @@ def find_servers(home: Path) -> list[tuple[ProcessRef, str, list[str]]]:
         module = cmdline[cmdline.index("-m") + 1] if cmdline.index("-m") + 1 < len(cmdline) else ""
         if module not in SERVER_MODULES:
             continue
-        args = cmdline[cmdline.index("-m") + 2:]
-        if not any(arg == home_text or arg.startswith(home_text + os.sep) for arg in args):
+        args = _server_args(process, cmdline[cmdline.index("-m") + 2:])
+        if args is None or not any(arg == home_text or arg.startswith(home_text + os.sep) for arg in args):
             continue
         found.append((ProcessRef(process.info["pid"], process.info["create_time"]), module, args))
     return found
+
+
+def _server_args(process: psutil.Process, command_args: list[str]) -> list[str] | None:
+    """A server's arguments: from its starting environment (:func:`spawn`), else its command line (started
+    by hand); None when its environment is not ours to read, or it ended meanwhile."""
+    try:
+        passed = process.environ().get(ARGS_ENV)
+    except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+        return None
+    if passed is None:
+        return command_args
+    try:
+        return _decode_args(passed)
+    except ValueError:
+        return None

@@ -313,7 +313,7 @@ def listen(port: int) -> socket.socket:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = list(processes.args() if argv is None else argv)
     store = Path(argv[0])
     os.environ["FLYWHEEL_HOME"] = str(store)  # the S3 and SageMaker APIs read this store, whoever started us
     port = int(argv[argv.index("--port") + 1]) if "--port" in argv else preferred_port(store)

@@ -1,4 +1,5 @@
-"""The endpoint server process: ``python -m helpers.platform.serving.server <folder>``.
+"""The endpoint server process: ``python -m helpers.platform.serving.server``, its folder passed by
+:func:`~helpers.platform.serving.processes.spawn` in its environment (by hand: ``... server <folder>``).
 
 It reads ``<folder>/config.json``, and for each production variant verifies the model artifact's
 sha256, unpacks it safely and loads it through its inference handlers. Then it binds a free port on
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import psutil
 
+from helpers.platform.serving import processes
 from helpers.platform.serving.access import Guard, store_secret
 from helpers.platform.serving.app import Alarm, EndpointApp, Variant
 from helpers.platform.serving.artifacts import verified_extract
@@ -147,7 +149,7 @@ class _RouterWatch:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = list(processes.args() if argv is None else argv)
     folder = Path(argv[0])
     parent_pid = int(argv[argv.index("--parent-pid") + 1]) if "--parent-pid" in argv else None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout)

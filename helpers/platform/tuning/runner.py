@@ -198,7 +198,7 @@ class TuningRun:
                 self.error = exc
 
         records.register_active(self.name, self)  # visible to describe() before the thread starts
-        thread = threading.Thread(target=target, name=f"tuning-{self.name}", daemon=True)
+        thread = threading.Thread(target=target, name="tuning-monitor", daemon=True)  # no name the OS shows all
         thread.start()
         return thread
 
