@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib
 import json
 import os
 import pwd
@@ -297,7 +298,7 @@ HUB_COMMANDS = ("hub", "roster", "publish-labs")
 def main(argv: list[str], root: Path) -> int:
     if argv and argv[0] in HUB_COMMANDS:
         try:
-            from helpers.course import hub
+            hub = importlib.import_module("helpers.course.hub")
         except ImportError as error:
             print(f"classroom {argv[0]} needs JupyterHub ({error}): `make classroom` installs it.", file=sys.stderr)
             return 2

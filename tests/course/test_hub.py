@@ -1,0 +1,333 @@
+"""The classroom hub's parts, without a hub process (tests/course/test_classroom_hub.py starts the real one):
+JupyterHub's config for a room, the roster login, the roster command, publishing labs that learners pull with
+nbgitpuller (their edits survive a re-publish), the spawner's preexec order, and the errors with their fixes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from jupyterhub.spawner import LocalProcessSpawner
+from nbgitpuller.pull import GitPuller
+from traitlets.config import Config
+
+from helpers.course import cgroups, classroom, hub
+from helpers.course.hub_auth import ClassroomError, RosterAuthenticator, read_roster
+
+
+def write_roster(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+@pytest.fixture
+def roster(tmp_path: Path) -> Path:
+    return write_roster(tmp_path / "roster.txt", "# the room\nana aaaa-bbbb-cccc\nben dddd-eeee-ffff\n"
+                                                 "lee gggg-hhhh-jjjj admin\n")
+
+
+def make_room(tmp_path: Path, roster: Path, **changes) -> hub.Room:
+    state = tmp_path / "state"
+    state.mkdir(exist_ok=True)
+    values = dict(roster=str(roster), state=str(state), homes=str(tmp_path / "homes"), ip="127.0.0.1", port=18000,
+                  hub_port=18001, proxy_api_port=18002, memory_bytes=3 << 30, cpus=1.0, max_endpoints=2,
+                  learner_python="/opt/py/bin/python", learner_env={"LD_LIBRARY_PATH": "/opt/py/lib"},
+                  node="/x/node", proxy_entry="/x/chp", venv="/work/venv")
+    return hub.Room(**{**values, **changes})
+
+
+# --- JupyterHub's config ----------------------------------------------------------------------------------
+
+
+def test_configure_sets_a_private_hub_with_the_rooms_login_spawner_and_limits(tmp_path, roster):
+    room = make_room(tmp_path, roster)
+    c = Config()
+    hub.configure(c, room)
+    state = Path(room.state)
+    assert c.JupyterHub.bind_url == "http://127.0.0.1:18000"
+    assert (c.JupyterHub.hub_ip, c.JupyterHub.hub_port) == ("127.0.0.1", 18001)
+    assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:18002"  # the proxy's API: loopback only
+    assert c.ConfigurableHTTPProxy.command == ["/x/node", "/x/chp"]
+    assert c.JupyterHub.db_url == f"sqlite:///{state / 'jupyterhub.sqlite'}"
+    assert c.JupyterHub.cookie_secret_file == str(state / "jupyterhub_cookie_secret")
+    token = state / "proxy_token"
+    assert c.ConfigurableHTTPProxy.auth_token == token.read_text().strip() and len(c.ConfigurableHTTPProxy.auth_token) == 64
+    assert stat.S_IMODE(token.stat().st_mode) == 0o600
+    assert c.JupyterHub.authenticator_class is RosterAuthenticator
+    assert c.RosterAuthenticator.roster_file == str(roster)
+    assert c.Authenticator.allowed_users == {"ana", "ben", "lee"} and c.Authenticator.admin_users == {"lee"}
+    assert c.JupyterHub.spawner_class is hub.FlywheelSpawner
+    assert c.FlywheelSpawner.homes == room.homes and c.FlywheelSpawner.use_cgroups is True
+    assert c.Spawner.cmd == ["/opt/py/bin/python", "-m", "jupyterhub.singleuser"]
+    assert (c.Spawner.mem_limit, c.Spawner.cpu_limit) == (3 << 30, 1.0)
+    env = c.Spawner.environment
+    assert env["FLYWHEEL_MAX_ENDPOINTS"] == "2" and env["LD_LIBRARY_PATH"] == "/opt/py/lib"
+    assert env["JUPYTER_PATH"].split(os.pathsep) == [str(state / "learner-share"), "/work/venv/share/jupyter"]
+    assert env["JUPYTER_CONFIG_PATH"] == "/work/venv/etc/jupyter"
+    assert env["PATH"].split(os.pathsep)[0] == "/opt/py/bin"
+    assert env["GIT_CONFIG_SYSTEM"] == str(state / "learner-share" / "gitconfig")
+    query = parse_qs(urlsplit(c.Spawner.default_url).query)
+    assert urlsplit(c.Spawner.default_url).path == "/git-pull"
+    assert query == {"repo": [f"file://{state / 'labs.git'}"], "branch": ["main"],
+                     "urlpath": ["lab/tree/flywheel/00_welcome.ipynb"], "targetpath": ["flywheel"]}
+
+
+def test_configure_keeps_the_proxy_token_across_restarts_and_sets_no_limit_when_none(tmp_path, roster):
+    first, second = Config(), Config()
+    hub.configure(first, make_room(tmp_path, roster))
+    hub.configure(second, make_room(tmp_path, roster, memory_bytes=None, cpus=None, max_endpoints=None))
+    assert first.ConfigurableHTTPProxy.auth_token == second.ConfigurableHTTPProxy.auth_token
+    assert "mem_limit" not in second.Spawner and "cpu_limit" not in second.Spawner
+    assert "FLYWHEEL_MAX_ENDPOINTS" not in second.Spawner.environment
+
+
+def test_shared_password_mode_uses_jupyterhubs_authenticator_with_the_roster_names(tmp_path, roster, monkeypatch):
+    monkeypatch.setenv(hub.SHARED_PASSWORD_ENV, "workshop-2026")
+    c = Config()
+    hub.configure(c, make_room(tmp_path, roster, auth="shared"))
+    assert c.JupyterHub.authenticator_class == "shared-password"
+    assert c.SharedPasswordAuthenticator.user_password == "workshop-2026"
+    assert c.Authenticator.allowed_users == {"ana", "ben", "lee"}
+    assert "admin_users" not in c.Authenticator  # its admins need a 32+ character admin password: none
+
+
+# --- the roster login ----------------------------------------------------------------------------------------
+
+
+def login(roster: Path, name: str, code: str):
+    return asyncio.run(RosterAuthenticator(roster_file=str(roster)).authenticate(None, {"username": name, "password": code}))
+
+
+def test_a_learner_logs_in_with_their_own_code_only(roster):
+    assert login(roster, "ana", "aaaa-bbbb-cccc") == {"name": "ana", "admin": False}
+    assert login(roster, "Ana", "aaaa-bbbb-cccc") == {"name": "ana", "admin": False}  # JupyterHub lowercases
+    assert login(roster, "lee", "gggg-hhhh-jjjj") == {"name": "lee", "admin": True}
+    assert login(roster, "ana", "dddd-eeee-ffff") is None  # ben's code
+    assert login(roster, "ana", "") is None
+    assert login(roster, "zoe", "aaaa-bbbb-cccc") is None  # not in the roster
+
+
+def test_a_code_changed_in_the_roster_applies_at_the_next_login(roster):
+    write_roster(roster, "ana new1-new2-new3\n")
+    assert login(roster, "ana", "aaaa-bbbb-cccc") is None
+    assert login(roster, "ana", "new1-new2-new3") == {"name": "ana", "admin": False}
+
+
+def test_no_login_at_all_while_the_roster_is_readable_by_others(roster):
+    roster.chmod(0o644)
+    assert login(roster, "ana", "aaaa-bbbb-cccc") is None
+
+
+# --- the roster command and the roster's errors ----------------------------------------------------------------
+
+
+def test_classroom_roster_writes_a_private_file_with_a_distinct_code_each(tmp_path, capsys):
+    out = tmp_path / "room.txt"
+    assert classroom.main(["roster", "--names", "ana, ben,caro,ben", "--admin", "lee", "--out", str(out)], tmp_path) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    entries = read_roster(out)
+    assert list(entries) == ["ana", "ben", "caro", "lee"] and [e.name for e in entries.values() if e.admin] == ["lee"]
+    codes = [entry.code for entry in entries.values()]
+    assert len(set(codes)) == 4 and all(len(code.replace("-", "")) == 12 for code in codes)
+    assert "4 codes written" in capsys.readouterr().out
+    before = out.read_text()
+    assert classroom.main(["roster", "--names", "zoe", "--out", str(out)], tmp_path) == 2  # codes handed out
+    assert out.read_text() == before
+    assert "exists" in capsys.readouterr().err
+
+
+def test_a_name_that_cannot_be_a_unix_user_is_refused_with_an_example(tmp_path, capsys):
+    assert classroom.main(["roster", "--names", "ana,Ben Smith", "--out", str(tmp_path / "r")], tmp_path) == 2
+    assert "'Ben Smith' cannot be a learner's name: use a Unix user name" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("text, mode, expected", [
+    (None, 0o600, "no roster at"),
+    ("ana aaaa-bbbb-cccc\n", 0o644, "chmod 600"),
+    ("ana aaaa-bbbb-cccc teacher\n", 0o600, ":1: expected 'name code' or 'name code admin'"),
+    ("ana short\n", 0o600, "shorter than 10"),
+    ("ana aaaa-bbbb-cccc\nana dddd-eeee-ffff\n", 0o600, ":2: ana is listed twice"),
+    ("# nobody yet\n", 0o600, "lists no learner"),
+])
+def test_a_bad_roster_is_refused_naming_the_line_and_the_fix(tmp_path, text, mode, expected):
+    path = tmp_path / "roster.txt"
+    if text is not None:
+        write_roster(path, text, mode)
+    with pytest.raises(ClassroomError, match=expected.replace("(", r"\(")):
+        read_roster(path)
+
+
+# --- publishing the labs ------------------------------------------------------------------------------------------
+
+
+def notebook(text: str) -> str:
+    return json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": [text]}], "metadata": {},
+                       "nbformat": 4, "nbformat_minor": 5})
+
+
+def pull(repo: Path, target: Path) -> None:
+    for _ in GitPuller(f"file://{repo}", str(target), branch=hub.LABS_BRANCH).pull():
+        pass
+
+
+def test_a_learners_edit_survives_a_republish_and_the_next_pull(tmp_path):
+    labs, repo, mine = tmp_path / "labs", tmp_path / "state" / "labs.git", tmp_path / "home" / "flywheel"
+    (labs / ".backup").mkdir(parents=True)
+    (labs / "01_intro.ipynb").write_text(notebook("intro v1"))
+    (labs / "02_data.ipynb").write_text(notebook("data v1"))
+    (labs / "glossary.md").write_text("# Glossary\n")
+    (labs / ".backup" / "01_intro-old.ipynb").write_text(notebook("a backup"))
+    first = hub.publish_labs(labs, repo)
+    assert first and hub.publish_labs(labs, repo) is None  # nothing changed: no new commit
+    pull(repo, mine)
+    assert sorted(path.name for path in mine.iterdir() if path.name != ".git") == \
+        ["01_intro.ipynb", "02_data.ipynb", "glossary.md"]  # no backups, no checkpoints
+    (mine / "01_intro.ipynb").write_text(notebook("my answers"))  # the learner's work
+    (mine / "03_new.ipynb").write_text(notebook("my own notebook, named like the next lab"))
+    (labs / "01_intro.ipynb").write_text(notebook("intro v2"))  # the instructor fixes both labs...
+    (labs / "02_data.ipynb").write_text(notebook("data v2"))
+    (labs / "03_new.ipynb").write_text(notebook("new lab"))  # ...and adds one whose name the learner took
+    assert hub.publish_labs(labs, repo) not in (None, first)
+    pull(repo, mine)
+    assert "my answers" in (mine / "01_intro.ipynb").read_text()  # the learner's edit wins
+    assert "data v2" in (mine / "02_data.ipynb").read_text()  # an untouched lab is updated
+    assert "new lab" in (mine / "03_new.ipynb").read_text()
+    renamed = [path for path in mine.glob("03_new_*.ipynb")]  # nbgitpuller renames the clashing file
+    assert len(renamed) == 1 and "my own notebook" in renamed[0].read_text()
+
+
+def test_the_labs_repository_is_readable_by_learners(tmp_path):
+    labs = tmp_path / "labs"
+    labs.mkdir()
+    (labs / "00_welcome.ipynb").write_text(notebook("hello"))
+    repo = tmp_path / "labs.git"
+    hub.publish_labs(labs, repo)
+    for path in [repo, *repo.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) & (stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0)), path
+
+
+def test_publishing_no_notebooks_names_make_labs(tmp_path):
+    (tmp_path / "labs").mkdir()
+    with pytest.raises(ClassroomError, match="make labs"):
+        hub.publish_labs(tmp_path / "labs", tmp_path / "labs.git")
+
+
+def test_the_learner_share_holds_the_labs_kernel_and_the_git_exception(tmp_path, roster):
+    room = make_room(tmp_path, roster)
+    spec = json.loads(hub.write_learner_share(room).read_text())
+    assert spec["argv"][0] == "/opt/py/bin/python" and spec["display_name"] == "Python 3 (Flywheel)"
+    share = Path(room.state) / hub.LEARNER_SHARE
+    assert f"directory = {room.labs_repo}" in (share / "gitconfig").read_text()
+    assert all(stat.S_IMODE(path.stat().st_mode) & stat.S_IROTH for path in [share, *share.rglob("*")])
+
+
+# --- the spawner ----------------------------------------------------------------------------------------------------
+
+
+def test_the_spawner_joins_the_cgroup_before_dropping_to_the_learner_then_goes_home(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(cgroups, "join", lambda group, limits: calls.append(("join", group, limits)))
+    monkeypatch.setattr(LocalProcessSpawner, "make_preexec_fn", lambda self, name: lambda: calls.append(("setuid", name)))
+    (tmp_path / "ana").mkdir()
+    spawner = hub.FlywheelSpawner(user=SimpleNamespace(name="ana"), homes=str(tmp_path), mem_limit=3 << 30, cpu_limit=0.5)
+    here = os.getcwd()
+    try:
+        spawner.make_preexec_fn("ana")()
+        assert os.getcwd() == str(tmp_path / "ana")
+    finally:
+        os.chdir(here)
+    assert calls == [("join", "ana", cgroups.Limits(memory_bytes=3 << 30, cpus=0.5, pids=hub.PIDS_PER_LEARNER)),
+                     ("setuid", "ana")]
+
+
+def test_the_spawner_skips_cgroups_when_they_are_unavailable(tmp_path, monkeypatch):
+    monkeypatch.setattr(cgroups, "join", lambda *args: pytest.fail("joined a cgroup"))
+    monkeypatch.setattr(LocalProcessSpawner, "make_preexec_fn", lambda self, name: lambda: None)
+    (tmp_path / "ana").mkdir()
+    spawner = hub.FlywheelSpawner(user=SimpleNamespace(name="ana"), homes=str(tmp_path), use_cgroups=False)
+    here = os.getcwd()
+    try:
+        spawner.make_preexec_fn("ana")()
+    finally:
+        os.chdir(here)
+
+
+def test_the_learners_home_and_store_are_in_homes(tmp_path, monkeypatch):
+    monkeypatch.setattr(LocalProcessSpawner, "user_env", lambda self, env: {**env, "HOME": "/elsewhere"})
+    spawner = hub.FlywheelSpawner(user=SimpleNamespace(name="ana"), homes=str(tmp_path))
+    env = spawner.user_env({})
+    assert env["HOME"] == str(tmp_path / "ana") and env["FLYWHEEL_HOME"] == str(tmp_path / "ana" / ".flywheel")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a home to another user needs root")
+def test_a_missing_home_is_made_private_to_its_learner(tmp_path):
+    home = tmp_path / "homes" / "ana"
+    hub.ensure_home(home, 65534, 65534)
+    info = home.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (65534, 65534, 0o700)
+
+
+# --- errors with their fixes ---------------------------------------------------------------------------------------
+
+
+def hub_args(roster: Path, *extra: str) -> list[str]:
+    return ["hub", "--roster", str(roster), *extra]
+
+
+@pytest.mark.parametrize("option, expected", [
+    (["--memory", "3 gigs"], "--memory: memory limit '3 gigs' is not understood: give a number of bytes"),
+    (["--cpus", "one"], "--cpus: cpus 'one' is not a number of cores above 0"),
+    (["--max-endpoints", "-1"], "--max-endpoints -1: give a number of live endpoints per learner"),
+    (["--learner-env", "LD_LIBRARY_PATH"], "expected NAME=VALUE"),
+])
+def test_bad_options_are_refused_before_anything_starts(tmp_path, roster, capsys, option, expected):
+    assert classroom.main(hub_args(roster, "--state", str(tmp_path / "state"), *option), tmp_path) == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "state").exists()
+
+
+def test_only_root_may_start_the_hub(tmp_path, roster, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(ClassroomError, match="run it as root"):
+        hub.prepare(make_room(tmp_path, roster), create_users=False, python_given=False)
+
+
+def test_a_learner_python_others_cannot_run_is_refused_with_the_fix(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    python = private / "python"
+    python.write_text("#!/bin/sh\n")
+    python.chmod(0o755)
+    with pytest.raises(ClassroomError, match="learners cannot run --learner-python .*outside any private home"):
+        hub.check_learner_python(str(python), given=True)
+    with pytest.raises(ClassroomError, match="make clean-venv && make classroom PYTHON=/usr/bin/python3.11.*--learner-python"):
+        hub.check_learner_python(str(python), given=False)
+    with pytest.raises(ClassroomError, match="no such file"):
+        hub.check_learner_python(str(tmp_path / "nothing"), given=True)
+    hub.check_learner_python("/bin/sh", given=True)  # it and every folder above it let others through
+
+
+def test_a_missing_proxy_names_the_install_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(hub, "ROOT", tmp_path)
+    with pytest.raises(ClassroomError, match="the proxy is not installed.*npm\\(sys.argv"):
+        hub.proxy_command()
+
+
+def test_a_missing_user_is_refused_unless_asked_to_make_it(tmp_path):
+    with pytest.raises(ClassroomError, match="pass --create-users, or make it yourself .useradd"):
+        hub.ensure_user("flywheel-nobody-here", tmp_path, create=False)
+
+
+def test_the_hub_commands_say_what_to_install_when_jupyterhub_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "helpers.course.hub", None)  # import fails as without the extra
+    assert classroom.main(["roster", "--names", "ana", "--out", str(tmp_path / "r")], tmp_path) == 2
+    assert "make classroom" in capsys.readouterr().err
