@@ -12,7 +12,8 @@ homes, and such a home is reported with that fix, never a crash.
 ``status`` shows, per learner, the exercises passed per lab (only learners who opted in with
 ``progress --on``: their ``progress/record.json``), the exercises where the room is stuck (learners
 with ``--stuck-attempts`` attempts or more and no pass, with the room's pass rate from
-:func:`helpers.learning_record.merge`), and each learner's live endpoints. It only reads.
+:func:`helpers.learning_record.merge`), each learner's live endpoints, and their memory and CPU use from the
+cgroup the hub put their server in (with processes killed for memory: a kernel that "died"). It only reads.
 
 ``stop-endpoints`` runs ``python -m helpers cleanup`` for each home *as the home's owner* (root drops
 to that user for it), so nothing in a learner's home becomes root's and the stop goes through the
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Iterator
 
 from helpers import learning_record
+from helpers.course import cgroups
 
 STUCK_ATTEMPTS = 3  # attempts without a pass after which a learner counts as stuck on an exercise
 STOP_TIMEOUT_SECONDS = 120
@@ -227,9 +229,22 @@ def status_lines(learners: list[Learner], pattern: str, min_attempts: int = STUC
     return lines
 
 
+def resource_lines(learners: list[Learner]) -> list[str]:
+    """Each learner's memory and CPU from their cgroup (the hub's ``--memory``/``--cpus``), with the
+    processes killed for memory; nothing when no learner has a group (no hub, or no limits here)."""
+    lines = []
+    for learner in learners:
+        try:
+            if cgroups.usage(learner.name) is not None:
+                lines.append(f"  {cgroups.explain(learner.name, label=learner.name)}")
+        except (OSError, ValueError):  # a name that cannot be a group (a bare uid is fine): it has none
+            continue
+    return ["", "Resources (each learner's cgroup, limits from the hub):", *lines] if lines else []
+
+
 def status(pattern: str, min_attempts: int) -> int:
     learners = [read_learner(home) for home in find_homes(pattern)]
-    print("\n".join(status_lines(learners, pattern, min_attempts)))
+    print("\n".join(status_lines(learners, pattern, min_attempts) + resource_lines(learners)))
     return 1 if any(learner.errors for learner in learners) else 0
 
 

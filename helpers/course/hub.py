@@ -83,6 +83,7 @@ def write_roster(path: Path, entries: list[Entry]) -> None:
     replace an existing roster, whose codes the learners may already have."""
     text = "# name code [admin]: one learner per line; hand each learner their own line\n"
     text += "".join(f"{e.name} {e.code}{' admin' if e.admin else ''}\n" for e in entries)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
