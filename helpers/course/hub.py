@@ -340,6 +340,25 @@ def proxy_command() -> tuple[str, str]:
     return str(Path(executable.__file__).parent / "bin" / "node"), str(entry)
 
 
+def proc_problem(mounts: Path = Path("/proc/mounts")) -> str | None:
+    """Why learners can read each other's process details (command lines, environments' sizes), or None
+    when /proc is mounted with hidepid (each learner then sees only their own processes)."""
+    try:
+        lines = mounts.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None  # not Linux: nothing to say
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 3 and fields[1] == "/proc":
+            if any(option.split("=", 1)[0] == "hidepid" and option.split("=", 1)[1] not in ("0", "off")
+                   for option in fields[3].split(",") if "=" in option):
+                return None
+            return ("learners can list each other's processes and their command lines: /proc is mounted without "
+                    "hidepid. Fix (as root, until reboot): mount -o remount,hidepid=invisible /proc "
+                    "(or hidepid=2 on kernels before 5.8)")
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -486,6 +505,7 @@ def prepare(room: Room, create_users: bool, python_given: bool) -> list[str]:
         warnings.append(f"no memory, CPU or process limits for learners: {problem}. Learners still get "
                         f"MEM_LIMIT/CPU_LIMIT in their environment, and the endpoint limit (FLYWHEEL_MAX_ENDPOINTS) holds.")
     room.cgroups = problem is None
+    warnings += [problem for problem in [proc_problem()] if problem]
     prepare_state(Path(room.state))
     for name in roster:
         uid, gid = ensure_user(name, Path(room.homes), create_users)

@@ -345,3 +345,13 @@ def test_status_shows_each_learners_cgroup_use_and_skips_learners_without_one(mo
                                                   "  ana: 2 processes killed for memory (limit 3.0 GiB)"]
     groups.clear()
     assert classroom.resource_lines(learners) == []  # no hub here: the section is left out
+
+
+@pytest.mark.parametrize("options, warned", [("rw,nosuid,relatime", True), ("rw,relatime,hidepid=invisible", False),
+                                             ("rw,hidepid=2", False), ("rw,hidepid=0", True)])
+def test_the_hub_warns_when_learners_can_see_each_others_processes(tmp_path, options, warned):
+    mounts = tmp_path / "mounts"
+    mounts.write_text(f"sysfs /sys sysfs rw 0 0\nproc /proc proc {options} 0 0\n")
+    problem = hub.proc_problem(mounts)
+    assert (problem is not None) == warned
+    assert problem is None or "mount -o remount,hidepid=invisible /proc" in problem
