@@ -97,15 +97,20 @@ def kill_processes_of(uid: int, timeout: float = 5.0) -> list[psutil.Process]:
 
 
 @contextmanager
-def throwaway_users(count: int, prefix: str = "fw") -> Iterator[list[str]]:
-    """``count`` new system users (no home, no login shell) named ``<prefix><letter><token>``; on exit,
-    their processes are killed and the users removed (also when making one of them failed)."""
+def throwaway_users(count: int, prefix: str = "fw", homes: Path | None = None) -> Iterator[list[str]]:
+    """``count`` new system users (no login shell) named ``<prefix><letter><token>``; on exit, their
+    processes are killed and the users removed (also when making one of them failed).
+
+    Their home is ``homes/<name>`` when ``homes`` is given (as /home is a hub's), else useradd's default;
+    it is not made here (the test or the hub makes it).
+    """
     token = secrets.token_hex(3)
     names = [f"{prefix}{chr(ord('a') + index)}{token}" for index in range(count)]
     made = []
     try:
         for name in names:
-            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+            home = ["--home-dir", str(homes / name)] if homes else []
+            subprocess.run(["useradd", "--system", "--no-create-home", *home, "--shell", "/usr/sbin/nologin", name],
                            check=True, capture_output=True)
             made.append(name)
         yield names
