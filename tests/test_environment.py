@@ -166,6 +166,9 @@ def test_the_cpu_torch_wheel_comes_from_find_links_when_there_else_from_the_cpu_
     assert uv_install[uv_install.index("--find-links") + 1] == str(wheels)
     assert uv_install[uv_install.index("--constraint") + 1] == str(caps)  # pip's caps hold for uv too
     assert uv_install.count("--find-links") == 1 and "--verify-hashes" in uv_install
+    # Byte-compiled at install as pip does: a kernel that may not write .pyc files (a learner's, or
+    # under PYTHONDONTWRITEBYTECODE) would otherwise compile pandas & co. at every start.
+    assert "--compile-bytecode" in uv_install
     assert editable[-2:] == ["-e", str(ROOT)] and "--no-deps" in editable
 
     pip_config = {"find-links": [str(tmp_path / "nothing-here")]}
