@@ -271,6 +271,19 @@ def configure(c, room: Room) -> None:
     c.Spawner.http_timeout = 120
 
 
+def release_groups(room: Room, out=sys.stderr) -> None:
+    """At the hub's exit (after JupyterHub stopped every learner's server): remove each learner's cgroup,
+    or say whose processes still run in theirs (endpoints outlive a server: stop-endpoints stops them)."""
+    if not room.cgroups:
+        return
+    for name in read_roster(Path(room.roster)):
+        try:
+            cgroups.remove(name)
+        except cgroups.CgroupError as error:
+            print(f"classroom hub: {name}'s cgroup stays: {error}. `python -m helpers classroom stop-endpoints "
+                  f"--homes '{room.homes}/*/.flywheel'` stops every learner's endpoints.", file=out)
+
+
 def secret_file(path: Path) -> str:
     """The secret in ``path`` (mode 0600), made on first use; the same one across hub restarts."""
     try:

@@ -5,6 +5,7 @@ nbgitpuller (their edits survive a re-publish), the spawner's preexec order, and
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import stat
@@ -355,3 +356,22 @@ def test_the_hub_warns_when_learners_can_see_each_others_processes(tmp_path, opt
     problem = hub.proc_problem(mounts)
     assert (problem is not None) == warned
     assert problem is None or "mount -o remount,hidepid=invisible /proc" in problem
+
+
+def test_the_hubs_exit_removes_each_learners_cgroup_or_says_whose_processes_remain(tmp_path, roster, monkeypatch):
+    removed = []
+
+    def remove(name):
+        if name == "ben":
+            raise cgroups.CgroupError("cgroup /sys/fs/cgroup/memory/flywheel/ben still has processes [4242]")
+        removed.append(name)
+
+    monkeypatch.setattr(cgroups, "remove", remove)
+    out = io.StringIO()
+    hub.release_groups(make_room(tmp_path, roster), out)
+    assert removed == ["ana", "lee"]
+    assert "ben's cgroup stays: cgroup /sys/fs/cgroup/memory/flywheel/ben still has processes [4242]" in out.getvalue()
+    assert "classroom stop-endpoints --homes" in out.getvalue()
+    removed.clear()
+    hub.release_groups(make_room(tmp_path, roster, cgroups=False), out)  # the hub applied no limits
+    assert removed == []
