@@ -330,8 +330,8 @@ def remove_cgroups(names: list[str]) -> None:
         cgroups.remove(name)
 
 
-# In learner B's kernel, with B's own secret: A's files, A's endpoint and router, A's cleanup (what B can
-# try); prints {attempt: what happened}.
+# In learner B's kernel, with B's own secret: A's files, A's endpoint, router and control plane (delete, list
+# jobs), A's server process, A's cleanup (what B can try); prints {attempt: what happened}.
 TRESPASS = """
 import json, os, subprocess, sys
 from pathlib import Path
@@ -353,9 +353,15 @@ tried["endpoint"] = requests.post(a["endpoint"] + "/invocations", data="1,2,3,4"
                                   headers={{**csv, "x-flywheel-secret": mine}}).status_code
 tried["router"] = requests.post(f"{{a['router']}}/{{mine}}/endpoints/{{a['name']}}-ep/invocations", data="1,2,3,4",
                                 headers=csv, timeout=10).status_code
-control = {{"content-type": "application/x-amz-json-1.1", "x-amz-target": "SageMaker.DeleteEndpoint"}}
-tried["control plane"] = requests.post(f"{{a['router']}}/{{mine}}", json={{"EndpointName": a["name"] + "-ep"}},
-                                       headers=control, timeout=10).status_code
+for label, operation, body in [("control plane delete", "DeleteEndpoint", {{"EndpointName": a["name"] + "-ep"}}),
+                               ("control plane jobs", "ListTrainingJobs", {{}})]:
+    control = {{"content-type": "application/x-amz-json-1.1", "x-amz-target": "SageMaker." + operation}}
+    tried[label] = requests.post(f"{{a['router']}}/{{mine}}", json=body, headers=control, timeout=10).status_code
+try:
+    os.kill(a["pid"], 0)  # signal 0: only asks whether B may signal A's endpoint server
+    tried["signal"] = "allowed"
+except OSError as error:
+    tried["signal"] = type(error).__name__
 # boto3 through A's router: refused by A's router (403), or before sending by B's own kit (PermissionError)
 for label, client, call in [("boto3 invoke", "sagemaker-runtime", lambda c: c.invoke_endpoint(
                                 EndpointName=a["name"] + "-ep", ContentType="text/csv", Body="1,2,3,4")),
@@ -419,12 +425,12 @@ def trespass(room):
     return b.kernel.run_json(TRESPASS.format(a=json.dumps(target)))
 
 
-def test_another_learner_cannot_read_the_labs_the_store_or_the_home(trespass):
-    for label in ("notebook", "secret", "store", "home"):
+def test_another_learner_cannot_read_the_labs_the_store_or_the_home_nor_signal_the_servers(trespass):
+    for label in ("notebook", "secret", "store", "home", "signal"):
         assert trespass[label] == "PermissionError", label
 
 
-@pytest.mark.parametrize("attempt", ["endpoint", "router", "control plane"])
+@pytest.mark.parametrize("attempt", ["endpoint", "router", "control plane delete", "control plane jobs"])
 def test_another_learner_cannot_invoke_or_delete_the_endpoint_over_http(trespass, attempt):
     assert trespass[attempt] == 403  # A's server refuses B's secret
 
