@@ -562,9 +562,20 @@ def publish(args: argparse.Namespace, root: Path) -> int:
     if commit is None:
         print(f"labs unchanged since the last publish to {state / LABS_REPO}: nothing to do.")
     else:
-        print(f"labs published to {state / LABS_REPO} ({commit[:10]}): learners get them at their next login "
-              f"(their own changes win in a merge).")
+        print(f"labs published to {state / LABS_REPO} ({commit[:10]}): learners get them when their server next "
+              f"starts, or at once from {share_link(state)} (their own changes win in a merge).")
     return 0
+
+
+def share_link(state: Path) -> str:
+    """The link that pulls the labs into any learner's ~/flywheel now (JupyterHub's user-redirect sends
+    each learner to their own server); the room's address when the hub has run, else a placeholder."""
+    try:
+        room = Room.load(state / ROOM_FILE)
+        base = f"http://{room.ip}:{room.port}"
+    except (OSError, ValueError, TypeError):
+        room, base = Room(roster="", state=str(state)), "http://<hub address>"
+    return f"{base}/hub/user-redirect{pull_url(room)}"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -375,3 +375,14 @@ def test_the_hubs_exit_removes_each_learners_cgroup_or_says_whose_processes_rema
     removed.clear()
     hub.release_groups(make_room(tmp_path, roster, cgroups=False), out)  # the hub applied no limits
     assert removed == []
+
+
+def test_publish_labs_prints_the_link_that_pulls_them_into_every_learners_copy(tmp_path, roster, capsys):
+    (tmp_path / "labs").mkdir()
+    (tmp_path / "labs" / "00_welcome.ipynb").write_text(notebook("hello"))
+    make_room(tmp_path, roster, ip="10.0.0.5", port=8000).save()  # the hub ran: its room is known
+    assert classroom.main(["publish-labs", "--state", str(tmp_path / "state")], tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "http://10.0.0.5:8000/hub/user-redirect/git-pull?repo=file%3A%2F%2F" in out
+    assert classroom.main(["publish-labs", "--state", str(tmp_path / "state")], tmp_path) == 0
+    assert "labs unchanged since the last publish" in capsys.readouterr().out
