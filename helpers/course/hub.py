@@ -397,14 +397,23 @@ def ensure_user(name: str, homes: Path, create: bool) -> tuple[int, int]:
     return account.pw_uid, account.pw_gid
 
 
-def ensure_home(home: Path, uid: int, gid: int) -> None:
-    """``home`` as the learner's own folder, 0700; one that exists is left as it is."""
+def ensure_home(home: Path, uid: int, gid: int) -> str | None:
+    """``home`` as the learner's own folder, made 0700 when missing. One that exists is left as it is: a
+    warning when others may read it, ClassroomError when another user owns it."""
     if home.exists():
-        return
+        info = home.stat()
+        if info.st_uid != uid:
+            raise ClassroomError(f"{home} belongs to uid {info.st_uid}, not to its learner (uid {uid}): give the "
+                                 f"learner their own home (chown -R {uid}:{gid} {home}, or another --homes)")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            return (f"other users may look into {home} (mode {stat.S_IMODE(info.st_mode):04o}): "
+                    f"chmod 700 {home} keeps the learner's work theirs")
+        return None
     home.parent.mkdir(parents=True, exist_ok=True)
     home.mkdir(mode=0o700)
     os.chown(home, uid, gid)
     home.chmod(0o700)
+    return None
 
 
 def prepare_state(state: Path) -> None:
@@ -522,7 +531,7 @@ def prepare(room: Room, create_users: bool, python_given: bool) -> list[str]:
     prepare_state(Path(room.state))
     for name in roster:
         uid, gid = ensure_user(name, Path(room.homes), create_users)
-        ensure_home(room.home_of(name), uid, gid)
+        warnings += [warning for warning in [ensure_home(room.home_of(name), uid, gid)] if warning]
     try_learner_python(room, next(iter(roster)))
     publish_labs(ROOT / "labs", room.labs_repo)
     write_learner_share(room)

@@ -270,11 +270,17 @@ def test_the_learners_home_and_store_are_in_homes(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a home to another user needs root")
-def test_a_missing_home_is_made_private_to_its_learner(tmp_path):
+def test_a_missing_home_is_made_private_and_an_existing_one_checked(tmp_path):
     home = tmp_path / "homes" / "ana"
-    hub.ensure_home(home, 65534, 65534)
+    assert hub.ensure_home(home, 65534, 65534) is None
     info = home.stat()
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (65534, 65534, 0o700)
+    assert hub.ensure_home(home, 65534, 65534) is None  # already right: nothing to say
+    home.chmod(0o755)
+    assert "chmod 700" in hub.ensure_home(home, 65534, 65534)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o755  # an existing home is not changed behind the user's back
+    with pytest.raises(ClassroomError, match="belongs to uid 65534, not to its learner .uid 1234.: give the learner"):
+        hub.ensure_home(home, 1234, 1234)
 
 
 # --- errors with their fixes ---------------------------------------------------------------------------------------
@@ -315,6 +321,13 @@ def test_a_learner_python_others_cannot_run_is_refused_with_the_fix(tmp_path):
     with pytest.raises(ClassroomError, match="no such file"):
         hub.check_learner_python(str(tmp_path / "nothing"), given=True)
     hub.check_learner_python("/bin/sh", given=True)  # it and every folder above it let others through
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="running a program as a learner needs root")
+def test_a_learner_python_that_cannot_import_the_kit_is_refused_before_the_start(tmp_path, roster):
+    with pytest.raises(ClassroomError, match="/bin/false, run as nobody, cannot import the kit: .no output.. The learners "
+                                             "need read access to the checkout"):
+        hub.try_learner_python(make_room(tmp_path, roster, learner_python="/bin/false", learner_env={}), "nobody")
 
 
 def test_a_missing_proxy_names_the_install_command(tmp_path, monkeypatch):
