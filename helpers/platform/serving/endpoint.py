@@ -21,7 +21,7 @@ from typing import Any
 
 from helpers.platform.backend import Twin, dispatches
 from helpers.platform.errors import warn_ignored
-from helpers.platform.serving import limits, processes, registry
+from helpers.platform.serving import limits, ports, processes, registry
 from helpers.platform.serving.access import auth_headers, store_secret
 from helpers.platform.serving.capture import capture_files
 from helpers.platform.serving.payload import parse_response, to_request_body
@@ -58,6 +58,9 @@ def _client(url: str):
             "sagemaker-runtime", endpoint_url=url, region_name="us-east-1",
             aws_access_key_id="flywheel-local", aws_secret_access_key="flywheel-local-secret",
             config=Config(retries={"max_attempts": 1}, read_timeout=120, connect_timeout=5))
+        from helpers.platform.serving.runtime import guard_client
+
+        guard_client(client)  # it carries the store's secret: never to another user's port
         _clients[url] = client
     return client
 
@@ -227,11 +230,15 @@ class Endpoint(Twin, Named):
     @property
     def url(self) -> str:
         """The endpoint server's own address (``/ping``, ``/invocations``)."""
+        return self._serving()["Url"]
+
+    def _serving(self) -> dict:
+        """The ``Local`` part of ``describe()`` (``Url``, ``Port``, ``Pid``) of an endpoint InService."""
         view = self.describe()
         if view["EndpointStatus"] != "InService":
             raise RuntimeError(f"endpoint {self.endpoint_name} is {view['EndpointStatus']}: "
                                f"{view.get('FailureReason') or 'not serving yet.'}")
-        return view["Local"]["Url"]
+        return view["Local"]
 
     def wait_for_status(self, target_status: str = "InService", timeout: float = 120.0,
                         poll: float = 0.05) -> "Endpoint":
@@ -328,8 +335,11 @@ class Endpoint(Twin, Named):
     # ------------------------------------------------------------------------------ inference
     def _runtime_client(self):
         """The sagemaker-runtime client invoke() sends through: the endpoint server's own Runtime
-        path, with the store's secret as the URL's path prefix (see helpers.platform.serving.access)."""
-        return _client(f"{self.url}/{store_secret()}")
+        path, with the store's secret as the URL's path prefix (see helpers.platform.serving.access), once
+        the server's port is known to be ours (see helpers.platform.serving.ports)."""
+        local = self._serving()
+        ports.check(local["Port"], local.get("Pid"))
+        return _client(f"{local['Url']}/{store_secret()}")
 
     def invoke(self, body: bytes | str, content_type: str | None = None, accept: str | None = None,
                custom_attributes: str | None = None, target_model: str | None = None,
@@ -386,21 +396,25 @@ class Endpoint(Twin, Named):
         return answer_of(schema, answer.body.read(), answer.content_type)
 
     # ------------------------------------------------------------------------------- local extras
-    def _admin(self, path: str, payload: dict | None = None, url: str | None = None) -> dict:
+    def _admin(self, path: str, payload: dict | None = None, server: dict | None = None) -> dict:
+        """GET (or POST ``payload`` to) ``path`` of ``server`` (``Url``, ``Port``, ``Pid``; default the
+        endpoint's first instance), once its port is known to be ours."""
         data = None if payload is None else json.dumps(payload).encode()
         headers = {**auth_headers(), "Content-Type": "application/json"}
-        request = urllib.request.Request((url or self.url) + path, data=data, headers=headers,
+        server = server or self._serving()
+        ports.check(server["Port"], server.get("Pid"))
+        request = urllib.request.Request(server["Url"] + path, data=data, headers=headers,
                                          method="POST" if data is not None else "GET")
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read())
 
-    def _instance_urls(self) -> list[str]:
-        """The URL of each instance that serves (one for an endpoint of one instance)."""
+    def _instances(self) -> list[dict]:
+        """``Url``, ``Port`` and ``Pid`` of each instance that serves (one for an endpoint of one instance)."""
         instances = self.describe()["Local"].get("Instances")
-        return [instance["Url"] for instance in instances] if instances else [self.url]
+        return instances or [self._serving()]
 
     def _admin_all(self, path: str, payload: dict | None = None) -> list[dict]:
-        return [self._admin(path, payload, url) for url in self._instance_urls()]
+        return [self._admin(path, payload, server) for server in self._instances()]
 
     def metrics(self) -> list[dict]:
         """Per-variant counts since start: Invocations, Invocation4XXErrors / 5XX, ModelLatency (µs);

@@ -183,4 +183,8 @@ def load_test(url: str, body: bytes, content_type: str = "text/csv", concurrency
     lines += [f"{k}: {v}" for k, v in headers.items()]
     request = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
     host = "127.0.0.1" if parsed.hostname == "localhost" else parsed.hostname
+    if host == "127.0.0.1":
+        from helpers.platform.serving.ports import check
+
+        check(parsed.port or 80)  # the requests carry the store's secret: never to another user's server
     return _in_fresh_loop(lambda: _run(host, parsed.port or 80, request, min(concurrency, requests), requests, timeout))

@@ -15,6 +15,13 @@ router knows the call comes from the store's owner (see :mod:`~helpers.platform.
 A router that died (killed, machine asleep too long) leaves boto3 with "Could not connect to the
 endpoint URL": ``use_local_runtime(start=True)`` starts it again, and :func:`runtime_status` says
 which it is (``python -m helpers doctor`` reports it).
+
+On a shared machine another user may bind a dead router's port: the kit never hands out, nor lets a
+boto3 client send to, a port whose listener is another user's (:mod:`~helpers.platform.serving.ports`),
+and starts the router again on a free port instead. boto3 clients made after ``use_local_runtime``
+check through botocore's client plugins (``BOTOCORE_EXPERIMENTAL__PLUGINS``, which botocore reads
+when it makes a client: :func:`initialize_client_plugin` registers :func:`guard_client`'s hook); a
+few microseconds a request.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import os
 import urllib.request
 from contextlib import contextmanager
 
-from helpers.platform.serving import processes
+from helpers.platform.serving import ports, processes
 from helpers.platform.serving.access import store_secret
 from helpers.platform.serving.registry import read_json, store_root
 from helpers.platform.serving.router import preferred_port
@@ -110,12 +117,17 @@ def ensure_runtime(timeout: float = 30.0, wait: bool = True) -> str:
     if state is None:
         with start_lock():
             state = runtime_state() or _start_runtime(timeout, wait)
+    ports.check(state["Port"], state["Pid"])  # ours while it lives: read once per router
     for key in ENV_URLS:  # a router that had to take another port: follow it
         current = os.environ.get(key, "")
         if current.startswith("http://127.0.0.1:") and current != boto3_url(state["Url"]):
             os.environ[key] = boto3_url(state["Url"])
     return state["Url"]
 
+
+#: botocore's client plugin variable, and this module's entry in it.
+PLUGINS_ENV = "BOTOCORE_EXPERIMENTAL__PLUGINS"
+PLUGIN = "flywheel_ports=helpers.platform.serving.runtime"
 
 #: Seconds to wait for a router that another process is starting on the preferred port.
 STARTING_ELSEWHERE_SECONDS = 3.0
@@ -131,7 +143,8 @@ def _start_runtime(timeout: float, wait: bool = True) -> dict:
     try:
         sock = listen(preferred_port(store))
     except OSError:  # taken: by a router another process is starting? Else by some other program
-        if processes.wait_until(lambda: runtime_state() is not None, min(timeout, STARTING_ELSEWHERE_SECONDS)):
+        if not _held_by_another_user(preferred_port(store)) and processes.wait_until(
+                lambda: runtime_state() is not None, min(timeout, STARTING_ELSEWHERE_SECONDS)):
             return runtime_state()
         sock = listen(0)
     port = sock.getsockname()[1]
@@ -149,6 +162,23 @@ def _start_runtime(timeout: float, wait: bool = True) -> dict:
         raise RuntimeError(f"the local SageMaker Runtime did not start; see {log}")
     processes.wait_until(lambda: _ping(url), timeout)
     return state
+
+
+def _held_by_another_user(port: int) -> bool:
+    try:
+        ports.check(port)
+    except ports.PortHeld:
+        return True
+    return False
+
+
+def restart_if_displaced(port: int) -> str | None:
+    """When ``port`` was this store's router's (recorded, or the one it prefers) and the router no longer
+    runs, start it on a free port and return its URL; else None (nothing of ours to restart)."""
+    recorded = (read_json(state_file()) or {}).get("Port")
+    if port not in (recorded, preferred_port(store_root())) or runtime_state() is not None:
+        return None
+    return ensure_runtime(wait=False)
 
 
 def stop_runtime() -> bool:
@@ -170,11 +200,24 @@ def use_local_runtime(start: bool = False, wait: bool = True) -> str:
     """
     if start:
         _register_this_process()
-    url = boto3_url(ensure_runtime(wait=wait) if start else runtime_url())
+    url = boto3_url(ensure_runtime(wait=wait) if start else _unstarted_url(wait))
+    install_plugin()  # boto3 clients made from now on check the port before each request
     for key in ENV_URLS:
         os.environ[key] = url
     for key, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(key, value)
+    return url
+
+
+def _unstarted_url(wait: bool) -> str:
+    """:func:`runtime_url`, unless another user holds the port the router would take: then the router
+    starts now, on a free port (never hand out a URL whose requests, secret included, reach another user)."""
+    state = runtime_state()
+    url = state["Url"] if state else runtime_url()
+    try:
+        ports.check_url(url, state["Pid"] if state else None)
+    except ports.PortHeld:
+        return ensure_runtime(wait=wait)
     return url
 
 
@@ -188,8 +231,56 @@ def _register_this_process() -> None:
     register_client(runtime_dir(), os.getpid(), psutil.Process().create_time())
 
 
+def _before_send(request, **_) -> None:
+    """botocore's ``before-send`` hook: refuse to send to a local port another user holds; when that
+    port was our router's (it died), start the router again on a free port and say so."""
+    port = ports.local_port(request.url)
+    if port is None or ports.trusted(port):
+        return
+    try:
+        ports.check(port, _router_pid(port))
+    except ports.PortHeld as held:
+        moved = restart_if_displaced(port)
+        if moved:
+            raise ports.PortHeld(port, held.uid, restarted_at=moved) from None
+        raise
+
+
+def _router_pid(port: int) -> int | None:
+    """The pid of this store's router when it runs on ``port`` (then the port is remembered as ours)."""
+    state = runtime_state()
+    return state["Pid"] if state and state.get("Port") == port else None
+
+
+def guard_client(client) -> None:
+    """Check each request of a botocore ``client`` with :func:`ports.check` before it is sent."""
+    client.meta.events.register("before-send", _before_send, unique_id="flywheel-ports")
+
+
+def initialize_client_plugin(client) -> None:
+    """botocore's client plugin entry (``BOTOCORE_EXPERIMENTAL__PLUGINS``): called for each new client."""
+    guard_client(client)
+
+
+def install_plugin() -> None:
+    """Have every botocore client made from now on (in this process and its children) guard its requests."""
+    current = os.environ.get(PLUGINS_ENV, "")
+    if current == "DISABLED" or PLUGIN in current.split(","):
+        return
+    os.environ[PLUGINS_ENV] = f"{current},{PLUGIN}" if current else PLUGIN
+
+
+def uninstall_plugin() -> None:
+    entries = [entry for entry in os.environ.get(PLUGINS_ENV, "").split(",") if entry and entry != PLUGIN]
+    if entries:
+        os.environ[PLUGINS_ENV] = ",".join(entries)
+    else:
+        os.environ.pop(PLUGINS_ENV, None)
+
+
 def clear_local_runtime() -> None:
     """Undo :func:`use_local_runtime`'s URLs (for switching to the real SageMaker backend)."""
     for key in ENV_URLS:
         if os.environ.get(key, "").startswith("http://127.0.0.1:"):
             del os.environ[key]
+    uninstall_plugin()

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.algorithms import recordio
-from helpers.platform.serving import processes
+from helpers.platform.serving import ports, processes
 from helpers.platform.serving.errors import MAX_PAYLOAD_BYTES
 from helpers.platform.serving.registry import arn, check_name, now_iso, read_json, store_root, write_json
 from helpers.platform.serving.resources import Model
@@ -200,6 +200,7 @@ class Transformer:
         written = []
         try:
             port = self._wait_for_server(folder, ref)
+            ports.check(port, ref.pid)  # the records are sent with the store's secret
             for object_uri, relative in inputs:
                 originals = self._records(storage.get_bytes(object_uri), split, object_uri)
                 records = [_apply(in_select, record) for record in originals]
