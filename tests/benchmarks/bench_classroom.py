@@ -619,12 +619,13 @@ def room(root: Path, sizes: list[int], smoke: bool, budget: float) -> None:
                           f"in use now > {allowed / GB:.1f} GB")
             elif predicted_wall > slot:
                 reason = f"wall: about {predicted_wall:.0f} s > 08's slot of {slot:.0f} s"
-            elif time.perf_counter() - began + predicted_wall + 10 * n > budget:
-                reason = f"budget: about {predicted_wall + 10 * n:.0f} s more would pass --budget {budget:.0f} s"
+            elif time.perf_counter() - began + predicted_wall + last["overhead"] * n > budget:
+                more = predicted_wall + last["overhead"] * n
+                reason = f"budget: about {more:.0f} s more would pass --budget {budget:.0f} s"
             if reason:
                 print(f"stopped before N={n}: {reason}")
                 break
-        load_before = uptime()
+        load_before, size_began = uptime(), time.perf_counter()
         learners = new_learners(n, smoke, root / f"room{n}")
         try:
             start_servers(learners)
@@ -639,7 +640,8 @@ def room(root: Path, sizes: list[int], smoke: bool, budget: float) -> None:
         ok = sum(not learner.result["error"] for learner in learners)
         cpu = (result["cpu"] if result["cpu"] is not None else result["sampled_cpu"]) - sum(server_cpu)
         peaks = result["peaks"]
-        rows.append({"n": n, "pss": peaks.pss, "cpu": cpu, "wall": max(walls), "ok": ok})
+        overhead = (time.perf_counter() - size_began - max(walls)) / n  # start, stop and clean up, per learner
+        rows.append({"n": n, "pss": peaks.pss, "cpu": cpu, "wall": max(walls), "ok": ok, "overhead": overhead})
         print(f"{n:3d} {ok:>2}/{n:<2} {statistics.median(walls):7.0f} (max {max(walls):4.0f}) {slowest:14.1f} "
               f"{peaks.rss / GB:11.2f} {peaks.pss / GB:11.2f} {peaks.pss / n / MB:14.0f} {result['after'].pss / GB:12.2f} "
               f"{cpu:7.0f} {cpu / n:11.1f} {result['used_delta'] / GB:8.2f} {result['sampler_cpu']:8.1f}  "
