@@ -173,7 +173,8 @@ from traitlets.config import Config
 c = Config()
 exec({snippets!r})
 authenticator = c.JupyterHub.authenticator_class
-print(json.dumps({{"class": authenticator.__name__, "module_file": sys.modules[authenticator.__module__].__file__,
+print(json.dumps({{"class": f"{{authenticator.__module__}}.{{authenticator.__name__}}",
+    "module_file": sys.modules[authenticator.__module__].__file__,
     "allowed": sorted(c.Authenticator.allowed_users), "admins": sorted(c.Authenticator.admin_users),
     "roster_mode": stat.S_IMODE(os.stat(c.RosterAuthenticator.roster_file).st_mode),
     "roster_copy": c.RosterAuthenticator.roster_file}}))
@@ -182,7 +183,8 @@ print(json.dumps({{"class": authenticator.__name__, "module_file": sys.modules[a
                           env={**os.environ, "TMPDIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
-    assert seen["class"] == "RosterAuthenticator"
+    assert seen["class"] == values["hub"]["config"]["JupyterHub"]["authenticator_class"]
+    assert seen["class"].endswith(".RosterAuthenticator")
     assert Path(seen["module_file"]).is_relative_to(stand_in), "the hub must not need the kit installed"
     assert seen["allowed"] == ["ana", "ben", "lee"] and seen["admins"] == ["lee"]
     assert seen["roster_mode"] == stat.S_IRUSR | stat.S_IWUSR
