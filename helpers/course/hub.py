@@ -305,6 +305,16 @@ def others_may_run(path: Path) -> bool:
     return all(stat.S_IMODE(folder.stat().st_mode) & stat.S_IXOTH for folder in [path, *path.parents])
 
 
+def check_reachable(folder: Path, option: str, what: str) -> None:
+    """ClassroomError when learners cannot pass through a folder above ``folder`` (missing parts are made
+    later with o+x): ``what`` they would miss, ``option`` the flag that moves it."""
+    existing = next(path for path in [folder, *folder.parents] if path.exists())
+    if not others_may_run(existing):
+        raise ClassroomError(f"learners cannot reach {folder}: {existing} or a folder above it is closed to other "
+                             f"users, so they would miss {what}. Pass {option} a folder outside any private home "
+                             f"(e.g. {option} /srv/flywheel/{folder.name})")
+
+
 def check_learner_python(python: str, given: bool) -> None:
     """ClassroomError with the fix when learners could not run ``python`` (``given``: the instructor
     chose it with --learner-python; otherwise it is the kit's own)."""
@@ -520,6 +530,8 @@ def prepare(room: Room, create_users: bool, python_given: bool) -> list[str]:
     if room.auth == "shared" and len(os.environ.get(SHARED_PASSWORD_ENV, "")) < 8:
         raise ClassroomError(f"--auth shared needs the room's password, 8+ characters, in ${SHARED_PASSWORD_ENV}")
     check_learner_python(room.learner_python, python_given)
+    check_reachable(Path(room.state), "--state", "the labs (labs.git) and their kernel")
+    check_reachable(Path(room.homes), "--homes", "their own home")
     room.node, room.proxy_entry = proxy_command()
     warnings = []
     problem = cgroups.available()

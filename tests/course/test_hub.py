@@ -399,3 +399,12 @@ def test_publish_labs_prints_the_link_that_pulls_them_into_every_learners_copy(t
     assert "http://10.0.0.5:8000/hub/user-redirect/git-pull?repo=file%3A%2F%2F" in out
     assert classroom.main(["publish-labs", "--state", str(tmp_path / "state")], tmp_path) == 0
     assert "labs unchanged since the last publish" in capsys.readouterr().out
+
+
+def test_a_state_or_homes_folder_learners_cannot_reach_is_refused_naming_the_option(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    with pytest.raises(ClassroomError, match=r"learners cannot reach .*/private/state/x: .*/private or a folder above "
+                                             r"it is closed .* they would miss the labs\. Pass --state"):
+        hub.check_reachable(private / "state" / "x", "--state", "the labs")
+    hub.check_reachable(Path("/usr/share/not-made-yet"), "--homes", "their home")  # /usr: open to all
