@@ -258,66 +258,78 @@ class Room:
 def stop_hub(process: subprocess.Popen) -> list[psutil.Process]:
     """SIGTERM the hub as Ctrl-C in ``make classroom`` would, wait for it; return the processes it had
     started (its proxy runs in a session of its own) that are still alive, after killing them."""
+    if process.poll() is not None:
+        return []  # stopped already (its pid may be another process's by now: never look it up)
     try:
         started = psutil.Process(process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
+    except psutil.Error:  # it ended meanwhile
         started = []
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
     _, alive = psutil.wait_procs(started, timeout=10)
     for leftover in alive:
         leftover.kill()
     return alive
 
 
+def start_hub(base: Path, homes: Path, python: str, python_env: dict) -> tuple[subprocess.Popen, str, Path]:
+    """``classroom hub`` as ``make classroom`` runs it, on a free port, for the roster in ``base``;
+    (its process, its URL, its log) once it answers."""
+    port, hub_log = free_port(), base / "hub.log"
+    with hub_log.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "helpers", "classroom", "hub", "--roster", str(base / "roster.txt"),
+             "--homes", str(homes), "--state", str(base / "state"), "--ip", "127.0.0.1", "--port", str(port),
+             "--learner-python", python, *[f"--learner-env={key}={value}" for key, value in python_env.items()],
+             "--max-endpoints", "1", "--memory", str(MEMORY), "--cpus", "1"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    hub = f"http://127.0.0.1:{port}"
+
+    def answers():
+        assert process.poll() is None, f"the hub ended:\n{hub_log_tail(hub_log)}"
+        try:
+            return requests.get(f"{hub}/hub/api", timeout=5).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_until(answers, "the hub answering", hub_log)
+    except BaseException:
+        stop_hub(process)
+        raise
+    return process, hub, hub_log
+
+
 @pytest.fixture(scope="module")
 def room():
     base = Path(tempfile.mkdtemp(prefix="flywheel-hub-"))
     base.chmod(0o755)  # learners' Python is in it; their homes under base/homes are 0700 each
-    homes, state = base / "homes", base / "state"
+    homes = base / "homes"
     homes.mkdir(mode=0o755)
-    hub_process, names = None, []
+    names: list[str] = []
     try:
-        with throwaway_users(LEARNERS, homes=homes) as names:
+        with throwaway_users(LEARNERS, homes=homes) as names:  # on exit: their processes killed, users removed
             codes = make_roster(names, base / "roster.txt")
             python, python_env = learner_python(base)
-            port = free_port()
-            hub_log = base / "hub.log"
-            with hub_log.open("w") as log:
-                hub_process = subprocess.Popen(
-                    [sys.executable, "-m", "helpers", "classroom", "hub", "--roster", str(base / "roster.txt"),
-                     "--homes", str(homes), "--state", str(state), "--ip", "127.0.0.1", "--port", str(port),
-                     "--learner-python", python, *[f"--learner-env={key}={value}" for key, value in python_env.items()],
-                     "--max-endpoints", "1", "--memory", str(MEMORY), "--cpus", "1"],
-                    cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-            hub = f"http://127.0.0.1:{port}"
-
-            def answers():
-                assert hub_process.poll() is None, f"the hub ended:\n{hub_log_tail(hub_log)}"
-                try:
-                    return requests.get(f"{hub}/hub/api", timeout=5).status_code == 200
-                except requests.ConnectionError:
-                    return False
-
-            wait_until(answers, "the hub answering", hub_log)
+            hub_process, hub, hub_log = start_hub(base, homes, python, python_env)
             learners = [Learner(name, codes[name], hub) for name in names]
-            with ThreadPoolExecutor(len(learners)) as pool:
-                for started in [pool.submit(start_learner, learner, hub_log) for learner in learners]:
-                    started.result()
-            yield Room(homes, hub, hub_process, hub_log, learners, python, python_env)
-            for learner in learners:
-                if learner.kernel:
-                    learner.kernel.close()
+            try:
+                with ThreadPoolExecutor(len(learners)) as pool:  # the room logs in at once
+                    for started in [pool.submit(start_learner, learner, hub_log) for learner in learners]:
+                        started.result()
+                yield Room(homes, hub, hub_process, hub_log, learners, python, python_env)
+            finally:
+                for learner in learners:
+                    if learner.kernel:
+                        learner.kernel.close()
+                stop_hub(hub_process)  # a no-op when the last test stopped it
     finally:
-        if hub_process is not None:
-            stop_hub(hub_process)
-        remove_cgroups(names)
         shutil.rmtree(base, ignore_errors=True)
+        remove_cgroups(names)  # after the learners' processes are gone: CgroupError names any left
 
 
 def remove_cgroups(names: list[str]) -> None:
