@@ -5,9 +5,11 @@ Root only (CI runs as root): three throwaway Unix users are made for the module 
 their roster; each learner logs in with their name and code, starts their server through the hub's REST
 API, follows its default URL (the nbgitpuller link that pulls the labs into ~/flywheel), and in their own
 Jupyter kernel (REST API and kernel websocket through the hub's proxy) runs the first cell of the pulled
-08_deployment.ipynb, deploys a tiny endpoint and invokes it with boto3. Learner B then tries A's files,
-A's endpoint and router, A's cleanup, A's server and user record on the hub, and logging in as A: all
-refused, and A's endpoint still answers A. The last test tears it down and proves no learner process is left.
+08_deployment.ipynb, deploys a tiny endpoint and invokes it with boto3, inside their own cgroup limits.
+Learner B then tries A's files, A's endpoint, router and control plane, A's server process, A's cleanup,
+A's server and user record on the hub, and logging in as A: all refused, and A's endpoint still answers A.
+The last test is the end of the day: the instructor's ``classroom status`` and ``stop-endpoints``, each
+server stopped through the hub's API, the hub stopped; no learner process is left.
 """
 
 from __future__ import annotations
