@@ -382,6 +382,18 @@ def proc_problem(mounts: Path = Path("/proc/mounts")) -> str | None:
     return None
 
 
+def check_port(ip: str, port: int) -> None:
+    """ClassroomError when the learners' address is taken (the proxy would fail later, less clearly)."""
+    with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as probe:
+        # as the proxy (node) binds: the port of a hub stopped a moment ago (TIME_WAIT) counts as free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((ip, port))
+        except OSError as error:
+            raise ClassroomError(f"cannot listen on {ip}:{port} ({error.strerror}): another program holds it, "
+                                 f"or the address is not this machine's. Choose another --port, e.g. {port + 1}.") from None
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -530,6 +542,7 @@ def prepare(room: Room, create_users: bool, python_given: bool) -> list[str]:
     if room.auth == "shared" and len(os.environ.get(SHARED_PASSWORD_ENV, "")) < 8:
         raise ClassroomError(f"--auth shared needs the room's password, 8+ characters, in ${SHARED_PASSWORD_ENV}")
     check_learner_python(room.learner_python, python_given)
+    check_port(room.ip, room.port)
     check_reachable(Path(room.state), "--state", "the labs (labs.git) and their kernel")
     check_reachable(Path(room.homes), "--homes", "their own home")
     room.node, room.proxy_entry = proxy_command()
@@ -556,6 +569,10 @@ def hub(args: argparse.Namespace, root: Path) -> int:
     room = room_from(args, root)
     for warning in prepare(room, args.create_users, args.learner_python is not None):
         print(f"classroom hub: warning: {warning}", file=sys.stderr)
+    if args.check:
+        print(f"classroom hub: the room is ready ({len(read_roster(Path(room.roster)))} learners, labs in "
+              f"{room.labs_repo}); start it without --check.")
+        return 0
     path = room.save()
     print(f"classroom hub: learners open http://{room.ip}:{room.port}/ and log in with their name and their code "
           f"from {room.roster}; labs from {room.labs_repo}; state in {room.state}. Ctrl-C stops the hub and "
@@ -619,6 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--learner-python", help="the interpreter learners' servers run (default this one)")
     start.add_argument("--learner-env", action="append", default=[], metavar="NAME=VALUE",
                        help="a variable the learners' Python needs, e.g. LD_LIBRARY_PATH=... (repeatable)")
+    start.add_argument("--check", action="store_true",
+                       help="check and prepare the room (users, homes, labs), then stop instead of starting the hub")
     start.add_argument("--auth", choices=("roster", "shared"), default="roster",
                        help=f"roster: each learner's own code; shared: one password (${SHARED_PASSWORD_ENV}) "
                             f"for all, so anyone with it can log in as anyone: trusted rooms only")

@@ -408,3 +408,15 @@ def test_a_state_or_homes_folder_learners_cannot_reach_is_refused_naming_the_opt
                                              r"it is closed .* they would miss the labs\. Pass --state"):
         hub.check_reachable(private / "state" / "x", "--state", "the labs")
     hub.check_reachable(Path("/usr/share/not-made-yet"), "--homes", "their home")  # /usr: open to all
+
+
+def test_a_taken_port_is_refused_naming_another(tmp_path):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(ClassroomError, match=f"cannot listen on 127.0.0.1:{port} .*Choose another --port"):
+            hub.check_port("127.0.0.1", port)
+    hub.check_port("127.0.0.1", port)  # free again
