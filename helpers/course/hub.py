@@ -532,13 +532,13 @@ def room_from(args: argparse.Namespace, root: Path) -> Room:
                 learner_env=learner_env, auth=args.auth)
 
 
-def prepare(room: Room, create_users: bool, python_given: bool) -> list[str]:
-    """Check the room and make what it needs (users, homes, state, labs.git, the learners' kernel);
-    the warnings to print (e.g. why no cgroup limits). ClassroomError for what stops it."""
+def check_room(room: Room, python_given: bool) -> list[str]:
+    """What can be checked before anything is made: ClassroomError for what stops the room, else the
+    warnings to print. Sets what it finds on ``room`` (the proxy's command, whether cgroups apply)."""
     if os.geteuid() != 0:
         raise ClassroomError("the hub starts each learner's server as that learner, which only root may do: "
                              "run it as root (sudo .venv/bin/python -m helpers classroom hub ...)")
-    roster = read_roster(Path(room.roster))
+    read_roster(Path(room.roster))
     if room.auth == "shared" and len(os.environ.get(SHARED_PASSWORD_ENV, "")) < 8:
         raise ClassroomError(f"--auth shared needs the room's password, 8+ characters, in ${SHARED_PASSWORD_ENV}")
     check_learner_python(room.learner_python, python_given)
@@ -546,22 +546,32 @@ def prepare(room: Room, create_users: bool, python_given: bool) -> list[str]:
     check_reachable(Path(room.state), "--state", "the labs (labs.git) and their kernel")
     check_reachable(Path(room.homes), "--homes", "their own home")
     room.node, room.proxy_entry = proxy_command()
-    warnings = []
     problem = cgroups.available()
-    if problem:
-        warnings.append(f"no memory, CPU or process limits for learners: {problem}. Learners still get "
-                        f"MEM_LIMIT/CPU_LIMIT in their environment, and the endpoint limit (FLYWHEEL_MAX_ENDPOINTS) holds.")
     room.cgroups = problem is None
-    warnings += [problem for problem in [proc_problem()] if problem]
+    warnings = [f"no memory, CPU or process limits for learners: {problem}. Learners still get MEM_LIMIT/CPU_LIMIT "
+                f"in their environment, and the endpoint limit (FLYWHEEL_MAX_ENDPOINTS) holds."] if problem else []
+    return warnings + [problem for problem in [proc_problem()] if problem]
+
+
+def make_room(room: Room, create_users: bool) -> list[str]:
+    """Make what the room needs: state, each learner's user and home, labs.git, the learners' kernel, and
+    the hub's two private ports; warnings to print (homes others may read)."""
     prepare_state(Path(room.state))
+    roster, warnings = read_roster(Path(room.roster)), []
     for name in roster:
         uid, gid = ensure_user(name, Path(room.homes), create_users)
         warnings += [warning for warning in [ensure_home(room.home_of(name), uid, gid)] if warning]
-    try_learner_python(room, next(iter(roster)))
+    try_learner_python(room, next(iter(roster)))  # as a learner: only now do their users exist
     publish_labs(ROOT / "labs", room.labs_repo)
     write_learner_share(room)
     room.hub_port, room.proxy_api_port = room.hub_port or free_port(), room.proxy_api_port or free_port()
     return warnings
+
+
+def prepare(room: Room, create_users: bool, python_given: bool) -> list[str]:
+    """Check the room, then make what it needs; the warnings to print. ClassroomError for what stops it,
+    raised before anything is made when it can be known then."""
+    return check_room(room, python_given) + make_room(room, create_users)
 
 
 def hub(args: argparse.Namespace, root: Path) -> int:

@@ -35,7 +35,7 @@ def roster(tmp_path: Path) -> Path:
                                                  "lee gggg-hhhh-jjjj admin\n")
 
 
-def make_room(tmp_path: Path, roster: Path, **changes) -> hub.Room:
+def a_room(tmp_path: Path, roster: Path, **changes) -> hub.Room:
     state = tmp_path / "state"
     state.mkdir(exist_ok=True)
     values = dict(roster=str(roster), state=str(state), homes=str(tmp_path / "homes"), ip="127.0.0.1", port=18000,
@@ -49,7 +49,7 @@ def make_room(tmp_path: Path, roster: Path, **changes) -> hub.Room:
 
 
 def test_configure_sets_a_private_hub_with_the_rooms_login_spawner_and_limits(tmp_path, roster):
-    room = make_room(tmp_path, roster)
+    room = a_room(tmp_path, roster)
     c = Config()
     hub.configure(c, room)
     state = Path(room.state)
@@ -83,8 +83,8 @@ def test_configure_sets_a_private_hub_with_the_rooms_login_spawner_and_limits(tm
 
 def test_configure_keeps_the_proxy_token_across_restarts_and_sets_no_limit_when_none(tmp_path, roster):
     first, second = Config(), Config()
-    hub.configure(first, make_room(tmp_path, roster))
-    hub.configure(second, make_room(tmp_path, roster, memory_bytes=None, cpus=None, max_endpoints=None))
+    hub.configure(first, a_room(tmp_path, roster))
+    hub.configure(second, a_room(tmp_path, roster, memory_bytes=None, cpus=None, max_endpoints=None))
     assert first.ConfigurableHTTPProxy.auth_token == second.ConfigurableHTTPProxy.auth_token
     assert "mem_limit" not in second.Spawner and "cpu_limit" not in second.Spawner
     assert "FLYWHEEL_MAX_ENDPOINTS" not in second.Spawner.environment
@@ -93,7 +93,7 @@ def test_configure_keeps_the_proxy_token_across_restarts_and_sets_no_limit_when_
 def test_shared_password_mode_uses_jupyterhubs_authenticator_with_the_roster_names(tmp_path, roster, monkeypatch):
     monkeypatch.setenv(hub.SHARED_PASSWORD_ENV, "workshop-2026")
     c = Config()
-    hub.configure(c, make_room(tmp_path, roster, auth="shared"))
+    hub.configure(c, a_room(tmp_path, roster, auth="shared"))
     assert c.JupyterHub.authenticator_class == "shared-password"
     assert c.SharedPasswordAuthenticator.user_password == "workshop-2026"
     assert c.Authenticator.allowed_users == {"ana", "ben", "lee"}
@@ -223,7 +223,7 @@ def test_publishing_no_notebooks_names_make_labs(tmp_path):
 
 
 def test_the_learner_share_holds_the_labs_kernel_and_the_git_exception(tmp_path, roster):
-    room = make_room(tmp_path, roster)
+    room = a_room(tmp_path, roster)
     spec = json.loads(hub.write_learner_share(room).read_text())
     assert spec["argv"][0] == "/opt/py/bin/python" and spec["display_name"] == "Python 3 (Flywheel)"
     share = Path(room.state) / hub.LEARNER_SHARE
@@ -305,7 +305,7 @@ def test_bad_options_are_refused_before_anything_starts(tmp_path, roster, capsys
 def test_only_root_may_start_the_hub(tmp_path, roster, monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(ClassroomError, match="run it as root"):
-        hub.prepare(make_room(tmp_path, roster), create_users=False, python_given=False)
+        hub.prepare(a_room(tmp_path, roster), create_users=False, python_given=False)
 
 
 def test_a_learner_python_others_cannot_run_is_refused_with_the_fix(tmp_path):
@@ -327,7 +327,7 @@ def test_a_learner_python_others_cannot_run_is_refused_with_the_fix(tmp_path):
 def test_a_learner_python_that_cannot_import_the_kit_is_refused_before_the_start(tmp_path, roster):
     with pytest.raises(ClassroomError, match="/bin/false, run as nobody, cannot import the kit: .no output.. The learners "
                                              "need read access to the checkout"):
-        hub.try_learner_python(make_room(tmp_path, roster, learner_python="/bin/false", learner_env={}), "nobody")
+        hub.try_learner_python(a_room(tmp_path, roster, learner_python="/bin/false", learner_env={}), "nobody")
 
 
 def test_a_missing_proxy_names_the_install_command(tmp_path, monkeypatch):
@@ -381,19 +381,19 @@ def test_the_hubs_exit_removes_each_learners_cgroup_or_says_whose_processes_rema
 
     monkeypatch.setattr(cgroups, "remove", remove)
     out = io.StringIO()
-    hub.release_groups(make_room(tmp_path, roster), out)
+    hub.release_groups(a_room(tmp_path, roster), out)
     assert removed == ["ana", "lee"]
     assert "ben's cgroup stays: cgroup /sys/fs/cgroup/memory/flywheel/ben still has processes [4242]" in out.getvalue()
     assert "classroom stop-endpoints --homes" in out.getvalue()
     removed.clear()
-    hub.release_groups(make_room(tmp_path, roster, cgroups=False), out)  # the hub applied no limits
+    hub.release_groups(a_room(tmp_path, roster, cgroups=False), out)  # the hub applied no limits
     assert removed == []
 
 
 def test_publish_labs_prints_the_link_that_pulls_them_into_every_learners_copy(tmp_path, roster, capsys):
     (tmp_path / "labs").mkdir()
     (tmp_path / "labs" / "00_welcome.ipynb").write_text(notebook("hello"))
-    make_room(tmp_path, roster, ip="10.0.0.5", port=8000).save()  # the hub ran: its room is known
+    a_room(tmp_path, roster, ip="10.0.0.5", port=8000).save()  # the hub ran: its room is known
     assert classroom.main(["publish-labs", "--state", str(tmp_path / "state")], tmp_path) == 0
     out = capsys.readouterr().out
     assert "http://10.0.0.5:8000/hub/user-redirect/git-pull?repo=file%3A%2F%2F" in out
