@@ -13,6 +13,7 @@ A roster is a text file, mode 0600 (it holds every code), one learner per line::
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import stat
@@ -56,16 +57,20 @@ def check_name(name: str) -> str:
 
 def read_roster(path: str | Path) -> dict[str, Entry]:
     """The roster at ``path`` by name; ClassroomError naming the line and the fix for anything wrong,
-    or when users other than its owner may read it."""
+    or when users other than its owner may read it, or another user than this process's owns it."""
     path = Path(path)
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        info = path.stat()
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise ClassroomError(f"no roster at {path}: make one with `python -m helpers classroom roster "
                              f"--names ana,ben,caro --out {path}`") from None
     except OSError as error:
         raise ClassroomError(f"cannot read the roster {path}: {error.strerror or error}") from None
+    mode = stat.S_IMODE(info.st_mode)
+    if info.st_uid != os.geteuid():  # whoever may write it may log in as anyone, or make themselves admin
+        raise ClassroomError(f"{path} belongs to uid {info.st_uid}, not to the hub's user (uid {os.geteuid()}): "
+                             f"chown {os.geteuid()} {path}")
     if mode & 0o077:
         raise ClassroomError(f"{path} may be read by other users (mode {mode:04o}) and holds every learner's "
                              f"code: chmod 600 {path}")

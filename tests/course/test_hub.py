@@ -122,6 +122,14 @@ def test_a_code_changed_in_the_roster_applies_at_the_next_login(roster):
     assert login(roster, "ana", "new1-new2-new3") == {"name": "ana", "admin": False}
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving the roster to another user needs root")
+def test_a_roster_another_user_owns_is_refused(roster):
+    os.chown(roster, 65534, 65534)
+    with pytest.raises(ClassroomError, match=r"belongs to uid 65534, not to the hub's user \(uid 0\): chown 0 "):
+        read_roster(roster)
+    assert login(roster, "ana", "aaaa-bbbb-cccc") is None
+
+
 def test_no_login_at_all_while_the_roster_is_readable_by_others(roster):
     roster.chmod(0o644)
     assert login(roster, "ana", "aaaa-bbbb-cccc") is None
