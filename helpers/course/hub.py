@@ -4,10 +4,12 @@
     python -m helpers classroom hub --roster roster.txt --create-users          # as root: the hub, foreground
     python -m helpers classroom publish-labs                                    # new labs, while the hub runs
 
-``hub`` checks everything it can before starting (root, roster, the learners' Python, the proxy, cgroups),
-makes each learner's Unix user (``--create-users``) and home (``--homes``/<name>, 0700), publishes labs/ as a
-git repository in ``--state``, writes the room (``room.json``) there and replaces itself with JupyterHub,
-configured by ``classroom/jupyterhub_config.py`` through :func:`configure`.
+``hub`` checks everything it can before making anything (root, roster, the learners' Python, the port, folders
+learners must reach, the proxy, cgroups, /proc's hidepid), makes each learner's Unix user (``--create-users``)
+and home (``--homes``/<name>, 0700), publishes labs/ as a git repository in ``--state``, writes the room
+(``room.json``) there and replaces itself with JupyterHub (``--check`` stops before that), configured by
+``classroom/jupyterhub_config.py`` through :func:`configure`. At JupyterHub's exit, which stops every learner's
+server, the learners' cgroups are removed (:func:`release_groups`).
 
 Each learner logs in with their name and their own code from the roster (:class:`RosterAuthenticator`),
 and gets a single-user server started as their user (:class:`FlywheelSpawner`) with ``HOME`` their home,
