@@ -413,8 +413,11 @@ def ensure_user(name: str, homes: Path, create: bool) -> tuple[int, int]:
         if not create:
             raise ClassroomError(f"there is no Unix user {name!r}: pass --create-users, or make it yourself "
                                  f"(useradd --user-group --home-dir {homes / name} {name})") from None
-        subprocess.run(["useradd", "--user-group", "--no-create-home", "--home-dir", str(homes / name),
-                        "--shell", "/bin/bash", name], check=True, capture_output=True)
+        made = subprocess.run(["useradd", "--user-group", "--no-create-home", "--home-dir", str(homes / name),
+                               "--shell", "/bin/bash", name], capture_output=True, text=True)
+        if made.returncode != 0:
+            raise ClassroomError(f"useradd could not make the learner {name!r}: {made.stderr.strip()}; make the "
+                                 f"user yourself, or rename them in the roster")
         account = pwd.getpwnam(name)
     if account.pw_uid == 0:
         raise ClassroomError(f"{name} is root: a learner must be an ordinary user; rename them in the roster")
@@ -497,7 +500,7 @@ def publish_labs(labs: Path, repo: Path) -> str | None:
         env = {**who, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
         _git(repo, f"--work-tree={labs}", "add", "--force", "--", *[path.name for path in files], env=env)
         tree = _git(repo, "write-tree", env=env)
-    parent = _git(repo, "rev-parse", f"refs/heads/{LABS_BRANCH}") if _has_branch(repo) else ""
+    parent = _branch_head(repo)
     if parent and _git(repo, "rev-parse", f"{parent}^{{tree}}") == tree:
         return None
     commit = _git(repo, "commit-tree", tree, *(["-p", parent] if parent else []), env=who,
@@ -506,10 +509,11 @@ def publish_labs(labs: Path, repo: Path) -> str | None:
     return commit
 
 
-def _has_branch(repo: Path) -> bool:
+def _branch_head(repo: Path) -> str:
+    """The commit the labs branch points at; "" before the first publish."""
     done = subprocess.run(["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", f"refs/heads/{LABS_BRANCH}"],
-                          capture_output=True)
-    return done.returncode == 0
+                          capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 # --- the commands ---------------------------------------------------------------------------------------
@@ -530,7 +534,7 @@ def room_from(args: argparse.Namespace, root: Path) -> Room:
     return Room(roster=str(Path(args.roster).resolve()), state=str(state.resolve()), homes=str(Path(args.homes).resolve()),
                 ip=args.ip, port=args.port,
                 memory_bytes=parse_memory(args.memory), cpus=parse_cpus(args.cpus),
-                max_endpoints=args.max_endpoints or None, learner_python=args.learner_python or sys.executable,
+                max_endpoints=args.max_endpoints or None, learner_python=os.path.abspath(args.learner_python or sys.executable),
                 learner_env=learner_env, auth=args.auth)
 
 

@@ -8,6 +8,7 @@ import asyncio
 import io
 import json
 import os
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from nbgitpuller.pull import GitPuller
 from traitlets.config import Config
 
 from helpers.course import cgroups, classroom, hub
-from helpers.course.hub_auth import ClassroomError, RosterAuthenticator, read_roster
+from helpers.course.hub_auth import NAME_PATTERN, ClassroomError, RosterAuthenticator, read_roster
 
 
 def write_roster(path: Path, text: str, mode: int = 0o600) -> Path:
@@ -428,3 +429,32 @@ def test_a_taken_port_is_refused_naming_another(tmp_path):
         with pytest.raises(ClassroomError, match=f"cannot listen on 127.0.0.1:{port} .*Choose another --port"):
             hub.check_port("127.0.0.1", port)
     hub.check_port("127.0.0.1", port)  # free again
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("useradd"), reason="making users needs root and useradd")
+def test_a_learner_useradd_cannot_make_is_refused_with_its_reason(tmp_path):
+    import grp
+    import pwd
+
+    taken = next((group.gr_name for group in grp.getgrall() if NAME_PATTERN.fullmatch(group.gr_name)
+                  and group.gr_name not in {user.pw_name for user in pwd.getpwall()}), None)
+    if taken is None:
+        pytest.skip("no group without a user of its name here")
+    with pytest.raises(ClassroomError, match=f"useradd could not make the learner '{taken}': .*group"):
+        hub.ensure_user(taken, tmp_path, create=True)  # --user-group: its group name is taken
+    with pytest.raises(KeyError):
+        pwd.getpwnam(taken)  # nothing was made
+
+
+def test_the_options_make_a_room_with_absolute_paths_and_the_default_limits(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = hub.build_parser().parse_args(["hub", "--roster", "room.txt", "--learner-python", "py/bin/python",
+                                          "--state", "st", "--learner-env", "A=b=c"])
+    room = hub.room_from(args, Path("/srv/kit"))
+    assert room.learner_python == str(tmp_path / "py" / "bin" / "python")  # servers start in the learner's home
+    assert (room.roster, room.state) == (str(tmp_path / "room.txt"), "/srv/kit/st")
+    assert (room.memory_bytes, room.cpus, room.max_endpoints) == (3 << 30, 1.0, 2)
+    assert room.learner_env == {"A": "b=c"}
+    unlimited = hub.room_from(hub.build_parser().parse_args(
+        ["hub", "--roster", "r", "--memory", "none", "--cpus", "none", "--max-endpoints", "0"]), Path("/srv/kit"))
+    assert (unlimited.memory_bytes, unlimited.cpus, unlimited.max_endpoints) == (None, None, None)
