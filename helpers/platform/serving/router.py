@@ -116,6 +116,8 @@ class RuntimeApp:
             return cached[1]
         state = read_json(path)
         self._states[name] = (mtime, state)
+        if state and isinstance(state.get("Port"), int) and isinstance(state.get("Pid"), int):
+            self.pool.owners[state["Port"]] = state["Pid"]  # whose port it is: checked before connecting
         return state
 
     def _ports(self, name: str, state: dict) -> list[int]:

@@ -3,6 +3,10 @@
 The router forwards every ``InvokeEndpoint`` call on loopback; general clients (httpx, aiohttp)
 cost 1-3 ms per request there, this one a few tens of microseconds: keep-alive connections per
 port, the same ``httptools`` parser uvicorn uses, one ``write`` per request.
+
+Every request carries the store's secret: a new connection is made only to a port whose listener is
+this user's (:func:`helpers.platform.serving.ports.check`: a dead server's port another user took
+gets nothing). Pooled connections need no check: they end with the server that accepted them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import asyncio
 from dataclasses import dataclass, field
 
 import httptools
+
+from helpers.platform.serving import ports
 
 
 class UpstreamError(ConnectionError):
@@ -84,11 +90,17 @@ class _Connection(asyncio.Protocol):
 
 @dataclass
 class Pool:
-    """Idle keep-alive connections per port on 127.0.0.1."""
+    """Idle keep-alive connections per port on 127.0.0.1; ``owners``: the pid serving each port, as the
+    endpoints' records say (then the port's listener is read once per server, not once per connection)."""
 
     idle: dict[int, list[_Connection]] = field(default_factory=dict)
+    owners: dict[int, int] = field(default_factory=dict)
 
     async def _connect(self, port: int) -> _Connection:
+        try:
+            ports.check(port, self.owners.get(port))
+        except ports.PortHeld as held:
+            raise UpstreamError(str(held)) from None
         loop = asyncio.get_running_loop()
         try:
             _, connection = await loop.create_connection(_Connection, "127.0.0.1", port)

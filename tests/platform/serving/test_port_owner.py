@@ -6,6 +6,7 @@ Root-free: a socket this process binds is "ours"; another user's listener is a l
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import time
@@ -120,6 +121,19 @@ def test_a_dead_owner_means_the_port_is_read_again(listening):
     assert not ports.trusted(port)
     with pytest.raises(ports.PortHeld):
         ports.check(port, read=with_foreign(port))
+
+
+def test_the_routers_hop_to_an_endpoint_connects_to_no_port_another_user_holds(listening, monkeypatch):
+    from helpers.platform.serving.upstream import Pool, UpstreamError
+
+    sock, port = listening
+    monkeypatch.setattr(ports, "source", with_foreign(port))
+    pool = Pool(owners={port: os.getpid()})
+    with pytest.raises(UpstreamError, match=f"port {port} on 127.0.0.1 is held by another user"):
+        asyncio.run(pool.post(port, "/invocations", [(b"x-flywheel-secret", b"0" * 32)], b"1", 1.0))
+    sock.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        sock.accept()  # no connection: the secret went nowhere
 
 
 def test_local_port_reads_only_loopback_urls():
