@@ -5,7 +5,9 @@
     python -m helpers classroom hub --roster roster.txt ...                 # the hub: helpers.course.hub
 
 Each learner has a Unix user and their own ``FLYWHEEL_HOME`` (mode 0700); ``--homes`` is a glob that
-matches every learner's home, and a learner is named after the owner of theirs. Run it as root
+matches every learner's home, and a learner is named after the owner of theirs. Without ``--homes``, the
+room the hub last started (``classroom/.state/room.json``, or ``--state``'s) names the homes; from it
+``stop-endpoints`` also takes the Python the learners may run (``--learner-python``). Run it as root
 (``sudo .venv/bin/python -m helpers classroom ...``): an instructor's own user cannot read learners'
 homes, and such a home is reported with that fix, never a crash.
 
@@ -42,6 +44,8 @@ from helpers.course import cgroups
 STUCK_ATTEMPTS = 3  # attempts without a pass after which a learner counts as stuck on an exercise
 STOP_TIMEOUT_SECONDS = 120
 ROOT_FIX = "run this command as root (sudo .venv/bin/python -m helpers classroom ...)"
+HUB_STATE = Path("classroom") / ".state"  # where `classroom hub` keeps its room (helpers.course.hub's default)
+ROOM_FILE = "room.json"  # in HUB_STATE: the room the hub started, as helpers.course.hub.Room wrote it
 
 
 @dataclass
@@ -251,13 +255,15 @@ def status(pattern: str, min_attempts: int) -> int:
 # --- stop-endpoints -----------------------------------------------------------------------------------
 
 
-def cleanup_command(home: Path, uid: int, root: Path, python: str | None = None) -> tuple[list[str], dict]:
+def cleanup_command(home: Path, uid: int, root: Path, python: str | None = None,
+                    extra_env: dict | None = None) -> tuple[list[str], dict]:
     """The ``cleanup`` command for ``home`` and how to run it (as its owner): (argv, Popen keywords).
-    ``python``: the interpreter (default this one; the learners must be allowed to run it).
+    ``python``: the interpreter (default this one; the learners must be allowed to run it), and
+    ``extra_env`` what it needs (the hub's ``--learner-env``, e.g. LD_LIBRARY_PATH).
 
     PermissionError when this user may act neither as the owner nor as root."""
     me = os.geteuid()
-    env = {**os.environ, "FLYWHEEL_HOME": str(home)}
+    env = {**os.environ, **(extra_env or {}), "FLYWHEEL_HOME": str(home)}
     options: dict = {"env": env, "cwd": str(root)}
     if uid != me:
         if me != 0:
@@ -269,13 +275,13 @@ def cleanup_command(home: Path, uid: int, root: Path, python: str | None = None)
     return [python or sys.executable, "-m", "helpers", "cleanup"], options
 
 
-def stop_endpoints(pattern: str, root: Path, python: str | None = None) -> int:
+def stop_endpoints(pattern: str, root: Path, python: str | None = None, extra_env: dict | None = None) -> int:
     """Run each home's ``cleanup`` as its owner, printing its lines after the owner's name; 1 if any failed."""
     failed = 0
     for home in find_homes(pattern):
         try:
             name, uid = owner(home)
-            argv, options = cleanup_command(home, uid, root, python)
+            argv, options = cleanup_command(home, uid, root, python, extra_env)
             done = subprocess.run(argv, capture_output=True, text=True, timeout=STOP_TIMEOUT_SECONDS, **options)
         except (OSError, KeyError, subprocess.SubprocessError) as error:
             failed += 1
@@ -298,8 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("status", "each learner's progress and live endpoints, and where the room is stuck"),
                        ("stop-endpoints", "stop every learner's endpoints and servers (their cleanup, as them)")):
         command = commands.add_parser(name, help=text, description=text)
-        command.add_argument("--homes", required=True, metavar="GLOB",
-                             help="a glob matching every learner's FLYWHEEL_HOME, e.g. '/home/*/.flywheel'")
+        command.add_argument("--homes", metavar="GLOB",
+                             help="a glob matching every learner's FLYWHEEL_HOME, e.g. '/home/*/.flywheel' "
+                                  "(default: the homes of the room `classroom hub` started from --state)")
+        command.add_argument("--state", default=str(HUB_STATE), metavar="DIR",
+                             help=f"the hub's state folder, whose room.json names the homes and the learners' "
+                                  f"Python (default {HUB_STATE})")
         if name == "status":
             command.add_argument("--stuck-attempts", type=int, default=STUCK_ATTEMPTS, metavar="N",
                                  help=f"attempts without a pass that count as stuck (default {STUCK_ATTEMPTS})")
@@ -308,6 +318,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 # The hub's commands live in helpers.course.hub, which imports JupyterHub (the `classroom` extra).
 HUB_COMMANDS = ("hub", "roster", "publish-labs")
+
+
+@dataclass(frozen=True)
+class HubRoom:
+    """What ``status`` and ``stop-endpoints`` take from the room the hub last started (its room.json)."""
+
+    homes: str                  # the glob of every learner's FLYWHEEL_HOME
+    python: str | None = None   # the interpreter learners may run (this one may live in a private home)
+    env: dict = field(default_factory=dict)  # what that interpreter needs, e.g. LD_LIBRARY_PATH
+
+
+def hub_room(state: Path) -> HubRoom | None:
+    """The room in ``state``/room.json (written by ``classroom hub``), or None when no hub ran there."""
+    path = state / ROOM_FILE
+    try:
+        room = json.loads(path.read_text(encoding="utf-8"))
+        return HubRoom(f"{room['homes']}/*/.flywheel", room.get("learner_python"), room.get("learner_env") or {})
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        raise ValueError(f"cannot read {path}: {ROOT_FIX}") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a room `classroom hub` wrote ({error}): give --homes") from None
+
+
+def room_for(args: argparse.Namespace, root: Path) -> HubRoom:
+    """The homes (``--homes``, else the hub's room) and, from the hub's room when there is one, the
+    learners' Python; ValueError naming --homes when neither says where the learners are."""
+    state = Path(args.state) if Path(args.state).is_absolute() else root / args.state
+    room = hub_room(state)
+    if args.homes:
+        return HubRoom(args.homes, room.python if room else None, room.env if room else {})
+    if room is None:
+        raise ValueError(f"no --homes, and no hub has run from {state} (no room.json): give the learners' homes, "
+                         f"e.g. --homes '/home/*/.flywheel', or --state of the hub.")
+    return room
 
 
 def main(argv: list[str], root: Path) -> int:
@@ -320,9 +366,10 @@ def main(argv: list[str], root: Path) -> int:
         return hub.main(argv, root)
     args = build_parser().parse_args(argv)
     try:
+        room = room_for(args, root)
         if args.command == "status":
-            return status(args.homes, max(1, args.stuck_attempts))
-        return stop_endpoints(args.homes, root)
+            return status(room.homes, max(1, args.stuck_attempts))
+        return stop_endpoints(room.homes, root, room.python, room.env)
     except ValueError as error:
         print(f"classroom: {error}", file=sys.stderr)
         return 2

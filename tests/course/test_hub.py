@@ -458,3 +458,21 @@ def test_the_options_make_a_room_with_absolute_paths_and_the_default_limits(tmp_
     unlimited = hub.room_from(hub.build_parser().parse_args(
         ["hub", "--roster", "r", "--memory", "none", "--cpus", "none", "--max-endpoints", "0"]), Path("/srv/kit"))
     assert (unlimited.memory_bytes, unlimited.cpus, unlimited.max_endpoints) == (None, None, None)
+
+
+def test_status_and_stop_endpoints_find_the_learners_from_the_hubs_room(tmp_path, roster, monkeypatch, capsys):
+    state = tmp_path / "state"
+    assert classroom.main(["status", "--state", str(state)], tmp_path) == 2  # no hub ran there, no --homes
+    assert "no --homes, and no hub has run from" in capsys.readouterr().err
+    room = a_room(tmp_path, roster)
+    room.save()
+    (Path(room.homes) / "ana" / ".flywheel").mkdir(parents=True)
+    assert classroom.main(["status", "--state", str(state)], tmp_path) == 0
+    assert f"1 learner home(s) match {room.homes}/*/.flywheel" in capsys.readouterr().out
+    runs = []
+    monkeypatch.setattr(classroom.subprocess, "run", lambda argv, **options: runs.append((argv, options["env"])) or
+                        SimpleNamespace(stdout="nothing to stop", stderr="", returncode=0))
+    assert classroom.main(["stop-endpoints", "--state", str(state)], tmp_path) == 0
+    [(argv, env)] = runs
+    assert argv == ["/opt/py/bin/python", "-m", "helpers", "cleanup"]  # the Python learners may run
+    assert env["LD_LIBRARY_PATH"] == "/opt/py/lib" and env["FLYWHEEL_HOME"] == f"{room.homes}/ana/.flywheel"
