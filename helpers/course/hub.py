@@ -248,6 +248,8 @@ def configure(c, room: Room) -> None:
     c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
     roster = read_roster(Path(room.roster))
     c.Authenticator.allowed_users = set(roster)  # only the roster's learners, whose users and homes exist
+    # not also everyone in the hub's database: a learner taken off the roster cannot log in any more
+    c.Authenticator.allow_existing_users = False
     if room.auth == "shared":
         # JupyterHub's own: one password for the room, names from the roster; anyone with the password
         # can log in as any learner, so trusted rooms only (its admins would need a 32+ character

@@ -66,6 +66,7 @@ def test_configure_sets_a_private_hub_with_the_rooms_login_spawner_and_limits(tm
     assert c.JupyterHub.authenticator_class is RosterAuthenticator
     assert c.RosterAuthenticator.roster_file == str(roster)
     assert c.Authenticator.allowed_users == {"ana", "ben", "lee"} and c.Authenticator.admin_users == {"lee"}
+    assert c.Authenticator.allow_existing_users is False  # the roster, not the hub's database, says who may log in
     assert c.JupyterHub.spawner_class is hub.FlywheelSpawner
     assert c.FlywheelSpawner.homes == room.homes and c.FlywheelSpawner.use_cgroups is True
     assert c.Spawner.cmd == ["/opt/py/bin/python", "-m", "jupyterhub.singleuser"]
