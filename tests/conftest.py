@@ -41,10 +41,12 @@ def backend_choice_stays_in_its_test():
 
 @pytest.hookimpl(trylast=True)  # after -k / -m have deselected what they will
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A solution that both nbval and the papermill test run executes once: see nbval_reuse.py. Under
+    """A solution that both nbval and the papermill test run executes once, and so does a lab's part
+    before its first TODO: see nbval_reuse.py. Under
     ``make test``'s ``--dist loadscope --no-loadscope-reorder``, the slowest scopes go first: see
     scope_order.py."""
     nbval_reuse.move_nbval_items(config, items)
+    nbval_reuse.delegate_lab_todos(config, items)
     if config.getoption("dist", "no") == "loadscope" and not config.getoption("loadscopereorder", True):
         scope_order.slowest_scopes_first(items, scope_order.read_notebook_seconds(ROOT))
 

@@ -11,11 +11,25 @@ to papermill's outputs. The stored outputs are written by nbclient (helpers.auth
 engine papermill uses, so the outputs compared are the kind that were stored. What changes is the
 report: one failing papermill test names the cells whose outputs differ, instead of one nbval item per
 cell. A run without nbval, or of nbval alone, is unchanged.
+
+The same holds for an unmodified lab's first TODO (tests/test_notebooks.py runs each lab until it stops):
+the lab's code cells before its first TODO are its solution's code cells before exercise 1, source for
+source, so a fresh kernel that ran them up to the TODO only repeated what nbval runs in the solution.
+When one session collects both, ``delegate_lab_todos`` makes nbval's item for the solution's exercise-1
+cell first run the lab's TODO cell in that kernel, at the point a learner's Run All reaches it, and
+require its NotImplementedError with the TODO's message (``store_history=False``, as nbval runs every
+cell, so later execution counts and outputs are unchanged; a TODO stub records no check attempt). The lab
+test keeps the static half (the cells are the solution's) and runs the lab itself only when nbval does
+not run that solution in this session (a run of tests/test_notebooks.py alone, or the solutions whose
+cells ``move_nbval_items`` handed to papermill). What changes: the folder (solutions/, not labs/: the
+cells before the TODO name no path of their own notebook folder) and the report, which is nbval's item.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -23,6 +37,9 @@ import pytest
 
 MOVED = pytest.StashKey[dict]()  # notebook path -> nbval's deselected cell items, in order
 PAPERMILL_TEST = "test_solution_showing_a_failure_runs_green_under_papermill"
+LAB_TODOS = pytest.StashKey[set]()  # labs whose first TODO nbval's execution of the solution runs
+LAB_TEST = "test_unmodified_lab_stops_at_its_first_todo"
+TODO = re.compile(r'raise NotImplementedError\((".*")\)')
 
 
 def move_nbval_items(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -67,3 +84,81 @@ def compare(config: pytest.Config, path: Path, executed: nbformat.NotebookNode) 
                                       coalesce_streams(copy.deepcopy(item.cell.outputs))):
                 differ.append(f"{item.name}: Cell outputs differ\n" + "\n".join(item.comparison_traceback))
     assert not differ, f"{path.name} (nbval's comparison):\n" + "\n\n".join(differ)
+
+
+# --- an unmodified lab's first TODO, run inside nbval's execution of its solution ------------------
+
+
+def code_sources(path: Path) -> list[str]:
+    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def first_todo_code_cell(lab: Path, solution: Path) -> tuple[int, str, str]:
+    """(n, source, message): the lab's first TODO is its code cell ``n`` (0-based among code cells), whose
+    ``source`` raises NotImplementedError(``message``); asserts its code cells before it are the solution's."""
+    lab_code, solution_code = code_sources(lab), code_sources(solution)
+    n = next((i for i, source in enumerate(lab_code) if TODO.search(source)), None)
+    assert n is not None, f"{lab.name} has no TODO: every lab needs at least one exercise"
+    differ = [i for i in range(n) if i >= len(solution_code) or lab_code[i] != solution_code[i]]
+    assert not differ, (f"{lab.name}: code cells {differ} before the first TODO differ from {solution}'s: "
+                        "run `make labs` (labs are generated from solutions/)")
+    return n, lab_code[n], json.loads(TODO.search(lab_code[n]).group(1))
+
+
+def delegate_lab_todos(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """For each lab test whose solution nbval runs whole in this session, make nbval's item for the cell
+    at the lab's first TODO run that TODO first (see the module docstring); stash the labs so handled.
+
+    Call after ``move_nbval_items``: a solution whose nbval items it moved to papermill is not handled."""
+    labs = {Path(item.callspec.params["lab"]) for item in items if getattr(item, "originalname", None) == LAB_TEST}
+    cells: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        if type(item).__name__ == "IPyNbCell":
+            cells.setdefault(Path(str(item.path)), []).append(item)
+    delegated = set()
+    for lab in sorted(labs):
+        solution = lab.parent.parent / "solutions" / lab.name
+        ran = cells.get(solution, [])
+        if not ran or len(ran) != len(code_sources(solution)):
+            continue  # nbval does not run this solution whole here: the lab test runs the lab
+        n, source, message = first_todo_code_cell(lab, solution)
+        if any(item.options["skip"] for item in ran[:n + 1]):
+            continue  # a skipped cell: the kernel would not hold what Run All gives the TODO
+        run_todo_before(ran[n], lab, source, message)
+        delegated.add(lab)
+    config.stash[LAB_TODOS] = delegated
+
+
+def run_todo_before(item: pytest.Item, lab: Path, source: str, message: str) -> None:
+    """Make ``item`` (nbval's cell) run the lab's TODO ``source`` in its kernel first, then its own cell;
+    the item fails naming the lab when the TODO did not raise NotImplementedError(``message``)."""
+    from nbval.plugin import NbCellError
+
+    own = item.runtest
+
+    def runtest() -> None:
+        errors = execute(item.parent.kernel, source, item.config.option.nbval_cell_timeout)
+        own()  # the solution's cell, so the kernel holds what the next cells expect
+        got = [(e["ename"], e["evalue"]) for e in errors]
+        if got != [("NotImplementedError", message)]:
+            raise NbCellError(item.cell_num, (
+                f"{lab.parent.name}/{lab.name}: an unmodified lab's Run All should stop at this cell's TODO "
+                f"with NotImplementedError({message!r}); the TODO cell raised {got or 'nothing'}"),
+                source, "\n".join(line for e in errors for line in e["traceback"]) or None)
+
+    item.runtest = runtest
+
+
+def execute(kernel, source: str, timeout: float) -> list[dict]:
+    """Run ``source`` in nbval's ``kernel`` as nbval runs a cell; the contents of its error messages."""
+    msg_id = kernel.execute_cell_input(source, allow_stdin=False)
+    kernel.await_reply(msg_id, timeout=timeout)
+    errors = []
+    while True:  # read this execution's iopub messages up to its idle, so the next cell sees only its own
+        msg = kernel.get_message(stream="iopub", timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "error":
+            errors.append(msg["content"])
+        elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return errors
