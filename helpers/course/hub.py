@@ -592,7 +592,7 @@ def hub(args: argparse.Namespace, root: Path) -> int:
               f"{room.labs_repo}); start it without --check.")
         return 0
     path = room.save()
-    print(f"classroom hub: learners open http://{room.ip}:{room.port}/ and log in with their name and their code "
+    print(f"classroom hub: learners open {public_url(room)} and log in with their name and their code "
           f"from {room.roster}; labs from {room.labs_repo}; state in {room.state}. Ctrl-C stops the hub and "
           f"every learner's server.", flush=True)
     os.umask(0o077)  # JupyterHub's database and logs: the hub's alone
@@ -601,6 +601,12 @@ def hub(args: argparse.Namespace, root: Path) -> int:
     config = root / "classroom" / "jupyterhub_config.py"
     os.execv(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", str(config)])
     return 0  # not reached
+
+
+def public_url(room: Room) -> str:
+    """The address learners open: the host's name when the hub listens on every address."""
+    host = socket.getfqdn() if room.ip in ("0.0.0.0", "::", "") else room.ip
+    return f"http://{host}:{room.port}/"
 
 
 def roster(args: argparse.Namespace) -> int:

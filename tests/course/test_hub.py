@@ -477,3 +477,9 @@ def test_status_and_stop_endpoints_find_the_learners_from_the_hubs_room(tmp_path
     [(argv, env)] = runs
     assert argv == ["/opt/py/bin/python", "-m", "helpers", "cleanup"]  # the Python learners may run
     assert env["LD_LIBRARY_PATH"] == "/opt/py/lib" and env["FLYWHEEL_HOME"] == f"{room.homes}/ana/.flywheel"
+
+
+def test_the_address_learners_open_names_this_host_when_the_hub_listens_everywhere(tmp_path, roster, monkeypatch):
+    monkeypatch.setattr(hub.socket, "getfqdn", lambda: "room42.example.org")
+    assert hub.public_url(a_room(tmp_path, roster, ip="0.0.0.0", port=8000)) == "http://room42.example.org:8000/"
+    assert hub.public_url(a_room(tmp_path, roster, ip="127.0.0.1", port=8000)) == "http://127.0.0.1:8000/"
