@@ -634,7 +634,7 @@ def share_link(state: Path) -> str:
     each learner to their own server); the room's address when the hub has run, else a placeholder."""
     try:
         room = Room.load(state / ROOM_FILE)
-        base = f"http://{room.ip}:{room.port}"
+        base = public_url(room).rstrip("/")
     except (OSError, ValueError, TypeError):
         room, base = Room(roster="", state=str(state)), "http://<hub address>"
     return f"{base}/hub/user-redirect{pull_url(room)}"
