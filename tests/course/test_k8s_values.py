@@ -176,6 +176,7 @@ authenticator = c.JupyterHub.authenticator_class
 print(json.dumps({{"class": f"{{authenticator.__module__}}.{{authenticator.__name__}}",
     "module_file": sys.modules[authenticator.__module__].__file__,
     "allowed": sorted(c.Authenticator.allowed_users), "admins": sorted(c.Authenticator.admin_users),
+    "existing_users_allowed": c.Authenticator.allow_existing_users,
     "roster_mode": stat.S_IMODE(os.stat(c.RosterAuthenticator.roster_file).st_mode),
     "roster_copy": c.RosterAuthenticator.roster_file}}))
 """
@@ -187,5 +188,6 @@ print(json.dumps({{"class": f"{{authenticator.__module__}}.{{authenticator.__nam
     assert seen["class"].endswith(".RosterAuthenticator")
     assert Path(seen["module_file"]).is_relative_to(stand_in), "the hub must not need the kit installed"
     assert seen["allowed"] == ["ana", "ben", "lee"] and seen["admins"] == ["lee"]
+    assert seen["existing_users_allowed"] is False  # JupyterHub 5+ would let anyone still in its database in
     assert seen["roster_mode"] == stat.S_IRUSR | stat.S_IWUSR
     assert Path(seen["roster_copy"]).is_relative_to(tmp_path)
