@@ -17,6 +17,7 @@ and gets a single-user server started as their user (:class:`FlywheelSpawner`) w
 memory and CPU limits applied as cgroups (:mod:`helpers.course.cgroups`) before it drops to the user. Its
 first page is nbgitpuller's ``/git-pull`` link: the labs are cloned into ``~/flywheel`` at the first login and
 merged at each later one, the learner's changes winning (nbgitpuller never overwrites learner work).
+``FLYWHEEL_LABS=~/flywheel`` makes ``python -m helpers reset-lab`` act on that copy.
 
 The state folder holds JupyterHub's database, cookie secret and proxy token (0600 files) in a folder others
 may pass through but not list (0711), so that learners can reach the two public things in it: ``labs.git``
@@ -47,6 +48,7 @@ from helpers.course import cgroups
 from helpers.course.classroom import HUB_STATE as DEFAULT_STATE
 from helpers.course.classroom import ROOM_FILE
 from helpers.course.hub_auth import ClassroomError, Entry, RosterAuthenticator, check_name, new_code, read_roster
+from helpers.course.reset_lab import LABS_ENV
 
 ROOM_ENV = "FLYWHEEL_CLASSROOM"  # names room.json for classroom/jupyterhub_config.py
 LABS_REPO = "labs.git"
@@ -203,6 +205,7 @@ class FlywheelSpawner(LocalProcessSpawner):
         env = super().user_env(env)
         env["HOME"] = str(self.home())
         env["FLYWHEEL_HOME"] = str(self.home() / ".flywheel")
+        env[LABS_ENV] = str(self.home() / LABS_FOLDER)  # reset-lab acts on this copy, not the checkout's labs/
         return env
 
     def limits(self) -> cgroups.Limits:

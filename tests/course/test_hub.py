@@ -20,7 +20,8 @@ from jupyterhub.spawner import LocalProcessSpawner
 from nbgitpuller.pull import GitPuller
 from traitlets.config import Config
 
-from helpers.course import cgroups, classroom, hub
+from helpers import ROOT
+from helpers.course import cgroups, classroom, hub, reset_lab
 from helpers.course.hub_auth import NAME_PATTERN, ClassroomError, RosterAuthenticator, read_roster
 
 
@@ -277,6 +278,13 @@ def test_the_learners_home_and_store_are_in_homes(tmp_path, monkeypatch):
     spawner = hub.FlywheelSpawner(user=SimpleNamespace(name="ana"), homes=str(tmp_path))
     env = spawner.user_env({})
     assert env["HOME"] == str(tmp_path / "ana") and env["FLYWHEEL_HOME"] == str(tmp_path / "ana" / ".flywheel")
+
+
+def test_a_learners_reset_lab_acts_on_the_copy_the_git_pull_link_makes(tmp_path, roster, monkeypatch):
+    monkeypatch.setattr(LocalProcessSpawner, "user_env", lambda self, env: dict(env))
+    env = hub.FlywheelSpawner(user=SimpleNamespace(name="ana"), homes=str(tmp_path / "homes")).user_env({})
+    copy = Path(env["HOME"]) / parse_qs(urlsplit(hub.pull_url(a_room(tmp_path, roster))).query)["targetpath"][0]
+    assert reset_lab.labs_folder(ROOT, environ=env) == (copy, reset_lab.LABS_ENV)  # not ROOT / "labs"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a home to another user needs root")
