@@ -23,6 +23,10 @@ itself (pandas' C parser, tarfile...). The rewrite is visible (the copy is kept 
 exact for the public examples. What it cannot see: a path built piece by piece (``"/opt" + "/ml"``) or
 written in a module the script imports; such a run fails, and its reason says so.
 
+The script runs as ``python <copy> <arguments>`` would, through :mod:`~helpers.platform.pipelines.launcher`,
+which takes both from the environment: the command line, which every user of the machine can read, shows
+neither the job folder nor the arguments (they name the pipeline and the step).
+
 The process's working directory is the job's ``work/`` folder (``tar.extractall(path=".")`` lands
 there); outputs are copied to their S3 folder only when the script exits 0 (``S3UploadMode EndOfJob``).
 Then the job folder keeps the script's copy and its ``stdout.log``/``stderr.log``; a failed job keeps
@@ -34,11 +38,11 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import sys
 import tokenize
 from pathlib import Path
 
 from helpers.platform.opt_ml import place_file
+from helpers.platform.pipelines import launcher
 from helpers.platform_home import make_tree_private, private_dir, write_private_text
 
 PREFIX = "/opt/ml/processing"
@@ -122,8 +126,9 @@ def run_script(job_dir: Path, script: Path, argv: list, inputs: dict[str, tuple[
         raise ScriptFailed(f"InternalServerError: could not stage the job's inputs in {job_dir}: {error}",
                            SERVICE_FAULT) from None
     work = private_dir(job_dir / "work")
-    done = subprocess.run([sys.executable, str(copy), *(rewrite_argument(a, root) for a in argv)], env=env,
-                          capture_output=True, text=True, cwd=work)
+    # the script's path and arguments name the pipeline and step: in the environment, not on the command line
+    line, passed = launcher.command(str(copy), [rewrite_argument(a, root) for a in argv])
+    done = subprocess.run(line, env={**env, **passed}, capture_output=True, text=True, cwd=work)
     write_private_text(job_dir / "stdout.log", done.stdout)
     write_private_text(job_dir / "stderr.log", done.stderr)
     if done.returncode < 0:  # killed from outside (out of memory, the machine): an instance failure on SageMaker

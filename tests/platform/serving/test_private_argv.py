@@ -17,7 +17,6 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import psutil
 import pytest
 
 from helpers.platform import ModelTrainer, SourceCode, storage
@@ -25,6 +24,7 @@ from helpers.platform.serving import ModelBuilder, processes, runtime
 from helpers.platform.serving.access import store_secret
 from helpers.platform.serving.registry import running_resources
 from helpers.platform.serving.resources import DataCaptureConfig
+from process_support import Sampler
 from serving_support import write_script_model
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc (Linux)")
@@ -44,38 +44,6 @@ while not os.path.exists(os.environ["RELEASE"]) and time.monotonic() < deadline:
     time.sleep(0.02)
 open(os.path.join(os.environ["SM_MODEL_DIR"], "done"), "w").write("ok")
 """
-
-
-class Sampler:
-    """Reads, every 20 ms on a thread, the command line and thread names of every process this one
-    started (children, grandchildren...): ``seen[pid] = (cmdline, thread names)``, the latest read."""
-
-    def __init__(self):
-        self.seen: dict[int, tuple[str, set[str]]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> "Sampler":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def sample(self) -> None:
-        for child in psutil.Process().children(recursive=True):
-            try:
-                cmdline = Path(f"/proc/{child.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-                names = {Path(task, "comm").read_text().strip() for task in Path(f"/proc/{child.pid}/task").iterdir()}
-            except OSError:
-                continue  # ended meanwhile
-            before = self.seen.get(child.pid, ("", set()))
-            self.seen[child.pid] = (cmdline or before[0], names | before[1])
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            self.sample()
 
 
 def boto3_training_request() -> dict:
