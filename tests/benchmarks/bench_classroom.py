@@ -283,7 +283,7 @@ class Learner:
 
     def stop(self) -> None:
         """Stop the server and driver, clean the learner's home as the kit does, end what is left (by pid)."""
-        leftovers = processes_of([self]).get(self.index, {})
+        leftovers = processes_of([self])[self.index]
         for popen in (self.driver, self.server):
             if popen is not None and popen.poll() is None:
                 popen.terminate()  # the server shuts its kernels down on SIGTERM
@@ -296,7 +296,7 @@ class Learner:
                     popen.wait()
         subprocess.run([sys.executable, "-m", "helpers", "cleanup"], env=self.env(), cwd=ROOT,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
-        alive = [p for p in leftovers.values() if p.is_running()] + list(processes_of([self]).get(self.index, {}).values())
+        alive = [p for p in leftovers.values() if p.is_running()] + list(processes_of([self])[self.index].values())
         for process in {p.pid: p for p in alive}.values():
             try:
                 process.terminate()
@@ -420,6 +420,11 @@ class Peaks:
         self.processes = max(self.processes, sample.processes)
 
 
+def memory_columns(sample: "Sample | Peaks") -> str:
+    """procs, RSS, PSS and USS in MB, aligned under the tables' headers."""
+    return f"{sample.processes:5d} {sample.rss / MB:8.0f} {sample.pss / MB:8.0f} {sample.uss / MB:8.0f}"
+
+
 def uptime() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
@@ -471,7 +476,7 @@ def idle(root: Path) -> dict:
     print(f"{'':26} {'procs':>5} {'RSS MB':>8} {'PSS MB':>8} {'USS MB':>8} {'CPU s':>7}")
     for label, (sample, seconds) in rows.items():
         shown = f"{seconds:7.2f}" if seconds is not None else f"{sum(cpu.values()):6.2f}~"
-        print(f"{label:26} {sample.processes:5d} {sample.rss / MB:8.0f} {sample.pss / MB:8.0f} {sample.uss / MB:8.0f} {shown}")
+        print(f"{label:26} {memory_columns(sample)} {shown}")
     print(f"idle CPU: {(after - before) / 10 * 100:.2f} % of one core   ({uptime()})")
     final = rows["server + idle kernel"][0]
     return {"pss": final.pss, "rss": final.rss, "uss": final.uss}
@@ -480,7 +485,7 @@ def idle(root: Path) -> dict:
 def run_room(learners: list[Learner]) -> dict:
     """Start every learner's notebook at once, sample until all are done; the learners stay up."""
     cpu: dict[tuple[int, float], float] = {}
-    peaks, per_learner = Peaks(), {learner.index: Peaks() for learner in learners}
+    peaks = Peaks()
     busiest = Sample(pss=0.0)  # the first learner's sample of highest PSS: what its memory is made of
     baseline, peak_used = used_memory(), used_memory()
     own_before = sum(psutil.Process().cpu_times()[:2])
@@ -509,7 +514,6 @@ def run_room(learners: list[Learner]) -> dict:
         total = Sample(pss=0.0, uss=0.0)
         for learner in learners:
             sample = measure(found[learner.index], full, cpu)
-            per_learner[learner.index].add(sample)
             if learner is learners[0] and full and sample.pss > busiest.pss:
                 busiest = sample
             total.rss += sample.rss
@@ -532,7 +536,7 @@ def run_room(learners: list[Learner]) -> dict:
         learner.release_driver()
     sampled_cpu = sum(cpu.values())
     exact = [learner.cpu_seconds() for learner in learners]
-    return {"peaks": peaks, "per_learner": per_learner, "after": after, "samples": count, "busiest": busiest,
+    return {"peaks": peaks, "after": after, "samples": count, "busiest": busiest,
             "cpu": sum(exact) if None not in exact else None, "sampled_cpu": sampled_cpu,
             "used_delta": peak_used - baseline, "sampler_cpu": sampler_cpu}
 
@@ -552,13 +556,14 @@ def active(root: Path, smoke: bool) -> dict:
     print(f"notebook: {'ok' if not result['error'] else 'FAILED: ' + result['error']}; wall {result['wall']:.1f} s; "
           f"slowest cell #{result['slowest'][1]} {result['slowest'][0]:.1f} s; {room['samples']} samples")
     print(f"{'':30} {'procs':>5} {'RSS MB':>8} {'PSS MB':>8} {'USS MB':>8}")
-    print(f"{'peak while running 08':30} {peaks.processes:5d} {peaks.rss / MB:8.0f} {peaks.pss / MB:8.0f} {peaks.uss / MB:8.0f}")
+    print(f"{'peak while running 08':30} {memory_columns(peaks)}")
     after = room["after"]
-    print(f"{'after 08 (kernel left open)':30} {after.processes:5d} {after.rss / MB:8.0f} {after.pss / MB:8.0f} {after.uss / MB:8.0f}")
+    print(f"{'after 08 (kernel left open)':30} {memory_columns(after)}")
     parts = ", ".join(f"{what} {pss / MB:.0f}" for what, pss in sorted(room["busiest"].parts, key=lambda p: -p[1]))
     print(f"at the peak, PSS MB by process: {parts}")
     exact = "cgroup cpuacct" if room["cpu"] is not None else "sampled"
-    print(f"CPU for 08 (server startup excluded): {cpu - (server_cpu or 0):.1f} s ({exact}; sampled {room['sampled_cpu']:.1f} s); "
+    print(f"CPU for 08 (server startup excluded): {cpu - (server_cpu or 0):.1f} s "
+          f"({exact}; sampled {room['sampled_cpu']:.1f} s); "
           f"machine memory used rose by {room['used_delta'] / MB:.0f} MB at most   ({uptime()})")
     return {"pss": peaks.pss, "rss": peaks.rss, "cpu": cpu - (server_cpu or 0), "wall": result["wall"],
             "ok": not result["error"]}
@@ -604,7 +609,8 @@ def room(root: Path, sizes: list[int], smoke: bool, budget: float) -> None:
           f"08's slot {slot / 60:.0f} min; memory {total_memory / GB:.1f} GB, {MEMORY_SHARE:.0%} = {allowed / GB:.1f} GB; "
           f"{os.cpu_count()} CPUs; budget {budget:.0f} s")
     print(f"{'N':>3} {'ok':>5} {'wall/learner s':>15} {'slowest cell s':>14} {'peak RSS GB':>11} {'peak PSS GB':>11} "
-          f"{'PSS/learner MB':>14} {'after PSS GB':>12} {'CPU s':>7} {'CPU/learner':>11} {'used +GB':>8} {'bench s':>8}  load before -> after")
+          f"{'PSS/learner MB':>14} {'after PSS GB':>12} {'CPU s':>7} {'CPU/learner':>11} {'used +GB':>8} {'bench s':>8}"
+          "  load before -> after")
     began, rows = time.perf_counter(), []
     for n in sizes:
         if rows:
