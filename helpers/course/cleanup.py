@@ -14,6 +14,7 @@ they never stop the rest. ``--list`` only shows all this and changes nothing.
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 from pathlib import Path
 
@@ -121,7 +122,27 @@ def main(argv: list[str], root: Path) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorruptRecordWarning)  # reported once, below, with the fix
-        return _show() if args.list else _clean()
+        try:
+            return _show() if args.list else _clean()
+        except PermissionError as error:  # a store of another user's (a classroom): refused, nothing stopped
+            print(f"cleanup: {not_yours(error)}", file=sys.stderr)
+            return 2
+
+
+def not_yours(error: PermissionError) -> str:
+    """What to say when the store (FLYWHEEL_HOME) or a file in it may not be read by this user."""
+    from helpers.platform_home import home
+
+    where = error.filename or home()
+    try:
+        import pwd  # POSIX only; elsewhere the owner goes unnamed
+
+        owner = f"user {pwd.getpwuid(Path(where).stat().st_uid).pw_name}"
+    except (ImportError, OSError, KeyError):
+        owner = "another user"
+    return (f"cannot read {where} ({error.strerror or error}): this store belongs to {owner}, not to you. "
+            f"Nothing was stopped. Run cleanup as that user, or set FLYWHEEL_HOME to your own store "
+            f"(now {home()}).")
 
 
 def _show() -> int:
