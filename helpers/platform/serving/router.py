@@ -26,6 +26,7 @@ It prefers a fixed port derived from the store path, so its URL stays the same a
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import itertools
 import json
@@ -58,9 +59,31 @@ _SIGNED_FOR = re.compile(rb"Credential=[^/&]+(?:/|%2F)\d{8}(?:/|%2F)[^/&%]+(?:/|
                          re.IGNORECASE)
 
 
+#: Preferred ports are drawn from PORT_BASE up to PORT_SPAN ports, stopping below the ephemeral ports.
+PORT_BASE, PORT_SPAN = 20000, 20000
+#: Linux's ephemeral ports ("32768\t60999"): an outgoing connection's own port comes from there, and stays
+#: taken for a minute after it closes (TIME_WAIT), so a router preferring one of them would often find it taken.
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+#: Where they start when the system does not say (macOS and IANA: 49152-65535).
+EPHEMERAL_START = 49152
+
+
 def preferred_port(store: Path) -> int:
-    """A stable port in 20000-39999 for this store, so the runtime URL survives restarts."""
-    return 20000 + int(hashlib.sha256(str(store).encode()).hexdigest(), 16) % 20000
+    """A stable port for this store, so the runtime URL survives restarts: in 20000-39999, below the
+    ephemeral ports (20000-32767 with Linux's defaults)."""
+    span = min(PORT_SPAN, ephemeral_start() - PORT_BASE)
+    if span < PORT_SPAN // 10:  # ephemeral ports start unusually low: no range avoids them, keep spreading stores
+        span = PORT_SPAN
+    return PORT_BASE + int(hashlib.sha256(str(store).encode()).hexdigest(), 16) % span
+
+
+@functools.cache
+def ephemeral_start() -> int:
+    """The first ephemeral port of this machine (read once)."""
+    try:
+        return int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return EPHEMERAL_START
 
 
 class RuntimeApp:

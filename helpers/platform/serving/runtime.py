@@ -22,6 +22,10 @@ and starts the router again on a free port instead. boto3 clients made after ``u
 check through botocore's client plugins (``BOTOCORE_EXPERIMENTAL__PLUGINS``, which botocore reads
 when it makes a client: :func:`initialize_client_plugin` registers :func:`guard_client`'s hook); a
 few microseconds a request.
+
+The same hook keeps a client made before the router started (its URL names the port the router
+prefers, handed out in advance) working when the router found that port taken and listens on another:
+the request goes to the router's port.
 """
 
 from __future__ import annotations
@@ -143,7 +147,7 @@ def _start_runtime(timeout: float, wait: bool = True) -> dict:
     try:
         sock = listen(preferred_port(store))
     except OSError:  # taken: by a router another process is starting? Else by some other program
-        if not _held_by_another_user(preferred_port(store)) and processes.wait_until(
+        if _may_be_our_router(preferred_port(store)) and processes.wait_until(
                 lambda: runtime_state() is not None, min(timeout, STARTING_ELSEWHERE_SECONDS)):
             return runtime_state()
         sock = listen(0)
@@ -164,12 +168,14 @@ def _start_runtime(timeout: float, wait: bool = True) -> dict:
     return state
 
 
-def _held_by_another_user(port: int) -> bool:
-    try:
-        ports.check(port)
-    except ports.PortHeld:
-        return True
-    return False
+def _may_be_our_router(port: int) -> bool:
+    """Whether a router of this user may be starting on ``port``: False when the tables show no listener
+    there (a connection's socket holds it, or one that closed: TIME_WAIT) or another user's."""
+    tables = ports.source()
+    if tables is None:
+        return True  # no tables to ask (not Linux): a router may be starting
+    listeners = ports.listeners(port, tables)
+    return bool(listeners) and all(listener.uid == os.geteuid() for listener in listeners)
 
 
 def restart_if_displaced(port: int) -> str | None:
@@ -232,11 +238,19 @@ def _register_this_process() -> None:
 
 
 def _before_send(request, **_) -> None:
-    """botocore's ``before-send`` hook: refuse to send to a local port another user holds; when that
-    port was our router's (it died), start the router again on a free port and say so."""
+    """botocore's ``before-send`` hook: a client made before the router started (its URL names the
+    preferred port) follows the router to the port it took instead; refuse to send to a local port
+    another user holds; when that port was our router's (it died), start the router again on a free
+    port and say so."""
     port = ports.local_port(request.url)
     if port is None or ports.trusted(port):
         return
+    moved = _router_port_instead_of(port, request.url)
+    if moved is not None:
+        request.url = _LOCAL + str(moved) + request.url[len(_LOCAL + str(port)):]
+        port = moved
+        if ports.trusted(port):
+            return
     try:
         ports.check(port, _router_pid(port))
     except ports.PortHeld as held:
@@ -244,6 +258,31 @@ def _before_send(request, **_) -> None:
         if moved:
             raise ports.PortHeld(port, held.uid, restarted_at=moved) from None
         raise
+
+
+_LOCAL = "http://127.0.0.1:"
+
+
+def _router_port_instead_of(port: int, url: str) -> int | None:
+    """The port this store's router listens on when ``url`` is the one :func:`use_local_runtime` handed out
+    before the router started (this store's preferred ``port``, its secret as the path) and the router
+    took another port (the preferred one was taken); else None.
+
+    Where it listens: the running router's record, else the URL handed out now (set as soon as this
+    process has bound the router's socket, before the router writes its record)."""
+    if port != preferred_port(store_root()):
+        return None
+    secret = store_secret()
+    path = url[len(_LOCAL + str(port)):]
+    if path != f"/{secret}" and not path.startswith((f"/{secret}/", f"/{secret}?")):
+        return None  # another store's URL, or none of the kit's
+    state = runtime_state()
+    if state is not None:
+        current = state["Port"]
+    else:
+        handed_out = os.environ.get(ENV_URL, "")
+        current = ports.local_port(handed_out) if handed_out.endswith(f"/{secret}") else None
+    return current if current not in (None, port) else None
 
 
 def _router_pid(port: int) -> int | None:
