@@ -14,6 +14,7 @@ they never stop the rest. ``--list`` only shows all this and changes nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -129,18 +130,33 @@ def main(argv: list[str], root: Path) -> int:
             return 2
 
 
+def _owner(path: Path) -> str:
+    """Who owns ``path``, as seen from here: the owner of the nearest folder above it this user may look at
+    (inside another's 0700 home nothing can be looked at; the home itself can)."""
+    try:
+        import pwd  # POSIX only; elsewhere the owner goes unnamed
+    except ImportError:
+        return "another user"
+    for candidate in [path, *path.parents]:
+        try:
+            uid = candidate.stat().st_uid
+        except OSError:
+            continue
+        if uid == os.getuid():
+            break
+        try:
+            return f"user {pwd.getpwuid(uid).pw_name}"
+        except KeyError:
+            return f"user {uid}"
+    return "another user"
+
+
 def not_yours(error: PermissionError) -> str:
     """What to say when the store (FLYWHEEL_HOME) or a file in it may not be read by this user."""
     from helpers.platform_home import home
 
     where = error.filename or home()
-    try:
-        import pwd  # POSIX only; elsewhere the owner goes unnamed
-
-        owner = f"user {pwd.getpwuid(Path(where).stat().st_uid).pw_name}"
-    except (ImportError, OSError, KeyError):
-        owner = "another user"
-    return (f"cannot read {where} ({error.strerror or error}): this store belongs to {owner}, not to you. "
+    return (f"cannot read {where} ({error.strerror or error}): this store belongs to {_owner(Path(where))}, not to you. "
             f"Nothing was stopped. Run cleanup as that user, or set FLYWHEEL_HOME to your own store "
             f"(now {home()}).")
 

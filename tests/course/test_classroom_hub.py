@@ -455,8 +455,9 @@ def test_another_learner_cannot_invoke_or_delete_the_endpoint_with_boto3(trespas
 
 def test_another_learner_cannot_clean_up_the_endpoint_and_it_still_answers_its_owner(room, trespass):
     code, said = trespass["cleanup"]
-    assert code != 0 and "Permission denied" in said, said
     a = room.learners[0]
+    assert code == 2 and "Permission denied" in said and "Traceback" not in said, said
+    assert f"belongs to user {a.name}, not to you. Nothing was stopped." in said, said  # one line with the fix
     assert a.kernel.run(STILL_ANSWERS.format(endpoint=f"{a.name}-ep")).strip() == "200"
 
 
