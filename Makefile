@@ -50,7 +50,7 @@ install: $(LAB_ENV)
 lab: install
 	@echo "Starting JupyterLab on labs/: open the http://$(HOST):$(PORT)/lab?token=... address it prints below (Ctrl-C twice stops it)."
 	$(if $(TOKEN),JUPYTER_TOKEN=$(TOKEN)) $(VENV)/bin/jupyter lab --ip=$(HOST) --port=$(PORT) \
-		--ServerApp.root_dir=labs --ServerApp.open_browser=False $(ALLOW_ROOT)
+		--ServerApp.root_dir=labs --ContentsManager.allow_hidden=True --ServerApp.open_browser=False $(ALLOW_ROOT)
 
 test: $(TEST_STAMP) $(PROXY_STAMP)
 	$(PY) -m helpers build-labs --check

@@ -241,6 +241,14 @@ def test_an_explicit_token_goes_through_the_environment_not_the_command_line():
     assert line.startswith("JUPYTER_TOKEN=s3cret-for-test ") and line.count("s3cret-for-test") == 1
 
 
+def test_make_lab_lets_jupyterlab_open_reset_labs_backups():
+    from helpers.course.reset_lab import ALLOW_HIDDEN
+
+    command = make_dry_run("lab").replace("\\\n", " ")  # the recipe's continued lines as one command
+    # Jupyter hides labs/.backup/ unless told (tests/course/test_reset_lab.py shows what the option changes)
+    assert ALLOW_HIDDEN in jupyter_line(command).split()
+
+
 def test_the_readme_documents_the_random_token_and_the_opt_in():
     readme = (ROOT / "README.md").read_text()
     assert "TOKEN=" in readme and "random token" in readme

@@ -48,7 +48,7 @@ from helpers.course import cgroups
 from helpers.course.classroom import HUB_STATE as DEFAULT_STATE
 from helpers.course.classroom import ROOM_FILE
 from helpers.course.hub_auth import ClassroomError, Entry, RosterAuthenticator, check_name, new_code, read_roster
-from helpers.course.reset_lab import LABS_ENV
+from helpers.course.reset_lab import ALLOW_HIDDEN, LABS_ENV
 
 ROOM_ENV = "FLYWHEEL_CLASSROOM"  # names room.json for classroom/jupyterhub_config.py
 LABS_REPO = "labs.git"
@@ -267,6 +267,7 @@ def configure(c, room: Room) -> None:
     c.FlywheelSpawner.homes = room.homes
     c.FlywheelSpawner.use_cgroups = room.cgroups
     c.Spawner.cmd = [room.learner_python, "-m", "jupyterhub.singleuser"]
+    c.Spawner.args = [ALLOW_HIDDEN]  # reset-lab's backups in ~/flywheel/.backup/ open in JupyterLab
     c.Spawner.notebook_dir = "~"
     c.Spawner.default_url = pull_url(room)
     c.Spawner.environment = learner_environment(room)

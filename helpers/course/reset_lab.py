@@ -4,7 +4,8 @@ The pristine lab is generated afresh from ``solutions/NN_topic.ipynb`` exactly a
 Before ``labs/NN_topic.ipynb`` is overwritten, the current file is copied byte for byte to
 ``labs/.backup/NN_topic-<YYYYmmdd-HHMMSS>.ipynb`` (``-1``, ``-2``... when that name is taken; a backup
 is never overwritten), whatever it holds: edits, outputs, or text that is not JSON. A lab that is
-already pristine is left alone.
+already pristine is left alone. JupyterLab opens a backup with File > Open from Path... (`make lab` and the
+classroom hub start Jupyter with :data:`ALLOW_HIDDEN`; by default it refuses names starting with a dot).
 
 Which folder of labs: ``--labs DIR``, else the environment variable ``FLYWHEEL_LABS``, else the checkout's
 ``labs/`` (:func:`labs_folder`). The classroom hub sets ``FLYWHEEL_LABS`` to each learner's own copy,
@@ -39,6 +40,9 @@ from helpers.course.labs import (
 
 NUMBER = re.compile(r"^\d{1,2}$")
 LABS_ENV = "FLYWHEEL_LABS"  # the folder of labs learner commands act on (the classroom hub: ~/flywheel)
+# Jupyter's option that lets JupyterLab open the backups: its default hides (and refuses to serve) any
+# file or folder whose name starts with a dot. `make lab` and the classroom hub's servers pass it.
+ALLOW_HIDDEN = "--ContentsManager.allow_hidden=True"
 USAGE = "usage: python -m helpers reset-lab NN [NN ...] [--labs DIR]"
 
 
@@ -111,6 +115,17 @@ def shown(path: Path, root: Path) -> str:
     for base, prefix in ((root, ""), (Path.home(), "~/")):
         try:
             return f"{prefix}{path.relative_to(base)}"
+        except ValueError:
+            continue
+    return str(path)
+
+
+def jupyter_path(path: Path, root: Path) -> str:
+    """``path`` as typed in JupyterLab's File > Open from Path..., which starts at the server's folder: the
+    checkout's ``labs/`` under `make lab`, the learner's home under the classroom hub; else whole."""
+    for base in (root / "labs", Path.home()):
+        try:
+            return path.relative_to(base).as_posix()
         except ValueError:
             continue
     return str(path)
@@ -228,6 +243,8 @@ def main(argv: list[str], root: Path) -> int:
         else:
             print(
                 f"{shown(lab, root)} is pristine again. Your work is kept in {shown(backup, root)}; "
-                "reload the notebook in JupyterLab (File > Reload Notebook from Disk)."
+                "reload the notebook in JupyterLab (File > Reload Notebook from Disk). To open your work: "
+                f"File > Open from Path..., then {jupyter_path(backup, root)} (View > Show Hidden Files lists "
+                "the .backup folder in the file browser)."
             )
     return status

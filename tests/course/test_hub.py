@@ -287,6 +287,17 @@ def test_a_learners_reset_lab_acts_on_the_copy_the_git_pull_link_makes(tmp_path,
     assert reset_lab.labs_folder(ROOT, environ=env) == (copy, reset_lab.LABS_ENV)  # not ROOT / "labs"
 
 
+def test_a_learners_jupyterlab_may_open_reset_labs_backups(tmp_path, roster):
+    from jupyter_server.serverapp import ServerApp
+
+    c = Config()
+    hub.configure(c, a_room(tmp_path, roster))
+    server = ServerApp()
+    server.parse_command_line(c.Spawner.args)  # as jupyterhub.singleuser (a ServerApp) reads what the spawner adds
+    # Jupyter's default hides ~/flywheel/.backup/ (tests/course/test_reset_lab.py shows what the option changes)
+    assert server.config.ContentsManager.allow_hidden is True
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a home to another user needs root")
 def test_a_missing_home_is_made_private_and_an_existing_one_checked(tmp_path):
     home = tmp_path / "homes" / "ana"

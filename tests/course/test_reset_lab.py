@@ -6,6 +6,7 @@ checkout's labs/ is untouched, and nbgitpuller's next pull neither fails nor los
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -137,6 +138,8 @@ def test_cli_reports_where_the_work_went(course: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "labs/04_linear_regression_gd.ipynb is pristine again. Your work is kept in labs/.backup/04_" in out
     assert "Reload Notebook from Disk" in out
+    # make lab's JupyterLab starts in labs/: File > Open from Path... takes the path from there
+    assert "File > Open from Path..., then .backup/04_linear_regression_gd-" in out
 
 
 @pytest.mark.parametrize("wanted", ["7", "99", "04_linear", "lab"])
@@ -194,6 +197,30 @@ def test_a_backup_that_cannot_be_written_leaves_the_lab_as_it_was(course: Path, 
 # --- a learner's own copy of the labs (FLYWHEEL_LABS / --labs): the classroom hub's ~/flywheel ----------------
 
 
+@pytest.mark.parametrize("argv, served", [([], False), ([reset_lab.ALLOW_HIDDEN], True)], ids=["default", "allowed"])
+def test_jupyter_serves_the_backups_only_with_the_option_make_lab_and_the_hub_pass(course: Path, argv, served,
+                                                                                   monkeypatch: pytest.MonkeyPatch):
+    # Jupyter's own contents manager, configured from the command line as `jupyter lab` is: what JupyterLab's
+    # File > Open from Path... (GET /api/contents/.backup/<file>) gets
+    from jupyter_events import EventLogger
+    from jupyter_server.serverapp import ServerApp
+    from tornado.web import HTTPError
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(course / "jupyter-data"))  # no key written outside tmp
+    learner_edit(course / "labs" / "04_linear_regression_gd.ipynb")
+    _, _, backup = reset_lab.reset_lab(course, "04", now=NOW)
+    server = ServerApp()
+    server.parse_command_line(argv)
+    contents = server.contents_manager_class(parent=server, root_dir=str(course / "labs"), event_logger=EventLogger())
+    path = reset_lab.jupyter_path(backup, course)
+    if served:
+        assert asyncio.run(contents.get(path, content=False))["type"] == "notebook"
+    else:
+        with pytest.raises(HTTPError) as refused:
+            asyncio.run(contents.get(path, content=False))
+        assert refused.value.status_code == 404  # "file or directory does not exist": the learner's work, hidden
+
+
 @pytest.fixture
 def copy(course: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The learner's copy of the labs, in their home (``~/flywheel``, outside the checkout), as the hub's
@@ -220,6 +247,8 @@ def test_flywheel_labs_resets_the_learners_copy_with_the_backup_there(course: Pa
     out = capsys.readouterr().out
     assert ("~/flywheel/04_linear_regression_gd.ipynb is pristine again. "
             f"Your work is kept in ~/flywheel/.backup/{backup.name}") in out
+    # the hub's JupyterLab starts in the learner's home
+    assert f"File > Open from Path..., then flywheel/.backup/{backup.name} " in out
 
 
 def test_the_labs_option_wins_over_the_environment_and_may_be_relative(course: Path, copy: Path,
