@@ -20,7 +20,7 @@ import yaml
 from jupyterhub.traitlets import ByteSpecification
 
 from helpers import ROOT
-from helpers.course import hub, hub_auth
+from helpers.course import hub, hub_auth, reset_lab
 
 VALUES = ROOT / "classroom" / "z2jh-values.yaml"
 GUIDE = ROOT / "classroom" / "kubernetes.md"
@@ -120,6 +120,15 @@ def test_first_page_pulls_the_labs_as_make_classroom_does(values):
     assert urlsplit(ours.pop("repo")[0]).scheme == "https"  # pods cannot see the hub machine's file:// repository
     theirs.pop("repo")
     assert ours == theirs
+
+
+def test_learner_commands_act_on_the_learners_pulled_copy_of_the_labs(values):
+    learner = values["singleuser"]
+    pulled_into = parse_qs(urlsplit(learner["defaultUrl"]).query)["targetpath"][0]
+    assert pulled_into == hub.LABS_FOLDER
+    assert learner["extraEnv"][reset_lab.LABS_ENV] == str(Path(learner["storage"]["homeMountPath"]) / pulled_into)
+    # as the hub's learner servers: reset-lab's backups are in a hidden folder JupyterLab must open
+    assert reset_lab.ALLOW_HIDDEN in values["hub"]["config"]["KubeSpawner"]["args"]
 
 
 def test_learner_pods_accept_only_the_hub_and_proxy_and_reach_no_private_address(values):
