@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -174,6 +175,42 @@ def test_cli_refuses_to_regenerate_real_or_unknown_sets(copy: Path, root: Path, 
     assert "git checkout -- datasets/bikeshare.csv" in capsys.readouterr().out
     assert cli.main(["--regenerate", "nope"], root) == 2
     assert "messy_customers" in capsys.readouterr().out
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_refused_in_one_line(err: str, path: Path, folder: Path) -> None:
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert f"datasets: cannot write {path}: " in err
+    # the fix: the owner does it, or a copy of one's own named by FLYWHEEL_DATASETS
+    assert f"cp -r {folder} ~/datasets && {loading.ENV_ROOT}=~/datasets python -m helpers datasets --regenerate" in err
+
+
+def test_regenerate_in_a_folder_the_learner_cannot_write_is_refused_before_anything(copy: Path, root: Path,
+                                                                                      capsys, monkeypatch):
+    before = files(copy)
+    real_access = os.access
+    # tests run as root, who may write anywhere: os.access answers as it would for a learner
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != copy and real_access(path, mode, **kw))
+    assert cli.main(["--regenerate"], root) == 2
+    assert_refused_in_one_line(capsys.readouterr().err, copy, copy)
+    assert files(copy) == before
+
+
+def test_a_file_the_learner_cannot_write_ends_in_the_same_line_not_a_traceback(copy: Path, root: Path, capsys,
+                                                                              monkeypatch):
+    before = files(copy)
+    target = copy / CATALOG["lung_cancer"].file
+
+    def denied(name, directory):  # what open() raises for a file of root's, mode 0644, opened by a learner
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(cli.synthetic, "write", denied)
+    assert cli.main(["--regenerate", "lung_cancer"], root) == 2
+    assert_refused_in_one_line(capsys.readouterr().err, target, copy)
+    assert files(copy) == before  # the manifest too
 
 
 def test_cli_lists_every_set(root: Path, capsys):
