@@ -77,6 +77,24 @@ def test_a_client_of_another_store_is_not_sent_to_this_router(taken, tmp_path):
         other.list_buckets()
 
 
+def test_before_the_router_writes_its_record_a_request_goes_where_the_url_handed_out_now_points(store, monkeypatch):
+    from botocore.awsrequest import AWSPreparedRequest
+
+    from helpers.platform.serving.access import store_secret
+
+    preferred, secret = router.preferred_port(store_root()), store_secret()
+    monkeypatch.setattr(runtime, "runtime_state", lambda: None)  # started: its socket is bound, no record yet
+    monkeypatch.setenv(runtime.ENV_URL, f"http://127.0.0.1:1234/{secret}")
+    monkeypatch.setattr(runtime.ports, "check", lambda port, owner=None: None)
+    request = AWSPreparedRequest("GET", f"http://127.0.0.1:{preferred}/{secret}/bucket?list-type=2", {}, b"", True)
+    runtime._before_send(request)
+    assert request.url == f"http://127.0.0.1:1234/{secret}/bucket?list-type=2"
+    foreign = f"http://127.0.0.1:{preferred}/{'0' * 32}/bucket"  # not this store's secret: left alone
+    request = AWSPreparedRequest("GET", foreign, {}, b"", True)
+    runtime._before_send(request)
+    assert request.url == foreign
+
+
 def range_file(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "ip_local_port_range"
     path.write_text(text)
