@@ -18,6 +18,7 @@ from typing import Callable
 
 MIN_FREE_DISK_GB = 2.0
 LAB_PORT = 8888  # `make lab`'s default; `make doctor PORT=9999` (or --port / $PORT) checks another
+HUB_USER_ENV = "JUPYTERHUB_USER"  # set by JupyterHub in a learner's server, and so in its kernels and terminals
 
 
 @dataclass
@@ -144,7 +145,11 @@ def lab_port(argv: list[str] | None = None) -> int:
 
 
 def check_ports(port: int | None = None) -> Finding:
-    """Is ``port`` (default: :func:`lab_port`, i.e. ``$PORT`` or 8888) free for `make lab`?"""
+    """Is ``port`` (default: :func:`lab_port`, i.e. ``$PORT`` or 8888) free for `make lab`? Not asked under a
+    classroom hub, which serves the learner's JupyterLab (their `make lab` is not needed, its port irrelevant)."""
+    if os.environ.get(HUB_USER_ENV):
+        return Finding("ports", True, f"JupyterLab is served by the classroom hub (you are "
+                                      f"{os.environ[HUB_USER_ENV]}): no port of yours to check")
     port = lab_port() if port is None else port
     if port_free(port):
         return Finding("ports", True, f"127.0.0.1:{port} is free for JupyterLab")

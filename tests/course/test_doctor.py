@@ -40,6 +40,7 @@ def test_wrong_version_is_named(tmp_path: Path):
 
 def test_busy_port_is_a_warning_with_the_fix(monkeypatch):
     monkeypatch.delenv("PORT", raising=False)
+    monkeypatch.delenv(doctor.HUB_USER_ENV, raising=False)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
@@ -79,7 +80,18 @@ def test_table_fits_each_row_to_its_own_detail_and_prints_each_fix_once():
     assert out.count("do the thing") == 1 and out.count("do the other thing") == 1
 
 
+def test_under_the_classroom_hub_no_port_is_checked(root: Path, monkeypatch):
+    monkeypatch.setenv(doctor.HUB_USER_ENV, "ana")  # as JupyterHub sets it for ana's server and kernels
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        busy = sock.getsockname()[1]  # another learner's JupyterLab, say: none of ana's business
+        ports = next(f for f in doctor.run_checks(root, busy) if f.check == "ports")
+    assert ports.ok and "127.0.0.1" not in ports.detail and "classroom hub" in ports.detail and "ana" in ports.detail
+
+
 def test_the_port_checked_is_the_one_make_lab_uses(root: Path, monkeypatch, capsys):
+    monkeypatch.delenv(doctor.HUB_USER_ENV, raising=False)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
