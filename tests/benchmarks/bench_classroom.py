@@ -1,7 +1,7 @@
 """How big a server does a classroom need? Memory and CPU per idle and per active learner, and the room.
 
     python tests/benchmarks/bench_classroom.py idle
-    python tests/benchmarks/bench_classroom.py active [--smoke]
+    python tests/benchmarks/bench_classroom.py active [--smoke] [--memory-limit 1G]
     python tests/benchmarks/bench_classroom.py room [--learners 1,2,4,8,12,16] [--smoke] [--budget 900]
     python tests/benchmarks/bench_classroom.py all        # idle, active, active --smoke, then room
 
@@ -33,9 +33,12 @@ per process, so it overstates a room), of PSS (shared pages split between their 
 the room really takes) and of USS (pages no other process has: what stopping the learner frees). PSS
 and USS are read every 5th sample (smaps_rollup costs more) and estimated in between from RSS minus the
 shared part each process had at its last read. CPU: user + system seconds, exactly from
-a cpuacct cgroup per learner when this machine lets us make one (``flywheel-bench/<pid>-<i>``, removed
-afterwards; the driver's own CPU subtracted), else the sum of the last sample of every process seen
-(misses processes that lived less than 0.2 s). ``uptime`` is printed before and after each
+the learner's cgroup when this machine lets us make one (``flywheel/bench-<pid>-<i>``, made by
+``helpers.course.cgroups`` as the hub makes a learner's, removed afterwards; the driver joins only its
+kernel to it), else the sum of the last sample of every process seen (misses processes that lived less
+than 0.2 s). The cgroup also gives each learner's memory peak as a memory limit counts it (page cache
+included: the "cgroup" figures); ``active --memory-limit 1G`` runs 08 under such a limit, as the hub's
+``--memory`` sets it, and says whether anything was killed for memory. ``uptime`` is printed before and after each
 measurement: the machine may be shared, and other work slows the walls (not the CPU seconds).
 
 Everything is cleaned up afterwards: ``python -m helpers cleanup`` in each learner's home, then any of
@@ -66,6 +69,8 @@ from pathlib import Path
 import psutil
 import yaml
 
+from helpers.course import cgroups
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 NOTEBOOK = ROOT / "solutions" / "08_deployment.ipynb"
@@ -78,7 +83,8 @@ MB = 1e6
 
 # The browser's stand-in: executes the notebook through its own kernel, cell by cell, prints one JSON line
 # when done (wall, slowest cell, error), keeps the kernel open until a line arrives on stdin (a learner
-# leaves a finished notebook open), then prints its own CPU seconds (children excluded).
+# leaves a finished notebook open). Its kernel starts in the learner's cgroup (argv: notebook, group or "",
+# memory limit in bytes or null); the driver stays out of it.
 DRIVER = r'''
 import json, os, sys, time
 import nbformat
@@ -86,13 +92,18 @@ from nbclient import NotebookClient
 
 report = os.fdopen(os.dup(1), "w")  # the bench reads this; the kernel and what it starts write to the log
 os.dup2(2, 1)
-path = sys.argv[1]
+path, group, memory = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+join = None
+if group:  # the kernel (and all it starts) in the learner's cgroup, the driver itself outside
+    from helpers.course import cgroups
+    limits = cgroups.Limits(memory_bytes=memory)
+    join = lambda: cgroups.join(group, limits)
 notebook = nbformat.read(path, as_version=4)
 client = NotebookClient(notebook, kernel_name="flywheel", timeout=1800, store_widget_state=False,
                         resources={"metadata": {"path": os.path.dirname(path)}})
 error, slowest = None, (0.0, -1)
 start = time.perf_counter()
-with client.setup_kernel():
+with client.setup_kernel(**({"preexec_fn": join} if join else {})):
     try:
         for index, cell in enumerate(notebook.cells):
             began = time.perf_counter()
@@ -102,50 +113,14 @@ with client.setup_kernel():
         error = f"{type(exc).__name__}: {str(exc)[-300:]}"
     print(json.dumps({"wall": time.perf_counter() - start, "slowest": slowest, "error": error}), file=report, flush=True)
     sys.stdin.readline()
-own = os.times()
-print(json.dumps({"driver_cpu": own.user + own.system}), file=report, flush=True)
 '''
 
 
-# ---------------------------------------------------------------- cgroup CPU accounting (best effort)
+# ---------------------------------------------------------------- each learner's cgroup (best effort)
 
-class CpuGroup:
-    """A cpuacct cgroup (v1) or a cgroup (v2) whose CPU seconds include every process ever in it."""
-
-    def __init__(self, path: Path, version: int):
-        self.path, self.version = path, version
-
-    @classmethod
-    def make(cls, name: str) -> "CpuGroup | None":
-        """The group ``flywheel-bench/<name>``, or None when cgroups are not writable here."""
-        v2 = Path("/sys/fs/cgroup/cgroup.controllers").exists()
-        base = Path("/sys/fs/cgroup") if v2 else Path("/sys/fs/cgroup/cpuacct")
-        path = base / "flywheel-bench" / name
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            group = cls(path, 2 if v2 else 1)
-            group.seconds()
-            return group
-        except OSError:
-            return None
-
-    def join_self(self) -> None:
-        """Move the calling process in (a preexec_fn: after fork, before exec; plain writes only)."""
-        with open(self.path / "cgroup.procs", "w") as procs:
-            procs.write(str(os.getpid()))
-
-    def seconds(self) -> float:
-        if self.version == 1:
-            return int((self.path / "cpuacct.usage").read_text()) / 1e9
-        stat = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
-        return int(stat["usage_usec"]) / 1e6
-
-    def remove(self) -> None:
-        for folder in (self.path, self.path.parent):
-            try:
-                folder.rmdir()
-            except OSError:
-                pass  # still holds a process, or another run's group: left for the next run
+def learner_group(index: int) -> str | None:
+    """The learner's cgroup name (``flywheel/<name>``, as the hub's), or None when cgroups are not writable here."""
+    return None if cgroups.available() else f"bench-{os.getpid()}-{index}"
 
 
 # ---------------------------------------------------------------- one learner
@@ -165,9 +140,9 @@ class Learner:
     port: int = field(default_factory=free_port)
     server: subprocess.Popen | None = None
     driver: subprocess.Popen | None = None
-    group: CpuGroup | None = None
+    memory_limit: int | None = None  # bytes, the cgroup's limit (None: unlimited)
+    group: str | None = None  # its cgroup, flywheel/<group>
     result: dict | None = None  # the driver's report
-    driver_cpu: float = 0.0
     started: float = 0.0
 
     @property
@@ -191,10 +166,18 @@ class Learner:
         for folder in (self.home / "tmp", self.home / "flywheel"):
             folder.mkdir(parents=True, exist_ok=True)
         shutil.copy2(NOTEBOOK, self.home / "flywheel" / NOTEBOOK.name)
-        self.group = CpuGroup.make(f"{os.getpid()}-{self.index}")
+        self.group = learner_group(self.index)
+        if self.group:
+            cgroups.prepare(self.group, self.limits())  # here, where an error keeps its message
+
+    def limits(self) -> "cgroups.Limits":
+        return cgroups.Limits(memory_bytes=self.memory_limit)
 
     def _preexec(self):
-        return self.group.join_self if self.group else None
+        if not self.group:
+            return None
+        group, limits = self.group, self.limits()
+        return lambda: cgroups.join(group, limits)
 
     def start_server(self) -> None:
         command = [str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
@@ -262,24 +245,24 @@ class Learner:
         self.started = time.perf_counter()
         with open(self.home / "driver.log", "ab") as log:
             self.driver = subprocess.Popen(
-                [sys.executable, "-c", DRIVER, str(self.home / "flywheel" / NOTEBOOK.name)], env=self.env(),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, preexec_fn=self._preexec(),
-                cwd=self.home / "flywheel")
+                [sys.executable, "-c", DRIVER, str(self.home / "flywheel" / NOTEBOOK.name), self.group or "",
+                 json.dumps(self.memory_limit)], env=self.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=log, cwd=self.home / "flywheel")
         os.set_blocking(self.driver.stdout.fileno(), False)
 
     def release_driver(self) -> None:
-        """Let the driver close its kernel and exit; keep its own CPU seconds (to subtract)."""
+        """Let the driver close its kernel and exit."""
         os.set_blocking(self.driver.stdout.fileno(), True)
-        try:
-            output, _ = self.driver.communicate(b"\n", timeout=120)
-        except BrokenPipeError:
-            output = b""  # the driver already exited (its failure is in the report)
-        for line in output.decode().splitlines():
-            self.driver_cpu = json.loads(line).get("driver_cpu", self.driver_cpu)
+        self.driver.communicate(b"\n", timeout=120)
+
+    def usage(self) -> "cgroups.Usage | None":
+        """The learner's cgroup counters (every process it ever ran, the driver excluded); None without one."""
+        return cgroups.usage(self.group) if self.group else None
 
     def cpu_seconds(self) -> float | None:
-        """CPU seconds of everything the learner ran (the driver's own excluded); None without a cgroup."""
-        return None if self.group is None else self.group.seconds() - self.driver_cpu
+        """CPU seconds of everything the learner ran; None without a cgroup."""
+        usage = self.usage()
+        return None if usage is None else usage.cpu_seconds
 
     def stop(self) -> None:
         """Stop the server and driver, clean the learner's home as the kit does, end what is left (by pid)."""
@@ -304,7 +287,10 @@ class Learner:
                 pass
         psutil.wait_procs(alive, timeout=10)
         if self.group:
-            self.group.remove()
+            try:
+                cgroups.remove(self.group)
+            except cgroups.CgroupError as error:
+                print(f"    learner {self.index}: {error}")
 
 
 # ---------------------------------------------------------------- finding and sampling processes
@@ -437,8 +423,8 @@ def used_memory() -> float:
 
 # ---------------------------------------------------------------- the three measurements
 
-def new_learners(count: int, smoke: bool, root: Path) -> list[Learner]:
-    learners = [Learner(i, root / f"learner{i:02d}", smoke) for i in range(count)]
+def new_learners(count: int, smoke: bool, root: Path, memory_limit: int | None = None) -> list[Learner]:
+    learners = [Learner(i, root / f"learner{i:02d}", smoke, memory_limit=memory_limit) for i in range(count)]
     for learner in learners:
         learner.prepare()
     return learners
@@ -536,15 +522,17 @@ def run_room(learners: list[Learner]) -> dict:
         learner.release_driver()
     sampled_cpu = sum(cpu.values())
     exact = [learner.cpu_seconds() for learner in learners]
-    return {"peaks": peaks, "after": after, "samples": count, "busiest": busiest,
+    usages = [learner.usage() for learner in learners]
+    return {"peaks": peaks, "after": after, "samples": count, "busiest": busiest, "usages": usages,
             "cpu": sum(exact) if None not in exact else None, "sampled_cpu": sampled_cpu,
             "used_delta": peak_used - baseline, "sampler_cpu": sampler_cpu}
 
 
-def active(root: Path, smoke: bool) -> dict:
+def active(root: Path, smoke: bool, memory_limit: int | None = None) -> dict:
     mode = "SMOKE (FLYWHEEL_SMOKE=1)" if smoke else "full size (FLYWHEEL_SMOKE unset)"
-    print(f"\n== active learner: server + notebook 08, {mode}   ({uptime()})")
-    (learner,) = new_learners(1, smoke, root)
+    limit = f", memory limit {cgroups.format_bytes(memory_limit)}" if memory_limit else ""
+    print(f"\n== active learner: server + notebook 08, {mode}{limit}   ({uptime()})")
+    (learner,) = new_learners(1, smoke, root, memory_limit)
     try:
         start_servers([learner])
         server_cpu = learner.cpu_seconds()
@@ -565,6 +553,9 @@ def active(root: Path, smoke: bool) -> dict:
     print(f"CPU for 08 (server startup excluded): {cpu - (server_cpu or 0):.1f} s "
           f"({exact}; sampled {room['sampled_cpu']:.1f} s); "
           f"machine memory used rose by {room['used_delta'] / MB:.0f} MB at most   ({uptime()})")
+    usage = room["usages"][0]
+    if usage is not None:
+        print(f"cgroup: {cgroups.describe(usage)}")
     return {"pss": peaks.pss, "rss": peaks.rss, "cpu": cpu - (server_cpu or 0), "wall": result["wall"],
             "ok": not result["error"]}
 
@@ -584,6 +575,12 @@ def slot_minutes(notebook_id: str = "08_deployment") -> float:
     if not found:
         raise SystemExit(f"{AGENDA} gives no learner_minutes for {notebook_id}")
     return float(found[0])
+
+
+def cgroup_peaks(usages: list) -> str:
+    """The sum of the learners' cgroup memory peaks in GB (page cache included); "-" without cgroups."""
+    peaks = [usage.memory_peak_bytes for usage in usages if usage is not None]
+    return f"{sum(peaks) / GB:.2f}" if peaks and len(peaks) == len(usages) and None not in peaks else "-"
 
 
 def per_learner_memory(rows: list[dict]) -> tuple[float, float]:
@@ -609,7 +606,7 @@ def room(root: Path, sizes: list[int], smoke: bool, budget: float) -> None:
           f"08's slot {slot / 60:.0f} min; memory {total_memory / GB:.1f} GB, {MEMORY_SHARE:.0%} = {allowed / GB:.1f} GB; "
           f"{os.cpu_count()} CPUs; budget {budget:.0f} s")
     print(f"{'N':>3} {'ok':>5} {'wall/learner s':>15} {'slowest cell s':>14} {'peak RSS GB':>11} {'peak PSS GB':>11} "
-          f"{'PSS/learner MB':>14} {'after PSS GB':>12} {'CPU s':>7} {'CPU/learner':>11} {'used +GB':>8} {'bench s':>8}"
+          f"{'PSS/learner MB':>14} {'after PSS GB':>12} {'CPU s':>7} {'CPU/learner':>11} {'used +GB':>8} {'cgroup GB':>9} {'bench s':>8}"
           "  load before -> after")
     began, rows = time.perf_counter(), []
     for n in sizes:
@@ -650,7 +647,8 @@ def room(root: Path, sizes: list[int], smoke: bool, budget: float) -> None:
         rows.append({"n": n, "pss": peaks.pss, "cpu": cpu, "wall": max(walls), "ok": ok, "overhead": overhead})
         print(f"{n:3d} {ok:>2}/{n:<2} {statistics.median(walls):7.0f} (max {max(walls):4.0f}) {slowest:14.1f} "
               f"{peaks.rss / GB:11.2f} {peaks.pss / GB:11.2f} {peaks.pss / n / MB:14.0f} {result['after'].pss / GB:12.2f} "
-              f"{cpu:7.0f} {cpu / n:11.1f} {result['used_delta'] / GB:8.2f} {result['sampler_cpu']:8.1f}  "
+              f"{cpu:7.0f} {cpu / n:11.1f} {result['used_delta'] / GB:8.2f} {cgroup_peaks(result['usages']):>9} "
+              f"{result['sampler_cpu']:8.1f}  "
               f"{load_before} -> {uptime()}", flush=True)
         for learner in learners:
             if learner.result["error"]:
@@ -679,6 +677,8 @@ def main() -> None:
     parser.add_argument("--learners", default="1,2,4,8,12,16", help="room sizes to try, in order")
     parser.add_argument("--budget", type=float, default=900.0, help="seconds the room scan may take")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (logs)")
+    parser.add_argument("--memory-limit", type=cgroups.parse_memory, default=None,
+                        help="active only: each learner's cgroup memory limit, as the hub's --memory (e.g. 1G)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="flywheel-classroom-bench-"))
     print(f"{os.cpu_count()} CPUs, {psutil.virtual_memory().total / GB:.1f} GB; learners under {root}")
@@ -686,7 +686,7 @@ def main() -> None:
         if args.what in ("idle", "all"):
             idle(root)
         if args.what in ("active", "all"):
-            active(root, args.smoke)
+            active(root, args.smoke, args.memory_limit)
             if args.what == "all" and not args.smoke:
                 active(root, True)
         if args.what in ("room", "all"):
