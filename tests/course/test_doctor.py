@@ -80,6 +80,21 @@ def test_table_fits_each_row_to_its_own_detail_and_prints_each_fix_once():
     assert out.count("do the thing") == 1 and out.count("do the other thing") == 1
 
 
+def test_the_runtime_router_every_notebook_starts_is_not_left_running_but_an_endpoint_is(monkeypatch):
+    from helpers.platform import serving
+    from helpers.platform.serving.registry import RunningResource
+
+    router = RunningResource("router", "sagemaker-runtime", 101)
+    monkeypatch.setattr(serving, "running_resources", lambda: [router])  # what setup() leaves: notebook 00's case
+    finding = doctor.check_running_resources()
+    assert finding.ok and "router" in finding.detail
+    endpoint = RunningResource("endpoint", "churn-ep", 102)
+    monkeypatch.setattr(serving, "running_resources", lambda: [endpoint, router])
+    finding = doctor.check_running_resources()
+    assert not finding.ok and "1 local resource(s)" in finding.detail and "churn-ep" in finding.detail
+    assert finding.fix == "run `python -m helpers cleanup`"
+
+
 def test_under_the_classroom_hub_no_port_is_checked(root: Path, monkeypatch):
     monkeypatch.setenv(doctor.HUB_USER_ENV, "ana")  # as JupyterHub sets it for ana's server and kernels
     with socket.socket() as sock:
