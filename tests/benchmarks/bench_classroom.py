@@ -38,8 +38,9 @@ the learner's cgroup when this machine lets us make one (``flywheel/bench-<pid>-
 kernel to it), else the sum of the last sample of every process seen (misses processes that lived less
 than 0.2 s). The cgroup also gives each learner's memory peak as a memory limit counts it (page cache
 included: the "cgroup" figures); ``active --memory-limit 1G`` runs 08 under such a limit, as the hub's
-``--memory`` sets it, and says whether anything was killed for memory. ``uptime`` is printed before and after each
-measurement: the machine may be shared, and other work slows the walls (not the CPU seconds).
+``--memory`` sets it, and says whether anything was killed for memory. The load average is printed
+before and after each measurement: the machine may be shared, and other work slows the walls (not the
+CPU seconds).
 
 Everything is cleaned up afterwards: ``python -m helpers cleanup`` in each learner's home, then any of
 the learner's processes still alive is terminated, by pid, and the temporary folders are removed.
