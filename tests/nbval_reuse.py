@@ -18,11 +18,12 @@ source, so a fresh kernel that ran them up to the TODO only repeated what nbval 
 When one session collects both, ``delegate_lab_todos`` makes nbval's item for the solution's exercise-1
 cell first run the lab's TODO cell in that kernel, at the point a learner's Run All reaches it, and
 require its NotImplementedError with the TODO's message (``store_history=False``, as nbval runs every
-cell, so later execution counts and outputs are unchanged; a TODO stub records no check attempt). The lab
-test keeps the static half (the cells are the solution's) and runs the lab itself only when nbval does
-not run that solution in this session (a run of tests/test_notebooks.py alone, or the solutions whose
-cells ``move_nbval_items`` handed to papermill). What changes: the folder (solutions/, not labs/: the
-cells before the TODO name no path of their own notebook folder) and the report, which is nbval's item.
+cell, so later execution counts and outputs are unchanged; a TODO stub records no check attempt). A
+solution the papermill test runs gets the same from ``TodoOnTheWay``, papermill's hook before that cell.
+The lab test keeps the static half (the cells are the solution's) and runs the lab itself only when
+neither runs that solution whole in this session (a run of the lab test alone, say). What changes: the
+folder (solutions/, not labs/: the cells before the TODO name no path of their own notebook folder) and
+the report, which is nbval's item or the papermill test.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ import pytest
 
 MOVED = pytest.StashKey[dict]()  # notebook path -> nbval's deselected cell items, in order
 PAPERMILL_TEST = "test_solution_showing_a_failure_runs_green_under_papermill"
-LAB_TODOS = pytest.StashKey[set]()  # labs whose first TODO nbval's execution of the solution runs
+LAB_TODOS = pytest.StashKey[set]()  # labs whose first TODO nbval's or papermill's execution of the solution runs
+PAPERMILL_TODOS = pytest.StashKey[dict]()  # solution path -> (lab, n, source, message) for TodoOnTheWay
 LAB_TEST = "test_unmodified_lab_stops_at_its_first_todo"
 TODO = re.compile(r'raise NotImplementedError\((".*")\)')
 
@@ -106,18 +108,25 @@ def first_todo_code_cell(lab: Path, solution: Path) -> tuple[int, str, str]:
 
 
 def delegate_lab_todos(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """For each lab test whose solution nbval runs whole in this session, make nbval's item for the cell
-    at the lab's first TODO run that TODO first (see the module docstring); stash the labs so handled.
+    """For each lab test whose solution the papermill test or nbval runs whole in this session, have that
+    execution run the lab's first TODO where Run All reaches it (see the module docstring): stash the
+    solutions for ``TodoOnTheWay`` and wrap nbval's item for the cell; stash the labs so handled.
 
-    Call after ``move_nbval_items``: a solution whose nbval items it moved to papermill is not handled."""
+    Call after ``move_nbval_items``, which hands nbval's items of the papermill test's solutions to it."""
     labs = {Path(item.callspec.params["lab"]) for item in items if getattr(item, "originalname", None) == LAB_TEST}
+    papermill_runs = {Path(item.callspec.params["path"]) for item in items
+                      if getattr(item, "originalname", None) == PAPERMILL_TEST}
     cells: dict[Path, list[pytest.Item]] = {}
     for item in items:
         if type(item).__name__ == "IPyNbCell":
             cells.setdefault(Path(str(item.path)), []).append(item)
-    delegated = set()
+    delegated, on_the_way = set(), {}
     for lab in sorted(labs):
         solution = lab.parent.parent / "solutions" / lab.name
+        if solution in papermill_runs:
+            on_the_way[solution] = (lab, *first_todo_code_cell(lab, solution))
+            delegated.add(lab)
+            continue
         ran = cells.get(solution, [])
         if not ran or len(ran) != len(code_sources(solution)):
             continue  # nbval does not run this solution whole here: the lab test runs the lab
@@ -127,6 +136,7 @@ def delegate_lab_todos(config: pytest.Config, items: list[pytest.Item]) -> None:
         run_todo_before(ran[n], lab, source, message)
         delegated.add(lab)
     config.stash[LAB_TODOS] = delegated
+    config.stash[PAPERMILL_TODOS] = on_the_way
 
 
 def run_todo_before(item: pytest.Item, lab: Path, source: str, message: str) -> None:
@@ -139,14 +149,21 @@ def run_todo_before(item: pytest.Item, lab: Path, source: str, message: str) -> 
     def runtest() -> None:
         errors = execute(item.parent.kernel, source, item.config.option.nbval_cell_timeout)
         own()  # the solution's cell, so the kernel holds what the next cells expect
-        got = [(e["ename"], e["evalue"]) for e in errors]
-        if got != [("NotImplementedError", message)]:
-            raise NbCellError(item.cell_num, (
-                f"{lab.parent.name}/{lab.name}: an unmodified lab's Run All should stop at this cell's TODO "
-                f"with NotImplementedError({message!r}); the TODO cell raised {got or 'nothing'}"),
-                source, "\n".join(line for e in errors for line in e["traceback"]) or None)
+        problem = todo_problem(lab, message, [(e["ename"], e["evalue"]) for e in errors])
+        if problem:
+            raise NbCellError(item.cell_num, problem, source,
+                              "\n".join(line for e in errors for line in e["traceback"]) or None)
 
     item.runtest = runtest
+
+
+def todo_problem(lab: Path, message: str, raised: list[tuple[str, str]]) -> str | None:
+    """What is wrong when the lab's TODO cell raised ``raised`` [(name, value)]; None when it stopped Run All
+    with NotImplementedError(``message``)."""
+    if raised == [("NotImplementedError", message)]:
+        return None
+    return (f"{lab.parent.name}/{lab.name}: an unmodified lab's Run All should stop at its first TODO with "
+            f"NotImplementedError({message!r}); the TODO cell raised {raised or 'nothing'}")
 
 
 def execute(kernel, source: str, timeout: float) -> list[dict]:
@@ -162,3 +179,65 @@ def execute(kernel, source: str, timeout: float) -> list[dict]:
             errors.append(msg["content"])
         elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             return errors
+
+
+class TodoOnTheWay:
+    """papermill's ``on_cell_execute`` hook (nbclient's) that runs a lab's first TODO just before its
+    solution's code cell ``n``, in the same kernel, through a second client of that kernel.
+
+    ``run_with_papermill(..., **todo.papermill_kwargs())``, then ``todo.check()`` (and ``todo.stop()`` in any
+    case: papermill leaves a kernel it did not start running). The TODO is run with ``store_history=False``;
+    its outputs go to no cell (nbclient reads only its own cell's messages)."""
+
+    def __init__(self, solution: Path, lab: Path, n: int, source: str, message: str):
+        from jupyter_client.manager import AsyncKernelManager
+
+        from helpers.authoring.execute import KERNEL_NAME
+
+        self.lab, self.source, self.message = lab, source, message
+        cells = nbformat.read(solution, as_version=4).cells
+        self.index = [i for i, cell in enumerate(cells) if cell.cell_type == "code"][n]  # papermill's cell_index
+        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        self.reply: dict | None = None
+
+    def papermill_kwargs(self) -> dict:
+        return {"km": self.km, "on_cell_execute": self.before_cell}
+
+    async def before_cell(self, cell: nbformat.NotebookNode, cell_index: int) -> None:
+        if cell_index != self.index:
+            return
+        from jupyter_client.session import Session
+
+        # A Session of its own: sharing nbclient's would share its record of the signatures seen, and the
+        # kernel's broadcast (IOPub) messages that both clients read would then look replayed to nbclient.
+        session = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
+        client = self.km.client(session=session)
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            msg_id = client.execute(self.source, store_history=False, stop_on_error=False)
+            while True:  # the reply comes to this client alone, and carries the error's name and value
+                reply = await client.get_shell_msg(timeout=600)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    self.reply = reply["content"]
+                    return
+        finally:
+            client.stop_channels()
+
+    def check(self) -> None:
+        assert self.reply is not None, f"{self.lab.name}: papermill never reached the cell of the lab's first TODO"
+        raised = [(self.reply["ename"], self.reply["evalue"])] if self.reply["status"] == "error" else []
+        problem = todo_problem(self.lab, self.message, raised)
+        assert not problem, problem + "\n" + "\n".join(self.reply.get("traceback", []))
+
+    def stop(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.km.has_kernel:
+            run_sync(self.km.shutdown_kernel)(now=True)
+
+
+def todo_on_the_way(config: pytest.Config, solution: Path) -> TodoOnTheWay | None:
+    """The hook that runs ``solution``'s lab's first TODO during the papermill test, when this session has it."""
+    found = config.stash.get(PAPERMILL_TODOS, {}).get(Path(solution))
+    return TodoOnTheWay(Path(solution), *found) if found else None

@@ -25,9 +25,9 @@ import pytest
 # Wall seconds of the slowest scopes in `make test` at 119441a (2 workers, load ~2), rounded.
 MEASURED = {
     "tests/test_browser.py": 120.0,  # one JupyterLab + Chromium; the learning-rate slider test alone 31 s
-    # papermill + nbval comparison of 05 (50 s), 02 (19 s), 00; labs 00, 02, 05 (the other 8 labs' TODOs run
-    # inside nbval's execution of their solutions since nbval_reuse.delegate_lab_todos: -45 s)
-    "tests/test_notebooks.py": 70.0,
+    # papermill + nbval comparison of 05 (50 s), 02 (19 s), 00; no lab runs of its own any more: each lab's
+    # first TODO runs inside nbval's or papermill's execution of its solution (nbval_reuse.delegate_lab_todos)
+    "tests/test_notebooks.py": 75.0,
     "tests/course/test_classroom_hub.py": 35.0,  # one JupyterHub, two learners (ACC: 27 s idle, 35-47 s at load 4-6)
     "tests/labchecks/test_variant_coverage.py": 30.0,
     "tests/platform/serving/test_boto3_control_create.py": 15.0,

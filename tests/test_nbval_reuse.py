@@ -4,7 +4,7 @@ nbval's kernel runs an unmodified lab's first TODO where Run All reaches it, and
 A child pytest collects a one-cell notebook under nbval next to a test named like the papermill test:
 nbval's item is moved (deselected), and the test hands ``compare`` an "executed" copy whose output is
 set by the environment, so no kernel runs. Another child runs two small solutions under nbval (one
-kernel each) beside a test named like the lab test."""
+kernel each) beside a test named like the lab test; papermill runs them with the lab's TODO on the way."""
 
 from __future__ import annotations
 
@@ -134,8 +134,30 @@ def test_nbvals_kernel_runs_the_labs_todo_at_its_place_and_fails_one_that_does_n
     # Both labs are handed to nbval; the raising one passes, and the solution's later cell still prints 2.
     assert "1 failed, 7 passed" in done.stdout, done.stdout[-3000:]
     assert "FAILED solutions/silent.ipynb::Cell 1" in done.stdout
-    assert ("labs/silent.ipynb: an unmodified lab's Run All should stop at this cell's TODO with "
+    assert ("labs/silent.ipynb: an unmodified lab's Run All should stop at its first TODO with "
             "NotImplementedError('TODO silent exercise 1: add one'); the TODO cell raised nothing") in done.stdout
+
+
+@pytest.mark.parametrize("name, problem", [("raising", None), ("silent", "the TODO cell raised nothing")])
+def test_papermill_runs_the_labs_todo_on_the_way(lab_project: Path, tmp_path: Path, name: str, problem: str | None):
+    import papermill
+
+    from helpers.authoring.execute import KERNEL_NAME
+
+    solution, lab = lab_project / "solutions" / f"{name}.ipynb", lab_project / "labs" / f"{name}.ipynb"
+    todo = nbval_reuse.TodoOnTheWay(solution, lab, *nbval_reuse.first_todo_code_cell(lab, solution))
+    try:
+        executed = papermill.execute_notebook(str(solution), str(tmp_path / "out.ipynb"), kernel_name=KERNEL_NAME,
+                                              cwd=str(tmp_path), progress_bar=False, **todo.papermill_kwargs())
+    finally:
+        todo.stop()
+    assert not todo.km.has_kernel
+    assert executed.cells[2].outputs[0]["text"] == "2\n"  # the solution ran on after the TODO, as it would alone
+    if problem is None:
+        todo.check()
+    else:
+        with pytest.raises(AssertionError, match=problem):
+            todo.check()
 
 
 class IPyNbCell:  # nbval's item, as delegate_lab_todos sees it

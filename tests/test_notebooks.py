@@ -36,20 +36,22 @@ def first_todo(lab: Path) -> tuple[int, str]:
     raise AssertionError(f"{lab.name} has no TODO: every lab needs at least one exercise")
 
 
-def run_with_papermill(path: Path, out: Path):
-    """Execute ``path`` as plain papermill does (no nbval), in its own folder; raises on any error output."""
+def run_with_papermill(path: Path, out: Path, **engine: object):
+    """Execute ``path`` as plain papermill does (no nbval), in its own folder; raises on any error output.
+    ``engine``: arguments for papermill's engine (nbclient), e.g. a hook."""
     import papermill
 
     return papermill.execute_notebook(str(path), str(out), kernel_name=KERNEL_NAME, cwd=str(path.parent),
-                                      progress_bar=False, request_save_on_cell_execute=False)
+                                      progress_bar=False, request_save_on_cell_execute=False, **engine)
 
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("lab", LABS, ids=lambda p: p.stem)
 def test_unmodified_lab_stops_at_its_first_todo(lab: Path, tmp_path: Path, request: pytest.FixtureRequest):
     """A learner's Run All of the lab as generated stops at exercise 1, with the TODO's message, and no
-    cell before it fails. The cells before it are the solution's; when nbval runs that solution in this
-    session, its kernel also runs the TODO where Run All reaches it (nbval_reuse.delegate_lab_todos)."""
+    cell before it fails. The cells before it are the solution's; when nbval or the papermill test runs
+    that solution in this session, its kernel also runs the TODO where Run All reaches it
+    (nbval_reuse.delegate_lab_todos)."""
     from papermill.exceptions import PapermillExecutionError
 
     todo_cell, expected = first_todo(lab)
@@ -57,7 +59,7 @@ def test_unmodified_lab_stops_at_its_first_todo(lab: Path, tmp_path: Path, reque
     _, _, message = nbval_reuse.first_todo_code_cell(lab, ROOT / "solutions" / lab.name)
     assert message == expected
     if lab in request.config.stash.get(nbval_reuse.LAB_TODOS, set()):
-        return  # nbval's item for the solution's exercise-1 cell runs the TODO and requires its error
+        return  # the solution's execution runs the TODO before its exercise-1 cell and requires its error
     with pytest.raises(PapermillExecutionError) as info:
         run_with_papermill(lab, tmp_path / lab.name)
     assert info.value.ename == "NotImplementedError"
@@ -133,12 +135,19 @@ def test_no_solution_relies_on_the_raises_exception_tag(path: Path):
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", SHOWING_FAILURES, ids=lambda p: p.stem)
 def test_solution_showing_a_failure_runs_green_under_papermill(path: Path, tmp_path: Path, flywheel_home: Path,
-                                                              nbval_comparison):
+                                                              nbval_comparison, request: pytest.FixtureRequest):
     import os
 
     assert os.environ["FLYWHEEL_SMOKE"] == "1"  # set for every kernel by the top-level conftest.py
     assert shows_a_failure(path), f"{path.name} no longer shows a failure: update SHOWING_FAILURES"
-    executed = run_with_papermill(path, tmp_path / path.name)
+    todo = nbval_reuse.todo_on_the_way(request.config, path)  # the lab's first TODO, when its test is here
+    try:
+        executed = run_with_papermill(path, tmp_path / path.name, **(todo.papermill_kwargs() if todo else {}))
+    finally:
+        if todo:
+            todo.stop()
+    if todo:
+        todo.check()
     shown = [c for c in executed.cells if c.cell_type == "code" and "expect_failure(" in c.source]
     for cell in shown:
         text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
