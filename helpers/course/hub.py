@@ -3,6 +3,7 @@
     python -m helpers classroom roster --names ana,ben,caro --out roster.txt   # a code per learner (0600)
     python -m helpers classroom hub --roster roster.txt --create-users          # as root: the hub, foreground
     python -m helpers classroom publish-labs                                    # new labs, while the hub runs
+    python -m helpers classroom publish-labs --solutions 03                     # release solved notebook 03
 
 ``hub`` checks everything it can before making anything (root, roster, the learners' Python, the port, folders
 learners must reach, the proxy, cgroups, /proc's hidepid), makes each learner's Unix user (``--create-users``)
@@ -18,6 +19,10 @@ memory and CPU limits applied as cgroups (:mod:`helpers.course.cgroups`) before 
 first page is nbgitpuller's ``/git-pull`` link: the labs are cloned into ``~/flywheel`` at the first login and
 merged at each later one, the learner's changes winning (nbgitpuller never overwrites learner work).
 ``FLYWHEEL_LABS=~/flywheel`` makes ``python -m helpers reset-lab`` act on that copy.
+Released solutions (``publish-labs --solutions``) arrive the same way in ``~/flywheel/solutions/`` and stay.
+
+Beyond 127.0.0.1 the room is served over https only (``--ssl-cert``/``--ssl-key``, terminated by the proxy),
+unless ``--insecure-http`` says the network is trusted: the login codes and notebooks would cross it in clear.
 
 The state folder holds JupyterHub's database, cookie secret and proxy token (0600 files) in a folder others
 may pass through but not list (0711), so that learners can reach the two public things in it: ``labs.git``
@@ -27,11 +32,13 @@ and ``learner-share`` (the kernel spec that runs the learners' Python).
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import pwd
 import secrets
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -55,6 +62,7 @@ LABS_REPO = "labs.git"
 LABS_BRANCH = "main"
 LABS_FOLDER = "flywheel"  # a learner's copy of the labs: ~/flywheel
 FIRST_LAB = "00_welcome.ipynb"
+SOLUTIONS_FOLDER = "solutions"  # released solutions: <labs.git>/solutions/, a learner's ~/flywheel/solutions/
 LEARNER_SHARE = "learner-share"
 GIT_CONFIG = "gitconfig"  # in learner-share: labs.git is a safe.directory
 KERNEL_NAME = "flywheel"  # the labs' kernelspec name (their metadata)
@@ -136,6 +144,8 @@ class Room:
     learner_python: str = sys.executable
     learner_env: dict = field(default_factory=dict)  # what the learners' Python needs, e.g. LD_LIBRARY_PATH
     auth: str = "roster"       # or "shared": JupyterHub's shared-password authenticator
+    ssl_cert: str = ""         # PEM certificate (chain) and its key: the learners' address is https:// ("": http)
+    ssl_key: str = ""
     cgroups: bool = True       # apply memory/CPU limits as cgroups (False: unavailable here; warned at start)
     node: str = ""
     proxy_entry: str = ""
@@ -238,7 +248,9 @@ class FlywheelSpawner(LocalProcessSpawner):
 def configure(c, room: Room) -> None:
     """Set JupyterHub's config ``c`` (a traitlets Config) for ``room``."""
     state = Path(room.state)
-    c.JupyterHub.bind_url = f"http://{room.ip}:{room.port}"
+    c.JupyterHub.bind_url = f"{scheme(room)}://{room.ip}:{room.port}"
+    if room.ssl_cert:  # the proxy terminates TLS; the hub and learners' servers stay on 127.0.0.1
+        c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = room.ssl_cert, room.ssl_key
     c.JupyterHub.hub_ip = "127.0.0.1"
     c.JupyterHub.hub_port = room.hub_port
     c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
@@ -402,6 +414,59 @@ def check_port(ip: str, port: int) -> None:
                                  f"or the address is not this machine's. Choose another --port, e.g. {port + 1}.") from None
 
 
+def is_loopback(ip: str) -> bool:
+    """Whether only this machine can reach ``ip`` (a host name other than localhost counts as a network)."""
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+def check_tls(ip: str, cert: str | None, key: str | None, insecure: bool) -> tuple[str, str]:
+    """(certificate, key) as absolute paths for JupyterHub's ssl_cert/ssl_key, ("", "") for plain http.
+
+    ClassroomError when the pair is incomplete, unreadable or not a matching PEM pair, when others may read
+    the key, and when learners would reach a non-loopback ``ip`` over plain http without ``insecure``."""
+    if bool(cert) != bool(key):
+        raise ClassroomError("--ssl-cert and --ssl-key go together: give the certificate and its private key")
+    if not cert:
+        if is_loopback(ip) or insecure:
+            return "", ""
+        raise ClassroomError(
+            f"--ip {ip} serves the room's network over plain http: the login codes and every notebook would cross "
+            f"the Wi-Fi in clear. Give a certificate: --ssl-cert FILE --ssl-key FILE (the campus one; or a "
+            f"self-signed one, whose warning each browser shows once: openssl req -x509 -newkey rsa:2048 -nodes "
+            f"-days 30 -subj /CN=$(hostname -f) -keyout hub.key -out hub.crt && chmod 600 hub.key), or put a "
+            f"TLS-terminating reverse proxy in front and keep --ip 127.0.0.1; --insecure-http only on a network "
+            f"you trust.")
+    for option, path in (("--ssl-cert", cert), ("--ssl-key", key)):
+        if not Path(path).is_file():
+            raise ClassroomError(f"{option} {path}: no such file")
+    mode = stat.S_IMODE(Path(key).stat().st_mode)
+    if mode & 0o007:
+        raise ClassroomError(f"--ssl-key {key} is open to every user (mode {mode:04o}), learners included, who "
+                             f"could then impersonate the hub: chmod 600 {key}")
+    check_tls_pair(cert, key)
+    return str(Path(cert).resolve()), str(Path(key).resolve())
+
+
+def check_tls_pair(cert: str, key: str) -> None:
+    """ClassroomError naming the problem when ``cert`` and ``key`` are not a PEM pair the proxy can load
+    unattended (it cannot ask for a passphrase)."""
+    def no_passphrase():
+        raise ClassroomError(f"--ssl-key {key} is protected by a passphrase, which the proxy cannot ask for: "
+                             f"write an unprotected copy, readable by root only (openssl pkey -in {key} -out "
+                             f"hub-plain.key && chmod 600 hub-plain.key)")
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key, password=no_passphrase)
+    except ssl.SSLError as error:
+        raise ClassroomError(f"--ssl-cert {cert} with --ssl-key {key} cannot serve TLS ({error.reason or error}): "
+                             f"give the PEM certificate (chain first) and the private key made with it") from None
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -482,6 +547,26 @@ def lab_files(labs: Path) -> list[Path]:
     return files
 
 
+def solution_files(solutions: Path, wanted: list[str]) -> list[Path]:
+    """The solved notebooks to release from ``solutions``: all when ``wanted`` is empty, else those named by
+    number ('3', '03') or by name ('03_feature_engineering')."""
+    notebooks = sorted(solutions.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise ClassroomError(f"no solved notebooks in {solutions}: release them from a checkout of the kit")
+    if not wanted:
+        return notebooks
+    chosen = []
+    for item in wanted:
+        match = [path for path in notebooks if item in (path.stem, path.name) or
+                 (item.isdigit() and path.name[:2] == item.zfill(2))]
+        if not match:
+            numbers = " ".join(path.name[:2] for path in notebooks)
+            raise ClassroomError(f"--solutions {item}: no such notebook in {solutions}; give numbers from {numbers}, "
+                                 f"or no number to release them all")
+        chosen += [path for path in match if path not in chosen]
+    return chosen
+
+
 def _git(repo: Path, *args: str, env: dict | None = None, text_in: str | None = None) -> str:
     done = subprocess.run(["git", f"--git-dir={repo}", *args], capture_output=True, text=True,
                           input=text_in, env={**os.environ, **(env or {})})
@@ -490,11 +575,13 @@ def _git(repo: Path, *args: str, env: dict | None = None, text_in: str | None = 
     return done.stdout.strip()
 
 
-def publish_labs(labs: Path, repo: Path) -> str | None:
-    """Commit the labs to branch main of the bare repository ``repo`` (made readable by all when new);
-    the new commit's id, or None when nothing changed since the last publish.
+def publish_labs(labs: Path, repo: Path, solutions: list[Path] = ()) -> str | None:
+    """Commit the labs, and the ``solutions`` notebooks under solutions/, to branch main of the bare
+    repository ``repo`` (made readable by all when new); the new commit's id, or None when nothing changed.
 
-    Learners' copies are clones of it that nbgitpuller merges at each login, their own changes winning."""
+    Learners' copies are clones of it that nbgitpuller merges at each login, their own changes winning.
+    Solutions released before stay in every later commit: a file gone upstream is deleted from each
+    learner's copy at their next pull (nbgitpuller merges), and a released solution is not taken back."""
     if not (repo / "HEAD").exists():
         repo.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "init", "--quiet", "--bare", "--shared=0644", f"--initial-branch={LABS_BRANCH}",
@@ -504,15 +591,27 @@ def publish_labs(labs: Path, repo: Path) -> str | None:
            "GIT_COMMITTER_NAME": "Flywheel classroom", "GIT_COMMITTER_EMAIL": "classroom@flywheel.invalid"}
     with tempfile.TemporaryDirectory() as scratch:
         env = {**who, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        parent = _branch_head(repo)
+        if parent and _has_path(repo, f"{parent}:{SOLUTIONS_FOLDER}"):
+            # into the index only (no -u): the work tree git asks for is not written
+            _git(repo, f"--work-tree={labs}", "read-tree", f"--prefix={SOLUTIONS_FOLDER}/", f"{parent}:{SOLUTIONS_FOLDER}",
+                 env=env)
         _git(repo, f"--work-tree={labs}", "add", "--force", "--", *[path.name for path in files], env=env)
+        for path in solutions:
+            blob = _git(repo, "hash-object", "-w", "--", str(path), env=env)
+            _git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{SOLUTIONS_FOLDER}/{path.name}", env=env)
         tree = _git(repo, "write-tree", env=env)
-    parent = _branch_head(repo)
     if parent and _git(repo, "rev-parse", f"{parent}^{{tree}}") == tree:
         return None
     commit = _git(repo, "commit-tree", tree, *(["-p", parent] if parent else []), env=who,
                   text_in=f"labs published from {labs}\n")
     _git(repo, "update-ref", f"refs/heads/{LABS_BRANCH}", commit)
     return commit
+
+
+def _has_path(repo: Path, revision: str) -> bool:
+    return subprocess.run(["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", revision],
+                          capture_output=True).returncode == 0
 
 
 def _branch_head(repo: Path) -> str:
@@ -526,7 +625,7 @@ def _branch_head(repo: Path) -> str:
 
 
 def room_from(args: argparse.Namespace, root: Path) -> Room:
-    """The Room the options describe (sizes parsed, paths absolute); nothing is checked or made yet."""
+    """The Room the options describe (sizes parsed, TLS files checked, paths absolute); nothing is made yet."""
     learner_env = {}
     for item in args.learner_env:
         name, equals, value = item.partition("=")
@@ -536,9 +635,11 @@ def room_from(args: argparse.Namespace, root: Path) -> Room:
     if args.max_endpoints < 0:
         raise ClassroomError(f"--max-endpoints {args.max_endpoints}: give a number of live endpoints per learner, "
                              f"e.g. 2, or 0 for no limit")
+    ssl_cert, ssl_key = check_tls(args.ip, args.ssl_cert, args.ssl_key, args.insecure_http)
     state = Path(args.state) if Path(args.state).is_absolute() else root / args.state
     return Room(roster=str(Path(args.roster).resolve()), state=str(state.resolve()), homes=str(Path(args.homes).resolve()),
                 ip=args.ip, port=args.port,
+                ssl_cert=ssl_cert, ssl_key=ssl_key,
                 memory_bytes=parse_memory(args.memory), cpus=parse_cpus(args.cpus),
                 max_endpoints=args.max_endpoints or None, learner_python=os.path.abspath(args.learner_python or sys.executable),
                 learner_env=learner_env, auth=args.auth)
@@ -610,7 +711,11 @@ def hub(args: argparse.Namespace, root: Path) -> int:
 def public_url(room: Room) -> str:
     """The address learners open: the host's name when the hub listens on every address."""
     host = socket.getfqdn() if room.ip in ("0.0.0.0", "::", "") else room.ip
-    return f"http://{host}:{room.port}/"
+    return f"{scheme(room)}://{host}:{room.port}/"
+
+
+def scheme(room: Room) -> str:
+    return "https" if room.ssl_cert else "http"
 
 
 def roster(args: argparse.Namespace) -> int:
@@ -623,13 +728,16 @@ def roster(args: argparse.Namespace) -> int:
 
 def publish(args: argparse.Namespace, root: Path) -> int:
     state = Path(args.state) if Path(args.state).is_absolute() else root / args.state
+    released = solution_files(root / "solutions", args.solutions) if args.solutions is not None else []
     prepare_state(state)
-    commit = publish_labs(root / "labs", state / LABS_REPO)
+    commit = publish_labs(root / "labs", state / LABS_REPO, released)
+    what = "labs" + (f" and solutions {' '.join(path.name[:2] for path in released)}" if released else "")
     if commit is None:
-        print(f"labs unchanged since the last publish to {state / LABS_REPO}: nothing to do.")
+        print(f"{what} unchanged since the last publish to {state / LABS_REPO}: nothing to do.")
     else:
-        print(f"labs published to {state / LABS_REPO} ({commit[:10]}): learners get them when their server next "
-              f"starts, or at once from {share_link(state)} (their own changes win in a merge).")
+        into = f" (solutions into ~/{LABS_FOLDER}/{SOLUTIONS_FOLDER}/)" if released else ""
+        print(f"{what} published to {state / LABS_REPO} ({commit[:10]}): learners get them when their server next "
+              f"starts, or at once from {share_link(state)}{into}; their own changes win in a merge.")
     return 0
 
 
@@ -653,8 +761,12 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--homes", default="/home", help="learners' homes are HOMES/<name> (default /home)")
     start.add_argument("--create-users", action="store_true", help="make missing learners' Unix users (useradd)")
     start.add_argument("--state", default=str(DEFAULT_STATE), help=f"hub database, secrets, labs.git (default {DEFAULT_STATE})")
-    start.add_argument("--ip", default="127.0.0.1", help="the address learners open (default 127.0.0.1; 0.0.0.0: all)")
+    start.add_argument("--ip", default="127.0.0.1", help="the address learners open (default 127.0.0.1; 0.0.0.0: all, with --ssl-cert/--ssl-key)")
     start.add_argument("--port", type=int, default=8000)
+    start.add_argument("--ssl-cert", help="PEM certificate (chain) for https://; needed with a non-loopback --ip")
+    start.add_argument("--ssl-key", help="its private key (mode 0600)")
+    start.add_argument("--insecure-http", action="store_true",
+                       help="allow a non-loopback --ip without TLS: codes and notebooks in clear (trusted networks only)")
     start.add_argument("--memory", default=DEFAULT_MEMORY,
                        help=f"memory per learner: server, kernels, jobs, endpoints (default {DEFAULT_MEMORY}; none: no limit)")
     start.add_argument("--cpus", default=DEFAULT_CPUS,
@@ -675,6 +787,9 @@ def build_parser() -> argparse.ArgumentParser:
     make.add_argument("--out", required=True, help="the roster file to write (must not exist)")
     labs = commands.add_parser("publish-labs", help="commit labs/ to the room's labs.git")
     labs.add_argument("--state", default=str(DEFAULT_STATE))
+    labs.add_argument("--solutions", nargs="*", metavar="NN",
+                      help="also release the solved notebooks (all, or those numbered NN) into each learner's "
+                           "~/flywheel/solutions/; released ones stay released")
     return parser
 
 

@@ -502,3 +502,139 @@ def test_the_address_learners_open_names_this_host_when_the_hub_listens_everywhe
     monkeypatch.setattr(hub.socket, "getfqdn", lambda: "room42.example.org")
     assert hub.public_url(a_room(tmp_path, roster, ip="0.0.0.0", port=8000)) == "http://room42.example.org:8000/"
     assert hub.public_url(a_room(tmp_path, roster, ip="127.0.0.1", port=8000)) == "http://127.0.0.1:8000/"
+
+
+# --- TLS on the room's network ----------------------------------------------------------------------------------------
+
+
+def self_signed(folder: Path, name: str = "hub", passphrase: bytes | None = None) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and its key (0600), as PEM files in ``folder``."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())  # EC: milliseconds, where RSA takes tenths of a second
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    encryption = (serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption())
+    cert_path, key_path = folder / f"{name}.crt", folder / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize("ip", ["0.0.0.0", "10.0.0.5", "::", "room42.example.org"])
+def test_a_hub_on_the_network_without_tls_is_refused_naming_the_fixes(tmp_path, roster, capsys, ip):
+    assert classroom.main(hub_args(roster, "--state", str(tmp_path / "state"), "--ip", ip), tmp_path) == 2
+    error = capsys.readouterr().err
+    assert f"--ip {ip} serves the room's network over plain http: the login codes and every notebook" in error
+    assert "--ssl-cert FILE --ssl-key FILE" in error and "openssl req -x509" in error
+    assert "reverse proxy in front and keep --ip 127.0.0.1" in error and "--insecure-http" in error
+    assert not (tmp_path / "state").exists()
+    assert hub.check_tls(ip, None, None, insecure=True) == ("", "")  # the instructor's choice, on a trusted network
+
+
+@pytest.mark.parametrize("ip", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_a_hub_only_this_machine_reaches_needs_no_certificate(ip):
+    assert hub.check_tls(ip, None, None, insecure=False) == ("", "")
+
+
+def test_tls_reaches_jupyterhubs_config_and_the_learners_address_becomes_https(tmp_path, roster, monkeypatch):
+    from jupyterhub.app import JupyterHub
+
+    cert, key = self_signed(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    args = hub.build_parser().parse_args(["hub", "--roster", str(roster), "--ip", "0.0.0.0", "--ssl-cert", cert.name,
+                                          "--ssl-key", key.name])
+    room = hub.room_from(args, tmp_path)
+    assert (room.ssl_cert, room.ssl_key) == (str(cert), str(key))  # absolute: the hub runs from --state
+    room = a_room(tmp_path, roster, ip=room.ip, ssl_cert=room.ssl_cert, ssl_key=room.ssl_key)
+    c = Config()
+    hub.configure(c, room)
+    assert c.JupyterHub.bind_url == "https://0.0.0.0:18000"
+    app = JupyterHub(config=c)  # the names are JupyterHub's own traits (a misspelt one would be ignored)
+    assert (app.ssl_cert, app.ssl_key) == (str(cert), str(key))
+    monkeypatch.setattr(hub.socket, "getfqdn", lambda: "room42.example.org")
+    assert hub.public_url(room) == "https://room42.example.org:18000/"
+    plain = Config()
+    hub.configure(plain, a_room(tmp_path, roster))
+    assert plain.JupyterHub.bind_url == "http://127.0.0.1:18000" and "ssl_cert" not in plain.JupyterHub
+
+
+def test_bad_tls_files_are_refused_naming_the_problem_and_the_fix(tmp_path):
+    cert, key = self_signed(tmp_path)
+    other_cert, other_key = self_signed(tmp_path, "other")
+    _, locked_key = self_signed(tmp_path, "locked", passphrase=b"secret")
+    ip = "0.0.0.0"
+    with pytest.raises(ClassroomError, match="--ssl-cert and --ssl-key go together"):
+        hub.check_tls(ip, str(cert), None, insecure=False)
+    with pytest.raises(ClassroomError, match=r"--ssl-cert .*/missing.crt: no such file"):
+        hub.check_tls(ip, str(tmp_path / "missing.crt"), str(key), insecure=False)
+    with pytest.raises(ClassroomError, match=r"cannot serve TLS .*: give the PEM certificate .chain first. and the "
+                                             r"private key made with it"):
+        hub.check_tls(ip, str(cert), str(other_key), insecure=False)  # a key from another pair
+    (tmp_path / "garbage.crt").write_text("not a certificate\n")
+    with pytest.raises(ClassroomError, match="cannot serve TLS"):
+        hub.check_tls(ip, str(tmp_path / "garbage.crt"), str(key), insecure=False)
+    with pytest.raises(ClassroomError, match=r"protected by a passphrase, which the proxy cannot ask for: .*openssl pkey"):
+        hub.check_tls(ip, str(cert), str(locked_key), insecure=False)
+    key.chmod(0o644)
+    with pytest.raises(ClassroomError, match=r"is open to every user \(mode 0644\), learners included.*: chmod 600 "):
+        hub.check_tls(ip, str(cert), str(key), insecure=False)
+    assert hub.check_tls(ip, str(other_cert), str(other_key), insecure=True) == (str(other_cert), str(other_key))
+
+
+# --- releasing solutions ----------------------------------------------------------------------------------------------
+
+
+def test_released_solutions_reach_the_learners_copy_beside_their_labs_and_stay_released(tmp_path, capsys):
+    labs, solved, state = tmp_path / "labs", tmp_path / "solutions", tmp_path / "state"
+    mine = tmp_path / "home" / "flywheel"
+    labs.mkdir()
+    solved.mkdir()
+    for name in ("01_intro", "03_features"):
+        (labs / f"{name}.ipynb").write_text(notebook(f"{name} TODO"))
+        (solved / f"{name}.ipynb").write_text(notebook(f"{name} solved"))
+    assert classroom.main(["publish-labs", "--state", str(state)], tmp_path) == 0  # labs only, by default
+    pull(state / "labs.git", mine)
+    assert not (mine / "solutions").exists()
+    (mine / "03_features.ipynb").write_text(notebook("my answers"))
+    capsys.readouterr()
+    assert classroom.main(["publish-labs", "--state", str(state), "--solutions", "3"], tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "labs and solutions 03 published to" in out and "(solutions into ~/flywheel/solutions/)" in out
+    pull(state / "labs.git", mine)
+    assert "my answers" in (mine / "03_features.ipynb").read_text()  # the learner's lab is theirs
+    assert [path.name for path in (mine / "solutions").iterdir()] == ["03_features.ipynb"]
+    assert "03_features solved" in (mine / "solutions" / "03_features.ipynb").read_text()
+    (labs / "01_intro.ipynb").write_text(notebook("01_intro fixed"))  # a plain publish later...
+    assert classroom.main(["publish-labs", "--state", str(state)], tmp_path) == 0
+    pull(state / "labs.git", mine)
+    assert "01_intro fixed" in (mine / "01_intro.ipynb").read_text()
+    assert (mine / "solutions" / "03_features.ipynb").exists()  # ...does not take a released solution back
+    capsys.readouterr()
+    assert classroom.main(["publish-labs", "--state", str(state), "--solutions"], tmp_path) == 0  # all of them
+    pull(state / "labs.git", mine)
+    assert sorted(path.name for path in (mine / "solutions").iterdir()) == ["01_intro.ipynb", "03_features.ipynb"]
+    assert classroom.main(["publish-labs", "--state", str(state), "--solutions", "03_features"], tmp_path) == 0
+    assert "labs and solutions 03 unchanged since the last publish" in capsys.readouterr().out
+
+
+def test_releasing_a_solution_that_does_not_exist_names_the_ones_that_do(tmp_path, capsys):
+    (tmp_path / "labs").mkdir()
+    (tmp_path / "labs" / "01_intro.ipynb").write_text(notebook("lab"))
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "01_intro.ipynb").write_text(notebook("solved"))
+    assert classroom.main(["publish-labs", "--state", str(tmp_path / "state"), "--solutions", "01", "42"], tmp_path) == 2
+    error = capsys.readouterr().err
+    assert "--solutions 42: no such notebook in" in error and "give numbers from 01, or no number to release" in error
+    assert not (tmp_path / "state").exists()  # nothing published
