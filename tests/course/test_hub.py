@@ -638,3 +638,45 @@ def test_releasing_a_solution_that_does_not_exist_names_the_ones_that_do(tmp_pat
     error = capsys.readouterr().err
     assert "--solutions 42: no such notebook in" in error and "give numbers from 01, or no number to release" in error
     assert not (tmp_path / "state").exists()  # nothing published
+
+
+def test_the_pinned_proxy_serves_https_with_a_certificate_the_hub_accepts(tmp_path):
+    """The proxy JupyterHub starts (it passes ssl_cert/ssl_key on as --ssl-cert/--ssl-key) answers over TLS with
+    a self-signed certificate that check_tls let through: what a learner's browser reaches."""
+    import ssl
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    try:
+        node, entry = hub.proxy_command()
+    except ClassroomError as error:
+        pytest.skip(str(error))
+    cert, key = hub.check_tls("0.0.0.0", *map(str, self_signed(tmp_path)), insecure=False)
+    port, api_port = hub.free_port(), hub.free_port()
+    proxy = subprocess.Popen([node, entry, "--ip", "127.0.0.1", "--port", str(port), "--api-ip", "127.0.0.1",
+                              "--api-port", str(api_port), "--ssl-cert", cert, "--ssl-key", key, "--log-level", "warn"],
+                             env={**os.environ, "CONFIGPROXY_AUTH_TOKEN": "t" * 32}, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    trusting = ssl.create_default_context(cafile=cert)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                urllib.request.urlopen(f"https://localhost:{port}/", context=trusting, timeout=2)
+                status = 200
+                break
+            except urllib.error.HTTPError as error:  # no route yet: the proxy answered, over TLS
+                status = error.code
+                break
+            except urllib.error.URLError as error:
+                if isinstance(error.reason, ssl.SSLError) or time.monotonic() > deadline or proxy.poll() is not None:
+                    raise
+                time.sleep(0.05)  # the proxy is still starting
+        assert status in (404, 503)
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            urllib.request.urlopen(f"https://localhost:{port}/", context=ssl.create_default_context(), timeout=2)
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
