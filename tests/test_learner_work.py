@@ -27,7 +27,8 @@ from helpers.authoring.build_labs import GLOSSARY
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(sys.prefix)
 COURSE_FILES = ["Makefile", "pyproject.toml", "requirements.lock", "requirements-test.lock", ".gitignore",
-                "helpers/__init__.py", "helpers/__main__.py"]
+                "helpers/__init__.py", "helpers/__main__.py",
+                "classroom/proxy/package.json", "classroom/proxy/package-lock.json"]  # `make test` installs the proxy
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Flywheel test",
     "GIT_AUTHOR_EMAIL": "test@flywheel.invalid",

@@ -208,14 +208,14 @@ class FlywheelSpawner(LocalProcessSpawner):
     homes = Unicode("/home", config=True, help="learners' homes are <homes>/<name>")
     use_cgroups = Bool(True, config=True, help="join cgroup flywheel/<name> with mem_limit/cpu_limit first")
 
-    def home(self) -> Path:
+    def learner_home(self) -> Path:
         return Path(self.homes) / self.user.name
 
     def user_env(self, env):
         env = super().user_env(env)
-        env["HOME"] = str(self.home())
-        env["FLYWHEEL_HOME"] = str(self.home() / ".flywheel")
-        env[LABS_ENV] = str(self.home() / LABS_FOLDER)  # reset-lab acts on this copy, not the checkout's labs/
+        env["HOME"] = str(self.learner_home())
+        env["FLYWHEEL_HOME"] = str(self.learner_home() / ".flywheel")
+        env[LABS_ENV] = str(self.learner_home() / LABS_FOLDER)  # reset-lab acts on this copy, not the checkout's labs/
         return env
 
     def limits(self) -> cgroups.Limits:
@@ -234,7 +234,7 @@ class FlywheelSpawner(LocalProcessSpawner):
         """Join the learner's cgroup (as root: only root may move a process there, and the learner's
         processes cannot leave it), then drop to the learner (JupyterHub's own preexec), then go home."""
         setuid = super().make_preexec_fn(name)
-        home, limits, use_cgroups = str(self.home()), self.limits(), self.use_cgroups
+        home, limits, use_cgroups = str(self.learner_home()), self.limits(), self.use_cgroups
 
         def preexec():
             if use_cgroups:
