@@ -8,6 +8,15 @@ from pathlib import Path
 
 import psutil
 
+# The opening of a script a test runs while the Sampler reads its command line: it waits (at most 20 s) for
+# the file $RELEASE, which the test writes once the sampler has seen the process.
+WAIT_FOR_RELEASE = """
+import os, sys, time
+deadline = time.monotonic() + 20
+while not os.path.exists(os.environ["RELEASE"]) and time.monotonic() < deadline:
+    time.sleep(0.02)
+"""
+
 
 class Sampler:
     """Reads, every 20 ms on a thread, the command line and thread names of every process this one

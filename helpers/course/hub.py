@@ -107,24 +107,24 @@ def write_roster(path: Path, entries: list[Entry]) -> None:
 # --- sizes and the room ---------------------------------------------------------------------------------
 
 
-def parse_memory(text: str) -> int | None:
-    """Bytes in ``--memory`` ('3G', '512M', '1.5GiB'; cgroups.parse_memory's forms); None for 'none'."""
+def _limit(text: str, parse, option: str, what: str):
+    """``parse(text)``, None for 'none'; a ClassroomError naming ``option`` and the way to lift the limit."""
     if str(text).strip().lower() == "none":
         return None
     try:
-        return cgroups.parse_memory(text)
+        return parse(text)
     except ValueError as error:
-        raise ClassroomError(f"--memory: {error} (or 'none': no memory limit)") from None
+        raise ClassroomError(f"{option}: {error} (or 'none': no {what} limit)") from None
+
+
+def parse_memory(text: str) -> int | None:
+    """Bytes in ``--memory`` ('3G', '512M', '1.5GiB'; cgroups.parse_memory's forms); None for 'none'."""
+    return _limit(text, cgroups.parse_memory, "--memory", "memory")
 
 
 def parse_cpus(text: str) -> float | None:
     """Cores in ``--cpus`` ('1', '0.5'); None for 'none'."""
-    if str(text).strip().lower() == "none":
-        return None
-    try:
-        return cgroups.parse_cpus(text)
-    except ValueError as error:
-        raise ClassroomError(f"--cpus: {error} (or 'none': no CPU limit)") from None
+    return _limit(text, cgroups.parse_cpus, "--cpus", "CPU")
 
 
 @dataclass

@@ -20,19 +20,14 @@ import pytest
 from helpers.platform import Session, storage
 from helpers.platform.pipelines import Pipeline, ProcessingInput, ProcessingOutput, ProcessingStep, launcher
 from helpers.platform.serving import processes
-from process_support import Sampler
+from process_support import WAIT_FOR_RELEASE, Sampler
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc (Linux)")
 
 PIPELINE = "zq-pipeline-name"
 STEP = "ZqStepName"
-# Waits (at most 20 s) until the sampler has read its command line, then writes what it was given.
-SCRIPT = '''
-import json, os, sys, time
-
-deadline = time.monotonic() + 20
-while not os.path.exists(os.environ["RELEASE"]) and time.monotonic() < deadline:
-    time.sleep(0.02)
+# Waits until the sampler has read its command line, then writes what it was given.
+SCRIPT = WAIT_FOR_RELEASE + '''import json
 seen = {"argv": sys.argv, "name": __name__, "path0": sys.path[0], "env": os.environ.get("FLYWHEEL_PROCESS_ARGS"),
         "rows": open(os.path.join(sys.argv[2], "raw.csv")).read()}
 json.dump(seen, open("/opt/ml/processing/seen/seen.json", "w"))

@@ -24,7 +24,7 @@ from helpers.platform.serving import ModelBuilder, processes, runtime
 from helpers.platform.serving.access import store_secret
 from helpers.platform.serving.registry import running_resources
 from helpers.platform.serving.resources import DataCaptureConfig
-from process_support import Sampler
+from process_support import WAIT_FOR_RELEASE, Sampler
 from serving_support import write_script_model
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc (Linux)")
@@ -36,13 +36,8 @@ BOTO3_JOB = "zq-boto3-job"
 SCRIPT_JOB = "zq-script-job"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
-# waits (at most 20 s) for the test to let it finish: its command line is read while it runs
-SCRIPT = """
-import os, sys, time
-deadline = time.monotonic() + 20
-while not os.path.exists(os.environ["RELEASE"]) and time.monotonic() < deadline:
-    time.sleep(0.02)
-open(os.path.join(os.environ["SM_MODEL_DIR"], "done"), "w").write("ok")
+# waits for the test to let it finish: its command line is read while it runs
+SCRIPT = WAIT_FOR_RELEASE + """open(os.path.join(os.environ["SM_MODEL_DIR"], "done"), "w").write("ok")
 """
 
 
