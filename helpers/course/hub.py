@@ -73,6 +73,9 @@ PROXY_INSTALL = ("make classroom (or: .venv/bin/python -c 'import sys; from node
 # A learner's share of the server by default (issue 23's sizing; tests/benchmarks/bench_classroom.py measures
 # what notebook 08 takes): `--memory none`, `--cpus none`, `--max-endpoints 0` lift them
 DEFAULT_MEMORY, DEFAULT_CPUS, DEFAULT_MAX_ENDPOINTS = "3G", "1", 2
+# Measured (tests/benchmarks/bench_classroom.py, README "Server size per learner"): notebook 08 at full size runs
+# in a 512 MiB cgroup (killed at 384 MiB); the hub, its proxy and the system keep about 1 GB.
+LEARNER_PEAK_BYTES, RESERVED_BYTES = 512 * 2**20, 2**30
 PIDS_PER_LEARNER = 1024  # processes + threads: a fork bomb stops there, the labs use ~100
 
 
@@ -663,7 +666,30 @@ def check_room(room: Room, python_given: bool) -> list[str]:
     room.cgroups = problem is None
     warnings = [f"no memory, CPU or process limits for learners: {problem}. Learners still get MEM_LIMIT/CPU_LIMIT "
                 f"in their environment, and the endpoint limit (FLYWHEEL_MAX_ENDPOINTS) holds."] if problem else []
-    return warnings + [problem for problem in [proc_problem()] if problem]
+    fits = room_fits(len(read_roster(Path(room.roster))), room.memory_bytes, physical_memory())
+    return warnings + [problem for problem in [proc_problem(), fits] if problem]
+
+
+def physical_memory() -> int:
+    """This server's memory in bytes."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def room_fits(learners: int, memory_bytes: int | None, total_bytes: int) -> str | None:
+    """A warning when the learners' memory limits add up to more than the server has (less RESERVED_BYTES for
+    the hub, its proxy and the system), naming the --memory that fits or that the server is too small; None
+    when they fit. A limit stops one learner's runaway kernel; only limits that fit stop a room running out."""
+    available = total_bytes - RESERVED_BYTES
+    if memory_bytes is None or learners * memory_bytes <= available:
+        return None
+    fair = available // learners
+    said = (f"{learners} learners x --memory {cgroups.format_bytes(memory_bytes)} = "
+            f"{cgroups.format_bytes(learners * memory_bytes)} of limits on a server of {cgroups.format_bytes(total_bytes)}: "
+            f"if every learner uses their share at once, the server runs out and the kernel kills processes of any learner")
+    if fair >= LEARNER_PEAK_BYTES:
+        return f"{said}. --memory {fair // 2**20}M makes the limits fit (notebook 08 needs {LEARNER_PEAK_BYTES // 2**20}M)."
+    return (f"{said}. The server is too small for {learners} learners at once (notebook 08 needs "
+            f"{LEARNER_PEAK_BYTES // 2**20}M each, README 'Server size per learner'): fewer learners, or more memory.")
 
 
 def make_room(room: Room, create_users: bool) -> list[str]:

@@ -680,3 +680,37 @@ def test_the_pinned_proxy_serves_https_with_a_certificate_the_hub_accepts(tmp_pa
     finally:
         proxy.terminate()
         proxy.wait(timeout=10)
+
+
+GIB = 2**30
+
+
+def test_memory_limits_that_fit_the_server_say_nothing():
+    assert hub.room_fits(20, 1 * GIB, 24 * GIB) is None  # 20 GiB of limits, 23 GiB to give
+    assert hub.room_fits(48, None, 24 * GIB) is None  # no memory limit: nothing adds up
+
+
+def test_limits_over_the_server_name_the_memory_that_fits():
+    said = hub.room_fits(30, 3 * GIB, 24 * GIB)
+    assert said.startswith("30 learners x --memory 3.0 GiB = 90.0 GiB of limits on a server of 24.0 GiB")
+    assert said.endswith("--memory 785M makes the limits fit (notebook 08 needs 512M).")  # 23 GiB / 30
+
+
+def test_a_room_too_big_for_the_server_is_told_so():
+    said = hub.room_fits(60, 3 * GIB, 24 * GIB)  # 23 GiB / 60 = 392 MiB: below what notebook 08 needs
+    assert "The server is too small for 60 learners at once (notebook 08 needs 512M each" in said
+    assert "--memory" not in said.split(": if every")[1]  # no --memory to suggest
+
+
+def test_the_hub_warns_at_start_when_the_limits_do_not_fit(tmp_path, roster, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    for check in ("check_learner_python", "check_port", "check_reachable"):  # checked by their own tests
+        monkeypatch.setattr(hub, check, lambda *args: None)
+    monkeypatch.setattr(hub, "proxy_command", lambda: ("/x/node", "/x/chp"))
+    learners = len(read_roster(roster))
+    monkeypatch.setattr(hub, "physical_memory", lambda: learners * 3 * GIB)  # 3G each: less the hub's 1 GiB
+    warned = hub.check_room(a_room(tmp_path, roster, memory_bytes=3 * GIB), python_given=True)
+    assert any(w.startswith(f"{learners} learners x --memory 3.0 GiB") for w in warned), warned
+    monkeypatch.setattr(hub, "physical_memory", lambda: learners * 3 * GIB + GIB)  # now it fits
+    warned = hub.check_room(a_room(tmp_path, roster, memory_bytes=3 * GIB), python_given=True)
+    assert not any("learners x --memory" in w for w in warned), warned
