@@ -5,7 +5,9 @@
     python -m helpers classroom hub --roster roster.txt ...                 # the hub: helpers.course.hub
 
 Each learner has a Unix user and their own ``FLYWHEEL_HOME`` (mode 0700); ``--homes`` is a glob that
-matches every learner's home, and a learner is named after the owner of theirs. Without ``--homes``, the
+matches every learner's home, and a learner is named after the owner of theirs, or after their folder (what the
+glob's ``*`` matched: ``alice`` in ``/srv/room/alice/.flywheel``) when two homes share an owner (Kubernetes: every
+learner pod is uid 1000) or with ``--name-by folder``. Without ``--homes``, the
 room the hub last started (``classroom/.state/room.json``, or ``--state``'s) names the homes; from it
 ``stop-endpoints`` also takes the Python the learners may run (``--learner-python``). Run it as root
 (``sudo .venv/bin/python -m helpers classroom ...``): an instructor's own user cannot read learners'
@@ -33,6 +35,7 @@ import pwd
 import subprocess
 import sys
 import warnings
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,15 +49,17 @@ STOP_TIMEOUT_SECONDS = 120
 ROOT_FIX = "run this command as root (sudo .venv/bin/python -m helpers classroom ...)"
 HUB_STATE = Path("classroom") / ".state"  # where `classroom hub` keeps its room (helpers.course.hub's default)
 ROOM_FILE = "room.json"  # in HUB_STATE: the room the hub started, as helpers.course.hub.Room wrote it
+NAME_BY = ("owner", "folder")  # what names a learner: their home's owner, or the folder --homes' wildcard matched
 
 
 @dataclass
 class Learner:
     """One learner's home as the instructor sees it."""
 
-    name: str                      # the home's owner (a user name, or the uid when it has no name)
+    name: str                      # the home's owner (a user name, or the uid when it has no name), or its folder
     home: Path
     uid: int
+    owner: str = ""                # the home's owner, whatever names the learner
     sharing: bool = False          # opted in to progress recording
     record: dict | None = None     # their progress record, when sharing and there is one
     record_path: Path | None = None
@@ -100,6 +105,35 @@ def owner(home: Path) -> tuple[str, int]:
         return str(uid), uid
 
 
+def folder_name(home: Path, pattern: str) -> str:
+    """The part of ``home`` that the wildcards of ``pattern`` (the ``--homes`` glob that found it) matched:
+    ``alice`` for ``/srv/room/alice/.flywheel`` and ``'/srv/room/*/.flywheel'``; parts from several wildcards
+    are joined by ``/``. A pattern without wildcards (one home) gives the home's folder, or for a hidden home
+    like ``.flywheel`` the folder holding it."""
+    wild = Path(os.path.expanduser(pattern)).parts
+    if len(wild) == len(home.parts):  # glob's wildcards never span a '/', so the parts line up
+        matched = [part for part, spec in zip(home.parts, wild) if glob.has_magic(spec)]
+        if matched:
+            return "/".join(matched)
+    return home.parent.name if home.name.startswith(".") and home.parent.name else home.name
+
+
+def learner_names(homes: list[tuple[Path, str, int]], pattern: str,
+                  name_by: str | None = None) -> tuple[list[str], str | None]:
+    """A name per (home, owner's name, owner's uid) of ``pattern``, by ``name_by`` ('owner', 'folder', or None:
+    by owner unless two homes share an owner, then by folder), and the line saying so when None chose folder."""
+    shared = {uid: count for uid, count in Counter(uid for _, _, uid in homes).items() if count > 1}
+    if (name_by or ("folder" if shared else "owner")) == "owner":
+        return [name for _, name, _ in homes], None
+    names = [folder_name(home, pattern) for home, _, _ in homes]
+    if name_by is not None:
+        return names, None  # asked for: nothing to explain
+    owner_of = {uid: name for _, name, uid in homes}
+    owners = ", ".join(f"{count} belong to {owner_of[uid]}" for uid, count in shared.items())
+    return names, (f"Learners are named by their folder in --homes, as homes share an owner ({owners}); "
+                   f"--name-by owner names them by owner.")
+
+
 @contextmanager
 def store_of(home: Path) -> Iterator[None]:
     """Point the kit's store functions (which read ``FLYWHEEL_HOME``) at ``home`` for the block."""
@@ -117,7 +151,7 @@ def store_of(home: Path) -> Iterator[None]:
 def read_learner(home: Path) -> Learner:
     """What the instructor sees of one home; what cannot be read goes to ``errors`` with the fix."""
     name, uid = owner(home)
-    learner = Learner(name, home, uid)
+    learner = Learner(name, home, uid, owner=name)
     try:
         os.listdir(home)
     except OSError as error:
@@ -246,9 +280,14 @@ def resource_lines(learners: list[Learner]) -> list[str]:
     return ["", "Resources (each learner's cgroup, limits from the hub):", *lines] if lines else []
 
 
-def status(pattern: str, min_attempts: int) -> int:
+def status(pattern: str, min_attempts: int, name_by: str | None = None) -> int:
+    """Print the room's report; ``name_by``: what names a learner (see :func:`learner_names`)."""
     learners = [read_learner(home) for home in find_homes(pattern)]
-    print("\n".join(status_lines(learners, pattern, min_attempts) + resource_lines(learners)))
+    names, note = learner_names([(lr.home, lr.owner, lr.uid) for lr in learners], pattern, name_by)
+    for learner, name in zip(learners, names):
+        learner.name = name
+    lines = ([note] if note else []) + status_lines(learners, pattern, min_attempts) + resource_lines(learners)
+    print("\n".join(lines))
     return 1 if any(learner.errors for learner in learners) else 0
 
 
@@ -268,19 +307,33 @@ def cleanup_command(home: Path, uid: int, root: Path, python: str | None = None,
     if uid != me:
         if me != 0:
             raise PermissionError(f"{home} belongs to another user: {ROOT_FIX}")
-        account = pwd.getpwuid(uid)
+        try:
+            account = pwd.getpwuid(uid)
+            user, gid, user_home = account.pw_name, account.pw_gid, account.pw_dir
+        except KeyError:  # volumes copied or mounted from pods (uid 1000 there): no such user here
+            user, gid, user_home = str(uid), home.stat().st_gid, str(home.parent)
         # the learner's own process stops the learner's servers: nothing in the home becomes root's
-        env.update(HOME=account.pw_dir, USER=account.pw_name, LOGNAME=account.pw_name)
-        options.update(user=uid, group=account.pw_gid, extra_groups=[])
+        env.update(HOME=user_home, USER=user, LOGNAME=user)
+        options.update(user=uid, group=gid, extra_groups=[])
     return [python or sys.executable, "-m", "helpers", "cleanup"], options
 
 
-def stop_endpoints(pattern: str, root: Path, python: str | None = None, extra_env: dict | None = None) -> int:
-    """Run each home's ``cleanup`` as its owner, printing its lines after the owner's name; 1 if any failed."""
-    failed = 0
+def stop_endpoints(pattern: str, root: Path, python: str | None = None, extra_env: dict | None = None,
+                   name_by: str | None = None) -> int:
+    """Run each home's ``cleanup`` as its owner, printing its lines after the learner's name (``name_by``, as
+    in ``status``); 1 if any failed."""
+    failed, owned = 0, []
     for home in find_homes(pattern):
         try:
-            name, uid = owner(home)
+            owned.append((home, *owner(home)))
+        except OSError as error:
+            failed += 1
+            print(f"{home}: could not stop its endpoints: {error}")
+    names, note = learner_names(owned, pattern, name_by)
+    if note:
+        print(note)
+    for (home, _, uid), name in zip(owned, names):
+        try:
             argv, options = cleanup_command(home, uid, root, python, extra_env)
             done = subprocess.run(argv, capture_output=True, text=True, timeout=STOP_TIMEOUT_SECONDS, **options)
         except (OSError, KeyError, subprocess.SubprocessError) as error:
@@ -310,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--state", default=str(HUB_STATE), metavar="DIR",
                              help=f"the hub's state folder, whose room.json names the homes and the learners' "
                                   f"Python (default {HUB_STATE})")
+        command.add_argument("--name-by", choices=NAME_BY,
+                             help="name learners by their home's owner, or by their folder (what --homes' * "
+                                  "matched: alice in /srv/room/alice/.flywheel); default: by owner unless two "
+                                  "homes share one (Kubernetes: every pod is uid 1000), then by folder")
         if name == "status":
             command.add_argument("--stuck-attempts", type=int, default=STUCK_ATTEMPTS, metavar="N",
                                  help=f"attempts without a pass that count as stuck (default {STUCK_ATTEMPTS})")
@@ -368,8 +425,8 @@ def main(argv: list[str], root: Path) -> int:
     try:
         room = room_for(args, root)
         if args.command == "status":
-            return status(room.homes, max(1, args.stuck_attempts))
-        return stop_endpoints(room.homes, root, room.python, room.env)
+            return status(room.homes, max(1, args.stuck_attempts), args.name_by)
+        return stop_endpoints(room.homes, root, room.python, room.env, args.name_by)
     except ValueError as error:
         print(f"classroom: {error}", file=sys.stderr)
         return 2

@@ -120,6 +120,77 @@ def test_another_users_home_needs_root_to_stop(tmp_path, monkeypatch):
     assert options["env"]["FLYWHEEL_HOME"] == str(tmp_path)
 
 
+# --- naming learners whose homes share an owner (Kubernetes: every pod is uid 1000) ----------------------
+
+
+@pytest.fixture
+def same_owner_room(tmp_path):
+    """Two learners' homes owned by this test's user, as volumes copied from learner pods are."""
+    make_learner(tmp_path, "ana", sharing=True, exercises={"e1": (1, True)})
+    make_learner(tmp_path, "ben", sharing=True, exercises={"e1": (4, False)})
+    return tmp_path
+
+
+def _rows(out: str) -> dict[str, str]:
+    return {line.split()[0]: line for line in out.splitlines() if "01 " in line}
+
+
+def test_homes_sharing_an_owner_are_named_by_their_folder_saying_so(same_owner_room, capsys):
+    me = classroom.owner(same_owner_room)[0]
+    assert classroom.main(["status", "--homes", str(same_owner_room / "*" / ".flywheel")], ROOT) == 0
+    out = capsys.readouterr().out
+    assert "01 1/3" in _rows(out)["ana"] and "01 0/3" in _rows(out)["ben"]
+    assert "01_intro e1: 1 of 2 stuck (ben)" in out
+    assert f"named by their folder in --homes, as homes share an owner (2 belong to {me}); --name-by owner" in out
+
+
+def test_name_by_owner_or_folder_when_asked(same_owner_room, capsys):
+    me = classroom.owner(same_owner_room)[0]
+    pattern = str(same_owner_room / "*" / ".flywheel")
+    classroom.main(["status", "--homes", pattern, "--name-by", "owner"], ROOT)
+    out = capsys.readouterr().out
+    assert list(_rows(out)) == [me] and "share an owner" not in out  # one row: both homes have the one name
+    classroom.main(["status", "--homes", str(same_owner_room / "ana" / ".flywheel"), "--name-by", "folder"], ROOT)
+    assert list(_rows(capsys.readouterr().out)) == ["ana"]  # no wildcard: the folder holding .flywheel
+
+
+def test_folder_names_come_from_what_the_wildcards_matched(tmp_path):
+    home = tmp_path / "room1" / "ana" / ".flywheel"
+    assert classroom.folder_name(home, str(tmp_path / "room1" / "*" / ".flywheel")) == "ana"
+    assert classroom.folder_name(home, str(tmp_path / "room?" / "*" / ".flywheel")) == "room1/ana"
+    assert classroom.folder_name(tmp_path / "ana", str(tmp_path / "*")) == "ana"
+    owned = [(tmp_path / "a", "ana", 1001), (tmp_path / "b", "ben", 1002)]
+    assert classroom.learner_names(owned, str(tmp_path / "*")) == (["ana", "ben"], None)  # distinct owners
+
+
+def test_stop_endpoints_runs_cleanup_directly_for_the_callers_homes_named_by_folder(same_owner_room, monkeypatch,
+                                                                                      capsys):
+    runs = []
+
+    def run(argv, **options):
+        runs.append(options)
+        learner = Path(options["env"]["FLYWHEEL_HOME"]).parent.name
+        return subprocess.CompletedProcess(argv, 0, f"stopped {learner}\n", "")
+
+    monkeypatch.setattr(classroom.subprocess, "run", run)
+    assert classroom.main(["stop-endpoints", "--homes", str(same_owner_room / "*" / ".flywheel")], ROOT) == 0
+    out = capsys.readouterr().out
+    assert "ana: stopped ana" in out and "ben: stopped ben" in out and "share an owner" in out
+    assert len(runs) == 2 and not any("user" in options for options in runs)  # the caller owns them: no switch
+
+
+def test_root_stops_a_home_whose_owner_has_no_account_here_as_that_uid(tmp_path, monkeypatch):
+    import pwd
+
+    uid = next(uid for uid in range(4242, 5000) if uid not in {entry.pw_uid for entry in pwd.getpwall()})
+    monkeypatch.setattr(classroom.os, "geteuid", lambda: 0)
+    home = tmp_path / "ana" / ".flywheel"
+    home.mkdir(parents=True)
+    argv, options = classroom.cleanup_command(home, uid, ROOT)
+    assert options["user"] == uid and options["group"] == home.stat().st_gid
+    assert options["env"]["HOME"] == str(home.parent) and options["env"]["USER"] == str(uid)
+
+
 # --- the endpoint limit ------------------------------------------------------------------------------
 
 
