@@ -92,6 +92,25 @@ def test_solution_follows_the_conventions(path: Path):
     assert notebook.metadata.kernelspec.name == KERNEL_NAME
 
 
+SECTION = re.compile(r"^## (\d+) · ", re.MULTILINE)
+
+
+def section_numbers(notebook) -> list[int]:
+    """The numbers of a notebook's ``## N · Title`` sections, in order."""
+    return [int(n) for cell in notebook.cells if cell.cell_type == "markdown" for n in SECTION.findall(cell.source)]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_sections_are_numbered_one_by_one(path: Path):
+    numbers = section_numbers(nbformat.read(path, as_version=4))
+    assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: sections numbered {numbers}"
+
+
+def test_a_repeated_section_number_is_caught():
+    cells = [nbformat.v4.new_markdown_cell(f"## {n} · Part") for n in (1, 2, 2)]
+    assert section_numbers(nbformat.v4.new_notebook(cells=cells)) == [1, 2, 2]
+
+
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_solution_is_executed_with_clean_metadata(path: Path):
     notebook = nbformat.read(path, as_version=4)
