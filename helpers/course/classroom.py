@@ -273,10 +273,11 @@ def resource_lines(learners: list[Learner]) -> list[str]:
     lines = []
     for learner in learners:
         try:
-            if cgroups.usage(learner.name) is not None:
-                lines.append(f"  {cgroups.explain(learner.name, label=learner.name)}")
+            found = cgroups.usage(learner.name)
         except (OSError, ValueError):  # a name that cannot be a group (a bare uid is fine): it has none
             continue
+        if found is not None:
+            lines.append(f"  {learner.name}: {cgroups.describe(found)}")
     return ["", "Resources (each learner's cgroup, limits from the hub):", *lines] if lines else []
 
 

@@ -382,7 +382,7 @@ def test_the_hub_commands_say_what_to_install_when_jupyterhub_is_missing(tmp_pat
 def test_status_shows_each_learners_cgroup_use_and_skips_learners_without_one(monkeypatch):
     groups = {"ana": "2 processes killed for memory (limit 3.0 GiB)"}
     monkeypatch.setattr(cgroups, "usage", lambda name: groups.get(name))
-    monkeypatch.setattr(cgroups, "explain", lambda name, label: f"{label}: {groups[name]}")
+    monkeypatch.setattr(cgroups, "describe", lambda found: found)  # usage() above returns the text itself
     learners = [classroom.Learner(name, Path(f"/home/{name}/.flywheel"), 1000 + n) for n, name in enumerate(["ana", "ben"])]
     assert classroom.resource_lines(learners) == ["", "Resources (each learner's cgroup, limits from the hub):",
                                                   "  ana: 2 processes killed for memory (limit 3.0 GiB)"]
