@@ -654,7 +654,7 @@ def check_room(room: Room, python_given: bool) -> list[str]:
     if os.geteuid() != 0:
         raise ClassroomError("the hub starts each learner's server as that learner, which only root may do: "
                              "run it as root (sudo .venv/bin/python -m helpers classroom hub ...)")
-    read_roster(Path(room.roster))
+    learners = len(read_roster(Path(room.roster)))
     if room.auth == "shared" and len(os.environ.get(SHARED_PASSWORD_ENV, "")) < 8:
         raise ClassroomError(f"--auth shared needs the room's password, 8+ characters, in ${SHARED_PASSWORD_ENV}")
     check_learner_python(room.learner_python, python_given)
@@ -666,7 +666,7 @@ def check_room(room: Room, python_given: bool) -> list[str]:
     room.cgroups = problem is None
     warnings = [f"no memory, CPU or process limits for learners: {problem}. Learners still get MEM_LIMIT/CPU_LIMIT "
                 f"in their environment, and the endpoint limit (FLYWHEEL_MAX_ENDPOINTS) holds."] if problem else []
-    fits = room_fits(len(read_roster(Path(room.roster))), room.memory_bytes, physical_memory())
+    fits = room_fits(learners, room.memory_bytes, physical_memory())
     return warnings + [problem for problem in [proc_problem(), fits] if problem]
 
 
