@@ -68,8 +68,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
-import yaml
 
+from helpers.authoring.plan import load_agenda
 from helpers.course import cgroups
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -563,16 +563,7 @@ def active(root: Path, smoke: bool, memory_limit: int | None = None) -> dict:
 
 def slot_minutes(notebook_id: str = "08_deployment") -> float:
     """The agenda's learner_minutes for a notebook."""
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("id") == notebook_id and "learner_minutes" in node:
-                yield node["learner_minutes"]
-            for value in node.values():
-                yield from walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from walk(value)
-    found = list(walk(yaml.safe_load(AGENDA.read_text())))
+    found = [notebook.learner_minutes for notebook in load_agenda(ROOT).notebooks if notebook.notebook_id == notebook_id]
     if not found:
         raise SystemExit(f"{AGENDA} gives no learner_minutes for {notebook_id}")
     return float(found[0])
