@@ -401,10 +401,15 @@ def hub_room(state: Path) -> HubRoom | None:
         raise ValueError(f"{path} is not a room `classroom hub` wrote ({error}): give --homes") from None
 
 
+def state_folder(state: str, root: Path) -> Path:
+    """``--state`` as a folder: under the checkout ``root`` unless absolute (``root / '/abs'`` is ``/abs``)."""
+    return root / state
+
+
 def room_for(args: argparse.Namespace, root: Path) -> HubRoom:
     """The homes (``--homes``, else the hub's room) and, from the hub's room when there is one, the
     learners' Python; ValueError naming --homes when neither says where the learners are."""
-    state = Path(args.state) if Path(args.state).is_absolute() else root / args.state
+    state = state_folder(args.state, root)
     room = hub_room(state)
     if args.homes:
         return HubRoom(args.homes, room.python if room else None, room.env if room else {})

@@ -53,7 +53,7 @@ from traitlets import Bool, Unicode
 from helpers import ROOT
 from helpers.course import cgroups
 from helpers.course.classroom import HUB_STATE as DEFAULT_STATE
-from helpers.course.classroom import ROOM_FILE
+from helpers.course.classroom import ROOM_FILE, state_folder
 from helpers.course.hub_auth import ClassroomError, Entry, RosterAuthenticator, check_name, new_code, read_roster
 from helpers.course.reset_lab import ALLOW_HIDDEN, LABS_ENV
 
@@ -639,7 +639,7 @@ def room_from(args: argparse.Namespace, root: Path) -> Room:
         raise ClassroomError(f"--max-endpoints {args.max_endpoints}: give a number of live endpoints per learner, "
                              f"e.g. 2, or 0 for no limit")
     ssl_cert, ssl_key = check_tls(args.ip, args.ssl_cert, args.ssl_key, args.insecure_http)
-    state = Path(args.state) if Path(args.state).is_absolute() else root / args.state
+    state = state_folder(args.state, root)
     return Room(roster=str(Path(args.roster).resolve()), state=str(state.resolve()), homes=str(Path(args.homes).resolve()),
                 ip=args.ip, port=args.port,
                 ssl_cert=ssl_cert, ssl_key=ssl_key,
@@ -753,7 +753,7 @@ def roster(args: argparse.Namespace) -> int:
 
 
 def publish(args: argparse.Namespace, root: Path) -> int:
-    state = Path(args.state) if Path(args.state).is_absolute() else root / args.state
+    state = state_folder(args.state, root)
     released = solution_files(root / "solutions", args.solutions) if args.solutions is not None else []
     prepare_state(state)
     commit = publish_labs(root / "labs", state / LABS_REPO, released)
