@@ -118,19 +118,18 @@ def _untrust_locked(port: int) -> None:
         os.close(stat)
 
 
-def check(port: int, owner: int | None = None, read: Callable[[], list[str] | None] | None = None) -> None:
-    """Raise :class:`PortHeld` when a listener of 127.0.0.1:``port`` belongs to another user.
+def check(port: int, owner: int | None = None) -> None:
+    """Raise :class:`PortHeld` when a listener of 127.0.0.1:``port`` (read from :data:`source`) belongs to
+    another user.
 
     ``owner``: the pid that serves the port by the kit's records (the router's, an endpoint
     server's); a port found ours is then not read again while that process lives. A port nobody
-    listens on passes (a connection is refused: nothing is sent). ``read``: the tables' source
-    (default :data:`source`)."""
+    listens on passes (a connection is refused: nothing is sent)."""
     if trusted(port):
         return
-    read = read or source
-    if read is read_tables and not _HAS_TABLES:
+    if source is read_tables and not _HAS_TABLES:
         return
-    tables = read()
+    tables = source()
     if tables is None:
         return
     me = os.geteuid()

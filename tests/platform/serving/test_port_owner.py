@@ -73,25 +73,28 @@ def test_a_port_this_process_listens_on_is_ours(listening):
     ports.check(port)  # no error
 
 
-def test_another_users_listener_is_refused_with_the_fix(listening):
+def test_another_users_listener_is_refused_with_the_fix(listening, monkeypatch):
     _, port = listening
+    monkeypatch.setattr(ports, "source", with_foreign(port))
     with pytest.raises(ports.PortHeld) as refused:
-        ports.check(port, read=with_foreign(port))
+        ports.check(port)
     message = str(refused.value)
     assert f"port {port} on 127.0.0.1 is held by another user (uid {OTHER_UID})" in message
     assert "python -m helpers cleanup" in message
     assert isinstance(refused.value, PermissionError)
 
 
-def test_a_port_nobody_listens_on_passes():
-    ports.check(9, read=lambda: [HEADER])  # a refused connection sends nothing
+def test_a_port_nobody_listens_on_passes(monkeypatch):
+    monkeypatch.setattr(ports, "source", lambda: [HEADER])
+    ports.check(9)  # a refused connection sends nothing
 
 
-def test_no_tables_no_check():
-    ports.check(9, read=lambda: None)  # macOS, Windows: one user per laptop
+def test_no_tables_no_check(monkeypatch):
+    monkeypatch.setattr(ports, "source", lambda: None)
+    ports.check(9)  # macOS, Windows: one user per laptop
 
 
-def test_a_port_found_ours_is_not_read_again_while_its_server_lives(listening):
+def test_a_port_found_ours_is_not_read_again_while_its_server_lives(listening, monkeypatch):
     _, port = listening
     reads = []
 
@@ -99,9 +102,10 @@ def test_a_port_found_ours_is_not_read_again_while_its_server_lives(listening):
         reads.append(1)
         return ports.read_tables()
 
-    ports.check(port, owner=os.getpid(), read=counting)
+    monkeypatch.setattr(ports, "source", counting)
+    ports.check(port, owner=os.getpid())
     for _ in range(100):
-        ports.check(port, owner=os.getpid(), read=counting)
+        ports.check(port, owner=os.getpid())
     assert len(reads) == 1
     started = time.perf_counter()
     for _ in range(1000):
@@ -109,7 +113,7 @@ def test_a_port_found_ours_is_not_read_again_while_its_server_lives(listening):
     assert (time.perf_counter() - started) / 1000 < 200e-6  # per request: a read of /proc/<pid>/stat
 
 
-def test_a_dead_owner_means_the_port_is_read_again(listening):
+def test_a_dead_owner_means_the_port_is_read_again(listening, monkeypatch):
     _, port = listening
     child = psutil.Popen(["sleep", "30"])
     try:
@@ -119,8 +123,9 @@ def test_a_dead_owner_means_the_port_is_read_again(listening):
         child.kill()
         child.wait()
     assert not ports.trusted(port)
+    monkeypatch.setattr(ports, "source", with_foreign(port))
     with pytest.raises(ports.PortHeld):
-        ports.check(port, read=with_foreign(port))
+        ports.check(port)
 
 
 def test_the_routers_hop_to_an_endpoint_connects_to_no_port_another_user_holds(listening, monkeypatch):
