@@ -594,8 +594,8 @@ def publish_labs(labs: Path, repo: Path, solutions: list[Path] = ()) -> str | No
            "GIT_COMMITTER_NAME": "Flywheel classroom", "GIT_COMMITTER_EMAIL": "classroom@flywheel.invalid"}
     with tempfile.TemporaryDirectory() as scratch:
         env = {**who, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        parent = _branch_head(repo)
-        if parent and _has_path(repo, f"{parent}:{SOLUTIONS_FOLDER}"):
+        parent = _object_id(repo, f"refs/heads/{LABS_BRANCH}")  # "" before the first publish
+        if parent and _object_id(repo, f"{parent}:{SOLUTIONS_FOLDER}"):
             # into the index only (no -u): the work tree git asks for is not written
             _git(repo, f"--work-tree={labs}", "read-tree", f"--prefix={SOLUTIONS_FOLDER}/", f"{parent}:{SOLUTIONS_FOLDER}",
                  env=env)
@@ -612,14 +612,9 @@ def publish_labs(labs: Path, repo: Path, solutions: list[Path] = ()) -> str | No
     return commit
 
 
-def _has_path(repo: Path, revision: str) -> bool:
-    return subprocess.run(["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", revision],
-                          capture_output=True).returncode == 0
-
-
-def _branch_head(repo: Path) -> str:
-    """The commit the labs branch points at; "" before the first publish."""
-    done = subprocess.run(["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", f"refs/heads/{LABS_BRANCH}"],
+def _object_id(repo: Path, revision: str) -> str:
+    """The id of what ``revision`` names in ``repo`` (a commit, a tree path); "" when it names nothing."""
+    done = subprocess.run(["git", f"--git-dir={repo}", "rev-parse", "--verify", "--quiet", revision],
                           capture_output=True, text=True)
     return done.stdout.strip() if done.returncode == 0 else ""
 
