@@ -171,7 +171,7 @@ def test_the_hub_logs_learners_in_with_only_the_mounted_files(values, tmp_path):
         target = stand_in / Path(path).relative_to(mount)
         target.parent.mkdir(parents=True, exist_ok=True)
         if key == ROSTER_KEY:
-            target.write_text("".join(f"{e.name} {e.code}{' admin' if e.admin else ''}\n" for e in roster))
+            hub.write_roster(target, roster)
             target.chmod(0o640)
         else:
             shutil.copy(ROOT / source, target)
