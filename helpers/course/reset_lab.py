@@ -174,7 +174,12 @@ def reset_lab(root: Path, wanted: str, now: datetime | None = None,
               labs: str | Path | None = None) -> tuple[Outcome, Path, Path | None]:
     """Reset one lab of the folder :func:`usable_labs` picks (``labs``: as ``--labs``); return what happened,
     the lab's path and the backup's path (if one was made)."""
-    folder = usable_labs(root, labs)
+    return reset_in(usable_labs(root, labs), root, wanted, now)
+
+
+def reset_in(folder: Path, root: Path, wanted: str,
+             now: datetime | None = None) -> tuple[Outcome, Path, Path | None]:
+    """:func:`reset_lab` in ``folder``, a folder of labs :func:`usable_labs` already accepted."""
     notebook_id = resolve(root, wanted, folder)
     lab = folder / f"{notebook_id}.ipynb"
     text = pristine_text(root, notebook_id)
@@ -226,7 +231,7 @@ def main(argv: list[str], root: Path) -> int:
     status = 0
     for name in wanted:
         try:
-            outcome, lab, backup = reset_lab(root, name, labs=labs)
+            outcome, lab, backup = reset_in(labs, root, name)
         except ResetError as error:
             print(f"reset-lab: {error}", file=sys.stderr)
             status = 2
