@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
+OWN = Path("/proc/self/cgroup")                # the calling process's groups, one line per hierarchy
 BASE = "flywheel"                              # every group is flywheel/<group>
 V1_CONTROLLERS = ("memory", "cpu", "cpuacct", "pids")
 V2_CONTROLLERS = ("memory", "cpu", "pids")     # enabled in the parents' cgroup.subtree_control
@@ -427,7 +428,7 @@ def usage_v1(memory: Path, cpu: Path, cpuacct: Path, pids: Path) -> Usage:
                  pids=read_int(pids / "pids.current"), pids_limit=read_int(pids / "pids.max"))
 
 
-def own_dirs(root: Path = ROOT, proc: Path = Path("/proc/self/cgroup")) -> dict[str, Path]:
+def own_dirs(root: Path = ROOT, proc: Path = OWN) -> dict[str, Path]:
     """Controller -> folder of the calling process's own cgroups, from ``proc`` ({} without cgroups)."""
     found, dirs = version(root), {}
     for line in read_text(proc).splitlines():
@@ -441,7 +442,7 @@ def own_dirs(root: Path = ROOT, proc: Path = Path("/proc/self/cgroup")) -> dict[
     return dirs
 
 
-def own_usage(root: Path = ROOT, proc: Path = Path("/proc/self/cgroup")) -> Usage | None:
+def own_usage(root: Path = ROOT, proc: Path = OWN) -> Usage | None:
     """The calling process's cgroup use and limits (what `doctor` shows a learner); None without cgroups."""
     dirs = own_dirs(root, proc)
     return usage_at(dirs, version(root)) if dirs else None
@@ -454,26 +455,29 @@ MEMORY_FIX = "restart the kernel, load less data or `del` what is not needed, or
 
 def memory_trouble(found: Usage) -> str | None:
     """"2 processes killed for memory (limit 3.0 GiB, peak 3.0 GiB): ..." when the limit bit; else None."""
-    limit = format_bytes(found.memory_limit_bytes) if found.memory_limit_bytes is not None else "none"
-    peak = f", peak {format_bytes(found.memory_peak_bytes)}" if found.memory_peak_bytes is not None else ""
     if found.oom_kills:
         plural = "es" if found.oom_kills != 1 else ""
-        return (f"{found.oom_kills} process{plural} killed for memory (limit {limit}{peak}): a kernel that "
+        return (f"{found.oom_kills} process{plural} killed for memory ({limit_and_peak(found)}): a kernel that "
                 "'died' used more than its share")
     if found.oom_kills is None and found.memory_limit_hits and found.memory_limit_bytes is not None:
-        return (f"reached its memory limit {found.memory_limit_hits} time(s) (limit {limit}{peak}): a kernel "
+        return (f"reached its memory limit {found.memory_limit_hits} time(s) ({limit_and_peak(found)}): a kernel "
                 "that 'died' was likely killed for memory")
     return None
 
 
-def use_now(found: Usage) -> str:
-    """"memory 1.2 GiB (limit 3.0 GiB, peak 2.9 GiB), 12.3 s CPU (limit 1 core)"."""
+def limit_and_peak(found: Usage) -> str:
+    """"limit 3.0 GiB, peak 2.9 GiB" ("limit none" without a limit; no peak where the kernel gives none)."""
     limit = format_bytes(found.memory_limit_bytes) if found.memory_limit_bytes is not None else "none"
     peak = f", peak {format_bytes(found.memory_peak_bytes)}" if found.memory_peak_bytes is not None else ""
+    return f"limit {limit}{peak}"
+
+
+def use_now(found: Usage) -> str:
+    """"memory 1.2 GiB (limit 3.0 GiB, peak 2.9 GiB), 12.3 s CPU (limit 1 core)"."""
     cpu = f"{found.cpu_seconds:.1f} s CPU" if found.cpu_seconds is not None else "CPU time unknown"
     if found.cpu_limit_cores is not None:
         cpu += f" (limit {found.cpu_limit_cores:g} core{'s' if found.cpu_limit_cores != 1 else ''})"
-    return f"memory {format_bytes(found.memory_bytes or 0)} (limit {limit}{peak}), {cpu}"
+    return f"memory {format_bytes(found.memory_bytes or 0)} ({limit_and_peak(found)}), {cpu}"
 
 
 def describe(found: Usage) -> str:

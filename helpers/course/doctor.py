@@ -219,7 +219,7 @@ def check_limits(cgroup_root: Path | None = None, proc: Path | None = None) -> F
     memory limit killed something: in JupyterLab that shows only as "kernel died"."""
     from helpers.course import cgroups
 
-    found = cgroups.own_usage(cgroup_root or cgroups.ROOT, proc or Path("/proc/self/cgroup"))
+    found = cgroups.own_usage(cgroup_root or cgroups.ROOT, proc or cgroups.OWN)
     if found is None or (found.memory_limit_bytes is None and found.cpu_limit_cores is None):
         return Finding("limits", True, "no memory or CPU limit on this process")
     trouble = cgroups.memory_trouble(found)
