@@ -7,6 +7,7 @@ Learners here are folders of one test user (their names come from the folder, th
 from __future__ import annotations
 
 import json
+import pwd
 import subprocess
 from pathlib import Path
 
@@ -180,9 +181,8 @@ def test_stop_endpoints_runs_cleanup_directly_for_the_callers_homes_named_by_fol
 
 
 def test_root_stops_a_home_whose_owner_has_no_account_here_as_that_uid(tmp_path, monkeypatch):
-    import pwd
-
-    uid = next(uid for uid in range(4242, 5000) if uid not in {entry.pw_uid for entry in pwd.getpwall()})
+    taken = {entry.pw_uid for entry in pwd.getpwall()}
+    uid = next(uid for uid in range(4242, 5000) if uid not in taken)
     monkeypatch.setattr(classroom.os, "geteuid", lambda: 0)
     home = tmp_path / "ana" / ".flywheel"
     home.mkdir(parents=True)
