@@ -31,7 +31,8 @@ TABLES = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
 _LISTEN = "0A"  # the st column of a listening socket
 #: Local addresses a connection to 127.0.0.1:port reaches: 127.0.0.1, any (IPv4), any and ::ffff:127.0.0.1 (IPv6).
 _REACHED = frozenset({"0100007F", "00000000", "0" * 32, "0000000000000000FFFF00000100007F"})
-_LOCAL_PREFIX = "http://127.0.0.1:"
+#: How a URL to a server on loopback starts (the kit's servers bind 127.0.0.1 only).
+LOCAL_PREFIX = "http://127.0.0.1:"
 
 
 class PortHeld(PermissionError):
@@ -160,9 +161,9 @@ def forget() -> None:
 
 def local_port(url: str) -> int | None:
     """The port of an ``http://127.0.0.1:PORT/...`` URL, else None (not a local server: nothing to check)."""
-    if not url.startswith(_LOCAL_PREFIX):
+    if not url.startswith(LOCAL_PREFIX):
         return None
-    digits = url[len(_LOCAL_PREFIX):].partition("/")[0]
+    digits = url[len(LOCAL_PREFIX):].partition("/")[0]
     return int(digits) if digits.isdigit() else None
 
 

@@ -144,10 +144,11 @@ def _start_runtime(timeout: float, wait: bool = True) -> dict:
 
     store = store_root()
     log = runtime_dir() / "router.log"
+    preferred = preferred_port(store)
     try:
-        sock = listen(preferred_port(store))
+        sock = listen(preferred)
     except OSError:  # taken: by a router another process is starting? Else by some other program
-        if _may_be_our_router(preferred_port(store)) and processes.wait_until(
+        if _may_be_our_router(preferred) and processes.wait_until(
                 lambda: runtime_state() is not None, min(timeout, STARTING_ELSEWHERE_SECONDS)):
             return runtime_state()
         sock = listen(0)
@@ -247,7 +248,7 @@ def _before_send(request, **_) -> None:
         return
     moved = _router_port_instead_of(port, request.url)
     if moved is not None:
-        request.url = _LOCAL + str(moved) + request.url[len(_LOCAL + str(port)):]
+        request.url = ports.LOCAL_PREFIX + str(moved) + request.url[len(ports.LOCAL_PREFIX + str(port)):]
         port = moved
         if ports.trusted(port):
             return
@@ -260,9 +261,6 @@ def _before_send(request, **_) -> None:
         raise
 
 
-_LOCAL = "http://127.0.0.1:"
-
-
 def _router_port_instead_of(port: int, url: str) -> int | None:
     """The port this store's router listens on when ``url`` is the one :func:`use_local_runtime` handed out
     before the router started (this store's preferred ``port``, its secret as the path) and the router
@@ -273,7 +271,7 @@ def _router_port_instead_of(port: int, url: str) -> int | None:
     if port != preferred_port(store_root()):
         return None
     secret = store_secret()
-    path = url[len(_LOCAL + str(port)):]
+    path = url[len(ports.LOCAL_PREFIX + str(port)):]
     if path != f"/{secret}" and not path.startswith((f"/{secret}/", f"/{secret}?")):
         return None  # another store's URL, or none of the kit's
     state = runtime_state()
