@@ -251,12 +251,9 @@ def test_the_spawner_joins_the_cgroup_before_dropping_to_the_learner_then_goes_h
     monkeypatch.setattr(LocalProcessSpawner, "make_preexec_fn", lambda self, name: lambda: calls.append(("setuid", name)))
     (tmp_path / "ana").mkdir()
     spawner = hub.FlywheelSpawner(user=SimpleNamespace(name="ana"), homes=str(tmp_path), mem_limit=3 << 30, cpu_limit=0.5)
-    here = os.getcwd()
-    try:
-        spawner.make_preexec_fn("ana")()
-        assert os.getcwd() == str(tmp_path / "ana")
-    finally:
-        os.chdir(here)
+    monkeypatch.chdir(tmp_path)  # the preexec changes this process's folder: monkeypatch restores it
+    spawner.make_preexec_fn("ana")()
+    assert os.getcwd() == str(tmp_path / "ana")
     assert calls == [("join", "ana", cgroups.Limits(memory_bytes=3 << 30, cpus=0.5, pids=hub.PIDS_PER_LEARNER)),
                      ("setuid", "ana")]
 
@@ -266,11 +263,8 @@ def test_the_spawner_skips_cgroups_when_they_are_unavailable(tmp_path, monkeypat
     monkeypatch.setattr(LocalProcessSpawner, "make_preexec_fn", lambda self, name: lambda: None)
     (tmp_path / "ana").mkdir()
     spawner = hub.FlywheelSpawner(user=SimpleNamespace(name="ana"), homes=str(tmp_path), use_cgroups=False)
-    here = os.getcwd()
-    try:
-        spawner.make_preexec_fn("ana")()
-    finally:
-        os.chdir(here)
+    monkeypatch.chdir(tmp_path)  # the preexec changes this process's folder: monkeypatch restores it
+    spawner.make_preexec_fn("ana")()
 
 
 def test_the_learners_home_and_store_are_in_homes(tmp_path, monkeypatch):
