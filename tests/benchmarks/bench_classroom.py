@@ -346,6 +346,13 @@ class Sample:
     processes: int = 0
     parts: list[tuple[str, float]] = field(default_factory=list)  # (what, PSS bytes) when PSS was read
 
+    def include(self, other: "Sample") -> None:
+        """Add ``other``'s memory (bytes) and processes to this total (its parts are not kept)."""
+        self.rss += other.rss
+        self.pss += other.pss
+        self.uss += other.uss
+        self.processes += other.processes
+
 
 def role(process: psutil.Process) -> str:
     """A short name for what a process is: its module (``-m x``), script or program name."""
@@ -503,21 +510,14 @@ def run_room(learners: list[Learner]) -> dict:
             sample = measure(found[learner.index], full, cpu)
             if learner is learners[0] and full and sample.pss > busiest.pss:
                 busiest = sample
-            total.rss += sample.rss
-            total.processes += sample.processes
-            total.pss += sample.pss
-            total.uss += sample.uss
+            total.include(sample)
         peaks.add(total)
         peak_used = max(peak_used, used_memory())
         count += 1
     after = Sample(pss=0.0, uss=0.0)
     found = processes_of(learners)
     for learner in learners:
-        sample = measure(found[learner.index], True, cpu)
-        after.rss += sample.rss
-        after.pss += sample.pss
-        after.uss += sample.uss
-        after.processes += sample.processes
+        after.include(measure(found[learner.index], True, cpu))
     sampler_cpu = sum(psutil.Process().cpu_times()[:2]) - own_before
     for learner in learners:
         learner.release_driver()
