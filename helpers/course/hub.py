@@ -56,6 +56,7 @@ from helpers.course.classroom import HUB_STATE as DEFAULT_STATE
 from helpers.course.classroom import ROOM_FILE, state_folder
 from helpers.course.hub_auth import ClassroomError, Entry, RosterAuthenticator, check_name, new_code, read_roster
 from helpers.course.reset_lab import ALLOW_HIDDEN, LABS_ENV
+from helpers.platform_home import open_private, write_private_text
 
 ROOM_ENV = "FLYWHEEL_CLASSROOM"  # names room.json for classroom/jupyterhub_config.py
 LABS_REPO = "labs.git"
@@ -99,12 +100,11 @@ def write_roster(path: Path, entries: list[Entry]) -> None:
     text += "".join(f"{e.name} {e.code}{' admin' if e.admin else ''}\n" for e in entries)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open_private(path, "x", encoding="utf-8") as file:
+            file.write(text)
     except FileExistsError:
         raise ClassroomError(f"{path} exists: its codes may be handed out already. Choose another --out, "
                              f"or remove it first (rm {path}) to make new codes.") from None
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
 
 
 # --- sizes and the room ---------------------------------------------------------------------------------
@@ -156,9 +156,7 @@ class Room:
 
     def save(self) -> Path:
         path = Path(self.state) / ROOM_FILE
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(asdict(self), file, indent=1)
+        write_private_text(path, json.dumps(asdict(self), indent=1))
         return path
 
     @classmethod
@@ -313,8 +311,7 @@ def secret_file(path: Path) -> str:
         return path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         token = secrets.token_hex(32)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        with open_private(path, "x", encoding="utf-8") as file:
             file.write(token + "\n")
         return token
 
