@@ -96,7 +96,7 @@ class RuntimeApp:
         self._secret_header = (SECRET_HEADER.encode(), secret.encode())
         self.pool = Pool()
         self._states: dict[str, tuple[int, dict | None]] = {}
-        self._instances: dict[str, tuple] = {}  # name -> (read at, instance 1's pid, running ports or None)
+        self._instances: dict[str, tuple] = {}  # name -> (read at, instance 1's pid, running ports; empty for one)
         self._outstanding: dict[int, int] = {}  # port -> invocations sent and not answered yet
         self._turn = itertools.count()
         self._s3 = self._control = self._sts = None  # made on first use: the Runtime alone starts faster
@@ -150,7 +150,9 @@ class RuntimeApp:
         cached = self._instances.get(name)
         # read again after a second, or at once when instance 1 is another process (deployed again)
         if cached is None or now - cached[0] > INSTANCES_REFRESH_SECONDS or cached[1] != state.get("Pid"):
-            cached = self._instances[name] = (now, state.get("Pid"), _running_ports(self.root / name))
+            running = _running_servers(self.root / name)
+            self.pool.owners.update(running)  # every instance's port, as _lookup records instance 1's
+            cached = self._instances[name] = (now, state.get("Pid"), list(running))
         return cached[2] or [state["Port"]]
 
     async def _post(self, name: str, ports: list[int], path: str, forwarded: list, body: bytes, timeout: float):
@@ -260,17 +262,17 @@ class RuntimeApp:
         await _respond(send, status_code, out, answer)
 
 
-def _running_ports(folder: Path) -> list[int] | None:
-    """The ports of the running instances of an endpoint of several, instance 1 first; None for one."""
+def _running_servers(folder: Path) -> dict[int, int]:
+    """Port -> pid of the running instances of an endpoint of several, instance 1 first; empty for one."""
     instances = folder / INSTANCES
     if not instances.is_dir():
-        return None
-    ports = []
+        return {}
+    servers = {}
     for server in [folder / "server.json", *sorted(instances.glob("*/server.json"))]:
         state = read_json(server)
         if state and isinstance(state.get("Port"), int) and processes.is_alive(processes.ProcessRef.from_dict(state)):
-            ports.append(state["Port"])
-    return ports
+            servers[state["Port"]] = state["Pid"]
+    return servers
 
 
 def _names(root: Path) -> list[str]:

@@ -7,6 +7,7 @@ Root-free: a socket this process binds is "ours"; another user's listener is a l
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import time
@@ -139,6 +140,31 @@ def test_the_routers_hop_to_an_endpoint_connects_to_no_port_another_user_holds(l
     sock.setblocking(False)
     with pytest.raises(BlockingIOError):
         sock.accept()  # no connection: the secret went nowhere
+
+
+def test_the_routers_hop_reads_each_instances_listener_once_while_it_lives(tmp_path, monkeypatch):
+    """An endpoint of several instances: instance 2's port is remembered with its pid as instance 1's is,
+    so a new connection to it costs no read of the tables."""
+    from helpers.platform.serving.registry import INSTANCES
+    from helpers.platform.serving.router import RuntimeApp
+
+    socks = [socket.create_server(("127.0.0.1", 0)) for _ in range(2)]
+    me = {"Pid": os.getpid(), "PidCreateTime": psutil.Process().create_time()}
+    first, second = ({**me, "Port": sock.getsockname()[1]} for sock in socks)
+    (tmp_path / "ep" / INSTANCES / "2").mkdir(parents=True)
+    (tmp_path / "ep" / "server.json").write_text(json.dumps(first))
+    (tmp_path / "ep" / INSTANCES / "2" / "server.json").write_text(json.dumps(second))
+    reads = []
+    monkeypatch.setattr(ports, "source", lambda: reads.append(1) or ports.read_tables())
+    app = RuntimeApp(tmp_path, "0" * 32)
+    try:
+        assert app._ports("ep", first) == [first["Port"], second["Port"]]
+        for _ in range(3):  # what Pool._connect runs before each new connection
+            ports.check(second["Port"], app.pool.owners.get(second["Port"]))
+    finally:
+        for sock in socks:
+            sock.close()
+    assert len(reads) == 1
 
 
 def test_local_port_reads_only_loopback_urls():
