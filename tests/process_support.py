@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
+from contextlib import suppress
 from pathlib import Path
 
 import psutil
@@ -52,3 +54,25 @@ class Sampler:
     def _run(self) -> None:
         while not self._stop.wait(0.02):
             self.sample()
+
+
+def stop_process_tree(process: subprocess.Popen, timeout: float, grace: float) -> list[psutil.Process]:
+    """SIGTERM ``process`` and wait for it (``timeout`` s, then SIGKILL); then kill the processes it had
+    started (children, grandchildren...) that had not ended ``grace`` s after it, and return those."""
+    if process.poll() is not None:
+        return []  # stopped already (its pid may be another process's by now: never look it up)
+    try:
+        started = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:  # it ended meanwhile
+        started = []
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    _, alive = psutil.wait_procs(started, timeout=grace)
+    for leftover in alive:
+        with suppress(psutil.NoSuchProcess):
+            leftover.kill()
+    return alive

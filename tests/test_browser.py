@@ -89,7 +89,7 @@ def jupyterlab_process(
 
     Started without waiting: Chromium launches while the server boots (see ``jupyterlab``).
     """
-    import psutil
+    from process_support import stop_process_tree
 
     state = tmp_path_factory.mktemp("jupyter-state")
     shutil.copytree(SETTINGS, state / "settings")
@@ -118,22 +118,8 @@ def jupyterlab_process(
     try:
         yield server, f"http://127.0.0.1:{port}", log_path
     finally:
-        # Stop the server (it shuts its kernels down), then anything of ours it left behind.
-        try:
-            children = psutil.Process(server.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            children = []
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        for child in children:
-            try:
-                child.kill()
-            except psutil.NoSuchProcess:
-                pass
+        # Stop the server (it shuts its kernels down), then anything of ours it left behind, at once.
+        stop_process_tree(server, timeout=20, grace=0)
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,7 @@ import pytest
 from classroom_support import ended, learner_python, processes_of, throwaway_users
 from helpers import ROOT
 from helpers.course import classroom
+from process_support import stop_process_tree
 
 requests = pytest.importorskip("requests")
 websocket = pytest.importorskip("websocket", reason="websocket-client drives the learners' kernels")
@@ -259,22 +260,7 @@ class Room:
 def stop_hub(process: subprocess.Popen) -> list[psutil.Process]:
     """SIGTERM the hub as Ctrl-C in ``make classroom`` would, wait for it; return the processes it had
     started (its proxy runs in a session of its own) that are still alive, after killing them."""
-    if process.poll() is not None:
-        return []  # stopped already (its pid may be another process's by now: never look it up)
-    try:
-        started = psutil.Process(process.pid).children(recursive=True)
-    except psutil.Error:  # it ended meanwhile
-        started = []
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-    _, alive = psutil.wait_procs(started, timeout=10)
-    for leftover in alive:
-        leftover.kill()
-    return alive
+    return stop_process_tree(process, timeout=30, grace=10)
 
 
 def start_hub(base: Path, homes: Path, python: str, python_env: dict) -> tuple[subprocess.Popen, str, Path]:
