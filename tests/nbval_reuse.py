@@ -44,10 +44,14 @@ LAB_TEST = "test_unmodified_lab_stops_at_its_first_todo"
 TODO = re.compile(r'raise NotImplementedError\((".*")\)')
 
 
+def params_of(items: list[pytest.Item], test: str, param: str) -> set[Path]:
+    """The ``param`` of each collected case of the parametrized ``test`` (a path)."""
+    return {Path(item.callspec.params[param]) for item in items if getattr(item, "originalname", None) == test}
+
+
 def move_nbval_items(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect nbval's cells of every notebook the papermill test also runs; stash them for ``compare``."""
-    papermill_runs = {Path(item.callspec.params["path"]) for item in items
-                      if getattr(item, "originalname", None) == PAPERMILL_TEST}
+    papermill_runs = params_of(items, PAPERMILL_TEST, "path")
     moved: dict[Path, list[pytest.Item]] = {}
     for item in items:
         if type(item).__name__ == "IPyNbCell" and Path(str(item.path)) in papermill_runs:
@@ -95,6 +99,11 @@ def code_sources(path: Path) -> list[str]:
     return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
 
 
+def cell_index(path: Path, n: int) -> int:
+    """The index among all of ``path``'s cells (papermill's ``cell_index``) of its code cell ``n``."""
+    return [i for i, cell in enumerate(nbformat.read(path, as_version=4).cells) if cell.cell_type == "code"][n]
+
+
 def first_todo_code_cell(lab: Path, solution: Path) -> tuple[int, str, str]:
     """(n, source, message): the lab's first TODO is its code cell ``n`` (0-based among code cells), whose
     ``source`` raises NotImplementedError(``message``); asserts its code cells before it are the solution's."""
@@ -113,9 +122,8 @@ def delegate_lab_todos(config: pytest.Config, items: list[pytest.Item]) -> None:
     solutions for ``TodoOnTheWay`` and wrap nbval's item for the cell; stash the labs so handled.
 
     Call after ``move_nbval_items``, which hands nbval's items of the papermill test's solutions to it."""
-    labs = {Path(item.callspec.params["lab"]) for item in items if getattr(item, "originalname", None) == LAB_TEST}
-    papermill_runs = {Path(item.callspec.params["path"]) for item in items
-                      if getattr(item, "originalname", None) == PAPERMILL_TEST}
+    labs = params_of(items, LAB_TEST, "lab")
+    papermill_runs = params_of(items, PAPERMILL_TEST, "path")
     cells: dict[Path, list[pytest.Item]] = {}
     for item in items:
         if type(item).__name__ == "IPyNbCell":
@@ -195,8 +203,7 @@ class TodoOnTheWay:
         from helpers.authoring.execute import KERNEL_NAME
 
         self.lab, self.source, self.message = lab, source, message
-        cells = nbformat.read(solution, as_version=4).cells
-        self.index = [i for i, cell in enumerate(cells) if cell.cell_type == "code"][n]  # papermill's cell_index
+        self.index = cell_index(solution, n)
         self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
         self.reply: dict | None = None
 
