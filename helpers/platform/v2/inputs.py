@@ -14,10 +14,10 @@ import warnings
 
 from helpers.platform.configs import Channel, DataSource, InputData, S3DataSource
 from helpers.platform.errors import warn_ignored
+from helpers.platform.validation import S3_DATA_TYPES
 
 #: Channel settings CreateTrainingJob's Channel has no field for (SDK v2 sent it for AutoML channels).
 _UNCARRIED = {"target_attribute_name": None}
-_S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
 
 
 class TrainingInput:
@@ -48,8 +48,8 @@ class TrainingInput:
         if not isinstance(s3_data, str) or not s3_data.startswith(("s3://", "https://")):
             raise ValueError(f"TrainingInput: s3_data must be an s3:// URI such as "
                              f"Session().upload_data('train.csv', key_prefix='train'), not {s3_data!r}.")
-        if s3_data_type not in _S3_DATA_TYPES:
-            raise ValueError(f"TrainingInput: s3_data_type {s3_data_type!r} is not one of {', '.join(_S3_DATA_TYPES)}.")
+        if s3_data_type not in S3_DATA_TYPES:
+            raise ValueError(f"TrainingInput: s3_data_type {s3_data_type!r} is not one of {', '.join(S3_DATA_TYPES)}.")
         self.s3_data = s3_data
         self.s3_data_type = s3_data_type
         self.distribution = distribution or "FullyReplicated"
