@@ -345,7 +345,7 @@ class CaptureProcess:
         self._fallback: CaptureWriter | None = None
         self.process = subprocess.Popen(
             [sys.executable, "-c", _BOOT, __file__],
-            env={**os.environ, _ARGS_ENV: json.dumps([json.dumps(settings.to_dict()), endpoint_name])},
+            env={**os.environ, _ARGS_ENV: json.dumps([settings.to_dict(), endpoint_name])},
             # its own process group: a signal to the server's group (Ctrl-C, killpg) does not reach it
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, process_group=0, umask=0o077)
 
@@ -400,13 +400,14 @@ class CaptureProcess:
             self._fallback = CaptureWriter(self.settings, self.endpoint_name)
 
 
-def serve_capture(settings_json: str, endpoint_name: str) -> None:
-    """The capture child's loop: read batches from stdin and write them until stdin closes."""
+def serve_capture(settings: dict, endpoint_name: str) -> None:
+    """The capture child's loop: read batches from stdin and write them until stdin closes; ``settings``:
+    ``CaptureSettings.to_dict()``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.nice(10)  # background work: a busy machine runs the endpoint's requests first
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s capture: %(message)s")
-    writer = CaptureWriter(CaptureSettings.from_dict(json.loads(settings_json)), endpoint_name)
+    writer = CaptureWriter(CaptureSettings.from_dict(settings), endpoint_name)
     while True:
         header = _read_exactly(0, _SIZE.size)
         data = _read_exactly(0, _SIZE.unpack(header)[0]) if header is not None else None
