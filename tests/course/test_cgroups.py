@@ -343,7 +343,11 @@ def test_a_fifth_of_a_core_is_a_fifth_of_a_core():
         used = float(done.stdout)
         found = cgroups.usage(group)
         assert 0.02 < used < 0.35, f"{used:.2f} s of CPU in 1 s of wall time under a 0.2-core quota"
-        assert found.cpu_limit_cores == 0.2 and found.cpu_throttled_seconds > 0, found
+        assert found.cpu_limit_cores == 0.2, found
+        # Throttling starts when the process has used its quota in a period; on a machine so busy that the
+        # scheduler gives it less than its fifth (load > 10 on 2 cores), nothing is throttled: that run says
+        # nothing about the quota, and the bound on `used` above still holds.
+        assert found.cpu_throttled_seconds > 0 or used < 0.15, found
         assert found.cpu_seconds == pytest.approx(used, abs=0.1)
     finally:
         cgroups.remove(group)
